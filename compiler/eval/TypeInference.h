@@ -1,0 +1,26 @@
+//===- TypeInference.h - Output types of every node ----------------------===//
+#ifndef SPCC_EVAL_TYPEINFERENCE_H
+#define SPCC_EVAL_TYPEINFERENCE_H
+
+#include "compiler/ir/Graph.h"
+
+namespace spcc {
+
+/// Checks \p node's arity and runs its op's shape rule with the given known input values.
+/// Returns the output types without changing the node.
+llvm::Expected<llvm::SmallVector<TensorType, 1>>
+inferNodeTypes(const Node &node, llvm::ArrayRef<const Tensor *> known);
+
+enum class TypeInferenceMode {
+  Assign, ///< Set every node output's type (import).
+  Check,  ///< Fail where a rule disagrees with a recorded type (verifier).
+};
+
+/// Runs every node's shape rule in execution order. Values a rule may need at compile time
+/// (shape arithmetic: small integer tensors computed from constants and from input shapes) are
+/// evaluated along the way with the ops' reference evaluations.
+llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode);
+
+} // namespace spcc
+
+#endif

@@ -1,0 +1,67 @@
+//===- Node.h - Operations of the graph ----------------------------------===//
+#ifndef SPCC_IR_NODE_H
+#define SPCC_IR_NODE_H
+
+#include "compiler/ir/Attribute.h"
+#include "compiler/ir/Value.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+#include <map>
+#include <string>
+
+namespace spcc {
+
+class OpSchema;
+
+/// One operation. Inputs may hold nullptr for an omitted optional ONNX input. Attributes are kept
+/// as given; ops read them with defaults. The op's schema is resolved when the node is created.
+class Node {
+public:
+  Node(std::string name, std::string opType, const OpSchema *schema)
+      : name(std::move(name)), opType(std::move(opType)), schema(schema) {}
+
+  const std::string &getName() const { return name; }
+  const std::string &getOpType() const { return opType; }
+  const OpSchema &getSchema() const { return *schema; }
+
+  size_t getNumInputs() const { return inputs.size(); }
+  size_t getNumOutputs() const { return outputs.size(); }
+  Value *getInput(size_t i) const { return i < inputs.size() ? inputs[i] : nullptr; }
+  Value *getOutput(size_t i) const { return outputs[i]; }
+  llvm::ArrayRef<Value *> getInputs() const { return inputs; }
+  llvm::ArrayRef<Value *> getOutputs() const { return outputs; }
+  void setInput(size_t i, Value *v) { inputs[i] = v; }
+  void addInput(Value *v) { inputs.push_back(v); }
+  void removeTrailingInputs(size_t count) { inputs.resize(count); }
+
+  const std::map<std::string, Attribute> &getAttributes() const { return attributes; }
+  bool hasAttribute(const std::string &key) const { return attributes.count(key) != 0; }
+  void setAttribute(const std::string &key, Attribute value) { attributes[key] = std::move(value); }
+  void removeAttribute(const std::string &key) { attributes.erase(key); }
+
+  /// Attribute readers: the default when the attribute is absent or of another kind. (The ONNX
+  /// checker has validated kinds of imported nodes.)
+  int64_t getInt(const std::string &key, int64_t dflt) const;
+  float getFloat(const std::string &key, float dflt) const;
+  std::string getString(const std::string &key, const std::string &dflt) const;
+  std::vector<int64_t> getInts(const std::string &key, std::vector<int64_t> dflt = {}) const;
+  std::vector<float> getFloats(const std::string &key, std::vector<float> dflt = {}) const;
+  const Tensor *getTensor(const std::string &key) const;
+
+  /// "node 'name' (OpType)", the way errors name a node.
+  std::string describe() const;
+
+private:
+  friend class Graph;
+  std::string name;
+  std::string opType;
+  const OpSchema *schema;
+  std::map<std::string, Attribute> attributes;
+  llvm::SmallVector<Value *, 4> inputs;
+  llvm::SmallVector<Value *, 1> outputs;
+};
+
+} // namespace spcc
+
+#endif

@@ -1,0 +1,92 @@
+#include "compiler/ops/OpHelpers.h"
+
+namespace spcc {
+
+Dims stridesOf(llvm::ArrayRef<int64_t> dims) {
+  Dims strides(dims.size(), 1);
+  for (int i = int(dims.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * dims[i + 1];
+  return strides;
+}
+
+llvm::Expected<int> normalizeAxis(const Node &node, int64_t axis, int rank, llvm::StringRef what) {
+  if (axis < -rank || axis >= rank)
+    return nodeError(node, ErrorCode::BadModel,
+                     what + " " + llvm::Twine(axis) + " is out of range for rank " +
+                         llvm::Twine(rank));
+  return int(axis < 0 ? axis + rank : axis);
+}
+
+llvm::Expected<Dims> broadcastShapes(const Node &node, llvm::ArrayRef<int64_t> a,
+                                     llvm::ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  Dims out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return nodeError(node, ErrorCode::Shape,
+                       "shapes " + dimsToString(a) + " and " + dimsToString(b) +
+                           " do not broadcast");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+llvm::Error expectInputDType(const Node &node, size_t index, std::initializer_list<DType> allowed) {
+  const Value *v = node.getInput(index);
+  if (!v) return nodeError(node, ErrorCode::BadModel, "input " + llvm::Twine(index) + " is missing");
+  DType dtype = v->getType().getDType();
+  if (llvm::is_contained(allowed, dtype)) return llvm::Error::success();
+  std::string names;
+  for (DType d : allowed) names += (names.empty() ? "" : ", ") + dtypeName(d).str();
+  return nodeError(node, ErrorCode::Shape,
+                   "input " + llvm::Twine(index) + " ('" + v->getName() + "') has element type " +
+                       dtypeName(dtype) + ", expected one of " + names);
+}
+
+llvm::Error expectInputRank(const Node &node, size_t index, int rank) {
+  const Value *v = node.getInput(index);
+  if (v && v->getType().getRank() == rank) return llvm::Error::success();
+  return nodeError(node, ErrorCode::Shape,
+                   "input " + llvm::Twine(index) + " must have rank " + llvm::Twine(rank) +
+                       (v ? ", got " + v->getType().str() : std::string()));
+}
+
+llvm::Expected<const Tensor *> requireKnown(const Node &node, KnownInputs known, size_t index,
+                                            llvm::StringRef what) {
+  if (index < known.size() && known[index]) return known[index];
+  return nodeError(node, ErrorCode::Unsupported,
+                   what + " (input " + llvm::Twine(index) +
+                       ") must be known at compile time; fix dynamic input shapes with --shape");
+}
+
+std::vector<int64_t> broadcastOffsets(llvm::ArrayRef<int64_t> outDims,
+                                      llvm::ArrayRef<int64_t> inDims) {
+  size_t rank = outDims.size();
+  Dims inStrides = stridesOf(inDims);
+  // Stride of each output axis in the input: 0 where the input broadcasts.
+  Dims step(rank, 0);
+  for (size_t i = 0; i < inDims.size(); ++i) {
+    size_t axis = rank - inDims.size() + i;
+    step[axis] = inDims[i] == 1 ? 0 : inStrides[i];
+  }
+  int64_t total = 1;
+  for (int64_t d : outDims) total *= d;
+  std::vector<int64_t> offsets(size_t(std::max<int64_t>(total, 0)));
+  Dims index(rank, 0);
+  int64_t offset = 0;
+  for (int64_t n = 0; n < total; ++n) {
+    offsets[size_t(n)] = offset;
+    for (int axis = int(rank) - 1; axis >= 0; --axis) {
+      if (++index[axis] < outDims[axis]) {
+        offset += step[axis];
+        break;
+      }
+      offset -= step[axis] * (outDims[axis] - 1);
+      index[axis] = 0;
+    }
+  }
+  return offsets;
+}
+
+} // namespace spcc

@@ -1,0 +1,52 @@
+//===- OpHelpers.h - Shared pieces of shape rules and evaluations --------===//
+#ifndef SPCC_OPS_OPHELPERS_H
+#define SPCC_OPS_OPHELPERS_H
+
+#include "compiler/ops/OpSchema.h"
+
+#include <initializer_list>
+
+namespace spcc {
+
+using Dims = llvm::SmallVector<int64_t, 4>;
+
+/// Row-major strides (in elements) of \p dims.
+Dims stridesOf(llvm::ArrayRef<int64_t> dims);
+
+/// Normalizes a possibly negative \p axis for \p rank; fails naming the node when out of range.
+llvm::Expected<int> normalizeAxis(const Node &node, int64_t axis, int rank,
+                                  llvm::StringRef what = "axis");
+
+/// Multidirectional (numpy) broadcasting of two shapes, as ONNX defines it.
+llvm::Expected<Dims> broadcastShapes(const Node &node, llvm::ArrayRef<int64_t> a,
+                                     llvm::ArrayRef<int64_t> b);
+
+/// Fails unless input \p index is present and its dtype is one of \p allowed.
+llvm::Error expectInputDType(const Node &node, size_t index, std::initializer_list<DType> allowed);
+/// Fails unless input \p index has rank \p rank.
+llvm::Error expectInputRank(const Node &node, size_t index, int rank);
+/// Fails unless input \p index is known at compile time; returns its value.
+llvm::Expected<const Tensor *> requireKnown(const Node &node, KnownInputs known, size_t index,
+                                            llvm::StringRef what);
+
+/// For each element of an output of shape \p outDims, the offset of the element of an input of
+/// shape \p inDims it broadcasts from (ONNX broadcasting; inDims aligned to the right).
+std::vector<int64_t> broadcastOffsets(llvm::ArrayRef<int64_t> outDims,
+                                      llvm::ArrayRef<int64_t> inDims);
+
+/// Calls \p fn with a value of the C++ element type of \p dtype (float, int64_t, int32_t,
+/// int8_t or uint8_t; Bool maps to uint8_t). Float16 is storage only and is not dispatched.
+template <typename Fn> auto dispatchDType(DType dtype, Fn &&fn) {
+  switch (dtype) {
+  case DType::Int64: return fn(int64_t{});
+  case DType::Int32: return fn(int32_t{});
+  case DType::Int8: return fn(int8_t{});
+  case DType::UInt8: case DType::Bool: return fn(uint8_t{});
+  case DType::Float32: case DType::Float16: break;
+  }
+  return fn(float{});
+}
+
+} // namespace spcc
+
+#endif

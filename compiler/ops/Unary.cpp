@@ -1,0 +1,216 @@
+//===- Unary.cpp - Elementwise unary operators ---------------------------===//
+#include "compiler/ops/OpHelpers.h"
+
+#include <cmath>
+#include <functional>
+
+namespace spcc {
+namespace {
+
+/// A float32 -> float32 elementwise op; \p fn sees the node for its attributes.
+class FloatUnaryOp : public OpSchema {
+public:
+  using Fn = std::function<float(const Node &, float)>;
+  FloatUnaryOp(llvm::StringRef name, Fn fn, int maxInputs = 1)
+      : OpSchema(name, 1, maxInputs), fn(std::move(fn)) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
+    return TypeList{node.getInput(0)->getType()};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    Tensor out(inputs[0].getType());
+    auto src = inputs[0].getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (size_t i = 0; i < src.size(); ++i) dst[i] = fn(node, src[i]);
+    return TensorList{out};
+  }
+
+private:
+  Fn fn;
+};
+
+float gelu(const Node &node, float x) {
+  if (node.getString("approximate", "none") == "tanh") {
+    constexpr float k = 0.7978845608028654f; // sqrt(2 / pi)
+    return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+  }
+  return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
+}
+
+/// Gelu (opset 20) checks its `approximate` attribute.
+class GeluOp : public FloatUnaryOp {
+public:
+  GeluOp() : FloatUnaryOp("Gelu", gelu) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    std::string mode = node.getString("approximate", "none");
+    if (mode != "none" && mode != "tanh")
+      return nodeError(node, ErrorCode::BadModel,
+                       "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + mode + "\"");
+    return FloatUnaryOp::inferTypes(node, known);
+  }
+};
+
+/// Neg works on signed integers too.
+class NegOp : public OpSchema {
+public:
+  NegOp() : OpSchema("Neg", 1, 1) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32,
+                                              DType::Int8}))
+      return std::move(err);
+    return TypeList{node.getInput(0)->getType()};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    Tensor out(inputs[0].getType());
+    dispatchDType(out.getDType(), [&](auto zero) {
+      using T = decltype(zero);
+      auto src = inputs[0].getData<T>();
+      auto dst = out.getMutableData<T>();
+      for (size_t i = 0; i < src.size(); ++i) dst[i] = T(-src[i]);
+    });
+    return TensorList{out};
+  }
+};
+
+/// Clip(x, min?, max?): bounds are optional scalar inputs (opset 11+).
+class ClipOp : public OpSchema {
+public:
+  ClipOp() : OpSchema("Clip", 1, 3) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32}))
+      return std::move(err);
+    DType dtype = node.getInput(0)->getType().getDType();
+    for (size_t i = 1; i < node.getNumInputs(); ++i) {
+      const Value *bound = node.getInput(i);
+      if (!bound) continue;
+      if (bound->getType().getDType() != dtype || bound->getType().getNumElements() != 1)
+        return nodeError(node, ErrorCode::Shape,
+                         "bound '" + bound->getName() + "' must be a scalar of the input's type");
+    }
+    return TypeList{node.getInput(0)->getType()};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    Tensor out(inputs[0].getType());
+    dispatchDType(out.getDType(), [&](auto zero) {
+      using T = decltype(zero);
+      T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();
+      if (inputs.size() > 1 && !inputs[1].isNull()) lo = inputs[1].getData<T>()[0];
+      if (inputs.size() > 2 && !inputs[2].isNull()) hi = inputs[2].getData<T>()[0];
+      auto src = inputs[0].getData<T>();
+      auto dst = out.getMutableData<T>();
+      for (size_t i = 0; i < src.size(); ++i) dst[i] = std::min(std::max(src[i], lo), hi);
+    });
+    return TensorList{out};
+  }
+};
+
+/// Identity, and Dropout in inference mode (its optional mask output is all true).
+class PassThroughOp : public OpSchema {
+public:
+  PassThroughOp(llvm::StringRef name, int maxInputs, int maxOutputs)
+      : OpSchema(name, 1, maxInputs, 1, maxOutputs) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    const TensorType &type = node.getInput(0)->getType();
+    TypeList types{type};
+    if (node.getNumOutputs() > 1) types.push_back(TensorType(DType::Bool, type.getDims()));
+    if (node.getNumInputs() > 2 && node.getInput(2)) {
+      const Tensor *training = known.size() > 2 ? known[2] : nullptr;
+      if (!training || training->getNumElements() != 1 || training->getAsInt(0) != 0)
+        return nodeError(node, ErrorCode::Unsupported,
+                         "training_mode must be a constant false for inference");
+    }
+    return types;
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    TensorList outs{inputs[0]};
+    if (node.getNumOutputs() > 1) {
+      Tensor mask(node.getOutput(1)->getType());
+      for (uint8_t &m : mask.getMutableData<uint8_t>()) m = 1;
+      outs.push_back(mask);
+    }
+    return outs;
+  }
+};
+
+class CastOp : public OpSchema {
+public:
+  CastOp() : OpSchema("Cast", 1, 1) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    int64_t to = node.getInt("to", 0);
+    std::optional<DType> dtype = dtypeFromOnnx(int(to));
+    if (!dtype || *dtype == DType::Float16)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "cast to " + onnxTypeName(int(to)) + " is not supported");
+    if (node.getInput(0)->getType().getDType() == DType::Float16)
+      return nodeError(node, ErrorCode::Unsupported, "cast from f16 is not supported");
+    return TypeList{TensorType(*dtype, node.getInput(0)->getType().getDims())};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    Tensor out(node.getOutput(0)->getType());
+    const Tensor &in = inputs[0];
+    bool toBool = out.getDType() == DType::Bool;
+    dispatchDType(out.getDType(), [&](auto zero) {
+      using T = decltype(zero);
+      auto dst = out.getMutableData<T>();
+      for (size_t i = 0; i < dst.size(); ++i) {
+        double v = in.getAsDouble(int64_t(i));
+        dst[i] = toBool ? T(v != 0.0) : T(v);
+      }
+    });
+    return TensorList{out};
+  }
+};
+
+float sigmoid(float x) {
+  // Split by sign so exp never overflows.
+  if (x >= 0) return 1.0f / (1.0f + std::exp(-x));
+  float e = std::exp(x);
+  return e / (1.0f + e);
+}
+
+} // namespace
+
+std::unique_ptr<OpSchema> createReluSchema() {
+  return std::make_unique<FloatUnaryOp>("Relu", [](const Node &, float x) {
+    return x > 0.0f ? x : 0.0f;
+  });
+}
+std::unique_ptr<OpSchema> createLeakyReluSchema() {
+  return std::make_unique<FloatUnaryOp>("LeakyRelu", [](const Node &n, float x) {
+    return x >= 0.0f ? x : x * n.getFloat("alpha", 0.01f);
+  });
+}
+std::unique_ptr<OpSchema> createSigmoidSchema() {
+  return std::make_unique<FloatUnaryOp>("Sigmoid", [](const Node &, float x) { return sigmoid(x); });
+}
+std::unique_ptr<OpSchema> createTanhSchema() {
+  return std::make_unique<FloatUnaryOp>("Tanh", [](const Node &, float x) { return std::tanh(x); });
+}
+std::unique_ptr<OpSchema> createErfSchema() {
+  return std::make_unique<FloatUnaryOp>("Erf", [](const Node &, float x) { return std::erf(x); });
+}
+std::unique_ptr<OpSchema> createSqrtSchema() {
+  return std::make_unique<FloatUnaryOp>("Sqrt", [](const Node &, float x) { return std::sqrt(x); });
+}
+std::unique_ptr<OpSchema> createExpSchema() {
+  return std::make_unique<FloatUnaryOp>("Exp", [](const Node &, float x) { return std::exp(x); });
+}
+std::unique_ptr<OpSchema> createGeluSchema() { return std::make_unique<GeluOp>(); }
+std::unique_ptr<OpSchema> createNegSchema() { return std::make_unique<NegOp>(); }
+std::unique_ptr<OpSchema> createClipSchema() { return std::make_unique<ClipOp>(); }
+std::unique_ptr<OpSchema> createIdentitySchema() {
+  return std::make_unique<PassThroughOp>("Identity", 1, 1);
+}
+std::unique_ptr<OpSchema> createDropoutSchema() {
+  return std::make_unique<PassThroughOp>("Dropout", 3, 2);
+}
+std::unique_ptr<OpSchema> createCastSchema() { return std::make_unique<CastOp>(); }
+
+} // namespace spcc

@@ -1,0 +1,50 @@
+#include "compiler/support/Error.h"
+
+namespace spcc {
+
+char SpccError::ID = 0;
+
+const char *errorCodeName(ErrorCode code) {
+  switch (code) {
+  case ErrorCode::InvalidArgument: return "invalid argument";
+  case ErrorCode::IO: return "i/o error";
+  case ErrorCode::BadModel: return "bad model";
+  case ErrorCode::Unsupported: return "unsupported";
+  case ErrorCode::Shape: return "shape error";
+  case ErrorCode::Internal: return "internal error";
+  }
+  return "error";
+}
+
+void SpccError::log(llvm::raw_ostream &os) const { os << message; }
+
+std::error_code SpccError::convertToErrorCode() const { return llvm::inconvertibleErrorCode(); }
+
+llvm::Error makeError(ErrorCode code, const llvm::Twine &message) {
+  return llvm::make_error<SpccError>(code, message.str());
+}
+
+llvm::Error addContext(llvm::Error err, const llvm::Twine &context) {
+  std::string prefix = context.str();
+  return llvm::handleErrors(std::move(err), [&](const SpccError &e) {
+    return makeError(e.getCode(), prefix + ": " + e.getMessage());
+  });
+}
+
+std::string takeMessage(llvm::Error err, ErrorCode *code) {
+  ErrorCode first = ErrorCode::Internal;
+  bool seen = false;
+  std::string text;
+  llvm::handleAllErrors(
+      std::move(err),
+      [&](const SpccError &e) {
+        if (!seen) first = e.getCode();
+        seen = true;
+        text += (text.empty() ? "" : "; ") + e.getMessage();
+      },
+      [&](const llvm::ErrorInfoBase &e) { text += (text.empty() ? "" : "; ") + e.message(); });
+  if (code) *code = first;
+  return text;
+}
+
+} // namespace spcc
