@@ -1,1 +1,5 @@
-// Placeholder: replaced by the op family's schemas.
+// Placeholder until the family lands: registers nothing.
+#include "compiler/ops/OpSchema.h"
+namespace spcc {
+std::unique_ptr<OpSchema> createConvSchema() { return nullptr; }
+}
