@@ -46,7 +46,8 @@ static bool isShapeLike(const TensorType &type) {
          type.getNumElements() <= 65536;
 }
 
-llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode) {
+llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode,
+                            const TypeInferenceHooks &hooks) {
   llvm::DenseMap<const Value *, Tensor> computed;
   auto knownValue = [&](const Value *v) -> const Tensor * {
     if (!v) return nullptr;
@@ -56,6 +57,8 @@ llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode) {
   };
 
   for (Node *node : graph.getNodes()) {
+    if (hooks.beforeNode)
+      if (llvm::Error err = hooks.beforeNode(*node)) return err;
     llvm::SmallVector<const Tensor *, 4> known;
     for (Value *in : node->getInputs()) {
       known.push_back(knownValue(in));
@@ -73,6 +76,8 @@ llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode) {
                          "output '" + out->getName() + "' has type " + out->getType().str() +
                              " but the shape rule gives " + (*types)[i].str());
     }
+    if (hooks.afterNode)
+      if (llvm::Error err = hooks.afterNode(*node)) return err;
 
     // Evaluate ahead what later shape rules may need.
     const OpSchema &schema = node->getSchema();

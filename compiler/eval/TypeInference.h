@@ -4,6 +4,8 @@
 
 #include "compiler/ir/Graph.h"
 
+#include <functional>
+
 namespace spcc {
 
 /// Checks \p node's arity and runs its op's shape rule with the given known input values.
@@ -16,10 +18,18 @@ enum class TypeInferenceMode {
   Check,  ///< Fail where a rule disagrees with a recorded type (verifier).
 };
 
+/// Optional callbacks around each node's shape rule (the importer canonicalizes a node before
+/// and cross-checks it against ONNX's own shape inference after).
+struct TypeInferenceHooks {
+  std::function<llvm::Error(Node &)> beforeNode;
+  std::function<llvm::Error(Node &)> afterNode;
+};
+
 /// Runs every node's shape rule in execution order. Values a rule may need at compile time
 /// (shape arithmetic: small integer tensors computed from constants and from input shapes) are
 /// evaluated along the way with the ops' reference evaluations.
-llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode);
+llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode,
+                            const TypeInferenceHooks &hooks = {});
 
 } // namespace spcc
 

@@ -49,6 +49,11 @@ public:
   int64_t getNumElements() const { return type.getNumElements(); }
 
   llvm::ArrayRef<uint8_t> getBytes() const;
+  /// The bytes of a tensor that is not shared yet (just created).
+  llvm::MutableArrayRef<uint8_t> getMutableBytes() {
+    assert(buffer.use_count() == 1 && "mutating a shared tensor");
+    return {rawData(), size_t(type.getSizeInBytes())};
+  }
   template <typename T> llvm::ArrayRef<T> getData() const {
     assert((std::is_same_v<T, uint8_t> ? (getDType() == DType::UInt8 || getDType() == DType::Bool)
                                        : getDType() == dtypeOf<T>()) &&

@@ -1,5 +1,7 @@
 #include "compiler/support/Error.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 namespace spcc {
 
 char SpccError::ID = 0;
@@ -14,6 +16,25 @@ const char *errorCodeName(ErrorCode code) {
   case ErrorCode::Internal: return "internal error";
   }
   return "error";
+}
+
+int exitCodeFor(ErrorCode code) {
+  switch (code) {
+  case ErrorCode::InvalidArgument: return 2;
+  case ErrorCode::IO: return 3;
+  case ErrorCode::BadModel: return 4;
+  case ErrorCode::Unsupported: return 5;
+  case ErrorCode::Shape: return 6;
+  case ErrorCode::Internal: return 70;
+  }
+  return 1;
+}
+
+int reportError(llvm::StringRef tool, llvm::Error err) {
+  ErrorCode code;
+  std::string message = takeMessage(std::move(err), &code);
+  llvm::errs() << tool << ": error: " << message << "\n";
+  return exitCodeFor(code);
 }
 
 void SpccError::log(llvm::raw_ostream &os) const { os << message; }

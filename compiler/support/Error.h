@@ -42,6 +42,13 @@ private:
   std::string message;
 };
 
+/// Process exit code the command-line tools use for \p code: 2 invalid argument, 3 i/o,
+/// 4 bad model, 5 unsupported, 6 shape, 70 internal.
+int exitCodeFor(ErrorCode code);
+
+/// Prints "\p tool: error: <message>" for \p err on stderr and returns its exit code.
+int reportError(llvm::StringRef tool, llvm::Error err);
+
 /// Creates an error with \p code and \p message.
 llvm::Error makeError(ErrorCode code, const llvm::Twine &message);
 

@@ -1,0 +1,407 @@
+#include "compiler/frontend/OnnxImporter.h"
+
+#include "compiler/eval/TypeInference.h"
+#include "compiler/frontend/TensorProtoReader.h"
+#include "compiler/ops/OpSchema.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <limits>
+
+namespace spcc {
+namespace {
+
+bool isDefaultDomain(const std::string &domain) { return domain.empty() || domain == "ai.onnx"; }
+
+/// Builds a Graph from a parsed ModelProto. One instance per import.
+class ModelImporter {
+public:
+  ModelImporter(onnx::ModelProto &model, std::string modelDir, const ImportOptions &options)
+      : model(model), reader(std::move(modelDir)), options(options),
+        graph(std::make_unique<Graph>()) {}
+
+  llvm::Expected<std::unique_ptr<Graph>> run();
+
+private:
+  llvm::Error checkOpset();
+  llvm::Error checkSupportedOps();
+  llvm::Error fixInputShapes();
+  llvm::Error runOnnxShapeInference();
+  llvm::Error importConstants();
+  llvm::Error importInputs();
+  llvm::Error importNodes();
+  llvm::Error importConstantNode(const onnx::NodeProto &proto);
+  llvm::Expected<Attribute> importAttribute(const onnx::AttributeProto &proto,
+                                            const std::string &nodeLabel);
+  llvm::Error checkAgainstOnnx(Node &node);
+  llvm::Error importOutputs();
+
+  onnx::ModelProto &model;
+  TensorProtoReader reader;
+  const ImportOptions &options;
+  std::unique_ptr<Graph> graph;
+  int opset = 0;
+  /// Types ONNX's shape inference found, by value name (only fully static ones).
+  std::map<std::string, TensorType> onnxTypes;
+};
+
+llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
+  if (!model.has_graph())
+    return makeError(ErrorCode::BadModel, "not an ONNX model (no graph)");
+  if (model.ir_version() < 3)
+    return makeError(ErrorCode::BadModel,
+                     "not an ONNX model (ir_version " + llvm::Twine(model.ir_version()) + ")");
+  if (!model.graph().name().empty()) graph->setName(model.graph().name());
+  for (auto step : {&ModelImporter::checkOpset, &ModelImporter::checkSupportedOps,
+                    &ModelImporter::fixInputShapes, &ModelImporter::runOnnxShapeInference,
+                    &ModelImporter::importConstants, &ModelImporter::importInputs,
+                    &ModelImporter::importNodes, &ModelImporter::importOutputs})
+    if (llvm::Error err = (this->*step)()) return std::move(err);
+  return std::move(graph);
+}
+
+llvm::Error ModelImporter::checkOpset() {
+  for (const auto &entry : model.opset_import())
+    if (isDefaultDomain(entry.domain())) opset = int(entry.version());
+  if (opset < kMinOpset || opset > kMaxOpset)
+    return makeError(ErrorCode::Unsupported,
+                     "model uses ONNX opset " + llvm::Twine(opset) + "; spcc supports opsets " +
+                         llvm::Twine(kMinOpset) + " to " + llvm::Twine(kMaxOpset));
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::checkSupportedOps() {
+  std::string unsupported;
+  int count = 0;
+  for (const auto &node : model.graph().node()) {
+    bool known = node.op_type() == "Constant" ? isDefaultDomain(node.domain())
+                                              : lookupOpSchema(node.op_type()) != nullptr;
+    // Gelu is accepted from ONNX Runtime's contrib domain as well as the default one.
+    if (!isDefaultDomain(node.domain()) && !(node.domain() == "com.microsoft" && node.op_type() == "Gelu"))
+      known = false;
+    if (known) continue;
+    if (count++ < 20)
+      unsupported += std::string(count > 1 ? ", " : "") + "node '" + node.name() + "' (" +
+                     (isDefaultDomain(node.domain()) ? "" : node.domain() + ".") + node.op_type() + ")";
+  }
+  if (count == 0) return llvm::Error::success();
+  if (count > 20) unsupported += ", and " + std::to_string(count - 20) + " more";
+  return makeError(ErrorCode::Unsupported, llvm::Twine(count) + " unsupported node" +
+                                               (count > 1 ? "s" : "") + ": " + unsupported);
+}
+
+llvm::Error ModelImporter::fixInputShapes() {
+  llvm::StringSet<> initializers;
+  for (const auto &init : model.graph().initializer()) initializers.insert(init.name());
+  for (const auto &init : model.graph().sparse_initializer()) initializers.insert(init.values().name());
+
+  llvm::StringSet<> inputNames;
+  for (auto &input : *model.mutable_graph()->mutable_input()) {
+    if (initializers.contains(input.name())) continue;
+    inputNames.insert(input.name());
+    if (!input.type().has_tensor_type())
+      return makeError(ErrorCode::Unsupported, "input '" + input.name() + "' is not a tensor");
+    auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    auto flag = options.inputShapes.find(input.name());
+    if (flag != options.inputShapes.end()) {
+      const std::vector<int64_t> &dims = flag->second;
+      if (input.type().tensor_type().has_shape() && shape->dim_size() != int(dims.size()))
+        return makeError(ErrorCode::Shape, "--shape " + input.name() + " gives " +
+                                               llvm::Twine(dims.size()) + " dims, the input has rank " +
+                                               llvm::Twine(shape->dim_size()));
+      for (int i = 0; i < shape->dim_size(); ++i)
+        if (shape->dim(i).has_dim_value() && shape->dim(i).dim_value() != dims[size_t(i)])
+          return makeError(ErrorCode::Shape,
+                           "--shape " + input.name() + " sets dim " + llvm::Twine(i) + " to " +
+                               llvm::Twine(dims[size_t(i)]) + ", but the model fixes it to " +
+                               llvm::Twine(shape->dim(i).dim_value()));
+      shape->clear_dim();
+      for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
+      continue;
+    }
+    if (!input.type().tensor_type().has_shape())
+      return makeError(ErrorCode::Shape, "input '" + input.name() +
+                                             "' has an unknown rank; give its dims with --shape " +
+                                             input.name() + "=DxDx...");
+    for (int i = 0; i < shape->dim_size(); ++i) {
+      const auto &dim = shape->dim(i);
+      if (dim.has_dim_value() && dim.dim_value() >= 0) continue;
+      std::string example;
+      for (int j = 0; j < shape->dim_size(); ++j)
+        example += (j ? "x" : "") + (shape->dim(j).has_dim_value()
+                                         ? std::to_string(shape->dim(j).dim_value())
+                                         : std::string("N"));
+      return makeError(ErrorCode::Shape,
+                       "input '" + input.name() + "' dim " + llvm::Twine(i) +
+                           (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string()) +
+                           " is dynamic; fix it with --shape " + input.name() + "=" + example);
+    }
+  }
+  for (const auto &[name, dims] : options.inputShapes)
+    if (!inputNames.contains(name)) {
+      std::string names;
+      for (const auto &n : inputNames) names += (names.empty() ? "" : ", ") + n.getKey().str();
+      return makeError(ErrorCode::InvalidArgument,
+                       "--shape names '" + name + "', which is not an input of the model (inputs: " +
+                           names + ")");
+    }
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::runOnnxShapeInference() {
+  // ONNX's own inference runs on the proto with fixed input dims; spcc's shape rules are then
+  // checked against what it found (checkAgainstOnnx). Nodes without an ONNX schema are skipped.
+  try {
+    onnx::ShapeInferenceOptions inferenceOptions(/*check_type=*/true, /*strict_mode=*/0,
+                                                 /*data_prop=*/true);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                       inferenceOptions);
+  } catch (const std::exception &e) {
+    return makeError(ErrorCode::Shape, llvm::Twine("ONNX shape inference failed: ") + e.what());
+  }
+  for (const auto &info : model.graph().value_info()) {
+    if (!info.type().has_tensor_type() || !info.type().tensor_type().has_shape()) continue;
+    const auto &tensorType = info.type().tensor_type();
+    std::optional<DType> dtype = dtypeFromOnnx(tensorType.elem_type());
+    if (!dtype) continue;
+    llvm::SmallVector<int64_t, 4> dims;
+    bool isStatic = true;
+    for (const auto &dim : tensorType.shape().dim()) {
+      isStatic &= dim.has_dim_value();
+      dims.push_back(dim.dim_value());
+    }
+    if (isStatic) onnxTypes[info.name()] = TensorType(*dtype, dims);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::importConstants() {
+  auto add = [&](const std::string &name, llvm::Expected<Tensor> tensor) -> llvm::Error {
+    if (!tensor) return tensor.takeError();
+    if (name.empty()) return makeError(ErrorCode::BadModel, "an initializer has no name");
+    if (graph->findValue(name))
+      return makeError(ErrorCode::BadModel, "initializer '" + name + "' is defined twice");
+    graph->addConstant(name, std::move(*tensor));
+    return llvm::Error::success();
+  };
+  for (const auto &init : model.graph().initializer())
+    if (llvm::Error err = add(init.name(), reader.read(init))) return err;
+  for (const auto &init : model.graph().sparse_initializer())
+    if (llvm::Error err = add(init.values().name(), reader.readSparse(init))) return err;
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::importInputs() {
+  for (const auto &input : model.graph().input()) {
+    if (graph->findValue(input.name())) {
+      if (graph->findValue(input.name())->isConstant()) continue; // initializer listed as input
+      return makeError(ErrorCode::BadModel, "input '" + input.name() + "' is declared twice");
+    }
+    int onnxType = input.type().tensor_type().elem_type();
+    std::optional<DType> dtype = dtypeFromOnnx(onnxType);
+    if (!dtype)
+      return makeError(ErrorCode::Unsupported, "input '" + input.name() + "' has element type " +
+                                                   onnxTypeName(onnxType));
+    llvm::SmallVector<int64_t, 4> dims;
+    for (const auto &dim : input.type().tensor_type().shape().dim()) dims.push_back(dim.dim_value());
+    graph->addInput(input.name(), TensorType(*dtype, dims));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<Attribute> ModelImporter::importAttribute(const onnx::AttributeProto &proto,
+                                                         const std::string &nodeLabel) {
+  using A = onnx::AttributeProto;
+  switch (proto.type()) {
+  case A::INT: return Attribute(int64_t(proto.i()));
+  case A::FLOAT: return Attribute(proto.f());
+  case A::STRING: return Attribute(proto.s());
+  case A::INTS: return Attribute(std::vector<int64_t>(proto.ints().begin(), proto.ints().end()));
+  case A::FLOATS: return Attribute(std::vector<float>(proto.floats().begin(), proto.floats().end()));
+  case A::STRINGS:
+    return Attribute(std::vector<std::string>(proto.strings().begin(), proto.strings().end()));
+  case A::TENSOR: {
+    auto tensor = reader.read(proto.t());
+    if (!tensor) return addContext(tensor.takeError(), nodeLabel + ": attribute '" + proto.name() + "'");
+    return Attribute(std::move(*tensor));
+  }
+  default:
+    return makeError(ErrorCode::Unsupported, nodeLabel + ": attribute '" + proto.name() +
+                                                 "' has a kind spcc does not support");
+  }
+}
+
+llvm::Error ModelImporter::importConstantNode(const onnx::NodeProto &proto) {
+  std::string label = "node '" + proto.name() + "' (Constant)";
+  if (proto.output_size() != 1 || proto.attribute_size() != 1)
+    return makeError(ErrorCode::BadModel, label + ": expected one output and one attribute");
+  const onnx::AttributeProto &attr = proto.attribute(0);
+  llvm::Expected<Tensor> value = Tensor();
+  if (attr.name() == "value" && attr.type() == onnx::AttributeProto::TENSOR)
+    value = reader.read(attr.t());
+  else if (attr.name() == "sparse_value" && attr.type() == onnx::AttributeProto::SPARSE_TENSOR)
+    value = reader.readSparse(attr.sparse_tensor());
+  else if (attr.name() == "value_float" && attr.type() == onnx::AttributeProto::FLOAT)
+    value = Tensor::scalar(attr.f());
+  else if (attr.name() == "value_int" && attr.type() == onnx::AttributeProto::INT)
+    value = Tensor::scalar<int64_t>(attr.i());
+  else if (attr.name() == "value_floats" && attr.type() == onnx::AttributeProto::FLOATS)
+    value = Tensor::fromVector<float>({attr.floats_size()},
+                                      std::vector<float>(attr.floats().begin(), attr.floats().end()));
+  else if (attr.name() == "value_ints" && attr.type() == onnx::AttributeProto::INTS)
+    value = Tensor::fromVector<int64_t>(
+        {attr.ints_size()}, std::vector<int64_t>(attr.ints().begin(), attr.ints().end()));
+  else
+    return makeError(ErrorCode::Unsupported, label + ": attribute '" + attr.name() +
+                                                 "' of this kind is not supported");
+  if (!value) return addContext(value.takeError(), label);
+  if (proto.output(0).empty() || graph->findValue(proto.output(0)))
+    return makeError(ErrorCode::BadModel, label + ": output '" + proto.output(0) +
+                                              "' is empty or defined twice");
+  graph->addConstant(proto.output(0), std::move(*value));
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::importNodes() {
+  // Nodes first (so that every output name exists), then inputs, then a topological order:
+  // a model whose nodes are out of order still imports, a cycle is reported.
+  std::vector<std::pair<Node *, const onnx::NodeProto *>> created;
+  int index = 0;
+  for (const auto &proto : model.graph().node()) {
+    ++index;
+    if (proto.op_type() == "Constant") {
+      if (llvm::Error err = importConstantNode(proto)) return err;
+      continue;
+    }
+    std::string name = proto.name().empty() ? proto.op_type() + "_" + std::to_string(index - 1)
+                                            : proto.name();
+    std::vector<std::string> outputs;
+    for (const std::string &out : proto.output()) {
+      if (out.empty())
+        return makeError(ErrorCode::Unsupported, "node '" + name + "' (" + proto.op_type() +
+                                                     "): omitted optional outputs are not supported");
+      if (graph->findValue(out) || llvm::is_contained(outputs, out))
+        return makeError(ErrorCode::BadModel, "node '" + name + "' (" + proto.op_type() +
+                                                  "): output '" + out + "' is defined twice");
+      outputs.push_back(out);
+    }
+    Node *node = graph->addNode(name, proto.op_type(), lookupOpSchema(proto.op_type()), {}, outputs);
+    for (const auto &attrProto : proto.attribute()) {
+      auto attr = importAttribute(attrProto, node->describe());
+      if (!attr) return attr.takeError();
+      node->setAttribute(attrProto.name(), std::move(*attr));
+    }
+    created.push_back({node, &proto});
+  }
+  for (auto [node, proto] : created) {
+    for (const std::string &in : proto->input()) {
+      if (in.empty()) {
+        node->addInput(nullptr);
+        continue;
+      }
+      Value *v = graph->findValue(in);
+      if (!v)
+        return makeError(ErrorCode::BadModel,
+                         node->describe() + ": input '" + in +
+                             "' is not an initializer, a graph input, or any node's output");
+      node->addInput(v);
+    }
+  }
+  if (llvm::Error err = graph->sortTopologically()) return err;
+
+  TypeInferenceHooks hooks;
+  hooks.beforeNode = [&](Node &node) { return node.getSchema().upgrade(node, opset, *graph); };
+  hooks.afterNode = [&](Node &node) { return checkAgainstOnnx(node); };
+  return inferGraphTypes(*graph, TypeInferenceMode::Assign, hooks);
+}
+
+llvm::Error ModelImporter::checkAgainstOnnx(Node &node) {
+  for (Value *out : node.getOutputs()) {
+    auto it = onnxTypes.find(out->getName());
+    if (it == onnxTypes.end() || it->second == out->getType()) continue;
+    return nodeError(node, ErrorCode::Shape,
+                     "output '" + out->getName() + "': ONNX shape inference gives " +
+                         it->second.str() + ", spcc's shape rule gives " + out->getType().str());
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::importOutputs() {
+  for (const auto &output : model.graph().output()) {
+    Value *v = graph->findValue(output.name());
+    if (!v)
+      return makeError(ErrorCode::BadModel, "output '" + output.name() + "' is not produced by the graph");
+    const auto &declared = output.type().tensor_type();
+    if (declared.elem_type() != 0 && dtypeFromOnnx(declared.elem_type()) != v->getType().getDType())
+      return makeError(ErrorCode::Shape, "output '" + output.name() + "' is declared " +
+                                             onnxTypeName(declared.elem_type()) +
+                                             " but computed as " + v->getType().str());
+    graph->addOutput(output.name(), v);
+  }
+  if (graph->getOutputs().empty()) return makeError(ErrorCode::BadModel, "the graph has no outputs");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<Graph>> importModel(llvm::ArrayRef<uint8_t> bytes,
+                                                   std::string modelDir,
+                                                   const ImportOptions &options) {
+  if (bytes.size() > size_t(std::numeric_limits<int>::max()))
+    return makeError(ErrorCode::Unsupported,
+                     "model file is over 2 GiB; store the weights as ONNX external data");
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), int(bytes.size())))
+    return makeError(ErrorCode::BadModel, "not a valid ONNX model (protobuf parsing failed)");
+  return ModelImporter(model, std::move(modelDir), options).run();
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef path,
+                                                      const ImportOptions &options) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return makeError(ErrorCode::IO, path + ": cannot read: " + buffer.getError().message());
+  llvm::SmallString<256> dir = llvm::sys::path::parent_path(path);
+  if (dir.empty()) dir = ".";
+  llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+                                (*buffer)->getBufferSize());
+  auto graph = importModel(bytes, dir.str().str(), options);
+  if (!graph) return addContext(graph.takeError(), path);
+  return graph;
+}
+
+llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::ArrayRef<uint8_t> bytes,
+                                                        llvm::StringRef label,
+                                                        const ImportOptions &options) {
+  auto graph = importModel(bytes, "", options);
+  if (!graph) return addContext(graph.takeError(), label);
+  return graph;
+}
+
+llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm::StringRef flag) {
+  auto [name, dimsText] = flag.rsplit('=');
+  auto bad = [&] {
+    return makeError(ErrorCode::InvalidArgument,
+                     "--shape expects NAME=DIMS like input=1x128x768, got '" + flag + "'");
+  };
+  if (name.empty() || dimsText.empty() || !flag.contains('=')) return bad();
+  std::vector<int64_t> dims;
+  llvm::SmallVector<llvm::StringRef, 6> parts;
+  dimsText.split(parts, 'x');
+  for (llvm::StringRef part : parts) {
+    int64_t d;
+    if (part.getAsInteger(10, d) || d < 0) return bad();
+    dims.push_back(d);
+  }
+  return std::make_pair(name.str(), dims);
+}
+
+} // namespace spcc

@@ -1,0 +1,37 @@
+//===- OnnxImporter.h - ONNX model to spcc IR ----------------------------===//
+#ifndef SPCC_FRONTEND_ONNXIMPORTER_H
+#define SPCC_FRONTEND_ONNXIMPORTER_H
+
+#include "compiler/ir/Graph.h"
+
+#include <map>
+#include <memory>
+
+namespace spcc {
+
+/// Supported range of the default-domain ONNX opset.
+constexpr int kMinOpset = 11;
+constexpr int kMaxOpset = 17;
+
+struct ImportOptions {
+  /// Dims for graph inputs (from --shape NAME=DIMS): required for every input with a dynamic dim.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+/// Reads the ONNX model at \p path (and its external data files beside it), canonicalizes every
+/// node to spcc's op forms, and infers every value's type. Errors name the file, node, op and
+/// reason.
+llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef path,
+                                                      const ImportOptions &options);
+
+/// Same for a model held in memory; \p label names it in errors. External data is rejected.
+llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::ArrayRef<uint8_t> bytes,
+                                                        llvm::StringRef label,
+                                                        const ImportOptions &options);
+
+/// Parses "NAME=1x128x768" into its name and dims.
+llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm::StringRef flag);
+
+} // namespace spcc
+
+#endif

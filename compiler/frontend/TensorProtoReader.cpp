@@ -1,0 +1,191 @@
+#include "compiler/frontend/TensorProtoReader.h"
+
+#include "compiler/support/Error.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <limits>
+
+namespace spcc {
+
+namespace {
+std::string tensorLabel(const onnx::TensorProto &proto) {
+  return "tensor '" + proto.name() + "'";
+}
+
+/// Copies a repeated proto field of \p count elements into \p out, narrowing each to T.
+template <typename T, typename Field>
+void copyField(const Field &field, llvm::MutableArrayRef<T> out) {
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(field.Get(int(i)));
+}
+} // namespace
+
+llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
+  std::optional<DType> dtype = dtypeFromOnnx(proto.data_type());
+  if (!dtype)
+    return makeError(ErrorCode::Unsupported, tensorLabel(proto) + " has element type " +
+                                                 onnxTypeName(proto.data_type()) +
+                                                 ", which spcc does not support");
+  llvm::SmallVector<int64_t, 4> dims;
+  int64_t count = 1;
+  for (int64_t d : proto.dims()) {
+    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
+      return makeError(ErrorCode::BadModel, tensorLabel(proto) + " has an invalid dim " +
+                                                llvm::Twine(d));
+    dims.push_back(d);
+    count *= d;
+  }
+  TensorType type(*dtype, dims);
+  int64_t bytes = type.getSizeInBytes();
+  if (proto.has_segment())
+    return makeError(ErrorCode::Unsupported, tensorLabel(proto) + " is segmented");
+
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    auto data = readExternal(proto, bytes);
+    if (!data) return data.takeError();
+    return Tensor(type, *data);
+  }
+  if (proto.has_raw_data()) {
+    const std::string &raw = proto.raw_data();
+    if (int64_t(raw.size()) != bytes)
+      return makeError(ErrorCode::BadModel, tensorLabel(proto) + " holds " +
+                                                llvm::Twine(raw.size()) + " bytes, its type " +
+                                                type.str() + " needs " + llvm::Twine(bytes));
+    return Tensor(type, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(raw.data()),
+                                                raw.size()));
+  }
+
+  int64_t available = 0;
+  switch (*dtype) {
+  case DType::Float32: available = proto.float_data_size(); break;
+  case DType::Int64: available = proto.int64_data_size(); break;
+  default: available = proto.int32_data_size(); break;
+  }
+  if (available != count)
+    return makeError(ErrorCode::BadModel, tensorLabel(proto) + " holds " +
+                                              llvm::Twine(available) + " values, its type " +
+                                              type.str() + " needs " + llvm::Twine(count));
+  Tensor t(type);
+  switch (*dtype) {
+  case DType::Float32: copyField(proto.float_data(), t.getMutableData<float>()); break;
+  case DType::Int64: copyField(proto.int64_data(), t.getMutableData<int64_t>()); break;
+  case DType::Int32: copyField(proto.int32_data(), t.getMutableData<int32_t>()); break;
+  case DType::Int8: copyField(proto.int32_data(), t.getMutableData<int8_t>()); break;
+  case DType::UInt8: case DType::Bool:
+    copyField(proto.int32_data(), t.getMutableData<uint8_t>());
+    break;
+  case DType::Float16: {
+    // float16 bits are stored in int32_data, one value per entry.
+    auto out = llvm::MutableArrayRef<uint16_t>(
+        reinterpret_cast<uint16_t *>(t.getMutableBytes().data()), size_t(count));
+    copyField(proto.int32_data(), out);
+    break;
+  }
+  }
+  return t;
+}
+
+llvm::Expected<llvm::ArrayRef<uint8_t>>
+TensorProtoReader::readExternal(const onnx::TensorProto &proto, int64_t expectedBytes) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : proto.external_data()) {
+    long long number = 0;
+    bool isNumber = !llvm::StringRef(entry.value()).getAsInteger(10, number);
+    if (entry.key() == "location") location = entry.value();
+    else if (entry.key() == "offset" && isNumber) offset = number;
+    else if (entry.key() == "length" && isNumber) length = number;
+  }
+  if (location.empty())
+    return makeError(ErrorCode::BadModel, tensorLabel(proto) + " has external data without a location");
+  if (modelDir.empty())
+    return makeError(ErrorCode::BadModel,
+                     tensorLabel(proto) + " has external data, but the model was not read from a file");
+  if (llvm::sys::path::is_absolute(location) || llvm::StringRef(location).contains(".."))
+    return makeError(ErrorCode::BadModel, tensorLabel(proto) + ": external data location '" +
+                                              location + "' must be a relative path inside the model's folder");
+  auto &file = externalFiles[location];
+  if (!file) {
+    llvm::SmallString<256> path(modelDir);
+    llvm::sys::path::append(path, location);
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return makeError(ErrorCode::IO, tensorLabel(proto) + ": cannot read external data file '" +
+                                          path + "': " + buffer.getError().message());
+    file = std::move(*buffer);
+  }
+  if (length >= 0 && length != expectedBytes)
+    return makeError(ErrorCode::BadModel, tensorLabel(proto) + ": external data length " +
+                                              llvm::Twine(length) + " does not match its type (" +
+                                              llvm::Twine(expectedBytes) + " bytes)");
+  if (offset < 0 || uint64_t(offset + expectedBytes) > file->getBufferSize())
+    return makeError(ErrorCode::BadModel, tensorLabel(proto) + ": external data at offset " +
+                                              llvm::Twine(offset) + " runs past the end of '" +
+                                              location + "'");
+  return llvm::ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(file->getBufferStart()) + offset, size_t(expectedBytes));
+}
+
+llvm::Expected<Tensor> TensorProtoReader::readSparse(const onnx::SparseTensorProto &proto) {
+  std::string label = "sparse tensor '" + proto.values().name() + "'";
+  auto values = read(proto.values());
+  if (!values) return values.takeError();
+  auto indices = read(proto.indices());
+  if (!indices) return indices.takeError();
+  llvm::SmallVector<int64_t, 4> dims(proto.dims().begin(), proto.dims().end());
+  int64_t nnz = values->getNumElements();
+  int rank = int(dims.size());
+  TensorType type(values->getDType(), dims);
+  for (int64_t d : dims)
+    if (d < 0) return makeError(ErrorCode::BadModel, label + " has a negative dim");
+  bool linear = indices->getRank() == 1 && indices->getNumElements() == nnz;
+  bool perAxis = indices->getRank() == 2 && indices->getDims()[0] == nnz &&
+                 indices->getDims()[1] == rank;
+  if (indices->getDType() != DType::Int64 || !(linear || perAxis))
+    return makeError(ErrorCode::BadModel, label + ": indices must be int64 of shape [nnz] or [nnz, rank]");
+  Tensor dense(type);
+  int64_t total = type.getNumElements();
+  size_t elementSize = dtypeSize(type.getDType());
+  uint8_t *out = dense.getMutableBytes().data();
+  const uint8_t *in = values->getBytes().data();
+  llvm::ArrayRef<int64_t> idx = indices->getData<int64_t>();
+  for (int64_t i = 0; i < nnz; ++i) {
+    int64_t position = 0;
+    if (linear) {
+      position = idx[size_t(i)];
+    } else {
+      for (int axis = 0; axis < rank; ++axis) {
+        int64_t coordinate = idx[size_t(i * rank + axis)];
+        if (coordinate < 0 || coordinate >= dims[size_t(axis)]) position = -1;
+        if (position < 0) break;
+        position = position * dims[size_t(axis)] + coordinate;
+      }
+    }
+    if (position < 0 || position >= total)
+      return makeError(ErrorCode::BadModel, label + ": index of nonzero " + llvm::Twine(i) +
+                                                " is out of range");
+    std::memcpy(out + position * int64_t(elementSize), in + i * int64_t(elementSize), elementSize);
+  }
+  return dense;
+}
+
+} // namespace spcc
+
+namespace spcc {
+llvm::Expected<Tensor> readTensorProtoFile(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer) return makeError(ErrorCode::IO, path + ": cannot read: " + buffer.getError().message());
+  onnx::TensorProto proto;
+  if ((*buffer)->getBufferSize() > size_t(std::numeric_limits<int>::max()) ||
+      !proto.ParseFromArray((*buffer)->getBufferStart(), int((*buffer)->getBufferSize())))
+    return makeError(ErrorCode::InvalidArgument, path + ": not a serialized ONNX TensorProto");
+  TensorProtoReader reader("");
+  auto tensor = reader.read(proto);
+  if (!tensor) return addContext(tensor.takeError(), path);
+  return tensor;
+}
+} // namespace spcc
