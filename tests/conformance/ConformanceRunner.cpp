@@ -1,0 +1,189 @@
+//===- ConformanceRunner.cpp - ONNX node tests against the evaluator -----===//
+//
+// spcc-conformance TESTS_DIR (--list FILE | --discover [--write-list FILE])
+//
+// Runs ONNX's node conformance tests (TESTS_DIR/node/test_*/: model.onnx, and
+// test_data_set_N/input_K.pb, output_K.pb) through spcc's importer, pass pipeline and reference
+// evaluator, comparing every output as ONNX's own runner does: |actual - expected| <=
+// atol + rtol * |expected| with rtol 1e-3, atol 1e-7; integer and bool outputs exactly.
+//
+// --list runs the named tests, each of which must pass. --discover runs every test whose
+// operators spcc supports and reports the failures (to grow the list).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/eval/Interpreter.h"
+#include "compiler/frontend/OnnxImporter.h"
+#include "compiler/frontend/TensorProtoReader.h"
+#include "passes/PassPipeline.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace spcc;
+
+namespace {
+
+constexpr double kRelativeTolerance = 1e-3;
+constexpr double kAbsoluteTolerance = 1e-7;
+
+enum class Outcome { Passed, Failed, Unsupported };
+
+struct Result {
+  Outcome outcome;
+  std::string detail;
+};
+
+llvm::Error compareTensors(const Tensor &actual, const Tensor &expected, const std::string &label) {
+  if (actual.getType() != expected.getType())
+    return makeError(ErrorCode::Shape, label + ": got " + actual.getType().str() + ", expected " +
+                                           expected.getType().str());
+  bool exact = expected.getDType() != DType::Float32 && expected.getDType() != DType::Float16;
+  for (int64_t i = 0; i < expected.getNumElements(); ++i) {
+    double a = actual.getAsDouble(i), e = expected.getAsDouble(i);
+    bool ok = exact ? a == e
+                    : (std::isnan(a) && std::isnan(e)) || a == e ||
+                          std::fabs(a - e) <= kAbsoluteTolerance + kRelativeTolerance * std::fabs(e);
+    if (!ok)
+      return makeError(ErrorCode::Internal, label + ": element " + llvm::Twine(i) + " is " +
+                                                llvm::Twine(a) + ", expected " + llvm::Twine(e));
+  }
+  return llvm::Error::success();
+}
+
+std::vector<std::string> dataSets(llvm::StringRef testDir) {
+  std::vector<std::string> sets;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(testDir, ec), end; it != end && !ec; it.increment(ec))
+    if (llvm::sys::path::filename(it->path()).starts_with("test_data_set_")) sets.push_back(it->path());
+  std::sort(sets.begin(), sets.end());
+  return sets;
+}
+
+Result runTest(llvm::StringRef testDir) {
+  llvm::SmallString<256> modelPath(testDir);
+  llvm::sys::path::append(modelPath, "model.onnx");
+  auto graph = importOnnxFile(modelPath, ImportOptions());
+  if (!graph) {
+    ErrorCode code;
+    std::string message = takeMessage(graph.takeError(), &code);
+    return {code == ErrorCode::Unsupported ? Outcome::Unsupported : Outcome::Failed, message};
+  }
+  if (llvm::Error err = runDefaultPipeline(**graph, PipelineOptions()))
+    return {Outcome::Failed, takeMessage(std::move(err))};
+  std::vector<std::string> sets = dataSets(testDir);
+  if (sets.empty()) return {Outcome::Failed, "no test data sets"};
+  for (const std::string &set : sets) {
+    std::map<std::string, Tensor> feeds;
+    llvm::ArrayRef<Value *> inputs = (*graph)->getInputs();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      auto t = readTensorProtoFile(set + "/input_" + std::to_string(i) + ".pb");
+      if (!t) return {Outcome::Failed, takeMessage(t.takeError())};
+      feeds[inputs[i]->getName()] = std::move(*t);
+    }
+    auto outputs = interpretGraph(**graph, feeds);
+    if (!outputs) return {Outcome::Failed, takeMessage(outputs.takeError())};
+    for (size_t i = 0; i < outputs->size(); ++i) {
+      auto expected = readTensorProtoFile(set + "/output_" + std::to_string(i) + ".pb");
+      if (!expected) return {Outcome::Failed, takeMessage(expected.takeError())};
+      std::string label = llvm::sys::path::filename(set).str() + " output " + std::to_string(i);
+      if (llvm::Error err = compareTensors((*outputs)[i], *expected, label))
+        return {Outcome::Failed, takeMessage(std::move(err))};
+    }
+  }
+  return {Outcome::Passed, ""};
+}
+
+std::vector<std::string> readList(llvm::StringRef path) {
+  std::vector<std::string> names;
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) return names;
+  llvm::SmallVector<llvm::StringRef, 256> lines;
+  (*buffer)->getBuffer().split(lines, '\n');
+  for (llvm::StringRef line : lines) {
+    line = line.split('#').first.trim();
+    if (!line.empty()) names.push_back(line.str());
+  }
+  return names;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  llvm::cl::OptionCategory category("spcc-conformance options");
+  llvm::cl::opt<std::string> testsDir(llvm::cl::Positional, llvm::cl::desc("<generated tests dir>"),
+                                      llvm::cl::Required, llvm::cl::cat(category));
+  llvm::cl::opt<std::string> listPath("list", llvm::cl::desc("Run the tests named in this file"),
+                                      llvm::cl::cat(category));
+  llvm::cl::opt<bool> discover("discover", llvm::cl::desc("Run every test with supported ops"),
+                               llvm::cl::cat(category));
+  llvm::cl::opt<std::string> writeList("write-list",
+                                       llvm::cl::desc("With --discover, write the passing tests here"),
+                                       llvm::cl::cat(category));
+  llvm::cl::HideUnrelatedOptions(category);
+  llvm::cl::ParseCommandLineOptions(argc, argv, "spcc-conformance: ONNX node tests\n");
+
+  llvm::SmallString<256> nodeDir(testsDir);
+  llvm::sys::path::append(nodeDir, "node");
+  std::vector<std::string> names;
+  if (discover) {
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(nodeDir, ec), end; it != end && !ec; it.increment(ec))
+      names.push_back(llvm::sys::path::filename(it->path()).str());
+    std::sort(names.begin(), names.end());
+  } else {
+    if (listPath.empty()) {
+      llvm::errs() << "spcc-conformance: pass --list FILE or --discover\n";
+      return 2;
+    }
+    names = readList(listPath);
+    if (names.empty()) {
+      llvm::errs() << "spcc-conformance: error: " << listPath << " lists no tests\n";
+      return 2;
+    }
+  }
+
+  int passed = 0, attempted = 0, unsupported = 0;
+  std::vector<std::string> passing;
+  for (const std::string &name : names) {
+    llvm::SmallString<256> dir(nodeDir);
+    llvm::sys::path::append(dir, name);
+    if (!llvm::sys::fs::is_directory(dir)) {
+      llvm::outs() << "FAIL " << name << ": not found in " << nodeDir << "\n";
+      ++attempted;
+      continue;
+    }
+    Result result = runTest(dir);
+    if (result.outcome == Outcome::Unsupported && discover) {
+      ++unsupported;
+      continue;
+    }
+    ++attempted;
+    if (result.outcome == Outcome::Passed) {
+      ++passed;
+      passing.push_back(name);
+    } else {
+      llvm::outs() << "FAIL " << name << ": " << result.detail << "\n";
+    }
+  }
+  llvm::outs() << "conformance: " << passed << " passed / " << attempted << " attempted";
+  if (discover) llvm::outs() << " (" << unsupported << " skipped: unsupported op or type)";
+  llvm::outs() << "\n";
+  if (!writeList.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(writeList, ec);
+    if (ec) {
+      llvm::errs() << "spcc-conformance: error: " << writeList << ": " << ec.message() << "\n";
+      return 3;
+    }
+    os << "# ONNX node conformance tests spcc runs (tests/conformance/README.md).\n";
+    for (const std::string &name : passing) os << name << "\n";
+  }
+  return passed == attempted ? 0 : 1;
+}
