@@ -30,8 +30,9 @@ void printModelSummary(const Graph &graph, llvm::raw_ostream &os) {
     const Value *w = layerWeight(*node);
     if (!w) continue;
     if (!header) {
-      os << llvm::format("%-32s %-8s %-22s %-18s %10s %9s\n", "layer", "op", "output", "weight",
-                         "nonzeros", "sparsity");
+      os << llvm::left_justify("layer", 32) << " " << llvm::left_justify("op", 8) << " "
+         << llvm::left_justify("output", 22) << " " << llvm::left_justify("weight", 18) << " "
+         << llvm::right_justify("nonzeros", 10) << " " << llvm::right_justify("sparsity", 9) << "\n";
       header = true;
     }
     const Tensor &data = w->getConstant();

@@ -9,6 +9,8 @@
 #include "compiler/driver/ModelSummary.h"
 #include "compiler/frontend/OnnxImporter.h"
 #include "compiler/ir/IRPrinter.h"
+#include "compiler/support/CommandLine.h"
+#include "compiler/support/Error.h"
 #include "passes/PassPipeline.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -29,6 +31,8 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
+                      "summary", "list-passes", "v"});
   llvm::cl::OptionCategory category("spcc options");
   llvm::cl::opt<std::string> inputPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));

@@ -109,6 +109,16 @@ llvm::Error ModelImporter::fixInputShapes() {
     if (!input.type().has_tensor_type())
       return makeError(ErrorCode::Unsupported, "input '" + input.name() + "' is not a tensor");
     auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    auto bound = options.boundInputs.find(input.name());
+    if (bound != options.boundInputs.end()) {
+      std::optional<DType> declared = dtypeFromOnnx(input.type().tensor_type().elem_type());
+      if (declared != bound->second.getDType())
+        return makeError(ErrorCode::Shape, "input '" + input.name() + "' is bound to data of type " +
+                                               bound->second.getType().str() + ", its declared type differs");
+      shape->clear_dim();
+      for (int64_t d : bound->second.getDims()) shape->add_dim()->set_dim_value(d);
+      continue;
+    }
     auto flag = options.inputShapes.find(input.name());
     if (flag != options.inputShapes.end()) {
       const std::vector<int64_t> &dims = flag->second;
@@ -144,7 +154,10 @@ llvm::Error ModelImporter::fixInputShapes() {
                            " is dynamic; fix it with --shape " + input.name() + "=" + example);
     }
   }
-  for (const auto &[name, dims] : options.inputShapes)
+  std::vector<std::string> flagged;
+  for (const auto &entry : options.inputShapes) flagged.push_back(entry.first);
+  for (const auto &entry : options.boundInputs) flagged.push_back(entry.first);
+  for (const std::string &name : flagged)
     if (!inputNames.contains(name)) {
       std::string names;
       for (const auto &n : inputNames) names += (names.empty() ? "" : ", ") + n.getKey().str();
@@ -203,6 +216,11 @@ llvm::Error ModelImporter::importInputs() {
     if (graph->findValue(input.name())) {
       if (graph->findValue(input.name())->isConstant()) continue; // initializer listed as input
       return makeError(ErrorCode::BadModel, "input '" + input.name() + "' is declared twice");
+    }
+    auto bound = options.boundInputs.find(input.name());
+    if (bound != options.boundInputs.end()) {
+      graph->addConstant(input.name(), bound->second);
+      continue;
     }
     int onnxType = input.type().tensor_type().elem_type();
     std::optional<DType> dtype = dtypeFromOnnx(onnxType);

@@ -16,6 +16,9 @@ constexpr int kMaxOpset = 17;
 struct ImportOptions {
   /// Dims for graph inputs (from --shape NAME=DIMS): required for every input with a dynamic dim.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Graph inputs bound to fixed data: they become constants of the model (a model's integer
+  /// shape parameters, e.g. Reshape targets fed as inputs, must be known at compile time).
+  std::map<std::string, Tensor> boundInputs;
 };
 
 /// Reads the ONNX model at \p path (and its external data files beside it), canonicalizes every

@@ -39,7 +39,8 @@ llvm::Error expectInputDType(const Node &node, size_t index, std::initializer_li
   if (llvm::is_contained(allowed, dtype)) return llvm::Error::success();
   std::string names;
   for (DType d : allowed) names += (names.empty() ? "" : ", ") + dtypeName(d).str();
-  return nodeError(node, ErrorCode::Shape,
+  // A dtype ONNX allows but spcc does not implement for this op: unsupported, not malformed.
+  return nodeError(node, ErrorCode::Unsupported,
                    "input " + llvm::Twine(index) + " ('" + v->getName() + "') has element type " +
                        dtypeName(dtype) + ", expected one of " + names);
 }

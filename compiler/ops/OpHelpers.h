@@ -21,7 +21,7 @@ llvm::Expected<int> normalizeAxis(const Node &node, int64_t axis, int rank,
 llvm::Expected<Dims> broadcastShapes(const Node &node, llvm::ArrayRef<int64_t> a,
                                      llvm::ArrayRef<int64_t> b);
 
-/// Fails unless input \p index is present and its dtype is one of \p allowed.
+/// Fails (Unsupported) unless input \p index is present and its dtype is one of \p allowed.
 llvm::Error expectInputDType(const Node &node, size_t index, std::initializer_list<DType> allowed);
 /// Fails unless input \p index has rank \p rank.
 llvm::Error expectInputRank(const Node &node, size_t index, int rank);

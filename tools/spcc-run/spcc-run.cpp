@@ -10,6 +10,8 @@
 #include "compiler/eval/Interpreter.h"
 #include "compiler/frontend/OnnxImporter.h"
 #include "compiler/frontend/TensorProtoReader.h"
+#include "compiler/support/CommandLine.h"
+#include "compiler/support/Error.h"
 #include "compiler/support/NpyFile.h"
 #include "passes/PassPipeline.h"
 
@@ -78,6 +80,7 @@ std::string describeValues(const Tensor &t, int count) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  reserveOptionNames({"shape", "i", "o", "random-inputs", "seed", "print"});
   llvm::cl::OptionCategory category("spcc-run options");
   llvm::cl::opt<std::string> modelPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
