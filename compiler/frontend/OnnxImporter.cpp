@@ -60,8 +60,8 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
                      "not an ONNX model (ir_version " + llvm::Twine(model.ir_version()) + ")");
   if (!model.graph().name().empty()) graph->setName(model.graph().name());
   for (auto step : {&ModelImporter::checkOpset, &ModelImporter::checkSupportedOps,
-                    &ModelImporter::fixInputShapes, &ModelImporter::runOnnxShapeInference,
-                    &ModelImporter::importConstants, &ModelImporter::importInputs,
+                    &ModelImporter::importConstants, &ModelImporter::fixInputShapes,
+                    &ModelImporter::runOnnxShapeInference, &ModelImporter::importInputs,
                     &ModelImporter::importNodes, &ModelImporter::importOutputs})
     if (llvm::Error err = (this->*step)()) return std::move(err);
   return std::move(graph);
@@ -103,9 +103,21 @@ llvm::Error ModelImporter::fixInputShapes() {
   for (const auto &init : model.graph().sparse_initializer()) initializers.insert(init.values().name());
 
   llvm::StringSet<> inputNames;
+  for (const auto &input : model.graph().input())
+    if (!initializers.contains(input.name())) inputNames.insert(input.name());
+  std::vector<std::string> flagged;
+  for (const auto &entry : options.inputShapes) flagged.push_back(entry.first);
+  for (const auto &entry : options.boundInputs) flagged.push_back(entry.first);
+  for (const std::string &name : flagged)
+    if (!inputNames.contains(name)) {
+      std::string names;
+      for (const auto &n : inputNames) names += (names.empty() ? "" : ", ") + n.getKey().str();
+      return makeError(ErrorCode::InvalidArgument,
+                       "--shape names '" + name + "', which is not an input of the model (inputs: " +
+                           names + ")");
+    }
   for (auto &input : *model.mutable_graph()->mutable_input()) {
     if (initializers.contains(input.name())) continue;
-    inputNames.insert(input.name());
     if (!input.type().has_tensor_type())
       return makeError(ErrorCode::Unsupported, "input '" + input.name() + "' is not a tensor");
     auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
@@ -154,23 +166,23 @@ llvm::Error ModelImporter::fixInputShapes() {
                            " is dynamic; fix it with --shape " + input.name() + "=" + example);
     }
   }
-  std::vector<std::string> flagged;
-  for (const auto &entry : options.inputShapes) flagged.push_back(entry.first);
-  for (const auto &entry : options.boundInputs) flagged.push_back(entry.first);
-  for (const std::string &name : flagged)
-    if (!inputNames.contains(name)) {
-      std::string names;
-      for (const auto &n : inputNames) names += (names.empty() ? "" : ", ") + n.getKey().str();
-      return makeError(ErrorCode::InvalidArgument,
-                       "--shape names '" + name + "', which is not an input of the model (inputs: " +
-                           names + ")");
-    }
   return llvm::Error::success();
 }
 
 llvm::Error ModelImporter::runOnnxShapeInference() {
   // ONNX's own inference runs on the proto with fixed input dims; spcc's shape rules are then
   // checked against what it found (checkAgainstOnnx). Nodes without an ONNX schema are skipped.
+  // ONNX's inference types sparse initializers as sparse tensors, which its ops reject; they are
+  // dense constants to spcc (already imported), so declare them as dense initializers (type and
+  // dims only: inference needs no data).
+  auto *protoGraph = model.mutable_graph();
+  for (const auto &sparse : protoGraph->sparse_initializer()) {
+    auto *declared = protoGraph->add_initializer();
+    declared->set_name(sparse.values().name());
+    declared->set_data_type(sparse.values().data_type());
+    for (int64_t d : sparse.dims()) declared->add_dims(d);
+  }
+  protoGraph->clear_sparse_initializer();
   try {
     onnx::ShapeInferenceOptions inferenceOptions(/*check_type=*/true, /*strict_mode=*/0,
                                                  /*data_prop=*/true);

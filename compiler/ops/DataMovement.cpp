@@ -1,10 +1,521 @@
-// Placeholder until the family lands: registers nothing.
-#include "compiler/ops/OpSchema.h"
+//===- DataMovement.cpp - Operators that move data ------------------------===//
+//
+// Transpose, Concat, Split, Slice, Gather and Pad. They copy elements without interpreting
+// them, so every dtype works; values that decide output shapes (Split's split, Slice's
+// starts/ends/axes/steps, Pad's pads) must be known at compile time.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/ops/OpHelpers.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
 namespace spcc {
-std::unique_ptr<OpSchema> createTransposeSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createConcatSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createSplitSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createSliceSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createGatherSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createPadSchema() { return nullptr; }
+namespace {
+
+/// Calls \p fn with an unsigned integer type as wide as one element of \p dtype: copying
+/// elements through it moves data of any dtype (Float16 included) bit for bit.
+template <typename Fn> auto dispatchElementSize(DType dtype, Fn &&fn) {
+  switch (dtypeSize(dtype)) {
+  case 1: return fn(uint8_t{});
+  case 2: return fn(uint16_t{});
+  case 4: return fn(uint32_t{});
+  default: return fn(uint64_t{});
+  }
 }
+
+/// The bytes of a freshly created tensor, for memcpy.
+uint8_t *mutableBytes(Tensor &t) { return t.getMutableData<uint8_t>().data(); }
+
+int64_t product(llvm::ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+/// Moves the ints attribute \p attr of an older opset into input \p index as an int64 constant
+/// (spcc's canonical form is the newest opset's, where these are inputs).
+llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string &attr,
+                                     size_t index) {
+  if (!node.hasAttribute(attr)) return llvm::Error::success();
+  if (node.getInput(index))
+    return nodeError(node, ErrorCode::BadModel,
+                     "has both an attribute '" + attr + "' and an input " + llvm::Twine(index));
+  std::vector<int64_t> values = node.getInts(attr);
+  Value *constant = graph.addConstant(
+      graph.makeUniqueName(node.getName() + "_" + attr),
+      Tensor::fromVector<int64_t>({int64_t(values.size())}, values));
+  while (node.getNumInputs() <= index) node.addInput(nullptr);
+  node.setInput(index, constant);
+  node.removeAttribute(attr);
+  return llvm::Error::success();
+}
+
+/// Reads the known 1-D integer input \p index (int64, or int32 where \p allowInt32).
+llvm::Expected<Dims> knownInts(const Node &node, KnownInputs known, size_t index,
+                               llvm::StringRef what, bool allowInt32 = false) {
+  if (auto err = allowInt32 ? expectInputDType(node, index, {DType::Int64, DType::Int32})
+                            : expectInputDType(node, index, {DType::Int64}))
+    return std::move(err);
+  if (auto err = expectInputRank(node, index, 1)) return std::move(err);
+  auto tensor = requireKnown(node, known, index, what);
+  if (!tensor) return tensor.takeError();
+  return Dims((*tensor)->toInts());
+}
+
+/// Fills \p out (row-major) from \p in: the output element at index i comes from input element
+/// base + sum(i[a] * inSteps[a]). Transposes and strided slices are such copies.
+void stridedCopy(const Tensor &in, Tensor &out, int64_t base, llvm::ArrayRef<int64_t> inSteps) {
+  llvm::ArrayRef<int64_t> dims = out.getDims();
+  if (out.getNumElements() == 0) return;
+  int rank = int(dims.size());
+  dispatchElementSize(out.getDType(), [&](auto zero) {
+    using T = decltype(zero);
+    const T *src = reinterpret_cast<const T *>(in.getBytes().data());
+    T *dst = out.getMutableData<T>().data();
+    if (rank == 0) {
+      dst[0] = src[base];
+      return;
+    }
+    int64_t inner = dims[size_t(rank - 1)], innerStep = inSteps[size_t(rank - 1)];
+    Dims index(size_t(rank), 0);
+    int64_t offset = base;
+    for (int64_t rows = out.getNumElements() / inner; rows > 0; --rows) {
+      for (int64_t j = 0; j < inner; ++j) *dst++ = src[offset + j * innerStep];
+      // Advance the outer axes like an odometer.
+      for (int a = rank - 2; a >= 0; --a) {
+        offset += inSteps[size_t(a)];
+        if (++index[size_t(a)] < dims[size_t(a)]) break;
+        offset -= inSteps[size_t(a)] * dims[size_t(a)];
+        index[size_t(a)] = 0;
+      }
+    }
+  });
+}
+
+/// Transpose(data) by `perm` (default: reversed axes).
+class TransposeOp : public OpSchema {
+public:
+  TransposeOp() : OpSchema("Transpose", 1, 1) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    const TensorType &in = node.getInput(0)->getType();
+    auto perm = permutation(node);
+    if (!perm) return perm.takeError();
+    Dims dims;
+    for (int64_t p : *perm) dims.push_back(in.getDim(int(p)));
+    return TypeList{TensorType(in.getDType(), dims)};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    auto perm = permutation(node);
+    if (!perm) return perm.takeError();
+    Dims inStrides = stridesOf(inputs[0].getDims()), steps;
+    for (int64_t p : *perm) steps.push_back(inStrides[size_t(p)]);
+    Tensor out(node.getOutput(0)->getType());
+    stridedCopy(inputs[0], out, 0, steps);
+    return TensorList{out};
+  }
+
+private:
+  static llvm::Expected<Dims> permutation(const Node &node) {
+    int rank = node.getInput(0)->getType().getRank();
+    if (!node.hasAttribute("perm")) {
+      Dims perm;
+      for (int i = rank - 1; i >= 0; --i) perm.push_back(i);
+      return perm;
+    }
+    std::vector<int64_t> permAttr = node.getInts("perm");
+    Dims perm(permAttr.begin(), permAttr.end());
+    llvm::SmallVector<bool, 4> seen(size_t(rank), false);
+    bool valid = int(perm.size()) == rank;
+    for (int64_t p : perm) {
+      if (!valid || p < 0 || p >= rank || seen[size_t(p)]) {
+        valid = false;
+        break;
+      }
+      seen[size_t(p)] = true;
+    }
+    if (!valid)
+      return nodeError(node, ErrorCode::BadModel,
+                       "perm " + dimsToString(perm) + " is not a permutation of the " +
+                           llvm::Twine(rank) + " axes of the input");
+    return perm;
+  }
+};
+
+/// Concat(inputs...) along `axis`: same dtype and rank, equal dims off the axis.
+class ConcatOp : public OpSchema {
+public:
+  ConcatOp() : OpSchema("Concat", 1, -1) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (!node.hasAttribute("axis"))
+      return nodeError(node, ErrorCode::BadModel, "attribute 'axis' is required");
+    const TensorType &first = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), first.getRank());
+    if (!axis) return axis.takeError();
+    Dims dims(first.getDims());
+    dims[size_t(*axis)] = 0;
+    for (size_t i = 0; i < node.getNumInputs(); ++i) {
+      const Value *v = node.getInput(i);
+      if (!v)
+        return nodeError(node, ErrorCode::BadModel, "input " + llvm::Twine(i) + " is missing");
+      const TensorType &type = v->getType();
+      bool fits = type.getDType() == first.getDType() && type.getRank() == first.getRank();
+      for (int a = 0; fits && a < first.getRank(); ++a)
+        fits = a == *axis || type.getDim(a) == first.getDim(a);
+      if (!fits)
+        return nodeError(node, ErrorCode::Shape,
+                         "input " + llvm::Twine(i) + " ('" + v->getName() + "') of type " +
+                             type.str() + " does not fit input 0 of type " + first.str() +
+                             " on axis " + llvm::Twine(*axis));
+      dims[size_t(*axis)] += type.getDim(*axis);
+    }
+    return TypeList{TensorType(first.getDType(), dims)};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    Tensor out(node.getOutput(0)->getType());
+    int rank = out.getRank();
+    int axis = int(node.getInt("axis", 0));
+    if (axis < 0) axis += rank;
+    int64_t outer = product(out.getDims().take_front(size_t(axis)));
+    size_t elementSize = dtypeSize(out.getDType());
+    uint8_t *dst = mutableBytes(out);
+    for (int64_t o = 0; o < outer; ++o) {
+      for (const Tensor &in : inputs) {
+        size_t chunk = size_t(product(in.getDims().drop_front(size_t(axis)))) * elementSize;
+        if (chunk == 0) continue;
+        std::memcpy(dst, in.getBytes().data() + size_t(o) * chunk, chunk);
+        dst += chunk;
+      }
+    }
+    return TensorList{out};
+  }
+};
+
+/// Split(data, split?) along `axis` into node.getNumOutputs() parts: the sizes in `split`, or
+/// equal parts.
+class SplitOp : public OpSchema {
+public:
+  SplitOp() : OpSchema("Split", 1, 2, 1, std::numeric_limits<int>::max()) {}
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset >= 13) return llvm::Error::success();
+    return moveIntsAttributeToInput(node, graph, "split", 1);
+  }
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    const TensorType &in = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), in.getRank());
+    if (!axis) return axis.takeError();
+    int64_t dim = in.getDim(*axis);
+    int64_t parts = int64_t(node.getNumOutputs());
+    Dims sizes;
+    if (node.getInput(1)) {
+      auto split = knownInts(node, known, 1, "split");
+      if (!split) return split.takeError();
+      sizes = *split;
+      int64_t total = 0;
+      for (int64_t s : sizes) total += s;
+      if (int64_t(sizes.size()) != parts || llvm::any_of(sizes, [](int64_t s) { return s < 0; }) ||
+          total != dim)
+        return nodeError(node, ErrorCode::Shape,
+                         "split " + dimsToString(sizes) + " does not divide dim " +
+                             llvm::Twine(*axis) + " of " + in.str() + " into " +
+                             llvm::Twine(parts) + " parts");
+    } else {
+      if (dim % parts != 0)
+        return nodeError(node, ErrorCode::Shape,
+                         "dim " + llvm::Twine(*axis) + " of " + in.str() +
+                             " does not split into " + llvm::Twine(parts) + " equal parts");
+      sizes.assign(size_t(parts), dim / parts);
+    }
+    TypeList types;
+    for (int64_t s : sizes) {
+      Dims dims(in.getDims());
+      dims[size_t(*axis)] = s;
+      types.push_back(TensorType(in.getDType(), dims));
+    }
+    return types;
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    int axis = int(node.getInt("axis", 0));
+    if (axis < 0) axis += in.getRank();
+    int64_t outer = product(in.getDims().take_front(size_t(axis)));
+    size_t elementSize = dtypeSize(in.getDType());
+    size_t row = size_t(product(in.getDims().drop_front(size_t(axis)))) * elementSize;
+    TensorList outs;
+    size_t start = 0; // byte offset of the current part within a row
+    for (Value *v : node.getOutputs()) {
+      Tensor out(v->getType());
+      size_t chunk = size_t(product(out.getDims().drop_front(size_t(axis)))) * elementSize;
+      if (chunk > 0) {
+        uint8_t *dst = mutableBytes(out);
+        for (int64_t o = 0; o < outer; ++o)
+          std::memcpy(dst + size_t(o) * chunk, in.getBytes().data() + size_t(o) * row + start,
+                      chunk);
+      }
+      start += chunk;
+      outs.push_back(out);
+    }
+    return outs;
+  }
+};
+
+/// Per-axis start and step of a slice, and the output dims.
+struct SliceParams {
+  Dims starts, steps, dims;
+};
+
+/// Slice's clamping as ONNX defines it, for the values of starts, ends, axes? and steps?
+/// (nullptr where absent).
+llvm::Expected<SliceParams> computeSlice(const Node &node, llvm::ArrayRef<int64_t> inDims,
+                                         llvm::ArrayRef<const Tensor *> args) {
+  int rank = int(inDims.size());
+  llvm::SmallVector<int64_t> starts = args[0]->toInts(), ends = args[1]->toInts();
+  llvm::SmallVector<int64_t> axes, steps;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    axes.push_back(args[2] ? args[2]->getAsInt(int64_t(i)) : int64_t(i));
+    steps.push_back(args[3] ? args[3]->getAsInt(int64_t(i)) : 1);
+  }
+  SliceParams params{Dims(size_t(rank), 0), Dims(size_t(rank), 1), Dims(inDims)};
+  llvm::SmallVector<bool, 4> seen(size_t(rank), false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto axis = normalizeAxis(node, axes[i], rank);
+    if (!axis) return axis.takeError();
+    if (seen[size_t(*axis)])
+      return nodeError(node, ErrorCode::BadModel, "axis " + llvm::Twine(axes[i]) + " is repeated");
+    seen[size_t(*axis)] = true;
+    int64_t step = steps[i], dim = inDims[size_t(*axis)];
+    if (step == 0) return nodeError(node, ErrorCode::BadModel, "steps must be nonzero");
+    int64_t start = starts[i], end = ends[i];
+    if (start < 0) start += dim;
+    if (end < 0) end += dim;
+    int64_t length;
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+      length = end > start ? (end - start - 1) / step + 1 : 0;
+    } else {
+      start = std::clamp<int64_t>(start, 0, std::max<int64_t>(dim - 1, 0));
+      end = std::clamp<int64_t>(end, -1, dim - 1);
+      int64_t stride = step == std::numeric_limits<int64_t>::min()
+                           ? std::numeric_limits<int64_t>::max()
+                           : -step;
+      length = dim > 0 && start > end ? (start - end - 1) / stride + 1 : 0;
+    }
+    params.starts[size_t(*axis)] = start;
+    // A step wider than the axis takes one element; keep it small so offsets cannot overflow.
+    params.steps[size_t(*axis)] = length > 1 ? step : 1;
+    params.dims[size_t(*axis)] = length;
+  }
+  return params;
+}
+
+/// Slice(data, starts, ends, axes?, steps?) with known starts, ends, axes and steps.
+class SliceOp : public OpSchema {
+public:
+  SliceOp() : OpSchema("Slice", 3, 5) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    static const char *const names[] = {"starts", "ends", "axes", "steps"};
+    const TensorType &in = node.getInput(0)->getType();
+    llvm::SmallVector<const Tensor *, 4> args;
+    size_t count = 0;
+    for (size_t i = 1; i <= 4; ++i) {
+      if (!node.getInput(i)) {
+        args.push_back(nullptr);
+        continue;
+      }
+      auto values = knownInts(node, known, i, names[i - 1], /*allowInt32=*/true);
+      if (!values) return values.takeError();
+      if (i > 1 && values->size() != count)
+        return nodeError(node, ErrorCode::Shape,
+                         llvm::Twine(names[i - 1]) + " has " + llvm::Twine(values->size()) +
+                             " values but starts has " + llvm::Twine(count));
+      count = values->size();
+      args.push_back(known[i]);
+    }
+    auto params = computeSlice(node, in.getDims(), args);
+    if (!params) return params.takeError();
+    return TypeList{TensorType(in.getDType(), params->dims)};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    llvm::SmallVector<const Tensor *, 4> args;
+    for (size_t i = 1; i <= 4; ++i)
+      args.push_back(i < inputs.size() && !inputs[i].isNull() ? &inputs[i] : nullptr);
+    auto params = computeSlice(node, inputs[0].getDims(), args);
+    if (!params) return params.takeError();
+    Dims inStrides = stridesOf(inputs[0].getDims()), steps;
+    int64_t base = 0;
+    for (size_t a = 0; a < inStrides.size(); ++a) {
+      base += params->starts[a] * inStrides[a];
+      steps.push_back(params->steps[a] * inStrides[a]);
+    }
+    Tensor out(node.getOutput(0)->getType());
+    stridedCopy(inputs[0], out, base, steps);
+    return TensorList{out};
+  }
+};
+
+/// Gather(data, indices) along `axis`; indices may be negative (counted from the end).
+class GatherOp : public OpSchema {
+public:
+  GatherOp() : OpSchema("Gather", 2, 2) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    const TensorType &data = node.getInput(0)->getType();
+    if (auto err = expectInputDType(node, 1, {DType::Int64, DType::Int32})) return std::move(err);
+    const TensorType &indices = node.getInput(1)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), data.getRank());
+    if (!axis) return axis.takeError();
+    if (known.size() > 1 && known[1])
+      if (auto err = checkIndices(node, *known[1], data.getDim(*axis), ErrorCode::BadModel))
+        return std::move(err);
+    Dims dims(data.getDims().take_front(size_t(*axis)));
+    dims.append(indices.getDims().begin(), indices.getDims().end());
+    dims.append(data.getDims().begin() + *axis + 1, data.getDims().end());
+    return TypeList{TensorType(data.getDType(), dims)};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &data = inputs[0], &indices = inputs[1];
+    int axis = int(node.getInt("axis", 0));
+    if (axis < 0) axis += data.getRank();
+    int64_t axisDim = data.getDims()[size_t(axis)];
+    if (auto err = checkIndices(node, indices, axisDim, ErrorCode::InvalidArgument))
+      return std::move(err);
+    int64_t outer = product(data.getDims().take_front(size_t(axis)));
+    size_t elementSize = dtypeSize(data.getDType());
+    size_t chunk = size_t(product(data.getDims().drop_front(size_t(axis) + 1))) * elementSize;
+    Tensor out(node.getOutput(0)->getType());
+    uint8_t *dst = mutableBytes(out);
+    const uint8_t *src = data.getBytes().data();
+    int64_t numIndices = indices.getNumElements();
+    for (int64_t o = 0; o < outer && chunk > 0; ++o) {
+      for (int64_t j = 0; j < numIndices; ++j) {
+        int64_t index = indices.getAsInt(j);
+        if (index < 0) index += axisDim;
+        std::memcpy(dst, src + size_t(o * axisDim + index) * chunk, chunk);
+        dst += chunk;
+      }
+    }
+    return TensorList{out};
+  }
+
+private:
+  static llvm::Error checkIndices(const Node &node, const Tensor &indices, int64_t axisDim,
+                                  ErrorCode code) {
+    for (int64_t j = 0, n = indices.getNumElements(); j < n; ++j) {
+      int64_t index = indices.getAsInt(j);
+      if (index < -axisDim || index >= axisDim)
+        return nodeError(node, code,
+                         "index " + llvm::Twine(index) + " is out of range for an axis of size " +
+                             llvm::Twine(axisDim));
+    }
+    return llvm::Error::success();
+  }
+};
+
+/// Pad(data, pads, constant_value?) in mode constant, reflect or edge. pads holds the begin
+/// pads of every axis, then the end pads; negative pads remove elements.
+class PadOp : public OpSchema {
+public:
+  PadOp() : OpSchema("Pad", 2, 3) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    const TensorType &in = node.getInput(0)->getType();
+    int rank = in.getRank();
+    std::string mode = node.getString("mode", "constant");
+    if (mode != "constant" && mode != "reflect" && mode != "edge")
+      return nodeError(node, ErrorCode::Unsupported,
+                       "mode \"" + mode + "\" is not supported (constant, reflect, edge)");
+    auto pads = knownInts(node, known, 1, "pads");
+    if (!pads) return pads.takeError();
+    if (int(pads->size()) != 2 * rank)
+      return nodeError(node, ErrorCode::Shape,
+                       "pads " + dimsToString(*pads) + " must have 2 * rank = " +
+                           llvm::Twine(2 * rank) + " values for input " + in.str());
+    if (const Value *value = node.getInput(2)) {
+      const TensorType &type = value->getType();
+      if (type.getDType() != in.getDType() || type.getNumElements() != 1)
+        return nodeError(node, ErrorCode::Shape,
+                         "constant_value must be a scalar of the data's type " +
+                             dtypeName(in.getDType()) + ", got " + type.str());
+    }
+    Dims dims;
+    for (int a = 0; a < rank; ++a) {
+      int64_t dim = in.getDim(a), begin = (*pads)[size_t(a)], end = (*pads)[size_t(a + rank)];
+      int64_t widest = std::max(begin, end);
+      if (mode == "reflect" && widest > 0 && widest >= dim)
+        return nodeError(node, ErrorCode::Shape,
+                         "reflect padding of " + llvm::Twine(widest) + " on axis " +
+                             llvm::Twine(a) + " needs a dim larger than " + llvm::Twine(widest) +
+                             ", got " + in.str());
+      if (mode == "edge" && widest > 0 && dim == 0)
+        return nodeError(node, ErrorCode::Shape,
+                         "edge padding of an empty axis " + llvm::Twine(a) + " in " + in.str());
+      if (dim + begin + end < 0)
+        return nodeError(node, ErrorCode::Shape,
+                         "pads " + dimsToString(*pads) + " remove more than all of " + in.str());
+      dims.push_back(dim + begin + end);
+    }
+    return TypeList{TensorType(in.getDType(), dims)};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    Tensor out(node.getOutput(0)->getType());
+    int rank = in.getRank();
+    std::string mode = node.getString("mode", "constant");
+    llvm::SmallVector<int64_t> pads = inputs[1].toInts();
+    // For each axis and output coordinate, the input coordinate it copies (-1: the constant).
+    std::vector<std::vector<int64_t>> source(static_cast<size_t>(rank));
+    for (int a = 0; a < rank; ++a) {
+      int64_t dim = in.getDims()[size_t(a)];
+      for (int64_t o = 0; o < out.getDims()[size_t(a)]; ++o) {
+        int64_t i = o - pads[size_t(a)];
+        if (i < 0 || i >= dim) {
+          if (mode == "reflect") i = i < 0 ? -i : 2 * (dim - 1) - i;
+          else if (mode == "edge") i = std::clamp<int64_t>(i, 0, dim - 1);
+          else i = -1;
+        }
+        source[size_t(a)].push_back(i);
+      }
+    }
+    const Tensor *fill = inputs.size() > 2 && !inputs[2].isNull() ? &inputs[2] : nullptr;
+    Dims inStrides = stridesOf(in.getDims());
+    dispatchElementSize(out.getDType(), [&](auto zero) {
+      using T = decltype(zero);
+      const T *src = reinterpret_cast<const T *>(in.getBytes().data());
+      T constant = fill ? *reinterpret_cast<const T *>(fill->getBytes().data()) : T(0);
+      auto dst = out.getMutableData<T>();
+      Dims index(size_t(rank), 0);
+      for (size_t n = 0; n < dst.size(); ++n) {
+        int64_t offset = 0;
+        bool inside = true;
+        for (int a = 0; a < rank && inside; ++a) {
+          int64_t i = source[size_t(a)][size_t(index[size_t(a)])];
+          inside = i >= 0;
+          offset += i * inStrides[size_t(a)];
+        }
+        dst[n] = inside ? src[offset] : constant;
+        for (int a = rank - 1; a >= 0; --a) {
+          if (++index[size_t(a)] < out.getDims()[size_t(a)]) break;
+          index[size_t(a)] = 0;
+        }
+      }
+    });
+    return TensorList{out};
+  }
+};
+
+} // namespace
+
+std::unique_ptr<OpSchema> createTransposeSchema() { return std::make_unique<TransposeOp>(); }
+std::unique_ptr<OpSchema> createConcatSchema() { return std::make_unique<ConcatOp>(); }
+std::unique_ptr<OpSchema> createSplitSchema() { return std::make_unique<SplitOp>(); }
+std::unique_ptr<OpSchema> createSliceSchema() { return std::make_unique<SliceOp>(); }
+std::unique_ptr<OpSchema> createGatherSchema() { return std::make_unique<GatherOp>(); }
+std::unique_ptr<OpSchema> createPadSchema() { return std::make_unique<PadOp>(); }
+
+} // namespace spcc

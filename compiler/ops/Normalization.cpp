@@ -1,8 +1,235 @@
-// Placeholder until the family lands: registers nothing.
-#include "compiler/ops/OpSchema.h"
+//===- Normalization.cpp - Normalizations and softmax --------------------===//
+#include "compiler/ops/OpHelpers.h"
+
+#include <cmath>
+
 namespace spcc {
-std::unique_ptr<OpSchema> createBatchNormalizationSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createLayerNormalizationSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createSoftmaxSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createLogSoftmaxSchema() { return nullptr; }
+namespace {
+
+/// BatchNormalization in inference mode: Y = (X - mean) / sqrt(var + epsilon) * scale + B, per
+/// channel (axis 1) of X [N, C, D1, ...].
+class BatchNormalizationOp : public OpSchema {
+public:
+  // ONNX allows up to 5 outputs (training statistics); they are rejected with a clear message.
+  BatchNormalizationOp() : OpSchema("BatchNormalization", 5, 5, 1, 5) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (node.getInt("training_mode", 0) != 0)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "training_mode = 1 is not supported; only inference");
+    if (node.getNumOutputs() > 1)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "has " + llvm::Twine(node.getNumOutputs()) +
+                           " outputs; only Y (inference) is supported");
+    for (size_t i = 0; i < 5; ++i)
+      if (auto err = expectInputDType(node, i, {DType::Float32})) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    if (x.getRank() < 2)
+      return nodeError(node, ErrorCode::Shape,
+                       "input X must have rank >= 2 ([N, C, ...]), got " + x.str());
+    static const char *const names[] = {"X", "scale", "B", "input_mean", "input_var"};
+    for (size_t i = 1; i < 5; ++i) {
+      const TensorType &param = node.getInput(i)->getType();
+      if (param.getRank() != 1 || param.getDim(0) != x.getDim(1))
+        return nodeError(node, ErrorCode::Shape,
+                         llvm::Twine(names[i]) + " must have shape [" + llvm::Twine(x.getDim(1)) +
+                             "] (the channels of X " + x.str() + "), got " + param.str());
+    }
+    return TypeList{x};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    float epsilon = node.getFloat("epsilon", 1e-5f);
+    const Tensor &x = inputs[0];
+    int64_t batch = x.getDims()[0], channels = x.getDims()[1];
+    int64_t spatial = channels == 0 || batch == 0 ? 0 : x.getNumElements() / (batch * channels);
+    auto scale = inputs[1].getData<float>(), bias = inputs[2].getData<float>();
+    auto mean = inputs[3].getData<float>(), var = inputs[4].getData<float>();
+    // Y = X * mul + add per channel.
+    std::vector<float> mul(static_cast<size_t>(channels)), add(static_cast<size_t>(channels));
+    for (size_t c = 0; c < mul.size(); ++c) {
+      mul[c] = scale[c] / std::sqrt(var[c] + epsilon);
+      add[c] = bias[c] - mean[c] * mul[c];
+    }
+    Tensor out(x.getType());
+    auto src = x.getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = 0; c < channels; ++c) {
+        size_t base = size_t((n * channels + c) * spatial);
+        for (size_t i = base; i < base + size_t(spatial); ++i)
+          dst[i] = src[i] * mul[size_t(c)] + add[size_t(c)];
+      }
+    return TensorList{out};
+  }
+};
+
+/// LayerNormalization (opset 17): normalizes X over the axes from `axis` on, then applies Scale
+/// and the optional B (both broadcast to those axes). Optional outputs Mean and InvStdDev have
+/// X's dims with the normalized ones set to 1.
+class LayerNormalizationOp : public OpSchema {
+public:
+  LayerNormalizationOp() : OpSchema("LayerNormalization", 2, 3, 1, 3) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    for (size_t i = 0; i < node.getNumInputs(); ++i) {
+      if (!node.getInput(i)) continue;
+      if (auto err = expectInputDType(node, i, {DType::Float32})) return std::move(err);
+    }
+    int64_t stashType = node.getInt("stash_type", 1);
+    if (stashType != 1)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "stash_type " + llvm::Twine(stashType) +
+                           " is not supported; only 1 (float)");
+    const TensorType &x = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getRank());
+    if (!axis) return axis.takeError();
+    llvm::ArrayRef<int64_t> normDims = x.getDims().drop_front(size_t(*axis));
+    static const char *const names[] = {"X", "Scale", "B"};
+    for (size_t i = 1; i < node.getNumInputs(); ++i) {
+      const Value *param = node.getInput(i);
+      if (!param) continue;
+      llvm::ArrayRef<int64_t> dims = param->getType().getDims();
+      bool fits = dims.size() <= normDims.size();
+      for (size_t d = 0; fits && d < dims.size(); ++d)
+        fits = dims[d] == 1 || dims[d] == normDims[normDims.size() - dims.size() + d];
+      if (!fits)
+        return nodeError(node, ErrorCode::Shape,
+                         llvm::Twine(names[i]) + " of shape " + dimsToString(dims) +
+                             " does not broadcast to the normalized dims " +
+                             dimsToString(normDims) + " of X " + x.str());
+    }
+    TypeList types{x};
+    Dims statDims(x.getDims());
+    for (size_t d = size_t(*axis); d < statDims.size(); ++d) statDims[d] = 1;
+    for (size_t i = 1; i < node.getNumOutputs(); ++i)
+      types.push_back(TensorType(DType::Float32, statDims));
+    return types;
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getRank());
+    if (!axis) return axis.takeError();
+    float epsilon = node.getFloat("epsilon", 1e-5f);
+    llvm::ArrayRef<int64_t> normDims = x.getDims().drop_front(size_t(*axis));
+    int64_t size = 1;
+    for (int64_t d : normDims) size *= d;
+    int64_t rows = size == 0 ? 0 : x.getNumElements() / size;
+    std::vector<int64_t> scaleIndex = broadcastOffsets(normDims, inputs[1].getDims());
+    auto scale = inputs[1].getData<float>();
+    bool hasBias = inputs.size() > 2 && !inputs[2].isNull();
+    std::vector<int64_t> biasIndex;
+    llvm::ArrayRef<float> bias;
+    if (hasBias) {
+      biasIndex = broadcastOffsets(normDims, inputs[2].getDims());
+      bias = inputs[2].getData<float>();
+    }
+
+    TensorList outs{Tensor(x.getType())};
+    for (size_t i = 1; i < node.getNumOutputs(); ++i)
+      outs.push_back(Tensor(node.getOutput(i)->getType()));
+    auto src = x.getData<float>();
+    auto dst = outs[0].getMutableData<float>();
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *row = src.data() + r * size;
+      double sum = 0;
+      for (int64_t j = 0; j < size; ++j) sum += row[j];
+      double mean = sum / double(size);
+      double sq = 0;
+      for (int64_t j = 0; j < size; ++j) sq += (row[j] - mean) * (row[j] - mean);
+      double invStdDev = 1.0 / std::sqrt(sq / double(size) + epsilon);
+      float *outRow = dst.data() + r * size;
+      for (int64_t j = 0; j < size; ++j) {
+        float y = float((row[j] - mean) * invStdDev) * scale[size_t(scaleIndex[size_t(j)])];
+        outRow[j] = hasBias ? y + bias[size_t(biasIndex[size_t(j)])] : y;
+      }
+      if (outs.size() > 1) outs[1].getMutableData<float>()[size_t(r)] = float(mean);
+      if (outs.size() > 2) outs[2].getMutableData<float>()[size_t(r)] = float(invStdDev);
+    }
+    return outs;
+  }
+};
+
+/// Softmax and LogSoftmax along one `axis` (opset 13 semantics; default -1).
+class SoftmaxOp : public OpSchema {
+public:
+  SoftmaxOp(llvm::StringRef name, bool isLog) : OpSchema(name, 1, 1), isLog(isLog) {}
+
+  /// Before opset 13 the input was coerced to 2-D at `axis` (default 1): the same as opset 13's
+  /// softmax along `axis` when every dim after it is 1 (in particular for the last axis).
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset >= 13) return llvm::Error::success();
+    const TensorType &x = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 1), x.getRank());
+    if (!axis) return axis.takeError();
+    for (int d = *axis + 1; d < x.getRank(); ++d)
+      if (x.getDim(d) != 1)
+        return nodeError(node, ErrorCode::Unsupported,
+                         "opset " + llvm::Twine(opset) + " " + getName() +
+                             " flattens the input to 2-D at axis " + llvm::Twine(*axis) +
+                             "; only the last axis is supported, input is " + x.str());
+    node.setAttribute("axis", int64_t(*axis));
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getRank());
+    if (!axis) return axis.takeError();
+    return TypeList{x};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getRank());
+    if (!axis) return axis.takeError();
+    // View X as [outer, n, inner] with n the softmax axis.
+    int64_t outer = 1, n = x.getDims()[size_t(*axis)], inner = 1;
+    for (int d = 0; d < *axis; ++d) outer *= x.getDims()[size_t(d)];
+    for (int d = *axis + 1; d < x.getRank(); ++d) inner *= x.getDims()[size_t(d)];
+    Tensor out(x.getType());
+    auto src = x.getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k = 0; k < inner; ++k) {
+        size_t base = size_t(o * n * inner + k), step = size_t(inner);
+        // Subtracting the max keeps exp from overflowing.
+        float max = -INFINITY;
+        for (int64_t j = 0; j < n; ++j) max = std::max(max, src[base + size_t(j) * step]);
+        double sum = 0;
+        for (int64_t j = 0; j < n; ++j) sum += std::exp(double(src[base + size_t(j) * step] - max));
+        double logSum = std::log(sum);
+        for (int64_t j = 0; j < n; ++j) {
+          size_t i = base + size_t(j) * step;
+          double shifted = double(src[i] - max);
+          dst[i] = float(isLog ? shifted - logSum : std::exp(shifted) / sum);
+        }
+      }
+    return TensorList{out};
+  }
+
+private:
+  bool isLog;
+};
+
+} // namespace
+
+std::unique_ptr<OpSchema> createBatchNormalizationSchema() {
+  return std::make_unique<BatchNormalizationOp>();
 }
+std::unique_ptr<OpSchema> createLayerNormalizationSchema() {
+  return std::make_unique<LayerNormalizationOp>();
+}
+std::unique_ptr<OpSchema> createSoftmaxSchema() {
+  return std::make_unique<SoftmaxOp>("Softmax", /*isLog=*/false);
+}
+std::unique_ptr<OpSchema> createLogSoftmaxSchema() {
+  return std::make_unique<SoftmaxOp>("LogSoftmax", /*isLog=*/true);
+}
+
+} // namespace spcc

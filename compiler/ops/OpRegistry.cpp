@@ -28,8 +28,6 @@ public:
 
 private:
   void add(std::unique_ptr<OpSchema> schema) {
-    if (!schema) return; // TEMPORARY: families still being written
-
     llvm::StringRef key = schema->getName();
     assert(!schemas.count(key) && "operator registered twice");
     schemas[key] = std::move(schema);

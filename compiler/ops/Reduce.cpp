@@ -1,6 +1,171 @@
-// Placeholder until the family lands: registers nothing.
-#include "compiler/ops/OpSchema.h"
+//===- Reduce.cpp - Reductions: ReduceMean and ReduceSum -----------------===//
+//
+// Canonical forms: ReduceSum takes its axes as optional input 1 (opset 13); ReduceMean keeps
+// the `axes` attribute of opsets up to 17 but also accepts opset 18's axes input.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/ops/OpHelpers.h"
+
+#include <cmath>
+#include <type_traits>
+
 namespace spcc {
-std::unique_ptr<OpSchema> createReduceMeanSchema() { return nullptr; }
-std::unique_ptr<OpSchema> createReduceSumSchema() { return nullptr; }
+namespace {
+
+/// Which axes a reduction reduces; `noop` when it reduces none (empty axes with
+/// noop_with_empty_axes = 1) and the output is the input.
+struct ReducedAxes {
+  llvm::SmallVector<bool, 4> reduced; ///< One flag per input axis.
+  bool noop = false;
+};
+
+class ReduceOp : public OpSchema {
+public:
+  /// \p attributeAxes: whether the canonical form has the `axes` attribute (ReduceMean) rather
+  /// than only the input (ReduceSum). \p integers: whether int64/int32 inputs are accepted
+  /// besides float32.
+  ReduceOp(llvm::StringRef name, bool isMean, bool attributeAxes, bool integers)
+      : OpSchema(name, 1, 2), isMean(isMean), attributeAxes(attributeAxes), integers(integers) {}
+
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (attributeAxes || opset >= 13 || !node.hasAttribute("axes")) return llvm::Error::success();
+    std::vector<int64_t> axes = node.getInts("axes");
+    Value *constant =
+        graph.addConstant(graph.makeUniqueName(node.getName() + "_axes"),
+                          Tensor::fromVector<int64_t>({int64_t(axes.size())}, axes));
+    node.removeTrailingInputs(1);
+    node.addInput(constant);
+    node.removeAttribute("axes");
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    if (auto err = integers ? expectInputDType(node, 0, {DType::Float32, DType::Int64,
+                                                         DType::Int32})
+                            : expectInputDType(node, 0, {DType::Float32}))
+      return std::move(err);
+    const Tensor *axesInput = nullptr;
+    if (node.getInput(1)) {
+      if (auto err = expectInputDType(node, 1, {DType::Int64})) return std::move(err);
+      if (node.getInput(1)->getType().getRank() != 1)
+        return nodeError(node, ErrorCode::Shape,
+                         "axes (input 1) must be 1-D, got " + node.getInput(1)->getType().str());
+      auto value = requireKnown(node, known, 1, "axes");
+      if (!value) return value.takeError();
+      axesInput = *value;
+    }
+    const TensorType &in = node.getInput(0)->getType();
+    auto axes = reducedAxes(node, axesInput, in.getRank());
+    if (!axes) return axes.takeError();
+    auto keepDims = keepDimsFlag(node);
+    if (!keepDims) return keepDims.takeError();
+    if (axes->noop) return TypeList{in};
+    Dims outDims;
+    for (int i = 0; i < in.getRank(); ++i) {
+      if (!axes->reduced[size_t(i)]) outDims.push_back(in.getDim(i));
+      else if (*keepDims) outDims.push_back(1);
+    }
+    return TypeList{TensorType(in.getDType(), outDims)};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    const Tensor *axesInput = inputs.size() > 1 && !inputs[1].isNull() ? &inputs[1] : nullptr;
+    auto axes = reducedAxes(node, axesInput, in.getRank());
+    if (!axes) return axes.takeError();
+    if (axes->noop) return TensorList{in};
+
+    // The output with reduced axes kept as 1: each input element adds into the element it
+    // broadcasts from.
+    Dims keptDims(in.getDims());
+    int64_t count = 1;
+    for (int i = 0; i < in.getRank(); ++i)
+      if (axes->reduced[size_t(i)]) {
+        count *= keptDims[size_t(i)];
+        keptDims[size_t(i)] = 1;
+      }
+    std::vector<int64_t> target = broadcastOffsets(in.getDims(), keptDims);
+    Tensor out(node.getOutput(0)->getType());
+    dispatchDType(in.getDType(), [&](auto zero) {
+      using T = decltype(zero);
+      // Floats sum in double; integers wrap around like two's complement.
+      using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+      std::vector<Acc> acc(size_t(out.getNumElements()), Acc(0));
+      auto src = in.getData<T>();
+      for (size_t i = 0; i < src.size(); ++i) acc[size_t(target[i])] += Acc(src[i]);
+      auto dst = out.getMutableData<T>();
+      for (size_t i = 0; i < dst.size(); ++i) {
+        if constexpr (std::is_floating_point_v<T>)
+          dst[i] = T(isMean ? acc[i] / double(count) : acc[i]);
+        else
+          dst[i] = T(acc[i]);
+      }
+    });
+    return TensorList{out};
+  }
+
+private:
+  llvm::Expected<bool> keepDimsFlag(const Node &node) const {
+    int64_t keepDims = node.getInt("keepdims", 1);
+    if (keepDims != 0 && keepDims != 1)
+      return nodeError(node, ErrorCode::BadModel,
+                       "attribute 'keepdims' must be 0 or 1, got " + llvm::Twine(keepDims));
+    return keepDims == 1;
+  }
+
+  /// The axes from input 1 (\p axesInput, when present) or the `axes` attribute.
+  llvm::Expected<ReducedAxes> reducedAxes(const Node &node, const Tensor *axesInput,
+                                          int rank) const {
+    std::vector<int64_t> axes;
+    if (node.hasAttribute("axes")) {
+      if (!attributeAxes)
+        return nodeError(node, ErrorCode::BadModel,
+                         "takes axes as input 1 from opset 13, not as an attribute");
+      if (axesInput)
+        return nodeError(node, ErrorCode::BadModel,
+                         "has axes both as an attribute and as input 1");
+      axes = node.getInts("axes");
+    } else if (axesInput) {
+      for (int64_t axis : axesInput->toInts()) axes.push_back(axis);
+    }
+    int64_t noopWithEmpty = node.getInt("noop_with_empty_axes", 0);
+    if (noopWithEmpty != 0 && noopWithEmpty != 1)
+      return nodeError(node, ErrorCode::BadModel,
+                       "attribute 'noop_with_empty_axes' must be 0 or 1, got " +
+                           llvm::Twine(noopWithEmpty));
+    ReducedAxes result;
+    if (axes.empty() && noopWithEmpty == 1) {
+      result.noop = true;
+      return result;
+    }
+    // No axes: reduce them all.
+    result.reduced.assign(size_t(rank), axes.empty());
+    for (int64_t axis : axes) {
+      auto normalized = normalizeAxis(node, axis, rank, "reduction axis");
+      if (!normalized) return normalized.takeError();
+      if (result.reduced[size_t(*normalized)])
+        return nodeError(node, ErrorCode::BadModel,
+                         "axis " + llvm::Twine(axis) + " appears twice in axes");
+      result.reduced[size_t(*normalized)] = true;
+    }
+    return result;
+  }
+
+  bool isMean;
+  bool attributeAxes;
+  bool integers;
+};
+
+} // namespace
+
+std::unique_ptr<OpSchema> createReduceMeanSchema() {
+  return std::make_unique<ReduceOp>("ReduceMean", /*isMean=*/true, /*attributeAxes=*/true,
+                                    /*integers=*/false);
 }
+std::unique_ptr<OpSchema> createReduceSumSchema() {
+  return std::make_unique<ReduceOp>("ReduceSum", /*isMean=*/false, /*attributeAxes=*/false,
+                                    /*integers=*/true);
+}
+
+} // namespace spcc

@@ -94,7 +94,7 @@ TEST_CASE("Constant nodes and sparse initializers become constants", "[frontend]
   b.node("Mul", {"s", "c"}, {"sc"}, "mul");
   b.node("Add", {"x", "sc"}, {"y"}, "add");
   auto graph = import(b.bytes());
-  REQUIRE(static_cast<bool>(graph));
+  if (!graph) FAIL(takeMessage(graph.takeError()));
   const Tensor &s = (*graph)->findValue("s")->getConstant();
   CHECK(s.getData<float>().vec() == std::vector<float>{0, 5, 7, 0});
   auto out = interpretGraph(**graph, {{"x", Tensor::fromVector<float>({2, 2}, {1, 1, 1, 1})}});
