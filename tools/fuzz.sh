@@ -11,8 +11,9 @@ corpus=build-fuzz/corpus
 mkdir -p "$corpus" build-fuzz/crashes
 cp models/demo/*.onnx "$corpus"/
 if [ -d build/onnx-node-tests/node ]; then
-  find build/onnx-node-tests/node -name model.onnx | head -300 |
-    while read -r f; do cp "$f" "$corpus/$(basename "$(dirname "$f")").onnx"; done
+  for f in build/onnx-node-tests/node/*/model.onnx; do
+    cp "$f" "$corpus/$(basename "$(dirname "$f")").onnx"
+  done
 fi
 build-fuzz/tests/fuzz/spcc-import-fuzzer "$corpus" -max_total_time="$seconds" -timeout=10 \
   -rss_limit_mb=4096 -max_len=65536 -artifact_prefix=build-fuzz/crashes/ -print_final_stats=1

@@ -9,6 +9,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
@@ -37,6 +38,8 @@ private:
   llvm::Error importConstants();
   llvm::Error importInputs();
   llvm::Error importNodes();
+  llvm::Error checkNodeAgainstOnnxSchema(const onnx::NodeProto &proto, const std::string &label);
+  llvm::Error inferTypes();
   llvm::Error importConstantNode(const onnx::NodeProto &proto);
   llvm::Expected<Attribute> importAttribute(const onnx::AttributeProto &proto,
                                             const std::string &nodeLabel);
@@ -61,8 +64,9 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
   if (!model.graph().name().empty()) graph->setName(model.graph().name());
   for (auto step : {&ModelImporter::checkOpset, &ModelImporter::checkSupportedOps,
                     &ModelImporter::importConstants, &ModelImporter::fixInputShapes,
-                    &ModelImporter::runOnnxShapeInference, &ModelImporter::importInputs,
-                    &ModelImporter::importNodes, &ModelImporter::importOutputs})
+                    &ModelImporter::importInputs, &ModelImporter::importNodes,
+                    &ModelImporter::runOnnxShapeInference, &ModelImporter::inferTypes,
+                    &ModelImporter::importOutputs})
     if (llvm::Error err = (this->*step)()) return std::move(err);
   return std::move(graph);
 }
@@ -322,6 +326,9 @@ llvm::Error ModelImporter::importNodes() {
                                                   "): output '" + out + "' is defined twice");
       outputs.push_back(out);
     }
+    if (llvm::Error err =
+            checkNodeAgainstOnnxSchema(proto, "node '" + name + "' (" + proto.op_type() + ")"))
+      return err;
     Node *node = graph->addNode(name, proto.op_type(), lookupOpSchema(proto.op_type()), {}, outputs);
     for (const auto &attrProto : proto.attribute()) {
       auto attr = importAttribute(attrProto, node->describe());
@@ -344,8 +351,30 @@ llvm::Error ModelImporter::importNodes() {
       node->addInput(v);
     }
   }
-  if (llvm::Error err = graph->sortTopologically()) return err;
+  return graph->sortTopologically();
+}
 
+llvm::Error ModelImporter::checkNodeAgainstOnnxSchema(const onnx::NodeProto &proto,
+                                                      const std::string &label) {
+  // ONNX's checker validates attribute kinds and arity against the op's schema, which ONNX's
+  // shape inference assumes (it crashes on malformed nodes rather than reporting them).
+  if (!isDefaultDomain(proto.domain()) ||
+      !onnx::OpSchemaRegistry::Schema(proto.op_type(), opset, proto.domain()))
+    return llvm::Error::success();
+  onnx::checker::CheckerContext context;
+  context.set_ir_version(int(model.ir_version()));
+  context.set_opset_imports({{"", opset}, {"ai.onnx", opset}});
+  onnx::checker::LexicalScopeContext scope;
+  try {
+    onnx::checker::check_node(proto, context, scope);
+  } catch (const std::exception &e) {
+    llvm::StringRef what = llvm::StringRef(e.what()).split("\n").first;
+    return makeError(ErrorCode::BadModel, label + ": " + what);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::inferTypes() {
   TypeInferenceHooks hooks;
   hooks.beforeNode = [&](Node &node) { return node.getSchema().upgrade(node, opset, *graph); };
   hooks.afterNode = [&](Node &node) { return checkAgainstOnnx(node); };
