@@ -33,7 +33,6 @@ public:
   llvm::ArrayRef<Value *> getOutputs() const { return outputs; }
   void setInput(size_t i, Value *v) { inputs[i] = v; }
   void addInput(Value *v) { inputs.push_back(v); }
-  void removeTrailingInputs(size_t count) { inputs.resize(count); }
 
   const std::map<std::string, Attribute> &getAttributes() const { return attributes; }
   bool hasAttribute(const std::string &key) const { return attributes.count(key) != 0; }

@@ -90,4 +90,20 @@ std::vector<int64_t> broadcastOffsets(llvm::ArrayRef<int64_t> outDims,
   return offsets;
 }
 
+llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string &attr,
+                                     size_t index) {
+  if (!node.hasAttribute(attr)) return llvm::Error::success();
+  if (node.getInput(index))
+    return nodeError(node, ErrorCode::BadModel,
+                     "has both an attribute '" + attr + "' and an input " + llvm::Twine(index));
+  std::vector<int64_t> values = node.getInts(attr);
+  Value *constant = graph.addConstant(
+      graph.makeUniqueName(node.getName() + "_" + attr),
+      Tensor::fromVector<int64_t>({int64_t(values.size())}, values));
+  while (node.getNumInputs() <= index) node.addInput(nullptr);
+  node.setInput(index, constant);
+  node.removeAttribute(attr);
+  return llvm::Error::success();
+}
+
 } // namespace spcc

@@ -47,6 +47,22 @@ template <typename Fn> auto dispatchDType(DType dtype, Fn &&fn) {
   return fn(float{});
 }
 
+/// Calls \p fn with an unsigned integer type as wide as one element of \p dtype: copying
+/// elements through it moves data of any dtype (Float16 included) bit for bit.
+template <typename Fn> auto dispatchElementSize(DType dtype, Fn &&fn) {
+  switch (dtypeSize(dtype)) {
+  case 1: return fn(uint8_t{});
+  case 2: return fn(uint16_t{});
+  case 4: return fn(uint32_t{});
+  default: return fn(uint64_t{});
+  }
+}
+
+/// Moves the ints attribute \p attr of an older opset into input \p index as an int64 constant
+/// (spcc's canonical form is the newest opset's, where these are inputs). No-op without it.
+llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string &attr,
+                                     size_t index);
+
 } // namespace spcc
 
 #endif

@@ -28,15 +28,8 @@ public:
       : OpSchema(name, 1, 2), isMean(isMean), attributeAxes(attributeAxes), integers(integers) {}
 
   llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
-    if (attributeAxes || opset >= 13 || !node.hasAttribute("axes")) return llvm::Error::success();
-    std::vector<int64_t> axes = node.getInts("axes");
-    Value *constant =
-        graph.addConstant(graph.makeUniqueName(node.getName() + "_axes"),
-                          Tensor::fromVector<int64_t>({int64_t(axes.size())}, axes));
-    node.removeTrailingInputs(1);
-    node.addInput(constant);
-    node.removeAttribute("axes");
-    return llvm::Error::success();
+    if (attributeAxes || opset >= 13) return llvm::Error::success();
+    return moveIntsAttributeToInput(node, graph, "axes", 1);
   }
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {

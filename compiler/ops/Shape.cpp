@@ -13,35 +13,6 @@
 namespace spcc {
 namespace {
 
-/// Calls \p fn with an unsigned integer type as wide as one element of \p dtype: copying
-/// elements through it moves data of any dtype (Float16 included) bit for bit.
-template <typename Fn> auto dispatchElementSize(DType dtype, Fn &&fn) {
-  switch (dtypeSize(dtype)) {
-  case 1: return fn(uint8_t{});
-  case 2: return fn(uint16_t{});
-  case 4: return fn(uint32_t{});
-  default: return fn(uint64_t{});
-  }
-}
-
-/// Moves the ints attribute \p attr of an older opset into input \p index as an int64 constant
-/// (spcc's canonical form is the newest opset's, where these are inputs).
-llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string &attr,
-                                     size_t index) {
-  if (!node.hasAttribute(attr)) return llvm::Error::success();
-  if (node.getInput(index))
-    return nodeError(node, ErrorCode::BadModel,
-                     "has both an attribute '" + attr + "' and an input " + llvm::Twine(index));
-  std::vector<int64_t> values = node.getInts(attr);
-  Value *constant = graph.addConstant(
-      graph.makeUniqueName(node.getName() + "_" + attr),
-      Tensor::fromVector<int64_t>({int64_t(values.size())}, values));
-  while (node.getNumInputs() <= index) node.addInput(nullptr);
-  node.setInput(index, constant);
-  node.removeAttribute(attr);
-  return llvm::Error::success();
-}
-
 /// Reads the known 1-D int64 input \p index (a shape or a list of axes).
 llvm::Expected<Dims> knownInts(const Node &node, KnownInputs known, size_t index,
                                llvm::StringRef what) {
