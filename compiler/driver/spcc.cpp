@@ -70,13 +70,9 @@ int main(int argc, char **argv) {
     return 0;
   }
   auto start = std::chrono::steady_clock::now();
-  ImportOptions importOptions;
-  for (const std::string &flag : shapes) {
-    auto parsed = parseShapeFlag(flag);
-    if (!parsed) return reportError("spcc", parsed.takeError());
-    importOptions.inputShapes[parsed->first] = parsed->second;
-  }
-  auto graph = importOnnxFile(inputPath, importOptions);
+  auto importOptions = importOptionsFromShapeFlags(shapes);
+  if (!importOptions) return reportError("spcc", importOptions.takeError());
+  auto graph = importOnnxFile(inputPath, *importOptions);
   if (!graph) return reportError("spcc", graph.takeError());
   if (verbose)
     llvm::errs() << "spcc: imported " << inputPath << ": " << (*graph)->getNumNodes() << " nodes in "

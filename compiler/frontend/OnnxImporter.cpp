@@ -445,6 +445,16 @@ llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::ArrayRef<uint8_t> 
   return graph;
 }
 
+llvm::Expected<ImportOptions> importOptionsFromShapeFlags(llvm::ArrayRef<std::string> flags) {
+  ImportOptions options;
+  for (const std::string &flag : flags) {
+    auto parsed = parseShapeFlag(flag);
+    if (!parsed) return parsed.takeError();
+    options.inputShapes[parsed->first] = parsed->second;
+  }
+  return options;
+}
+
 llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm::StringRef flag) {
   auto [name, dimsText] = flag.rsplit('=');
   auto bad = [&] {

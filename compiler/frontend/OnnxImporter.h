@@ -32,6 +32,9 @@ llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::ArrayRef<uint8_t> 
                                                         llvm::StringRef label,
                                                         const ImportOptions &options);
 
+/// Import options from the tools' --shape flags ("NAME=1x128x768" each).
+llvm::Expected<ImportOptions> importOptionsFromShapeFlags(llvm::ArrayRef<std::string> flags);
+
 /// Parses "NAME=1x128x768" into its name and dims.
 llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm::StringRef flag);
 

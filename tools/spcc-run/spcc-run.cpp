@@ -103,13 +103,9 @@ int main(int argc, char **argv) {
   if (!llvm::StringRef(modelPath).ends_with(".onnx"))
     return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
                                              modelPath + ": expected an .onnx model"));
-  ImportOptions importOptions;
-  for (const std::string &flag : shapes) {
-    auto parsed = parseShapeFlag(flag);
-    if (!parsed) return reportError("spcc-run", parsed.takeError());
-    importOptions.inputShapes[parsed->first] = parsed->second;
-  }
-  auto graph = importOnnxFile(modelPath, importOptions);
+  auto importOptions = importOptionsFromShapeFlags(shapes);
+  if (!importOptions) return reportError("spcc-run", importOptions.takeError());
+  auto graph = importOnnxFile(modelPath, *importOptions);
   if (!graph) return reportError("spcc-run", graph.takeError());
   if (llvm::Error err = runDefaultPipeline(**graph, PipelineOptions()))
     return reportError("spcc-run", addContext(std::move(err), modelPath));
