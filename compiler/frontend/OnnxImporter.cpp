@@ -43,7 +43,7 @@ private:
   llvm::Error importConstantNode(const onnx::NodeProto &proto);
   llvm::Expected<Attribute> importAttribute(const onnx::AttributeProto &proto,
                                             const std::string &nodeLabel);
-  llvm::Error checkAgainstOnnx(Node &node);
+  llvm::Error checkAgainstOnnx();
   llvm::Error importOutputs();
 
   onnx::ModelProto &model;
@@ -65,8 +65,8 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
   for (auto step : {&ModelImporter::checkOpset, &ModelImporter::checkSupportedOps,
                     &ModelImporter::importConstants, &ModelImporter::fixInputShapes,
                     &ModelImporter::importInputs, &ModelImporter::importNodes,
-                    &ModelImporter::runOnnxShapeInference, &ModelImporter::inferTypes,
-                    &ModelImporter::importOutputs})
+                    &ModelImporter::inferTypes, &ModelImporter::runOnnxShapeInference,
+                    &ModelImporter::checkAgainstOnnx, &ModelImporter::importOutputs})
     if (llvm::Error err = (this->*step)()) return std::move(err);
   return std::move(graph);
 }
@@ -124,6 +124,7 @@ llvm::Error ModelImporter::fixInputShapes() {
     if (initializers.contains(input.name())) continue;
     if (!input.type().has_tensor_type())
       return makeError(ErrorCode::Unsupported, "input '" + input.name() + "' is not a tensor");
+    bool hasShape = input.type().tensor_type().has_shape();
     auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
     auto bound = options.boundInputs.find(input.name());
     if (bound != options.boundInputs.end()) {
@@ -138,7 +139,7 @@ llvm::Error ModelImporter::fixInputShapes() {
     auto flag = options.inputShapes.find(input.name());
     if (flag != options.inputShapes.end()) {
       const std::vector<int64_t> &dims = flag->second;
-      if (input.type().tensor_type().has_shape() && shape->dim_size() != int(dims.size()))
+      if (hasShape && shape->dim_size() != int(dims.size()))
         return makeError(ErrorCode::Shape, "--shape " + input.name() + " gives " +
                                                llvm::Twine(dims.size()) + " dims, the input has rank " +
                                                llvm::Twine(shape->dim_size()));
@@ -152,7 +153,7 @@ llvm::Error ModelImporter::fixInputShapes() {
       for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
       continue;
     }
-    if (!input.type().tensor_type().has_shape())
+    if (!hasShape)
       return makeError(ErrorCode::Shape, "input '" + input.name() +
                                              "' has an unknown rank; give its dims with --shape " +
                                              input.name() + "=DxDx...");
@@ -174,8 +175,10 @@ llvm::Error ModelImporter::fixInputShapes() {
 }
 
 llvm::Error ModelImporter::runOnnxShapeInference() {
-  // ONNX's own inference runs on the proto with fixed input dims; spcc's shape rules are then
-  // checked against what it found (checkAgainstOnnx). Nodes without an ONNX schema are skipped.
+  // ONNX's own inference runs on the proto with fixed input dims, after spcc's shape rules have
+  // accepted the graph (ONNX 1.12's inference functions crash on some malformed graphs rather
+  // than report them); checkAgainstOnnx then compares the two. Nodes without an ONNX schema
+  // are skipped by ONNX.
   // ONNX's inference types sparse initializers as sparse tensors, which its ops reject; they are
   // dense constants to spcc (already imported), so declare them as dense initializers (type and
   // dims only: inference needs no data).
@@ -377,18 +380,18 @@ llvm::Error ModelImporter::checkNodeAgainstOnnxSchema(const onnx::NodeProto &pro
 llvm::Error ModelImporter::inferTypes() {
   TypeInferenceHooks hooks;
   hooks.beforeNode = [&](Node &node) { return node.getSchema().upgrade(node, opset, *graph); };
-  hooks.afterNode = [&](Node &node) { return checkAgainstOnnx(node); };
   return inferGraphTypes(*graph, TypeInferenceMode::Assign, hooks);
 }
 
-llvm::Error ModelImporter::checkAgainstOnnx(Node &node) {
-  for (Value *out : node.getOutputs()) {
-    auto it = onnxTypes.find(out->getName());
-    if (it == onnxTypes.end() || it->second == out->getType()) continue;
-    return nodeError(node, ErrorCode::Shape,
-                     "output '" + out->getName() + "': ONNX shape inference gives " +
-                         it->second.str() + ", spcc's shape rule gives " + out->getType().str());
-  }
+llvm::Error ModelImporter::checkAgainstOnnx() {
+  for (Node *node : graph->getNodes())
+    for (Value *out : node->getOutputs()) {
+      auto it = onnxTypes.find(out->getName());
+      if (it == onnxTypes.end() || it->second == out->getType()) continue;
+      return nodeError(*node, ErrorCode::Shape,
+                       "output '" + out->getName() + "': ONNX shape inference gives " +
+                           it->second.str() + ", spcc's shape rule gives " + out->getType().str());
+    }
   return llvm::Error::success();
 }
 
