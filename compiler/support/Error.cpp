@@ -33,7 +33,14 @@ int exitCodeFor(ErrorCode code) {
 int reportError(llvm::StringRef tool, llvm::Error err) {
   ErrorCode code;
   std::string message = takeMessage(std::move(err), &code);
-  llvm::errs() << tool << ": error: " << message << "\n";
+  // One line, whatever names a malformed model carries.
+  std::string line;
+  for (char c : message) {
+    if (c == '\n') line += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20) line += '?';
+    else line += c;
+  }
+  llvm::errs() << tool << ": error: " << line << "\n";
   return exitCodeFor(code);
 }
 
