@@ -65,8 +65,8 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
   for (auto step : {&ModelImporter::checkOpset, &ModelImporter::checkSupportedOps,
                     &ModelImporter::importConstants, &ModelImporter::fixInputShapes,
                     &ModelImporter::importInputs, &ModelImporter::importNodes,
-                    &ModelImporter::inferTypes, &ModelImporter::runOnnxShapeInference,
-                    &ModelImporter::checkAgainstOnnx, &ModelImporter::importOutputs})
+                    &ModelImporter::inferTypes, &ModelImporter::importOutputs,
+                    &ModelImporter::runOnnxShapeInference, &ModelImporter::checkAgainstOnnx})
     if (llvm::Error err = (this->*step)()) return std::move(err);
   return std::move(graph);
 }
