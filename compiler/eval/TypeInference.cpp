@@ -76,8 +76,6 @@ llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode,
                          "output '" + out->getName() + "' has type " + out->getType().str() +
                              " but the shape rule gives " + (*types)[i].str());
     }
-    if (hooks.afterNode)
-      if (llvm::Error err = hooks.afterNode(*node)) return err;
 
     // Evaluate ahead what later shape rules may need.
     const OpSchema &schema = node->getSchema();

@@ -18,11 +18,10 @@ enum class TypeInferenceMode {
   Check,  ///< Fail where a rule disagrees with a recorded type (verifier).
 };
 
-/// Optional callbacks around each node's shape rule (the importer canonicalizes a node before
-/// and cross-checks it against ONNX's own shape inference after).
+/// Optional callback before each node's shape rule (the importer canonicalizes the node there;
+/// the text parser records which node is being checked).
 struct TypeInferenceHooks {
   std::function<llvm::Error(Node &)> beforeNode;
-  std::function<llvm::Error(Node &)> afterNode;
 };
 
 /// Runs every node's shape rule in execution order. Values a rule may need at compile time
