@@ -1,0 +1,42 @@
+/*===- ModelAbi.h - What a compiled model .so exports to the runtime ------===
+ *
+ * Shared by the code generator (which emits these structures as constant data) and the loader
+ * (which reads them). A model exports one function, SPCC_MODEL_ENTRY_SYMBOL, returning its
+ * descriptor. Everything the descriptor points to lives in the model's read-only data.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef SPCC_RUNTIME_MODELABI_H
+#define SPCC_RUNTIME_MODELABI_H
+
+#include <stdint.h>
+
+#define SPCC_MODEL_ENTRY_SYMBOL "spcc_model_descriptor_v1"
+
+/** One input or output: name (NUL-terminated), spcc_dtype value, rank, dims. */
+typedef struct {
+  const char *name;
+  int32_t dtype;
+  int32_t rank;
+  const int64_t *dims;
+} spcc_abi_tensor;
+
+/** Runs the model: one pointer per input / output in model order, and an activation arena of
+ *  `arena_bytes` bytes aligned to 64. Returns 0 on success. */
+typedef int32_t (*spcc_abi_run_fn)(const void *const *inputs, void *const *outputs, void *arena,
+                                   int32_t num_threads);
+
+typedef struct {
+  uint32_t abi_version; /* SPCC_ABI_VERSION the model was compiled for */
+  uint32_t num_inputs;
+  uint32_t num_outputs;
+  uint32_t reserved;
+  const spcc_abi_tensor *inputs;
+  const spcc_abi_tensor *outputs;
+  uint64_t arena_bytes;
+  spcc_abi_run_fn run;
+  const char *target; /* ISA the kernels were compiled for, e.g. "x86-64-v4" */
+} spcc_abi_model;
+
+typedef const spcc_abi_model *(*spcc_abi_entry_fn)(void);
+
+#endif /* SPCC_RUNTIME_MODELABI_H */

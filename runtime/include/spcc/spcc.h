@@ -1,0 +1,91 @@
+/*===- spcc.h - The spcc runtime C API ------------------------------------===
+ *
+ * Load a model compiled by `spcc model.onnx -o model.so`, query its inputs and outputs, and run
+ * it. C99; every call returns a status (or a value that cannot fail) and never aborts; the
+ * message of the last failing call on the calling thread is spcc_last_error().
+ *
+ * Threading: a model is immutable once loaded and may be shared by threads; a context owns the
+ * activation memory of one run at a time. Runs on distinct contexts may proceed concurrently.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef SPCC_SPCC_H
+#define SPCC_SPCC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of the binary interface between a compiled model and this runtime. */
+#define SPCC_ABI_VERSION 1
+
+typedef enum {
+  SPCC_OK = 0,
+  SPCC_ERR_INVALID_ARGUMENT, /**< a null pointer, an index out of range, a bad thread count */
+  SPCC_ERR_IO,               /**< the model file cannot be opened */
+  SPCC_ERR_BAD_MODEL,        /**< not a model compiled by spcc, or a damaged one */
+  SPCC_ERR_ABI_MISMATCH,     /**< compiled for another SPCC_ABI_VERSION */
+  SPCC_ERR_SHAPE,            /**< tensors of the wrong shape */
+  SPCC_ERR_UNSUPPORTED,      /**< the model needs something this machine lacks (e.g. AVX-512) */
+  SPCC_ERR_OUT_OF_MEMORY,
+  SPCC_ERR_DEVICE,           /**< a GPU error */
+  SPCC_ERR_INTERNAL
+} spcc_status;
+
+typedef enum {
+  SPCC_FLOAT32 = 1,
+  SPCC_INT64,
+  SPCC_INT32,
+  SPCC_BOOL,
+  SPCC_FLOAT16,
+  SPCC_INT8,
+  SPCC_UINT8
+} spcc_dtype;
+
+typedef struct spcc_model spcc_model;
+typedef struct spcc_context spcc_context;
+
+/** A tensor's description. `name` and `dims` are owned by the model and live as long as it;
+ *  `dims` has `rank` entries, -1 for a dimension only known at run time. */
+typedef struct {
+  const char *name;
+  spcc_dtype dtype;
+  int rank;
+  const int64_t *dims;
+} spcc_tensor_info;
+
+/** Loads the compiled model at `path` into `*out` (freed with spcc_model_free). */
+spcc_status spcc_model_load(const char *path, spcc_model **out);
+/** Unloads a model; its contexts must be freed first. NULL is ignored. */
+void spcc_model_free(spcc_model *model);
+
+/** Number of inputs / outputs; -1 for a NULL model. */
+int spcc_model_num_inputs(const spcc_model *model);
+int spcc_model_num_outputs(const spcc_model *model);
+/** Describes input / output `index` (0-based, model order). */
+spcc_status spcc_model_input(const spcc_model *model, int index, spcc_tensor_info *out);
+spcc_status spcc_model_output(const spcc_model *model, int index, spcc_tensor_info *out);
+
+/** Creates an execution context using `num_threads` threads (0 = all cores). */
+spcc_status spcc_context_create(const spcc_model *model, int num_threads, spcc_context **out);
+/** Frees a context. NULL is ignored. */
+void spcc_context_free(spcc_context *ctx);
+
+/** Runs the model once. `inputs` and `outputs` hold one pointer per model input / output, in
+ *  model order, each to caller-owned dense row-major data of the described type and size. */
+spcc_status spcc_run(spcc_context *ctx, const void *const *inputs, void *const *outputs);
+/** Like spcc_run, but first checks the array lengths: `num_inputs` / `num_outputs` must equal
+ *  the model's counts, else SPCC_ERR_INVALID_ARGUMENT naming both (a C array's length cannot be
+ *  checked otherwise). */
+spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs, const void *const *inputs,
+                             int num_outputs, void *const *outputs);
+
+/** The message of the last failing call on this thread ("" if none). */
+const char *spcc_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPCC_SPCC_H */

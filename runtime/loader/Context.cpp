@@ -1,0 +1,149 @@
+//===- Context.cpp - Execution contexts and spcc_run ----------------------===//
+
+#include "LastError.h"
+#include "Model.h"
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <new>
+#include <thread>
+
+using namespace spcc::runtime;
+
+namespace {
+
+/// All hardware threads, at least 1.
+int32_t allCores() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int32_t>(std::min<unsigned>(n, 1u << 16));
+}
+
+spcc_status createContext(const spcc_model *model, int numThreads, spcc_context **out) {
+  if (!out)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: out is NULL");
+  *out = nullptr;
+  if (!model)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: model is NULL");
+  if (numThreads < 0)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: num_threads is " +
+                                               std::to_string(numThreads) +
+                                               " (expected 0 for all cores, or a positive count)");
+
+  uint64_t wanted = model->descriptor->arena_bytes;
+  // aligned_alloc wants a multiple of the alignment; allocate at least one block so generated
+  // code never sees a null arena.
+  if (wanted > std::numeric_limits<std::size_t>::max() - ArenaAlignment)
+    return fail(SPCC_ERR_OUT_OF_MEMORY, "spcc_context_create: the model's arena of " +
+                                            std::to_string(wanted) + " bytes is too large");
+  std::size_t bytes = (static_cast<std::size_t>(wanted) + ArenaAlignment - 1) /
+                      ArenaAlignment * ArenaAlignment;
+  if (bytes == 0)
+    bytes = ArenaAlignment;
+
+  auto context = std::make_unique<spcc_context>();
+  context->model = model;
+  context->numThreads = numThreads == 0 ? allCores() : numThreads;
+  context->arena = std::aligned_alloc(ArenaAlignment, bytes);
+  if (!context->arena)
+    return fail(SPCC_ERR_OUT_OF_MEMORY, "spcc_context_create: cannot allocate the " +
+                                            std::to_string(bytes) + "-byte activation arena");
+  context->arenaBytes = bytes;
+  *out = context.release();
+  return SPCC_OK;
+}
+
+spcc_status run(spcc_context *ctx, const void *const *inputs, void *const *outputs) {
+  if (!ctx)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: ctx is NULL");
+  const spcc_abi_model &d = *ctx->model->descriptor;
+  if (!inputs && d.num_inputs > 0)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: inputs is NULL");
+  if (!outputs && d.num_outputs > 0)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: outputs is NULL");
+  for (uint32_t i = 0; i < d.num_inputs; ++i)
+    if (!inputs[i])
+      return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: inputs[" + std::to_string(i) +
+                                                 "] ('" + d.inputs[i].name + "') is NULL");
+  for (uint32_t i = 0; i < d.num_outputs; ++i)
+    if (!outputs[i])
+      return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: outputs[" + std::to_string(i) +
+                                                 "] ('" + d.outputs[i].name + "') is NULL");
+
+  if (ctx->running.exchange(true, std::memory_order_acquire))
+    return fail(SPCC_ERR_INVALID_ARGUMENT,
+                "spcc_run: the context is already running on another thread (use one context "
+                "per concurrent run)");
+  struct RunningGuard {
+    std::atomic<bool> &flag;
+    ~RunningGuard() { flag.store(false, std::memory_order_release); }
+  } guard{ctx->running};
+  int32_t result = d.run(inputs, outputs, ctx->arena, ctx->numThreads);
+  if (result != 0)
+    return fail(SPCC_ERR_INTERNAL, ctx->model->path + ": the model's run function failed (code " +
+                                       std::to_string(result) + ")");
+  return SPCC_OK;
+}
+
+/// Checks that the caller's array lengths match the model's counts.
+spcc_status checkCounts(const spcc_context *ctx, int numInputs, int numOutputs) {
+  if (!ctx)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run_checked: ctx is NULL");
+  const spcc_abi_model &d = *ctx->model->descriptor;
+  auto describe = [](int given, uint32_t expected, const char *kind) {
+    return std::to_string(given) + " " + kind + " given, the model has " +
+           std::to_string(expected);
+  };
+  if (numInputs < 0 || static_cast<uint32_t>(numInputs) != d.num_inputs)
+    return fail(SPCC_ERR_INVALID_ARGUMENT,
+                "spcc_run_checked: " + describe(numInputs, d.num_inputs, "inputs"));
+  if (numOutputs < 0 || static_cast<uint32_t>(numOutputs) != d.num_outputs)
+    return fail(SPCC_ERR_INVALID_ARGUMENT,
+                "spcc_run_checked: " + describe(numOutputs, d.num_outputs, "outputs"));
+  return SPCC_OK;
+}
+
+} // namespace
+
+extern "C" spcc_status spcc_context_create(const spcc_model *model, int num_threads,
+                                           spcc_context **out) {
+  try {
+    return createContext(model, num_threads, out);
+  } catch (const std::bad_alloc &) {
+    return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_context_create: out of memory");
+  } catch (...) {
+    return failStatic(SPCC_ERR_INTERNAL, "spcc_context_create: unexpected internal error");
+  }
+}
+
+extern "C" void spcc_context_free(spcc_context *ctx) {
+  if (!ctx)
+    return;
+  delete ctx;
+}
+
+extern "C" spcc_status spcc_run(spcc_context *ctx, const void *const *inputs,
+                                void *const *outputs) {
+  try {
+    return run(ctx, inputs, outputs);
+  } catch (const std::bad_alloc &) {
+    return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run: out of memory");
+  } catch (...) {
+    return failStatic(SPCC_ERR_INTERNAL, "spcc_run: the model's run function threw an exception");
+  }
+}
+
+extern "C" spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs,
+                                        const void *const *inputs, int num_outputs,
+                                        void *const *outputs) {
+  try {
+    if (spcc_status s = checkCounts(ctx, num_inputs, num_outputs))
+      return s;
+    return run(ctx, inputs, outputs);
+  } catch (const std::bad_alloc &) {
+    return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run_checked: out of memory");
+  } catch (...) {
+    return failStatic(SPCC_ERR_INTERNAL,
+                      "spcc_run_checked: the model's run function threw an exception");
+  }
+}

@@ -1,0 +1,65 @@
+//===- Model.h - A loaded model and an execution context ------------------===//
+//
+// The definitions behind the C API's opaque handles. A model owns the dlopen handle of a
+// compiled model .so and points at its descriptor (which lives in the .so's read-only data);
+// a context owns one 64-byte aligned activation arena.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPCC_RUNTIME_LOADER_MODEL_H
+#define SPCC_RUNTIME_LOADER_MODEL_H
+
+#include "Export.h"
+#include "runtime/ModelAbi.h"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdlib>
+#include <string>
+
+/// A model loaded by spcc_model_load. Immutable after loading, so threads may share it.
+struct spcc_model {
+  /// The dlopen handle; dlclose'd by spcc_model_free.
+  void *handle = nullptr;
+  /// The validated descriptor, owned by the .so.
+  const spcc_abi_model *descriptor = nullptr;
+  /// The path it was loaded from, for error messages.
+  std::string path;
+};
+
+/// An execution context: the activation arena of one run at a time.
+struct spcc_context {
+  spcc_context() = default;
+  spcc_context(const spcc_context &) = delete;
+  spcc_context &operator=(const spcc_context &) = delete;
+  ~spcc_context() { std::free(arena); }
+
+  const spcc_model *model = nullptr;
+  /// Threads passed to the model's run function (>= 1).
+  int32_t numThreads = 1;
+  /// `arenaBytes` bytes aligned to spcc::runtime::ArenaAlignment; freed with std::free.
+  void *arena = nullptr;
+  std::size_t arenaBytes = 0;
+  /// Set while spcc_run uses the arena, to reject overlapping runs on one context.
+  std::atomic<bool> running{false};
+};
+
+namespace spcc::runtime {
+
+/// Alignment of activation arenas in bytes (ModelAbi.h promises 64).
+inline constexpr std::size_t ArenaAlignment = 64;
+
+/// Limits a descriptor must respect to be believed (a damaged .so could claim anything).
+inline constexpr uint32_t MaxTensors = 4096;
+inline constexpr int32_t MaxRank = 16;
+
+/// Checks that `descriptor` is self-consistent (counts, ranks, dtypes, dims, non-null
+/// pointers). Returns SPCC_OK or SPCC_ERR_BAD_MODEL with the last error naming the problem.
+spcc_status validateDescriptor(const spcc_abi_model &descriptor, const std::string &path);
+
+/// Checks that this machine can run code compiled for `target` (e.g. "x86-64-v4"). Returns
+/// SPCC_OK or SPCC_ERR_UNSUPPORTED naming the missing feature.
+spcc_status checkTarget(const char *target, const std::string &path);
+
+} // namespace spcc::runtime
+
+#endif // SPCC_RUNTIME_LOADER_MODEL_H

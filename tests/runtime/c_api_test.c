@@ -1,0 +1,371 @@
+/*===- c_api_test.c - Tests of the spcc C API against fixture models ------===
+ *
+ * Plain C99 against the public header only, so the same file also checks an installed copy.
+ * Usage: spcc-c-api-test FIXTURE_DIR [TEST]   (no TEST: run every test)
+ * FIXTURE_DIR holds the fixture libraries built by tests/runtime/CMakeLists.txt.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L
+
+#include "spcc/spcc.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *fixtureDir;
+
+/* Fails the test with the condition, the location and the runtime's last error. */
+#define CHECK(cond)                                                                            \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n  spcc_last_error: \"%s\"\n", __FILE__,        \
+              __LINE__, #cond, spcc_last_error());                                             \
+      exit(1);                                                                                 \
+    }                                                                                          \
+  } while (0)
+
+/* Checks that `call` returns `status` and leaves a non-empty last error. */
+#define CHECK_FAILS(call, status)                                                              \
+  do {                                                                                         \
+    spcc_status got_ = (call);                                                                 \
+    if (got_ != (status)) {                                                                    \
+      fprintf(stderr, "%s:%d: %s returned %d, expected %s (%d)\n  spcc_last_error: \"%s\"\n",  \
+              __FILE__, __LINE__, #call, (int)got_, #status, (int)(status),                    \
+              spcc_last_error());                                                              \
+      exit(1);                                                                                 \
+    }                                                                                          \
+    CHECK(spcc_last_error() != NULL && spcc_last_error()[0] != '\0');                          \
+  } while (0)
+
+/* Checks that `call` returns SPCC_OK. */
+#define CHECK_OK(call)                                                                         \
+  do {                                                                                         \
+    spcc_status got_ = (call);                                                                 \
+    if (got_ != SPCC_OK) {                                                                     \
+      fprintf(stderr, "%s:%d: %s returned %d\n  spcc_last_error: \"%s\"\n", __FILE__,          \
+              __LINE__, #call, (int)got_, spcc_last_error());                                  \
+      exit(1);                                                                                 \
+    }                                                                                          \
+  } while (0)
+
+/* The fixture file `name` inside fixtureDir (a static buffer: use before the next call). */
+static const char *fixture(const char *name) {
+  static char path[4096];
+  snprintf(path, sizeof path, "%s/%s", fixtureDir, name);
+  return path;
+}
+
+static spcc_model *loadFixture(const char *name) {
+  spcc_model *model = NULL;
+  CHECK_OK(spcc_model_load(fixture(name), &model));
+  CHECK(model != NULL);
+  return model;
+}
+
+/* Checks that loading `name` fails with `status` and a message containing `needle`. */
+static void checkLoadFails(const char *name, spcc_status status, const char *needle) {
+  spcc_model *model = (spcc_model *)&model; /* must be reset to NULL */
+  CHECK_FAILS(spcc_model_load(fixture(name), &model), status);
+  CHECK(model == NULL);
+  if (!strstr(spcc_last_error(), needle)) {
+    fprintf(stderr, "loading %s: message \"%s\" lacks \"%s\"\n", name, spcc_last_error(), needle);
+    exit(1);
+  }
+}
+
+/* Runs the add model (weights base, base+1, ...) on x = seed + i and checks y exactly. */
+static void runAndCheck(spcc_context *ctx, float seed, float base) {
+  float x[6], y[6];
+  const void *inputs[1];
+  void *outputs[1];
+  int i;
+  for (i = 0; i < 6; ++i) {
+    x[i] = seed + (float)i;
+    y[i] = -1.0f;
+  }
+  inputs[0] = x;
+  outputs[0] = y;
+  CHECK_OK(spcc_run(ctx, inputs, outputs));
+  for (i = 0; i < 6; ++i)
+    CHECK(y[i] == x[i] + (base + (float)i));
+}
+
+static void testLoadQueryRun(void) {
+  spcc_model *model = loadFixture("add_model.so");
+  spcc_tensor_info info;
+  spcc_context *ctx = NULL;
+  CHECK(spcc_model_num_inputs(model) == 1);
+  CHECK(spcc_model_num_outputs(model) == 1);
+  CHECK_OK(spcc_model_input(model, 0, &info));
+  CHECK(strcmp(info.name, "x") == 0);
+  CHECK(info.dtype == SPCC_FLOAT32);
+  CHECK(info.rank == 2 && info.dims[0] == 2 && info.dims[1] == 3);
+  CHECK_OK(spcc_model_output(model, 0, &info));
+  CHECK(strcmp(info.name, "y") == 0);
+  CHECK(info.dtype == SPCC_FLOAT32);
+  CHECK(info.rank == 2 && info.dims[0] == 2 && info.dims[1] == 3);
+  CHECK_FAILS(spcc_model_input(model, 1, &info), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_model_input(model, -1, &info), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_model_output(model, 1, &info), SPCC_ERR_INVALID_ARGUMENT);
+
+  CHECK_OK(spcc_context_create(model, 0, &ctx)); /* all cores */
+  runAndCheck(ctx, 1.0f, 0.5f);
+  runAndCheck(ctx, -3.25f, 0.5f);
+  spcc_context_free(ctx);
+  CHECK_OK(spcc_context_create(model, 1, &ctx));
+  runAndCheck(ctx, 10.0f, 0.5f);
+  spcc_context_free(ctx);
+  spcc_model_free(model);
+}
+
+static void testMissingFile(void) {
+  checkLoadFails("no_such_model.so", SPCC_ERR_IO, "no_such_model.so");
+  checkLoadFails(".", SPCC_ERR_IO, "not a regular file");
+}
+
+static void testTruncated(void) {
+  checkLoadFails("truncated_model.so", SPCC_ERR_BAD_MODEL, "truncated_model.so");
+}
+
+static void testTextFile(void) {
+  checkLoadFails("text_file.so", SPCC_ERR_BAD_MODEL, "text_file.so");
+}
+
+static void testNotAModel(void) {
+  checkLoadFails("not_a_model.so", SPCC_ERR_BAD_MODEL, "not a model compiled by spcc");
+}
+
+static void testWrongAbi(void) {
+  checkLoadFails("wrong_abi_model.so", SPCC_ERR_ABI_MISMATCH, "99");
+}
+
+static void testDamagedDescriptor(void) {
+  checkLoadFails("bad_rank_model.so", SPCC_ERR_BAD_MODEL, "rank 17");
+  checkLoadFails("null_name_model.so", SPCC_ERR_BAD_MODEL, "no name");
+  checkLoadFails("no_descriptor_model.so", SPCC_ERR_BAD_MODEL, "no descriptor");
+}
+
+static void testUnsupportedTarget(void) {
+  checkLoadFails("unknown_target_model.so", SPCC_ERR_UNSUPPORTED, "riscv64");
+}
+
+static void testRunFails(void) {
+  spcc_model *model = loadFixture("run_fails_model.so");
+  spcc_context *ctx = NULL;
+  float x[6] = {0}, y[6];
+  const void *inputs[1] = {x};
+  void *outputs[1] = {y};
+  CHECK_OK(spcc_context_create(model, 1, &ctx));
+  CHECK_FAILS(spcc_run(ctx, inputs, outputs), SPCC_ERR_INTERNAL);
+  spcc_context_free(ctx);
+  spcc_model_free(model);
+}
+
+static void testNullArguments(void) {
+  spcc_model *model = loadFixture("add_model.so");
+  spcc_model *out = NULL;
+  spcc_context *ctx = NULL;
+  spcc_tensor_info info;
+  float x[6] = {0}, y[6];
+  const void *inputs[1] = {x};
+  void *outputs[1] = {y};
+  const void *nullInputs[1] = {NULL};
+  void *nullOutputs[1] = {NULL};
+
+  CHECK_FAILS(spcc_model_load(NULL, &out), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_model_load(fixture("add_model.so"), NULL), SPCC_ERR_INVALID_ARGUMENT);
+  spcc_model_free(NULL);
+  CHECK(spcc_model_num_inputs(NULL) == -1);
+  CHECK(spcc_model_num_outputs(NULL) == -1);
+  CHECK_FAILS(spcc_model_input(NULL, 0, &info), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_model_input(model, 0, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_model_output(NULL, 0, &info), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_model_output(model, 0, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_context_create(NULL, 1, &ctx), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(ctx == NULL);
+  CHECK_FAILS(spcc_context_create(model, 1, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_context_create(model, -1, &ctx), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(ctx == NULL);
+  spcc_context_free(NULL);
+
+  CHECK_OK(spcc_context_create(model, 1, &ctx));
+  CHECK_FAILS(spcc_run(NULL, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run(ctx, NULL, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run(ctx, inputs, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run(ctx, nullInputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(spcc_last_error(), "inputs[0]") != NULL);
+  CHECK_FAILS(spcc_run(ctx, inputs, nullOutputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(spcc_last_error(), "outputs[0]") != NULL);
+  runAndCheck(ctx, 2.0f, 0.5f); /* still usable after the failures */
+  spcc_context_free(ctx);
+  spcc_model_free(model);
+}
+
+static void testWrongCounts(void) {
+  spcc_model *model = loadFixture("add_model.so");
+  spcc_context *ctx = NULL;
+  float x[6] = {0}, y[6];
+  const void *inputs[2] = {x, x};
+  void *outputs[2] = {y, y};
+  CHECK_OK(spcc_context_create(model, 1, &ctx));
+  CHECK_FAILS(spcc_run_checked(ctx, 2, inputs, 1, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(spcc_last_error(), "2 inputs given, the model has 1") != NULL);
+  CHECK_FAILS(spcc_run_checked(ctx, 0, inputs, 1, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run_checked(ctx, -1, inputs, 1, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run_checked(ctx, 1, inputs, 2, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(spcc_last_error(), "2 outputs given, the model has 1") != NULL);
+  CHECK_FAILS(spcc_run_checked(NULL, 1, inputs, 1, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  x[0] = 4.0f;
+  CHECK_OK(spcc_run_checked(ctx, 1, inputs, 1, outputs));
+  CHECK(y[0] == 4.5f);
+  spcc_context_free(ctx);
+  spcc_model_free(model);
+}
+
+static void *failOnOtherThread(void *unused) {
+  spcc_model *model = NULL;
+  (void)unused;
+  if (spcc_model_load(NULL, &model) != SPCC_ERR_INVALID_ARGUMENT)
+    return (void *)1;
+  return strstr(spcc_last_error(), "path is NULL") ? NULL : (void *)1;
+}
+
+static void testLastErrorIsPerThread(void) {
+  pthread_t thread;
+  void *result = NULL;
+  checkLoadFails("no_such_model.so", SPCC_ERR_IO, "no_such_model.so");
+  CHECK(pthread_create(&thread, NULL, failOnOtherThread, NULL) == 0);
+  CHECK(pthread_join(thread, &result) == 0);
+  CHECK(result == NULL);
+  /* The other thread's failure did not overwrite this thread's message. */
+  CHECK(strstr(spcc_last_error(), "no_such_model.so") != NULL);
+}
+
+static void testTwoModels(void) {
+  spcc_model *a = loadFixture("add_model.so");
+  spcc_model *b = loadFixture("add_model_b.so");
+  spcc_context *ctxA = NULL, *ctxB = NULL;
+  CHECK_OK(spcc_context_create(a, 1, &ctxA));
+  CHECK_OK(spcc_context_create(b, 1, &ctxB));
+  runAndCheck(ctxA, 1.0f, 0.5f);
+  runAndCheck(ctxB, 1.0f, 100.0f);
+  spcc_context_free(ctxA);
+  spcc_model_free(a);
+  runAndCheck(ctxB, 7.0f, 100.0f); /* b survives a's unloading */
+  spcc_context_free(ctxB);
+  spcc_model_free(b);
+}
+
+typedef struct {
+  spcc_context *ctx;
+  pthread_barrier_t *start;
+  float base;
+  float seed;
+  int failures;
+} Worker;
+
+/* Enough runs for the threads to overlap for tens of milliseconds. */
+enum { RunsPerThread = 500000 };
+
+static void *runMany(void *arg) {
+  Worker *w = (Worker *)arg;
+  float x[6], y[6];
+  const void *inputs[1] = {x};
+  void *outputs[1] = {y};
+  int run, i;
+  pthread_barrier_wait(w->start);
+  for (run = 0; run < RunsPerThread; ++run) {
+    for (i = 0; i < 6; ++i)
+      x[i] = w->seed + (float)(run % 1000) + 0.25f * (float)i;
+    if (spcc_run(w->ctx, inputs, outputs) != SPCC_OK) {
+      ++w->failures;
+      continue;
+    }
+    for (i = 0; i < 6; ++i)
+      if (y[i] != x[i] + (w->base + (float)i))
+        ++w->failures;
+  }
+  return NULL;
+}
+
+static void testConcurrentContexts(void) {
+  spcc_model *model = loadFixture("add_model.so");
+  spcc_model *other = loadFixture("add_model_b.so");
+  Worker workers[3];
+  pthread_t threads[3];
+  pthread_barrier_t start;
+  int t;
+  CHECK(pthread_barrier_init(&start, NULL, 3) == 0);
+  workers[0].base = 0.5f;
+  workers[0].seed = 1.0f;
+  workers[1].base = 0.5f;
+  workers[1].seed = -5000.0f;
+  workers[2].base = 100.0f;
+  workers[2].seed = 3.0f;
+  for (t = 0; t < 3; ++t) {
+    workers[t].failures = 0;
+    workers[t].start = &start;
+    workers[t].ctx = NULL;
+    CHECK_OK(spcc_context_create(t < 2 ? model : other, 1, &workers[t].ctx));
+  }
+  for (t = 0; t < 3; ++t)
+    CHECK(pthread_create(&threads[t], NULL, runMany, &workers[t]) == 0);
+  for (t = 0; t < 3; ++t)
+    CHECK(pthread_join(threads[t], NULL) == 0);
+  for (t = 0; t < 3; ++t) {
+    CHECK(workers[t].failures == 0);
+    spcc_context_free(workers[t].ctx);
+  }
+  pthread_barrier_destroy(&start);
+  spcc_model_free(model);
+  spcc_model_free(other);
+}
+
+typedef struct {
+  const char *name;
+  void (*run)(void);
+} Test;
+
+static const Test tests[] = {
+    {"load_query_run", testLoadQueryRun},
+    {"missing_file", testMissingFile},
+    {"truncated", testTruncated},
+    {"text_file", testTextFile},
+    {"not_a_model", testNotAModel},
+    {"wrong_abi", testWrongAbi},
+    {"damaged_descriptor", testDamagedDescriptor},
+    {"unsupported_target", testUnsupportedTarget},
+    {"run_fails", testRunFails},
+    {"null_arguments", testNullArguments},
+    {"wrong_counts", testWrongCounts},
+    {"last_error_per_thread", testLastErrorIsPerThread},
+    {"two_models", testTwoModels},
+    {"concurrent_contexts", testConcurrentContexts},
+};
+
+int main(int argc, char **argv) {
+  size_t i;
+  int ran = 0;
+  if (argc < 2 || argc > 3) {
+    fprintf(stderr, "usage: %s FIXTURE_DIR [TEST]\n", argv[0]);
+    return 2;
+  }
+  fixtureDir = argv[1];
+  CHECK(spcc_last_error() != NULL && spcc_last_error()[0] == '\0');
+  for (i = 0; i < sizeof tests / sizeof tests[0]; ++i) {
+    if (argc == 3 && strcmp(argv[2], tests[i].name) != 0)
+      continue;
+    printf("[ RUN  ] %s\n", tests[i].name);
+    fflush(stdout);
+    tests[i].run();
+    printf("[  OK  ] %s\n", tests[i].name);
+    ++ran;
+  }
+  if (ran == 0) {
+    fprintf(stderr, "no test named '%s'\n", argv[2]);
+    return 2;
+  }
+  return 0;
+}
