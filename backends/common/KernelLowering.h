@@ -1,0 +1,35 @@
+//===- KernelLowering.h - From a node to a kernel call -------------------===//
+#ifndef SPCC_BACKENDS_KERNELLOWERING_H
+#define SPCC_BACKENDS_KERNELLOWERING_H
+
+#include "compiler/ir/Node.h"
+
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace spcc {
+
+/// How the generated code runs one node: the kernel library symbol to call (signature
+/// spcc_kernel_fn, runtime/kernels/KernelAbi.h) and the bytes of its parameter struct
+/// (runtime/kernels/KernelParams.h), emitted as 8-byte aligned constant data.
+struct KernelCall {
+  std::string symbol;
+  std::vector<uint8_t> params;
+  /// True when the node only reinterprets its input (Reshape, Flatten, Squeeze, Unsqueeze,
+  /// Identity, Dropout): no call; the output shares the input's memory.
+  bool isAlias = false;
+  /// Scratch memory the kernel needs during the call, in bytes (0: none). The caller passes a
+  /// 64-byte aligned buffer of this size as one extra output pointer, right after the node's
+  /// outputs (`out[node.getNumOutputs()]`); it holds nothing before or after the call.
+  int64_t workspaceBytes = 0;
+};
+
+/// Chooses the dense kernel for \p node and encodes its parameters from the node's attributes
+/// and its input/output types. Fails with Unsupported for an op the kernel library lacks.
+llvm::Expected<KernelCall> lowerToKernelCall(const Node &node);
+
+} // namespace spcc
+
+#endif

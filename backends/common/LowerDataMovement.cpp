@@ -1,0 +1,151 @@
+//===- LowerDataMovement.cpp - Transpose, Slice, Expand, Concat, ... ----===//
+#include "backends/common/LoweringUtil.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace spcc::lowering {
+namespace {
+
+/// A strided copy of input 0 into output 0: output element i reads offset +
+/// sum(i * strides).
+llvm::Expected<KernelCall> stridedCopy(const Node &node, int64_t offset, Dims strides) {
+  auto shape = collapse(node, {Dims(dimsOf(node.getOutput(0))), {std::move(strides)}});
+  if (!shape) return shape.takeError();
+  auto p = zeroed<spcc_strided_copy_params>();
+  p.rank = int32_t(shape->dims.size());
+  p.elem_size = int32_t(dtypeSize(node.getOutput(0)->getType().getDType()));
+  p.offset = offset;
+  fill(p.dims, shape->dims);
+  fill(p.strides, shape->strides[0]);
+  return makeCall("strided_copy", p);
+}
+
+/// Rows of \p dims before \p axis, and bytes per row from \p axis on.
+std::pair<int64_t, int64_t> rowsAndBytes(const TensorType &type, int axis) {
+  llvm::ArrayRef<int64_t> dims = type.getDims();
+  return {product(dims.take_front(size_t(axis))),
+          product(dims.drop_front(size_t(axis))) * int64_t(dtypeSize(type.getDType()))};
+}
+
+/// Concat (\p parts: the inputs) or Split (\p parts: the outputs) along `axis`.
+llvm::Expected<KernelCall> concatOrSplit(const Node &node, llvm::ArrayRef<Value *> parts,
+                                         const TensorType &whole, llvm::StringRef kernel) {
+  if (parts.size() > SPCC_KERNEL_MAX_PARTS)
+    return nodeError(node, ErrorCode::Unsupported,
+                     "has " + llvm::Twine(parts.size()) + " parts; the kernel takes at most " +
+                         llvm::Twine(SPCC_KERNEL_MAX_PARTS));
+  auto axis = normalizeAxis(node, node.getInt("axis", 0), whole.getRank());
+  if (!axis) return axis.takeError();
+  auto p = zeroed<spcc_concat_params>();
+  p.outer = rowsAndBytes(whole, *axis).first;
+  p.num_parts = int32_t(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i)
+    p.part_bytes[i] = rowsAndBytes(parts[i]->getType(), *axis).second;
+  return makeCall(kernel, p);
+}
+
+} // namespace
+
+llvm::Expected<KernelCall> lowerTranspose(const Node &node) {
+  llvm::ArrayRef<int64_t> in = dimsOf(node.getInput(0));
+  std::vector<int64_t> perm = node.getInts("perm");
+  if (perm.empty())
+    for (int64_t i = int64_t(in.size()) - 1; i >= 0; --i) perm.push_back(i);
+  Dims inStrides = stridesOf(in), strides;
+  for (int64_t axis : perm) strides.push_back(inStrides[size_t(axis)]);
+  return stridedCopy(node, 0, strides);
+}
+
+llvm::Expected<KernelCall> lowerSlice(const Node &node) {
+  llvm::ArrayRef<int64_t> in = dimsOf(node.getInput(0));
+  int rank = int(in.size());
+  static const char *const names[] = {"starts", "ends", "axes", "steps"};
+  llvm::SmallVector<llvm::SmallVector<int64_t>, 4> args(4);
+  for (size_t i = 1; i <= 4; ++i) {
+    if (!node.getInput(i)) continue;
+    auto value = constantInput(node, i, names[i - 1]);
+    if (!value) return value.takeError();
+    args[i - 1] = (*value)->toInts();
+  }
+  Dims starts(size_t(rank), 0), steps(size_t(rank), 1);
+  // ONNX's clamping (the reference evaluation's computeSlice); the output dims
+  // are known.
+  llvm::ArrayRef<int64_t> outDims = dimsOf(node.getOutput(0));
+  for (size_t i = 0; i < args[0].size(); ++i) {
+    auto axis = normalizeAxis(node, args[2].empty() ? int64_t(i) : args[2][i], rank);
+    if (!axis) return axis.takeError();
+    int64_t step = args[3].empty() ? 1 : args[3][i], dim = in[size_t(*axis)];
+    int64_t start = args[0][i];
+    if (start < 0) start += dim;
+    start = step > 0 ? std::clamp<int64_t>(start, 0, dim)
+                     : std::clamp<int64_t>(start, 0, std::max<int64_t>(dim - 1, 0));
+    starts[size_t(*axis)] = outDims[size_t(*axis)] > 0 ? start : 0;
+    steps[size_t(*axis)] = outDims[size_t(*axis)] > 1 ? step : 1;
+  }
+  Dims inStrides = stridesOf(in), strides;
+  int64_t offset = 0;
+  for (int a = 0; a < rank; ++a) {
+    offset += starts[size_t(a)] * inStrides[size_t(a)];
+    strides.push_back(steps[size_t(a)] * inStrides[size_t(a)]);
+  }
+  return stridedCopy(node, offset, strides);
+}
+
+llvm::Expected<KernelCall> lowerExpand(const Node &node) {
+  return stridedCopy(node, 0,
+                     broadcastStrides(dimsOf(node.getOutput(0)), dimsOf(node.getInput(0))));
+}
+
+llvm::Expected<KernelCall> lowerConcat(const Node &node) {
+  return concatOrSplit(node, node.getInputs(), node.getOutput(0)->getType(), "concat");
+}
+
+llvm::Expected<KernelCall> lowerSplit(const Node &node) {
+  return concatOrSplit(node, node.getOutputs(), node.getInput(0)->getType(), "split");
+}
+
+llvm::Expected<KernelCall> lowerGather(const Node &node) {
+  const TensorType &data = node.getInput(0)->getType();
+  auto axis = normalizeAxis(node, node.getInt("axis", 0), data.getRank());
+  if (!axis) return axis.takeError();
+  auto p = zeroed<spcc_gather_params>();
+  p.outer = product(data.getDims().take_front(size_t(*axis)));
+  p.axis_dim = data.getDim(*axis);
+  p.num_indices = node.getInput(1)->getType().getNumElements();
+  p.inner_bytes =
+      product(data.getDims().drop_front(size_t(*axis) + 1)) * int64_t(dtypeSize(data.getDType()));
+  p.index_dtype = kernelDType(node.getInput(1)->getType().getDType());
+  return makeCall("gather", p);
+}
+
+llvm::Expected<KernelCall> lowerPad(const Node &node) {
+  const TensorType &in = node.getInput(0)->getType();
+  int rank = in.getRank();
+  auto pads = constantInput(node, 1, "pads");
+  if (!pads) return pads.takeError();
+  llvm::SmallVector<int64_t> values = (*pads)->toInts();
+  if (rank > SPCC_KERNEL_MAX_RANK)
+    return nodeError(node, ErrorCode::Unsupported,
+                     "pads a rank-" + llvm::Twine(rank) + " tensor; the kernel takes at most " +
+                         llvm::Twine(SPCC_KERNEL_MAX_RANK) + " axes");
+  auto p = zeroed<spcc_pad_params>();
+  std::string mode = node.getString("mode", "constant");
+  p.mode = mode == "reflect" ? SPCC_PAD_REFLECT
+           : mode == "edge"  ? SPCC_PAD_EDGE
+                             : SPCC_PAD_CONSTANT;
+  p.elem_size = int32_t(dtypeSize(in.getDType()));
+  p.has_value = node.getInput(2) != nullptr;
+  llvm::ArrayRef<int64_t> outDims = dimsOf(node.getOutput(0));
+  // A scalar is padded as one element of rank 1.
+  p.rank = std::max(rank, 1);
+  p.in_dims[0] = p.out_dims[0] = 1;
+  for (int a = 0; a < rank; ++a) {
+    p.in_dims[a] = in.getDim(a);
+    p.out_dims[a] = outDims[size_t(a)];
+    p.pads_begin[a] = values[size_t(a)];
+  }
+  return makeCall("pad", p);
+}
+
+} // namespace spcc::lowering

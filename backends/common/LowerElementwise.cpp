@@ -1,0 +1,120 @@
+//===- LowerElementwise.cpp - Unary, Cast, binary and Where lowerings ----===//
+#include "backends/common/LoweringUtil.h"
+
+#include <limits>
+
+namespace spcc::lowering {
+namespace {
+
+std::optional<int32_t> unaryOpCode(const Node &node) {
+  const std::string &op = node.getOpType();
+  if (op == "Relu") return SPCC_UNARY_RELU;
+  if (op == "LeakyRelu") return SPCC_UNARY_LEAKY_RELU;
+  if (op == "Sigmoid") return SPCC_UNARY_SIGMOID;
+  if (op == "Tanh") return SPCC_UNARY_TANH;
+  if (op == "Erf") return SPCC_UNARY_ERF;
+  if (op == "Gelu")
+    return node.getString("approximate", "none") == "tanh" ? SPCC_UNARY_GELU_TANH : SPCC_UNARY_GELU;
+  if (op == "Sqrt") return SPCC_UNARY_SQRT;
+  if (op == "Neg") return SPCC_UNARY_NEG;
+  if (op == "Exp") return SPCC_UNARY_EXP;
+  if (op == "Clip") return SPCC_UNARY_CLIP;
+  return std::nullopt;
+}
+
+/// Sets Clip's bound \p index (1: min, 2: max): folded into the params when
+/// constant, read at run time otherwise.
+void setClipBound(const Node &node, size_t index, spcc_unary_params &p) {
+  const Value *bound = node.getInput(index);
+  bool isMin = index == 1;
+  if (!bound) return;
+  if (!bound->isConstant()) {
+    (isMin ? p.min_from_input : p.max_from_input) = 1;
+    return;
+  }
+  const Tensor &value = bound->getConstant();
+  if (p.dtype == SPCC_KDT_F32)
+    (isMin ? p.alpha : p.beta) = float(value.getAsDouble(0));
+  else
+    (isMin ? p.int_min : p.int_max) = value.getAsInt(0);
+}
+
+} // namespace
+
+llvm::Expected<KernelCall> lowerUnary(const Node &node) {
+  auto p = zeroed<spcc_unary_params>();
+  p.count = node.getOutput(0)->getType().getNumElements();
+  p.op = *unaryOpCode(node);
+  p.dtype = kernelDType(node.getInput(0)->getType().getDType());
+  bool isFloat = p.dtype == SPCC_KDT_F32;
+  if (!isFloat && p.op != SPCC_UNARY_NEG && p.op != SPCC_UNARY_CLIP)
+    return nodeError(node, ErrorCode::Unsupported,
+                     "the dense kernel takes f32 only, got " + node.getInput(0)->getType().str());
+  if (p.op == SPCC_UNARY_LEAKY_RELU) p.alpha = node.getFloat("alpha", 0.01f);
+  if (p.op == SPCC_UNARY_CLIP) {
+    p.alpha = std::numeric_limits<float>::lowest();
+    p.beta = std::numeric_limits<float>::max();
+    if (p.dtype == SPCC_KDT_I32) {
+      p.int_min = std::numeric_limits<int32_t>::min();
+      p.int_max = std::numeric_limits<int32_t>::max();
+    } else {
+      p.int_min = std::numeric_limits<int64_t>::min();
+      p.int_max = std::numeric_limits<int64_t>::max();
+    }
+    setClipBound(node, 1, p);
+    setClipBound(node, 2, p);
+  }
+  return makeCall("unary", p);
+}
+
+llvm::Expected<KernelCall> lowerCast(const Node &node) {
+  auto p = zeroed<spcc_cast_params>();
+  p.count = node.getOutput(0)->getType().getNumElements();
+  p.from = kernelDType(node.getInput(0)->getType().getDType());
+  p.to = kernelDType(node.getOutput(0)->getType().getDType());
+  if (p.from == SPCC_KDT_F16 || p.to == SPCC_KDT_F16)
+    return nodeError(node, ErrorCode::Unsupported, "casts from or to f16 have no kernel");
+  return makeCall("cast", p);
+}
+
+llvm::Expected<KernelCall> lowerBinary(const Node &node) {
+  const std::string &op = node.getOpType();
+  auto p = zeroed<spcc_binary_params>();
+  p.op = op == "Add"   ? SPCC_BINARY_ADD
+         : op == "Sub" ? SPCC_BINARY_SUB
+         : op == "Mul" ? SPCC_BINARY_MUL
+         : op == "Div" ? SPCC_BINARY_DIV
+         : op == "Pow" ? SPCC_BINARY_POW
+                       : SPCC_BINARY_EQUAL;
+  p.dtype = kernelDType(node.getInput(0)->getType().getDType());
+  p.b_dtype = kernelDType(node.getInput(1)->getType().getDType());
+  llvm::ArrayRef<int64_t> out = dimsOf(node.getOutput(0));
+  auto shape = collapse(node, {Dims(out),
+                               {broadcastStrides(out, dimsOf(node.getInput(0))),
+                                broadcastStrides(out, dimsOf(node.getInput(1)))}});
+  if (!shape) return shape.takeError();
+  p.rank = int32_t(shape->dims.size());
+  fill(p.dims, shape->dims);
+  fill(p.a_strides, shape->strides[0]);
+  fill(p.b_strides, shape->strides[1]);
+  return makeCall("binary", p);
+}
+
+llvm::Expected<KernelCall> lowerWhere(const Node &node) {
+  auto p = zeroed<spcc_where_params>();
+  p.elem_size = int32_t(dtypeSize(node.getOutput(0)->getType().getDType()));
+  llvm::ArrayRef<int64_t> out = dimsOf(node.getOutput(0));
+  StridedShape shape{Dims(out), {}};
+  for (size_t i = 0; i < 3; ++i)
+    shape.strides.push_back(broadcastStrides(out, dimsOf(node.getInput(i))));
+  auto collapsed = collapse(node, std::move(shape));
+  if (!collapsed) return collapsed.takeError();
+  p.rank = int32_t(collapsed->dims.size());
+  fill(p.dims, collapsed->dims);
+  fill(p.cond_strides, collapsed->strides[0]);
+  fill(p.x_strides, collapsed->strides[1]);
+  fill(p.y_strides, collapsed->strides[2]);
+  return makeCall("where", p);
+}
+
+} // namespace spcc::lowering

@@ -1,0 +1,118 @@
+//===- LowerNormalization.cpp - Normalization, softmax, reduce lowerings -===//
+#include "backends/common/LoweringUtil.h"
+
+namespace spcc::lowering {
+namespace {
+
+/// The period with which a LayerNormalization parameter of \p dims repeats
+/// along a row of the normalized dims \p normDims: its element count when it
+/// matches their trailing dims (after dropping leading 1s), 1 for a single
+/// element.
+std::optional<int64_t> parameterPeriod(llvm::ArrayRef<int64_t> dims,
+                                       llvm::ArrayRef<int64_t> normDims) {
+  int64_t count = product(dims);
+  if (count == 1) return 1;
+  while (!dims.empty() && dims.front() == 1) dims = dims.drop_front();
+  if (dims.size() > normDims.size() || dims != normDims.take_back(dims.size())) return std::nullopt;
+  return count;
+}
+
+} // namespace
+
+llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto p = zeroed<spcc_batch_norm_params>();
+  p.n = x[0];
+  p.c = x[1];
+  p.spatial = product(x.drop_front(2));
+  p.epsilon = node.getFloat("epsilon", 1e-5f);
+  return makeCall("batch_norm", p);
+}
+
+llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto axis = normalizeAxis(node, node.getInt("axis", -1), int(x.size()));
+  if (!axis) return axis.takeError();
+  llvm::ArrayRef<int64_t> normDims = x.drop_front(size_t(*axis));
+  auto p = zeroed<spcc_layer_norm_params>();
+  p.size = product(normDims);
+  p.rows = product(x.take_front(size_t(*axis)));
+  p.epsilon = node.getFloat("epsilon", 1e-5f);
+  p.num_outputs = int32_t(node.getNumOutputs());
+  auto scale = parameterPeriod(dimsOf(node.getInput(1)), normDims);
+  std::optional<int64_t> bias = 1;
+  if (const Value *b = node.getInput(2)) {
+    p.has_bias = 1;
+    bias = parameterPeriod(dimsOf(b), normDims);
+  }
+  if (!scale || !bias)
+    return nodeError(node, ErrorCode::Unsupported,
+                     "Scale or B broadcasts to the normalized dims " + dimsToString(normDims) +
+                         " in a pattern the kernel lacks (only full trailing "
+                         "dims or scalars)");
+  p.scale_period = *scale;
+  p.bias_period = *bias;
+  return makeCall("layer_norm", p);
+}
+
+llvm::Expected<KernelCall> lowerSoftmax(const Node &node) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto axis = normalizeAxis(node, node.getInt("axis", -1), int(x.size()));
+  if (!axis) return axis.takeError();
+  auto p = zeroed<spcc_softmax_params>();
+  p.outer = product(x.take_front(size_t(*axis)));
+  p.axis = x[size_t(*axis)];
+  p.inner = product(x.drop_front(size_t(*axis) + 1));
+  p.is_log = node.getOpType() == "LogSoftmax";
+  return makeCall("softmax", p);
+}
+
+llvm::Expected<KernelCall> lowerReduce(const Node &node) {
+  const TensorType &in = node.getInput(0)->getType();
+  int rank = in.getRank();
+  std::vector<int64_t> axes;
+  if (node.hasAttribute("axes")) {
+    axes = node.getInts("axes");
+  } else if (node.getInput(1)) {
+    auto value = constantInput(node, 1, "axes");
+    if (!value) return value.takeError();
+    for (int64_t a : (*value)->toInts()) axes.push_back(a);
+  }
+  if (axes.empty() && node.getInt("noop_with_empty_axes", 0) != 0) {
+    KernelCall call;
+    call.isAlias = true;
+    return call;
+  }
+  llvm::SmallVector<bool, 4> reduced(size_t(rank), axes.empty());
+  for (int64_t axis : axes) {
+    auto normalized = normalizeAxis(node, axis, rank, "reduction axis");
+    if (!normalized) return normalized.takeError();
+    reduced[size_t(*normalized)] = true;
+  }
+  Dims strides = stridesOf(in.getDims());
+  StridedShape kept{{}, {Dims()}}, red{{}, {Dims()}};
+  for (int d = 0; d < rank; ++d) {
+    StridedShape &part = reduced[size_t(d)] ? red : kept;
+    part.dims.push_back(in.getDim(d));
+    part.strides[0].push_back(strides[size_t(d)]);
+  }
+  auto keptShape = collapse(node, kept);
+  if (!keptShape) return keptShape.takeError();
+  auto redShape = collapse(node, red);
+  if (!redShape) return redShape.takeError();
+  auto p = zeroed<spcc_reduce_params>();
+  p.is_mean = node.getOpType() == "ReduceMean";
+  p.dtype = kernelDType(in.getDType());
+  p.count = product(red.dims);
+  // A single kept element needs no kept axes.
+  p.kept_rank =
+      keptShape->dims.size() == 1 && keptShape->dims[0] == 1 ? 0 : int32_t(keptShape->dims.size());
+  fill(p.kept_dims, keptShape->dims);
+  fill(p.kept_strides, keptShape->strides[0]);
+  p.reduced_rank = int32_t(redShape->dims.size());
+  fill(p.reduced_dims, redShape->dims);
+  fill(p.reduced_strides, redShape->strides[0]);
+  return makeCall("reduce", p);
+}
+
+} // namespace spcc::lowering

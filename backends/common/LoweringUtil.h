@@ -1,0 +1,101 @@
+//===- LoweringUtil.h - Shared pieces of the kernel lowering ------------===//
+//
+// Internal to backends/common: how the lowering of each op family builds a
+// KernelCall.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPCC_BACKENDS_COMMON_LOWERINGUTIL_H
+#define SPCC_BACKENDS_COMMON_LOWERINGUTIL_H
+
+#include "backends/common/KernelLowering.h"
+#include "compiler/ops/OpHelpers.h"
+#include "runtime/kernels/KernelParams.h"
+
+#include <cstring>
+#include <type_traits>
+
+namespace spcc::lowering {
+
+/// A call of kernel `spcc_kernel_<name>` with the bytes of \p params.
+template <typename Params> KernelCall makeCall(llvm::StringRef name, const Params &params) {
+  static_assert(std::is_trivially_copyable_v<Params>, "kernel params are plain C structs");
+  KernelCall call;
+  call.symbol = ("spcc_kernel_" + name).str();
+  call.params.resize(sizeof(Params));
+  std::memcpy(call.params.data(), &params, sizeof(Params));
+  return call;
+}
+
+/// A zero-initialised parameter struct (every unused field and array entry is
+/// 0, so equal nodes give equal bytes).
+template <typename Params> Params zeroed() {
+  Params params;
+  std::memset(&params, 0, sizeof(Params));
+  return params;
+}
+
+/// The kernel library's code of \p dtype.
+int32_t kernelDType(DType dtype);
+
+/// The dims of value \p v.
+inline llvm::ArrayRef<int64_t> dimsOf(const Value *v) { return v->getType().getDims(); }
+
+/// Strides (elements) with which an input of \p inDims is read for each axis of
+/// an output of \p outDims under ONNX broadcasting (inDims aligned to the
+/// right): 0 on broadcast axes.
+Dims broadcastStrides(llvm::ArrayRef<int64_t> outDims, llvm::ArrayRef<int64_t> inDims);
+
+/// An output walked by several operands: dims and one stride list per operand.
+struct StridedShape {
+  Dims dims;
+  llvm::SmallVector<Dims, 3> strides;
+};
+
+/// Simplifies \p shape without changing which elements are read: drops unit
+/// axes and merges neighbouring axes that every operand walks contiguously. The
+/// result has rank >= 1 (a single element is dims {1}); fails with Unsupported
+/// above SPCC_KERNEL_MAX_RANK axes.
+llvm::Expected<StridedShape> collapse(const Node &node, StridedShape shape);
+
+/// Copies \p values into a fixed array of the params (the caller checked the
+/// size).
+inline void fill(int64_t *dst, llvm::ArrayRef<int64_t> values) {
+  for (size_t i = 0; i < values.size(); ++i) dst[i] = values[i];
+}
+
+/// The constant value of input \p index, or an Unsupported error naming \p
+/// what.
+llvm::Expected<const Tensor *> constantInput(const Node &node, size_t index, llvm::StringRef what);
+
+/// Product of \p dims.
+inline int64_t product(llvm::ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+// Lowerings of each family, defined in Lower<Family>.cpp.
+llvm::Expected<KernelCall> lowerUnary(const Node &node);
+llvm::Expected<KernelCall> lowerCast(const Node &node);
+llvm::Expected<KernelCall> lowerBinary(const Node &node);
+llvm::Expected<KernelCall> lowerWhere(const Node &node);
+llvm::Expected<KernelCall> lowerMatMul(const Node &node);
+llvm::Expected<KernelCall> lowerGemm(const Node &node);
+llvm::Expected<KernelCall> lowerConv(const Node &node);
+llvm::Expected<KernelCall> lowerPool(const Node &node);
+llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node);
+llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node);
+llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node);
+llvm::Expected<KernelCall> lowerSoftmax(const Node &node);
+llvm::Expected<KernelCall> lowerReduce(const Node &node);
+llvm::Expected<KernelCall> lowerTranspose(const Node &node);
+llvm::Expected<KernelCall> lowerSlice(const Node &node);
+llvm::Expected<KernelCall> lowerExpand(const Node &node);
+llvm::Expected<KernelCall> lowerConcat(const Node &node);
+llvm::Expected<KernelCall> lowerSplit(const Node &node);
+llvm::Expected<KernelCall> lowerGather(const Node &node);
+llvm::Expected<KernelCall> lowerPad(const Node &node);
+
+} // namespace spcc::lowering
+
+#endif

@@ -1,0 +1,176 @@
+//===- DataMovement.cpp - Copy kernels: strided copy, Concat, Split, Gather, Pad
+//===//
+#include "runtime/kernels/KernelParams.h"
+#include "runtime/kernels/Parallel.h"
+#include "runtime/kernels/StridedWalk.h"
+
+#include <algorithm>
+#include <cstring>
+
+using namespace spcc::kernels;
+
+namespace {
+
+/// Bytes per thread below which splitting a copy is not worth it.
+constexpr int64_t copyGrainBytes = 65536;
+
+/// Calls fn with an unsigned type of \p size bytes (1, 2, 4 or 8).
+template <typename Fn> void dispatchSize(int32_t size, Fn &&fn) {
+  switch (size) {
+  case 1: fn(uint8_t{}); break;
+  case 2: fn(uint16_t{}); break;
+  case 4: fn(uint32_t{}); break;
+  default: fn(uint64_t{}); break;
+  }
+}
+
+/// The input coordinate that output coordinate \p o of an axis padded by \p
+/// begin reads, or -1 for the constant.
+inline int64_t padSource(int64_t o, int64_t begin, int64_t dim, int32_t mode) {
+  int64_t i = o - begin;
+  if (i >= 0 && i < dim) return i;
+  if (mode == SPCC_PAD_REFLECT) return i < 0 ? -i : 2 * (dim - 1) - i;
+  if (mode == SPCC_PAD_EDGE) return std::clamp<int64_t>(i, 0, dim - 1);
+  return -1;
+}
+
+/// Copies rows of a concat (\p toParts false: parts into the whole) or a split
+/// (the reverse).
+void concatOrSplit(const spcc_concat_params &p, uint8_t *whole, void *const *parts, bool toParts,
+                   int32_t numThreads) {
+  int64_t rowBytes = 0;
+  for (int i = 0; i < p.num_parts; ++i) rowBytes += p.part_bytes[i];
+  parallelFor(
+      p.outer, numThreads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t o = begin; o < end; ++o) {
+          uint8_t *row = whole + o * rowBytes;
+          for (int i = 0; i < p.num_parts; ++i) {
+            int64_t size = p.part_bytes[i];
+            uint8_t *part = static_cast<uint8_t *>(parts[i]) + o * size;
+            if (size > 0) {
+              if (toParts)
+                std::memcpy(part, row, size_t(size));
+              else
+                std::memcpy(row, part, size_t(size));
+            }
+            row += size;
+          }
+        }
+      },
+      std::max<int64_t>(1, copyGrainBytes / std::max<int64_t>(rowBytes, 1)));
+}
+
+} // namespace
+
+extern "C" void spcc_kernel_strided_copy(const void *const *in, void *const *out,
+                                         const void *params, int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_strided_copy_params *>(params);
+  int64_t total = productOf(p.dims, p.rank);
+  const int64_t *const strides[1] = {p.strides};
+  int64_t inner = p.strides[p.rank - 1];
+  dispatchSize(p.elem_size, [&](auto zero) {
+    using T = decltype(zero);
+    const T *src = static_cast<const T *>(in[0]) + p.offset;
+    T *dst = static_cast<T *>(out[0]);
+    parallelFor(
+        total, num_threads,
+        [&](int64_t begin, int64_t end) {
+          walkRuns<1>(p.rank, p.dims, strides, begin, end,
+                      [&](int64_t pos, const int64_t *offsets, int64_t n) {
+                        const T *s = src + offsets[0];
+                        T *d = dst + pos;
+                        if (inner == 1)
+                          std::memcpy(d, s, size_t(n) * sizeof(T));
+                        else if (inner == 0)
+                          std::fill(d, d + n, *s);
+                        else
+                          for (int64_t i = 0; i < n; ++i) d[i] = s[i * inner];
+                      });
+        },
+        copyGrainBytes / p.elem_size);
+  });
+}
+
+extern "C" void spcc_kernel_concat(const void *const *in, void *const *out, const void *params,
+                                   int32_t num_threads) {
+  concatOrSplit(*static_cast<const spcc_concat_params *>(params), static_cast<uint8_t *>(out[0]),
+                const_cast<void *const *>(in), false, num_threads);
+}
+
+extern "C" void spcc_kernel_split(const void *const *in, void *const *out, const void *params,
+                                  int32_t num_threads) {
+  concatOrSplit(*static_cast<const spcc_concat_params *>(params),
+                static_cast<uint8_t *>(const_cast<void *>(in[0])), out, true, num_threads);
+}
+
+extern "C" void spcc_kernel_gather(const void *const *in, void *const *out, const void *params,
+                                   int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_gather_params *>(params);
+  const uint8_t *data = static_cast<const uint8_t *>(in[0]);
+  uint8_t *dst = static_cast<uint8_t *>(out[0]);
+  size_t chunk = size_t(p.inner_bytes);
+  parallelFor(
+      p.outer * p.num_indices, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) {
+          int64_t o = t / p.num_indices, j = t % p.num_indices;
+          int64_t index = p.index_dtype == SPCC_KDT_I32 ? static_cast<const int32_t *>(in[1])[j]
+                                                        : static_cast<const int64_t *>(in[1])[j];
+          if (index < 0) index += p.axis_dim;
+          uint8_t *d = dst + size_t(t) * chunk;
+          if (index < 0 || index >= p.axis_dim)
+            std::memset(d, 0, chunk);
+          else
+            std::memcpy(d, data + size_t(o * p.axis_dim + index) * chunk, chunk);
+        }
+      },
+      std::max<int64_t>(1, copyGrainBytes / std::max<int64_t>(p.inner_bytes, 1)));
+}
+
+extern "C" void spcc_kernel_pad(const void *const *in, void *const *out, const void *params,
+                                int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_pad_params *>(params);
+  int rank = p.rank, last = rank - 1;
+  int64_t rowLength = p.out_dims[last];
+  int64_t rows = productOf(p.out_dims, last);
+  if (rowLength == 0) return;
+  int64_t inStrides[SPCC_KERNEL_MAX_RANK];
+  int64_t stride = 1;
+  for (int d = last; d >= 0; --d) {
+    inStrides[d] = stride;
+    stride *= p.in_dims[d];
+  }
+  dispatchSize(p.elem_size, [&](auto zero) {
+    using T = decltype(zero);
+    const T *src = static_cast<const T *>(in[0]);
+    T *dst = static_cast<T *>(out[0]);
+    T constant = p.has_value ? *static_cast<const T *>(in[2]) : T(0);
+    parallelFor(
+        rows, num_threads,
+        [&](int64_t begin, int64_t end) {
+          for (int64_t r = begin; r < end; ++r) {
+            T *row = dst + r * rowLength;
+            int64_t offset = 0, rest = r;
+            bool inside = true;
+            for (int d = last - 1; d >= 0; --d) {
+              int64_t o = rest % p.out_dims[d];
+              rest /= p.out_dims[d];
+              int64_t i = padSource(o, p.pads_begin[d], p.in_dims[d], p.mode);
+              inside &= i >= 0;
+              offset += i * inStrides[d];
+            }
+            if (!inside) {
+              std::fill(row, row + rowLength, constant);
+              continue;
+            }
+            const T *srcRow = src + offset;
+            for (int64_t o = 0; o < rowLength; ++o) {
+              int64_t i = padSource(o, p.pads_begin[last], p.in_dims[last], p.mode);
+              row[o] = i >= 0 ? srcRow[i] : constant;
+            }
+          }
+        },
+        std::max<int64_t>(1, 4096 / rowLength));
+  });
+}

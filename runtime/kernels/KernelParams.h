@@ -1,0 +1,286 @@
+/*===- KernelParams.h - Parameters of the dense kernels --------------------===
+ *
+ * One plain C struct per kernel family. The compiler
+ *(backends/common/KernelLowering) fills them from a node's attributes and types
+ *and emits their bytes as 8-byte aligned constant data; the kernels
+ *(runtime/kernels) read them. Only int32_t / int64_t / float fields and fixed
+ *arrays, laid out without implicit padding, so both sides agree on every byte.
+ *
+ * Conventions shared by every kernel:
+ * - `in[i]` is the node's input i (NULL for an omitted optional input),
+ *`out[i]` its output i; a kernel with a workspace (KernelCall::workspaceBytes >
+ *0) finds it right after the node's outputs, in `out[numOutputs]`, 64-byte
+ *aligned.
+ * - Counts, dims and strides are in elements unless the name ends in `_bytes`.
+ * - Tensors are dense row-major; strides describe how a kernel walks an input
+ *(0 broadcasts).
+ * - Element types use spcc_kernel_dtype, which lists spcc's DType in the same
+ *order.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef SPCC_RUNTIME_KERNELPARAMS_H
+#define SPCC_RUNTIME_KERNELPARAMS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The most axes a strided kernel walks (after merging contiguous axes). */
+#define SPCC_KERNEL_MAX_RANK 8
+/** The most inputs of a Concat and outputs of a Split. */
+#define SPCC_KERNEL_MAX_PARTS 64
+
+/** Element types, in the order of spcc::DType. Bool is one byte, 0 or 1. */
+typedef enum {
+  SPCC_KDT_F32 = 0,
+  SPCC_KDT_F16 = 1,
+  SPCC_KDT_I64 = 2,
+  SPCC_KDT_I32 = 3,
+  SPCC_KDT_I8 = 4,
+  SPCC_KDT_U8 = 5,
+  SPCC_KDT_BOOL = 6
+} spcc_kernel_dtype;
+
+/** Unary elementwise operations of spcc_kernel_unary. */
+typedef enum {
+  SPCC_UNARY_RELU = 0,
+  SPCC_UNARY_LEAKY_RELU = 1, /* alpha: slope below zero */
+  SPCC_UNARY_SIGMOID = 2,
+  SPCC_UNARY_TANH = 3,
+  SPCC_UNARY_ERF = 4,
+  SPCC_UNARY_GELU = 5,      /* exact, with erf */
+  SPCC_UNARY_GELU_TANH = 6, /* approximate = "tanh" */
+  SPCC_UNARY_SQRT = 7,
+  SPCC_UNARY_NEG = 8,
+  SPCC_UNARY_EXP = 9,
+  SPCC_UNARY_CLIP = 10
+} spcc_unary_op;
+
+/** spcc_kernel_unary: out[0][i] = op(in[0][i]) for i < count. Float32 for every
+ * op; Neg also on i64 / i32 / i8, Clip also on i64 / i32. Clip's bounds:
+ * `min_from_input` (resp. `max_from_input`) set means read the scalar in[1]
+ * (resp. in[2]) at run time; otherwise use alpha / beta (float) or int_min /
+ * int_max (integers), which the compiler sets to the type's limits for an
+ * omitted bound. */
+typedef struct {
+  int64_t count;
+  int32_t op;    /* spcc_unary_op */
+  int32_t dtype; /* spcc_kernel_dtype of input and output */
+  float alpha;
+  float beta;
+  int32_t min_from_input;
+  int32_t max_from_input;
+  int64_t int_min;
+  int64_t int_max;
+} spcc_unary_params;
+
+/** Binary elementwise operations of spcc_kernel_binary. */
+typedef enum {
+  SPCC_BINARY_ADD = 0,
+  SPCC_BINARY_SUB = 1,
+  SPCC_BINARY_MUL = 2,
+  SPCC_BINARY_DIV = 3,  /* integer division by zero gives 0 */
+  SPCC_BINARY_POW = 4,  /* float32 base; exponent f32, i64 or i32 (b_dtype) */
+  SPCC_BINARY_EQUAL = 5 /* bool output */
+} spcc_binary_op;
+
+/** spcc_kernel_binary: out[0] of dims `dims[0..rank)` (row-major), element at
+ * index i reads in[0] at sum(i[d] * a_strides[d]) and in[1] at sum(i[d] *
+ * b_strides[d]). Axes are merged by the compiler where possible; rank >= 1 (a
+ * scalar is dims {1}). */
+typedef struct {
+  int32_t op;      /* spcc_binary_op */
+  int32_t dtype;   /* spcc_kernel_dtype of in[0] (and of in[1] except for Pow) */
+  int32_t b_dtype; /* spcc_kernel_dtype of in[1] */
+  int32_t rank;
+  int64_t dims[SPCC_KERNEL_MAX_RANK];
+  int64_t a_strides[SPCC_KERNEL_MAX_RANK];
+  int64_t b_strides[SPCC_KERNEL_MAX_RANK];
+} spcc_binary_params;
+
+/** spcc_kernel_where: out[0][i] = in[0][ic] ? in[1][ix] : in[2][iy], each index
+ * walking its strides over dims (as spcc_binary_params). Elements of
+ * `elem_size` bytes. */
+typedef struct {
+  int32_t rank;
+  int32_t elem_size;
+  int64_t dims[SPCC_KERNEL_MAX_RANK];
+  int64_t cond_strides[SPCC_KERNEL_MAX_RANK];
+  int64_t x_strides[SPCC_KERNEL_MAX_RANK];
+  int64_t y_strides[SPCC_KERNEL_MAX_RANK];
+} spcc_where_params;
+
+/** spcc_kernel_cast: out[0][i] = (to) in[0][i]; to Bool gives x != 0. No
+ * float16. */
+typedef struct {
+  int64_t count;
+  int32_t from; /* spcc_kernel_dtype */
+  int32_t to;   /* spcc_kernel_dtype */
+} spcc_cast_params;
+
+/** spcc_kernel_matmul: float32 C[b] (m x n) = A[ia(b)] (m x k) * B[ib(b)] (k x
+ * n), all row-major, for each of the batches enumerated by batch_dims
+ * (row-major; batch_rank 0 is one matrix). ia(b) = sum(b[d] *
+ * a_batch_strides[d]) in elements (0 broadcasts), likewise ib. */
+typedef struct {
+  int64_t m, n, k;
+  int32_t batch_rank;
+  int32_t reserved;
+  int64_t batch_dims[SPCC_KERNEL_MAX_RANK];
+  int64_t a_batch_strides[SPCC_KERNEL_MAX_RANK];
+  int64_t b_batch_strides[SPCC_KERNEL_MAX_RANK];
+} spcc_matmul_params;
+
+/** spcc_kernel_gemm: float32 Y (m x n) = alpha * op(A) * op(B) + beta * C, op
+ * transposing when trans_a / trans_b (A stored k x m, B stored n x k). C
+ * (in[2], when has_c) element (i, j) is at i * c_stride_m + j * c_stride_n (0
+ * strides broadcast). */
+typedef struct {
+  int64_t m, n, k;
+  int32_t trans_a, trans_b;
+  float alpha, beta;
+  int32_t has_c;
+  int32_t reserved;
+  int64_t c_stride_m, c_stride_n;
+} spcc_gemm_params;
+
+/** Activations a kernel may apply to its result before storing it. */
+typedef enum {
+  SPCC_POST_NONE = 0,
+  SPCC_POST_RELU = 1,
+  SPCC_POST_CLIP = 2 /* clamp to [post_min, post_max] */
+} spcc_post_op;
+
+/** spcc_kernel_conv: float32 convolution over 1 to 3 spatial axes, widened to 3
+ * (leading unit axes: extent 1, kernel 1, stride 1, dilation 1, no padding). X
+ * (in[0]) is [n, cin, in[0], in[1], in[2]], W (in[1]) [cout, cin / group,
+ * kernel...], bias in[2] (when has_bias) [cout], Y [n, cout, out...]. The
+ * workspace (im2col columns) holds workspace_bytes; 0 when the kernel needs
+ * none (1x1 unstrided unpadded, depthwise). */
+typedef struct {
+  int64_t n, cin, cout, group;
+  int64_t in[3], out[3], kernel[3], stride[3], dilation[3], pad_begin[3];
+  int32_t has_bias;
+  int32_t post_op; /* spcc_post_op */
+  float post_min, post_max;
+  int64_t workspace_bytes;
+} spcc_conv_params;
+
+/** spcc_kernel_max_pool / spcc_kernel_average_pool: float32 windows over
+ * `planes` planes (n * c) of spatial extent in[] (3 axes, widened as for Conv).
+ * Average divides by the taps inside the input, or inside the padded input when
+ * count_include_pad. */
+typedef struct {
+  int64_t planes;
+  int64_t in[3], out[3], kernel[3], stride[3], dilation[3], pad_begin[3], pad_end[3];
+  int32_t count_include_pad;
+  int32_t reserved;
+} spcc_pool_params;
+
+/** spcc_kernel_global_average_pool: out[p] = mean of in[p * plane_size ...] for
+ * p < planes. */
+typedef struct {
+  int64_t planes;
+  int64_t plane_size;
+} spcc_global_pool_params;
+
+/** spcc_kernel_batch_norm: Y = (X - mean) / sqrt(var + epsilon) * scale + B per
+ * channel, X [n, c, spatial]; scale, B, mean, var are in[1..4], each [c]. */
+typedef struct {
+  int64_t n, c, spatial;
+  float epsilon;
+  int32_t reserved;
+} spcc_batch_norm_params;
+
+/** spcc_kernel_layer_norm: each of `rows` rows of `size` elements normalized,
+ * times Scale (in[1]) element j % scale_period, plus B (in[2], when has_bias)
+ * element j % bias_period. Optional outputs (when num_outputs > 1): Mean and
+ * InvStdDev, one per row. */
+typedef struct {
+  int64_t rows, size;
+  int64_t scale_period, bias_period;
+  float epsilon;
+  int32_t has_bias;
+  int32_t num_outputs;
+  int32_t reserved;
+} spcc_layer_norm_params;
+
+/** spcc_kernel_softmax: X viewed as [outer, axis, inner], softmax (or
+ * log-softmax when is_log) along the middle axis. */
+typedef struct {
+  int64_t outer, axis, inner;
+  int32_t is_log;
+  int32_t reserved;
+} spcc_softmax_params;
+
+/** spcc_kernel_reduce: sum or mean of X (dtype f32, i64 or i32). The output
+ * element with kept index o (dims kept_dims, row-major) reduces the elements at
+ *  sum(o[d] * kept_strides[d]) + sum(r[d] * reduced_strides[d]) over r in
+ * reduced_dims. count is the number of reduced elements (the divisor of a
+ * mean). */
+typedef struct {
+  int32_t kept_rank, reduced_rank;
+  int32_t is_mean;
+  int32_t dtype;
+  int64_t count;
+  int64_t kept_dims[SPCC_KERNEL_MAX_RANK];
+  int64_t kept_strides[SPCC_KERNEL_MAX_RANK];
+  int64_t reduced_dims[SPCC_KERNEL_MAX_RANK];
+  int64_t reduced_strides[SPCC_KERNEL_MAX_RANK];
+} spcc_reduce_params;
+
+/** spcc_kernel_strided_copy (Transpose, Slice, Expand): out[0] element with
+ * index i (dims, row-major) = in[0] element at offset + sum(i[d] * strides[d]);
+ * strides may be negative (reversed slices) or 0 (broadcast). Elements of
+ * elem_size bytes. */
+typedef struct {
+  int32_t rank;
+  int32_t elem_size;
+  int64_t offset;
+  int64_t dims[SPCC_KERNEL_MAX_RANK];
+  int64_t strides[SPCC_KERNEL_MAX_RANK];
+} spcc_strided_copy_params;
+
+/** spcc_kernel_concat: out[0] is `outer` rows; each row is the row of in[0],
+ * then of in[1],
+ *  ...: part i contributes part_bytes[i] bytes per row. spcc_kernel_split is
+ * the inverse: in[0] rows cut into out[0], out[1], ... */
+typedef struct {
+  int64_t outer;
+  int32_t num_parts;
+  int32_t reserved;
+  int64_t part_bytes[SPCC_KERNEL_MAX_PARTS];
+} spcc_concat_params;
+
+/** spcc_kernel_gather: data (in[0]) viewed as [outer, axis_dim, inner_bytes];
+ * out[0] is [outer, num_indices, inner_bytes] with indices in[1] (index_dtype
+ * i64 or i32; negative counts from the end; out of range gives zeros). */
+typedef struct {
+  int64_t outer, axis_dim, num_indices, inner_bytes;
+  int32_t index_dtype;
+  int32_t reserved;
+} spcc_gather_params;
+
+/** Pad modes of spcc_kernel_pad. */
+typedef enum { SPCC_PAD_CONSTANT = 0, SPCC_PAD_REFLECT = 1, SPCC_PAD_EDGE = 2 } spcc_pad_mode;
+
+/** spcc_kernel_pad: out[0] (out_dims) from in[0] (in_dims), out index o reading
+ * input index o - pads_begin (pads may be negative). Outside the input: mode's
+ * rule; for constant mode the scalar in[2] when has_value, else zero. */
+typedef struct {
+  int32_t rank;
+  int32_t elem_size;
+  int32_t mode; /* spcc_pad_mode */
+  int32_t has_value;
+  int64_t in_dims[SPCC_KERNEL_MAX_RANK];
+  int64_t out_dims[SPCC_KERNEL_MAX_RANK];
+  int64_t pads_begin[SPCC_KERNEL_MAX_RANK];
+} spcc_pad_params;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPCC_RUNTIME_KERNELPARAMS_H */

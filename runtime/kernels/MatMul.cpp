@@ -1,0 +1,59 @@
+//===- MatMul.cpp - MatMul and Gemm kernels ------------------------------===//
+#include "runtime/kernels/Gemm.h"
+#include "runtime/kernels/KernelParams.h"
+#include "runtime/kernels/Parallel.h"
+#include "runtime/kernels/StridedWalk.h"
+
+using namespace spcc::kernels;
+
+extern "C" void spcc_kernel_matmul(const void *const *in, void *const *out, const void *params,
+                                   int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_matmul_params *>(params);
+  const float *a = static_cast<const float *>(in[0]);
+  const float *b = static_cast<const float *>(in[1]);
+  float *c = static_cast<float *>(out[0]);
+  int64_t batches = productOf(p.batch_dims, p.batch_rank);
+  int threads = resolveThreads(num_threads);
+  // Many small products (attention heads): one thread per batch range. Otherwise batches run
+  // one after the other, each product split across the threads.
+  bool perBatch = batches >= threads;
+  auto runBatches = [&](int64_t begin, int64_t end, int32_t gemmThreads) {
+    for (int64_t batch = begin; batch < end; ++batch) {
+      int64_t aOffset = 0, bOffset = 0, rest = batch;
+      for (int d = p.batch_rank - 1; d >= 0; --d) {
+        int64_t i = rest % p.batch_dims[d];
+        rest /= p.batch_dims[d];
+        aOffset += i * p.a_batch_strides[d];
+        bOffset += i * p.b_batch_strides[d];
+      }
+      gemm({a + aOffset, p.k}, {b + bOffset, p.n}, c + batch * p.m * p.n, p.n, p.m, p.n, p.k,
+           1.0f, false, gemmThreads);
+    }
+  };
+  if (perBatch)
+    parallelFor(batches, threads, [&](int64_t begin, int64_t end) { runBatches(begin, end, 1); });
+  else
+    runBatches(0, batches, threads);
+}
+
+extern "C" void spcc_kernel_gemm(const void *const *in, void *const *out, const void *params,
+                                 int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_gemm_params *>(params);
+  float *y = static_cast<float *>(out[0]);
+  bool accumulate = false;
+  if (p.has_c && p.beta != 0.0f) {
+    const float *c = static_cast<const float *>(in[2]);
+    parallelFor(
+        p.m, num_threads,
+        [&](int64_t r0, int64_t r1) {
+          for (int64_t i = r0; i < r1; ++i)
+            for (int64_t j = 0; j < p.n; ++j)
+              y[i * p.n + j] = p.beta * c[i * p.c_stride_m + j * p.c_stride_n];
+        },
+        64);
+    accumulate = true;
+  }
+  MatrixRef a{static_cast<const float *>(in[0]), p.trans_a ? p.m : p.k, p.trans_a != 0};
+  MatrixRef b{static_cast<const float *>(in[1]), p.trans_b ? p.k : p.n, p.trans_b != 0};
+  gemm(a, b, y, p.n, p.m, p.n, p.k, p.alpha, accumulate, num_threads);
+}

@@ -1,0 +1,137 @@
+//===- Normalization.cpp - BatchNorm, LayerNorm and Softmax kernels -------===//
+#include "runtime/kernels/KernelParams.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using namespace spcc::kernels;
+
+namespace {
+
+using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
+using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+
+/// Rows handled per thread at least, in elements of work.
+inline int64_t rowGrain(int64_t rowSize) {
+  return std::max<int64_t>(1, 8192 / std::max<int64_t>(rowSize, 1));
+}
+
+/// Softmax along a contiguous row of n elements.
+void softmaxRow(const float *x, float *y, int64_t n, bool isLog) {
+  ConstArrayMap xs(x, n);
+  ArrayMap ys(y, n);
+  float max = xs.maxCoeff();
+  ys = (xs - max).exp();
+  float sum = ys.sum();
+  if (isLog)
+    ys = (xs - max) - std::log(sum);
+  else
+    ys *= 1.0f / sum;
+}
+
+/// Softmax along a strided axis of n elements, step apart.
+void softmaxStrided(const float *x, float *y, int64_t n, int64_t step, bool isLog) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < n; ++j) max = std::max(max, x[j * step]);
+  float sum = 0.0f;
+  for (int64_t j = 0; j < n; ++j) {
+    float e = std::exp(x[j * step] - max);
+    y[j * step] = e;
+    sum += e;
+  }
+  float logSum = std::log(sum), inv = 1.0f / sum;
+  for (int64_t j = 0; j < n; ++j)
+    y[j * step] = isLog ? (x[j * step] - max) - logSum : y[j * step] * inv;
+}
+
+} // namespace
+
+extern "C" void spcc_kernel_batch_norm(const void *const *in, void *const *out, const void *params,
+                                       int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_batch_norm_params *>(params);
+  const float *x = static_cast<const float *>(in[0]);
+  const float *scale = static_cast<const float *>(in[1]);
+  const float *bias = static_cast<const float *>(in[2]);
+  const float *mean = static_cast<const float *>(in[3]);
+  const float *var = static_cast<const float *>(in[4]);
+  float *y = static_cast<float *>(out[0]);
+  parallelFor(
+      p.n * p.c, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+          int64_t c = plane % p.c;
+          float mul = scale[c] / std::sqrt(var[c] + p.epsilon);
+          float add = bias[c] - mean[c] * mul;
+          const float *src = x + plane * p.spatial;
+          float *dst = y + plane * p.spatial;
+          for (int64_t i = 0; i < p.spatial; ++i) dst[i] = src[i] * mul + add;
+        }
+      },
+      rowGrain(p.spatial));
+}
+
+extern "C" void spcc_kernel_layer_norm(const void *const *in, void *const *out, const void *params,
+                                       int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_layer_norm_params *>(params);
+  const float *x = static_cast<const float *>(in[0]);
+  const float *scale = static_cast<const float *>(in[1]);
+  const float *bias = p.has_bias ? static_cast<const float *>(in[2]) : nullptr;
+  float *y = static_cast<float *>(out[0]);
+  float *meanOut = p.num_outputs > 1 ? static_cast<float *>(out[1]) : nullptr;
+  float *invStdOut = p.num_outputs > 2 ? static_cast<float *>(out[2]) : nullptr;
+  int64_t n = p.size;
+  bool fullScale = p.scale_period == n, fullBias = !bias || p.bias_period == n;
+  parallelFor(
+      p.rows, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+          ConstArrayMap row(x + r * n, n);
+          ArrayMap dst(y + r * n, n);
+          float mean = n > 0 ? row.sum() / float(n) : 0.0f;
+          float var = n > 0 ? (row - mean).square().sum() / float(n) : 0.0f;
+          float invStd = 1.0f / std::sqrt(var + p.epsilon);
+          if (fullScale && fullBias) {
+            ConstArrayMap s(scale, n);
+            if (bias)
+              dst = (row - mean) * invStd * s + ConstArrayMap(bias, n);
+            else
+              dst = (row - mean) * invStd * s;
+          } else {
+            for (int64_t j = 0; j < n; ++j) {
+              float v = (row[j] - mean) * invStd * scale[j % p.scale_period];
+              dst[j] = bias ? v + bias[j % p.bias_period] : v;
+            }
+          }
+          if (meanOut) meanOut[r] = mean;
+          if (invStdOut) invStdOut[r] = invStd;
+        }
+      },
+      rowGrain(n));
+}
+
+extern "C" void spcc_kernel_softmax(const void *const *in, void *const *out, const void *params,
+                                    int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_softmax_params *>(params);
+  const float *x = static_cast<const float *>(in[0]);
+  float *y = static_cast<float *>(out[0]);
+  bool isLog = p.is_log != 0;
+  if (p.axis == 0) return;
+  // One task per softmax vector: outer * inner of them.
+  parallelFor(
+      p.outer * p.inner, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t v = begin; v < end; ++v) {
+          int64_t o = v / p.inner, i = v % p.inner;
+          int64_t base = o * p.axis * p.inner + i;
+          if (p.inner == 1)
+            softmaxRow(x + base, y + base, p.axis, isLog);
+          else
+            softmaxStrided(x + base, y + base, p.axis, p.inner, isLog);
+        }
+      },
+      rowGrain(p.axis));
+}

@@ -1,0 +1,106 @@
+#include "tests/kernels/KernelTestUtil.h"
+
+#include "backends/common/KernelLowering.h"
+#include "compiler/eval/TypeInference.h"
+#include "runtime/kernels/KernelTable.h"
+
+#include <cstring>
+
+namespace spcc::test {
+namespace {
+
+/// The graph of one op application, kept alive while the node is used.
+struct OneNode {
+  Graph graph;
+  Node *node = nullptr;
+};
+
+llvm::Error build(const OpCall &call, OneNode &g) {
+  const OpSchema *schema = lookupOpSchema(call.opType);
+  if (!schema) return makeError(ErrorCode::Unsupported, "no op " + call.opType);
+  std::vector<Value *> inputs;
+  std::vector<const Tensor *> known;
+  for (size_t i = 0; i < call.inputs.size(); ++i) {
+    const Tensor &t = call.inputs[i];
+    bool constant = i >= call.constantInputs.size() || call.constantInputs[i];
+    std::string name = "in" + std::to_string(i);
+    if (t.isNull())
+      inputs.push_back(nullptr);
+    else
+      inputs.push_back(constant ? g.graph.addConstant(name, t)
+                                : g.graph.addInput(name, t.getType()));
+    known.push_back(!t.isNull() && constant ? &t : nullptr);
+  }
+  std::vector<std::string> outputNames;
+  for (size_t i = 0; i < call.numOutputs; ++i) outputNames.push_back("out" + std::to_string(i));
+  g.node = g.graph.addNode("node", call.opType, schema, inputs, outputNames);
+  for (const auto &[key, value] : call.attributes) g.node->setAttribute(key, value);
+  auto types = inferNodeTypes(*g.node, known);
+  if (!types) return types.takeError();
+  for (size_t i = 0; i < types->size(); ++i) g.node->getOutput(i)->setType((*types)[i]);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+std::string checkKernel(const OpCall &call, double rtol, double atol) {
+  OneNode g;
+  if (auto err = build(call, g)) FAIL(takeMessage(std::move(err)));
+  auto expected = g.node->getSchema().evaluate(*g.node, call.inputs);
+  if (!expected) FAIL(takeMessage(expected.takeError()));
+  auto kernelCall = lowerToKernelCall(*g.node);
+  if (!kernelCall) FAIL(takeMessage(kernelCall.takeError()));
+  if (kernelCall->isAlias) {
+    REQUIRE(expected->size() == 1);
+    REQUIRE((*expected)[0].getBytes() == call.inputs[0].getBytes());
+    return "";
+  }
+  spcc_kernel_fn fn = lookupKernel(kernelCall->symbol.c_str());
+  INFO("kernel " << kernelCall->symbol);
+  REQUIRE(fn != nullptr);
+  std::vector<const void *> ins;
+  for (const Tensor &t : call.inputs) ins.push_back(t.isNull() ? nullptr : t.getBytes().data());
+  for (int threads = 1; threads <= 3; ++threads) {
+    INFO("threads " << threads);
+    TensorList actual;
+    std::vector<void *> outs;
+    for (size_t i = 0; i < g.node->getNumOutputs(); ++i) {
+      // Filled with NaN bytes, so an element the kernel does not write shows.
+      actual.push_back(Tensor(g.node->getOutput(i)->getType()));
+      llvm::MutableArrayRef<uint8_t> bytes = actual.back().getMutableBytes();
+      std::memset(bytes.data(), 0xff, bytes.size());
+      outs.push_back(bytes.data());
+    }
+    Tensor workspace(TensorType(DType::UInt8, {kernelCall->workspaceBytes}));
+    if (kernelCall->workspaceBytes > 0) outs.push_back(workspace.getMutableBytes().data());
+    fn(ins.data(), outs.data(), kernelCall->params.data(), threads);
+    for (size_t i = 0; i < actual.size(); ++i) {
+      INFO("output " << i);
+      if (actual[i].getDType() == DType::Float32) {
+        requireClose(actual[i], (*expected)[i], rtol, atol);
+      } else {
+        REQUIRE(actual[i].getType() == (*expected)[i].getType());
+        REQUIRE(actual[i].getBytes() == (*expected)[i].getBytes());
+      }
+    }
+  }
+  return kernelCall->symbol;
+}
+
+std::string loweringError(const OpCall &call) {
+  OneNode g;
+  if (auto err = build(call, g)) FAIL(takeMessage(std::move(err)));
+  auto kernelCall = lowerToKernelCall(*g.node);
+  if (kernelCall) FAIL("expected the lowering of " + call.opType + " to fail");
+  return takeMessage(kernelCall.takeError());
+}
+
+Tensor ints(llvm::ArrayRef<int64_t> dims, llvm::ArrayRef<int64_t> values) {
+  return Tensor::fromVector<int64_t>(dims, values);
+}
+
+Tensor ints(llvm::ArrayRef<int64_t> values) {
+  return Tensor::fromVector<int64_t>({int64_t(values.size())}, values);
+}
+
+} // namespace spcc::test

@@ -1,0 +1,159 @@
+#include "tests/kernels/KernelTestUtil.h"
+
+using namespace spcc;
+using namespace spcc::test;
+
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+/// Weights as graph constants, activations as graph inputs.
+OpCall withConstants(OpCall call, std::vector<bool> constant) {
+  call.constantInputs = std::move(constant);
+  return call;
+}
+
+} // namespace
+
+TEST_CASE("MatMul kernel: batches, broadcasting and 1-D operands", "[kernels]") {
+  std::mt19937 rng(10);
+  std::vector<std::pair<Ints, Ints>> shapes = {
+      {{3, 4}, {4, 5}},        {{2, 3, 4}, {4, 5}},       {{4}, {4, 5}},
+      {{3, 4}, {4}},           {{2, 1, 3, 4}, {3, 4, 5}}, {{1, 128, 64}, {64, 96}},
+      {{5, 8}, {2, 8, 3}},     {{200, 300}, {300, 150}},  {{1, 12, 16, 8}, {1, 12, 8, 16}},
+      {{2, 3, 1, 7}, {7, 33}}, {{4}, {2, 4, 3}},          {{6, 0}, {0, 5}},
+      {{1, 300}, {300, 200}},
+  };
+  for (auto &[a, b] : shapes) {
+    INFO(dimsToString(a) << " x " << dimsToString(b));
+    CHECK(checkKernel(withConstants({"MatMul", {randomTensor(a, rng), randomTensor(b, rng)}},
+                                    {false, true})) == "spcc_kernel_matmul");
+  }
+}
+
+TEST_CASE("Gemm kernel: transposes, alpha, beta and C broadcasting", "[kernels]") {
+  std::mt19937 rng(11);
+  int64_t m = 37, n = 29, k = 45;
+  for (int transA = 0; transA < 2; ++transA)
+    for (int transB = 0; transB < 2; ++transB)
+      for (const Ints &cDims : std::vector<Ints>{{}, {n}, {m, 1}, {m, n}, {1, n}, {1}}) {
+        Tensor a = randomTensor(transA ? Ints{k, m} : Ints{m, k}, rng);
+        Tensor b = randomTensor(transB ? Ints{n, k} : Ints{k, n}, rng);
+        std::map<std::string, Attribute> attrs{{"transA", int64_t(transA)},
+                                               {"transB", int64_t(transB)},
+                                               {"alpha", 0.75f},
+                                               {"beta", 1.5f}};
+        INFO("transA " << transA << " transB " << transB << " C " << dimsToString(cDims));
+        checkKernel(
+            withConstants({"Gemm", {a, b, randomTensor(cDims, rng)}, attrs}, {false, true, true}));
+      }
+  checkKernel({"Gemm",
+               {randomTensor({1, 256}, rng), randomTensor({128, 256}, rng)},
+               {{"transB", int64_t(1)}},
+               1,
+               {false, true}});
+  checkKernel({"Gemm",
+               {randomTensor({300, 64}, rng), randomTensor({64, 70}, rng), randomTensor({70}, rng)},
+               {},
+               1,
+               {false, true, true}});
+}
+
+namespace {
+
+struct ConvCase {
+  const char *name;
+  Ints x, w;
+  std::map<std::string, Attribute> attributes;
+  bool bias = true;
+};
+
+} // namespace
+
+TEST_CASE("Conv kernel: im2col, pointwise and depthwise paths", "[kernels]") {
+  std::mt19937 rng(12);
+  std::vector<ConvCase> cases = {
+      {"3x3 pad 1", {1, 4, 9, 11}, {6, 4, 3, 3}, {{"pads", Ints{1, 1, 1, 1}}}},
+      {"3x3 stride 2",
+       {2, 3, 12, 10},
+       {5, 3, 3, 3},
+       {{"pads", Ints{1, 1, 1, 1}}, {"strides", Ints{2, 2}}}},
+      {"asymmetric pads", {1, 2, 7, 8}, {3, 2, 2, 3}, {{"pads", Ints{0, 2, 1, 0}}}, false},
+      {"dilation 2",
+       {1, 3, 10, 10},
+       {4, 3, 3, 3},
+       {{"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}}},
+      {"group 2", {1, 4, 6, 6}, {6, 2, 3, 3}, {{"group", int64_t(2)}, {"pads", Ints{1, 1, 1, 1}}}},
+      {"depthwise",
+       {2, 8, 9, 9},
+       {8, 1, 3, 3},
+       {{"group", int64_t(8)}, {"pads", Ints{1, 1, 1, 1}}}},
+      {"depthwise stride 2",
+       {1, 6, 10, 11},
+       {6, 1, 3, 3},
+       {{"group", int64_t(6)}, {"pads", Ints{0, 1, 1, 0}}, {"strides", Ints{2, 2}}},
+       false},
+      {"depthwise multiplier 2",
+       {1, 3, 8, 8},
+       {6, 1, 3, 3},
+       {{"group", int64_t(3)}, {"pads", Ints{1, 1, 1, 1}}}},
+      {"pointwise", {2, 16, 7, 5}, {24, 16, 1, 1}, {}},
+      {"pointwise group 4", {1, 16, 7, 5}, {8, 4, 1, 1}, {{"group", int64_t(4)}}},
+      {"1x1 stride 2", {1, 8, 9, 9}, {4, 8, 1, 1}, {{"strides", Ints{2, 2}}}},
+      {"1x1 padded", {1, 8, 4, 4}, {4, 8, 1, 1}, {{"pads", Ints{1, 1, 1, 1}}}},
+      {"7x7 stride 2 stem",
+       {1, 3, 32, 32},
+       {16, 3, 7, 7},
+       {{"pads", Ints{3, 3, 3, 3}}, {"strides", Ints{2, 2}}}},
+      {"same upper",
+       {1, 3, 8, 7},
+       {4, 3, 3, 3},
+       {{"auto_pad", std::string("SAME_UPPER")}, {"strides", Ints{2, 2}}}},
+      {"1-D", {2, 3, 20}, {5, 3, 4}, {{"pads", Ints{1, 2}}, {"strides", Ints{3}}}},
+      {"3-D", {1, 2, 5, 6, 7}, {3, 2, 3, 2, 3}, {{"pads", Ints{1, 0, 1, 1, 0, 1}}}},
+      {"wide output", {1, 64, 28, 28}, {64, 64, 3, 3}, {{"pads", Ints{1, 1, 1, 1}}}},
+  };
+  for (const ConvCase &c : cases) {
+    INFO(c.name);
+    Tensor x = randomTensor(c.x, rng), w = randomTensor(c.w, rng);
+    std::vector<Tensor> inputs{x, w};
+    if (c.bias) inputs.push_back(randomTensor({c.w[0]}, rng));
+    CHECK(checkKernel(withConstants({"Conv", inputs, c.attributes}, {false, true, true})) ==
+          "spcc_kernel_conv");
+  }
+}
+
+TEST_CASE("pooling kernels", "[kernels]") {
+  std::mt19937 rng(13);
+  std::vector<std::pair<Ints, std::map<std::string, Attribute>>> cases = {
+      {{1, 3, 9, 9},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}},
+      {{2, 2, 8, 7}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}},
+      {{1, 2, 7, 7},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t(1)}}},
+      {{1, 2, 8, 8},
+       {{"kernel_shape", Ints{3, 3}},
+        {"pads", Ints{1, 1, 1, 1}},
+        {"count_include_pad", int64_t(1)}}},
+      {{1, 2, 8, 8}, {{"kernel_shape", Ints{2, 3}}, {"pads", Ints{0, 1, 1, 2}}}},
+      {{1, 3, 12}, {{"kernel_shape", Ints{4}}, {"strides", Ints{3}}, {"pads", Ints{1, 1}}}},
+      {{1, 2, 4, 5, 6}, {{"kernel_shape", Ints{2, 2, 3}}, {"pads", Ints{0, 1, 1, 1, 0, 1}}}},
+      {{1, 2, 10, 10}, {{"kernel_shape", Ints{3, 3}}, {"auto_pad", std::string("SAME_LOWER")}}},
+  };
+  for (auto &[dims, attrs] : cases)
+    for (const char *op : {"MaxPool", "AveragePool"}) {
+      INFO(op << " " << dimsToString(dims));
+      checkKernel({op, {randomTensor(dims, rng)}, attrs, 1, {false}});
+    }
+  // Dilated windows (MaxPool only in ONNX before opset 19).
+  checkKernel(
+      {"MaxPool",
+       {randomTensor({1, 2, 11, 11}, rng)},
+       {{"kernel_shape", Ints{3, 3}}, {"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}},
+       1,
+       {false}});
+  for (const Ints &dims :
+       std::vector<Ints>{{1, 8, 7, 7}, {2, 3, 5}, {1, 2, 3, 4, 5}, {2, 512, 7, 7}})
+    CHECK(checkKernel({"GlobalAveragePool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
+          "spcc_kernel_global_average_pool");
+}

@@ -1,0 +1,95 @@
+#include "tests/kernels/KernelTestUtil.h"
+
+using namespace spcc;
+using namespace spcc::test;
+
+namespace {
+using Ints = std::vector<int64_t>;
+} // namespace
+
+TEST_CASE("BatchNormalization kernel", "[kernels]") {
+  std::mt19937 rng(20);
+  for (const Ints &dims : std::vector<Ints>{{2, 3, 4, 5}, {1, 16}, {1, 4, 7}, {3, 64, 9, 9}}) {
+    int64_t c = dims[1];
+    checkKernel({"BatchNormalization",
+                 {randomTensor(dims, rng), randomTensor({c}, rng), randomTensor({c}, rng),
+                  randomTensor({c}, rng), randomTensor({c}, rng, 0.1f, 2.0f)},
+                 {{"epsilon", 1e-3f}},
+                 1,
+                 {false, true, true, true, true}});
+  }
+}
+
+TEST_CASE("LayerNormalization kernel: axes, broadcast parameters, optional outputs", "[kernels]") {
+  std::mt19937 rng(21);
+  struct Case {
+    Ints x;
+    int64_t axis;
+    Ints scale, bias; ///< Empty bias: none.
+    size_t outputs;
+  };
+  std::vector<Case> cases = {
+      {{2, 5, 32}, -1, {32}, {32}, 1},
+      {{4, 6, 8}, 1, {6, 8}, {8}, 1},
+      {{3, 10}, 0, {1}, {}, 1},
+      {{2, 3, 16}, -1, {16}, {16}, 3},
+      {{1, 128, 256}, -1, {256}, {256}, 1},
+      {{5, 6, 7}, 1, {6, 7}, {1, 7}, 2},
+  };
+  for (const Case &c : cases) {
+    INFO(dimsToString(c.x) << " axis " << c.axis);
+    std::vector<Tensor> inputs{randomTensor(c.x, rng, -3, 5), randomTensor(c.scale, rng)};
+    if (!c.bias.empty()) inputs.push_back(randomTensor(c.bias, rng));
+    CHECK(checkKernel({"LayerNormalization",
+                       inputs,
+                       {{"axis", c.axis}, {"epsilon", 1e-5f}},
+                       c.outputs,
+                       {false, true, true}}) == "spcc_kernel_layer_norm");
+  }
+  CHECK_THAT(loweringError({"LayerNormalization",
+                            {randomTensor({2, 4, 8}, rng), randomTensor({4, 1}, rng)},
+                            {{"axis", int64_t(1)}}}),
+             Catch::Contains("Scale or B broadcasts"));
+}
+
+TEST_CASE("Softmax and LogSoftmax kernels along any axis", "[kernels]") {
+  std::mt19937 rng(22);
+  std::vector<std::pair<Ints, int64_t>> cases = {{{2, 12, 16, 16}, -1}, {{3, 7}, 0},
+                                                 {{2, 5, 6}, 1},        {{10}, 0},
+                                                 {{4, 1000}, -1},       {{2, 3, 0}, 1}};
+  for (const char *op : {"Softmax", "LogSoftmax"})
+    for (auto &[dims, axis] : cases) {
+      INFO(op << " " << dimsToString(dims) << " axis " << axis);
+      CHECK(checkKernel({op, {randomTensor(dims, rng, -10, 10)}, {{"axis", axis}}, 1, {false}}) ==
+            "spcc_kernel_softmax");
+    }
+}
+
+TEST_CASE("ReduceMean and ReduceSum kernels over any axes", "[kernels]") {
+  std::mt19937 rng(23);
+  std::vector<std::pair<Ints, Ints>> cases = {
+      {{2, 3, 4}, {-1}},       {{2, 3, 4}, {0}}, {{2, 3, 4}, {1}},       {{2, 3, 4}, {0, 2}},
+      {{2, 3, 4}, {}},         {{5, 1, 6}, {1}}, {{2, 3, 4, 5}, {1, 3}}, {{1, 128, 256}, {-1}},
+      {{4, 64, 7, 7}, {2, 3}}, {{3, 0, 2}, {1}},
+  };
+  for (int keep = 0; keep < 2; ++keep)
+    for (auto &[dims, axes] : cases) {
+      INFO(dimsToString(dims) << " axes " << dimsToString(axes) << " keepdims " << keep);
+      std::map<std::string, Attribute> attrs{{"keepdims", int64_t(keep)}};
+      if (!axes.empty()) attrs["axes"] = axes;
+      Tensor x = randomTensor(dims, rng);
+      CHECK(checkKernel({"ReduceMean", {x}, attrs, 1, {false}}) == "spcc_kernel_reduce");
+      attrs.erase("axes");
+      std::vector<Tensor> inputs{x};
+      if (!axes.empty()) inputs.push_back(ints(axes));
+      checkKernel({"ReduceSum", inputs, attrs, 1, {false, true}});
+    }
+  Tensor i64 = Tensor::fromVector<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
+  checkKernel({"ReduceSum", {i64, ints({1})}, {}, 1, {false, true}});
+  // An empty axes list with noop_with_empty_axes leaves the input unchanged.
+  CHECK(checkKernel({"ReduceSum",
+                     {randomTensor({3, 4}, rng)},
+                     {{"noop_with_empty_axes", int64_t(1)}},
+                     1,
+                     {false}}) == "");
+}
