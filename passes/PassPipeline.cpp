@@ -24,6 +24,8 @@ struct PipelineStage {
 const PipelineStage kDefaultPipeline[] = {
     {"constant-folding"},
     {"dead-code"},
+    // Last: offsets are only valid for the final graph.
+    {"memory-planning"},
 };
 
 constexpr int kMaxFixedPointIterations = 16;

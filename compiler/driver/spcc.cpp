@@ -1,8 +1,10 @@
 //===- spcc.cpp - The spcc compiler driver -------------------------------===//
 //
 // spcc MODEL.onnx [--shape NAME=DIMS]... [--dump-ir] [--print-after=PASS]... [--summary]
+//      [-o OUT.so [--target host|x86-64-v3|x86-64-v4] [-j N]] [-v]
 //
-// Imports the model, runs the pass pipeline and reports on the result. Errors are printed as
+// Imports the model, runs the pass pipeline and reports on the result; with -o, compiles it to a
+// standalone shared library loadable through the spcc runtime (spcc.h). Errors are printed as
 // one line naming file, node, op and reason; the exit code says what kind of error it was.
 //
 //===----------------------------------------------------------------------===//
@@ -11,10 +13,13 @@
 #include "compiler/ir/IRPrinter.h"
 #include "compiler/support/CommandLine.h"
 #include "compiler/support/Error.h"
+#include "passes/MemoryPlanning.h"
 #include "passes/PassPipeline.h"
+#include "backends/x86/ModelCompiler.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -27,12 +32,25 @@ namespace {
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+/// "1.5 MiB"-style size for reports.
+std::string formatBytes(int64_t bytes) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (bytes < 1024)
+    os << bytes << " B";
+  else if (bytes < 1024 * 1024)
+    os << llvm::format("%.1f KiB", bytes / 1024.0);
+  else
+    os << llvm::format("%.1f MiB", bytes / (1024.0 * 1024.0));
+  return text;
+}
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
-                      "summary", "list-passes", "v"});
+                      "summary", "list-passes", "v", "o", "target", "j"});
   llvm::cl::OptionCategory category("spcc options");
   llvm::cl::opt<std::string> inputPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
@@ -58,6 +76,17 @@ int main(int argc, char **argv) {
                                  llvm::cl::cat(category));
   llvm::cl::opt<bool> verbose("v", llvm::cl::desc("Report stages and timings on stderr"),
                               llvm::cl::cat(category));
+  llvm::cl::opt<std::string> outputPath(
+      "o", llvm::cl::desc("Compile the model to a shared library (load it through spcc.h)"),
+      llvm::cl::value_desc("OUT.so"), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> target(
+      "target",
+      llvm::cl::desc("With -o: the machine to compile for: host, x86-64-v3 (AVX2, default) or "
+                     "x86-64-v4 (AVX-512)"),
+      llvm::cl::init("x86-64-v3"), llvm::cl::cat(category));
+  llvm::cl::opt<unsigned> threads("j", llvm::cl::desc("Threads the compiler may use (0: all)"),
+                                  llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::Prefix,
+                                  llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
@@ -92,12 +121,31 @@ int main(int argc, char **argv) {
   }
   pipeline.printStream = &llvm::outs();
   pipeline.printOptions = printOptions;
-  if (verbose) pipeline.log = &llvm::errs();
+  // Long compiles (-o) show their stages when someone watches stderr.
+  bool progress = verbose || (!outputPath.empty() && llvm::errs().is_displayed());
+  if (progress) pipeline.log = &llvm::errs();
   if (llvm::Error err = runDefaultPipeline(**graph, pipeline))
     return reportError("spcc", addContext(std::move(err), inputPath));
 
   if (dumpIR) printGraph(**graph, llvm::outs(), printOptions);
   if (summary) printModelSummary(**graph, llvm::outs());
+  if (verbose)
+    llvm::errs() << "spcc: activation arena " << formatBytes((*graph)->getArenaBytes())
+                 << " (intermediates without reuse: " << formatBytes(unsharedArenaBytes(**graph))
+                 << ")\n";
+
+  if (!outputPath.empty()) {
+    x86::CompileOptions compile;
+    compile.target = target;
+    compile.outputPath = outputPath;
+    compile.executablePath =
+        llvm::sys::fs::getMainExecutable(argv[0], reinterpret_cast<void *>(&formatBytes));
+    compile.threads = threads;
+    // Progress per stage when someone watches stderr, or with -v.
+    if (progress) compile.log = &llvm::errs();
+    if (llvm::Error err = x86::compileModel(**graph, compile))
+      return reportError("spcc", addContext(std::move(err), inputPath));
+  }
   if (verbose)
     llvm::errs() << "spcc: done in " << llvm::format("%.2f", secondsSince(start)) << " s\n";
   return 0;

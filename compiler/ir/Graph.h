@@ -67,6 +67,11 @@ public:
   /// A value name not yet used, derived from \p base.
   std::string makeUniqueName(llvm::StringRef base) const;
 
+  /// Size in bytes of the activation arena holding every intermediate value (a multiple of 64),
+  /// set by the memory-planning pass; 0 before planning.
+  int64_t getArenaBytes() const { return arenaBytes; }
+  void setArenaBytes(int64_t bytes) { arenaBytes = bytes; }
+
 private:
   Value *createValue(const std::string &name, const TensorType &type);
 
@@ -76,6 +81,7 @@ private:
   std::vector<Value *> inputs;
   std::vector<GraphOutput> outputs;
   llvm::StringMap<Value *> valuesByName;
+  int64_t arenaBytes = 0;
 };
 
 } // namespace spcc

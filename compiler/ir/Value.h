@@ -30,12 +30,19 @@ public:
   /// detaches it from its producer first.
   void setConstant(Tensor data);
 
+  /// Byte offset of this value's storage in the activation arena, set by the memory-planning
+  /// pass; -1 when the value has no arena slot (graph inputs, outputs, constants, or before
+  /// planning). An alias value (e.g. a Reshape output) has its source's offset.
+  int64_t getArenaOffset() const { return arenaOffset; }
+  void setArenaOffset(int64_t offset) { arenaOffset = offset; }
+
 private:
   friend class Graph;
   std::string name;
   TensorType type;
   Node *producer = nullptr;
   std::optional<Tensor> constant;
+  int64_t arenaOffset = -1;
 };
 
 } // namespace spcc

@@ -1,10 +1,12 @@
 //===- spcc-run.cpp - Run a model once -----------------------------------===//
 //
-// spcc-run MODEL.onnx [--shape NAME=DIMS]... -i NAME=FILE... [-o DIR] [--random-inputs]
+// spcc-run MODEL.onnx|MODEL.so [--shape NAME=DIMS]... -i NAME=FILE... [-o DIR] [--random-inputs]
 //
-// Evaluates the model with spcc's reference evaluator (after the compiler's pass pipeline) on
-// inputs read from .npy or ONNX TensorProto .pb files, prints a line per output, and writes one
-// .npy per output into DIR, named after the output.
+// Evaluates an .onnx model with spcc's reference evaluator (after the compiler's pass pipeline),
+// or runs a model compiled by `spcc -o MODEL.so` through the runtime's C API (spcc.h), on inputs
+// read from .npy or ONNX TensorProto .pb files; prints a line per output, and writes one .npy
+// per output into DIR, named after the output. For a .so, --shape flags must match the shapes
+// it was compiled for.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/eval/Interpreter.h"
@@ -14,6 +16,8 @@
 #include "compiler/support/Error.h"
 #include "compiler/support/NpyFile.h"
 #include "passes/PassPipeline.h"
+
+#include "spcc/spcc.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -76,13 +80,112 @@ std::string describeValues(const Tensor &t, int count) {
   return text;
 }
 
+/// One input or output of a model, whichever way it runs.
+struct ModelTensor {
+  std::string name;
+  TensorType type;
+};
+
+/// The error code of a C API status.
+ErrorCode errorCodeOf(spcc_status status) {
+  switch (status) {
+  case SPCC_ERR_INVALID_ARGUMENT: return ErrorCode::InvalidArgument;
+  case SPCC_ERR_IO: return ErrorCode::IO;
+  case SPCC_ERR_BAD_MODEL:
+  case SPCC_ERR_ABI_MISMATCH: return ErrorCode::BadModel;
+  case SPCC_ERR_SHAPE: return ErrorCode::Shape;
+  case SPCC_ERR_UNSUPPORTED: return ErrorCode::Unsupported;
+  default: return ErrorCode::Internal;
+  }
+}
+
+llvm::Error apiError(spcc_status status) {
+  return makeError(errorCodeOf(status), spcc_last_error());
+}
+
+std::optional<DType> dtypeOf(spcc_dtype dtype) {
+  switch (dtype) {
+  case SPCC_FLOAT32: return DType::Float32;
+  case SPCC_INT64: return DType::Int64;
+  case SPCC_INT32: return DType::Int32;
+  case SPCC_BOOL: return DType::Bool;
+  case SPCC_FLOAT16: return DType::Float16;
+  case SPCC_INT8: return DType::Int8;
+  case SPCC_UINT8: return DType::UInt8;
+  }
+  return std::nullopt;
+}
+
+/// A model .so loaded through the C API, with one context.
+class CompiledModel {
+public:
+  CompiledModel() = default;
+  CompiledModel(const CompiledModel &) = delete;
+  CompiledModel &operator=(const CompiledModel &) = delete;
+  ~CompiledModel() {
+    spcc_context_free(context);
+    spcc_model_free(model);
+  }
+
+  llvm::Error load(const std::string &path) {
+    if (spcc_status status = spcc_model_load(path.c_str(), &model)) return apiError(status);
+    if (spcc_status status = spcc_context_create(model, 0, &context)) return apiError(status);
+    for (int i = 0; i < spcc_model_num_inputs(model); ++i) {
+      spcc_tensor_info info;
+      if (spcc_status status = spcc_model_input(model, i, &info)) return apiError(status);
+      auto tensor = describe(info);
+      if (!tensor) return tensor.takeError();
+      inputs.push_back(*tensor);
+    }
+    for (int i = 0; i < spcc_model_num_outputs(model); ++i) {
+      spcc_tensor_info info;
+      if (spcc_status status = spcc_model_output(model, i, &info)) return apiError(status);
+      auto tensor = describe(info);
+      if (!tensor) return tensor.takeError();
+      outputs.push_back(*tensor);
+    }
+    return llvm::Error::success();
+  }
+
+  /// Runs the model on \p feeds (in input order, of the inputs' types).
+  llvm::Expected<std::vector<Tensor>> run(const std::vector<Tensor> &feeds) {
+    std::vector<const void *> in;
+    for (const Tensor &t : feeds) in.push_back(t.getBytes().data());
+    std::vector<Tensor> results;
+    std::vector<void *> out;
+    for (const ModelTensor &o : outputs) {
+      results.emplace_back(o.type);
+      out.push_back(results.back().getMutableBytes().data());
+    }
+    if (spcc_status status = spcc_run(context, in.data(), out.data())) return apiError(status);
+    return results;
+  }
+
+  std::vector<ModelTensor> inputs;
+  std::vector<ModelTensor> outputs;
+
+private:
+  static llvm::Expected<ModelTensor> describe(const spcc_tensor_info &info) {
+    std::optional<DType> dtype = dtypeOf(info.dtype);
+    if (!dtype)
+      return makeError(ErrorCode::BadModel, llvm::Twine("tensor '") + info.name +
+                                                "' has an unknown dtype " +
+                                                llvm::Twine(int(info.dtype)));
+    return ModelTensor{info.name, TensorType(*dtype, llvm::ArrayRef(info.dims, info.rank))};
+  }
+
+  spcc_model *model = nullptr;
+  spcc_context *context = nullptr;
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "i", "o", "random-inputs", "seed", "print"});
   llvm::cl::OptionCategory category("spcc-run options");
-  llvm::cl::opt<std::string> modelPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
+  llvm::cl::opt<std::string> modelPath(llvm::cl::Positional,
+                                       llvm::cl::desc("<model.onnx|model.so>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
   llvm::cl::list<std::string> shapes("shape", llvm::cl::desc("Fix the dims of a graph input"),
                                      llvm::cl::value_desc("NAME=DIMS"), llvm::cl::cat(category));
@@ -100,15 +203,46 @@ int main(int argc, char **argv) {
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, "spcc-run: run a model once\n");
 
-  if (!llvm::StringRef(modelPath).ends_with(".onnx"))
+  bool compiled = llvm::StringRef(modelPath).ends_with(".so");
+  if (!compiled && !llvm::StringRef(modelPath).ends_with(".onnx"))
     return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
-                                             modelPath + ": expected an .onnx model"));
+                                             modelPath + ": expected an .onnx or .so model"));
   auto importOptions = importOptionsFromShapeFlags(shapes);
   if (!importOptions) return reportError("spcc-run", importOptions.takeError());
-  auto graph = importOnnxFile(modelPath, *importOptions);
-  if (!graph) return reportError("spcc-run", graph.takeError());
-  if (llvm::Error err = runDefaultPipeline(**graph, PipelineOptions()))
-    return reportError("spcc-run", addContext(std::move(err), modelPath));
+
+  // The model's inputs and outputs, and how to run it.
+  std::vector<ModelTensor> modelInputs, modelOutputs;
+  std::unique_ptr<Graph> graph;
+  CompiledModel library;
+  if (compiled) {
+    // The loader's messages name the file.
+    if (llvm::Error err = library.load(modelPath)) return reportError("spcc-run", std::move(err));
+    modelInputs = library.inputs;
+    modelOutputs = library.outputs;
+    // Shapes are fixed when compiling: --shape may only restate them.
+    for (const auto &[name, dims] : importOptions->inputShapes) {
+      auto it = llvm::find_if(modelInputs, [&](const ModelTensor &t) { return t.name == name; });
+      if (it == modelInputs.end())
+        return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
+                                                 "--shape: the model has no input '" + name +
+                                                     "'"));
+      if (llvm::ArrayRef(dims) != it->type.getDims())
+        return reportError("spcc-run",
+                           makeError(ErrorCode::Shape, "--shape " + name + "=" +
+                                                           dimsToString(dims) + ": " + modelPath +
+                                                           " was compiled for " + it->type.str()));
+    }
+  } else {
+    auto imported = importOnnxFile(modelPath, *importOptions);
+    if (!imported) return reportError("spcc-run", imported.takeError());
+    graph = std::move(*imported);
+    if (llvm::Error err = runDefaultPipeline(*graph, PipelineOptions()))
+      return reportError("spcc-run", addContext(std::move(err), modelPath));
+    for (const Value *in : graph->getInputs())
+      modelInputs.push_back({in->getName(), in->getType()});
+    for (const GraphOutput &out : graph->getOutputs())
+      modelOutputs.push_back({out.name, out.value->getType()});
+  }
 
   std::map<std::string, Tensor> feeds;
   for (const std::string &flag : inputs) {
@@ -121,32 +255,45 @@ int main(int argc, char **argv) {
     feeds[name.str()] = std::move(*tensor);
   }
   std::mt19937 rng(seed);
-  for (const Value *in : (*graph)->getInputs()) {
-    if (feeds.count(in->getName())) continue;
+  for (const ModelTensor &in : modelInputs) {
+    if (feeds.count(in.name)) continue;
     if (!randomInputs)
       return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
-                                               "no data for input '" + in->getName() + "' (" +
-                                                   in->getType().str() +
-                                                   "); pass -i " + in->getName() +
+                                               "no data for input '" + in.name + "' (" +
+                                                   in.type.str() + "); pass -i " + in.name +
                                                    "=FILE or --random-inputs"));
-    feeds[in->getName()] = randomInput(in->getType(), rng);
+    feeds[in.name] = randomInput(in.type, rng);
   }
 
-  auto results = interpretGraph(**graph, feeds);
+  llvm::Expected<std::vector<Tensor>> results = std::vector<Tensor>();
+  if (compiled) {
+    std::vector<Tensor> ordered;
+    for (const ModelTensor &in : modelInputs) {
+      const Tensor &feed = feeds[in.name];
+      if (feed.getType() != in.type)
+        return reportError("spcc-run", makeError(ErrorCode::Shape,
+                                                 "input '" + in.name + "': expected " +
+                                                     in.type.str() + ", got " +
+                                                     feed.getType().str()));
+      ordered.push_back(feed);
+    }
+    results = library.run(ordered);
+  } else {
+    results = interpretGraph(*graph, feeds);
+  }
   if (!results) return reportError("spcc-run", addContext(results.takeError(), modelPath));
 
   if (!outputDir.empty())
     if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
       return reportError("spcc-run", makeError(ErrorCode::IO, outputDir + ": cannot create: " +
                                                                   ec.message()));
-  llvm::ArrayRef<GraphOutput> outputs = (*graph)->getOutputs();
-  for (size_t i = 0; i < outputs.size(); ++i) {
+  for (size_t i = 0; i < modelOutputs.size(); ++i) {
     const Tensor &t = (*results)[i];
-    llvm::outs() << outputs[i].name << ": " << t.getType().str() << "  "
+    llvm::outs() << modelOutputs[i].name << ": " << t.getType().str() << "  "
                  << describeValues(t, printCount) << "\n";
     if (outputDir.empty()) continue;
     llvm::SmallString<256> path(outputDir);
-    llvm::sys::path::append(path, tensorFileStem(outputs[i].name) + ".npy");
+    llvm::sys::path::append(path, tensorFileStem(modelOutputs[i].name) + ".npy");
     if (llvm::Error err = writeNpyFile(path, t)) return reportError("spcc-run", std::move(err));
   }
   return 0;

@@ -1,0 +1,134 @@
+//===- Linker.cpp - From a model object to a model .so --------------------===//
+//
+// The object is linked by the C++ compiler driver spcc was built with (SPCC_LINKER_DRIVER, e.g.
+// clang++-19), run as a child process, not by lld in-process (liblld-19-dev). The kernel archive
+// is C++ compiled with that compiler and its -fopenmp: linking it needs that compiler's C++
+// runtime, its crtbeginS/crtendS objects (static destructors use __dso_handle), the library
+// search paths of the installed GCC, and the OpenMP runtime it chose (libomp for clang). The
+// driver knows all of these; calling lld::elf::link directly would mean re-implementing its
+// toolchain detection, and linking lld's static libraries into spcc would add megabytes and
+// build time for no behaviour a user could see. The linker is an implementation detail: the
+// code itself is generated in-process through LLVM's API.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/x86/Linker.h"
+
+#include "compiler/support/Error.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#ifndef SPCC_LINKER_DRIVER
+#error "SPCC_LINKER_DRIVER (the C++ compiler driver that links models) must be defined"
+#endif
+#ifndef SPCC_KERNEL_ARCHIVE_DIR
+#error "SPCC_KERNEL_ARCHIVE_DIR (the build tree's kernel archives) must be defined"
+#endif
+
+namespace spcc::x86 {
+
+llvm::Expected<std::string> findKernelArchive(llvm::StringRef kernelLevel,
+                                              llvm::StringRef executablePath) {
+  llvm::StringRef suffix = kernelLevel;
+  if (!suffix.consume_front("x86-64-"))
+    return makeError(ErrorCode::Internal, "no kernel library for target '" + kernelLevel + "'");
+  std::string fileName = ("libspcc_kernels_" + suffix + ".a").str();
+  std::vector<std::string> candidates;
+  if (!executablePath.empty()) {
+    llvm::SmallString<256> installed(llvm::sys::path::parent_path(executablePath));
+    llvm::sys::path::append(installed, "..", "lib", "spcc", fileName);
+    candidates.push_back(installed.str().str());
+  }
+  llvm::SmallString<256> built(SPCC_KERNEL_ARCHIVE_DIR);
+  llvm::sys::path::append(built, fileName);
+  candidates.push_back(built.str().str());
+  for (const std::string &path : candidates)
+    if (llvm::sys::fs::is_regular_file(path)) return path;
+  return makeError(ErrorCode::IO, "cannot find the kernel library " + fileName + " (looked at " +
+                                      llvm::join(candidates, ", ") + ")");
+}
+
+namespace {
+
+/// The compiler driver to link with: the one spcc was built with, or the same name on PATH.
+std::string linkerDriver() {
+  llvm::StringRef configured = SPCC_LINKER_DRIVER;
+  if (llvm::sys::fs::can_execute(configured)) return configured.str();
+  if (auto found = llvm::sys::findProgramByName(llvm::sys::path::filename(configured)))
+    return *found;
+  return configured.str();
+}
+
+/// The first lines of the file at \p path (a child's stderr), for an error message.
+std::string firstLines(llvm::StringRef path, int count) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) return "";
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*buffer)->getBuffer().trim().split(lines, '\n', count);
+  if (int(lines.size()) > count) lines.pop_back();
+  return llvm::join(lines, "; ");
+}
+
+} // namespace
+
+llvm::Error linkModel(llvm::ArrayRef<char> object, llvm::StringRef archivePath,
+                      llvm::StringRef outputPath) {
+  llvm::SmallString<128> objectPath, errorsPath, tempOutput;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-model", "o", objectPath))
+    return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(objectPath, ec);
+    if (!ec) out.write(object.data(), object.size());
+    out.close();
+    if (ec || out.has_error())
+      return makeError(ErrorCode::IO, "cannot write " + objectPath + ": " +
+                                          (ec ? ec : out.error()).message());
+  }
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-link", "txt", errorsPath))
+    return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeErrors(errorsPath);
+  // Link next to the destination, then rename: a failed link leaves no half-written .so behind.
+  int tempFd = -1;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(outputPath + "-%%%%%%.tmp", tempFd, tempOutput))
+    return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());
+  llvm::sys::Process::SafelyCloseFileDescriptor(tempFd);
+  llvm::FileRemover removeTemp(tempOutput);
+
+  std::string driver = linkerDriver();
+  std::vector<llvm::StringRef> args = {
+      driver, "-shared", "-o", tempOutput, objectPath, archivePath,
+      // The kernels' OpenMP runtime, linked dynamically.
+      "-fopenmp",
+      // Identical inputs give identical bytes: no build id (a hash would do, but nothing
+      // reads it). Symbols stay for backtraces; the kernel library's debug info goes.
+      "-Wl,--build-id=none", "-Wl,--strip-debug",
+      // Only spcc_model_descriptor_v1 is exported: the kernels stay private to the model, so
+      // two models of different ISA levels can live in one process.
+      "-Wl,--exclude-libs,ALL", "-Wl,--no-undefined", "-Wl,-z,noexecstack", "-Wl,-z,relro",
+      "-Wl,-z,now"};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(""),
+                                                llvm::StringRef(errorsPath)};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, redirects, 0, 0, &message);
+  if (rc != 0)
+    return makeError(ErrorCode::Internal,
+                     "linking " + outputPath + " with " + driver + " failed" +
+                         (message.empty() ? "" : ": " + message) + ": " +
+                         firstLines(errorsPath, 5));
+  if (std::error_code ec = llvm::sys::fs::rename(tempOutput, outputPath))
+    return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());
+  removeTemp.releaseFile();
+  return llvm::Error::success();
+}
+
+} // namespace spcc::x86

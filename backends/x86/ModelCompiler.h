@@ -1,0 +1,33 @@
+//===- ModelCompiler.h - spcc -o: from an optimized graph to a model .so --===//
+#ifndef SPCC_BACKENDS_X86_MODELCOMPILER_H
+#define SPCC_BACKENDS_X86_MODELCOMPILER_H
+
+#include "compiler/ir/Graph.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace spcc::x86 {
+
+struct CompileOptions {
+  /// --target: "host", "x86-64-v3" or "x86-64-v4".
+  std::string target = "x86-64-v3";
+  /// The shared library to write.
+  std::string outputPath;
+  /// The running spcc executable, to find an installed kernel library next to it (may be empty).
+  std::string executablePath;
+  /// Threads spcc may use (-j); 0 = one per core.
+  unsigned threads = 0;
+  /// Stage progress and sizes go here when set.
+  llvm::raw_ostream *log = nullptr;
+};
+
+/// Lowers every node of the memory-planned \p graph to a kernel call (failing on the first node
+/// the kernel library cannot run, naming it), emits the model's code and data through LLVM, and
+/// links it with the target's kernel library into options.outputPath.
+llvm::Error compileModel(const Graph &graph, const CompileOptions &options);
+
+} // namespace spcc::x86
+
+#endif

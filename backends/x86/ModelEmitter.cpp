@@ -1,0 +1,305 @@
+//===- ModelEmitter.cpp - LLVM IR of a compiled model --------------------===//
+#include "backends/x86/ModelEmitter.h"
+
+#include "compiler/support/Error.h"
+#include "passes/MemoryPlanning.h"
+#include "runtime/ModelAbi.h"
+#include "runtime/include/spcc/spcc.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/DerivedTypes.h"
+#include "llvm/IR/Function.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <cstddef>
+
+namespace spcc::x86 {
+namespace {
+
+// The LLVM struct types below spell out the C layouts of ModelAbi.h.
+static_assert(sizeof(void *) == 8 && sizeof(spcc_abi_tensor) == 24 &&
+                  offsetof(spcc_abi_tensor, dtype) == 8 && offsetof(spcc_abi_tensor, rank) == 12 &&
+                  offsetof(spcc_abi_tensor, dims) == 16,
+              "spcc_abi_tensor layout changed");
+static_assert(sizeof(spcc_abi_model) == 56 && offsetof(spcc_abi_model, inputs) == 16 &&
+                  offsetof(spcc_abi_model, outputs) == 24 &&
+                  offsetof(spcc_abi_model, arena_bytes) == 32 &&
+                  offsetof(spcc_abi_model, run) == 40 && offsetof(spcc_abi_model, target) == 48,
+              "spcc_abi_model layout changed");
+
+/// Alignment of weights in the model's read-only data, in bytes.
+constexpr uint64_t kWeightAlignment = 64;
+/// Alignment of parameter structs (KernelCall::params), in bytes.
+constexpr uint64_t kParamsAlignment = 8;
+
+int32_t abiDType(DType dtype) {
+  switch (dtype) {
+  case DType::Float32: return SPCC_FLOAT32;
+  case DType::Int64: return SPCC_INT64;
+  case DType::Int32: return SPCC_INT32;
+  case DType::Bool: return SPCC_BOOL;
+  case DType::Float16: return SPCC_FLOAT16;
+  case DType::Int8: return SPCC_INT8;
+  case DType::UInt8: return SPCC_UINT8;
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+/// One emission: the module under construction and the storage of the values emitted so far.
+class ModelEmitter {
+public:
+  ModelEmitter(const Graph &graph, llvm::ArrayRef<KernelCall> calls, llvm::StringRef kernelLevel,
+               llvm::LLVMContext &context)
+      : graph(graph), calls(calls), kernelLevel(kernelLevel), context(context),
+        module(std::make_unique<llvm::Module>(graph.getName(), context)), builder(context),
+        ptrTy(llvm::PointerType::getUnqual(context)), i32Ty(builder.getInt32Ty()),
+        i64Ty(builder.getInt64Ty()) {}
+
+  llvm::Expected<std::unique_ptr<llvm::Module>> emit();
+
+private:
+  /// A private constant global holding \p bytes.
+  llvm::GlobalVariable *bytesGlobal(const llvm::Twine &name, llvm::ArrayRef<uint8_t> bytes,
+                                    uint64_t alignment);
+  llvm::GlobalVariable *stringGlobal(const llvm::Twine &name, llvm::StringRef text);
+  /// The spcc_abi_tensor array describing \p tensors (name, value) pairs.
+  llvm::Constant *tensorTable(llvm::StringRef kind,
+                              llvm::ArrayRef<std::pair<std::string, const Value *>> tensors);
+  llvm::Expected<llvm::Function *> emitRunFunction();
+  /// The address of \p v's bytes inside the run function (v is a storage root).
+  llvm::Expected<llvm::Value *> storageOf(const Value *v);
+  /// The scratch memory of kernel calls: the arena past the planned values.
+  llvm::Value *workspace() {
+    if (!workspacePtr)
+      workspacePtr = builder.CreateConstInBoundsGEP1_64(
+          builder.getInt8Ty(), arena, uint64_t(graph.getArenaBytes()), "workspace");
+    return workspacePtr;
+  }
+  /// Bytes of the whole arena: planned values, then the largest kernel workspace.
+  uint64_t arenaBytes() const {
+    int64_t workspaceBytes = 0;
+    for (const KernelCall &call : calls)
+      workspaceBytes = std::max(workspaceBytes, call.workspaceBytes);
+    return uint64_t(graph.getArenaBytes()) +
+           llvm::alignTo(uint64_t(workspaceBytes), uint64_t(kArenaAlignment));
+  }
+
+  const Graph &graph;
+  llvm::ArrayRef<KernelCall> calls;
+  llvm::StringRef kernelLevel;
+  llvm::LLVMContext &context;
+  std::unique_ptr<llvm::Module> module;
+  llvm::IRBuilder<> builder;
+  llvm::PointerType *ptrTy;
+  llvm::IntegerType *i32Ty;
+  llvm::IntegerType *i64Ty;
+
+  // Inside the run function.
+  llvm::Value *arena = nullptr;
+  llvm::Value *workspacePtr = nullptr;
+  llvm::SmallVector<llvm::Value *> inputPtrs;  // loaded from the inputs argument
+  llvm::SmallVector<llvm::Value *> outputPtrs; // loaded from the outputs argument
+  llvm::DenseMap<const Value *, llvm::Value *> storage;
+  unsigned numWeights = 0;
+};
+
+llvm::GlobalVariable *ModelEmitter::bytesGlobal(const llvm::Twine &name,
+                                                llvm::ArrayRef<uint8_t> bytes,
+                                                uint64_t alignment) {
+  llvm::Constant *init = llvm::ConstantDataArray::get(context, bytes);
+  auto *global = new llvm::GlobalVariable(*module, init->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::PrivateLinkage, init, name);
+  global->setAlignment(llvm::Align(alignment));
+  return global;
+}
+
+llvm::GlobalVariable *ModelEmitter::stringGlobal(const llvm::Twine &name, llvm::StringRef text) {
+  llvm::Constant *init = llvm::ConstantDataArray::getString(context, text);
+  auto *global = new llvm::GlobalVariable(*module, init->getType(), /*isConstant=*/true,
+                                          llvm::GlobalValue::PrivateLinkage, init, name);
+  global->setAlignment(llvm::Align(1));
+  return global;
+}
+
+llvm::Constant *
+ModelEmitter::tensorTable(llvm::StringRef kind,
+                          llvm::ArrayRef<std::pair<std::string, const Value *>> tensors) {
+  auto *tensorTy = llvm::StructType::get(context, {ptrTy, i32Ty, i32Ty, ptrTy});
+  std::vector<llvm::Constant *> entries;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const auto &[name, value] = tensors[i];
+    const TensorType &type = value->getType();
+    llvm::Constant *dims = llvm::ConstantPointerNull::get(ptrTy);
+    if (type.getRank() > 0) {
+      llvm::Constant *init = llvm::ConstantDataArray::get(context, type.getDims());
+      auto *global = new llvm::GlobalVariable(*module, init->getType(), true,
+                                              llvm::GlobalValue::PrivateLinkage, init,
+                                              kind + ".dims." + llvm::Twine(i));
+      global->setAlignment(llvm::Align(8));
+      dims = global;
+    }
+    entries.push_back(llvm::ConstantStruct::get(
+        tensorTy, {stringGlobal(kind + ".name." + llvm::Twine(i), name),
+                   llvm::ConstantInt::get(i32Ty, abiDType(type.getDType())),
+                   llvm::ConstantInt::get(i32Ty, type.getRank()), dims}));
+  }
+  if (entries.empty()) return llvm::ConstantPointerNull::get(ptrTy);
+  auto *arrayTy = llvm::ArrayType::get(tensorTy, entries.size());
+  auto *table = new llvm::GlobalVariable(*module, arrayTy, true, llvm::GlobalValue::PrivateLinkage,
+                                         llvm::ConstantArray::get(arrayTy, entries), kind);
+  table->setAlignment(llvm::Align(8));
+  return table;
+}
+
+llvm::Expected<llvm::Value *> ModelEmitter::storageOf(const Value *v) {
+  if (auto it = storage.find(v); it != storage.end()) return it->second;
+  llvm::Value *address = nullptr;
+  if (v->isConstant()) {
+    address = bytesGlobal("weight." + llvm::Twine(numWeights++), v->getConstant().getBytes(),
+                          kWeightAlignment);
+  } else if (v->getArenaOffset() >= 0) {
+    address = builder.CreateConstInBoundsGEP1_64(builder.getInt8Ty(), arena,
+                                                 uint64_t(v->getArenaOffset()),
+                                                 "arena." + v->getName());
+  } else {
+    // A graph input, or a value computed straight into (the first of) its graph outputs.
+    llvm::ArrayRef<Value *> inputs = graph.getInputs();
+    for (size_t i = 0; i < inputs.size() && !address; ++i)
+      if (inputs[i] == v) address = inputPtrs[i];
+    llvm::ArrayRef<GraphOutput> outputs = graph.getOutputs();
+    for (size_t i = 0; i < outputs.size() && !address; ++i)
+      if (aliasRoot(outputs[i].value) == v) address = outputPtrs[i];
+  }
+  if (!address)
+    return makeError(ErrorCode::Internal, "value '" + v->getName() +
+                                              "' has no storage: memory planning has not run");
+  storage[v] = address;
+  return address;
+}
+
+llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
+  auto *runTy = llvm::FunctionType::get(i32Ty, {ptrTy, ptrTy, ptrTy, i32Ty}, false);
+  auto *run = llvm::Function::Create(runTy, llvm::GlobalValue::InternalLinkage, "spcc_model_run",
+                                     *module);
+  run->setUWTableKind(llvm::UWTableKind::Async);
+  run->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::Argument *inputsArg = run->getArg(0), *outputsArg = run->getArg(1);
+  llvm::Argument *threads = run->getArg(3);
+  arena = run->getArg(2);
+  inputsArg->setName("inputs");
+  outputsArg->setName("outputs");
+  arena->setName("arena");
+  threads->setName("num_threads");
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", run));
+
+  for (size_t i = 0; i < graph.getInputs().size(); ++i)
+    inputPtrs.push_back(builder.CreateLoad(
+        ptrTy, builder.CreateConstInBoundsGEP1_64(ptrTy, inputsArg, i), "in." + llvm::Twine(i)));
+  for (size_t i = 0; i < graph.getOutputs().size(); ++i)
+    outputPtrs.push_back(builder.CreateLoad(
+        ptrTy, builder.CreateConstInBoundsGEP1_64(ptrTy, outputsArg, i), "out." + llvm::Twine(i)));
+
+  // One pair of pointer arrays, refilled before each call (kernels do not keep them).
+  std::vector<Node *> nodes = graph.getNodes();
+  size_t maxInputs = 1, maxOutputs = 1;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    maxInputs = std::max(maxInputs, nodes[n]->getNumInputs());
+    maxOutputs = std::max(maxOutputs, nodes[n]->getNumOutputs() + 1); // + workspace
+  }
+  llvm::Value *inArray = builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxInputs), nullptr,
+                                              "kernel.inputs");
+  llvm::Value *outArray = builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxOutputs), nullptr,
+                                               "kernel.outputs");
+  auto *kernelTy = llvm::FunctionType::get(builder.getVoidTy(), {ptrTy, ptrTy, ptrTy, i32Ty},
+                                           false);
+
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    const Node &node = *nodes[n];
+    const KernelCall &call = calls[n];
+    if (call.isAlias != isAliasOp(node))
+      return makeError(ErrorCode::Internal,
+                       node.describe() + ": the kernel lowering and memory planning disagree "
+                                         "on whether it is a view of its input");
+    if (call.isAlias) continue;
+    for (size_t i = 0; i < node.getNumInputs(); ++i) {
+      llvm::Value *address = llvm::ConstantPointerNull::get(ptrTy);
+      if (const Value *in = node.getInput(i)) {
+        auto found = storageOf(aliasRoot(in));
+        if (!found) return found.takeError();
+        address = *found;
+      }
+      builder.CreateStore(address, builder.CreateConstInBoundsGEP1_64(ptrTy, inArray, i));
+    }
+    for (size_t i = 0; i < node.getNumOutputs(); ++i) {
+      auto found = storageOf(node.getOutput(i));
+      if (!found) return found.takeError();
+      builder.CreateStore(*found, builder.CreateConstInBoundsGEP1_64(ptrTy, outArray, i));
+    }
+    if (call.workspaceBytes > 0)
+      builder.CreateStore(workspace(), builder.CreateConstInBoundsGEP1_64(ptrTy, outArray,
+                                                                          node.getNumOutputs()));
+    llvm::Value *params = llvm::ConstantPointerNull::get(ptrTy);
+    if (!call.params.empty())
+      params = bytesGlobal("params." + llvm::Twine(n), call.params, kParamsAlignment);
+    llvm::FunctionCallee kernel = module->getOrInsertFunction(call.symbol, kernelTy);
+    builder.CreateCall(kernel, {inArray, outArray, params, threads});
+  }
+
+  // Outputs that are not computed in place: copies of inputs, constants, or another output.
+  llvm::ArrayRef<GraphOutput> outputs = graph.getOutputs();
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto source = storageOf(aliasRoot(outputs[i].value));
+    if (!source) return source.takeError();
+    if (*source == outputPtrs[i]) continue;
+    builder.CreateMemCpy(outputPtrs[i], llvm::MaybeAlign(1), *source, llvm::MaybeAlign(1),
+                         uint64_t(outputs[i].value->getType().getSizeInBytes()));
+  }
+  builder.CreateRet(llvm::ConstantInt::get(i32Ty, 0));
+  return run;
+}
+
+llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
+  if (calls.size() != graph.getNumNodes())
+    return makeError(ErrorCode::Internal, "kernel plan does not match the graph");
+  module->setSourceFileName(graph.getName());
+  auto run = emitRunFunction();
+  if (!run) return run.takeError();
+
+  std::vector<std::pair<std::string, const Value *>> inputs, outputs;
+  for (const Value *v : graph.getInputs()) inputs.push_back({v->getName(), v});
+  for (const GraphOutput &out : graph.getOutputs()) outputs.push_back({out.name, out.value});
+  auto *modelTy = llvm::StructType::get(
+      context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty, ptrTy, ptrTy});
+  llvm::Constant *init = llvm::ConstantStruct::get(
+      modelTy, {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
+                llvm::ConstantInt::get(i32Ty, inputs.size()),
+                llvm::ConstantInt::get(i32Ty, outputs.size()), llvm::ConstantInt::get(i32Ty, 0),
+                tensorTable("inputs", inputs), tensorTable("outputs", outputs),
+                llvm::ConstantInt::get(i64Ty, arenaBytes()), *run,
+                stringGlobal("target", kernelLevel)});
+  auto *descriptor = new llvm::GlobalVariable(*module, modelTy, true,
+                                              llvm::GlobalValue::PrivateLinkage, init, "model");
+  descriptor->setAlignment(llvm::Align(8));
+
+  auto *entry = llvm::Function::Create(llvm::FunctionType::get(ptrTy, false),
+                                       llvm::GlobalValue::ExternalLinkage,
+                                       SPCC_MODEL_ENTRY_SYMBOL, *module);
+  entry->addFnAttr(llvm::Attribute::NoUnwind);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
+  builder.CreateRet(descriptor);
+  return std::move(module);
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<llvm::Module>> emitModelModule(const Graph &graph,
+                                                              llvm::ArrayRef<KernelCall> calls,
+                                                              llvm::StringRef kernelLevel,
+                                                              llvm::LLVMContext &context) {
+  return ModelEmitter(graph, calls, kernelLevel, context).emit();
+}
+
+} // namespace spcc::x86

@@ -1,0 +1,272 @@
+//===- CompiledModelTest.cpp - Models compiled to .so against the evaluator ===//
+//
+// Each case compiles a small graph (text IR) through the whole x86 path (memory planning,
+// lowering, LLVM emission, linking), loads the .so through the public C API and compares every
+// output with spcc's reference evaluator.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/x86/ModelCompiler.h"
+#include "backends/x86/ModelEmitter.h"
+#include "backends/x86/ObjectEmitter.h"
+#include "compiler/eval/Interpreter.h"
+#include "compiler/ir/IRParser.h"
+#include "compiler/support/Error.h"
+#include "passes/PassPipeline.h"
+
+#include "spcc/spcc.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+using namespace spcc;
+
+namespace {
+
+std::unique_ptr<Graph> plannedGraph(const std::string &text) {
+  auto graph = parseGraph(text, "<test>");
+  if (!graph) FAIL(takeMessage(graph.takeError()));
+  if (llvm::Error err = runDefaultPipeline(**graph, PipelineOptions()))
+    FAIL(takeMessage(std::move(err)));
+  return std::move(*graph);
+}
+
+/// A temporary .so path, removed at scope exit.
+struct TempLibrary {
+  TempLibrary() {
+    REQUIRE(!llvm::sys::fs::createTemporaryFile("spcc-backend-test", "so", path));
+    remover.setFile(path);
+  }
+  llvm::SmallString<128> path;
+  llvm::FileRemover remover;
+};
+
+void compileTo(const Graph &graph, llvm::StringRef path, const std::string &target = "x86-64-v3") {
+  x86::CompileOptions options;
+  options.outputPath = path.str();
+  options.target = target;
+  if (llvm::Error err = x86::compileModel(graph, options)) FAIL(takeMessage(std::move(err)));
+}
+
+Tensor randomTensor(const TensorType &type, std::mt19937 &rng) {
+  Tensor t(type);
+  std::normal_distribution<float> normal;
+  if (type.getDType() == DType::Float32)
+    for (float &x : t.getMutableData<float>()) x = normal(rng);
+  else
+    for (uint8_t &x : t.getMutableBytes()) x = uint8_t(rng() % 2);
+  return t;
+}
+
+/// Compiles \p text, runs the .so on random inputs with \p threads threads, and compares each
+/// output with the reference evaluator (rtol 1e-4, atol 1e-5).
+void checkAgainstEvaluator(const std::string &text, int threads = 1) {
+  std::unique_ptr<Graph> graph = plannedGraph(text);
+  TempLibrary library;
+  compileTo(*graph, library.path);
+
+  std::mt19937 rng(7);
+  std::map<std::string, Tensor> feeds;
+  std::vector<const void *> inputs;
+  for (const Value *in : graph->getInputs()) {
+    feeds[in->getName()] = randomTensor(in->getType(), rng);
+    inputs.push_back(feeds[in->getName()].getBytes().data());
+  }
+  auto expected = interpretGraph(*graph, feeds);
+  if (!expected) FAIL(takeMessage(expected.takeError()));
+
+  spcc_model *model = nullptr;
+  REQUIRE(spcc_model_load(library.path.c_str(), &model) == SPCC_OK);
+  REQUIRE(spcc_model_num_inputs(model) == int(graph->getInputs().size()));
+  REQUIRE(spcc_model_num_outputs(model) == int(graph->getOutputs().size()));
+  std::vector<Tensor> actual;
+  std::vector<void *> outputs;
+  for (size_t i = 0; i < graph->getOutputs().size(); ++i) {
+    spcc_tensor_info info;
+    REQUIRE(spcc_model_output(model, int(i), &info) == SPCC_OK);
+    CHECK(info.name == graph->getOutputs()[i].name);
+    const TensorType &type = graph->getOutputs()[i].value->getType();
+    CHECK(llvm::ArrayRef(info.dims, info.rank) == type.getDims());
+    // Poisoned, so that an output the model forgets to write shows up.
+    Tensor t(type);
+    std::fill(t.getMutableBytes().begin(), t.getMutableBytes().end(), uint8_t(0xA5));
+    outputs.push_back(t.getMutableBytes().data());
+    actual.push_back(std::move(t));
+  }
+  spcc_context *context = nullptr;
+  REQUIRE(spcc_context_create(model, threads, &context) == SPCC_OK);
+  REQUIRE(spcc_run(context, inputs.data(), outputs.data()) == SPCC_OK);
+  // A second run on the same context (reused arena) gives the same results.
+  REQUIRE(spcc_run(context, inputs.data(), outputs.data()) == SPCC_OK);
+  spcc_context_free(context);
+  spcc_model_free(model);
+
+  for (size_t i = 0; i < actual.size(); ++i) {
+    INFO("output " << graph->getOutputs()[i].name);
+    const Tensor &want = (*expected)[i], &got = actual[i];
+    REQUIRE(want.getType() == got.getType());
+    for (int64_t e = 0; e < want.getNumElements(); ++e) {
+      double w = want.getAsDouble(e), g = got.getAsDouble(e);
+      if (!(std::abs(w - g) <= 1e-5 + 1e-4 * std::abs(w))) {
+        INFO("element " << e << ": expected " << w << ", got " << g);
+        CHECK(false);
+        break;
+      }
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("compiled: one Relu", "[backend]") {
+  checkAgainstEvaluator(R"(graph @main(%x: f32[2,8]) {
+  %y: f32[2,8] = Relu(%x) @"relu"
+  return %y as "y"
+}
+)");
+}
+
+TEST_CASE("compiled: outputs that are inputs, constants, views and duplicates", "[backend]") {
+  checkAgainstEvaluator(R"(graph @main(%x: f32[16]) {
+  %shape: i64[2] = constant [4, 4]
+  %w: f32[4] = constant [1.0, -2.0, 3.0, -4.0]
+  %a: f32[16] = Relu(%x) @"relu"
+  %v: f32[4,4] = Reshape(%a, %shape) @"view"
+  %xv: f32[4,4] = Reshape(%x, %shape) @"input_view"
+  %m: f32[4,4] = Mul(%v, %w) @"mul"
+  return %m as "m", %v as "v", %a as "a", %a as "a_again", %xv as "xv", %w as "w"
+}
+)");
+}
+
+TEST_CASE("compiled: reused arena slots, views, multiple outputs and a workspace",
+          "[backend]") {
+  std::string weights = "[";
+  for (int i = 0; i < 4 * 3 * 3 * 3; ++i)
+    weights += (i ? ", " : "") + std::to_string(((i * 37) % 17 - 8) / 20.0);
+  weights += "]";
+  checkAgainstEvaluator(R"(graph @main(%x: f32[1,3,8,8]) {
+  %w: f32[4,3,3,3] = constant )" + weights + R"(
+  %b: f32[4] = constant [0.5, -0.5, 0.25, 0.0]
+  %split: i64[2] = constant [2, 2]
+  %flat: i64[2] = constant [1, -1]
+  %c: f32[1,4,8,8] = Conv(%x, %w, %b) {pads = [1, 1, 1, 1], kernel_shape = [3, 3]} @"conv"
+  %r: f32[1,4,8,8] = Relu(%c) @"relu"
+  %s0: f32[1,2,8,8], %s1: f32[1,2,8,8] = Split(%r, %split) {axis = 1} @"split"
+  %t0: f32[1,2,8,8] = Sigmoid(%s0) @"sig"
+  %t1: f32[1,2,8,8] = Tanh(%s1) @"tanh"
+  %cat: f32[1,4,8,8] = Concat(%t1, %t0) {axis = 1} @"concat"
+  %f: f32[1,256] = Reshape(%cat, %flat) @"flatten"
+  %g: f32[1,256] = Relu(%f) @"relu2"
+  %h: f32[1,256] = Add(%g, %f) @"add"
+  return %h as "h", %t0 as "t0"
+}
+)");
+}
+
+TEST_CASE("compiled: OpenMP threads give the evaluator's results", "[backend]") {
+  checkAgainstEvaluator(R"(graph @main(%a: f32[64,96], %b: f32[96,80]) {
+  %c: f32[64,80] = MatMul(%a, %b) @"matmul"
+  %d: f32[64,80] = Relu(%c) @"relu"
+  %e: f32[64,80] = Softmax(%d) {axis = -1} @"softmax"
+  return %e as "e"
+}
+)",
+                        2);
+}
+
+TEST_CASE("compiled: the same graph gives byte-identical libraries", "[backend]") {
+  const char *text = R"(graph @main(%x: f32[4,4]) {
+  %w: f32[4,4] = constant [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+  %y: f32[4,4] = MatMul(%x, %w) @"mm"
+  %z: f32[4,4] = Relu(%y) @"relu"
+  return %z as "z"
+}
+)";
+  TempLibrary first, second;
+  compileTo(*plannedGraph(text), first.path, "x86-64-v4");
+  compileTo(*plannedGraph(text), second.path, "x86-64-v4");
+  auto a = llvm::MemoryBuffer::getFile(first.path);
+  auto b = llvm::MemoryBuffer::getFile(second.path);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK((*a)->getBuffer() == (*b)->getBuffer());
+}
+
+TEST_CASE("compiling for an unknown target fails with one clear line", "[backend]") {
+  std::unique_ptr<Graph> graph = plannedGraph(R"(graph @main(%x: f32[4]) {
+  %y: f32[4] = Relu(%x) @"fine"
+  return %y as "y"
+}
+)");
+  x86::CompileOptions options;
+  options.outputPath = "/nonexistent-dir/out.so";
+  options.target = "pentium";
+  llvm::Error err = x86::compileModel(*graph, options);
+  REQUIRE(bool(err));
+  CHECK_THAT(takeMessage(std::move(err)), Catch::Contains("unknown target 'pentium'"));
+}
+
+TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[backend]") {
+  std::unique_ptr<Graph> graph = plannedGraph(R"(graph @main(%x: f32[2,4]) {
+  %w: f32[4,4] = constant [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+  %y: f32[2,4] = MatMul(%x, %w) @"mm"
+  %z: f32[2,4] = Relu(%y) @"relu"
+  %o: f32[2,4] = Sigmoid(%z) @"sig"
+  return %o as "o"
+}
+)");
+  std::vector<KernelCall> calls;
+  for (const Node *node : graph->getNodes()) {
+    auto call = lowerToKernelCall(*node);
+    if (!call) FAIL(takeMessage(call.takeError()));
+    calls.push_back(std::move(*call));
+  }
+  llvm::LLVMContext context;
+  auto module = x86::emitModelModule(*graph, calls, "x86-64-v3", context);
+  if (!module) FAIL(takeMessage(module.takeError()));
+  const llvm::GlobalVariable *weight = (*module)->getNamedGlobal("weight.0");
+  REQUIRE(weight);
+  CHECK(weight->isConstant());
+  CHECK(weight->hasPrivateLinkage());
+  CHECK(weight->getAlign().valueOrOne().value() == 64);
+  std::vector<std::string> exported;
+  for (const llvm::GlobalValue &g : (*module)->global_values())
+    if (!g.isDeclaration() && !g.hasLocalLinkage()) exported.push_back(g.getName().str());
+  CHECK(exported == std::vector<std::string>{"spcc_model_descriptor_v1"});
+  // y and z (32 bytes, one 64-byte slot each) are both live while relu runs: two slots.
+  CHECK(graph->getArenaBytes() == 128);
+
+  auto isa = x86::selectTargetIsa("x86-64-v4");
+  REQUIRE(bool(isa));
+  auto machine = x86::createTargetMachine(*isa);
+  if (!machine) FAIL(takeMessage(machine.takeError()));
+  auto object = x86::emitObject(**module, **machine);
+  if (!object) FAIL(takeMessage(object.takeError()));
+  REQUIRE(object->size() > 4);
+  CHECK(llvm::StringRef(object->data(), 4) == "\x7f" "ELF");
+}
+
+TEST_CASE("emission without memory planning fails instead of miscompiling", "[backend]") {
+  auto graph = parseGraph(R"(graph @main(%x: f32[4]) {
+  %a: f32[4] = Relu(%x) @"r1"
+  %b: f32[4] = Relu(%a) @"r2"
+  return %b as "b"
+}
+)",
+                          "<test>");
+  REQUIRE(bool(graph));
+  std::vector<KernelCall> calls;
+  for (const Node *node : (*graph)->getNodes())
+    calls.push_back(llvm::cantFail(lowerToKernelCall(*node)));
+  llvm::LLVMContext context;
+  auto module = x86::emitModelModule(**graph, calls, "x86-64-v3", context);
+  REQUIRE(!module);
+  CHECK_THAT(takeMessage(module.takeError()), Catch::Contains("memory planning has not run"));
+}
