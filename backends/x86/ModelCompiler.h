@@ -17,7 +17,8 @@ struct CompileOptions {
   std::string outputPath;
   /// The running spcc executable, to find an installed kernel library next to it (may be empty).
   std::string executablePath;
-  /// Threads spcc may use (-j); 0 = one per core.
+  /// Threads spcc may use (-j); 0 = one per core. Not used yet: the model is one LLVM module
+  /// compiled on one thread (parallel per-layer modules come with the sparse kernel generator).
   unsigned threads = 0;
   /// Stage progress and sizes go here when set.
   llvm::raw_ostream *log = nullptr;

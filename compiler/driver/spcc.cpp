@@ -84,7 +84,8 @@ int main(int argc, char **argv) {
       llvm::cl::desc("With -o: the machine to compile for: host, x86-64-v3 (AVX2, default) or "
                      "x86-64-v4 (AVX-512)"),
       llvm::cl::init("x86-64-v3"), llvm::cl::cat(category));
-  llvm::cl::opt<unsigned> threads("j", llvm::cl::desc("Threads the compiler may use (0: all)"),
+  llvm::cl::opt<unsigned> threads("j", llvm::cl::desc("Threads the compiler may use (0: all; accepted for the CLI contract, "
+                                                 "code generation is single-threaded for now)"),
                                   llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::Prefix,
                                   llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
