@@ -13,7 +13,8 @@ For each model NAME this writes
 --demo writes the committed demo instead: models/demo/mlp_pruned.onnx and its inputs.
 
 Every model is built from its own fixed seed, so `--only` writes the same bytes as a full
-export. Needs Debian's Python (torch 1.13, numpy, onnx): the script is run by /usr/bin/python3.
+export. The benchmark models (`bert_base`, `mobilenet_v1`: dense, full size) are written only
+when named with `--only`; a plain export and the test suite leave them out. Needs Debian's Python (torch 1.13, numpy, onnx): the script is run by /usr/bin/python3.
 """
 
 import argparse
@@ -282,6 +283,42 @@ class Mlp(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------
+# Benchmark models (tools/bench/compare.py): dense, full size, exported only with --only
+# ---------------------------------------------------------------------------------------------
+
+
+def bert_base() -> nn.Module:
+    """BERT-base's encoder: 12 layers, hidden 768, 12 heads, FFN 3072, 128 positions. The
+    vocabulary is 1000 words instead of 30522: the embedding Gather costs the same for any
+    vocabulary, and the file shrinks from 440 MB to 345 MB (86M parameters)."""
+    return BertTiny(vocab=1000, max_positions=128, hidden=768, heads=12, ffn=3072, layers=12)
+
+
+class MobileNetV1(nn.Module):
+    """MobileNet V1 (width 1.0, 224x224, 1000 classes): a 3x3 stride-2 stem and 13
+    depthwise-separable blocks, each conv followed by BatchNorm (kept in the export) and ReLU."""
+    # (in channels, out channels, depthwise stride) per depthwise-separable block.
+    BLOCKS = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1),
+              (256, 512, 2)] + [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)]
+
+    def __init__(self, classes=1000):
+        super().__init__()
+        self.stem = conv_bn_relu(3, 32, 3, 2)
+        blocks = []
+        for cin, cout, stride in self.BLOCKS:
+            blocks.append(conv_bn_relu(cin, cin, 3, stride, groups=cin))  # depthwise
+            blocks.append(conv_bn_relu(cin, cout, 1, 1))  # pointwise
+        self.blocks = nn.Sequential(*blocks)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Linear(1024, classes)
+        he_normal_init(self)
+
+    def forward(self, x):
+        x = self.pool(self.blocks(self.stem(x)))
+        return self.classifier(torch.flatten(x, 1))
+
+
+# ---------------------------------------------------------------------------------------------
 # The model table
 # ---------------------------------------------------------------------------------------------
 
@@ -334,6 +371,23 @@ MODELS: Dict[str, ModelSpec] = {
         seed=104, opset=12, build=Mlp,
         prune=lambda m: prune_linears(m, 0.9),
         make_inputs=lambda rng: {"input": rng.standard_normal((1, 256)).astype(np.float32)},
+        output_names=["logits"]),
+}
+
+# Dense full-size models for the benchmark against ONNX Runtime (tools/bench/compare.py); too
+# big for the test suite, so exported only when named with --only. Static shapes (no dynamic
+# axes): the benchmark compiles and runs exactly batch 1.
+BENCH_MODELS: Dict[str, ModelSpec] = {
+    "bert_base": ModelSpec(
+        seed=201, opset=13, build=bert_base,
+        prune=lambda m: None,
+        make_inputs=lambda rng: bert_inputs(rng, vocab=1000, seq=128),
+        output_names=["last_hidden_state", "pooler_output"]),
+    "mobilenet_v1": ModelSpec(
+        seed=202, opset=13, build=MobileNetV1,
+        prune=lambda m: None,
+        make_inputs=lambda rng: {
+            "input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)},
         output_names=["logits"]),
 }
 
@@ -454,8 +508,10 @@ def main(argv=None) -> int:
     target.add_argument("--out", help="directory to write NAME.onnx, NAME.inputs/, NAME.shape")
     target.add_argument("--demo", action="store_true",
                         help="write the committed demo models/demo/%s.onnx" % DEMO_NAME)
-    parser.add_argument("--only", nargs="+", choices=sorted(MODELS), metavar="NAME",
-                        help="export only these models (%s)" % ", ".join(MODELS))
+    parser.add_argument("--only", nargs="+", choices=sorted({**MODELS, **BENCH_MODELS}),
+                        metavar="NAME",
+                        help="export only these models (%s; benchmark only: %s)" % (
+                            ", ".join(MODELS), ", ".join(BENCH_MODELS)))
     parser.add_argument("--summary", action="store_true",
                         help="also print each model's op histogram and per-layer sparsity")
     args = parser.parse_args(argv)
@@ -468,7 +524,7 @@ def main(argv=None) -> int:
         return 0
     os.makedirs(args.out, exist_ok=True)
     for name in args.only or list(MODELS):
-        path = export_model(name, MODELS[name], args.out, name)
+        path = export_model(name, {**MODELS, **BENCH_MODELS}[name], args.out, name)
         summarize(name, path, args.summary)
     return 0
 

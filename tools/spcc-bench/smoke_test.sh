@@ -1,0 +1,36 @@
+#!/bin/sh
+# Smoke test of spcc-bench: compiles the demo model and benchmarks it for a moment in both
+# modes; the --json line must be one JSON object with the documented keys.
+#   smoke_test.sh SPCC SPCC_BENCH DEMO.onnx WORKDIR
+set -eu
+spcc=$1 bench=$2 model=$3 work=$4
+mkdir -p "$work"
+"$spcc" "$model" -o "$work/demo.so"
+for mode in sync async; do
+  "$bench" "$work/demo.so" --mode "$mode" --threads 2 --streams 2 --seconds 0.2 --json \
+    >"$work/$mode.json"
+  /usr/bin/python3 -c '
+import json, sys
+mode = sys.argv[2]
+with open(sys.argv[1]) as f:
+    result = json.load(f)
+keys = ["mode", "threads", "streams", "latency_ms_median", "latency_ms_p90", "latency_ms_p99",
+        "throughput_per_s"]
+missing = [k for k in keys if k not in result]
+assert not missing, "missing keys %s in %s" % (missing, result)
+assert result["mode"] == mode, result
+assert result["runs"] >= 1 and result["throughput_per_s"] > 0, result
+assert 0 < result["latency_ms_median"] <= result["latency_ms_p90"] <= result["latency_ms_p99"], result
+assert (result["threads"], result["streams"]) == ((2, 1) if mode == "sync" else (1, 2)), result
+print(mode, "ok:", result)
+' "$work/$mode.json" "$mode"
+done
+# A bad flag and a file that is not a model: one error line and the documented exit code.
+set +e
+"$bench" "$work/demo.so" --mode fast 2>"$work/err.txt"; code=$?
+[ "$code" = 2 ] && grep -q "^spcc-bench: error: --mode expects sync or async" "$work/err.txt" \
+  || { echo "bad --mode: exit $code: $(cat "$work/err.txt")"; exit 1; }
+"$bench" "$model" 2>"$work/err.txt"; code=$?
+[ "$code" = 4 ] && grep -q "^spcc-bench: error: " "$work/err.txt" \
+  || { echo "not a .so: exit $code: $(cat "$work/err.txt")"; exit 1; }
+echo "errors ok"

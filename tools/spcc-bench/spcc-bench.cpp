@@ -1,0 +1,437 @@
+//===- spcc-bench.cpp - Latency and throughput of a compiled model --------===//
+//
+// spcc-bench MODEL.so [--mode sync|async] [--threads N] [--streams S] [--seconds T]
+//                     [--warmup K] [--json]
+//
+// sync:  one context with N threads (default: all cores) runs the model back to back for T
+//        seconds; reports per-run latency median / p90 / p99 and runs per second.
+// async: S contexts of one thread each (default S: all cores), each driven by its own OS
+//        thread, run concurrently for T seconds; reports the total inferences per second and
+//        the latency of every run of every stream.
+// Each context first runs K warm-up runs (default 5), which are not measured. Inputs are
+// random, from a fixed seed: float32 from N(0, 1); integer and bool inputs 0 or 1 (valid as
+// token ids and as masks); float16 inputs zero. Every measurement has at least one run.
+//
+// Prints a human-readable summary on stdout; with --json, one JSON object on stdout instead
+// (the summary goes to stderr). Uses only the public C API (spcc.h). Exit codes as spcc's:
+// 2 bad arguments, 3 cannot read the model, 4 not a (compatible) spcc model, 5 unsupported
+// on this machine, 6 shape, 70 internal.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/spcc-bench/Statistics.h"
+
+#include "spcc/spcc.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cerrno>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace spcc::bench;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char *const usage =
+    "usage: spcc-bench MODEL.so [--mode sync|async] [--threads N] [--streams S] "
+    "[--seconds T] [--warmup K] [--json]";
+
+/// Exit codes, as the spcc command's.
+enum ExitCode { ExitOk = 0, ExitInvalidArgument = 2, ExitIO = 3, ExitBadModel = 4,
+                ExitUnsupported = 5, ExitShape = 6, ExitInternal = 70 };
+
+/// A failure: the message printed after "spcc-bench: error: " and the exit code.
+struct Failure {
+  std::string message;
+  int exitCode;
+};
+
+int exitCodeOf(spcc_status status) {
+  switch (status) {
+  case SPCC_OK: return ExitOk;
+  case SPCC_ERR_INVALID_ARGUMENT: return ExitInvalidArgument;
+  case SPCC_ERR_IO: return ExitIO;
+  case SPCC_ERR_BAD_MODEL:
+  case SPCC_ERR_ABI_MISMATCH: return ExitBadModel;
+  case SPCC_ERR_UNSUPPORTED: return ExitUnsupported;
+  case SPCC_ERR_SHAPE: return ExitShape;
+  default: return ExitInternal;
+  }
+}
+
+/// The failure of a C API call that returned \p status, on the calling thread.
+Failure apiFailure(spcc_status status) {
+  const char *message = spcc_last_error();
+  return {message && *message ? message : "spcc runtime call failed", exitCodeOf(status)};
+}
+
+enum class Mode { Sync, Async };
+
+/// The command line.
+struct Options {
+  std::string modelPath;
+  Mode mode = Mode::Sync;
+  int threads = 0;   ///< sync: threads of the one context; 0 = all cores
+  int streams = 0;   ///< async: contexts (one thread each); 0 = all cores
+  double seconds = 3;
+  int warmup = 5;
+  bool json = false;
+};
+
+std::optional<long> parseInteger(const std::string &text) {
+  if (text.empty()) return std::nullopt;
+  char *end = nullptr;
+  errno = 0;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (errno || *end) return std::nullopt;
+  return value;
+}
+
+std::optional<double> parseNumber(const std::string &text) {
+  if (text.empty()) return std::nullopt;
+  char *end = nullptr;
+  errno = 0;
+  double value = std::strtod(text.c_str(), &end);
+  if (errno || *end || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+/// Parses argv into \p options; a Failure names the bad flag.
+std::optional<Failure> parseOptions(int argc, char **argv, Options &options) {
+  auto bad = [](const std::string &message) {
+    return Failure{message + " (" + usage + ")", ExitInvalidArgument};
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") return Failure{usage, ExitOk};
+    if (arg == "--json") {
+      options.json = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      if (!options.modelPath.empty())
+        return bad("more than one model given: '" + options.modelPath + "' and '" + arg + "'");
+      options.modelPath = arg;
+      continue;
+    }
+    // --flag VALUE or --flag=VALUE.
+    std::string flag = arg, value;
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      flag = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    } else if (flag == "--mode" || flag == "--threads" || flag == "--streams" ||
+               flag == "--seconds" || flag == "--warmup") {
+      if (i + 1 >= argc) return bad(flag + " needs a value");
+      value = argv[++i];
+    } else {
+      return bad("unknown flag '" + arg + "'");
+    }
+    if (flag == "--mode") {
+      if (value == "sync") options.mode = Mode::Sync;
+      else if (value == "async") options.mode = Mode::Async;
+      else return bad("--mode expects sync or async, not '" + value + "'");
+    } else if (flag == "--threads" || flag == "--streams" || flag == "--warmup") {
+      std::optional<long> n = parseInteger(value);
+      long lowest = flag == "--warmup" ? 0 : 1;
+      if (!n || *n < lowest || *n > 4096)
+        return bad(flag + " expects an integer from " + std::to_string(lowest) +
+                   " to 4096, not '" + value + "'");
+      (flag == "--threads" ? options.threads : flag == "--streams" ? options.streams
+                                                                   : options.warmup) = int(*n);
+    } else if (flag == "--seconds") {
+      std::optional<double> t = parseNumber(value);
+      if (!t || *t < 0) return bad("--seconds expects a non-negative number, not '" + value + "'");
+      options.seconds = *t;
+    } else {
+      return bad("unknown flag '" + flag + "'");
+    }
+  }
+  if (options.modelPath.empty()) return bad("no model given");
+  return std::nullopt;
+}
+
+size_t elementSize(spcc_dtype dtype) {
+  switch (dtype) {
+  case SPCC_FLOAT32:
+  case SPCC_INT32: return 4;
+  case SPCC_INT64: return 8;
+  case SPCC_FLOAT16: return 2;
+  case SPCC_BOOL:
+  case SPCC_INT8:
+  case SPCC_UINT8: return 1;
+  }
+  return 0;
+}
+
+/// One input or output buffer, 64-byte aligned.
+struct Buffer {
+  spcc_dtype dtype = SPCC_FLOAT32;
+  size_t elements = 0;
+  std::vector<uint8_t> storage;
+
+  void *data() { return alignedStart(); }
+  uint8_t *alignedStart() {
+    auto address = reinterpret_cast<uintptr_t>(storage.data());
+    return storage.data() + ((64 - address % 64) % 64);
+  }
+};
+
+/// Describes every input (or output) of \p model as a buffer of its size.
+std::optional<Failure> describeTensors(spcc_model *model, bool outputs,
+                                       std::vector<Buffer> &buffers, std::string &text) {
+  int count = outputs ? spcc_model_num_outputs(model) : spcc_model_num_inputs(model);
+  for (int i = 0; i < count; ++i) {
+    spcc_tensor_info info;
+    spcc_status status = outputs ? spcc_model_output(model, i, &info)
+                                 : spcc_model_input(model, i, &info);
+    if (status) return apiFailure(status);
+    Buffer buffer;
+    buffer.dtype = info.dtype;
+    buffer.elements = 1;
+    std::string dims;
+    for (int d = 0; d < info.rank; ++d) {
+      if (info.dims[d] < 0)
+        return Failure{std::string(outputs ? "output" : "input") + " '" + info.name +
+                           "' has a dynamic dimension; compile the model with --shape",
+                       ExitShape};
+      buffer.elements *= size_t(info.dims[d]);
+      dims += (d ? "x" : "") + std::to_string(info.dims[d]);
+    }
+    size_t bytes = buffer.elements * elementSize(info.dtype);
+    if (bytes == 0 && buffer.elements != 0)
+      return Failure{std::string("tensor '") + info.name + "' has an unknown element type",
+                     ExitBadModel};
+    buffer.storage.assign(bytes + 64, 0);
+    text += std::string(text.empty() ? "" : ", ") + info.name + "[" + dims + "]";
+    buffers.push_back(std::move(buffer));
+  }
+  return std::nullopt;
+}
+
+/// Fills \p buffer with random data from \p rng (see the file comment).
+void randomize(Buffer &buffer, std::mt19937 &rng) {
+  std::normal_distribution<float> normal;
+  void *data = buffer.data();
+  for (size_t i = 0; i < buffer.elements; ++i) {
+    switch (buffer.dtype) {
+    case SPCC_FLOAT32: static_cast<float *>(data)[i] = normal(rng); break;
+    case SPCC_INT64: static_cast<int64_t *>(data)[i] = int64_t(rng() % 2); break;
+    case SPCC_INT32: static_cast<int32_t *>(data)[i] = int32_t(rng() % 2); break;
+    case SPCC_FLOAT16: break; // stays zero
+    default: static_cast<uint8_t *>(data)[i] = uint8_t(rng() % 2); break;
+    }
+  }
+}
+
+/// A loaded model with its (shared, read-only) random inputs.
+struct LoadedModel {
+  spcc_model *model = nullptr;
+  std::vector<Buffer> inputs;
+  std::vector<Buffer> outputTemplate;
+  std::string inputText, outputText;
+  ~LoadedModel() { spcc_model_free(model); }
+};
+
+/// One context with its own output buffers: what one stream (or the sync run) uses.
+struct Runner {
+  spcc_context *context = nullptr;
+  std::vector<const void *> inputPointers;
+  std::vector<Buffer> outputs;
+  std::vector<void *> outputPointers;
+  std::vector<double> latenciesMs;
+  std::optional<Failure> failure;
+
+  Runner() = default;
+  Runner(const Runner &) = delete;
+  Runner &operator=(const Runner &) = delete;
+  ~Runner() { spcc_context_free(context); }
+
+  std::optional<Failure> create(LoadedModel &loaded, int threads) {
+    if (spcc_status status = spcc_context_create(loaded.model, threads, &context))
+      return apiFailure(status);
+    for (Buffer &input : loaded.inputs) inputPointers.push_back(input.data());
+    outputs = loaded.outputTemplate;
+    for (Buffer &output : outputs) outputPointers.push_back(output.data());
+    return std::nullopt;
+  }
+
+  /// One run; false (with `failure` set) when the runtime reports an error.
+  bool runOnce() {
+    spcc_status status =
+        spcc_run_checked(context, int(inputPointers.size()), inputPointers.data(),
+                         int(outputPointers.size()), outputPointers.data());
+    if (status) failure = apiFailure(status);
+    return status == SPCC_OK;
+  }
+
+  /// \p warmup unmeasured runs.
+  bool warmUp(int warmup) {
+    for (int i = 0; i < warmup; ++i)
+      if (!runOnce()) return false;
+    return true;
+  }
+
+  /// Runs until \p deadline (at least once), recording each run's latency.
+  bool measureUntil(Clock::time_point deadline) {
+    do {
+      Clock::time_point start = Clock::now();
+      if (!runOnce()) return false;
+      latenciesMs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    } while (Clock::now() < deadline);
+    return true;
+  }
+};
+
+Clock::time_point deadlineAfter(Clock::time_point start, double seconds) {
+  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+std::optional<Failure> measureSync(LoadedModel &loaded, const Options &options, Summary &out) {
+  Runner runner;
+  if (auto failure = runner.create(loaded, options.threads)) return failure;
+  if (!runner.warmUp(options.warmup)) return runner.failure;
+  Clock::time_point start = Clock::now();
+  if (!runner.measureUntil(deadlineAfter(start, options.seconds))) return runner.failure;
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  out = summarize(std::move(runner.latenciesMs), seconds);
+  return std::nullopt;
+}
+
+std::optional<Failure> measureAsync(LoadedModel &loaded, const Options &options, Summary &out) {
+  int streams = options.streams;
+  std::vector<Runner> runners(static_cast<size_t>(streams));
+  for (Runner &runner : runners)
+    if (auto failure = runner.create(loaded, 1)) return failure;
+
+  // Every stream warms up, then all start measuring at the same instant and stop at the same
+  // deadline; the wall time runs until the last stream's last run ends.
+  std::atomic<int> warmedUp{0};
+  std::atomic<bool> go{false};
+  Clock::time_point start, deadline;
+  std::vector<std::thread> threads;
+  for (Runner &runner : runners) {
+    threads.emplace_back([&, r = &runner] {
+      bool ok = r->warmUp(options.warmup);
+      warmedUp.fetch_add(1);
+      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      if (ok) r->measureUntil(deadline);
+    });
+  }
+  while (warmedUp.load() < streams) std::this_thread::yield();
+  start = Clock::now();
+  deadline = deadlineAfter(start, options.seconds);
+  go.store(true, std::memory_order_release);
+  for (std::thread &thread : threads) thread.join();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  std::vector<double> latencies;
+  for (Runner &runner : runners) {
+    if (runner.failure) return runner.failure;
+    latencies.insert(latencies.end(), runner.latenciesMs.begin(), runner.latenciesMs.end());
+  }
+  out = summarize(std::move(latencies), seconds);
+  return std::nullopt;
+}
+
+/// \p text with JSON string escapes.
+std::string jsonString(const std::string &text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += char(c);
+    }
+  }
+  return out + "\"";
+}
+
+void printJson(const Options &options, int threads, int streams, const Summary &s) {
+  std::printf("{\"model\": %s, \"mode\": \"%s\", \"threads\": %d, \"streams\": %d, "
+              "\"warmup\": %d, \"runs\": %zu, \"seconds\": %.6f, "
+              "\"latency_ms_median\": %.6f, \"latency_ms_p90\": %.6f, \"latency_ms_p99\": %.6f, "
+              "\"latency_ms_mean\": %.6f, \"latency_ms_min\": %.6f, \"throughput_per_s\": %.6f}\n",
+              jsonString(options.modelPath).c_str(),
+              options.mode == Mode::Sync ? "sync" : "async", threads, streams, options.warmup,
+              s.runs, s.seconds, s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean,
+              s.latencyMin, s.throughputPerSecond);
+}
+
+void printHuman(std::FILE *out, const Options &options, const LoadedModel &loaded, int threads,
+                int streams, const Summary &s) {
+  std::fprintf(out, "model:      %s\n", options.modelPath.c_str());
+  std::fprintf(out, "inputs:     %s (random)\noutputs:    %s\n", loaded.inputText.c_str(),
+               loaded.outputText.c_str());
+  if (options.mode == Mode::Sync)
+    std::fprintf(out, "mode:       sync, 1 context x %d threads\n", threads);
+  else
+    std::fprintf(out, "mode:       async, %d contexts x 1 thread\n", streams);
+  std::fprintf(out, "runs:       %zu in %.3f s after %d warm-up runs%s\n", s.runs, s.seconds,
+               options.warmup, options.mode == Mode::Async ? " per stream" : "");
+  std::fprintf(out, "latency:    median %.3f ms  p90 %.3f ms  p99 %.3f ms  (mean %.3f, min %.3f)\n",
+               s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean, s.latencyMin);
+  std::fprintf(out, "throughput: %.2f inferences/s\n", s.throughputPerSecond);
+}
+
+int fail(const Failure &failure) {
+  std::fprintf(stderr, "spcc-bench: error: %s\n", failure.message.c_str());
+  return failure.exitCode;
+}
+
+int run(int argc, char **argv) {
+  Options options;
+  if (auto failure = parseOptions(argc, argv, options)) {
+    if (failure->exitCode == ExitOk) {
+      std::printf("%s\n", failure->message.c_str());
+      return ExitOk;
+    }
+    return fail(*failure);
+  }
+  int cores = std::max(1, int(std::thread::hardware_concurrency()));
+  int threads = options.mode == Mode::Sync ? (options.threads ? options.threads : cores) : 1;
+  int streams = options.mode == Mode::Async ? (options.streams ? options.streams : cores) : 1;
+  options.threads = threads;
+  options.streams = streams;
+
+  LoadedModel loaded;
+  if (spcc_status status = spcc_model_load(options.modelPath.c_str(), &loaded.model))
+    return fail(apiFailure(status));
+  if (auto failure = describeTensors(loaded.model, false, loaded.inputs, loaded.inputText))
+    return fail(*failure);
+  if (auto failure = describeTensors(loaded.model, true, loaded.outputTemplate, loaded.outputText))
+    return fail(*failure);
+  std::mt19937 rng(0);
+  for (Buffer &input : loaded.inputs) randomize(input, rng);
+
+  Summary summary;
+  auto failure = options.mode == Mode::Sync ? measureSync(loaded, options, summary)
+                                            : measureAsync(loaded, options, summary);
+  if (failure) return fail(*failure);
+  if (options.json) {
+    printHuman(stderr, options, loaded, threads, streams, summary);
+    printJson(options, threads, streams, summary);
+  } else {
+    printHuman(stdout, options, loaded, threads, streams, summary);
+  }
+  return ExitOk;
+}
+
+} // namespace
+
+int main(int argc, char **argv) { return run(argc, argv); }
