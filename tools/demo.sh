@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, build, then import the bundled 90%-pruned MLP, fold
-# it, print its per-layer sparsity, and evaluate it on its bundled input.
+# The main job on a fresh machine: set up, build, then take the bundled 90%-pruned MLP through
+# spcc: per-layer sparsity, compile to a standalone .so, run it, and time it against ONNX
+# Runtime (dense execution of the same model), interleaved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh >/dev/null
 model=models/demo/mlp_pruned.onnx
+work=build/demo
+mkdir -p "$work"
+cp "$model" "$work/mlp_pruned.onnx"
 echo "== spcc $model --summary"
 build/compiler/spcc "$model" --summary
 echo
-echo "== spcc-run $model"
-build/tools/spcc-run "$model" -i input=models/demo/mlp_pruned.inputs/input.npy -o build/demo-out
-echo "(outputs written to build/demo-out/)"
+echo "== spcc $model -o $work/mlp_pruned.so"
+build/compiler/spcc "$model" -o "$work/mlp_pruned.so" --target host
+echo
+echo "== spcc-run $work/mlp_pruned.so"
+build/tools/spcc-run "$work/mlp_pruned.so" -i input=models/demo/mlp_pruned.inputs/input.npy -o "$work/out"
+echo
+echo "== speed against ONNX Runtime (dense), 2 threads sync and 2 streams async, 3 interleaved repetitions"
+/usr/bin/python3 tools/bench/compare.py --work "$work" --reps 3 --seconds 1 mlp_pruned
