@@ -183,20 +183,20 @@ def conv_bn_relu(cin, cout, kernel, stride, groups=1) -> nn.Sequential:
     return nn.Sequential(conv, bn, nn.ReLU())
 
 
-class MobileNetTiny(nn.Module):
-    # (in channels, out channels, depthwise stride) per depthwise-separable block.
-    BLOCKS = [(16, 32, 1), (32, 64, 2), (64, 64, 1), (64, 128, 2)]
+class MobileNet(nn.Module):
+    """MobileNetV1's structure: a 3x3 stride-2 stem, then depthwise-separable blocks (depthwise
+    3x3 + BN + ReLU, pointwise 1x1 + BN + ReLU), global average pool, flatten, Linear."""
 
-    def __init__(self, classes=10):
+    def __init__(self, blocks, classes):
         super().__init__()
-        self.stem = conv_bn_relu(3, 16, 3, 2)
-        blocks = []
-        for cin, cout, stride in self.BLOCKS:
-            blocks.append(conv_bn_relu(cin, cin, 3, stride, groups=cin))  # depthwise
-            blocks.append(conv_bn_relu(cin, cout, 1, 1))  # pointwise
-        self.blocks = nn.Sequential(*blocks)
+        self.stem = conv_bn_relu(3, blocks[0][0], 3, 2)
+        layers = []
+        for cin, cout, stride in blocks:
+            layers.append(conv_bn_relu(cin, cin, 3, stride, groups=cin))  # depthwise
+            layers.append(conv_bn_relu(cin, cout, 1, 1))  # pointwise
+        self.blocks = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(self.BLOCKS[-1][1], classes)
+        self.classifier = nn.Linear(blocks[-1][1], classes)
         he_normal_init(self)
 
     def forward(self, x):
@@ -294,28 +294,17 @@ def bert_base() -> nn.Module:
     return BertTiny(vocab=1000, max_positions=128, hidden=768, heads=12, ffn=3072, layers=12)
 
 
-class MobileNetV1(nn.Module):
-    """MobileNet V1 (width 1.0, 224x224, 1000 classes): a 3x3 stride-2 stem and 13
-    depthwise-separable blocks, each conv followed by BatchNorm (kept in the export) and ReLU."""
+def mobilenet_tiny() -> nn.Module:
     # (in channels, out channels, depthwise stride) per depthwise-separable block.
-    BLOCKS = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1),
-              (256, 512, 2)] + [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)]
+    return MobileNet([(16, 32, 1), (32, 64, 2), (64, 64, 1), (64, 128, 2)], classes=10)
 
-    def __init__(self, classes=1000):
-        super().__init__()
-        self.stem = conv_bn_relu(3, 32, 3, 2)
-        blocks = []
-        for cin, cout, stride in self.BLOCKS:
-            blocks.append(conv_bn_relu(cin, cin, 3, stride, groups=cin))  # depthwise
-            blocks.append(conv_bn_relu(cin, cout, 1, 1))  # pointwise
-        self.blocks = nn.Sequential(*blocks)
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(1024, classes)
-        he_normal_init(self)
 
-    def forward(self, x):
-        x = self.pool(self.blocks(self.stem(x)))
-        return self.classifier(torch.flatten(x, 1))
+def mobilenet_v1() -> nn.Module:
+    """MobileNet V1 (width 1.0, 224x224, 1000 classes): 13 depthwise-separable blocks, each
+    conv followed by BatchNorm (kept in the export) and ReLU."""
+    return MobileNet([(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1),
+                      (256, 512, 2)] + [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)],
+                     classes=1000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,7 +347,7 @@ MODELS: Dict[str, ModelSpec] = {
             "pooler_output": {0: "batch"},
         }),
     "mobilenet_tiny": ModelSpec(
-        seed=102, opset=11, build=MobileNetTiny,
+        seed=102, opset=11, build=mobilenet_tiny,
         prune=lambda m: m.prune(0.9),
         make_inputs=image_input,
         output_names=["logits"]),
@@ -384,7 +373,7 @@ BENCH_MODELS: Dict[str, ModelSpec] = {
         make_inputs=lambda rng: bert_inputs(rng, vocab=1000, seq=128),
         output_names=["last_hidden_state", "pooler_output"]),
     "mobilenet_v1": ModelSpec(
-        seed=202, opset=13, build=MobileNetV1,
+        seed=202, opset=13, build=mobilenet_v1,
         prune=lambda m: None,
         make_inputs=lambda rng: {
             "input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)},

@@ -1,5 +1,6 @@
 //===- DataMovement.cpp - Copy kernels: strided copy, Concat, Split, Gather, Pad
 //===//
+#include "runtime/kernels/ElementSize.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedWalk.h"
@@ -14,15 +15,6 @@ namespace {
 /// Bytes per thread below which splitting a copy is not worth it.
 constexpr int64_t copyGrainBytes = 65536;
 
-/// Calls fn with an unsigned type of \p size bytes (1, 2, 4 or 8).
-template <typename Fn> void dispatchSize(int32_t size, Fn &&fn) {
-  switch (size) {
-  case 1: fn(uint8_t{}); break;
-  case 2: fn(uint16_t{}); break;
-  case 4: fn(uint32_t{}); break;
-  default: fn(uint64_t{}); break;
-  }
-}
 
 /// The input coordinate that output coordinate \p o of an axis padded by \p
 /// begin reads, or -1 for the constant.

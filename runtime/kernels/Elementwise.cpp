@@ -1,4 +1,5 @@
 //===- Elementwise.cpp - Unary, binary, Where and Cast kernels -----------===//
+#include "runtime/kernels/ElementSize.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedWalk.h"
@@ -188,15 +189,6 @@ template <typename From, typename To> inline To convert(From v, bool toBool) {
     return To(v);
 }
 
-/// Copies elements of \p size bytes: 1, 2, 4 or 8.
-template <typename Fn> void dispatchSize(int32_t size, Fn &&fn) {
-  switch (size) {
-  case 1: fn(uint8_t{}); break;
-  case 2: fn(uint16_t{}); break;
-  case 4: fn(uint32_t{}); break;
-  default: fn(uint64_t{}); break;
-  }
-}
 
 } // namespace
 
