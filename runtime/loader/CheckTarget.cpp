@@ -14,46 +14,34 @@ namespace spcc::runtime {
 namespace {
 
 /// The first feature of x86-64 level `level` (1..4) this CPU lacks, or nullptr if it has all.
-/// __builtin_cpu_supports needs literal names, hence the spelled-out lists.
 const char *missingX86Feature(int level) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
+// __builtin_cpu_supports needs a string literal, so each feature is one macro line.
+#define SPCC_REQUIRE_FEATURE(name)                                                                \
+  if (!__builtin_cpu_supports(name)) return name;
   if (level >= 2) {
-    if (!__builtin_cpu_supports("ssse3"))
-      return "ssse3";
-    if (!__builtin_cpu_supports("sse4.1"))
-      return "sse4.1";
-    if (!__builtin_cpu_supports("sse4.2"))
-      return "sse4.2";
-    if (!__builtin_cpu_supports("popcnt"))
-      return "popcnt";
+    SPCC_REQUIRE_FEATURE("ssse3")
+    SPCC_REQUIRE_FEATURE("sse4.1")
+    SPCC_REQUIRE_FEATURE("sse4.2")
+    SPCC_REQUIRE_FEATURE("popcnt")
   }
   if (level >= 3) {
-    if (!__builtin_cpu_supports("avx"))
-      return "avx";
-    if (!__builtin_cpu_supports("avx2"))
-      return "avx2";
-    if (!__builtin_cpu_supports("fma"))
-      return "fma";
-    if (!__builtin_cpu_supports("bmi"))
-      return "bmi";
-    if (!__builtin_cpu_supports("bmi2"))
-      return "bmi2";
-    if (!__builtin_cpu_supports("f16c"))
-      return "f16c";
+    SPCC_REQUIRE_FEATURE("avx")
+    SPCC_REQUIRE_FEATURE("avx2")
+    SPCC_REQUIRE_FEATURE("fma")
+    SPCC_REQUIRE_FEATURE("bmi")
+    SPCC_REQUIRE_FEATURE("bmi2")
+    SPCC_REQUIRE_FEATURE("f16c")
   }
   if (level >= 4) {
-    if (!__builtin_cpu_supports("avx512f"))
-      return "avx512f";
-    if (!__builtin_cpu_supports("avx512bw"))
-      return "avx512bw";
-    if (!__builtin_cpu_supports("avx512cd"))
-      return "avx512cd";
-    if (!__builtin_cpu_supports("avx512dq"))
-      return "avx512dq";
-    if (!__builtin_cpu_supports("avx512vl"))
-      return "avx512vl";
+    SPCC_REQUIRE_FEATURE("avx512f")
+    SPCC_REQUIRE_FEATURE("avx512bw")
+    SPCC_REQUIRE_FEATURE("avx512cd")
+    SPCC_REQUIRE_FEATURE("avx512dq")
+    SPCC_REQUIRE_FEATURE("avx512vl")
   }
+#undef SPCC_REQUIRE_FEATURE
   return nullptr;
 #else
   return "an x86-64 processor";

@@ -25,6 +25,8 @@ workdir=$5
 target=$6
 shape_file=${7:-}
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/models/model_inputs.sh
+source "$repo_root/tests/models/model_inputs.sh"
 python=${PYTHON:-/usr/bin/python3}
 node=${NODE:-node}
 
@@ -59,19 +61,9 @@ if [ -n "$unexpected" ] || ldd "$library" | grep -q 'not found'; then
   exit 1
 fi
 
-shopt -s nullglob
-input_files=("$inputs_dir"/*.npy)
-shopt -u nullglob
-if [ ${#input_files[@]} -eq 0 ]; then
-  echo "check_compiled: $inputs_dir holds no .npy inputs" >&2
-  exit 1
-fi
-feeds=()
+collect_feeds "$inputs_dir"
 run_inputs=()
-for file in "${input_files[@]}"; do
-  feeds+=("$(basename "$file" .npy)=$file")
-  run_inputs+=(-i "$(basename "$file" .npy)=$file")
-done
+for feed in "${feeds[@]}"; do run_inputs+=(-i "$feed"); done
 
 ort_dir="$workdir/$name.ort"
 out_dir="$workdir/$name.out"

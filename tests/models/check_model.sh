@@ -19,6 +19,8 @@ name=$1
 spcc_run=$2
 workdir=$3
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/models/model_inputs.sh
+source "$repo_root/tests/models/model_inputs.sh"
 python=${PYTHON:-/usr/bin/python3}
 node=${NODE:-node}
 
@@ -29,17 +31,7 @@ if [ ! -f "$model" ]; then
 fi
 
 inputs_dir="$workdir/$name.inputs"
-shopt -s nullglob
-input_files=("$inputs_dir"/*.npy)
-shopt -u nullglob
-if [ ${#input_files[@]} -eq 0 ]; then
-  echo "check_model: $inputs_dir holds no .npy inputs" >&2
-  exit 1
-fi
-feeds=()
-for file in "${input_files[@]}"; do
-  feeds+=("$(basename "$file" .npy)=$file")
-done
+collect_feeds "$inputs_dir"
 
 shape_args=()
 if [ -f "$workdir/$name.shape" ]; then
