@@ -12,6 +12,7 @@ packages=(
   libeigen3-dev catch2
   python3 python3-numpy python3-onnx python3-torch
   libfuzzer-19-dev libclang-rt-19-dev
+  libxsmm-dev libdnnl-dev
 )
 
 missing=()

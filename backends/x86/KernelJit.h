@@ -1,0 +1,52 @@
+//===- KernelJit.h - Generated kernels loaded into the compiler's process ===//
+#ifndef SPCC_BACKENDS_X86_KERNELJIT_H
+#define SPCC_BACKENDS_X86_KERNELJIT_H
+
+#include "backends/x86/TargetIsa.h"
+
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/Module.h"
+
+#include <memory>
+
+namespace spcc::x86 {
+
+/// What one module became in machine code.
+struct ObjectStats {
+  int64_t codeBytes = 0; ///< executable sections
+  int64_t dataBytes = 0; ///< read-only data (constants, tables)
+  double compileSeconds = 0;
+};
+
+/// Bytes of code and read-only data of an ELF object.
+llvm::Expected<ObjectStats> measureObject(llvm::ArrayRef<char> object);
+
+/// Compiles modules of generated kernels for the host and loads them, so the tuner, the
+/// kernel tests and spcc-kbench run the very machine code a model would contain. Loaded code
+/// lives as long as the KernelJit.
+class KernelJit {
+public:
+  /// Fails if this process cannot JIT (no host target).
+  static llvm::Expected<std::unique_ptr<KernelJit>> create();
+
+  /// Compiles \p module for \p isa (which must run on this host), loads it, and returns the
+  /// address of its external function \p symbol. \p stats, if given, receives the object's
+  /// sizes and the compile time.
+  llvm::Expected<void *> load(std::unique_ptr<llvm::Module> module, const TargetIsa &isa,
+                              llvm::StringRef symbol, ObjectStats *stats = nullptr);
+
+  /// A symbol name no module loaded so far defines: \p prefix + a number.
+  std::string uniqueName(llvm::StringRef prefix) {
+    return (prefix + llvm::Twine(names++)).str();
+  }
+
+private:
+  explicit KernelJit(std::unique_ptr<llvm::orc::LLJIT> jit) : jit(std::move(jit)) {}
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  unsigned modules = 0;
+  unsigned names = 0;
+};
+
+} // namespace spcc::x86
+
+#endif

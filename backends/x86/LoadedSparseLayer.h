@@ -1,0 +1,36 @@
+//===- LoadedSparseLayer.h - A sparse layer's code, runnable in-process --===//
+#ifndef SPCC_BACKENDS_X86_LOADEDSPARSELAYER_H
+#define SPCC_BACKENDS_X86_LOADEDSPARSELAYER_H
+
+#include "backends/x86/KernelJit.h"
+#include "backends/x86/SparseLayer.h"
+
+namespace spcc::x86 {
+
+/// SIMD width in floats of the generated code for \p isa (16 with AVX-512, else 8).
+int vectorWidthOf(const TargetIsa &isa);
+
+/// A SparseLayer whose task was generated with one tiling, compiled for the host and loaded
+/// (KernelJit): what the tuner measures, the kernel tests check and spcc-kbench times.
+class LoadedSparseLayer {
+public:
+  static llvm::Expected<LoadedSparseLayer> compile(KernelJit &jit, const SparseLayer &layer,
+                                                   const SpmmTiling &tiling,
+                                                   const TargetIsa &isa);
+
+  /// Runs the layer as spcc_kernel_sparse would: \p workspace holds workspaceFloats() floats,
+  /// 64-byte aligned; \p residual is null unless the epilogue adds one.
+  void run(const float *input, const float *residual, float *output, float *workspace,
+           int threads) const;
+  int64_t workspaceFloats() const { return params.workspace_floats; }
+  const ObjectStats &getStats() const { return stats; }
+
+private:
+  spcc_sparse_params params{};
+  std::vector<int64_t> tileWorkPrefix;
+  ObjectStats stats;
+};
+
+} // namespace spcc::x86
+
+#endif

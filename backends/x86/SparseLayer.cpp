@@ -1,0 +1,115 @@
+//===- SparseLayer.cpp - A sparse layer as one generated product plus glue ===//
+#include "backends/x86/SparseLayer.h"
+
+#include "runtime/kernels/SparseLaunch.h"
+
+namespace spcc::x86 {
+namespace {
+
+/// Rows of C padded to whole cache lines when C is staged.
+int64_t paddedRow(int64_t n) { return (n + 15) / 16 * 16; }
+
+void finish(SparseLayer &layer) {
+  layer.params.m = layer.spec.weights.getRows();
+  layer.params.n = layer.spec.n;
+  layer.params.ldc = layer.spec.ldc;
+  layer.params.workspace_floats =
+      kernels::sparseBFloats(layer.params) + kernels::sparseCFloats(layer.params);
+}
+
+} // namespace
+
+int64_t SparseLayer::inputFloats() const {
+  switch (params.b_layout) {
+  case SPCC_SPARSE_B_PHASE_PLANES: return params.channels * params.in_h * params.in_w;
+  case SPCC_SPARSE_B_TRANSPOSED: return params.channels * params.n;
+  default: return spec.weights.getCols() == 0 ? 0 : spec.bRowOffsets.back() + spec.n;
+  }
+}
+
+int64_t SparseLayer::outputFloats() const {
+  if (params.c_layout == SPCC_SPARSE_C_COMPACT_ROWS)
+    return params.m * params.out_h * params.out_w;
+  return params.m * params.n;
+}
+
+SparseLayer planMatrixProduct(SparseTensor a, int64_t n) {
+  SparseLayer layer;
+  for (int64_t j = 0; j < a.getCols(); ++j) layer.spec.bRowOffsets.push_back(j * n);
+  layer.spec.weights = std::move(a);
+  layer.spec.n = n;
+  layer.spec.ldc = n;
+  layer.params.b_layout = SPCC_SPARSE_B_DIRECT;
+  layer.params.c_layout = SPCC_SPARSE_C_DIRECT;
+  finish(layer);
+  return layer;
+}
+
+SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &g,
+                            std::vector<float> bias) {
+  SparseLayer layer;
+  layer.spec.weights = SparseTensor::fromDense(weights);
+  layer.spec.epilogue.bias = std::move(bias);
+  spcc_sparse_params &p = layer.params;
+  int64_t outH = g.outH(), outW = g.outW(), s = g.stride;
+  bool pointwise = g.kernelH == 1 && g.kernelW == 1 && s == 1 && g.padTop == 0 &&
+                   g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0;
+  if (pointwise) {
+    for (int64_t c = 0; c < g.inChannels; ++c) layer.spec.bRowOffsets.push_back(c * g.inH * g.inW);
+    layer.spec.n = layer.spec.ldc = g.inH * g.inW;
+    p.b_layout = SPCC_SPARSE_B_DIRECT;
+    p.c_layout = SPCC_SPARSE_C_DIRECT;
+    finish(layer);
+    return layer;
+  }
+  int64_t paddedH = g.inH + g.padTop + g.padBottom, paddedW = g.inW + g.padLeft + g.padRight;
+  int64_t planeH = (paddedH + s - 1) / s, planeW = (paddedW + s - 1) / s;
+  int64_t planeSize = planeH * planeW;
+  // Tap (c, kh, kw) of output (y, x) is padded pixel (s*y + kh, s*x + kw): phase plane
+  // (kh % s, kw % s), row y + kh / s, column x + kw / s.
+  for (int64_t c = 0; c < g.inChannels; ++c)
+    for (int64_t kh = 0; kh < g.kernelH; ++kh)
+      for (int64_t kw = 0; kw < g.kernelW; ++kw)
+        layer.spec.bRowOffsets.push_back(((kh % s) * s + kw % s) * g.inChannels * planeSize +
+                                         c * planeSize + (kh / s) * planeW + kw / s);
+  p.b_layout = SPCC_SPARSE_B_PHASE_PLANES;
+  p.channels = g.inChannels;
+  p.in_h = g.inH;
+  p.in_w = g.inW;
+  p.pad_top = g.padTop;
+  p.pad_left = g.padLeft;
+  p.stride = s;
+  p.plane_h = planeH;
+  p.plane_w = planeW;
+  p.kernel_h = g.kernelH;
+  p.kernel_w = g.kernelW;
+  p.out_h = outH;
+  p.out_w = outW;
+  if (planeW == outW) {
+    // Output rows are whole plane rows: C is the output.
+    layer.spec.n = layer.spec.ldc = outH * outW;
+    p.c_layout = SPCC_SPARSE_C_DIRECT;
+  } else {
+    // Positions y * planeW + x; the columns x >= outW are dropped when C is compacted.
+    layer.spec.n = (outH - 1) * planeW + outW;
+    layer.spec.ldc = paddedRow(layer.spec.n);
+    p.c_layout = SPCC_SPARSE_C_COMPACT_ROWS;
+  }
+  finish(layer);
+  return layer;
+}
+
+SparseLayer planTransposedProduct(SparseTensor a, int64_t rows, std::vector<float> bias) {
+  SparseLayer layer;
+  for (int64_t j = 0; j < a.getCols(); ++j) layer.spec.bRowOffsets.push_back(j * rows);
+  layer.params.channels = a.getCols();
+  layer.spec.weights = std::move(a);
+  layer.spec.epilogue.bias = std::move(bias);
+  layer.spec.n = layer.spec.ldc = rows;
+  layer.params.b_layout = SPCC_SPARSE_B_TRANSPOSED;
+  layer.params.c_layout = SPCC_SPARSE_C_TRANSPOSED;
+  finish(layer);
+  return layer;
+}
+
+} // namespace spcc::x86

@@ -1,0 +1,49 @@
+//===- SparseLayer.h - A sparse layer as one generated product plus glue ===//
+#ifndef SPCC_BACKENDS_X86_SPARSELAYER_H
+#define SPCC_BACKENDS_X86_SPARSELAYER_H
+
+#include "backends/x86/SparseKernelSpec.h"
+#include "compiler/ir/Tensor.h"
+#include "runtime/kernels/SparseParams.h"
+
+#include "llvm/Support/Error.h"
+
+namespace spcc::x86 {
+
+/// The product a layer's generated task computes, and the launch parameters that turn the
+/// layer's tensors into that product's B and C (spcc_kernel_sparse). params.task and
+/// params.tile_work_prefix stay null until code exists for it.
+struct SparseLayer {
+  SparseKernelSpec spec;
+  spcc_sparse_params params{};
+
+  /// Floats of the layer's input and output tensors.
+  int64_t inputFloats() const;
+  int64_t outputFloats() const;
+};
+
+/// Geometry of a 2-D convolution over one image (NCHW), dilation 1, one group.
+struct ConvGeometry {
+  int64_t inChannels = 0, inH = 0, inW = 0;
+  int64_t kernelH = 1, kernelW = 1, stride = 1;
+  int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
+  int64_t outH() const { return (inH + padTop + padBottom - kernelH) / stride + 1; }
+  int64_t outW() const { return (inW + padLeft + padRight - kernelW) / stride + 1; }
+};
+
+/// C[m x n] = A * B, B [k x n] and C row-major as given.
+SparseLayer planMatrixProduct(SparseTensor a, int64_t n);
+
+/// Y[Cout, outH, outW] = conv(X[Cin, inH, inW], W[Cout, Cin, kh, kw]) + bias: a 1x1 stride-1
+/// unpadded convolution reads X directly; others read zero-padded phase planes (one per
+/// stride phase) in which every tap of every output is at a fixed offset.
+SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &geometry,
+                            std::vector<float> bias);
+
+/// Y[rows, M] = X[rows, K] * W[K, M] + bias, with W given as A = W^T [M, K]: computed
+/// feature-major on transposed copies.
+SparseLayer planTransposedProduct(SparseTensor a, int64_t rows, std::vector<float> bias);
+
+} // namespace spcc::x86
+
+#endif

@@ -1,0 +1,209 @@
+//===- SparseTuner.cpp - Choosing a sparse layer's tiling ----------------===//
+#include "backends/x86/SparseTuner.h"
+
+#include "backends/x86/SpmmEmitter.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <set>
+
+namespace spcc::x86 {
+namespace {
+
+/// Bytes of B one block may span to stay in the L2 cache next to C.
+constexpr double kBlockBytes = 256 * 1024;
+
+/// Nonzeros and distinct columns of rows [r0, r1) of A.
+struct TileCounts {
+  int64_t nonzeros = 0, columns = 0;
+};
+
+TileCounts countTile(const SparseTensor &a, int64_t r0, int64_t r1, std::vector<int64_t> &seen,
+                     int64_t stamp) {
+  TileCounts counts;
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t i = a.getRowStart()[size_t(r)]; i < a.getRowStart()[size_t(r) + 1]; ++i) {
+      ++counts.nonzeros;
+      int64_t &mark = seen[size_t(a.getColIndex()[size_t(i)])];
+      if (mark != stamp) mark = stamp, ++counts.columns;
+    }
+  return counts;
+}
+
+/// The block of positions that keeps the B rows of a block in cache (0: no blocking needed).
+int64_t blockFor(const SparseLayer &layer, int64_t step) {
+  double rowBytes = 4.0 * double(std::max<int64_t>(1, layer.spec.weights.getCols()));
+  int64_t block = int64_t(kBlockBytes / rowBytes) / step * step;
+  block = std::max(block, step);
+  return block >= layer.spec.n ? 0 : block;
+}
+
+} // namespace
+
+std::optional<TuneLevel> parseTuneLevel(llvm::StringRef text) {
+  return llvm::StringSwitch<std::optional<TuneLevel>>(text)
+      .Case("none", TuneLevel::None)
+      .Case("fast", TuneLevel::Fast)
+      .Case("full", TuneLevel::Full)
+      .Default(std::nullopt);
+}
+
+double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int vectorWidth) {
+  // Zen 4 / Skylake-like core: one 512-bit (two 256-bit) FMA and one 512-bit load per cycle.
+  const double fmaCost = vectorWidth >= 16 ? 1.0 : 0.5;
+  const double loadCost = vectorWidth >= 16 ? 1.0 : 0.5;
+  const SparseTensor &a = layer.spec.weights;
+  int64_t step = int64_t(tiling.vectors) * vectorWidth;
+  double steps = std::ceil(double(layer.spec.n) / double(step));
+  // Lanes computed past n in the last step are wasted work.
+  double v = tiling.vectors;
+  std::vector<int64_t> seen(size_t(a.getCols()), -1);
+  double perStep = 0;
+  for (int64_t r0 = 0; r0 < a.getRows(); r0 += tiling.rowTile) {
+    int64_t r1 = std::min(a.getRows(), r0 + tiling.rowTile);
+    if (tiling.schedule == SpmmTiling::Schedule::Unrolled) {
+      TileCounts t = countTile(a, r0, r1, seen, r0);
+      double fmas = double(t.nonzeros) * v * fmaCost;
+      double loads = (double(t.columns) * v + double(t.nonzeros) * 0.5) * loadCost;
+      perStep += std::max(fmas, loads) + double(r1 - r0) * v * 1.5 + 12;
+    } else {
+      for (int64_t r = r0; r < r1; ++r) {
+        double nonzeros = double(a.getRowStart()[size_t(r) + 1] - a.getRowStart()[size_t(r)]);
+        // Per nonzero: v loads of B, a broadcast and two table loads; FMA latency (4 cycles)
+        // bounds a chain of v accumulators.
+        double perNonzero = std::max({v * fmaCost, (v + 1.5) * loadCost, 4.0});
+        perStep += nonzeros * perNonzero + v * 1.5 + 12;
+      }
+    }
+  }
+  double cycles = perStep * steps;
+  // Without blocking, B rows spill out of L2 when many positions are live.
+  double bBytes = 4.0 * double(a.getCols()) *
+                  double(tiling.nBlock > 0 ? tiling.nBlock : layer.spec.n);
+  if (bBytes > 4 * kBlockBytes) cycles *= 1.3;
+  // Straight-line code beyond the L2 cache is fetched from memory on every block.
+  if (tiling.schedule == SpmmTiling::Schedule::Unrolled) {
+    double codeBytes = double(a.getNumNonZeros()) * v * 7;
+    if (codeBytes > 512 * 1024) cycles *= 1.0 + std::min(1.0, codeBytes / (8.0 * 1024 * 1024));
+  }
+  return cycles;
+}
+
+std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth,
+                                         TuneLevel level) {
+  const int registers = accumulatorRegisters(vectorWidth) - 2;
+  std::vector<SpmmTiling> all;
+  for (int vectors : {1, 2, 3, 4}) {
+    int64_t step = int64_t(vectors) * vectorWidth;
+    // More vectors than positions only computes masked lanes.
+    if (vectors > 1 && step - vectorWidth >= layer.spec.n) continue;
+    std::set<int64_t> blocks = {0, blockFor(layer, step)};
+    for (int rows : {1, 2, 4, 6, 8, 12, 16, 24}) {
+      if (rows * vectors + vectors > registers) continue;
+      for (int64_t block : blocks) {
+        SpmmTiling t;
+        t.schedule = SpmmTiling::Schedule::Unrolled;
+        t.rowTile = rows;
+        t.vectors = vectors;
+        t.nBlock = block;
+        all.push_back(t);
+      }
+    }
+  }
+  for (int vectors : {2, 4, 8}) {
+    int64_t step = int64_t(vectors) * vectorWidth;
+    if (vectors > 2 && step / 2 >= layer.spec.n) continue;
+    std::set<int64_t> blocks = {0, blockFor(layer, step)};
+    for (int64_t block : blocks) {
+      SpmmTiling t;
+      t.schedule = SpmmTiling::Schedule::Loop;
+      t.rowTile = 16;
+      t.vectors = vectors;
+      t.nBlock = block;
+      all.push_back(t);
+    }
+  }
+  std::vector<std::pair<double, SpmmTiling>> ranked;
+  for (const SpmmTiling &t : all) ranked.push_back({estimateCycles(layer, t, vectorWidth), t});
+  // Ties keep the table order, so the choice is deterministic.
+  std::sort(ranked.begin(), ranked.end(), [&](const auto &x, const auto &y) {
+    return x.first < y.first ||
+           (x.first == y.first && x.second.describe() < y.second.describe());
+  });
+  std::vector<SpmmTiling> chosen;
+  size_t keep = level == TuneLevel::None ? 1 : level == TuneLevel::Fast ? 4 : ranked.size();
+  bool hasLoop = false;
+  for (const auto &[cycles, t] : ranked) {
+    if (chosen.size() < keep) {
+      chosen.push_back(t);
+      hasLoop |= t.schedule == SpmmTiling::Schedule::Loop;
+    }
+  }
+  // Fast tuning always measures the best compact loop too: the cost model is least sure
+  // where code size matters.
+  if (level == TuneLevel::Fast && !hasLoop)
+    for (const auto &[cycles, t] : ranked)
+      if (t.schedule == SpmmTiling::Schedule::Loop) {
+        chosen.push_back(t);
+        break;
+      }
+  return chosen;
+}
+
+double timeRuns(const std::function<void()> &run, double minSeconds) {
+  using Clock = std::chrono::steady_clock;
+  run(); // warm caches and pages
+  std::vector<double> samples;
+  double total = 0;
+  while (samples.size() < 3 || (total < minSeconds && samples.size() < 1000)) {
+    auto start = Clock::now();
+    run();
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    samples.push_back(seconds);
+    total += seconds;
+  }
+  std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
+  return samples[samples.size() / 2];
+}
+
+llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
+                                           const TargetIsa &isa, const TuneOptions &options) {
+  int width = vectorWidthOf(isa);
+  std::vector<SpmmTiling> candidates = candidateTilings(layer, width, options.level);
+  std::vector<float> input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats()));
+  std::vector<float> residual;
+  if (layer.spec.epilogue.residual) residual.resize(size_t(layer.params.m * layer.spec.ldc));
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (float &x : input) x = uniform(random);
+  for (float &x : residual) x = uniform(random);
+  std::vector<float> workspace(size_t(layer.params.workspace_floats + 16));
+  auto address = reinterpret_cast<uintptr_t>(workspace.data());
+  float *aligned = reinterpret_cast<float *>((address + 63) / 64 * 64);
+
+  std::optional<TunedLayer> best;
+  std::vector<TuningTrial> trials;
+  for (const SpmmTiling &tiling : candidates) {
+    auto loaded = LoadedSparseLayer::compile(jit, layer, tiling, isa);
+    if (!loaded) return loaded.takeError();
+    double seconds = std::nan("");
+    if (options.level != TuneLevel::None)
+      seconds = timeRuns(
+          [&] {
+            loaded->run(input.data(), residual.empty() ? nullptr : residual.data(),
+                        output.data(), aligned, options.threads);
+          },
+          options.secondsPerCandidate);
+    trials.push_back({tiling, seconds});
+    if (!best || seconds < best->seconds)
+      best = TunedLayer{tiling, std::move(*loaded), seconds, {}};
+  }
+  best->trials = std::move(trials);
+  return std::move(*best);
+}
+
+} // namespace spcc::x86

@@ -1,0 +1,63 @@
+//===- SparseTuner.h - Choosing a sparse layer's tiling ------------------===//
+#ifndef SPCC_BACKENDS_X86_SPARSETUNER_H
+#define SPCC_BACKENDS_X86_SPARSETUNER_H
+
+#include "backends/x86/LoadedSparseLayer.h"
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace spcc::x86 {
+
+/// How much compile time tuning may spend (--tune).
+enum class TuneLevel {
+  None, ///< the cost model's choice, unmeasured
+  Fast, ///< a few candidates around the cost model's choice, measured
+  Full, ///< every candidate, measured
+};
+
+/// Parses "none", "fast" or "full".
+std::optional<TuneLevel> parseTuneLevel(llvm::StringRef text);
+
+struct TuneOptions {
+  TuneLevel level = TuneLevel::Fast;
+  /// Threads the layer runs on (as at inference); <= 0: all.
+  int threads = 0;
+  /// Least time spent timing one candidate, in seconds (at least 3 runs each).
+  double secondsPerCandidate = 0.02;
+};
+
+/// One candidate and its measured time per run (seconds; NaN when not measured).
+struct TuningTrial {
+  SpmmTiling tiling;
+  double seconds;
+};
+
+/// The chosen tiling with its code loaded, and every trial.
+struct TunedLayer {
+  SpmmTiling tiling;
+  LoadedSparseLayer loaded;
+  double seconds = 0;
+  std::vector<TuningTrial> trials;
+};
+
+/// The tilings worth trying for \p layer with \p vectorWidth-float vectors at \p level, the
+/// cost model's favourite first.
+std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth,
+                                         TuneLevel level);
+
+/// The cost model: estimated cycles of one run of \p layer with \p tiling on one core.
+double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int vectorWidth);
+
+/// Seconds per run of \p run (median of repeated runs after one warm-up).
+double timeRuns(const std::function<void()> &run, double minSeconds);
+
+/// Generates, compiles and (unless the level is None) times the candidates on random data of
+/// the layer's shapes, keeping the fastest.
+llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
+                                           const TargetIsa &isa, const TuneOptions &options);
+
+} // namespace spcc::x86
+
+#endif

@@ -1,0 +1,407 @@
+//===- SpmmEmitter.cpp - LLVM IR of a pattern-specialized sparse product -===//
+//
+// The task walks positions in blocks of tiling.nBlock; within a block every row
+// tile in the task's range runs its steps of `vectors` SIMD vectors. The last
+// step of a block is masked, so any n works and nothing past it is touched.
+//
+// Unrolled tiles are straight-line code: per nonzero column of the tile one
+// load of the B slice per vector, per nonzero one FMA (an add or subtract for
+// +-1) with the value as a constant, which the x86 backend folds into an
+// embedded-broadcast memory operand, so the only data read besides B is one
+// float per distinct value. Rows without nonzeros only store their epilogue.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/x86/SpmmEmitter.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+
+namespace spcc::x86 {
+namespace {
+
+/// Field indices of spcc_sparse_task_args.
+enum TaskArg { ArgB, ArgC, ArgResidual, ArgNBegin, ArgNEnd, ArgTileBegin, ArgTileEnd };
+
+class SpmmEmitter {
+public:
+  SpmmEmitter(llvm::Module &module, const SparseKernelSpec &spec, const SpmmTiling &tiling,
+              int vectorWidth)
+      : module(module), spec(spec), tiling(tiling), width(vectorWidth),
+        context(module.getContext()), builder(context), f32(builder.getFloatTy()),
+        i32(builder.getInt32Ty()), i64(builder.getInt64Ty()),
+        ptr(llvm::PointerType::getUnqual(context)),
+        vecTy(llvm::FixedVectorType::get(f32, unsigned(vectorWidth))) {}
+
+  EmittedSparseTask emit(llvm::StringRef name, bool exported);
+
+private:
+  int64_t nStep() const { return int64_t(tiling.vectors) * width; }
+  int64_t rows() const { return spec.weights.getRows(); }
+
+  /// Lanes of vector \p v of the step at \p n that lie before \p limit.
+  llvm::Value *laneMask(llvm::Value *n, llvm::Value *limit, int v);
+  llvm::Value *splat(float value) {
+    return llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(unsigned(width)),
+                                          llvm::ConstantFP::get(f32, value));
+  }
+  /// &base[index + offset] as a float pointer.
+  llvm::Value *at(llvm::Value *base, llvm::Value *index, int64_t offset) {
+    llvm::Value *p = builder.CreateInBoundsGEP(f32, base, index);
+    return offset ? builder.CreateConstInBoundsGEP1_64(f32, p, uint64_t(offset)) : p;
+  }
+  llvm::Value *load(llvm::Value *address, llvm::Value *mask) {
+    return builder.CreateMaskedLoad(vecTy, address, llvm::Align(4), mask,
+                                    llvm::Constant::getNullValue(vecTy));
+  }
+  llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *acc) {
+    return builder.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {a, b, acc});
+  }
+  /// acc + value * bv, with +-1 folded into an add or subtract.
+  llvm::Value *accumulate(llvm::Value *acc, float value, llvm::Value *bv) {
+    if (value == 1.0f) return builder.CreateFAdd(acc, bv);
+    if (value == -1.0f) return builder.CreateFSub(acc, bv);
+    return fma(splat(value), bv, acc);
+  }
+  llvm::Value *activation(llvm::Value *x);
+  llvm::Value *erf(llvm::Value *x);
+  /// Applies the residual and activation to \p acc (bias already in it) and stores it to row
+  /// \p rowOffset (elements from C, a Value) at step \p n, vector \p v.
+  void finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n, int v,
+                      llvm::Value *mask);
+
+  /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
+  void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
+                         std::vector<int64_t> &workPrefix);
+  void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
+                     std::vector<int64_t> &workPrefix);
+  llvm::GlobalVariable *table(const llvm::Twine &name, llvm::Constant *init);
+
+  llvm::Module &module;
+  const SparseKernelSpec &spec;
+  const SpmmTiling &tiling;
+  int width;
+  llvm::LLVMContext &context;
+  llvm::IRBuilder<> builder;
+  llvm::Type *f32, *i32, *i64;
+  llvm::PointerType *ptr;
+  llvm::FixedVectorType *vecTy;
+
+  llvm::Function *function = nullptr;
+  llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr;
+  llvm::Value *tileBegin = nullptr, *tileEnd = nullptr;
+};
+
+llvm::Value *SpmmEmitter::laneMask(llvm::Value *n, llvm::Value *limit, int v) {
+  // remaining = limit - n - v * width, compared lane-wise against 0, 1, ..., width - 1.
+  llvm::Value *remaining = builder.CreateSub(limit, builder.CreateAdd(n, builder.getInt64(
+                                                                              v * width)));
+  remaining = builder.CreateTrunc(
+      builder.CreateSelect(builder.CreateICmpSGT(remaining, builder.getInt64(width)),
+                           builder.getInt64(width), remaining),
+      i32);
+  std::vector<llvm::Constant *> lanes;
+  for (int i = 0; i < width; ++i) lanes.push_back(builder.getInt32(uint32_t(i)));
+  return builder.CreateICmpSGT(builder.CreateVectorSplat(unsigned(width), remaining),
+                               llvm::ConstantVector::get(lanes));
+}
+
+llvm::Value *SpmmEmitter::erf(llvm::Value *x) {
+  // A rational minimax approximation on [-4, 4] (erf is +-1 to float precision beyond):
+  // erf(x) = x * P(x^2) / Q(x^2).
+  static constexpr float kP[] = {-2.72614225801306e-10f, 2.77068142495902e-08f,
+                                 -2.10102402082508e-06f, -5.69250639462346e-05f,
+                                 -7.34990630326855e-04f, -2.95459980854025e-03f,
+                                 -1.60960333262415e-02f};
+  static constexpr float kQ[] = {-1.45660718464996e-05f, -2.13374055278905e-04f,
+                                 -1.68282697438203e-03f, -7.37332916720468e-03f,
+                                 -1.42647390514189e-02f};
+  llvm::Value *clamped = builder.CreateIntrinsic(
+      llvm::Intrinsic::minnum, {vecTy},
+      {builder.CreateIntrinsic(llvm::Intrinsic::maxnum, {vecTy}, {x, splat(-4.0f)}),
+       splat(4.0f)});
+  llvm::Value *x2 = builder.CreateFMul(clamped, clamped);
+  llvm::Value *p = splat(kP[0]);
+  for (size_t i = 1; i < std::size(kP); ++i) p = fma(x2, p, splat(kP[i]));
+  llvm::Value *q = splat(kQ[0]);
+  for (size_t i = 1; i < std::size(kQ); ++i) q = fma(x2, q, splat(kQ[i]));
+  return builder.CreateFDiv(builder.CreateFMul(clamped, p), q);
+}
+
+llvm::Value *SpmmEmitter::activation(llvm::Value *x) {
+  auto max0 = [&](llvm::Value *v) {
+    return builder.CreateSelect(builder.CreateFCmpOGT(v, splat(0.0f)), v, splat(0.0f));
+  };
+  switch (spec.epilogue.activation) {
+  case Activation::None: return x;
+  case Activation::Relu: return max0(x);
+  case Activation::Relu6: {
+    llvm::Value *low = max0(x);
+    return builder.CreateSelect(builder.CreateFCmpOLT(low, splat(6.0f)), low, splat(6.0f));
+  }
+  case Activation::Gelu: {
+    llvm::Value *e = erf(builder.CreateFMul(x, splat(float(llvm::numbers::inv_sqrt2))));
+    return builder.CreateFMul(builder.CreateFMul(x, splat(0.5f)),
+                              builder.CreateFAdd(e, splat(1.0f)));
+  }
+  }
+  return x;
+}
+
+void SpmmEmitter::finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n,
+                                 int v, llvm::Value *mask) {
+  llvm::Value *index = builder.CreateAdd(rowOffset, n);
+  if (spec.epilogue.residual)
+    acc = builder.CreateFAdd(acc, load(at(argResidual, index, int64_t(v) * width), mask));
+  acc = activation(acc);
+  builder.CreateMaskedStore(acc, at(argC, index, int64_t(v) * width), llvm::Align(4), mask);
+}
+
+llvm::GlobalVariable *SpmmEmitter::table(const llvm::Twine &name, llvm::Constant *init) {
+  auto *global = new llvm::GlobalVariable(module, init->getType(), true,
+                                          llvm::GlobalValue::PrivateLinkage, init, name);
+  global->setAlignment(llvm::Align(64));
+  return global;
+}
+
+void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
+                                    std::vector<int64_t> &workPrefix) {
+  llvm::ArrayRef<int64_t> rowStart = spec.weights.getRowStart();
+  llvm::ArrayRef<int32_t> colIndex = spec.weights.getColIndex();
+  llvm::ArrayRef<float> values = spec.weights.getValues();
+  int64_t tileCount = (rows() + tiling.rowTile - 1) / tiling.rowTile;
+  workPrefix.assign(1, 0);
+  for (int64_t t = 0; t < tileCount; ++t) {
+    int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
+    workPrefix.push_back(workPrefix.back() + (rowStart[size_t(r1)] - rowStart[size_t(r0)]) +
+                         (r1 - r0)); // + the stores
+    llvm::BasicBlock *loop = llvm::BasicBlock::Create(context, "tile" + llvm::Twine(t), function);
+    llvm::BasicBlock *after =
+        t + 1 < tileCount ? llvm::BasicBlock::Create(context, "check" + llvm::Twine(t + 1), function)
+                          : next;
+    llvm::Value *tile = builder.getInt64(uint64_t(t));
+    llvm::BasicBlock *entry = builder.GetInsertBlock();
+    builder.CreateCondBr(builder.CreateAnd(builder.CreateICmpSGE(tile, tileBegin),
+                                           builder.CreateICmpSLT(tile, tileEnd)),
+                         loop, after);
+
+    builder.SetInsertPoint(loop);
+    llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
+    n->addIncoming(nb, entry);
+    std::vector<llvm::Value *> masks;
+    for (int v = 0; v < tiling.vectors; ++v) masks.push_back(laneMask(n, nbEnd, v));
+    // Accumulators start at the bias; the nonzeros of the tile, column by column.
+    std::vector<std::vector<llvm::Value *>> acc(size_t(r1 - r0));
+    for (int64_t r = r0; r < r1; ++r)
+      acc[size_t(r - r0)].assign(size_t(tiling.vectors),
+                                 splat(spec.epilogue.bias.empty() ? 0.0f
+                                                                  : spec.epilogue.bias[size_t(r)]));
+    std::map<int32_t, std::vector<std::pair<int64_t, float>>> columns;
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t i = rowStart[size_t(r)]; i < rowStart[size_t(r) + 1]; ++i)
+        columns[colIndex[size_t(i)]].push_back({r - r0, values[size_t(i)]});
+    for (const auto &[column, entries] : columns) {
+      int64_t offset = spec.bRowOffsets[size_t(column)];
+      for (int v = 0; v < tiling.vectors; ++v) {
+        llvm::Value *bv = load(at(argB, n, offset + int64_t(v) * width), masks[size_t(v)]);
+        for (const auto &[row, value] : entries)
+          acc[size_t(row)][size_t(v)] = accumulate(acc[size_t(row)][size_t(v)], value, bv);
+      }
+    }
+    for (int64_t r = r0; r < r1; ++r)
+      for (int v = 0; v < tiling.vectors; ++v)
+        finishAndStore(acc[size_t(r - r0)][size_t(v)], builder.getInt64(uint64_t(r * spec.ldc)),
+                       n, v, masks[size_t(v)]);
+    llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
+    n->addIncoming(nNext, builder.GetInsertBlock());
+    builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), loop, after);
+    if (after != next) builder.SetInsertPoint(after);
+  }
+  if (tileCount == 0) builder.CreateBr(next);
+}
+
+void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
+                                std::vector<int64_t> &workPrefix) {
+  const SparseTensor &a = spec.weights;
+  int64_t tileCount = (rows() + tiling.rowTile - 1) / tiling.rowTile;
+  workPrefix.assign(1, 0);
+  for (int64_t t = 0; t < tileCount; ++t) {
+    int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
+    workPrefix.push_back(workPrefix.back() + a.getRowStart()[size_t(r1)] -
+                         a.getRowStart()[size_t(r0)] + (r1 - r0));
+  }
+  // Tables: each row's first nonzero, each nonzero's B offset and value, each row's bias.
+  std::vector<int32_t> rowStart(a.getRowStart().begin(), a.getRowStart().end());
+  std::vector<int32_t> offsets;
+  for (int32_t column : a.getColIndex())
+    offsets.push_back(int32_t(spec.bRowOffsets[size_t(column)]));
+  std::vector<float> values(a.getValues().begin(), a.getValues().end());
+  std::vector<float> bias = spec.epilogue.bias;
+  if (bias.empty()) bias.assign(size_t(rows()), 0.0f);
+  if (offsets.empty()) offsets.push_back(0), values.push_back(0.0f);
+  auto *rowStartTable = table("row_start", llvm::ConstantDataArray::get(context, rowStart));
+  auto *offsetTable = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
+  auto *valueTable = table("values", llvm::ConstantDataArray::get(context, values));
+  auto *biasTable = table("bias", llvm::ConstantDataArray::get(context, bias));
+
+  llvm::BasicBlock *entry = builder.GetInsertBlock();
+  llvm::Value *rowTile = builder.getInt64(uint64_t(tiling.rowTile));
+  llvm::Value *rowBegin = builder.CreateMul(tileBegin, rowTile);
+  llvm::Value *rowEnd = builder.CreateMul(tileEnd, rowTile);
+  rowEnd = builder.CreateSelect(builder.CreateICmpSLT(rowEnd, builder.getInt64(uint64_t(rows()))),
+                                rowEnd, builder.getInt64(uint64_t(rows())));
+  auto *rowHeader = llvm::BasicBlock::Create(context, "row", function);
+  auto *rowBody = llvm::BasicBlock::Create(context, "row.body", function);
+  auto *stepLoop = llvm::BasicBlock::Create(context, "step", function);
+  auto *nonzeroLoop = llvm::BasicBlock::Create(context, "nonzero", function);
+  auto *nonzeroBody = llvm::BasicBlock::Create(context, "nonzero.body", function);
+  auto *stepEnd = llvm::BasicBlock::Create(context, "step.end", function);
+  auto *rowLatch = llvm::BasicBlock::Create(context, "row.latch", function);
+  builder.CreateBr(rowHeader);
+
+  builder.SetInsertPoint(rowHeader);
+  llvm::PHINode *row = builder.CreatePHI(i64, 2, "row");
+  row->addIncoming(rowBegin, entry);
+  builder.CreateCondBr(builder.CreateICmpSLT(row, rowEnd), rowBody, next);
+
+  builder.SetInsertPoint(rowBody);
+  auto loadI32 = [&](llvm::GlobalVariable *tableVar, llvm::Value *index) {
+    return builder.CreateSExt(builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, tableVar,
+                                                                                index)),
+                              i64);
+  };
+  llvm::Value *first = loadI32(rowStartTable, row);
+  llvm::Value *last = loadI32(rowStartTable, builder.CreateAdd(row, builder.getInt64(1)));
+  llvm::Value *biasSplat = builder.CreateVectorSplat(
+      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, biasTable, row)));
+  llvm::Value *rowOffset = builder.CreateMul(row, builder.getInt64(uint64_t(spec.ldc)));
+  builder.CreateBr(stepLoop);
+
+  builder.SetInsertPoint(stepLoop);
+  llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
+  n->addIncoming(nb, rowBody);
+  std::vector<llvm::Value *> masks;
+  for (int v = 0; v < tiling.vectors; ++v) masks.push_back(laneMask(n, nbEnd, v));
+  builder.CreateBr(nonzeroLoop);
+
+  builder.SetInsertPoint(nonzeroLoop);
+  llvm::PHINode *j = builder.CreatePHI(i64, 2, "j");
+  j->addIncoming(first, stepLoop);
+  std::vector<llvm::PHINode *> acc;
+  for (int v = 0; v < tiling.vectors; ++v) {
+    acc.push_back(builder.CreatePHI(vecTy, 2, "acc"));
+    acc.back()->addIncoming(biasSplat, stepLoop);
+  }
+  builder.CreateCondBr(builder.CreateICmpSLT(j, last), nonzeroBody, stepEnd);
+
+  builder.SetInsertPoint(nonzeroBody);
+  llvm::Value *offset = loadI32(offsetTable, j);
+  llvm::Value *value = builder.CreateVectorSplat(
+      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, valueTable, j)));
+  llvm::Value *bRow = builder.CreateAdd(offset, n);
+  for (int v = 0; v < tiling.vectors; ++v) {
+    llvm::Value *bv = load(at(argB, bRow, int64_t(v) * width), masks[size_t(v)]);
+    acc[size_t(v)]->addIncoming(fma(value, bv, acc[size_t(v)]), nonzeroBody);
+  }
+  j->addIncoming(builder.CreateAdd(j, builder.getInt64(1)), nonzeroBody);
+  builder.CreateBr(nonzeroLoop);
+
+  builder.SetInsertPoint(stepEnd);
+  for (int v = 0; v < tiling.vectors; ++v)
+    finishAndStore(acc[size_t(v)], rowOffset, n, v, masks[size_t(v)]);
+  llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
+  n->addIncoming(nNext, stepEnd);
+  builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), stepLoop, rowLatch);
+
+  builder.SetInsertPoint(rowLatch);
+  row->addIncoming(builder.CreateAdd(row, builder.getInt64(1)), rowLatch);
+  builder.CreateBr(rowHeader);
+}
+
+EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
+  assert(int64_t(spec.bRowOffsets.size()) == spec.weights.getCols());
+  assert(spec.epilogue.bias.empty() || int64_t(spec.epilogue.bias.size()) == rows());
+  auto *fnTy = llvm::FunctionType::get(builder.getVoidTy(), {ptr}, false);
+  function = llvm::Function::Create(fnTy,
+                                    exported ? llvm::GlobalValue::ExternalLinkage
+                                             : llvm::GlobalValue::InternalLinkage,
+                                    name, module);
+  function->addFnAttr(llvm::Attribute::NoUnwind);
+  function->setUWTableKind(llvm::UWTableKind::Async);
+  llvm::Argument *args = function->getArg(0);
+  args->setName("args");
+
+  auto *entry = llvm::BasicBlock::Create(context, "entry", function);
+  builder.SetInsertPoint(entry);
+  auto *argsTy = llvm::StructType::get(context, {ptr, ptr, ptr, i64, i64, i64, i64});
+  auto field = [&](TaskArg index, llvm::Type *type, const char *fieldName) {
+    return builder.CreateLoad(type, builder.CreateStructGEP(argsTy, args, unsigned(index)),
+                              fieldName);
+  };
+  argB = field(ArgB, ptr, "b");
+  argC = field(ArgC, ptr, "c");
+  argResidual = field(ArgResidual, ptr, "residual");
+  llvm::Value *nBegin = field(ArgNBegin, i64, "n_begin");
+  llvm::Value *nEnd = field(ArgNEnd, i64, "n_end");
+  tileBegin = field(ArgTileBegin, i64, "tile_begin");
+  tileEnd = field(ArgTileEnd, i64, "tile_end");
+
+  // Blocks of positions: a multiple of the step.
+  int64_t block = tiling.nBlock > 0 ? std::max<int64_t>(1, tiling.nBlock / nStep()) * nStep()
+                                    : (int64_t(1) << 40);
+  auto *blockHeader = llvm::BasicBlock::Create(context, "block", function);
+  auto *blockBody = llvm::BasicBlock::Create(context, "block.body", function);
+  auto *blockLatch = llvm::BasicBlock::Create(context, "block.latch", function);
+  auto *exit = llvm::BasicBlock::Create(context, "exit", function);
+  builder.CreateBr(blockHeader);
+
+  builder.SetInsertPoint(blockHeader);
+  llvm::PHINode *nb = builder.CreatePHI(i64, 2, "nb");
+  nb->addIncoming(nBegin, entry);
+  builder.CreateCondBr(builder.CreateICmpSLT(nb, nEnd), blockBody, exit);
+
+  builder.SetInsertPoint(blockBody);
+  llvm::Value *blockEnd = builder.CreateAdd(nb, builder.getInt64(uint64_t(block)));
+  llvm::Value *nbEnd = builder.CreateSelect(builder.CreateICmpSLT(blockEnd, nEnd), blockEnd, nEnd,
+                                            "nb_end");
+  EmittedSparseTask result;
+  result.nStep = nStep();
+  if (tiling.schedule == SpmmTiling::Schedule::Unrolled)
+    emitUnrolledTiles(nb, nbEnd, blockLatch, result.tileWorkPrefix);
+  else
+    emitLoopTiles(nb, nbEnd, blockLatch, result.tileWorkPrefix);
+
+  builder.SetInsertPoint(blockLatch);
+  nb->addIncoming(blockEnd, blockLatch);
+  builder.CreateBr(blockHeader);
+
+  builder.SetInsertPoint(exit);
+  builder.CreateRetVoid();
+  result.task = function;
+  return result;
+}
+
+} // namespace
+
+std::string SpmmTiling::describe() const {
+  std::string text = schedule == Schedule::Unrolled ? "unrolled" : "loop";
+  text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
+  if (nBlock > 0) text += "-nb" + std::to_string(nBlock);
+  return text;
+}
+
+int accumulatorRegisters(int vectorWidth) { return vectorWidth >= 16 ? 32 : 16; }
+
+EmittedSparseTask emitSparseTask(llvm::Module &module, llvm::StringRef name,
+                                 const SparseKernelSpec &spec, const SpmmTiling &tiling,
+                                 int vectorWidth, bool exported) {
+  return SpmmEmitter(module, spec, tiling, vectorWidth).emit(name, exported);
+}
+
+} // namespace spcc::x86

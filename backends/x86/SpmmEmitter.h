@@ -1,0 +1,35 @@
+//===- SpmmEmitter.h - LLVM IR of a pattern-specialized sparse product ---===//
+#ifndef SPCC_BACKENDS_X86_SPMMEMITTER_H
+#define SPCC_BACKENDS_X86_SPMMEMITTER_H
+
+#include "backends/x86/SparseKernelSpec.h"
+
+#include "llvm/IR/Function.h"
+#include "llvm/IR/Module.h"
+
+namespace spcc::x86 {
+
+/// A generated task and what its launcher needs to know about it.
+struct EmittedSparseTask {
+  /// `void name(const spcc_sparse_task_args *)` (runtime/kernels/SparseParams.h).
+  llvm::Function *task = nullptr;
+  /// Nonzeros before each row tile (tile count + 1 entries), for balancing threads.
+  std::vector<int64_t> tileWorkPrefix;
+  /// Positions per microkernel step.
+  int64_t nStep = 0;
+};
+
+/// Emits into \p module the task computing \p spec with \p tiling, for SIMD vectors of
+/// \p vectorWidth floats (16: AVX-512, 8: AVX2). The weights become code and constants of the
+/// module; the function is internal unless \p exported.
+EmittedSparseTask emitSparseTask(llvm::Module &module, llvm::StringRef name,
+                                 const SparseKernelSpec &spec, const SpmmTiling &tiling,
+                                 int vectorWidth, bool exported = false);
+
+/// Registers free for accumulators with \p vectorWidth-float vectors: the register tile
+/// (rowTile x vectors) plus one B slice must fit.
+int accumulatorRegisters(int vectorWidth);
+
+} // namespace spcc::x86
+
+#endif

@@ -1,0 +1,131 @@
+//===- SparseLaunch.h - Running one generated sparse layer --------------===//
+//
+// Header-only so that the compiler's tuner and spcc-kbench run generated tasks
+// exactly as a model does; SparseLaunch.cpp wraps it as spcc_kernel_sparse.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPCC_RUNTIME_KERNELS_SPARSELAUNCH_H
+#define SPCC_RUNTIME_KERNELS_SPARSELAUNCH_H
+
+#include "runtime/kernels/Parallel.h"
+#include "runtime/kernels/SparseParams.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace spcc::kernels {
+
+/// Floats of workspace the prepared B occupies (0 when B is the input itself),
+/// rounded up to whole cache lines.
+inline int64_t sparseBFloats(const spcc_sparse_params &p) {
+  int64_t floats = 0;
+  if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES)
+    floats = p.stride * p.stride * p.channels * p.plane_h * p.plane_w;
+  else if (p.b_layout == SPCC_SPARSE_B_TRANSPOSED)
+    floats = p.channels * p.n;
+  return (floats + 15) / 16 * 16;
+}
+
+/// Floats of workspace C is staged in (0 when C is the output itself).
+inline int64_t sparseCFloats(const spcc_sparse_params &p) {
+  return p.c_layout == SPCC_SPARSE_C_DIRECT ? 0 : (p.m * p.ldc + 15) / 16 * 16;
+}
+
+/// Zero-padded phase planes of a [channels, in_h, in_w] input (see
+/// SPCC_SPARSE_B_PHASE_PLANES).
+inline void fillPhasePlanes(const spcc_sparse_params &p, const float *in, float *planes,
+                            int32_t threads) {
+  int64_t planeSize = p.plane_h * p.plane_w, s = p.stride;
+  parallelFor(p.channels, threads, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c)
+      for (int64_t py = 0; py < std::min(s, p.kernel_h); ++py)
+        for (int64_t px = 0; px < std::min(s, p.kernel_w); ++px) {
+          float *plane = planes + ((py * s + px) * p.channels + c) * planeSize;
+          std::fill(plane, plane + planeSize, 0.0f);
+          const float *src = in + c * p.in_h * p.in_w;
+          for (int64_t y = 0; y < p.plane_h; ++y) {
+            int64_t iy = y * s + py - p.pad_top;
+            if (iy < 0 || iy >= p.in_h) continue;
+            for (int64_t x = 0; x < p.plane_w; ++x) {
+              int64_t ix = x * s + px - p.pad_left;
+              if (ix >= 0 && ix < p.in_w) plane[y * p.plane_w + x] = src[iy * p.in_w + ix];
+            }
+          }
+        }
+  });
+}
+
+/// dst[cols x rows] = transpose of src[rows x cols], in cache-sized blocks.
+inline void transposeInto(const float *src, float *dst, int64_t rows, int64_t cols,
+                          int32_t threads) {
+  constexpr int64_t block = 32;
+  parallelFor((cols + block - 1) / block, threads, [&](int64_t b0, int64_t b1) {
+    for (int64_t c0 = b0 * block; c0 < std::min(cols, b1 * block); c0 += block)
+      for (int64_t r0 = 0; r0 < rows; r0 += block)
+        for (int64_t c = c0; c < std::min(cols, c0 + block); ++c)
+          for (int64_t r = r0; r < std::min(rows, r0 + block); ++r)
+            dst[c * rows + r] = src[r * cols + c];
+  });
+}
+
+/// Runs the task over everything, split over at most \p threads threads: by
+/// positions when each thread gets at least two microkernel steps (equal work),
+/// otherwise by row tiles with equal nonzero counts.
+inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
+                          const float *residual, int32_t threads) {
+  int64_t used = std::max<int64_t>(1, resolveThreads(threads));
+  int64_t steps = (p.n + p.n_step - 1) / p.n_step;
+  auto run = [&](int64_t n0, int64_t n1, int64_t t0, int64_t t1) {
+    spcc_sparse_task_args args = {b, c, residual, n0, n1, t0, t1};
+    p.task(&args);
+  };
+  if (used == 1 || steps >= 2 * used) {
+    parallelFor(steps, threads, [&](int64_t s0, int64_t s1) {
+      run(s0 * p.n_step, std::min(p.n, s1 * p.n_step), 0, p.tile_count);
+    });
+    return;
+  }
+  const int64_t *prefix = p.tile_work_prefix;
+  int64_t total = prefix[p.tile_count];
+  parallelFor(used, threads, [&](int64_t w0, int64_t w1) {
+    // Tiles whose work starts in [total * w0 / used, total * w1 / used).
+    auto firstTile = [&](int64_t part) {
+      int64_t target = total * part / used;
+      return int64_t(std::lower_bound(prefix, prefix + p.tile_count, target) - prefix);
+    };
+    int64_t t0 = w0 == 0 ? 0 : firstTile(w0), t1 = w1 == used ? p.tile_count : firstTile(w1);
+    if (t0 < t1) run(0, p.n, t0, t1);
+  });
+}
+
+/// One sparse layer: \p in the activation, \p residual the epilogue's residual
+/// (or null), \p out the result, \p workspace sparseBFloats + sparseCFloats
+/// floats (64-byte aligned).
+inline void runSparse(const spcc_sparse_params &p, const float *in, const float *residual,
+                      float *out, float *workspace, int32_t threads) {
+  const float *b = in;
+  float *staged = workspace + sparseBFloats(p);
+  if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES) {
+    fillPhasePlanes(p, in, workspace, threads);
+    b = workspace;
+  } else if (p.b_layout == SPCC_SPARSE_B_TRANSPOSED) {
+    transposeInto(in, workspace, p.n, p.channels, threads);
+    b = workspace;
+  }
+  float *c = p.c_layout == SPCC_SPARSE_C_DIRECT ? out : staged;
+  runSparseTask(p, b, c, residual, threads);
+  if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) {
+    parallelFor(p.m, threads, [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m)
+        for (int64_t y = 0; y < p.out_h; ++y)
+          std::memcpy(out + (m * p.out_h + y) * p.out_w, staged + m * p.ldc + y * p.plane_w,
+                      size_t(p.out_w) * sizeof(float));
+    });
+  } else if (p.c_layout == SPCC_SPARSE_C_TRANSPOSED) {
+    transposeInto(staged, out, p.m, p.n, threads);
+  }
+}
+
+} // namespace spcc::kernels
+
+#endif

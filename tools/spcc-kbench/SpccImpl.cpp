@@ -1,0 +1,88 @@
+//===- SpccImpl.cpp - spcc's generated kernels in spcc-kbench ------------===//
+//
+// The layer is planned, tuned and compiled exactly as `spcc -o` does for a
+// model layer, then loaded into this process (KernelJit).
+//
+//===----------------------------------------------------------------------===//
+#include "tools/spcc-kbench/KernelImpl.h"
+
+#include "backends/x86/LoadedSparseLayer.h"
+#include "backends/x86/SparseTuner.h"
+#include "compiler/support/Error.h"
+
+#include <optional>
+
+namespace spcc::kbench {
+namespace {
+
+class SpccImpl final : public KernelImpl {
+public:
+  std::string name() const override { return "spcc"; }
+
+  std::string prepare(const KernelProblem &problem, int threadCount) override {
+    threads = threadCount;
+    if (!jit) {
+      auto created = x86::KernelJit::create();
+      if (!created) return takeMessage(created.takeError());
+      jit = std::move(*created);
+      auto host = x86::selectTargetIsa("host");
+      if (!host) return takeMessage(host.takeError());
+      isa = *host;
+    }
+    x86::SparseLayer layer;
+    if (problem.kind == KernelProblem::Kind::Spmm) {
+      Tensor dense(TensorType(DType::Float32, {problem.m, problem.k}));
+      std::copy(problem.a.begin(), problem.a.end(), dense.getMutableData<float>().begin());
+      layer = x86::planMatrixProduct(SparseTensor::fromDense(dense), problem.n);
+    } else {
+      Tensor dense(TensorType(DType::Float32, {problem.cout, problem.cin, problem.kh, problem.kw}));
+      std::copy(problem.a.begin(), problem.a.end(), dense.getMutableData<float>().begin());
+      x86::ConvGeometry g;
+      g.inChannels = problem.cin;
+      g.inH = problem.h;
+      g.inW = problem.w;
+      g.kernelH = problem.kh;
+      g.kernelW = problem.kw;
+      g.stride = problem.stride;
+      g.padTop = g.padLeft = g.padBottom = g.padRight = problem.pad;
+      layer = x86::planConvolution(dense, g, {});
+    }
+    x86::TuneOptions options;
+    options.level = x86::TuneLevel::Fast;
+    options.threads = threads;
+    auto tuned = x86::tuneSparseLayer(*jit, layer, isa, options);
+    if (!tuned) return takeMessage(tuned.takeError());
+    chosen = tuned->tiling.describe();
+    loaded.emplace(std::move(tuned->loaded));
+    output_.assign(size_t(problem.outputSize()), 0.0f);
+    workspace.assign(size_t(loaded->workspaceFloats() + 16), 0.0f);
+    input = problem.b.data();
+    return "";
+  }
+
+  void run() override {
+    loaded->run(input, nullptr, output_.data(), alignedWorkspace(), threads);
+  }
+  const float *output() const override { return output_.data(); }
+  std::string variant() const override { return chosen; }
+
+private:
+  float *alignedWorkspace() {
+    auto address = reinterpret_cast<uintptr_t>(workspace.data());
+    return reinterpret_cast<float *>((address + 63) / 64 * 64);
+  }
+
+  std::unique_ptr<x86::KernelJit> jit;
+  x86::TargetIsa isa;
+  std::optional<x86::LoadedSparseLayer> loaded;
+  std::vector<float> output_, workspace;
+  const float *input = nullptr;
+  std::string chosen;
+  int threads = 1;
+};
+
+} // namespace
+
+std::unique_ptr<KernelImpl> createSpccImpl() { return std::make_unique<SpccImpl>(); }
+
+} // namespace spcc::kbench
