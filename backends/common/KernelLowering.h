@@ -24,6 +24,12 @@ struct KernelCall {
   /// 64-byte aligned buffer of this size as one extra output pointer, right after the node's
   /// outputs (`out[node.getNumOutputs()]`); it holds nothing before or after the call.
   int64_t workspaceBytes = 0;
+  /// For a layer running generated code (spcc_kernel_sparse): the symbol of its generated task
+  /// and its tile work table, stored as the first two pointer fields of the parameter struct.
+  std::string generatedTask;
+  std::vector<int64_t> taskTable;
+  /// The node inputs the kernel receives, in order (-1: a null pointer); empty: all of them.
+  std::vector<int> inputMap;
 };
 
 /// Chooses the dense kernel for \p node and encodes its parameters from the node's attributes

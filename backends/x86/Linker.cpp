@@ -34,12 +34,13 @@
 
 namespace spcc::x86 {
 
-llvm::Expected<std::string> findKernelArchive(llvm::StringRef kernelLevel,
-                                              llvm::StringRef executablePath) {
+llvm::Expected<std::string> findKernelLibrary(llvm::StringRef kernelLevel,
+                                              llvm::StringRef executablePath,
+                                              llvm::StringRef extension) {
   llvm::StringRef suffix = kernelLevel;
   if (!suffix.consume_front("x86-64-"))
     return makeError(ErrorCode::Internal, "no kernel library for target '" + kernelLevel + "'");
-  std::string fileName = ("libspcc_kernels_" + suffix + ".a").str();
+  std::string fileName = ("libspcc_kernels_" + suffix + "." + extension).str();
   std::vector<std::string> candidates;
   if (!executablePath.empty()) {
     llvm::SmallString<256> installed(llvm::sys::path::parent_path(executablePath));
@@ -78,13 +79,17 @@ std::string firstLines(llvm::StringRef path, int count) {
 
 } // namespace
 
-llvm::Error linkModel(llvm::ArrayRef<char> object, llvm::StringRef archivePath,
+llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::StringRef archivePath,
                       llvm::StringRef outputPath) {
-  llvm::SmallString<128> objectPath, errorsPath, tempOutput;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-model", "o", objectPath))
-    return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeObject(objectPath);
-  {
+  llvm::SmallString<128> errorsPath, tempOutput;
+  std::vector<std::string> objectPaths;
+  std::vector<std::unique_ptr<llvm::FileRemover>> removeObjects;
+  for (llvm::ArrayRef<char> object : objects) {
+    llvm::SmallString<128> objectPath;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-model", "o", objectPath))
+      return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
+    removeObjects.push_back(std::make_unique<llvm::FileRemover>(objectPath));
+    objectPaths.push_back(objectPath.str().str());
     std::error_code ec;
     llvm::raw_fd_ostream out(objectPath, ec);
     if (!ec) out.write(object.data(), object.size());
@@ -105,8 +110,9 @@ llvm::Error linkModel(llvm::ArrayRef<char> object, llvm::StringRef archivePath,
   llvm::FileRemover removeTemp(tempOutput);
 
   std::string driver = linkerDriver();
-  std::vector<llvm::StringRef> args = {
-      driver, "-shared", "-o", tempOutput, objectPath, archivePath,
+  std::vector<llvm::StringRef> args = {driver, "-shared", "-o", tempOutput};
+  args.insert(args.end(), objectPaths.begin(), objectPaths.end());
+  args.insert(args.end(), {archivePath,
       // The kernels' OpenMP runtime, linked dynamically.
       "-fopenmp",
       // Identical inputs give identical bytes: no build id (a hash would do, but nothing
@@ -115,7 +121,7 @@ llvm::Error linkModel(llvm::ArrayRef<char> object, llvm::StringRef archivePath,
       // Only spcc_model_descriptor_v1 is exported: the kernels stay private to the model, so
       // two models of different ISA levels can live in one process.
       "-Wl,--exclude-libs,ALL", "-Wl,--no-undefined", "-Wl,-z,noexecstack", "-Wl,-z,relro",
-      "-Wl,-z,now"};
+      "-Wl,-z,now"});
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(""),
                                                 llvm::StringRef(errorsPath)};
   std::string message;

@@ -9,17 +9,19 @@
 
 namespace spcc::x86 {
 
-/// The kernel library archive for \p kernelLevel ("x86-64-v3" / "x86-64-v4"): first in the
-/// installed layout, `<dir of executablePath>/../lib/spcc/libspcc_kernels_v4.a`, then where the
-/// build tree put it. Fails naming the places looked at.
-llvm::Expected<std::string> findKernelArchive(llvm::StringRef kernelLevel,
-                                              llvm::StringRef executablePath);
+/// The kernel library for \p kernelLevel ("x86-64-v3" / "x86-64-v4") as an archive models
+/// link (\p extension "a") or a module the tuner loads ("so"): first in the installed layout,
+/// `<dir of executablePath>/../lib/spcc/libspcc_kernels_v4.a`, then where the build tree put
+/// it. Fails naming the places looked at.
+llvm::Expected<std::string> findKernelLibrary(llvm::StringRef kernelLevel,
+                                              llvm::StringRef executablePath,
+                                              llvm::StringRef extension);
 
-/// Links the relocatable ELF \p object with the kernel archive \p archivePath into the shared
+/// Links the relocatable ELF \p objects (the model's, then its sparse layers') with the kernel archive \p archivePath into the shared
 /// library \p outputPath (replaced only once linking succeeded). The result needs only libc,
 /// libm, libstdc++, libgcc_s and the OpenMP runtime, exports only the model entry symbol, and is
 /// byte-identical for identical inputs.
-llvm::Error linkModel(llvm::ArrayRef<char> object, llvm::StringRef archivePath,
+llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::StringRef archivePath,
                       llvm::StringRef outputPath);
 
 } // namespace spcc::x86

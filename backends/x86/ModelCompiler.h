@@ -2,6 +2,7 @@
 #ifndef SPCC_BACKENDS_X86_MODELCOMPILER_H
 #define SPCC_BACKENDS_X86_MODELCOMPILER_H
 
+#include "backends/x86/SparseTuner.h"
 #include "compiler/ir/Graph.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -17,9 +18,17 @@ struct CompileOptions {
   std::string outputPath;
   /// The running spcc executable, to find an installed kernel library next to it (may be empty).
   std::string executablePath;
-  /// Threads spcc may use (-j); 0 = one per core. Not used yet: the model is one LLVM module
-  /// compiled on one thread (parallel per-layer modules come with the sparse kernel generator).
+  /// Threads code generation may use (-j): the model and each sparse layer are separate LLVM
+  /// modules compiled in parallel; 0 = one per core.
   unsigned threads = 0;
+  /// --tune: how sparse layers are chosen and tiled (measured on this host when it can run the
+  /// target, by the cost model otherwise).
+  TuneLevel tune = TuneLevel::Fast;
+  /// Threads the layers are tuned for (as at inference); 0 = all cores.
+  int tuneThreads = 0;
+  /// --tune-cache: the file tuning decisions are kept in across compilations (TuneCache);
+  /// empty: none.
+  std::string tuneCachePath;
   /// Stage progress and sizes go here when set.
   llvm::raw_ostream *log = nullptr;
 };

@@ -64,6 +64,9 @@ private:
   /// A private constant global holding \p bytes.
   llvm::GlobalVariable *bytesGlobal(const llvm::Twine &name, llvm::ArrayRef<uint8_t> bytes,
                                     uint64_t alignment);
+  /// The parameters of a generated layer: its task's address and its tile table in the first
+  /// two pointer fields, then the rest of call.params.
+  llvm::GlobalVariable *generatedParams(const KernelCall &call, size_t index);
   llvm::GlobalVariable *stringGlobal(const llvm::Twine &name, llvm::StringRef text);
   /// The spcc_abi_tensor array describing \p tensors (name, value) pairs.
   llvm::Constant *tensorTable(llvm::StringRef kind,
@@ -113,6 +116,28 @@ llvm::GlobalVariable *ModelEmitter::bytesGlobal(const llvm::Twine &name,
   auto *global = new llvm::GlobalVariable(*module, init->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::PrivateLinkage, init, name);
   global->setAlignment(llvm::Align(alignment));
+  return global;
+}
+
+llvm::GlobalVariable *ModelEmitter::generatedParams(const KernelCall &call, size_t index) {
+  constexpr size_t pointerFields = 2 * sizeof(void *);
+  assert(call.params.size() > pointerFields);
+  auto *fnTy = llvm::FunctionType::get(builder.getVoidTy(), {ptrTy}, false);
+  auto *task = llvm::Function::Create(fnTy, llvm::GlobalValue::ExternalLinkage, call.generatedTask,
+                                      *module);
+  task->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::Constant *tableInit = llvm::ConstantDataArray::get(context, call.taskTable);
+  auto *table = new llvm::GlobalVariable(*module, tableInit->getType(), true,
+                                         llvm::GlobalValue::PrivateLinkage, tableInit,
+                                         "tiles." + llvm::Twine(index));
+  table->setAlignment(llvm::Align(8));
+  llvm::Constant *rest = llvm::ConstantDataArray::get(
+      context, llvm::ArrayRef<uint8_t>(call.params).drop_front(pointerFields));
+  llvm::Constant *init = llvm::ConstantStruct::getAnon({task, table, rest});
+  auto *global = new llvm::GlobalVariable(*module, init->getType(), true,
+                                          llvm::GlobalValue::PrivateLinkage, init,
+                                          "params." + llvm::Twine(index));
+  global->setAlignment(llvm::Align(kParamsAlignment));
   return global;
 }
 
@@ -206,7 +231,7 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
   std::vector<Node *> nodes = graph.getNodes();
   size_t maxInputs = 1, maxOutputs = 1;
   for (size_t n = 0; n < nodes.size(); ++n) {
-    maxInputs = std::max(maxInputs, nodes[n]->getNumInputs());
+    maxInputs = std::max({maxInputs, nodes[n]->getNumInputs(), calls[n].inputMap.size()});
     maxOutputs = std::max(maxOutputs, nodes[n]->getNumOutputs() + 1); // + workspace
   }
   llvm::Value *inArray = builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxInputs), nullptr,
@@ -224,9 +249,11 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
                        node.describe() + ": the kernel lowering and memory planning disagree "
                                          "on whether it is a view of its input");
     if (call.isAlias) continue;
-    for (size_t i = 0; i < node.getNumInputs(); ++i) {
+    size_t numInputs = call.inputMap.empty() ? node.getNumInputs() : call.inputMap.size();
+    for (size_t i = 0; i < numInputs; ++i) {
       llvm::Value *address = llvm::ConstantPointerNull::get(ptrTy);
-      if (const Value *in = node.getInput(i)) {
+      int index = call.inputMap.empty() ? int(i) : call.inputMap[i];
+      if (const Value *in = index >= 0 ? node.getInput(size_t(index)) : nullptr) {
         auto found = storageOf(aliasRoot(in));
         if (!found) return found.takeError();
         address = *found;
@@ -242,7 +269,9 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
       builder.CreateStore(workspace(), builder.CreateConstInBoundsGEP1_64(ptrTy, outArray,
                                                                           node.getNumOutputs()));
     llvm::Value *params = llvm::ConstantPointerNull::get(ptrTy);
-    if (!call.params.empty())
+    if (!call.generatedTask.empty())
+      params = generatedParams(call, n);
+    else if (!call.params.empty())
       params = bytesGlobal("params." + llvm::Twine(n), call.params, kParamsAlignment);
     llvm::FunctionCallee kernel = module->getOrInsertFunction(call.symbol, kernelTy);
     builder.CreateCall(kernel, {inArray, outArray, params, threads});

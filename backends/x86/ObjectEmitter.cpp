@@ -5,6 +5,7 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Verifier.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -21,6 +22,12 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(const T
     LLVMInitializeX86Target();
     LLVMInitializeX86TargetMC();
     LLVMInitializeX86AsmPrinter();
+    // The machine scheduler's dependence graph grows quadratically with the straight-line
+    // blocks of unrolled sparse tiles (minutes for a large layer), and the emitted order (B
+    // slice loads, then the FMAs using them) is already what an out-of-order core wants.
+    if (llvm::cl::Option *misched = llvm::cl::getRegisteredOptions().lookup("enable-misched"))
+      if (misched->addOccurrence(0, "enable-misched", "false"))
+        llvm::errs() << "spcc: warning: cannot turn off LLVM's machine scheduler\n";
   });
   std::string message;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(kTargetTriple, message);

@@ -6,9 +6,9 @@
 //
 // Unrolled tiles are straight-line code: per nonzero column of the tile one
 // load of the B slice per vector, per nonzero one FMA (an add or subtract for
-// +-1) with the value as a constant, which the x86 backend folds into an
-// embedded-broadcast memory operand, so the only data read besides B is one
-// float per distinct value. Rows without nonzeros only store their epilogue.
+// +-1) whose value is a broadcast from a table at a constant offset, laid out in
+// the order the code runs, so the only data read besides B is one float per
+// nonzero, streamed. Rows without nonzeros only store their epilogue.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/x86/SpmmEmitter.h"
@@ -63,11 +63,15 @@ private:
   llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *acc) {
     return builder.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {a, b, acc});
   }
-  /// acc + value * bv, with +-1 folded into an add or subtract.
-  llvm::Value *accumulate(llvm::Value *acc, float value, llvm::Value *bv) {
+  /// acc + value * bv, with +-1 folded into an add or subtract; other values are read from
+  /// \p valueTable at \p valueIndex.
+  llvm::Value *accumulate(llvm::Value *acc, float value, llvm::Value *bv,
+                          llvm::GlobalVariable *valueTable, int64_t valueIndex) {
     if (value == 1.0f) return builder.CreateFAdd(acc, bv);
     if (value == -1.0f) return builder.CreateFSub(acc, bv);
-    return fma(splat(value), bv, acc);
+    llvm::Value *scalar = builder.CreateLoad(
+        f32, builder.CreateConstInBoundsGEP1_64(f32, valueTable, uint64_t(valueIndex)));
+    return fma(builder.CreateVectorSplat(unsigned(width), scalar), bv, acc);
   }
   llvm::Value *activation(llvm::Value *x);
   llvm::Value *erf(llvm::Value *x);
@@ -177,6 +181,24 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   llvm::ArrayRef<float> values = spec.weights.getValues();
   int64_t tileCount = (rows() + tiling.rowTile - 1) / tiling.rowTile;
   workPrefix.assign(1, 0);
+  // The values other than +-1, in the order the code uses them: one stream read front to back.
+  // (As per-instruction constants they would cost the backend a constant-pool search each.)
+  std::vector<float> streamed;
+  std::vector<std::map<int32_t, std::vector<std::pair<int64_t, float>>>> tileColumns;
+  for (int64_t t = 0; t < tileCount; ++t) {
+    int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
+    auto &columns = tileColumns.emplace_back();
+    for (int64_t r = r0; r < r1; ++r)
+      for (int64_t i = rowStart[size_t(r)]; i < rowStart[size_t(r) + 1]; ++i)
+        columns[colIndex[size_t(i)]].push_back({r - r0, values[size_t(i)]});
+    for (const auto &[column, entries] : columns)
+      for (const auto &[row, value] : entries)
+        if (value != 1.0f && value != -1.0f) streamed.push_back(value);
+  }
+  if (streamed.empty()) streamed.push_back(0.0f);
+  llvm::GlobalVariable *valueTable =
+      table("values", llvm::ConstantDataArray::get(context, streamed));
+  int64_t nextValue = 0;
   for (int64_t t = 0; t < tileCount; ++t) {
     int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
     workPrefix.push_back(workPrefix.back() + (rowStart[size_t(r1)] - rowStart[size_t(r0)]) +
@@ -202,17 +224,18 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
       acc[size_t(r - r0)].assign(size_t(tiling.vectors),
                                  splat(spec.epilogue.bias.empty() ? 0.0f
                                                                   : spec.epilogue.bias[size_t(r)]));
-    std::map<int32_t, std::vector<std::pair<int64_t, float>>> columns;
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t i = rowStart[size_t(r)]; i < rowStart[size_t(r) + 1]; ++i)
-        columns[colIndex[size_t(i)]].push_back({r - r0, values[size_t(i)]});
-    for (const auto &[column, entries] : columns) {
+    for (const auto &[column, entries] : tileColumns[size_t(t)]) {
       int64_t offset = spec.bRowOffsets[size_t(column)];
       for (int v = 0; v < tiling.vectors; ++v) {
         llvm::Value *bv = load(at(argB, n, offset + int64_t(v) * width), masks[size_t(v)]);
-        for (const auto &[row, value] : entries)
-          acc[size_t(row)][size_t(v)] = accumulate(acc[size_t(row)][size_t(v)], value, bv);
+        int64_t valueIndex = nextValue;
+        for (const auto &[row, value] : entries) {
+          acc[size_t(row)][size_t(v)] =
+              accumulate(acc[size_t(row)][size_t(v)], value, bv, valueTable, valueIndex);
+          valueIndex += value != 1.0f && value != -1.0f;
+        }
       }
+      for (const auto &[row, value] : entries) nextValue += value != 1.0f && value != -1.0f;
     }
     for (int64_t r = r0; r < r1; ++r)
       for (int v = 0; v < tiling.vectors; ++v)

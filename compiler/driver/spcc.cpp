@@ -1,7 +1,8 @@
 //===- spcc.cpp - The spcc compiler driver -------------------------------===//
 //
 // spcc MODEL.onnx [--shape NAME=DIMS]... [--dump-ir] [--print-after=PASS]... [--summary]
-//      [-o OUT.so [--target host|x86-64-v3|x86-64-v4] [-j N]] [-v]
+//      [-o OUT.so [--target host|x86-64-v3|x86-64-v4] [--tune none|fast|full]
+//       [--tune-threads N] [-j N]] [-v]
 //
 // Imports the model, runs the pass pipeline and reports on the result; with -o, compiles it to a
 // standalone shared library loadable through the spcc runtime (spcc.h). Errors are printed as
@@ -21,9 +22,11 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstdlib>
 
 using namespace spcc;
 
@@ -45,12 +48,28 @@ std::string formatBytes(int64_t bytes) {
     os << llvm::format("%.1f MiB", bytes / (1024.0 * 1024.0));
   return text;
 }
+/// $XDG_CACHE_HOME/spcc/tune.txt, else ~/.cache/spcc/tune.txt, else none.
+std::string defaultTuneCachePath() {
+  llvm::SmallString<128> path;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    path = xdg;
+  } else if (const char *home = std::getenv("HOME"); home && *home) {
+    path = home;
+    llvm::sys::path::append(path, ".cache");
+  } else {
+    return "";
+  }
+  llvm::sys::path::append(path, "spcc", "tune.txt");
+  return path.str().str();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
-                      "summary", "list-passes", "v", "o", "target", "j"});
+                      "summary", "list-passes", "v", "o", "target", "j", "tune",
+                      "tune-threads", "tune-cache"});
   llvm::cl::OptionCategory category("spcc options");
   llvm::cl::opt<std::string> inputPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
@@ -84,10 +103,26 @@ int main(int argc, char **argv) {
       llvm::cl::desc("With -o: the machine to compile for: host, x86-64-v3 (AVX2, default) or "
                      "x86-64-v4 (AVX-512)"),
       llvm::cl::init("x86-64-v3"), llvm::cl::cat(category));
-  llvm::cl::opt<unsigned> threads("j", llvm::cl::desc("Threads the compiler may use (0: all; accepted for the CLI contract, "
-                                                 "code generation is single-threaded for now)"),
-                                  llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::Prefix,
-                                  llvm::cl::cat(category));
+  llvm::cl::opt<unsigned> threads(
+      "j", llvm::cl::desc("Threads code generation may use (0: one per core)"),
+      llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::Prefix, llvm::cl::cat(category));
+  llvm::cl::opt<std::string> tune(
+      "tune",
+      llvm::cl::desc("With -o: how weight layers choose between generated sparse code and the "
+                     "dense kernel: none (cost model), fast (measure a few tilings, default) or "
+                     "full (measure every tiling). Measuring needs a host that runs the target"),
+      llvm::cl::value_desc("LEVEL"), llvm::cl::init("fast"), llvm::cl::cat(category));
+  llvm::cl::opt<int> tuneThreads(
+      "tune-threads",
+      llvm::cl::desc("With -o: threads layers are timed with while tuning (0: all cores)"),
+      llvm::cl::value_desc("N"), llvm::cl::init(0), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> tuneCache(
+      "tune-cache",
+      llvm::cl::desc("With -o: the file that keeps tuning decisions across compilations, so a "
+                     "model recompiles to the same bytes without measuring again (default: "
+                     "$XDG_CACHE_HOME/spcc/tune.txt or ~/.cache/spcc/tune.txt; empty: none)"),
+      llvm::cl::value_desc("FILE"), llvm::cl::init(defaultTuneCachePath()),
+      llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
@@ -99,6 +134,11 @@ int main(int argc, char **argv) {
     for (const std::string &name : passNames()) llvm::outs() << name << "\n";
     return 0;
   }
+  std::optional<x86::TuneLevel> tuneLevel = x86::parseTuneLevel(tune);
+  if (!tuneLevel)
+    return reportError("spcc", makeError(ErrorCode::InvalidArgument,
+                                         "--tune: unknown level '" + tune +
+                                             "' (none, fast, full)"));
   auto start = std::chrono::steady_clock::now();
   auto importOptions = importOptionsFromShapeFlags(shapes);
   if (!importOptions) return reportError("spcc", importOptions.takeError());
@@ -142,6 +182,9 @@ int main(int argc, char **argv) {
     compile.executablePath =
         llvm::sys::fs::getMainExecutable(argv[0], reinterpret_cast<void *>(&formatBytes));
     compile.threads = threads;
+    compile.tune = *tuneLevel;
+    compile.tuneThreads = tuneThreads;
+    compile.tuneCachePath = tuneCache;
     // Progress per stage when someone watches stderr, or with -v.
     if (progress) compile.log = &llvm::errs();
     if (llvm::Error err = x86::compileModel(**graph, compile))

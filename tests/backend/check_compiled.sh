@@ -3,7 +3,8 @@
 #
 #   tests/backend/check_compiled.sh SPCC SPCC_RUN MODEL.onnx INPUTS_DIR WORKDIR TARGET [SHAPE_FILE]
 #
-# 1. spcc MODEL.onnx [--shape ...] -o WORKDIR/NAME-TARGET.so --target TARGET, twice: the two
+# 1. spcc MODEL.onnx [--shape ...] -o WORKDIR/NAME-TARGET.so --target TARGET, twice with one
+#    tuning cache: the two
 #    files must be byte-identical;
 # 2. ldd: the .so needs only libc, libm, libstdc++, libgcc_s, the OpenMP runtime (and the
 #    dynamic loader / vDSO);
@@ -46,8 +47,14 @@ if [ -n "$shape_file" ] && [ -f "$shape_file" ]; then
 fi
 
 library="$workdir/$name.so"
-"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" --target "$target" -o "$library" -v
-"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" --target "$target" -o "$workdir/$name.again.so"
+# The second compile reuses the first one's tuning decisions (the measurements vary from run
+# to run; the cache is what makes the bytes reproducible).
+cache="$workdir/$name.tune.txt"
+rm -f "$cache"
+"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" --target "$target" -o "$library" -v \
+  --tune-cache "$cache"
+"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" --target "$target" \
+  -o "$workdir/$name.again.so" --tune-cache "$cache"
 if ! cmp "$library" "$workdir/$name.again.so"; then
   echo "check_compiled: compiling $model twice gave different files" >&2
   exit 1

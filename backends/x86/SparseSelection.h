@@ -1,0 +1,46 @@
+//===- SparseSelection.h - Which layers run generated sparse code --------===//
+#ifndef SPCC_BACKENDS_X86_SPARSESELECTION_H
+#define SPCC_BACKENDS_X86_SPARSESELECTION_H
+
+#include "backends/common/KernelLowering.h"
+#include "backends/x86/DenseKernelTimer.h"
+#include "backends/x86/SparseTuner.h"
+
+#include <optional>
+
+namespace spcc::x86 {
+
+/// The product \p node computes, when it can run as a generated sparse kernel: a Conv (one
+/// image, one group, dilation 1, equal strides) or a MatMul / Gemm whose weights are
+/// constants. Empty for every other node.
+std::optional<SparseLayer> planSparseLayer(const Node &node);
+
+/// What was decided for one layer, and why.
+struct KernelChoice {
+  bool sparse = false;
+  SpmmTiling tiling;
+  /// Seconds per run, measured on this host (NaN when decided by the cost model).
+  double sparseSeconds = 0, denseSeconds = 0;
+  std::vector<TuningTrial> trials;
+};
+
+/// The tools selection may use: a JIT and a dense timer when the target runs on this host
+/// (both null when cross-compiling: the cost model decides alone).
+struct SelectionContext {
+  TargetIsa isa;
+  TuneLevel level = TuneLevel::Fast;
+  int threads = 0;
+  KernelJit *jit = nullptr;
+  DenseKernelTimer *denseTimer = nullptr;
+};
+
+/// Decides between \p layer's generated kernel and the dense call \p dense of \p node: by
+/// measuring both (tuning the sparse one) when the context can run code, by the cost model
+/// otherwise, and when the model predicts the sparse kernel far slower.
+llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &layer,
+                                          const KernelCall &dense,
+                                          const SelectionContext &context);
+
+} // namespace spcc::x86
+
+#endif
