@@ -130,7 +130,7 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   SelectionContext selection{*isa, options.tune, options.tuneThreads, nullptr, nullptr};
   std::unique_ptr<KernelJit> jit;
   std::unique_ptr<DenseKernelTimer> denseTimer;
-  if (options.tune != TuneLevel::None && hostRuns(*isa)) {
+  if (options.tune != TuneLevel::None && !options.denseOnly && hostRuns(*isa)) {
     auto createdJit = KernelJit::create();
     if (!createdJit) return createdJit.takeError();
     jit = std::move(*createdJit);
@@ -155,7 +155,7 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
     auto call = lowerToKernelCall(*nodes[i]);
     if (!call) return call.takeError();
     kernelCalls += !call->isAlias;
-    layers[i] = planSparseLayer(*nodes[i]);
+    if (!options.denseOnly) layers[i] = planSparseLayer(*nodes[i]);
     if (layers[i]) {
       ++candidates;
       if (options.log)

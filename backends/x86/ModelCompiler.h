@@ -26,6 +26,8 @@ struct CompileOptions {
   TuneLevel tune = TuneLevel::Fast;
   /// Threads the layers are tuned for (as at inference); 0 = all cores.
   int tuneThreads = 0;
+  /// --dense: every layer runs the dense kernels (the baseline sparse code is measured against).
+  bool denseOnly = false;
   /// --tune-cache: the file tuning decisions are kept in across compilations (TuneCache);
   /// empty: none.
   std::string tuneCachePath;

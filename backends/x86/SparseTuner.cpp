@@ -96,8 +96,12 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
 std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth,
                                          TuneLevel level) {
   const int registers = accumulatorRegisters(vectorWidth) - 2;
+  // Straight-line code costs compile time (LLVM spends ~80 us per FMA of a large layer) and
+  // instruction-cache misses: past this many FMAs per step only the compact loop is tried.
+  const int64_t unrolledBudget = level == TuneLevel::Full ? 400000 : 120000;
   std::vector<SpmmTiling> all;
   for (int vectors : {1, 2, 3, 4}) {
+    if (layer.spec.weights.getNumNonZeros() * vectors > unrolledBudget) continue;
     int64_t step = int64_t(vectors) * vectorWidth;
     // More vectors than positions only computes masked lanes.
     if (vectors > 1 && step - vectorWidth >= layer.spec.n) continue;

@@ -2,7 +2,7 @@
 //
 // spcc MODEL.onnx [--shape NAME=DIMS]... [--dump-ir] [--print-after=PASS]... [--summary]
 //      [-o OUT.so [--target host|x86-64-v3|x86-64-v4] [--tune none|fast|full]
-//       [--tune-threads N] [-j N]] [-v]
+//       [--tune-threads N] [--tune-cache FILE] [--dense] [-j N]] [-v]
 //
 // Imports the model, runs the pass pipeline and reports on the result; with -o, compiles it to a
 // standalone shared library loadable through the spcc runtime (spcc.h). Errors are printed as
@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
                       "summary", "list-passes", "v", "o", "target", "j", "tune",
-                      "tune-threads", "tune-cache"});
+                      "tune-threads", "tune-cache", "dense"});
   llvm::cl::OptionCategory category("spcc options");
   llvm::cl::opt<std::string> inputPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
@@ -122,6 +122,11 @@ int main(int argc, char **argv) {
                      "model recompiles to the same bytes without measuring again (default: "
                      "$XDG_CACHE_HOME/spcc/tune.txt or ~/.cache/spcc/tune.txt; empty: none)"),
       llvm::cl::value_desc("FILE"), llvm::cl::init(defaultTuneCachePath()),
+      llvm::cl::cat(category));
+  llvm::cl::opt<bool> dense(
+      "dense",
+      llvm::cl::desc("With -o: run every layer with the dense kernels, no generated sparse code "
+                     "(the baseline to compare against)"),
       llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
@@ -185,6 +190,7 @@ int main(int argc, char **argv) {
     compile.tune = *tuneLevel;
     compile.tuneThreads = tuneThreads;
     compile.tuneCachePath = tuneCache;
+    compile.denseOnly = dense;
     // Progress per stage when someone watches stderr, or with -v.
     if (progress) compile.log = &llvm::errs();
     if (llvm::Error err = x86::compileModel(**graph, compile))

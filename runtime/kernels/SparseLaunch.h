@@ -73,7 +73,11 @@ inline void transposeInto(const float *src, float *dst, int64_t rows, int64_t co
 /// otherwise by row tiles with equal nonzero counts.
 inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
                           const float *residual, int32_t threads) {
-  int64_t used = std::max<int64_t>(1, resolveThreads(threads));
+  // Below this many multiply-adds per thread, starting threads costs more than it saves.
+  constexpr int64_t minWorkPerThread = 1 << 16;
+  int64_t work = p.tile_work_prefix[p.tile_count] * p.n;
+  int64_t used = std::clamp<int64_t>(work / minWorkPerThread, 1, resolveThreads(threads));
+  threads = int32_t(used);
   int64_t steps = (p.n + p.n_step - 1) / p.n_step;
   auto run = [&](int64_t n0, int64_t n1, int64_t t0, int64_t t1) {
     spcc_sparse_task_args args = {b, c, residual, n0, n1, t0, t1};

@@ -7,14 +7,15 @@ Usage:
 
 For each MODEL (a name known to models/export_models.py, e.g. bert_base, mobilenet_v1,
 bert_tiny): exports it into the work directory unless DIR/MODEL.onnx exists (default
-build/bench), compiles it with `spcc MODEL.onnx -o MODEL.so --target host` (timed), then runs
-build/tools/spcc-bench and tools/oracle/bench_ort.js alternately, spcc, ORT, spcc, ORT, ...
-(N repetitions each, default 3) in two configurations:
+build/bench), compiles it with `spcc MODEL.onnx -o MODEL.so --target host` (timed) and with
+`--dense` (every layer on the dense kernels: spcc's own dense baseline), then runs
+build/tools/spcc-bench on both and tools/oracle/bench_ort.js alternately, spcc, spcc dense, ORT,
+spcc, ... (N repetitions each, default 3) in two configurations:
     sync   one context / session with --threads threads (default 2), latency per run;
     async  --streams contexts / sessions of one thread each (default 2), throughput.
 Each repetition measures for T seconds (default 3). The table shows the median over the
-repetitions of each run's median latency and of its throughput, with the ratios ORT/spcc
-latency (above 1: spcc is faster) and spcc/ORT throughput (above 1: spcc is faster).
+repetitions of each run's median latency and of its throughput, with the ratios dense/spcc and
+ORT/spcc latency (above 1: spcc is faster) and spcc/ORT throughput (above 1: spcc is faster).
 """
 
 import argparse
@@ -58,8 +59,10 @@ def prepare(name, args):
     start = time.monotonic()
     subprocess.run(command, check=True)
     compile_seconds = time.monotonic() - start
+    dense_path = os.path.join(args.work, name + ".dense.so")
+    subprocess.run(command[:3] + [dense_path] + command[4:] + ["--dense"], check=True)
     return {
-        "name": name, "onnx": onnx_path, "so": so_path, "shapes": shapes,
+        "name": name, "onnx": onnx_path, "so": so_path, "dense_so": dense_path, "shapes": shapes,
         "compile_s": compile_seconds, "so_bytes": os.path.getsize(so_path),
         "onnx_bytes": os.path.getsize(onnx_path),
     }
@@ -70,17 +73,20 @@ def measure(model, mode, args):
     common = ["--mode", mode, "--seconds", str(args.seconds), "--json"]
     common += ["--threads", str(args.threads)] if mode == "sync" else ["--streams", str(args.streams)]
     spcc_command = [args.bench, model["so"]] + common
+    dense_command = [args.bench, model["dense_so"]] + common
     ort_command = ["node", os.path.join(REPO_ROOT, "tools", "oracle", "bench_ort.js"),
                    model["onnx"]] + common
     for shape in model["shapes"]:
         ort_command += ["--shape", shape]
-    results = {"spcc": [], "ort": []}
+    results = {"spcc": [], "dense": [], "ort": []}
     for rep in range(args.reps):
         results["spcc"].append(run_json(spcc_command))
+        results["dense"].append(run_json(dense_command))
         results["ort"].append(run_json(ort_command))
-        print("  %s %s rep %d: spcc %.3f ms %.1f/s, ort %.3f ms %.1f/s" % (
+        print("  %s %s rep %d: spcc %.3f ms %.1f/s, spcc dense %.3f ms, ort %.3f ms %.1f/s" % (
             model["name"], mode, rep + 1,
             results["spcc"][-1]["latency_ms_median"], results["spcc"][-1]["throughput_per_s"],
+            results["dense"][-1]["latency_ms_median"],
             results["ort"][-1]["latency_ms_median"], results["ort"][-1]["throughput_per_s"]),
             file=sys.stderr)
     return results
@@ -98,18 +104,18 @@ def format_bytes(n):
 
 
 def print_tables(rows, args):
-    header = ("model", "mode", "spcc ms", "ORT ms", "ORT/spcc lat", "spcc p90", "ORT p90",
-              "spcc inf/s", "ORT inf/s", "spcc/ORT thr")
+    header = ("model", "mode", "spcc ms", "spcc dense ms", "ORT ms", "dense/spcc lat",
+              "ORT/spcc lat", "spcc inf/s", "ORT inf/s", "spcc/ORT thr")
     lines = [header]
     for model, mode, results in rows:
-        s, o = results["spcc"], results["ort"]
+        s, d, o = results["spcc"], results["dense"], results["ort"]
         config = "sync %dt" % args.threads if mode == "sync" else "async %dx1t" % args.streams
         lat_s, lat_o = median_of(s, "latency_ms_median"), median_of(o, "latency_ms_median")
+        lat_d = median_of(d, "latency_ms_median")
         thr_s, thr_o = median_of(s, "throughput_per_s"), median_of(o, "throughput_per_s")
-        lines.append((model["name"], config, "%.3f" % lat_s, "%.3f" % lat_o,
-                      "%.2fx" % (lat_o / lat_s), "%.3f" % median_of(s, "latency_ms_p90"),
-                      "%.3f" % median_of(o, "latency_ms_p90"), "%.1f" % thr_s, "%.1f" % thr_o,
-                      "%.2fx" % (thr_s / thr_o)))
+        lines.append((model["name"], config, "%.3f" % lat_s, "%.3f" % lat_d, "%.3f" % lat_o,
+                      "%.2fx" % (lat_d / lat_s), "%.2fx" % (lat_o / lat_s), "%.1f" % thr_s,
+                      "%.1f" % thr_o, "%.2fx" % (thr_s / thr_o)))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
