@@ -4,6 +4,8 @@
 
 #include "tools/spcc-kbench/KernelProblem.h"
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -26,6 +28,20 @@ public:
   /// What was chosen for the problem (spcc's tiling, LIBXSMM's path, ...), for the CSV.
   virtual std::string variant() const { return ""; }
 };
+
+/// Seconds of the fastest of \p runs calls of \p body after one warm-up call (how
+/// implementations choose between their own variants in prepare()).
+template <typename Body> double fastestSeconds(int runs, Body &&body) {
+  body();
+  double best = 1e30;
+  for (int i = 0; i < runs; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    body();
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    best = std::min(best, elapsed.count());
+  }
+  return best;
+}
 
 std::unique_ptr<KernelImpl> createSpccImpl();
 std::unique_ptr<KernelImpl> createLibxsmmImpl();

@@ -47,19 +47,6 @@ enum class Path { None, Fsspmdm, Spmdm };
 /// Nonzeros of A above which libxsmm_sfsspmdm_create is not called (see the file comment).
 constexpr int64_t maxFsspmdmNonzeros = 20000;
 
-/// Seconds of the fastest of \p runs calls of \p body after one warm-up call.
-template <typename Body> double fastestSeconds(int runs, Body &&body) {
-  body();
-  double best = 1e30;
-  for (int i = 0; i < runs; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    body();
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    best = std::min(best, elapsed.count());
-  }
-  return best;
-}
-
 class LibxsmmImpl final : public KernelImpl {
 public:
   LibxsmmImpl() { libxsmm_init(); }

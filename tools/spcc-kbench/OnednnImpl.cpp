@@ -40,19 +40,6 @@ struct Plan {
   std::string implementation; ///< oneDNN's name of the main primitive's implementation
 };
 
-/// Seconds of the fastest of \p runs calls of \p body after one warm-up call.
-template <typename Body> double fastestSeconds(int runs, Body &&body) {
-  body();
-  double best = 1e30;
-  for (int i = 0; i < runs; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    body();
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    best = std::min(best, elapsed.count());
-  }
-  return best;
-}
-
 class OnednnImpl final : public KernelImpl {
 public:
   OnednnImpl() : engine(dnnl::engine::kind::cpu, 0), stream(engine) {}
