@@ -4,6 +4,8 @@
 #include "backends/x86/SpmmEmitter.h"
 #include "runtime/kernels/SparseLaunch.h"
 
+#include <limits>
+
 namespace spcc::x86 {
 
 int vectorWidthOf(const TargetIsa &isa) { return isa.kernelLevel == "x86-64-v4" ? 16 : 8; }
@@ -21,19 +23,21 @@ llvm::Expected<LoadedSparseLayer> LoadedSparseLayer::compile(KernelJit &jit,
   // The module (and then its context) is gone once compiled.
   auto address = jit.load(std::move(module), isa, name, &loaded.stats);
   if (!address) return address.takeError();
-  loaded.params = layer.params;
-  loaded.tileWorkPrefix = std::move(emitted.tileWorkPrefix);
+  loaded.params = launchParams(layer, emitted);
   loaded.params.task = reinterpret_cast<spcc_sparse_task_fn>(*address);
-  loaded.params.tile_count = int64_t(loaded.tileWorkPrefix.size()) - 1;
-  loaded.params.n_step = emitted.nStep;
+  loaded.tileWorkPrefix = std::move(emitted.tileWorkPrefix);
+  loaded.workspace.assign(size_t(loaded.params.workspace_floats + 16),
+                          std::numeric_limits<float>::quiet_NaN());
   return loaded;
 }
 
 void LoadedSparseLayer::run(const float *input, const float *residual, float *output,
-                            float *workspace, int threads) const {
+                            int threads) {
   spcc_sparse_params p = params;
   p.tile_work_prefix = tileWorkPrefix.data();
-  kernels::runSparse(p, input, residual, output, workspace, threads);
+  auto address = reinterpret_cast<uintptr_t>(workspace.data());
+  float *aligned = reinterpret_cast<float *>((address + 63) / 64 * 64);
+  kernels::runSparse(p, input, residual, output, aligned, threads);
 }
 
 } // namespace spcc::x86

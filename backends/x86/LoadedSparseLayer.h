@@ -18,16 +18,17 @@ public:
                                                    const SpmmTiling &tiling,
                                                    const TargetIsa &isa);
 
-  /// Runs the layer as spcc_kernel_sparse would: \p workspace holds workspaceFloats() floats,
-  /// 64-byte aligned; \p residual is null unless the epilogue adds one.
-  void run(const float *input, const float *residual, float *output, float *workspace,
-           int threads) const;
-  int64_t workspaceFloats() const { return params.workspace_floats; }
+  /// Runs the layer as spcc_kernel_sparse would, in a workspace of its own (so one call at a
+  /// time); \p residual is null unless the epilogue adds one.
+  void run(const float *input, const float *residual, float *output, int threads);
   const ObjectStats &getStats() const { return stats; }
 
 private:
   spcc_sparse_params params{};
   std::vector<int64_t> tileWorkPrefix;
+  /// workspace_floats floats from the first 64-byte boundary; NaN until the layer writes them,
+  /// so reading scratch it did not write shows in the output.
+  std::vector<float> workspace;
   ObjectStats stats;
 };
 

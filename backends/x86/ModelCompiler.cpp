@@ -180,9 +180,7 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
                                               choices[i].tiling, vectorWidthOf(*isa),
                                               /*exported=*/true);
       task.task->setVisibility(llvm::GlobalValue::HiddenVisibility);
-      spcc_sparse_params params = layers[i]->params;
-      params.tile_count = int64_t(task.tileWorkPrefix.size()) - 1;
-      params.n_step = task.nStep;
+      spcc_sparse_params params = launchParams(*layers[i], task);
       KernelCall sparse;
       sparse.symbol = "spcc_kernel_sparse";
       const auto *bytes = reinterpret_cast<const uint8_t *>(&params);

@@ -185,9 +185,6 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (float &x : input) x = uniform(random);
   for (float &x : residual) x = uniform(random);
-  std::vector<float> workspace(size_t(layer.params.workspace_floats + 16));
-  auto address = reinterpret_cast<uintptr_t>(workspace.data());
-  float *aligned = reinterpret_cast<float *>((address + 63) / 64 * 64);
 
   std::optional<TunedLayer> best;
   std::vector<TuningTrial> trials;
@@ -199,7 +196,7 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
       seconds = timeRuns(
           [&] {
             loaded->run(input.data(), residual.empty() ? nullptr : residual.data(),
-                        output.data(), aligned, options.threads);
+                        output.data(), options.threads);
           },
           options.secondsPerCandidate);
     trials.push_back({tiling, seconds});

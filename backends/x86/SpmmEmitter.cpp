@@ -81,10 +81,10 @@ private:
                       llvm::Value *mask);
 
   /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
-  void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
-                         std::vector<int64_t> &workPrefix);
-  void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
-                     std::vector<int64_t> &workPrefix);
+  void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
+  void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
+  /// Work before each row tile: its nonzeros plus one per row (the stores).
+  std::vector<int64_t> tileWorkPrefix() const;
   llvm::GlobalVariable *table(const llvm::Twine &name, llvm::Constant *init);
 
   llvm::Module &module;
@@ -174,13 +174,22 @@ llvm::GlobalVariable *SpmmEmitter::table(const llvm::Twine &name, llvm::Constant
   return global;
 }
 
-void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
-                                    std::vector<int64_t> &workPrefix) {
+std::vector<int64_t> SpmmEmitter::tileWorkPrefix() const {
+  llvm::ArrayRef<int64_t> rowStart = spec.weights.getRowStart();
+  std::vector<int64_t> prefix(1, 0);
+  for (int64_t r0 = 0; r0 < rows(); r0 += tiling.rowTile) {
+    int64_t r1 = std::min(rows(), r0 + tiling.rowTile);
+    prefix.push_back(prefix.back() + rowStart[size_t(r1)] - rowStart[size_t(r0)] + (r1 - r0));
+  }
+  return prefix;
+}
+
+void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
+                                    llvm::BasicBlock *next) {
   llvm::ArrayRef<int64_t> rowStart = spec.weights.getRowStart();
   llvm::ArrayRef<int32_t> colIndex = spec.weights.getColIndex();
   llvm::ArrayRef<float> values = spec.weights.getValues();
   int64_t tileCount = (rows() + tiling.rowTile - 1) / tiling.rowTile;
-  workPrefix.assign(1, 0);
   // The values other than +-1, in the order the code uses them: one stream read front to back.
   // (As per-instruction constants they would cost the backend a constant-pool search each.)
   std::vector<float> streamed;
@@ -201,8 +210,6 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   int64_t nextValue = 0;
   for (int64_t t = 0; t < tileCount; ++t) {
     int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
-    workPrefix.push_back(workPrefix.back() + (rowStart[size_t(r1)] - rowStart[size_t(r0)]) +
-                         (r1 - r0)); // + the stores
     llvm::BasicBlock *loop = llvm::BasicBlock::Create(context, "tile" + llvm::Twine(t), function);
     llvm::BasicBlock *after =
         t + 1 < tileCount ? llvm::BasicBlock::Create(context, "check" + llvm::Twine(t + 1), function)
@@ -249,16 +256,8 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   if (tileCount == 0) builder.CreateBr(next);
 }
 
-void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next,
-                                std::vector<int64_t> &workPrefix) {
+void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
   const SparseTensor &a = spec.weights;
-  int64_t tileCount = (rows() + tiling.rowTile - 1) / tiling.rowTile;
-  workPrefix.assign(1, 0);
-  for (int64_t t = 0; t < tileCount; ++t) {
-    int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
-    workPrefix.push_back(workPrefix.back() + a.getRowStart()[size_t(r1)] -
-                         a.getRowStart()[size_t(r0)] + (r1 - r0));
-  }
   // Tables: each row's first nonzero, each nonzero's B offset and value, each row's bias.
   std::vector<int32_t> rowStart(a.getRowStart().begin(), a.getRowStart().end());
   std::vector<int32_t> offsets;
@@ -396,9 +395,10 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   EmittedSparseTask result;
   result.nStep = nStep();
   if (tiling.schedule == SpmmTiling::Schedule::Unrolled)
-    emitUnrolledTiles(nb, nbEnd, blockLatch, result.tileWorkPrefix);
+    emitUnrolledTiles(nb, nbEnd, blockLatch);
   else
-    emitLoopTiles(nb, nbEnd, blockLatch, result.tileWorkPrefix);
+    emitLoopTiles(nb, nbEnd, blockLatch);
+  result.tileWorkPrefix = tileWorkPrefix();
 
   builder.SetInsertPoint(blockLatch);
   nb->addIncoming(blockEnd, blockLatch);
@@ -417,6 +417,13 @@ std::string SpmmTiling::describe() const {
   text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
   if (nBlock > 0) text += "-nb" + std::to_string(nBlock);
   return text;
+}
+
+spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTask &task) {
+  spcc_sparse_params params = layer.params;
+  params.tile_count = int64_t(task.tileWorkPrefix.size()) - 1;
+  params.n_step = task.nStep;
+  return params;
 }
 
 int accumulatorRegisters(int vectorWidth) { return vectorWidth >= 16 ? 32 : 16; }

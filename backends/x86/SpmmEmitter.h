@@ -2,7 +2,7 @@
 #ifndef SPCC_BACKENDS_X86_SPMMEMITTER_H
 #define SPCC_BACKENDS_X86_SPMMEMITTER_H
 
-#include "backends/x86/SparseKernelSpec.h"
+#include "backends/x86/SparseLayer.h"
 
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Module.h"
@@ -25,6 +25,10 @@ struct EmittedSparseTask {
 EmittedSparseTask emitSparseTask(llvm::Module &module, llvm::StringRef name,
                                  const SparseKernelSpec &spec, const SpmmTiling &tiling,
                                  int vectorWidth, bool exported = false);
+
+/// \p layer's launch parameters for \p task: tile count and step filled in; the task and tile
+/// table pointers stay null (the caller knows where the code and the table live).
+spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTask &task);
 
 /// Registers free for accumulators with \p vectorWidth-float vectors: the register tile
 /// (rowTile x vectors) plus one B slice must fit.

@@ -78,10 +78,8 @@ std::vector<float> runLayer(const SparseLayer &layer, const SpmmTiling &tiling,
   auto loaded = LoadedSparseLayer::compile(jit(), layer, tiling, isa);
   if (!loaded) FAIL(takeMessage(loaded.takeError()));
   std::vector<float> output(size_t(layer.outputFloats()), NAN);
-  std::vector<float> workspace(size_t(loaded->workspaceFloats() + 16), NAN);
-  auto address = reinterpret_cast<uintptr_t>(workspace.data());
   loaded->run(input.data(), residual.empty() ? nullptr : residual.data(), output.data(),
-              reinterpret_cast<float *>((address + 63) / 64 * 64), threads);
+              threads);
   return output;
 }
 

@@ -55,27 +55,21 @@ public:
     chosen = tuned->tiling.describe();
     loaded.emplace(std::move(tuned->loaded));
     output_.assign(size_t(problem.outputSize()), 0.0f);
-    workspace.assign(size_t(loaded->workspaceFloats() + 16), 0.0f);
     input = problem.b.data();
     return "";
   }
 
   void run() override {
-    loaded->run(input, nullptr, output_.data(), alignedWorkspace(), threads);
+    loaded->run(input, nullptr, output_.data(), threads);
   }
   const float *output() const override { return output_.data(); }
   std::string variant() const override { return chosen; }
 
 private:
-  float *alignedWorkspace() {
-    auto address = reinterpret_cast<uintptr_t>(workspace.data());
-    return reinterpret_cast<float *>((address + 63) / 64 * 64);
-  }
-
   std::unique_ptr<x86::KernelJit> jit;
   x86::TargetIsa isa;
   std::optional<x86::LoadedSparseLayer> loaded;
-  std::vector<float> output_, workspace;
+  std::vector<float> output_;
   const float *input = nullptr;
   std::string chosen;
   int threads = 1;
