@@ -14,6 +14,16 @@
 
 namespace spcc::x86 {
 
+namespace {
+
+void setCodegenOption(llvm::StringRef name, llvm::StringRef value) {
+  llvm::cl::Option *option = llvm::cl::getRegisteredOptions().lookup(name);
+  if (!option || option->addOccurrence(0, name, value))
+    llvm::errs() << "spcc: warning: cannot set LLVM's -" << name << "=" << value << "\n";
+}
+
+} // namespace
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(const TargetIsa &isa) {
   // Registering the X86 target is idempotent; once per process is enough.
   static std::once_flag registered;
@@ -25,9 +35,10 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(const T
     // The machine scheduler's dependence graph grows quadratically with the straight-line
     // blocks of unrolled sparse tiles (minutes for a large layer), and the emitted order (B
     // slice loads, then the FMAs using them) is already what an out-of-order core wants.
-    if (llvm::cl::Option *misched = llvm::cl::getRegisteredOptions().lookup("enable-misched"))
-      if (misched->addOccurrence(0, "enable-misched", "false"))
-        llvm::errs() << "spcc: warning: cannot turn off LLVM's machine scheduler\n";
+    setCodegenOption("enable-misched", "false");
+    // Machine LICM hoists every weight broadcast of a tile out of its loop over positions:
+    // hundreds of live vectors, which the register allocator then spends minutes spilling.
+    setCodegenOption("disable-machine-licm", "true");
   });
   std::string message;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(kTargetTriple, message);

@@ -1,8 +1,11 @@
 //===- SpmmEmitter.cpp - LLVM IR of a pattern-specialized sparse product -===//
 //
 // The task walks positions in blocks of tiling.nBlock; within a block every row
-// tile in the task's range runs its steps of `vectors` SIMD vectors. The last
-// step of a block is masked, so any n works and nothing past it is touched.
+// tile in the task's range runs its steps of `vectors` SIMD vectors. When n
+// holds at least one step, a block's last step is moved back to end at the
+// block's end: it recomputes a few positions instead of masking, because masked
+// loads cost large tiles ~40% on Zen 4. (Every task range then holds at least
+// one step; see runSparseTask.) Only layers narrower than a step use masks.
 //
 // Unrolled tiles are straight-line code: per nonzero column of the tile one
 // load of the B slice per vector, per nonzero one FMA (an add or subtract for
@@ -44,9 +47,16 @@ public:
 private:
   int64_t nStep() const { return int64_t(tiling.vectors) * width; }
   int64_t rows() const { return spec.weights.getRows(); }
+  /// Whether steps are masked: only when n is narrower than one step.
+  bool masked() const { return spec.n < nStep(); }
 
   /// Lanes of vector \p v of the step at \p n that lie before \p limit.
   llvm::Value *laneMask(llvm::Value *n, llvm::Value *limit, int v);
+  /// Where the step the loop is at (\p n) reads and writes: n itself, or for unmasked
+  /// steps never past \p limit (the last one overlaps the one before).
+  llvm::Value *stepPosition(llvm::Value *n, llvm::Value *limit);
+  /// The masks of a step at \p n (null: unmasked).
+  std::vector<llvm::Value *> stepMasks(llvm::Value *n, llvm::Value *limit);
   llvm::Value *splat(float value) {
     return llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(unsigned(width)),
                                           llvm::ConstantFP::get(f32, value));
@@ -57,6 +67,7 @@ private:
     return offset ? builder.CreateConstInBoundsGEP1_64(f32, p, uint64_t(offset)) : p;
   }
   llvm::Value *load(llvm::Value *address, llvm::Value *mask) {
+    if (!mask) return builder.CreateAlignedLoad(vecTy, address, llvm::Align(4));
     return builder.CreateMaskedLoad(vecTy, address, llvm::Align(4), mask,
                                     llvm::Constant::getNullValue(vecTy));
   }
@@ -116,6 +127,19 @@ llvm::Value *SpmmEmitter::laneMask(llvm::Value *n, llvm::Value *limit, int v) {
                                llvm::ConstantVector::get(lanes));
 }
 
+llvm::Value *SpmmEmitter::stepPosition(llvm::Value *n, llvm::Value *limit) {
+  if (masked()) return n;
+  llvm::Value *lastStart = builder.CreateSub(limit, builder.getInt64(uint64_t(nStep())));
+  return builder.CreateSelect(builder.CreateICmpSGT(n, lastStart), lastStart, n, "at");
+}
+
+std::vector<llvm::Value *> SpmmEmitter::stepMasks(llvm::Value *n, llvm::Value *limit) {
+  std::vector<llvm::Value *> masks(size_t(tiling.vectors), nullptr);
+  if (masked())
+    for (int v = 0; v < tiling.vectors; ++v) masks[size_t(v)] = laneMask(n, limit, v);
+  return masks;
+}
+
 llvm::Value *SpmmEmitter::erf(llvm::Value *x) {
   // A rational minimax approximation on [-4, 4] (erf is +-1 to float precision beyond):
   // erf(x) = x * P(x^2) / Q(x^2).
@@ -164,7 +188,11 @@ void SpmmEmitter::finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm:
   if (spec.epilogue.residual)
     acc = builder.CreateFAdd(acc, load(at(argResidual, index, int64_t(v) * width), mask));
   acc = activation(acc);
-  builder.CreateMaskedStore(acc, at(argC, index, int64_t(v) * width), llvm::Align(4), mask);
+  llvm::Value *address = at(argC, index, int64_t(v) * width);
+  if (mask)
+    builder.CreateMaskedStore(acc, address, llvm::Align(4), mask);
+  else
+    builder.CreateAlignedStore(acc, address, llvm::Align(4));
 }
 
 llvm::GlobalVariable *SpmmEmitter::table(const llvm::Twine &name, llvm::Constant *init) {
@@ -223,8 +251,8 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
     builder.SetInsertPoint(loop);
     llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
     n->addIncoming(nb, entry);
-    std::vector<llvm::Value *> masks;
-    for (int v = 0; v < tiling.vectors; ++v) masks.push_back(laneMask(n, nbEnd, v));
+    llvm::Value *position = stepPosition(n, nbEnd);
+    std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
     // Accumulators start at the bias; the nonzeros of the tile, column by column.
     std::vector<std::vector<llvm::Value *>> acc(size_t(r1 - r0));
     for (int64_t r = r0; r < r1; ++r)
@@ -234,7 +262,7 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
     for (const auto &[column, entries] : tileColumns[size_t(t)]) {
       int64_t offset = spec.bRowOffsets[size_t(column)];
       for (int v = 0; v < tiling.vectors; ++v) {
-        llvm::Value *bv = load(at(argB, n, offset + int64_t(v) * width), masks[size_t(v)]);
+        llvm::Value *bv = load(at(argB, position, offset + int64_t(v) * width), masks[size_t(v)]);
         int64_t valueIndex = nextValue;
         for (const auto &[row, value] : entries) {
           acc[size_t(row)][size_t(v)] =
@@ -247,7 +275,7 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
     for (int64_t r = r0; r < r1; ++r)
       for (int v = 0; v < tiling.vectors; ++v)
         finishAndStore(acc[size_t(r - r0)][size_t(v)], builder.getInt64(uint64_t(r * spec.ldc)),
-                       n, v, masks[size_t(v)]);
+                       position, v, masks[size_t(v)]);
     llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
     n->addIncoming(nNext, builder.GetInsertBlock());
     builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), loop, after);
@@ -308,8 +336,8 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   builder.SetInsertPoint(stepLoop);
   llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
   n->addIncoming(nb, rowBody);
-  std::vector<llvm::Value *> masks;
-  for (int v = 0; v < tiling.vectors; ++v) masks.push_back(laneMask(n, nbEnd, v));
+  llvm::Value *position = stepPosition(n, nbEnd);
+  std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
   builder.CreateBr(nonzeroLoop);
 
   builder.SetInsertPoint(nonzeroLoop);
@@ -326,7 +354,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   llvm::Value *offset = loadI32(offsetTable, j);
   llvm::Value *value = builder.CreateVectorSplat(
       unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, valueTable, j)));
-  llvm::Value *bRow = builder.CreateAdd(offset, n);
+  llvm::Value *bRow = builder.CreateAdd(offset, position);
   for (int v = 0; v < tiling.vectors; ++v) {
     llvm::Value *bv = load(at(argB, bRow, int64_t(v) * width), masks[size_t(v)]);
     acc[size_t(v)]->addIncoming(fma(value, bv, acc[size_t(v)]), nonzeroBody);
@@ -336,7 +364,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
 
   builder.SetInsertPoint(stepEnd);
   for (int v = 0; v < tiling.vectors; ++v)
-    finishAndStore(acc[size_t(v)], rowOffset, n, v, masks[size_t(v)]);
+    finishAndStore(acc[size_t(v)], rowOffset, position, v, masks[size_t(v)]);
   llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
   n->addIncoming(nNext, stepEnd);
   builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), stepLoop, rowLatch);

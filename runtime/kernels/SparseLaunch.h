@@ -70,7 +70,10 @@ inline void transposeInto(const float *src, float *dst, int64_t rows, int64_t co
 
 /// Runs the task over everything, split over at most \p threads threads: by
 /// positions when each thread gets at least two microkernel steps (equal work),
-/// otherwise by row tiles with equal nonzero counts.
+/// otherwise by row tiles with equal nonzero counts. Every task range then holds
+/// at least one step (or all of n), which lets the generated code end a range
+/// with a step that overlaps the previous one instead of a masked step; so C
+/// must not alias B or the residual.
 inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
                           const float *residual, int32_t threads) {
   // Below this many multiply-adds per thread, starting threads costs more than it saves.
