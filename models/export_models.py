@@ -307,6 +307,24 @@ def mobilenet_v1() -> nn.Module:
                      classes=1000)
 
 
+def resnet50() -> nn.Module:
+    """torchvision 0.14's ResNet-50 (v1.5, 1000 classes), with random BatchNorm statistics so
+    that folding them is not a no-op."""
+    import torchvision  # only the benchmark needs it
+    model = torchvision.models.resnet50(weights=None)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            randomize_batch_norm(module)
+    return model
+
+
+def prune_resnet50(model: nn.Module, fraction: float) -> None:
+    """Every convolution but the 7x7 stem; the classifier stays dense."""
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Conv2d) and name != "conv1":
+            prune_by_magnitude(module.weight, fraction)
+
+
 # ---------------------------------------------------------------------------------------------
 # The model table
 # ---------------------------------------------------------------------------------------------
@@ -363,9 +381,9 @@ MODELS: Dict[str, ModelSpec] = {
         output_names=["logits"]),
 }
 
-# Dense full-size models for the benchmark against ONNX Runtime (tools/bench/compare.py); too
-# big for the test suite, so exported only when named with --only. Static shapes (no dynamic
-# axes): the benchmark compiles and runs exactly batch 1.
+# Full-size models for the benchmark against ONNX Runtime (tools/bench/compare.py), dense and
+# pruned; too big for the test suite, so exported only when named with --only. Static shapes
+# (no dynamic axes): the benchmark compiles and runs exactly batch 1.
 BENCH_MODELS: Dict[str, ModelSpec] = {
     "bert_base": ModelSpec(
         seed=201, opset=13, build=bert_base,
@@ -375,6 +393,24 @@ BENCH_MODELS: Dict[str, ModelSpec] = {
     "mobilenet_v1": ModelSpec(
         seed=202, opset=13, build=mobilenet_v1,
         prune=lambda m: None,
+        make_inputs=lambda rng: {
+            "input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)},
+        output_names=["logits"]),
+    # The pruned families: magnitude pruning per weight matrix.
+    "bert_base_95": ModelSpec(
+        seed=211, opset=13, build=bert_base,
+        prune=lambda m: prune_linears(m, 0.95),
+        make_inputs=lambda rng: bert_inputs(rng, vocab=1000, seq=128),
+        output_names=["last_hidden_state", "pooler_output"]),
+    "mobilenet_v1_90": ModelSpec(
+        seed=212, opset=13, build=mobilenet_v1,
+        prune=lambda m: m.prune(0.9),
+        make_inputs=lambda rng: {
+            "input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)},
+        output_names=["logits"]),
+    "resnet50_80": ModelSpec(
+        seed=213, opset=13, build=resnet50,
+        prune=lambda m: prune_resnet50(m, 0.8),
         make_inputs=lambda rng: {
             "input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)},
         output_names=["logits"]),

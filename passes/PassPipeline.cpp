@@ -24,6 +24,9 @@ struct PipelineStage {
 const PipelineStage kDefaultPipeline[] = {
     {"constant-folding"},
     {"dead-code"},
+    // Before fusion, so that a Conv's epilogue follows it directly.
+    {"fold-batch-norm"},
+    {"fuse-epilogues"},
     // Last: offsets are only valid for the final graph.
     {"memory-planning"},
 };

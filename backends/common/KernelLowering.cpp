@@ -111,6 +111,7 @@ const LoweringEntry loweringTable[] = {
     {"MatMul", lowerMatMul},
     {"Gemm", lowerGemm},
     {"Conv", lowerConv},
+    {"FusedConv", lowerConv},
     {"MaxPool", lowerPool},
     {"AveragePool", lowerPool},
     {"GlobalAveragePool", lowerGlobalAveragePool},

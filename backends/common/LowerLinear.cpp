@@ -1,6 +1,7 @@
 //===- LowerLinear.cpp - MatMul, Gemm, Conv and pooling lowerings --------===//
 #include "backends/common/LoweringUtil.h"
 
+#include "compiler/ops/FusedEpilogue.h"
 #include "compiler/ops/SpatialWindow.h"
 
 namespace spcc::lowering {
@@ -90,6 +91,21 @@ llvm::Expected<KernelCall> lowerConv(const Node &node) {
   p.cout = w[0];
   p.group = node.getInt("group", 1);
   p.has_bias = node.getInput(2) != nullptr;
+  // FusedConv: the residual and activation of fuse-epilogues.
+  p.has_residual = node.getInput(3) != nullptr;
+  auto activation = fusedActivationOf(node);
+  if (!activation) return activation.takeError();
+  switch (activation->kind) {
+  case FusedActivation::Kind::None: p.post_op = SPCC_POST_NONE; break;
+  case FusedActivation::Kind::Relu: p.post_op = SPCC_POST_RELU; break;
+  case FusedActivation::Kind::Clip:
+    p.post_op = SPCC_POST_CLIP;
+    p.post_min = activation->min;
+    p.post_max = activation->max;
+    break;
+  case FusedActivation::Kind::Gelu:
+    return nodeError(node, ErrorCode::Unsupported, "the conv kernel has no fused GELU");
+  }
   int64_t taps = p.kernel[0] * p.kernel[1] * p.kernel[2];
   bool depthwise = p.cin == p.group && p.cout == p.group;
   bool pointwise = taps == 1;

@@ -187,7 +187,8 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
       sparse.params.assign(bytes, bytes + sizeof(params));
       sparse.generatedTask = symbol;
       sparse.taskTable = std::move(task.tileWorkPrefix);
-      sparse.inputMap = {0, -1};
+      // The input, then the residual of a fused epilogue (or a null pointer).
+      sparse.inputMap = {0, layers[i]->spec.epilogue.residual ? 3 : -1};
       sparse.workspaceBytes = params.workspace_floats * int64_t(sizeof(float));
       calls.push_back(std::move(sparse));
       ++sparseCalls;

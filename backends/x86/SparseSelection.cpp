@@ -2,6 +2,7 @@
 #include "backends/x86/SparseSelection.h"
 
 #include "backends/x86/SpmmEmitter.h"
+#include "compiler/ops/FusedEpilogue.h"
 #include "compiler/ops/SpatialWindow.h"
 
 #include <cmath>
@@ -25,6 +26,32 @@ bool isFloatConstant(const Value *v, int64_t rank) {
          v->getType().getRank() == rank;
 }
 
+/// Moves a FusedConv's residual and activation into the generated epilogue; false when the
+/// generated code cannot apply them (other Clip bounds than ReLU6's; a residual for a
+/// convolution whose result is staged in another layout).
+bool applyFusedEpilogue(const Node &node, SparseLayer &layer) {
+  auto activation = fusedActivationOf(node);
+  if (!activation) {
+    llvm::consumeError(activation.takeError());
+    return false;
+  }
+  SparseEpilogue &epilogue = layer.spec.epilogue;
+  switch (activation->kind) {
+  case FusedActivation::Kind::None: break;
+  case FusedActivation::Kind::Relu: epilogue.activation = Activation::Relu; break;
+  case FusedActivation::Kind::Gelu: epilogue.activation = Activation::Gelu; break;
+  case FusedActivation::Kind::Clip:
+    if (activation->min != 0.0f || activation->max != 6.0f) return false;
+    epilogue.activation = Activation::Relu6;
+    break;
+  }
+  if (node.getInput(3)) {
+    if (layer.params.c_layout != SPCC_SPARSE_C_DIRECT) return false;
+    epilogue.residual = true;
+  }
+  return true;
+}
+
 std::optional<SparseLayer> planConv(const Node &node) {
   const Value *x = node.getInput(0), *w = node.getInput(1), *b = node.getInput(2);
   if (x->getType().getRank() != 4 || x->getType().getDims()[0] != 1 || !isFloatConstant(w, 4) ||
@@ -46,7 +73,9 @@ std::optional<SparseLayer> planConv(const Node &node) {
   std::vector<float> bias;
   if (b) bias.assign(b->getConstant().getData<float>().begin(),
                      b->getConstant().getData<float>().end());
-  return planConvolution(w->getConstant(), g, std::move(bias));
+  SparseLayer layer = planConvolution(w->getConstant(), g, std::move(bias));
+  if (!applyFusedEpilogue(node, layer)) return std::nullopt;
+  return layer;
 }
 
 /// Y[rows, M] = X[..., K] * W + bias for a MatMul or Gemm with constant weights.
@@ -95,7 +124,7 @@ double estimateDenseCycles(const SparseLayer &layer) {
 } // namespace
 
 std::optional<SparseLayer> planSparseLayer(const Node &node) {
-  if (node.getOpType() == "Conv") return planConv(node);
+  if (node.getOpType() == "Conv" || node.getOpType() == "FusedConv") return planConv(node);
   if (node.getOpType() == "MatMul" || node.getOpType() == "Gemm") return planLinear(node);
   return std::nullopt;
 }

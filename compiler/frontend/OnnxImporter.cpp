@@ -85,8 +85,9 @@ llvm::Error ModelImporter::checkSupportedOps() {
   std::string unsupported;
   int count = 0;
   for (const auto &node : model.graph().node()) {
+    const OpSchema *schema = lookupOpSchema(node.op_type());
     bool known = node.op_type() == "Constant" ? isDefaultDomain(node.domain())
-                                              : lookupOpSchema(node.op_type()) != nullptr;
+                                              : schema && !schema->isInternal();
     // Gelu is accepted from ONNX Runtime's contrib domain as well as the default one.
     if (!isDefaultDomain(node.domain()) && !(node.domain() == "com.microsoft" && node.op_type() == "Gelu"))
       known = false;

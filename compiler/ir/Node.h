@@ -24,6 +24,11 @@ public:
   const std::string &getName() const { return name; }
   const std::string &getOpType() const { return opType; }
   const OpSchema &getSchema() const { return *schema; }
+  /// Turns the node into another op (a pass fusing ops into it); attributes and inputs stay.
+  void setOp(std::string newOpType, const OpSchema *newSchema) {
+    opType = std::move(newOpType);
+    schema = newSchema;
+  }
 
   size_t getNumInputs() const { return inputs.size(); }
   size_t getNumOutputs() const { return outputs.size(); }

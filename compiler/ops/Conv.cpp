@@ -1,4 +1,5 @@
 //===- Conv.cpp - Convolution --------------------------------------------===//
+#include "compiler/ops/FusedEpilogue.h"
 #include "compiler/ops/SpatialWindow.h"
 
 namespace spcc {
@@ -60,7 +61,7 @@ public:
   ConvOp() : OpSchema("Conv", 2, 3) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
-    for (size_t i = 0; i < node.getNumInputs(); ++i)
+    for (size_t i = 0; i < std::min<size_t>(node.getNumInputs(), 3); ++i)
       if (node.getInput(i))
         if (auto err = expectInputDType(node, i, {DType::Float32})) return std::move(err);
     auto spatial = spatialRankOf(node, 0);
@@ -148,10 +149,48 @@ public:
     }
     return TensorList{out};
   }
+
+protected:
+  ConvOp(llvm::StringRef name, int maxInputs) : OpSchema(name, 2, maxInputs) {}
+};
+
+/// FusedConv (spcc's own, made by the fuse-epilogues pass): Conv, then the residual Z (input 3,
+/// the output's shape) added, then the activation of its attributes (FusedEpilogue.h).
+class FusedConvOp : public ConvOp {
+public:
+  FusedConvOp() : ConvOp("FusedConv", 4) {}
+  bool isInternal() const override { return true; }
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    auto types = ConvOp::inferTypes(node, known);
+    if (!types) return types.takeError();
+    if (const Value *residual = node.getInput(3))
+      if (residual->getType() != (*types)[0])
+        return nodeError(node, ErrorCode::Shape,
+                         "residual " + residual->getType().str() + " must match the output " +
+                             (*types)[0].str());
+    auto activation = fusedActivationOf(node);
+    if (!activation) return activation.takeError();
+    return types;
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    auto out = ConvOp::evaluate(node, inputs);
+    auto activation = fusedActivationOf(node);
+    if (!out || !activation) return out ? activation.takeError() : out.takeError();
+    const float *residual =
+        inputs.size() > 3 && !inputs[3].isNull() ? inputs[3].getData<float>().data() : nullptr;
+    Tensor &y = (*out)[0];
+    applyFusedEpilogue(*activation, y.getMutableData<float>().data(), residual,
+                       y.getNumElements());
+    return out;
+  }
 };
 
 } // namespace
 
 std::unique_ptr<OpSchema> createConvSchema() { return std::make_unique<ConvOp>(); }
+std::unique_ptr<OpSchema> createFusedConvSchema() { return std::make_unique<FusedConvOp>(); }
 
 } // namespace spcc

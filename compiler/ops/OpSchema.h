@@ -55,6 +55,9 @@ public:
   virtual llvm::Expected<TensorList> evaluate(const Node &node,
                                               llvm::ArrayRef<Tensor> inputs) const = 0;
 
+  /// True for spcc's own ops that passes create (FusedConv): not accepted from ONNX files.
+  virtual bool isInternal() const { return false; }
+
   /// For ops whose result depends on input types only (Shape): that result, without inputs.
   virtual std::optional<Tensor> foldFromTypes(const Node &node) const { return std::nullopt; }
 

@@ -189,11 +189,8 @@ void im2colRow(const spcc_conv_params &p, const float *x, int64_t row, float *ds
   }
 }
 
-} // namespace
-
-extern "C" void spcc_kernel_conv(const void *const *in, void *const *out, const void *params,
-                                 int32_t num_threads) {
-  const auto &p = *static_cast<const spcc_conv_params *>(params);
+void convolve(const spcc_conv_params &p, const void *const *in, void *const *out,
+              int32_t num_threads) {
   const float *x = static_cast<const float *>(in[0]);
   const float *w = static_cast<const float *>(in[1]);
   const float *bias = p.has_bias ? static_cast<const float *>(in[2]) : nullptr;
@@ -254,4 +251,27 @@ extern "C" void spcc_kernel_conv(const void *const *in, void *const *out, const 
           8);
     }
   }
+}
+
+} // namespace
+
+extern "C" void spcc_kernel_conv(const void *const *in, void *const *out, const void *params,
+                                 int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_conv_params *>(params);
+  if (!p.has_residual) {
+    convolve(p, in, out, num_threads);
+    return;
+  }
+  // The residual comes before the activation: convolve without it, then one pass for both.
+  spcc_conv_params plain = p;
+  plain.post_op = SPCC_POST_NONE;
+  convolve(plain, in, out, num_threads);
+  const float *residual = static_cast<const float *>(in[3]);
+  float *y = static_cast<float *>(out[0]);
+  parallelFor(
+      p.n * p.cout * p.out[0] * p.out[1] * p.out[2], num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) y[i] = applyPost(p, y[i] + residual[i]);
+      },
+      4096);
 }

@@ -163,8 +163,10 @@ typedef struct {
   int64_t n, cin, cout, group;
   int64_t in[3], out[3], kernel[3], stride[3], dilation[3], pad_begin[3];
   int32_t has_bias;
-  int32_t post_op; /* spcc_post_op */
+  int32_t post_op; /* spcc_post_op, applied after the residual */
   float post_min, post_max;
+  int32_t has_residual; /* in[3], Y's shape, added before post_op (FusedConv) */
+  int32_t reserved;
   int64_t workspace_bytes;
 } spcc_conv_params;
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace spcc::test {
 
@@ -16,6 +17,15 @@ std::unique_ptr<Graph> parseOrFail(const std::string &text);
 /// every constant printed in full. \p changed receives what the pass reported.
 std::string runPassOnText(const std::string &pass, const std::string &input,
                           bool *changed = nullptr);
+
+/// An IR constant line `%name: f32[dims] = constant [...]` of values uniform in [lo, hi), a
+/// \p zeroFraction of them zero (pruned weights).
+std::string randomConstant(const std::string &name, const std::vector<int64_t> &dims,
+                           uint32_t seed, float lo, float hi, double zeroFraction = 0);
+
+/// Runs \p text's graph with the reference evaluations before and after pass \p pass, on the
+/// same random inputs, and returns the largest absolute difference of any output element.
+double maxOutputDifference(const std::string &text, const std::string &pass, uint32_t seed);
 
 } // namespace spcc::test
 
