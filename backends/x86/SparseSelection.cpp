@@ -29,7 +29,7 @@ bool isFloatConstant(const Value *v, int64_t rank) {
 /// Moves a FusedConv's residual and activation into the generated epilogue; false when the
 /// generated code cannot apply them (other Clip bounds than ReLU6's; a residual for a
 /// convolution whose result is staged in another layout).
-bool applyFusedEpilogue(const Node &node, SparseLayer &layer) {
+bool moveEpilogueIntoLayer(const Node &node, SparseLayer &layer) {
   auto activation = fusedActivationOf(node);
   if (!activation) {
     llvm::consumeError(activation.takeError());
@@ -74,7 +74,7 @@ std::optional<SparseLayer> planConv(const Node &node) {
   if (b) bias.assign(b->getConstant().getData<float>().begin(),
                      b->getConstant().getData<float>().end());
   SparseLayer layer = planConvolution(w->getConstant(), g, std::move(bias));
-  if (!applyFusedEpilogue(node, layer)) return std::nullopt;
+  if (!moveEpilogueIntoLayer(node, layer)) return std::nullopt;
   return layer;
 }
 
