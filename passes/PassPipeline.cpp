@@ -24,6 +24,9 @@ struct PipelineStage {
 const PipelineStage kDefaultPipeline[] = {
     {"constant-folding"},
     {"dead-code"},
+    // Exporters' spelled-out GELU and LayerNorm as single ops, before fusion looks for a Gelu.
+    {"recognize-gelu"},
+    {"recognize-layer-norm"},
     // Before fusion, so that a Conv's epilogue follows it directly.
     {"fold-batch-norm"},
     {"fuse-epilogues"},

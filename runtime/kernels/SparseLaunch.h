@@ -9,6 +9,7 @@
 
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/SparseParams.h"
+#include "runtime/kernels/Transpose.h"
 
 #include <algorithm>
 #include <cstring>
@@ -55,19 +56,6 @@ inline void fillPhasePlanes(const spcc_sparse_params &p, const float *in, float 
   });
 }
 
-/// dst[cols x rows] = transpose of src[rows x cols], in cache-sized blocks.
-inline void transposeInto(const float *src, float *dst, int64_t rows, int64_t cols,
-                          int32_t threads) {
-  constexpr int64_t block = 32;
-  parallelFor((cols + block - 1) / block, threads, [&](int64_t b0, int64_t b1) {
-    for (int64_t c0 = b0 * block; c0 < std::min(cols, b1 * block); c0 += block)
-      for (int64_t r0 = 0; r0 < rows; r0 += block)
-        for (int64_t c = c0; c < std::min(cols, c0 + block); ++c)
-          for (int64_t r = r0; r < std::min(rows, r0 + block); ++r)
-            dst[c * rows + r] = src[r * cols + c];
-  });
-}
-
 /// Runs the task over everything, split over at most \p threads threads: by
 /// positions when each thread gets at least two microkernel steps (equal work),
 /// otherwise by row tiles with equal nonzero counts. Every task range then holds
@@ -106,7 +94,8 @@ inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
 }
 
 /// One sparse layer: \p in the activation, \p residual the epilogue's residual
-/// (or null), \p out the result, \p workspace sparseBFloats + sparseCFloats
+/// (or null; a transposed C gets it added while it is transposed back, so the
+/// generated code then must not apply an activation after it), \p out the result, \p workspace sparseBFloats + sparseCFloats
 /// floats (64-byte aligned).
 inline void runSparse(const spcc_sparse_params &p, const float *in, const float *residual,
                       float *out, float *workspace, int32_t threads) {
@@ -120,7 +109,7 @@ inline void runSparse(const spcc_sparse_params &p, const float *in, const float 
     b = workspace;
   }
   float *c = p.c_layout == SPCC_SPARSE_C_DIRECT ? out : staged;
-  runSparseTask(p, b, c, residual, threads);
+  runSparseTask(p, b, c, p.c_layout == SPCC_SPARSE_C_DIRECT ? residual : nullptr, threads);
   if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) {
     parallelFor(p.m, threads, [&](int64_t m0, int64_t m1) {
       for (int64_t m = m0; m < m1; ++m)
@@ -129,7 +118,7 @@ inline void runSparse(const spcc_sparse_params &p, const float *in, const float 
                       size_t(p.out_w) * sizeof(float));
     });
   } else if (p.c_layout == SPCC_SPARSE_C_TRANSPOSED) {
-    transposeInto(staged, out, p.m, p.n, threads);
+    transposeInto(staged, out, p.m, p.n, threads, residual);
   }
 }
 
