@@ -1,10 +1,13 @@
-//===- FuseEpilogues.cpp - Residual add and activation into their Conv ---===//
+//===- FuseEpilogues.cpp - Bias, residual and activation into products ---===//
 //
-// Conv -> [Add(residual of the same shape)] -> [Relu | Clip with constant bounds] becomes one
-// FusedConv that applies both on its result before storing it (FusedEpilogue.h), so neither
-// the sum nor the activation makes another pass over memory. Bias needs no fusing: after
-// fold-batch-norm every conv bias is already an input of the Conv. Each value of the chain but
-// the last must have the chain's next node as its only reader.
+// A weight layer's elementwise followers become part of it, applied on its result before it is
+// stored (FusedEpilogue.h), so none of them makes another pass over memory:
+//   Conv -> [Add(residual)] -> [Relu | Clip]                        becomes FusedConv
+//   MatMul(X, W) -> [Add(bias)] -> [Add(residual)] -> [Relu | Clip | Gelu]  becomes FusedMatMul
+// with W a constant matrix, the bias a constant [N] along the last axis, the residual of the
+// result's shape and Clip's bounds constant. A Conv's bias needs no fusing: after
+// fold-batch-norm it is already an input of the Conv. Each value of the chain but the last
+// must have the chain's next node as its only reader.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Pass.h"
@@ -33,25 +36,46 @@ std::optional<FusedActivation> constantClip(const Node &clip) {
   return a;
 }
 
-/// What follows one Conv and can be fused into it.
+/// What follows one weight layer and can be fused into it.
 struct EpilogueChain {
+  Value *bias = nullptr;
   Value *residual = nullptr;
   FusedActivation activation;
   std::vector<Node *> fused; ///< In chain order.
   Value *result = nullptr;   ///< The value the fused node replaces.
 };
 
-EpilogueChain findChain(const Graph &graph, Node &conv) {
+/// A MatMul by a constant float matrix: the products fuse-epilogues extends.
+bool isWeightMatMul(const Node &node) {
+  const Value *w = node.getInput(1);
+  return node.getOpType() == "MatMul" && w->isConstant() &&
+         w->getType().getDType() == DType::Float32 && w->getType().getRank() == 2;
+}
+
+/// A constant float [n]: one bias value per column.
+bool isColumnBias(const Value *v, int64_t n) {
+  return v->isConstant() && v->getType().getDType() == DType::Float32 &&
+         v->getType().getRank() == 1 && v->getType().getDims()[0] == n;
+}
+
+EpilogueChain findChain(const Graph &graph, Node &product) {
+  bool matmul = product.getOpType() == "MatMul";
   EpilogueChain chain;
-  Value *current = conv.getOutput(0);
+  Value *current = product.getOutput(0);
   while (true) {
     std::vector<Node *> users = graph.getUsers(current);
     if (users.size() != 1 || graph.isGraphOutput(current)) break;
     Node *next = users.front();
     const std::string &op = next->getOpType();
-    if (op == "Add" && !chain.residual && chain.fused.empty()) {
-      Value *other = next->getInput(0) == current ? next->getInput(1) : next->getInput(0);
-      if (other == current || other->getType() != current->getType()) break;
+    Value *other = op == "Add" ? (next->getInput(0) == current ? next->getInput(1)
+                                                                : next->getInput(0))
+                               : nullptr;
+    if (op == "Add" && other == current) break;
+    if (op == "Add" && matmul && chain.fused.empty() &&
+        isColumnBias(other, current->getType().getDims().back())) {
+      chain.bias = other;
+    } else if (op == "Add" && !chain.residual && other->getType() == current->getType() &&
+               (chain.fused.empty() || chain.fused.back()->getOpType() == "Add")) {
       chain.residual = other;
     } else if (op == "Relu") {
       chain.activation.kind = FusedActivation::Kind::Relu;
@@ -59,6 +83,8 @@ EpilogueChain findChain(const Graph &graph, Node &conv) {
       std::optional<FusedActivation> clip = constantClip(*next);
       if (!clip) break;
       chain.activation = *clip;
+    } else if (op == "Gelu" && matmul && next->getString("approximate", "none") == "none") {
+      chain.activation.kind = FusedActivation::Kind::Gelu;
     } else {
       break;
     }
@@ -76,25 +102,28 @@ public:
 
   llvm::Expected<bool> run(Graph &graph, const PassOptions &) override {
     bool changed = false;
-    for (Node *conv : graph.getNodes()) {
-      if (conv->getOpType() != "Conv" ||
-          conv->getOutput(0)->getType().getDType() != DType::Float32)
+    for (Node *product : graph.getNodes()) {
+      bool conv = product->getOpType() == "Conv";
+      if ((!conv && !isWeightMatMul(*product)) ||
+          product->getOutput(0)->getType().getDType() != DType::Float32)
         continue;
-      EpilogueChain chain = findChain(graph, *conv);
+      EpilogueChain chain = findChain(graph, *product);
       if (chain.fused.empty()) continue;
-      conv->setOp("FusedConv", lookupOpSchema("FusedConv"));
+      const char *fusedOp = conv ? "FusedConv" : "FusedMatMul";
+      product->setOp(fusedOp, lookupOpSchema(fusedOp));
+      if (chain.bias) product->addInput(chain.bias);
       if (chain.residual) {
-        while (conv->getNumInputs() < 3) conv->addInput(nullptr); // no bias
-        conv->addInput(chain.residual);
+        while (product->getNumInputs() < 3) product->addInput(nullptr); // no bias
+        product->addInput(chain.residual);
       }
-      setFusedActivation(*conv, chain.activation);
-      graph.replaceAllUsesWith(chain.result, conv->getOutput(0));
+      setFusedActivation(*product, chain.activation);
+      graph.replaceAllUsesWith(chain.result, product->getOutput(0));
       for (Node *node : chain.fused) graph.eraseNode(node);
       changed = true;
     }
     if (!changed) return false;
     graph.removeUnusedValues();
-    // A residual may be computed after the conv it now feeds.
+    // A residual may be computed after the product it now feeds.
     if (llvm::Error err = graph.sortTopologically()) return std::move(err);
     return true;
   }

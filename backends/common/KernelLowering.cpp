@@ -109,6 +109,7 @@ const LoweringEntry loweringTable[] = {
     {"Equal", lowerBinary},
     {"Where", lowerWhere},
     {"MatMul", lowerMatMul},
+    {"FusedMatMul", lowerMatMul},
     {"Gemm", lowerGemm},
     {"Conv", lowerConv},
     {"FusedConv", lowerConv},

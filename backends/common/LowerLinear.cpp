@@ -4,6 +4,8 @@
 #include "compiler/ops/FusedEpilogue.h"
 #include "compiler/ops/SpatialWindow.h"
 
+#include <tuple>
+
 namespace spcc::lowering {
 namespace {
 
@@ -17,6 +19,20 @@ template <typename Params> void setWindow(Params &p, const Window3D &w) {
     p.dilation[a] = w.dilation[a];
     p.pad_begin[a] = w.padBegin[a];
   }
+}
+
+/// The post-op (code, min, max) of a fused node's activation attributes; none for other nodes.
+llvm::Expected<std::tuple<int32_t, float, float>> postOpOf(const Node &node) {
+  auto activation = fusedActivationOf(node);
+  if (!activation) return activation.takeError();
+  switch (activation->kind) {
+  case FusedActivation::Kind::None: break;
+  case FusedActivation::Kind::Relu: return std::make_tuple(int32_t(SPCC_POST_RELU), 0.0f, 0.0f);
+  case FusedActivation::Kind::Clip:
+    return std::make_tuple(int32_t(SPCC_POST_CLIP), activation->min, activation->max);
+  case FusedActivation::Kind::Gelu: return std::make_tuple(int32_t(SPCC_POST_GELU), 0.0f, 0.0f);
+  }
+  return std::make_tuple(int32_t(SPCC_POST_NONE), 0.0f, 0.0f);
 }
 
 } // namespace
@@ -56,6 +72,12 @@ llvm::Expected<KernelCall> lowerMatMul(const Node &node) {
   fill(p.batch_dims, dims);
   fill(p.a_batch_strides, shape->strides[0]);
   fill(p.b_batch_strides, shape->strides[1]);
+  // FusedMatMul: the bias, residual and activation of fuse-epilogues.
+  p.has_bias = node.getInput(2) != nullptr;
+  p.has_residual = node.getInput(3) != nullptr;
+  auto post = postOpOf(node);
+  if (!post) return post.takeError();
+  std::tie(p.post_op, p.post_min, p.post_max) = *post;
   return makeCall("matmul", p);
 }
 
@@ -93,19 +115,11 @@ llvm::Expected<KernelCall> lowerConv(const Node &node) {
   p.has_bias = node.getInput(2) != nullptr;
   // FusedConv: the residual and activation of fuse-epilogues.
   p.has_residual = node.getInput(3) != nullptr;
-  auto activation = fusedActivationOf(node);
-  if (!activation) return activation.takeError();
-  switch (activation->kind) {
-  case FusedActivation::Kind::None: p.post_op = SPCC_POST_NONE; break;
-  case FusedActivation::Kind::Relu: p.post_op = SPCC_POST_RELU; break;
-  case FusedActivation::Kind::Clip:
-    p.post_op = SPCC_POST_CLIP;
-    p.post_min = activation->min;
-    p.post_max = activation->max;
-    break;
-  case FusedActivation::Kind::Gelu:
+  auto post = postOpOf(node);
+  if (!post) return post.takeError();
+  std::tie(p.post_op, p.post_min, p.post_max) = *post;
+  if (p.post_op == SPCC_POST_GELU)
     return nodeError(node, ErrorCode::Unsupported, "the conv kernel has no fused GELU");
-  }
   int64_t taps = p.kernel[0] * p.kernel[1] * p.kernel[2];
   bool depthwise = p.cin == p.group && p.cout == p.group;
   bool pointwise = taps == 1;

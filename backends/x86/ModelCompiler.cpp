@@ -188,7 +188,7 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
       sparse.generatedTask = symbol;
       sparse.taskTable = std::move(task.tileWorkPrefix);
       // The input, then the residual of a fused epilogue (or a null pointer).
-      sparse.inputMap = {0, layers[i]->spec.epilogue.residual ? 3 : -1};
+      sparse.inputMap = {0, layers[i]->readsResidual ? 3 : -1};
       sparse.workspaceBytes = params.workspace_floats * int64_t(sizeof(float));
       calls.push_back(std::move(sparse));
       ++sparseCalls;

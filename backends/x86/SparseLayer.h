@@ -16,6 +16,9 @@ namespace spcc::x86 {
 struct SparseLayer {
   SparseKernelSpec spec;
   spcc_sparse_params params{};
+  /// The launch passes the node's residual (input 3): the generated epilogue adds it when C is
+  /// the output itself, the transpose back adds it when C is staged transposed.
+  bool readsResidual = false;
 
   /// Floats of the layer's input and output tensors.
   int64_t inputFloats() const;

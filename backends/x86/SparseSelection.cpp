@@ -26,9 +26,9 @@ bool isFloatConstant(const Value *v, int64_t rank) {
          v->getType().getRank() == rank;
 }
 
-/// Moves a FusedConv's residual and activation into the generated epilogue; false when the
-/// generated code cannot apply them (other Clip bounds than ReLU6's; a residual for a
-/// convolution whose result is staged in another layout).
+/// Moves a fused node's residual and activation into the generated epilogue; false when the
+/// layer cannot apply them (other Clip bounds than ReLU6's; a residual for a result staged in
+/// another layout than transposed, or followed by an activation when it is transposed).
 bool moveEpilogueIntoLayer(const Node &node, SparseLayer &layer) {
   auto activation = fusedActivationOf(node);
   if (!activation) {
@@ -46,8 +46,12 @@ bool moveEpilogueIntoLayer(const Node &node, SparseLayer &layer) {
     break;
   }
   if (node.getInput(3)) {
-    if (layer.params.c_layout != SPCC_SPARSE_C_DIRECT) return false;
-    epilogue.residual = true;
+    layer.readsResidual = true;
+    if (layer.params.c_layout == SPCC_SPARSE_C_DIRECT)
+      epilogue.residual = true;
+    else if (layer.params.c_layout != SPCC_SPARSE_C_TRANSPOSED ||
+             epilogue.activation != Activation::None)
+      return false;
   }
   return true;
 }
@@ -98,6 +102,11 @@ std::optional<SparseLayer> planLinear(const Node &node) {
     a = transposedCsr(w->getConstant(), alpha);
   }
   std::vector<float> bias;
+  if (node.getOpType() == "FusedMatMul" && node.getInput(2)) {
+    const Value *b = node.getInput(2);
+    if (!isFloatConstant(b, 1)) return std::nullopt;
+    bias.assign(b->getConstant().getData<float>().begin(), b->getConstant().getData<float>().end());
+  }
   if (const Value *c = gemm ? node.getInput(2) : nullptr) {
     // Only a bias along the output features: C of [M], [1, M] or a scalar.
     if (!c->isConstant() || c->getType().getNumElements() != a.getRows()) {
@@ -110,7 +119,9 @@ std::optional<SparseLayer> planLinear(const Node &node) {
     for (int64_t i = 0; i < a.getRows(); ++i)
       bias.push_back(beta * values[values.size() == 1 ? 0 : size_t(i)]);
   }
-  return planTransposedProduct(std::move(a), rows, std::move(bias));
+  SparseLayer layer = planTransposedProduct(std::move(a), rows, std::move(bias));
+  if (!moveEpilogueIntoLayer(node, layer)) return std::nullopt;
+  return layer;
 }
 
 /// Estimated cycles of the dense kernel: a good GEMM reaches ~80% of the FMA peak.
@@ -125,7 +136,9 @@ double estimateDenseCycles(const SparseLayer &layer) {
 
 std::optional<SparseLayer> planSparseLayer(const Node &node) {
   if (node.getOpType() == "Conv" || node.getOpType() == "FusedConv") return planConv(node);
-  if (node.getOpType() == "MatMul" || node.getOpType() == "Gemm") return planLinear(node);
+  if (node.getOpType() == "MatMul" || node.getOpType() == "FusedMatMul" ||
+      node.getOpType() == "Gemm")
+    return planLinear(node);
   return std::nullopt;
 }
 

@@ -1,4 +1,5 @@
 //===- MatMul.cpp - Matrix products: MatMul and Gemm ---------------------===//
+#include "compiler/ops/FusedEpilogue.h"
 #include "compiler/ops/OpHelpers.h"
 
 namespace spcc {
@@ -69,7 +70,6 @@ llvm::Expected<MatMulShape> matmulShape(const Node &node) {
 class MatMulOp : public OpSchema {
 public:
   MatMulOp() : OpSchema("MatMul", 2, 2) {}
-
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     for (size_t i = 0; i < 2; ++i)
       if (auto err = expectInputDType(node, i, {DType::Float32})) return std::move(err);
@@ -94,6 +94,55 @@ public:
       matmulAccumulate(a + aIndex[batch] * s.m * s.k, b + bIndex[batch] * s.k * s.n,
                        c + int64_t(batch) * s.m * s.n, s.m, s.k, s.n);
     return TensorList{out};
+  }
+
+protected:
+  MatMulOp(llvm::StringRef name, int maxInputs) : OpSchema(name, 2, maxInputs) {}
+};
+
+/// FusedMatMul (spcc's own, made by the fuse-epilogues pass): MatMul, then the bias (input 2,
+/// [N], broadcast along the last axis) and the residual Z (input 3, the output's shape) added,
+/// then the activation of its attributes (FusedEpilogue.h).
+class FusedMatMulOp : public MatMulOp {
+public:
+  FusedMatMulOp() : MatMulOp("FusedMatMul", 4) {}
+  bool isInternal() const override { return true; }
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    auto types = MatMulOp::inferTypes(node, known);
+    if (!types) return types.takeError();
+    const TensorType &y = (*types)[0];
+    if (const Value *bias = node.getInput(2))
+      if (bias->getType().getDType() != DType::Float32 || bias->getType().getRank() != 1 ||
+          y.getRank() == 0 || bias->getType().getDims()[0] != y.getDims().back())
+        return nodeError(node, ErrorCode::Shape,
+                         "bias " + bias->getType().str() + " must be one value per column of " +
+                             y.str());
+    if (const Value *residual = node.getInput(3))
+      if (residual->getType() != y)
+        return nodeError(node, ErrorCode::Shape,
+                         "residual " + residual->getType().str() + " must match the output " +
+                             y.str());
+    auto activation = fusedActivationOf(node);
+    if (!activation) return activation.takeError();
+    return types;
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    auto out = MatMulOp::evaluate(node, inputs);
+    auto activation = fusedActivationOf(node);
+    if (!out || !activation) return out ? activation.takeError() : out.takeError();
+    Tensor &y = (*out)[0];
+    auto values = y.getMutableData<float>();
+    if (inputs.size() > 2 && !inputs[2].isNull()) {
+      auto bias = inputs[2].getData<float>();
+      for (size_t i = 0; i < values.size(); ++i) values[i] += bias[i % bias.size()];
+    }
+    const float *residual =
+        inputs.size() > 3 && !inputs[3].isNull() ? inputs[3].getData<float>().data() : nullptr;
+    applyFusedEpilogue(*activation, values.data(), residual, y.getNumElements());
+    return out;
   }
 };
 
@@ -176,6 +225,7 @@ public:
 } // namespace
 
 std::unique_ptr<OpSchema> createMatMulSchema() { return std::make_unique<MatMulOp>(); }
+std::unique_ptr<OpSchema> createFusedMatMulSchema() { return std::make_unique<FusedMatMulOp>(); }
 std::unique_ptr<OpSchema> createGemmSchema() { return std::make_unique<GemmOp>(); }
 
 } // namespace spcc

@@ -123,14 +123,19 @@ typedef struct {
 /** spcc_kernel_matmul: float32 C[b] (m x n) = A[ia(b)] (m x k) * B[ib(b)] (k x
  * n), all row-major, for each of the batches enumerated by batch_dims
  * (row-major; batch_rank 0 is one matrix). ia(b) = sum(b[d] *
- * a_batch_strides[d]) in elements (0 broadcasts), likewise ib. */
+ * a_batch_strides[d]) in elements (0 broadcasts), likewise ib. Then, as
+ * FusedMatMul: the bias in[2] ([n], when has_bias) and the residual in[3] (C's
+ * shape, when has_residual) are added and post_op applied. */
 typedef struct {
   int64_t m, n, k;
   int32_t batch_rank;
-  int32_t reserved;
+  int32_t has_bias;
   int64_t batch_dims[SPCC_KERNEL_MAX_RANK];
   int64_t a_batch_strides[SPCC_KERNEL_MAX_RANK];
   int64_t b_batch_strides[SPCC_KERNEL_MAX_RANK];
+  int32_t has_residual;
+  int32_t post_op; /* spcc_post_op */
+  float post_min, post_max;
 } spcc_matmul_params;
 
 /** spcc_kernel_gemm: float32 Y (m x n) = alpha * op(A) * op(B) + beta * C, op
@@ -150,7 +155,8 @@ typedef struct {
 typedef enum {
   SPCC_POST_NONE = 0,
   SPCC_POST_RELU = 1,
-  SPCC_POST_CLIP = 2 /* clamp to [post_min, post_max] */
+  SPCC_POST_CLIP = 2, /* clamp to [post_min, post_max] */
+  SPCC_POST_GELU = 3  /* 0.5 x (1 + erf(x / sqrt 2)); matmul only */
 } spcc_post_op;
 
 /** spcc_kernel_conv: float32 convolution over 1 to 3 spatial axes, widened to 3

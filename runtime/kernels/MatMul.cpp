@@ -4,7 +4,32 @@
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedWalk.h"
 
+#include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
+
 using namespace spcc::kernels;
+
+namespace {
+
+/// FusedMatMul's epilogue on rows [r0, r1) of the [rows x n] result: bias, residual, post_op.
+void finishRows(const spcc_matmul_params &p, const float *bias, const float *residual, float *c,
+                int64_t r0, int64_t r1) {
+  using Row = Eigen::Map<Eigen::ArrayXf>;
+  using ConstRow = Eigen::Map<const Eigen::ArrayXf>;
+  for (int64_t r = r0; r < r1; ++r) {
+    Row y(c + r * p.n, p.n);
+    if (bias) y += ConstRow(bias, p.n);
+    if (residual) y += ConstRow(residual + r * p.n, p.n);
+    switch (p.post_op) {
+    case SPCC_POST_RELU: y = y.max(0.0f); break;
+    case SPCC_POST_CLIP: y = y.max(p.post_min).min(p.post_max); break;
+    case SPCC_POST_GELU: y = 0.5f * y * (1.0f + (y * 0.7071067811865476f).erf()); break;
+    default: break;
+    }
+  }
+}
+
+} // namespace
 
 extern "C" void spcc_kernel_matmul(const void *const *in, void *const *out, const void *params,
                                    int32_t num_threads) {
@@ -34,6 +59,12 @@ extern "C" void spcc_kernel_matmul(const void *const *in, void *const *out, cons
     parallelFor(batches, threads, [&](int64_t begin, int64_t end) { runBatches(begin, end, 1); });
   else
     runBatches(0, batches, threads);
+  if (!p.has_bias && !p.has_residual && p.post_op == SPCC_POST_NONE) return;
+  const float *bias = p.has_bias ? static_cast<const float *>(in[2]) : nullptr;
+  const float *residual = p.has_residual ? static_cast<const float *>(in[3]) : nullptr;
+  parallelFor(
+      batches * p.m, threads,
+      [&](int64_t r0, int64_t r1) { finishRows(p, bias, residual, c, r0, r1); }, 16);
 }
 
 extern "C" void spcc_kernel_gemm(const void *const *in, void *const *out, const void *params,

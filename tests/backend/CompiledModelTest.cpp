@@ -217,7 +217,7 @@ TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[ba
   std::unique_ptr<Graph> graph = plannedGraph(R"(graph @main(%x: f32[2,4]) {
   %w: f32[4,4] = constant [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
   %y: f32[2,4] = MatMul(%x, %w) @"mm"
-  %z: f32[2,4] = Relu(%y) @"relu"
+  %z: f32[2,4] = Tanh(%y) @"tanh"
   %o: f32[2,4] = Sigmoid(%z) @"sig"
   return %o as "o"
 }
@@ -240,7 +240,7 @@ TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[ba
   for (const llvm::GlobalValue &g : (*module)->global_values())
     if (!g.isDeclaration() && !g.hasLocalLinkage()) exported.push_back(g.getName().str());
   CHECK(exported == std::vector<std::string>{"spcc_model_descriptor_v1"});
-  // y and z (32 bytes, one 64-byte slot each) are both live while relu runs: two slots.
+  // y and z (32 bytes, one 64-byte slot each) are both live while tanh runs: two slots.
   CHECK(graph->getArenaBytes() == 128);
 
   auto isa = x86::selectTargetIsa("x86-64-v4");

@@ -92,3 +92,60 @@ TEST_CASE("fuse-epilogues keeps outputs on random convolutions", "[passes][fuse-
     CHECK(maxOutputDifference(text, "fuse-epilogues", seed) < 1e-6);
   }
 }
+
+TEST_CASE("fuse-epilogues folds bias, residual and GELU into a MatMul by constant weights",
+          "[passes][fuse-epilogues]") {
+  // BERT's attention output (bias, then the residual) and intermediate layer (bias, then GELU).
+  std::string result = runPassOnText("fuse-epilogues", R"(graph @main(%x: f32[1,2,2]) {
+  %w: f32[2,2] = constant [1.0, 0.0, 0.0, 2.0]
+  %b: f32[2] = constant [0.5, -0.5]
+  %y: f32[1,2,2] = MatMul(%x, %w) @"out_proj"
+  %yb: f32[1,2,2] = Add(%b, %y) @"out_bias"
+  %s: f32[1,2,2] = Add(%x, %yb) @"residual"
+  %h: f32[1,2,2] = MatMul(%s, %w) @"ffn"
+  %hb: f32[1,2,2] = Add(%h, %b) @"ffn_bias"
+  %g: f32[1,2,2] = Gelu(%hb) @"gelu"
+  return %g as "out"
+}
+)");
+  CHECK(result == R"(graph @main(%x: f32[1,2,2]) {
+  %w: f32[2,2] = constant [1.0, 0.0, 0.0, 2.0]
+  %b: f32[2] = constant [0.5, -0.5]
+  %y: f32[1,2,2] = FusedMatMul(%x, %w, %b, %x) @"out_proj"
+  %h: f32[1,2,2] = FusedMatMul(%y, %w, %b) {activation = "Gelu"} @"ffn"
+  return %h as "out"
+}
+)");
+}
+
+TEST_CASE("fuse-epilogues leaves products of two activations and tanh GELU alone",
+          "[passes][fuse-epilogues]") {
+  std::string text = R"(graph @main(%x: f32[2,2], %v: f32[2,2]) {
+  %w: f32[2,2] = constant [1.0, 0.0, 0.0, 2.0]
+  %y: f32[2,2] = MatMul(%x, %v) @"scores"
+  %z: f32[2,2] = Relu(%y) @"relu"
+  %p: f32[2,2] = MatMul(%z, %w) @"proj"
+  %g: f32[2,2] = Gelu(%p) {approximate = "tanh"} @"gelu"
+  return %g as "out"
+}
+)";
+  bool changed = true;
+  CHECK(runPassOnText("fuse-epilogues", text, &changed) == text);
+  CHECK(!changed);
+}
+
+TEST_CASE("fuse-epilogues keeps outputs on random pruned MatMuls", "[passes][fuse-epilogues]") {
+  for (uint32_t seed : {4u, 5u, 6u}) {
+    std::string text = "graph @main(%x: f32[2,3,8], %shortcut: f32[2,3,6]) {\n" +
+                       randomConstant("w1", {8, 6}, seed, -1, 1, 0.8) +
+                       randomConstant("b1", {6}, seed + 10, -1, 1) +
+                       randomConstant("w2", {6, 6}, seed + 20, -1, 1, 0.9) +
+                       "  %y: f32[2,3,6] = MatMul(%x, %w1) @\"up\"\n"
+                       "  %yb: f32[2,3,6] = Add(%y, %b1) @\"bias\"\n"
+                       "  %g: f32[2,3,6] = Gelu(%yb) @\"gelu\"\n"
+                       "  %z: f32[2,3,6] = MatMul(%g, %w2) @\"down\"\n"
+                       "  %s: f32[2,3,6] = Add(%z, %shortcut) @\"residual\"\n"
+                       "  return %s as \"out\"\n}\n";
+    CHECK(maxOutputDifference(text, "fuse-epilogues", seed) < 1e-5);
+  }
+}
