@@ -164,13 +164,7 @@ public:
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
     auto types = ConvOp::inferTypes(node, known);
     if (!types) return types.takeError();
-    if (const Value *residual = node.getInput(3))
-      if (residual->getType() != (*types)[0])
-        return nodeError(node, ErrorCode::Shape,
-                         "residual " + residual->getType().str() + " must match the output " +
-                             (*types)[0].str());
-    auto activation = fusedActivationOf(node);
-    if (!activation) return activation.takeError();
+    if (llvm::Error err = verifyFusedEpilogue(node, (*types)[0])) return std::move(err);
     return types;
   }
 

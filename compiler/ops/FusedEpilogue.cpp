@@ -5,6 +5,16 @@
 
 namespace spcc {
 
+llvm::Error verifyFusedEpilogue(const Node &node, const TensorType &output) {
+  if (const Value *residual = node.getInput(3))
+    if (residual->getType() != output)
+      return nodeError(node, ErrorCode::Shape,
+                       "residual " + residual->getType().str() + " must match the output " +
+                           output.str());
+  auto activation = fusedActivationOf(node);
+  return activation ? llvm::Error::success() : activation.takeError();
+}
+
 llvm::Expected<FusedActivation> fusedActivationOf(const Node &node) {
   FusedActivation a;
   std::string name = node.getString("activation", "");

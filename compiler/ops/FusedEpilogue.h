@@ -25,6 +25,10 @@ llvm::Expected<FusedActivation> fusedActivationOf(const Node &node);
 /// Sets \p node's activation attributes.
 void setFusedActivation(Node &node, const FusedActivation &activation);
 
+/// Checks a fused node's residual Z (input 3, which must have the type of the node's \p output)
+/// and its activation attributes.
+llvm::Error verifyFusedEpilogue(const Node &node, const TensorType &output);
+
 /// y[i] = activation(y[i] + residual[i]) for i < count (residual may be null).
 void applyFusedEpilogue(const FusedActivation &activation, float *y, const float *residual,
                         int64_t count);

@@ -118,13 +118,7 @@ public:
         return nodeError(node, ErrorCode::Shape,
                          "bias " + bias->getType().str() + " must be one value per column of " +
                              y.str());
-    if (const Value *residual = node.getInput(3))
-      if (residual->getType() != y)
-        return nodeError(node, ErrorCode::Shape,
-                         "residual " + residual->getType().str() + " must match the output " +
-                             y.str());
-    auto activation = fusedActivationOf(node);
-    if (!activation) return activation.takeError();
+    if (llvm::Error err = verifyFusedEpilogue(node, y)) return std::move(err);
     return types;
   }
 
