@@ -1,14 +1,14 @@
 //===- Conv.cpp - Convolution kernel --------------------------------------===//
 //
 // Three strategies, chosen per call from the parameters:
-// - depthwise (one input and one output channel per group): direct loops per
-// channel plane; for stride 1 in 2-D, over a zero-padded copy of the plane, all
-// taps of 16 outputs at a time in registers;
+// - depthwise (one input channel per group): in 2-D, Depthwise.cpp; otherwise
+// direct loops per channel plane;
 // - pointwise (1x1 kernel, stride 1, no padding): one GEMM per image and group,
 // no copy;
 // - otherwise im2col into the workspace, then one GEMM per image and group.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/kernels/Depthwise.h"
 #include "runtime/kernels/Gemm.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
@@ -88,73 +88,6 @@ void depthwisePlane(const spcc_conv_params &p, const float *x, const float *w, f
     for (int64_t i = 0; i < outPlane; ++i) y[i] = applyPost(p, y[i]);
 }
 
-/// Most taps the padded-plane depthwise path handles.
-constexpr int64_t maxPaddedTaps = 64;
-/// Output columns the padded-plane depthwise path computes at once.
-constexpr int64_t paddedChunk = 16;
-
-/// The padded-plane form of a stride-1 2-D depthwise convolution: the input
-/// plane copied into a zero-bordered plane of row length `width`, so every
-/// output (oh, ow) is a dot product of the taps with inputs at fixed offsets
-/// from oh * width + ow, and a whole plane is one contiguous vector loop.
-struct PaddedPlane {
-  int64_t width = 0, height = 0; ///< of the padded plane
-  int64_t wideCount = 0;         ///< outputs computed: out rows * width, rounded up
-  int64_t numTaps = 0;
-  int64_t offsets[maxPaddedTaps] = {}; ///< of each tap, in the padded plane
-
-  /// Whether \p p can take this path (2-D, stride 1, at most maxPaddedTaps).
-  static bool applies(const spcc_conv_params &p) {
-    return p.in[0] == 1 && p.out[0] == 1 && p.kernel[0] == 1 && p.stride[1] == 1 &&
-           p.stride[2] == 1 && p.kernel[1] * p.kernel[2] <= maxPaddedTaps;
-  }
-
-  explicit PaddedPlane(const spcc_conv_params &p) {
-    width = std::max(p.in[2] + p.pad_begin[2], p.out[2] + (p.kernel[2] - 1) * p.dilation[2]);
-    height = std::max(p.in[1] + p.pad_begin[1], p.out[1] + (p.kernel[1] - 1) * p.dilation[1]);
-    wideCount = (p.out[1] * width + paddedChunk - 1) / paddedChunk * paddedChunk;
-    for (int64_t kh = 0; kh < p.kernel[1]; ++kh)
-      for (int64_t kw = 0; kw < p.kernel[2]; ++kw)
-        offsets[numTaps++] = kh * p.dilation[1] * width + kw * p.dilation[2];
-  }
-
-  /// Floats of scratch one plane needs: the padded plane (with room for the
-  /// last chunk's reads) and the wide output.
-  int64_t scratchFloats() const {
-    return height * width + wideCount + offsets[numTaps - 1] + wideCount;
-  }
-
-  /// One output plane y from input plane x and taps w.
-  void run(const spcc_conv_params &p, const float *x, const float *w, float bias, float *y,
-           float *scratch) const {
-    float *padded = scratch, *wide = scratch + height * width + wideCount + offsets[numTaps - 1];
-    // Only the input region changes between planes, but the border must be
-    // zero: clear all (small next to the arithmetic).
-    std::fill(padded, wide, 0.0f);
-    for (int64_t ih = 0; ih < p.in[1]; ++ih)
-      std::memcpy(padded + (ih + p.pad_begin[1]) * width + p.pad_begin[2], x + ih * p.in[2],
-                  size_t(p.in[2]) * sizeof(float));
-    for (int64_t i = 0; i < wideCount; i += paddedChunk) {
-      float acc[paddedChunk];
-      for (int64_t j = 0; j < paddedChunk; ++j) acc[j] = bias;
-      for (int64_t t = 0; t < numTaps; ++t) {
-        const float *src = padded + i + offsets[t];
-        float wv = w[t];
-        for (int64_t j = 0; j < paddedChunk; ++j) acc[j] += wv * src[j];
-      }
-      for (int64_t j = 0; j < paddedChunk; ++j) wide[i + j] = acc[j];
-    }
-    for (int64_t oh = 0; oh < p.out[1]; ++oh) {
-      const float *row = wide + oh * width;
-      float *dst = y + oh * p.out[2];
-      if (p.post_op == SPCC_POST_NONE)
-        std::memcpy(dst, row, size_t(p.out[2]) * sizeof(float));
-      else
-        for (int64_t ow = 0; ow < p.out[2]; ++ow) dst[ow] = applyPost(p, row[ow]);
-    }
-  }
-};
-
 /// Row `row` of the im2col matrix of one image and group: for input channel c
 /// and tap (kd, kh, kw), the input value each output position reads (0 in the
 /// padding).
@@ -200,19 +133,11 @@ void convolve(const spcc_conv_params &p, const void *const *in, void *const *out
   int64_t taps = p.kernel[0] * p.kernel[1] * p.kernel[2];
   int64_t cinG = p.cin / p.group, coutG = p.cout / p.group;
 
+  if (depthwiseConv2dApplies(p)) {
+    depthwiseConv2d(p, x, w, bias, y, num_threads);
+    return;
+  }
   if (cinG == 1 && coutG == 1) {
-    if (PaddedPlane::applies(p)) {
-      PaddedPlane padded(p);
-      parallelFor(p.n * p.cout, num_threads, [&](int64_t begin, int64_t end) {
-        std::vector<float> scratch(size_t(padded.scratchFloats()));
-        for (int64_t plane = begin; plane < end; ++plane) {
-          int64_t m = plane % p.cout;
-          padded.run(p, x + plane * inPlane, w + m * taps, bias ? bias[m] : 0.0f,
-                     y + plane * outPlane, scratch.data());
-        }
-      });
-      return;
-    }
     parallelFor(p.n * p.cout, num_threads, [&](int64_t begin, int64_t end) {
       for (int64_t plane = begin; plane < end; ++plane) {
         int64_t m = plane % p.cout;

@@ -123,6 +123,49 @@ TEST_CASE("Conv kernel: im2col, pointwise and depthwise paths", "[kernels]") {
   }
 }
 
+TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activations",
+          "[kernels]") {
+  std::mt19937 rng(14);
+  struct DepthwiseCase {
+    const char *name;
+    Ints x, w;
+    Ints pads, strides, dilations;
+  };
+  // Widths around the 8- and 16-column blocks, heights around the 4-row block.
+  std::vector<DepthwiseCase> cases = {
+      {"112x112 stride 2 (MobileNet)", {1, 4, 112, 112}, {4, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      {"37x35 stride 2", {1, 3, 37, 35}, {3, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      {"7x7 stride 1", {2, 5, 7, 7}, {5, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
+      {"9x17 no padding", {1, 2, 9, 17}, {2, 1, 3, 3}, {0, 0, 0, 0}, {1, 1}, {1, 1}},
+      {"5x5 dilation 2", {1, 3, 20, 19}, {3, 1, 5, 5}, {4, 4, 4, 4}, {1, 1}, {2, 2}},
+      {"stride 3 asymmetric pads", {1, 2, 23, 26}, {2, 1, 3, 4}, {0, 2, 1, 1}, {3, 3}, {1, 1}},
+      {"stride (1, 2)", {1, 2, 10, 33}, {2, 1, 3, 3}, {1, 1, 1, 1}, {1, 2}, {1, 1}},
+      {"multiplier 3", {1, 2, 18, 18}, {6, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      {"1x1 output", {1, 3, 3, 3}, {3, 1, 3, 3}, {0, 0, 0, 0}, {1, 1}, {1, 1}},
+  };
+  for (const DepthwiseCase &c : cases)
+    for (const char *activation : {"", "Relu", "Clip"}) {
+      INFO(c.name << " activation '" << activation << "'");
+      std::map<std::string, Attribute> attributes = {{"group", c.x[1]},
+                                                     {"pads", c.pads},
+                                                     {"strides", c.strides},
+                                                     {"dilations", c.dilations}};
+      std::string op = "Conv";
+      if (*activation) {
+        op = "FusedConv";
+        attributes["activation"] = std::string(activation);
+        if (std::string(activation) == "Clip") {
+          attributes["activation_min"] = -0.5f;
+          attributes["activation_max"] = 0.75f;
+        }
+      }
+      std::vector<Tensor> inputs{randomTensor(c.x, rng), randomTensor(c.w, rng),
+                                 randomTensor({c.w[0]}, rng)};
+      CHECK(checkKernel(withConstants({op, inputs, attributes}, {false, true, true})) ==
+            "spcc_kernel_conv");
+    }
+}
+
 TEST_CASE("pooling kernels", "[kernels]") {
   std::mt19937 rng(13);
   std::vector<std::pair<Ints, std::map<std::string, Attribute>>> cases = {
