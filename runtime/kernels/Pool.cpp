@@ -29,10 +29,27 @@ inline Taps tapsAt(const spcc_pool_params &p, int a, int64_t o) {
   return t;
 }
 
+/// acc[i] = max(acc[i], src[i * stride]) (or +=) for i < count; strides 1 and 2 spelled out so
+/// they vectorize.
+template <bool IsMax>
+inline void accumulateStrided(float *acc, const float *src, int64_t count, int64_t stride) {
+  auto combine = [](float a, float v) { return IsMax ? std::max(a, v) : a + v; };
+  if (stride == 1) {
+    for (int64_t i = 0; i < count; ++i) acc[i] = combine(acc[i], src[i]);
+  } else if (stride == 2) {
+    for (int64_t i = 0; i < count; ++i) acc[i] = combine(acc[i], src[2 * i]);
+  } else {
+    for (int64_t i = 0; i < count; ++i) acc[i] = combine(acc[i], src[i * stride]);
+  }
+}
+
+/// A whole output row at a time: for each tap (kd, kh, kw) in order, the outputs whose tap lies
+/// inside the input are combined with it as one strided vector loop.
 template <bool IsMax>
 void pool(const spcc_pool_params &p, const float *x, float *y, int32_t numThreads) {
   int64_t inPlane = p.in[0] * p.in[1] * p.in[2];
   int64_t outPlane = p.out[0] * p.out[1] * p.out[2];
+  int64_t sw = p.stride[2];
   parallelFor(p.planes, numThreads, [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
       const float *in = x + plane * inPlane;
@@ -41,28 +58,31 @@ void pool(const spcc_pool_params &p, const float *x, float *y, int32_t numThread
         Taps td = tapsAt(p, 0, od);
         for (int64_t oh = 0; oh < p.out[1]; ++oh) {
           Taps th = tapsAt(p, 1, oh);
-          for (int64_t ow = 0; ow < p.out[2]; ++ow) {
-            Taps tw = tapsAt(p, 2, ow);
-            float acc = IsMax ? -std::numeric_limits<float>::infinity() : 0.0f;
-            for (int64_t kd = td.lo; kd < td.hi; ++kd) {
-              int64_t id = td.start + kd * p.dilation[0];
-              for (int64_t kh = th.lo; kh < th.hi; ++kh) {
-                int64_t ih = th.start + kh * p.dilation[1];
-                const float *row = in + (id * p.in[1] + ih) * p.in[2];
-                for (int64_t kw = tw.lo; kw < tw.hi; ++kw) {
-                  float v = row[tw.start + kw * p.dilation[2]];
-                  acc = IsMax ? std::max(acc, v) : acc + v;
-                }
+          float *dst = out + (od * p.out[1] + oh) * p.out[2];
+          std::fill(dst, dst + p.out[2], IsMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+          for (int64_t kd = td.lo; kd < td.hi; ++kd) {
+            int64_t id = td.start + kd * p.dilation[0];
+            for (int64_t kh = th.lo; kh < th.hi; ++kh) {
+              const float *row = in + (id * p.in[1] + th.start + kh * p.dilation[1]) * p.in[2];
+              for (int64_t kw = 0; kw < p.kernel[2]; ++kw) {
+                // Outputs ow with 0 <= ow * sw + offset < in: [lo, hi).
+                int64_t offset = kw * p.dilation[2] - p.pad_begin[2];
+                int64_t lo = offset >= 0 ? 0 : (-offset + sw - 1) / sw;
+                int64_t last = p.in[2] - 1 - offset;
+                int64_t hi = last < 0 ? 0 : std::min(p.out[2], last / sw + 1);
+                if (lo < hi)
+                  accumulateStrided<IsMax>(dst + lo, row + lo * sw + offset, hi - lo, sw);
               }
             }
-            if (!IsMax) {
+          }
+          if (!IsMax)
+            for (int64_t ow = 0; ow < p.out[2]; ++ow) {
+              Taps tw = tapsAt(p, 2, ow);
               int64_t count = p.count_include_pad
                                   ? td.padded * th.padded * tw.padded
                                   : (td.hi - td.lo) * (th.hi - th.lo) * (tw.hi - tw.lo);
-              acc = count > 0 ? acc / float(count) : 0.0f;
+              dst[ow] = count > 0 ? dst[ow] / float(count) : 0.0f;
             }
-            out[(od * p.out[1] + oh) * p.out[2] + ow] = acc;
-          }
         }
       }
     }

@@ -32,6 +32,17 @@ inline int64_t sparseCFloats(const spcc_sparse_params &p) {
   return p.c_layout == SPCC_SPARSE_C_DIRECT ? 0 : (p.m * p.ldc + 15) / 16 * 16;
 }
 
+/// dst[i] = src[i * stride] for i < count; strides 1 and 2 spelled out so they vectorize.
+inline void copyStrided(float *dst, const float *src, int64_t count, int64_t stride) {
+  if (stride == 1) {
+    std::memcpy(dst, src, size_t(count) * sizeof(float));
+  } else if (stride == 2) {
+    for (int64_t i = 0; i < count; ++i) dst[i] = src[2 * i];
+  } else {
+    for (int64_t i = 0; i < count; ++i) dst[i] = src[i * stride];
+  }
+}
+
 /// Zero-padded phase planes of a [channels, in_h, in_w] input (see
 /// SPCC_SPARSE_B_PHASE_PLANES).
 inline void fillPhasePlanes(const spcc_sparse_params &p, const float *in, float *planes,
@@ -42,15 +53,22 @@ inline void fillPhasePlanes(const spcc_sparse_params &p, const float *in, float 
       for (int64_t py = 0; py < std::min(s, p.kernel_h); ++py)
         for (int64_t px = 0; px < std::min(s, p.kernel_w); ++px) {
           float *plane = planes + ((py * s + px) * p.channels + c) * planeSize;
-          std::fill(plane, plane + planeSize, 0.0f);
           const float *src = in + c * p.in_h * p.in_w;
+          // Plane columns [xLo, xHi) read input columns x * s + px - pad_left inside the row.
+          int64_t xLo = std::max<int64_t>(0, (p.pad_left - px + s - 1) / s);
+          int64_t lastColumn = p.in_w - 1 - px + p.pad_left; // may be negative on tiny inputs
+          int64_t xHi = lastColumn < 0 ? 0 : std::min(p.plane_w, lastColumn / s + 1);
+          xHi = std::max(xLo, xHi);
           for (int64_t y = 0; y < p.plane_h; ++y) {
+            float *row = plane + y * p.plane_w;
             int64_t iy = y * s + py - p.pad_top;
-            if (iy < 0 || iy >= p.in_h) continue;
-            for (int64_t x = 0; x < p.plane_w; ++x) {
-              int64_t ix = x * s + px - p.pad_left;
-              if (ix >= 0 && ix < p.in_w) plane[y * p.plane_w + x] = src[iy * p.in_w + ix];
+            if (iy < 0 || iy >= p.in_h) {
+              std::fill(row, row + p.plane_w, 0.0f);
+              continue;
             }
+            std::fill(row, row + xLo, 0.0f);
+            copyStrided(row + xLo, src + iy * p.in_w + xLo * s + px - p.pad_left, xHi - xLo, s);
+            std::fill(row + xHi, row + p.plane_w, 0.0f);
           }
         }
   });

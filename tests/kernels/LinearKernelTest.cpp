@@ -182,6 +182,10 @@ TEST_CASE("pooling kernels", "[kernels]") {
       {{1, 3, 12}, {{"kernel_shape", Ints{4}}, {"strides", Ints{3}}, {"pads", Ints{1, 1}}}},
       {{1, 2, 4, 5, 6}, {{"kernel_shape", Ints{2, 2, 3}}, {"pads", Ints{0, 1, 1, 1, 0, 1}}}},
       {{1, 2, 10, 10}, {{"kernel_shape", Ints{3, 3}}, {"auto_pad", std::string("SAME_LOWER")}}},
+      {{1, 3, 112, 112},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}},
+      {{1, 2, 31, 29},
+       {{"kernel_shape", Ints{5, 4}}, {"strides", Ints{3, 3}}, {"pads", Ints{2, 1, 2, 3}}}},
   };
   for (auto &[dims, attrs] : cases)
     for (const char *op : {"MaxPool", "AveragePool"}) {
