@@ -2,6 +2,7 @@
 #include "backends/x86/ModelCompiler.h"
 
 #include "backends/common/KernelLowering.h"
+#include "backends/x86/CompileReport.h"
 #include "backends/x86/Linker.h"
 #include "backends/x86/ModelEmitter.h"
 #include "backends/x86/ObjectEmitter.h"
@@ -10,6 +11,7 @@
 #include "backends/x86/TuneCache.h"
 #include "compiler/support/Error.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 
 #include <atomic>
@@ -44,6 +46,8 @@ struct ModuleJob {
   std::unique_ptr<llvm::LLVMContext> context;
   std::unique_ptr<llvm::Module> module;
   llvm::SmallVector<char, 0> object;
+  double seconds = 0;          ///< code generation time
+  int64_t reportIndex = -1;    ///< the layer of CompileReport::layers it holds, if any
 };
 
 /// Compiles every job's module to an object on up to \p threads threads.
@@ -54,6 +58,7 @@ llvm::Error compileModules(std::vector<ModuleJob> &jobs, const TargetIsa &isa, u
   auto worker = [&] {
     auto machine = createTargetMachine(isa);
     for (size_t i = next++; i < jobs.size(); i = next++) {
+      auto start = std::chrono::steady_clock::now();
       llvm::Expected<llvm::SmallVector<char, 0>> object =
           machine ? emitObject(*jobs[i].module, **machine)
                   : llvm::Expected<llvm::SmallVector<char, 0>>(
@@ -66,6 +71,8 @@ llvm::Error compileModules(std::vector<ModuleJob> &jobs, const TargetIsa &isa, u
         break;
       }
       jobs[i].object = std::move(*object);
+      jobs[i].seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       jobs[i].module.reset(); // free the IR as soon as it is machine code
     }
     if (!machine) llvm::consumeError(machine.takeError());
@@ -89,34 +96,36 @@ bool hostRuns(const TargetIsa &isa) {
   return isa.kernelLevel == "x86-64-v3" || host->kernelLevel == isa.kernelLevel;
 }
 
-std::string milliseconds(double seconds) {
-  if (std::isnan(seconds)) return "-";
-  return llvm::formatv("{0:f3}", seconds * 1e3).str();
+/// What the epilogue of \p node applies, for the report.
+std::vector<std::string> fusedOps(const Node &node) {
+  std::vector<std::string> fused;
+  bool isFused = node.getOpType() == "FusedConv" || node.getOpType() == "FusedMatMul";
+  // Input 2 is the bias of Conv and the fused ops, C of Gemm; MatMul has none.
+  if (node.getOpType() != "MatMul" && node.getNumInputs() > 2 && node.getInput(2))
+    fused.push_back("bias");
+  if (isFused && node.getNumInputs() > 3 && node.getInput(3)) fused.push_back("residual");
+  if (isFused && node.hasAttribute("activation"))
+    fused.push_back(node.getString("activation", ""));
+  return fused;
 }
 
-/// The decisions as a table: one row per layer that could run sparse.
-void printLayerTable(llvm::raw_ostream &log, const Graph &graph,
-                     const std::vector<std::optional<SparseLayer>> &layers,
-                     const std::vector<KernelChoice> &choices) {
-  log << llvm::formatv("{0,-28} {1,-7} {2,-18} {3,8} {4,-8} {5,-24} {6,10} {7,10}\n", "layer",
-                       "op", "m x k x n", "sparsity", "kernel", "tiling", "sparse ms",
-                       "dense ms");
-  std::vector<Node *> nodes = graph.getNodes();
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (!layers[i]) continue;
-    const SparseTensor &a = layers[i]->spec.weights;
-    std::string shape = llvm::formatv("{0}x{1}x{2}", a.getRows(), a.getCols(),
-                                      layers[i]->spec.n);
-    std::string name = nodes[i]->getName().empty() ? nodes[i]->getOutput(0)->getName()
-                                                   : nodes[i]->getName();
-    if (name.size() > 28) name = "..." + name.substr(name.size() - 25);
-    log << llvm::formatv("{0,-28} {1,-7} {2,-18} {3,8:f3} {4,-8} {5,-24} {6,10} {7,10}\n", name,
-                         nodes[i]->getOpType(), shape, a.getSparsity(),
-                         choices[i].sparse ? "sparse" : "dense",
-                         choices[i].sparse ? choices[i].tiling.describe() : "-",
-                         milliseconds(choices[i].sparseSeconds),
-                         milliseconds(choices[i].denseSeconds));
-  }
+/// The report's entry for a layer that could run sparse.
+LayerReport reportLayer(const Node &node, const SparseLayer &layer, const KernelChoice &choice) {
+  const SparseTensor &a = layer.spec.weights;
+  LayerReport entry;
+  entry.name = node.getName().empty() ? node.getOutput(0)->getName() : node.getName();
+  entry.op = node.getOpType();
+  entry.m = a.getRows();
+  entry.k = a.getCols();
+  entry.n = layer.spec.n;
+  entry.sparsity = a.getSparsity();
+  entry.fused = fusedOps(node);
+  entry.sparse = choice.sparse;
+  entry.tiling = choice.tiling.describe();
+  entry.sparseSeconds = choice.sparseSeconds;
+  entry.denseSeconds = choice.denseSeconds;
+  entry.csrBytes = a.getCsrBytes();
+  return entry;
 }
 
 } // namespace
@@ -125,6 +134,16 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   StageLog stages(options.log);
   auto isa = selectTargetIsa(options.target);
   if (!isa) return isa.takeError();
+  CompileReport report;
+  report.target = isa->cpu.empty() ? isa->kernelLevel : isa->cpu;
+  report.kernelLevel = isa->kernelLevel;
+  auto started = std::chrono::steady_clock::now();
+  auto secondsSince = [](std::chrono::steady_clock::time_point &since) {
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - since).count();
+    since = now;
+    return seconds;
+  };
 
   // Tools to measure layers, when the target's code runs here.
   SelectionContext selection{*isa, options.tune, options.tuneThreads, nullptr, nullptr};
@@ -170,9 +189,11 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
         if (useCache) cache.insert(key, choices[i]);
       }
     }
+    if (layers[i]) report.layers.push_back(reportLayer(*nodes[i], *layers[i], choices[i]));
     if (layers[i] && choices[i].sparse) {
       // The layer's task goes into a module of its own.
       ModuleJob &job = jobs.emplace_back();
+      job.reportIndex = int64_t(report.layers.size()) - 1;
       job.context = std::make_unique<llvm::LLVMContext>();
       job.module = std::make_unique<llvm::Module>("layer" + std::to_string(i), *job.context);
       std::string symbol = "spcc_layer_" + std::to_string(i);
@@ -200,7 +221,8 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
                            llvm::Twine(graph.getNumNodes()) + " nodes, " +
                            llvm::Twine(sparseCalls) + " of " + llvm::Twine(candidates) +
                            " weight layers sparse");
-  if (options.log && candidates) printLayerTable(*options.log, graph, layers, choices);
+  report.tuneSeconds = secondsSince(started);
+  if (options.log && candidates) printLayerTable(*options.log, report);
   if (llvm::Error err = cache.save()) return err;
 
   jobs[0].context = std::make_unique<llvm::LLVMContext>();
@@ -215,7 +237,13 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   for (const ModuleJob &job : jobs) {
     objectBytes += job.object.size();
     objects.push_back(job.object);
+    if (job.reportIndex >= 0) {
+      report.layers[size_t(job.reportIndex)].codeBytes = int64_t(job.object.size());
+      report.layers[size_t(job.reportIndex)].codegenSeconds = job.seconds;
+    }
   }
+  report.objectBytes = int64_t(objectBytes);
+  report.codegenSeconds = secondsSince(started);
   stages.done("codegen", llvm::Twine(objectBytes) + " bytes of object code and data for " +
                              (isa->cpu.empty() ? isa->kernelLevel : isa->cpu) + " (kernels " +
                              isa->kernelLevel + ")");
@@ -224,6 +252,11 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   if (!archive) return archive.takeError();
   if (llvm::Error err = linkModel(objects, *archive, options.outputPath)) return err;
   stages.done("link", options.outputPath);
+  report.linkSeconds = secondsSince(started);
+  uint64_t libraryBytes = 0;
+  if (!llvm::sys::fs::file_size(options.outputPath, libraryBytes))
+    report.sharedLibraryBytes = int64_t(libraryBytes);
+  if (options.report) *options.report = std::move(report);
   return llvm::Error::success();
 }
 

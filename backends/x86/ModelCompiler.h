@@ -2,6 +2,7 @@
 #ifndef SPCC_BACKENDS_X86_MODELCOMPILER_H
 #define SPCC_BACKENDS_X86_MODELCOMPILER_H
 
+#include "backends/x86/CompileReport.h"
 #include "backends/x86/SparseTuner.h"
 #include "compiler/ir/Graph.h"
 
@@ -31,8 +32,10 @@ struct CompileOptions {
   /// --tune-cache: the file tuning decisions are kept in across compilations (TuneCache);
   /// empty: none.
   std::string tuneCachePath;
-  /// Stage progress and sizes go here when set.
+  /// Stage progress, sizes and the per-layer table go here when set.
   llvm::raw_ostream *log = nullptr;
+  /// Filled with the per-layer decisions, sizes and times when set (--report).
+  CompileReport *report = nullptr;
 };
 
 /// Lowers every node of the memory-planned \p graph to a kernel call (failing on the first node

@@ -2,7 +2,7 @@
 //
 // spcc MODEL.onnx [--shape NAME=DIMS]... [--dump-ir] [--print-after=PASS]... [--summary]
 //      [-o OUT.so [--target host|x86-64-v3|x86-64-v4] [--tune none|fast|full]
-//       [--tune-threads N] [--tune-cache FILE] [--dense] [-j N]] [-v]
+//       [--tune-threads N] [--tune-cache FILE] [--dense] [-j N] [--report FILE.json]] [-v]
 //
 // Imports the model, runs the pass pipeline and reports on the result; with -o, compiles it to a
 // standalone shared library loadable through the spcc runtime (spcc.h). Errors are printed as
@@ -20,6 +20,8 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -69,7 +71,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
                       "summary", "list-passes", "v", "o", "target", "j", "tune",
-                      "tune-threads", "tune-cache", "dense"});
+                      "tune-threads", "tune-cache", "dense", "report"});
   llvm::cl::OptionCategory category("spcc options");
   llvm::cl::opt<std::string> inputPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
@@ -128,6 +130,13 @@ int main(int argc, char **argv) {
       llvm::cl::desc("With -o: run every layer with the dense kernels, no generated sparse code "
                      "(the baseline to compare against)"),
       llvm::cl::cat(category));
+  llvm::cl::opt<std::string> reportPath(
+      "report",
+      llvm::cl::desc("With -o: write what was decided and produced per weight layer (shape, "
+                     "sparsity, fused epilogue, kernel and tiling, tuned times, code and CSR "
+                     "bytes) and the activation arena as JSON to FILE; the same table goes to "
+                     "stderr"),
+      llvm::cl::value_desc("FILE.json"), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
@@ -139,6 +148,9 @@ int main(int argc, char **argv) {
     for (const std::string &name : passNames()) llvm::outs() << name << "\n";
     return 0;
   }
+  if (!reportPath.empty() && outputPath.empty())
+    return reportError("spcc", makeError(ErrorCode::InvalidArgument,
+                                         "--report describes a compilation: it needs -o OUT.so"));
   std::optional<x86::TuneLevel> tuneLevel = x86::parseTuneLevel(tune);
   if (!tuneLevel)
     return reportError("spcc", makeError(ErrorCode::InvalidArgument,
@@ -193,8 +205,29 @@ int main(int argc, char **argv) {
     compile.denseOnly = dense;
     // Progress per stage when someone watches stderr, or with -v.
     if (progress) compile.log = &llvm::errs();
+    x86::CompileReport report;
+    compile.report = &report;
     if (llvm::Error err = x86::compileModel(**graph, compile))
       return reportError("spcc", addContext(std::move(err), inputPath));
+    if (!reportPath.empty()) {
+      if (!progress) x86::printLayerTable(llvm::errs(), report);
+      llvm::json::Object document{
+          {"model", inputPath.getValue()},
+          {"output", outputPath.getValue()},
+          {"nodes", int64_t((*graph)->getNumNodes())},
+          {"arena_bytes", (*graph)->getArenaBytes()},
+          {"arena_bytes_without_reuse", unsharedArenaBytes(**graph)},
+          {"compile_seconds", secondsSince(start)},
+          {"compile", x86::toJson(report)},
+      };
+      std::error_code error;
+      llvm::raw_fd_ostream file(reportPath, error);
+      if (error)
+        return reportError("spcc", makeError(ErrorCode::IO, "cannot write --report file '" +
+                                                                 reportPath + "': " +
+                                                                 error.message()));
+      file << llvm::formatv("{0:2}", llvm::json::Value(std::move(document))) << "\n";
+    }
   }
   if (verbose)
     llvm::errs() << "spcc: done in " << llvm::format("%.2f", secondsSince(start)) << " s\n";

@@ -1,0 +1,81 @@
+//===- CompileReport.cpp - What spcc -o decided and produced, per layer --===//
+#include "backends/x86/CompileReport.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+namespace spcc::x86 {
+namespace {
+
+std::string milliseconds(double seconds) {
+  if (std::isnan(seconds)) return "-";
+  return llvm::formatv("{0:f3}", seconds * 1e3).str();
+}
+
+/// Measured seconds, or null when the cost model decided.
+llvm::json::Value secondsOrNull(double seconds) {
+  if (std::isnan(seconds)) return nullptr;
+  return seconds;
+}
+
+} // namespace
+
+void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
+  os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8} {4,-16} {5,-8} {6,-24} {7,10} {8,10} {9,9} "
+                      "{10,9}\n",
+                      "layer", "op", "m x k x n", "sparsity", "fused", "kernel", "tiling",
+                      "sparse ms", "dense ms", "code KiB", "CSR KiB");
+  for (const LayerReport &layer : report.layers) {
+    std::string name = layer.name;
+    if (name.size() > 28) name = "..." + name.substr(name.size() - 25);
+    std::string shape = llvm::formatv("{0}x{1}x{2}", layer.m, layer.k, layer.n);
+    std::string fused = llvm::join(layer.fused, "+");
+    os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8:f3} {4,-16} {5,-8} {6,-24} {7,10} {8,10} "
+                        "{9,9:f1} {10,9:f1}\n",
+                        name, layer.op, shape, layer.sparsity, fused.empty() ? "-" : fused,
+                        layer.sparse ? "sparse" : "dense", layer.sparse ? layer.tiling : "-",
+                        milliseconds(layer.sparseSeconds), milliseconds(layer.denseSeconds),
+                        layer.codeBytes / 1024.0, layer.csrBytes / 1024.0);
+  }
+}
+
+llvm::json::Value toJson(const CompileReport &report) {
+  llvm::json::Array layers;
+  for (const LayerReport &layer : report.layers) {
+    llvm::json::Array fused;
+    for (const std::string &what : layer.fused) fused.push_back(what);
+    llvm::json::Object entry{
+        {"name", layer.name},
+        {"op", layer.op},
+        {"m", layer.m},
+        {"k", layer.k},
+        {"n", layer.n},
+        {"sparsity", layer.sparsity},
+        {"fused", std::move(fused)},
+        {"kernel", layer.sparse ? "sparse" : "dense"},
+        {"sparse_seconds", secondsOrNull(layer.sparseSeconds)},
+        {"dense_seconds", secondsOrNull(layer.denseSeconds)},
+        {"csr_bytes", layer.csrBytes},
+    };
+    if (layer.sparse) {
+      entry["tiling"] = layer.tiling;
+      entry["code_bytes"] = layer.codeBytes;
+      entry["codegen_seconds"] = layer.codegenSeconds;
+    }
+    layers.push_back(std::move(entry));
+  }
+  return llvm::json::Object{
+      {"target", report.target},
+      {"kernel_library", report.kernelLevel},
+      {"object_bytes", report.objectBytes},
+      {"shared_library_bytes", report.sharedLibraryBytes},
+      {"tune_seconds", report.tuneSeconds},
+      {"codegen_seconds", report.codegenSeconds},
+      {"link_seconds", report.linkSeconds},
+      {"layers", std::move(layers)},
+  };
+}
+
+} // namespace spcc::x86

@@ -1,0 +1,50 @@
+//===- CompileReport.h - What spcc -o decided and produced, per layer ----===//
+//
+// Filled by compileModel; printed as the per-layer table of `spcc -v` and written as JSON by
+// `spcc --report FILE.json`.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SPCC_BACKENDS_X86_COMPILEREPORT_H
+#define SPCC_BACKENDS_X86_COMPILEREPORT_H
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace spcc::x86 {
+
+/// One weight layer that could run sparse.
+struct LayerReport {
+  std::string name;   ///< the node's name (its first output's when unnamed)
+  std::string op;     ///< Conv, FusedConv, MatMul, FusedMatMul, Gemm
+  int64_t m = 0, k = 0, n = 0; ///< the product C[m x n] = A[m x k] * B[k x n]
+  double sparsity = 0;
+  std::vector<std::string> fused; ///< what the epilogue applies: "bias", "residual", activation
+  bool sparse = false;            ///< generated sparse code (else the dense kernel)
+  std::string tiling;             ///< SpmmTiling::describe() of the sparse code
+  double sparseSeconds = 0, denseSeconds = 0; ///< measured per run; NaN: cost model
+  int64_t csrBytes = 0;    ///< the weights as CSR: float values, int32 columns and row starts
+  int64_t codeBytes = 0;   ///< object code and data of the generated layer (0 when dense)
+  double codegenSeconds = 0; ///< LLVM code generation of the layer's module
+};
+
+struct CompileReport {
+  std::string target;      ///< CPU or ISA level the code was generated for
+  std::string kernelLevel; ///< ISA level of the dense kernel library linked in
+  std::vector<LayerReport> layers;
+  int64_t objectBytes = 0; ///< all object code and data before linking
+  int64_t sharedLibraryBytes = 0;
+  double tuneSeconds = 0, codegenSeconds = 0, linkSeconds = 0;
+};
+
+/// The human-readable table: one row per layer.
+void printLayerTable(llvm::raw_ostream &os, const CompileReport &report);
+
+llvm::json::Value toJson(const CompileReport &report);
+
+} // namespace spcc::x86
+
+#endif

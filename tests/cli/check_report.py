@@ -1,0 +1,37 @@
+"""check_report.py SPCC MODEL WORKDIR: compiles MODEL with --report and checks the JSON and the
+table on stderr: every weight layer listed with its shape, sparsity, fused epilogue, kernel,
+sizes and times, and the arena against the naive sum."""
+import json
+import os
+import subprocess
+import sys
+
+spcc, model, work = sys.argv[1:4]
+os.makedirs(work, exist_ok=True)
+library = os.path.join(work, "model.so")
+report_path = os.path.join(work, "report.json")
+result = subprocess.run([spcc, model, "-o", library, "--tune", "none", "--report", report_path],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+assert result.returncode == 0, result.stderr
+assert "sparsity" in result.stderr and "tiling" in result.stderr, result.stderr
+
+report = json.load(open(report_path))
+assert report["model"] == model
+assert 0 < report["arena_bytes"] <= report["arena_bytes_without_reuse"], report
+compile_ = report["compile"]
+assert compile_["shared_library_bytes"] == os.path.getsize(library)
+layers = compile_["layers"]
+assert layers, "no weight layers reported"
+for layer in layers:
+    for key in ("name", "op", "m", "k", "n", "sparsity", "fused", "kernel", "csr_bytes"):
+        assert key in layer, (key, layer)
+    assert layer["m"] > 0 and layer["k"] > 0 and layer["n"] > 0, layer
+    assert 0.0 <= layer["sparsity"] <= 1.0, layer
+    # --tune none: the cost model decides, nothing is measured.
+    assert layer["sparse_seconds"] is None and layer["dense_seconds"] is None, layer
+    if layer["kernel"] == "sparse":
+        assert layer["code_bytes"] > 0 and layer["tiling"], layer
+# The demo MLP is 90% pruned: its weight layers are sparse and carry their bias.
+assert any(layer["kernel"] == "sparse" and layer["sparsity"] > 0.85 for layer in layers), layers
+assert all("bias" in layer["fused"] for layer in layers), layers
+print("ok: %d layers reported" % len(layers))
