@@ -23,7 +23,7 @@ llvm::json::Value secondsOrNull(double seconds) {
 } // namespace
 
 void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
-  os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8} {4,-16} {5,-8} {6,-24} {7,10} {8,10} {9,9} "
+  os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8} {4,-16} {5,-8} {6,-30} {7,10} {8,10} {9,9} "
                       "{10,9}\n",
                       "layer", "op", "m x k x n", "sparsity", "fused", "kernel", "tiling",
                       "sparse ms", "dense ms", "code KiB", "CSR KiB");
@@ -32,7 +32,7 @@ void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
     if (name.size() > 28) name = "..." + name.substr(name.size() - 25);
     std::string shape = llvm::formatv("{0}x{1}x{2}", layer.m, layer.k, layer.n);
     std::string fused = llvm::join(layer.fused, "+");
-    os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8:f3} {4,-16} {5,-8} {6,-24} {7,10} {8,10} "
+    os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8:f3} {4,-16} {5,-8} {6,-30} {7,10} {8,10} "
                         "{9,9:f1} {10,9:f1}\n",
                         name, layer.op, shape, layer.sparsity, fused.empty() ? "-" : fused,
                         layer.sparse ? "sparse" : "dense", layer.sparse ? layer.tiling : "-",
@@ -59,6 +59,10 @@ llvm::json::Value toJson(const CompileReport &report) {
         {"dense_seconds", secondsOrNull(layer.denseSeconds)},
         {"csr_bytes", layer.csrBytes},
     };
+    llvm::json::Array trials;
+    for (const auto &[tiling, seconds] : layer.trials)
+      trials.push_back(llvm::json::Object{{"tiling", tiling}, {"seconds", secondsOrNull(seconds)}});
+    entry["trials"] = std::move(trials);
     if (layer.sparse) {
       entry["tiling"] = layer.tiling;
       entry["code_bytes"] = layer.codeBytes;

@@ -125,8 +125,14 @@ LayerReport reportLayer(const Node &node, const SparseLayer &layer, const Kernel
   entry.sparseSeconds = choice.sparseSeconds;
   entry.denseSeconds = choice.denseSeconds;
   entry.csrBytes = a.getCsrBytes();
+  for (const TuningTrial &trial : choice.trials)
+    entry.trials.push_back({trial.tiling.describe(), trial.seconds});
   return entry;
 }
+
+/// Nonzeros of a model's smallest layers that may get straight-line code beyond the per-layer
+/// default (unrolledBudgets): about 20 s of code generation at ~60 us per FMA.
+constexpr int64_t kModelUnrolledNonzeros = 160000;
 
 } // namespace
 
@@ -167,6 +173,12 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   std::vector<Node *> nodes = graph.getNodes();
   std::vector<KernelCall> calls;
   std::vector<std::optional<SparseLayer>> layers(nodes.size());
+  std::vector<int64_t> nonzeros(nodes.size(), 0);
+  for (size_t i = 0; i < nodes.size() && !options.denseOnly; ++i) {
+    layers[i] = planSparseLayer(*nodes[i]);
+    if (layers[i]) nonzeros[i] = layers[i]->spec.weights.getNumNonZeros();
+  }
+  std::vector<int64_t> budgets = unrolledBudgets(nonzeros, options.tune, kModelUnrolledNonzeros);
   std::vector<KernelChoice> choices(nodes.size());
   std::vector<ModuleJob> jobs(1);
   size_t kernelCalls = 0, sparseCalls = 0, candidates = 0;
@@ -174,8 +186,8 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
     auto call = lowerToKernelCall(*nodes[i]);
     if (!call) return call.takeError();
     kernelCalls += !call->isAlias;
-    if (!options.denseOnly) layers[i] = planSparseLayer(*nodes[i]);
     if (layers[i]) {
+      selection.unrolledBudget = budgets[i];
       ++candidates;
       if (options.log)
         *options.log << "spcc: tune: " << candidates << ": " << nodes[i]->describe() << "\n";
@@ -222,7 +234,6 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
                            llvm::Twine(sparseCalls) + " of " + llvm::Twine(candidates) +
                            " weight layers sparse");
   report.tuneSeconds = secondsSince(started);
-  if (options.log && candidates) printLayerTable(*options.log, report);
   if (llvm::Error err = cache.save()) return err;
 
   jobs[0].context = std::make_unique<llvm::LLVMContext>();
@@ -244,6 +255,7 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   }
   report.objectBytes = int64_t(objectBytes);
   report.codegenSeconds = secondsSince(started);
+  if (options.log && candidates) printLayerTable(*options.log, report);
   stages.done("codegen", llvm::Twine(objectBytes) + " bytes of object code and data for " +
                              (isa->cpu.empty() ? isa->kernelLevel : isa->cpu) + " (kernels " +
                              isa->kernelLevel + ")");

@@ -57,8 +57,11 @@ struct SpmmTiling {
   /// Positions per block: every tile finishes a block before the next, so the block of B stays
   /// in cache (0: all positions).
   int64_t nBlock = 0;
+  /// Unrolled: tiles take rows in tileRowOrder (rows sharing columns together) instead of in
+  /// index order; each row is still stored to its own place.
+  bool permuteRows = false;
 
-  /// A short name, e.g. "unrolled-r8-v2-nb256".
+  /// A short name, e.g. "unrolled-r8-v2-nb256" ("-perm" when rows are permuted).
   std::string describe() const;
 };
 

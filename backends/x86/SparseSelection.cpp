@@ -147,7 +147,8 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
                                           const SelectionContext &context) {
   int width = vectorWidthOf(context.isa);
   KernelChoice choice;
-  std::vector<SpmmTiling> predicted = candidateTilings(layer, width, TuneLevel::None);
+  std::vector<SpmmTiling> predicted =
+      candidateTilings(layer, width, TuneLevel::None, context.unrolledBudget);
   choice.tiling = predicted.front();
   double sparseCycles = estimateCycles(layer, choice.tiling, width);
   double denseCycles = estimateDenseCycles(layer);
@@ -161,6 +162,7 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   TuneOptions options;
   options.level = context.level;
   options.threads = context.threads;
+  options.unrolledBudget = context.unrolledBudget;
   auto tuned = tuneSparseLayer(*context.jit, layer, context.isa, options);
   if (!tuned) return tuned.takeError();
   auto denseSeconds = context.denseTimer->time(node, dense, context.threads,

@@ -32,6 +32,8 @@ struct SelectionContext {
   int threads = 0;
   KernelJit *jit = nullptr;
   DenseKernelTimer *denseTimer = nullptr;
+  /// Most FMAs per step of straight-line code for the layer at hand (0: the level's default).
+  int64_t unrolledBudget = 0;
 };
 
 /// Decides between \p layer's generated kernel and the dense call \p dense of \p node: by

@@ -1,6 +1,7 @@
 //===- SparseTuner.cpp - Choosing a sparse layer's tiling ----------------===//
 #include "backends/x86/SparseTuner.h"
 
+#include "backends/x86/RowOrder.h"
 #include "backends/x86/SpmmEmitter.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -22,15 +24,18 @@ struct TileCounts {
   int64_t nonzeros = 0, columns = 0;
 };
 
-TileCounts countTile(const SparseTensor &a, int64_t r0, int64_t r1, std::vector<int64_t> &seen,
-                     int64_t stamp) {
+/// Of the rows order[i0, i1).
+TileCounts countTile(const SparseTensor &a, const std::vector<int64_t> &order, int64_t i0,
+                     int64_t i1, std::vector<int64_t> &seen, int64_t stamp) {
   TileCounts counts;
-  for (int64_t r = r0; r < r1; ++r)
+  for (int64_t index = i0; index < i1; ++index) {
+    int64_t r = order[size_t(index)];
     for (int64_t i = a.getRowStart()[size_t(r)]; i < a.getRowStart()[size_t(r) + 1]; ++i) {
       ++counts.nonzeros;
       int64_t &mark = seen[size_t(a.getColIndex()[size_t(i)])];
       if (mark != stamp) mark = stamp, ++counts.columns;
     }
+  }
   return counts;
 }
 
@@ -62,11 +67,14 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   // Lanes computed past n in the last step are wasted work.
   double v = tiling.vectors;
   std::vector<int64_t> seen(size_t(a.getCols()), -1);
+  bool unrolled = tiling.schedule == SpmmTiling::Schedule::Unrolled;
+  std::vector<int64_t> order = unrolled && tiling.permuteRows ? tileRowOrder(a, tiling.rowTile)
+                                                              : identityRowOrder(a);
   double perStep = 0;
   for (int64_t r0 = 0; r0 < a.getRows(); r0 += tiling.rowTile) {
     int64_t r1 = std::min(a.getRows(), r0 + tiling.rowTile);
-    if (tiling.schedule == SpmmTiling::Schedule::Unrolled) {
-      TileCounts t = countTile(a, r0, r1, seen, r0);
+    if (unrolled) {
+      TileCounts t = countTile(a, order, r0, r1, seen, r0);
       double fmas = double(t.nonzeros) * v * fmaCost;
       double loads = (double(t.columns) * v + double(t.nonzeros) * 0.5) * loadCost;
       perStep += std::max(fmas, loads) + double(r1 - r0) * v * 1.5 + 12;
@@ -93,8 +101,29 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   return cycles;
 }
 
+int64_t defaultUnrolledBudget(TuneLevel level) {
+  return level == TuneLevel::Full ? 400000 : 16384;
+}
+
+std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneLevel level,
+                                     int64_t modelNonzeros) {
+  std::vector<int64_t> budgets(nonzeros.size(), defaultUnrolledBudget(level));
+  std::vector<size_t> smallestFirst(nonzeros.size());
+  std::iota(smallestFirst.begin(), smallestFirst.end(), 0);
+  std::sort(smallestFirst.begin(), smallestFirst.end(), [&](size_t x, size_t y) {
+    return nonzeros[x] < nonzeros[y] || (nonzeros[x] == nonzeros[y] && x < y);
+  });
+  int64_t granted = 0;
+  for (size_t i : smallestFirst) {
+    granted += nonzeros[i];
+    if (granted > modelNonzeros) break;
+    budgets[i] = std::max(budgets[i], 2 * nonzeros[i]);
+  }
+  return budgets;
+}
+
 std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth,
-                                         TuneLevel level) {
+                                         TuneLevel level, int64_t unrolledBudget) {
   const int registers = accumulatorRegisters(vectorWidth) - 2;
   // Straight-line code costs compile time (LLVM spends ~60-100 us per FMA of a large layer) and
   // instruction-cache misses: past this many FMAs per step only the compact loop is tried.
@@ -102,7 +131,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   // tiling at 768 x 768 (30k nonzeros) and faster at 768 x 3072 and at N = 512, where
   // straight-line code is streamed from L2 once per block; BERT-base's 4M nonzeros unrolled
   // took 245 s of code generation.
-  const int64_t unrolledBudget = level == TuneLevel::Full ? 400000 : 16384;
+  if (unrolledBudget <= 0) unrolledBudget = defaultUnrolledBudget(level);
   std::vector<SpmmTiling> all;
   for (int vectors : {1, 2, 3, 4}) {
     if (layer.spec.weights.getNumNonZeros() * vectors > unrolledBudget) continue;
@@ -143,13 +172,32 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
            (x.first == y.first && x.second.describe() < y.second.describe());
   });
   std::vector<SpmmTiling> chosen;
-  size_t keep = level == TuneLevel::None ? 1 : level == TuneLevel::Fast ? 4 : ranked.size();
+  // Layers granted straight-line code beyond the default are the costly ones to compile for
+  // each trial: fast tuning measures fewer of their tilings.
+  size_t fastKeep = unrolledBudget > defaultUnrolledBudget(level) ? 1 : 4;
+  size_t keep = level == TuneLevel::None ? 1 : level == TuneLevel::Fast ? fastKeep : ranked.size();
   bool hasLoop = false;
   for (const auto &[cycles, t] : ranked) {
     if (chosen.size() < keep) {
       chosen.push_back(t);
       hasLoop |= t.schedule == SpmmTiling::Schedule::Loop;
     }
+  }
+  // Unrolled tilings also in permuted row order where that loads fewer B slices (measured
+  // against their twin, except without tuning, where the cost model decides).
+  size_t unpermuted = chosen.size();
+  for (size_t i = 0; i < unpermuted; ++i) {
+    SpmmTiling permuted = chosen[i];
+    if (permuted.schedule != SpmmTiling::Schedule::Unrolled || permuted.rowTile < 2) continue;
+    permuted.permuteRows = true;
+    const SparseTensor &a = layer.spec.weights;
+    int64_t loads = tileColumnLoads(a, identityRowOrder(a), permuted.rowTile);
+    if (tileColumnLoads(a, tileRowOrder(a, permuted.rowTile), permuted.rowTile) >= loads)
+      continue;
+    if (level == TuneLevel::None)
+      chosen[i] = permuted;
+    else
+      chosen.push_back(permuted);
   }
   // Fast tuning always measures the best compact loop too: the cost model is least sure
   // where code size matters.
@@ -181,7 +229,8 @@ double timeRuns(const std::function<void()> &run, double minSeconds) {
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
                                            const TargetIsa &isa, const TuneOptions &options) {
   int width = vectorWidthOf(isa);
-  std::vector<SpmmTiling> candidates = candidateTilings(layer, width, options.level);
+  std::vector<SpmmTiling> candidates =
+      candidateTilings(layer, width, options.level, options.unrolledBudget);
   std::vector<float> input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats()));
   std::vector<float> residual;
   if (layer.spec.epilogue.residual) residual.resize(size_t(layer.params.m * layer.spec.ldc));

@@ -26,7 +26,20 @@ struct TuneOptions {
   int threads = 0;
   /// Least time spent timing one candidate, in seconds (at least 3 runs each).
   double secondsPerCandidate = 0.02;
+  /// Most FMAs per step a straight-line candidate may have (0: defaultUnrolledBudget).
+  int64_t unrolledBudget = 0;
 };
+
+/// FMAs per step above which only the compact loop is tried, unless the model grants a layer
+/// more (see unrolledBudgets).
+int64_t defaultUnrolledBudget(TuneLevel level);
+
+/// Per-layer straight-line budgets for a model whose weight layers have \p nonzeros each: the
+/// default, raised to twice the layer's nonzeros (two vectors per step) for the smallest layers
+/// as long as their nonzeros sum to at most \p modelNonzeros. Small layers gain most from
+/// straight-line code and cost least to compile.
+std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneLevel level,
+                                     int64_t modelNonzeros);
 
 /// One candidate and its measured time per run (seconds; NaN when not measured).
 struct TuningTrial {
@@ -45,7 +58,7 @@ struct TunedLayer {
 /// The tilings worth trying for \p layer with \p vectorWidth-float vectors at \p level, the
 /// cost model's favourite first.
 std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth,
-                                         TuneLevel level);
+                                         TuneLevel level, int64_t unrolledBudget = 0);
 
 /// The cost model: estimated cycles of one run of \p layer with \p tiling on one core.
 double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int vectorWidth);

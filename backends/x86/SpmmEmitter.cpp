@@ -16,6 +16,8 @@
 //===----------------------------------------------------------------------===//
 #include "backends/x86/SpmmEmitter.h"
 
+#include "backends/x86/RowOrder.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
@@ -108,6 +110,8 @@ private:
   llvm::PointerType *ptr;
   llvm::FixedVectorType *vecTy;
 
+  /// The rows of A in the order tiles take them (tile t: entries [t * rowTile, ...)).
+  std::vector<int64_t> rowOrder;
   llvm::Function *function = nullptr;
   llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr;
   llvm::Value *tileBegin = nullptr, *tileEnd = nullptr;
@@ -205,9 +209,13 @@ llvm::GlobalVariable *SpmmEmitter::table(const llvm::Twine &name, llvm::Constant
 std::vector<int64_t> SpmmEmitter::tileWorkPrefix() const {
   llvm::ArrayRef<int64_t> rowStart = spec.weights.getRowStart();
   std::vector<int64_t> prefix(1, 0);
-  for (int64_t r0 = 0; r0 < rows(); r0 += tiling.rowTile) {
-    int64_t r1 = std::min(rows(), r0 + tiling.rowTile);
-    prefix.push_back(prefix.back() + rowStart[size_t(r1)] - rowStart[size_t(r0)] + (r1 - r0));
+  for (int64_t i0 = 0; i0 < rows(); i0 += tiling.rowTile) {
+    int64_t work = 0;
+    for (int64_t i = i0; i < std::min(rows(), i0 + tiling.rowTile); ++i) {
+      int64_t r = rowOrder[size_t(i)];
+      work += rowStart[size_t(r) + 1] - rowStart[size_t(r)] + 1;
+    }
+    prefix.push_back(prefix.back() + work);
   }
   return prefix;
 }
@@ -223,11 +231,13 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
   std::vector<float> streamed;
   std::vector<std::map<int32_t, std::vector<std::pair<int64_t, float>>>> tileColumns;
   for (int64_t t = 0; t < tileCount; ++t) {
-    int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
+    int64_t i0 = t * tiling.rowTile, i1 = std::min(rows(), i0 + tiling.rowTile);
     auto &columns = tileColumns.emplace_back();
-    for (int64_t r = r0; r < r1; ++r)
-      for (int64_t i = rowStart[size_t(r)]; i < rowStart[size_t(r) + 1]; ++i)
-        columns[colIndex[size_t(i)]].push_back({r - r0, values[size_t(i)]});
+    for (int64_t i = i0; i < i1; ++i) {
+      int64_t r = rowOrder[size_t(i)];
+      for (int64_t j = rowStart[size_t(r)]; j < rowStart[size_t(r) + 1]; ++j)
+        columns[colIndex[size_t(j)]].push_back({i - i0, values[size_t(j)]});
+    }
     for (const auto &[column, entries] : columns)
       for (const auto &[row, value] : entries)
         if (value != 1.0f && value != -1.0f) streamed.push_back(value);
@@ -237,7 +247,7 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
       table("values", llvm::ConstantDataArray::get(context, streamed));
   int64_t nextValue = 0;
   for (int64_t t = 0; t < tileCount; ++t) {
-    int64_t r0 = t * tiling.rowTile, r1 = std::min(rows(), r0 + tiling.rowTile);
+    int64_t i0 = t * tiling.rowTile, i1 = std::min(rows(), i0 + tiling.rowTile);
     llvm::BasicBlock *loop = llvm::BasicBlock::Create(context, "tile" + llvm::Twine(t), function);
     llvm::BasicBlock *after =
         t + 1 < tileCount ? llvm::BasicBlock::Create(context, "check" + llvm::Twine(t + 1), function)
@@ -254,11 +264,13 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
     llvm::Value *position = stepPosition(n, nbEnd);
     std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
     // Accumulators start at the bias; the nonzeros of the tile, column by column.
-    std::vector<std::vector<llvm::Value *>> acc(size_t(r1 - r0));
-    for (int64_t r = r0; r < r1; ++r)
-      acc[size_t(r - r0)].assign(size_t(tiling.vectors),
+    std::vector<std::vector<llvm::Value *>> acc(size_t(i1 - i0));
+    for (int64_t i = i0; i < i1; ++i) {
+      int64_t r = rowOrder[size_t(i)];
+      acc[size_t(i - i0)].assign(size_t(tiling.vectors),
                                  splat(spec.epilogue.bias.empty() ? 0.0f
                                                                   : spec.epilogue.bias[size_t(r)]));
+    }
     for (const auto &[column, entries] : tileColumns[size_t(t)]) {
       int64_t offset = spec.bRowOffsets[size_t(column)];
       for (int v = 0; v < tiling.vectors; ++v) {
@@ -272,10 +284,11 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
       }
       for (const auto &[row, value] : entries) nextValue += value != 1.0f && value != -1.0f;
     }
-    for (int64_t r = r0; r < r1; ++r)
+    for (int64_t i = i0; i < i1; ++i)
       for (int v = 0; v < tiling.vectors; ++v)
-        finishAndStore(acc[size_t(r - r0)][size_t(v)], builder.getInt64(uint64_t(r * spec.ldc)),
-                       position, v, masks[size_t(v)]);
+        finishAndStore(acc[size_t(i - i0)][size_t(v)],
+                       builder.getInt64(uint64_t(rowOrder[size_t(i)] * spec.ldc)), position, v,
+                       masks[size_t(v)]);
     llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
     n->addIncoming(nNext, builder.GetInsertBlock());
     builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), loop, after);
@@ -387,6 +400,10 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   llvm::Argument *args = function->getArg(0);
   args->setName("args");
 
+  bool permuted = tiling.permuteRows && tiling.schedule == SpmmTiling::Schedule::Unrolled;
+  rowOrder = permuted ? tileRowOrder(spec.weights, tiling.rowTile)
+                      : identityRowOrder(spec.weights);
+
   auto *entry = llvm::BasicBlock::Create(context, "entry", function);
   builder.SetInsertPoint(entry);
   auto *argsTy = llvm::StructType::get(context, {ptr, ptr, ptr, i64, i64, i64, i64});
@@ -444,6 +461,7 @@ std::string SpmmTiling::describe() const {
   std::string text = schedule == Schedule::Unrolled ? "unrolled" : "loop";
   text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
   if (nBlock > 0) text += "-nb" + std::to_string(nBlock);
+  if (permuteRows) text += "-perm";
   return text;
 }
 

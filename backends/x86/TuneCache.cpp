@@ -17,7 +17,7 @@ namespace spcc::x86 {
 namespace {
 
 /// Bumped whenever the generator or the tuner changes what a tiling means.
-constexpr const char *kFormat = "spcc-tune-1";
+constexpr const char *kFormat = "spcc-tune-2";
 
 template <typename T> void hashInto(std::string &bytes, llvm::ArrayRef<T> values) {
   bytes.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(T));
@@ -36,9 +36,12 @@ std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
   if (!parts[1].consume_front("r") || parts[1].getAsInteger(10, t.rowTile) || t.rowTile < 1 ||
       !parts[2].consume_front("v") || parts[2].getAsInteger(10, t.vectors) || t.vectors < 1)
     return std::nullopt;
-  if (parts.size() > 3 &&
-      (!parts[3].consume_front("nb") || parts[3].getAsInteger(10, t.nBlock) || t.nBlock < 0))
-    return std::nullopt;
+  for (llvm::StringRef part : llvm::ArrayRef(parts).drop_front(3)) {
+    if (part == "perm" && !t.permuteRows)
+      t.permuteRows = true;
+    else if (!part.consume_front("nb") || part.getAsInteger(10, t.nBlock) || t.nBlock < 0)
+      return std::nullopt;
+  }
   return t;
 }
 
@@ -85,7 +88,7 @@ std::string TuneCache::keyOf(const SparseLayer &layer, const SelectionContext &c
                      layer.params.b_layout, layer.params.c_layout,
                      int64_t(layer.spec.epilogue.bias.size()), layer.spec.epilogue.residual,
                      int64_t(layer.spec.epilogue.activation), int64_t(context.level),
-                     int64_t(context.threads)};
+                     int64_t(context.threads), context.unrolledBudget};
   hashInto<int64_t>(bytes, shape);
   hashInto(bytes, a.getRowStart());
   hashInto(bytes, a.getColIndex());

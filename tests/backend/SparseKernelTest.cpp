@@ -101,8 +101,11 @@ std::vector<SpmmTiling> tilingTable(int width) {
   for (int vectors : {1, 2, 3, 4})
     for (int rows : {1, 3, 8, 16})
       if (rows * vectors + vectors <= accumulatorRegisters(width) - 2)
-        for (int64_t block : {int64_t(0), int64_t(vectors * width)})
+        for (int64_t block : {int64_t(0), int64_t(vectors * width)}) {
           table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block});
+          // Rows in tileRowOrder: each must still land in its own row of C.
+          if (rows > 1) table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block, true});
+        }
   for (int vectors : {2, 4, 8})
     for (int64_t block : {int64_t(0), int64_t(2 * vectors * width)})
       table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block});
@@ -161,9 +164,11 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
               sum += double(a[size_t(i * k + j)]) * b[size_t(j * n + p)];
             expected[size_t(i * n + p)] = activate(act, sum);
           }
-        SpmmTiling tiling{schedule, 4, 2, 0};
-        INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act));
-        requireClose(runLayer(layer, tiling, isa, b, residual, 2), expected, k);
+        for (bool permuted : {false, true}) {
+          SpmmTiling tiling{schedule, 4, 2, 0, permuted};
+          INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act));
+          requireClose(runLayer(layer, tiling, isa, b, residual, 2), expected, k);
+        }
       }
 }
 
