@@ -117,7 +117,7 @@ std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneL
   for (size_t i : smallestFirst) {
     granted += nonzeros[i];
     if (granted > modelNonzeros) break;
-    budgets[i] = std::max(budgets[i], 2 * nonzeros[i]);
+    budgets[i] = std::max(budgets[i], nonzeros[i]);
   }
   return budgets;
 }

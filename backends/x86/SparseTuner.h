@@ -35,7 +35,7 @@ struct TuneOptions {
 int64_t defaultUnrolledBudget(TuneLevel level);
 
 /// Per-layer straight-line budgets for a model whose weight layers have \p nonzeros each: the
-/// default, raised to twice the layer's nonzeros (two vectors per step) for the smallest layers
+/// default, raised to the layer's nonzeros (one vector per step) for the smallest layers
 /// as long as their nonzeros sum to at most \p modelNonzeros. Small layers gain most from
 /// straight-line code and cost least to compile.
 std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneLevel level,
