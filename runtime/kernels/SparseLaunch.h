@@ -9,6 +9,7 @@
 
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/SparseParams.h"
+#include "runtime/kernels/StridedCopy.h"
 #include "runtime/kernels/Transpose.h"
 
 #include <algorithm>
@@ -30,17 +31,6 @@ inline int64_t sparseBFloats(const spcc_sparse_params &p) {
 /// Floats of workspace C is staged in (0 when C is the output itself).
 inline int64_t sparseCFloats(const spcc_sparse_params &p) {
   return p.c_layout == SPCC_SPARSE_C_DIRECT ? 0 : (p.m * p.ldc + 15) / 16 * 16;
-}
-
-/// dst[i] = src[i * stride] for i < count; strides 1 and 2 spelled out so they vectorize.
-inline void copyStrided(float *dst, const float *src, int64_t count, int64_t stride) {
-  if (stride == 1) {
-    std::memcpy(dst, src, size_t(count) * sizeof(float));
-  } else if (stride == 2) {
-    for (int64_t i = 0; i < count; ++i) dst[i] = src[2 * i];
-  } else {
-    for (int64_t i = 0; i < count; ++i) dst[i] = src[i * stride];
-  }
 }
 
 /// Zero-padded phase planes of a [channels, in_h, in_w] input (see
