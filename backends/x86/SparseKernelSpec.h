@@ -60,8 +60,13 @@ struct SpmmTiling {
   /// Unrolled: tiles take rows in tileRowOrder (rows sharing columns together) instead of in
   /// index order; each row is still stored to its own place.
   bool permuteRows = false;
+  /// Loop: columns of A per reduction block (split-K, 0: all). Every row's partial sums over one
+  /// block are stored to C and reloaded for the next, so the block's rows of B stay in L1
+  /// while all rows use them.
+  int64_t kBlock = 0;
 
-  /// A short name, e.g. "unrolled-r8-v2-nb256" ("-perm" when rows are permuted).
+  /// A short name, e.g. "unrolled-r8-v2-nb256" ("-perm" when rows are permuted, "-kb128" for
+  /// reduction blocks).
   std::string describe() const;
 };
 

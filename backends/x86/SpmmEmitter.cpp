@@ -73,6 +73,12 @@ private:
     return builder.CreateMaskedLoad(vecTy, address, llvm::Align(4), mask,
                                     llvm::Constant::getNullValue(vecTy));
   }
+  void store(llvm::Value *value, llvm::Value *address, llvm::Value *mask) {
+    if (mask)
+      builder.CreateMaskedStore(value, address, llvm::Align(4), mask);
+    else
+      builder.CreateAlignedStore(value, address, llvm::Align(4));
+  }
   llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *acc) {
     return builder.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {a, b, acc});
   }
@@ -88,10 +94,18 @@ private:
   }
   llvm::Value *activation(llvm::Value *x);
   llvm::Value *erf(llvm::Value *x);
+  /// \p acc (bias already in it) with the residual at \p index (elements from C's start), vector
+  /// \p v, added and the activation applied.
+  llvm::Value *finish(llvm::Value *acc, llvm::Value *index, int v, llvm::Value *mask);
   /// Applies the residual and activation to \p acc (bias already in it) and stores it to row
   /// \p rowOffset (elements from C, a Value) at step \p n, vector \p v.
   void finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n, int v,
                       llvm::Value *mask);
+  /// Stores the step's \p values at \p index, except lanes before \p n when the step was moved
+  /// back to \p position < n (they belong to the step before); then branches to \p next.
+  void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index,
+                     llvm::Value *n, llvm::Value *position,
+                     const std::vector<llvm::Value *> &masks, llvm::BasicBlock *next);
 
   /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
   void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
@@ -186,17 +200,40 @@ llvm::Value *SpmmEmitter::activation(llvm::Value *x) {
   return x;
 }
 
+llvm::Value *SpmmEmitter::finish(llvm::Value *acc, llvm::Value *index, int v, llvm::Value *mask) {
+  if (spec.epilogue.residual)
+    acc = builder.CreateFAdd(acc, load(at(argResidual, index, int64_t(v) * width), mask));
+  return activation(acc);
+}
+
 void SpmmEmitter::finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n,
                                  int v, llvm::Value *mask) {
   llvm::Value *index = builder.CreateAdd(rowOffset, n);
-  if (spec.epilogue.residual)
-    acc = builder.CreateFAdd(acc, load(at(argResidual, index, int64_t(v) * width), mask));
-  acc = activation(acc);
-  llvm::Value *address = at(argC, index, int64_t(v) * width);
-  if (mask)
-    builder.CreateMaskedStore(acc, address, llvm::Align(4), mask);
-  else
-    builder.CreateAlignedStore(acc, address, llvm::Align(4));
+  store(finish(acc, index, v, mask), at(argC, index, int64_t(v) * width), mask);
+}
+
+void SpmmEmitter::storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index,
+                                llvm::Value *n, llvm::Value *position,
+                                const std::vector<llvm::Value *> &masks, llvm::BasicBlock *next) {
+  auto storeAll = [&] {
+    for (size_t v = 0; v < values.size(); ++v)
+      store(values[v], at(argC, index, int64_t(v) * width), masks[v]);
+    builder.CreateBr(next);
+  };
+  if (masked()) return storeAll();
+  auto *plain = llvm::BasicBlock::Create(context, "store", function);
+  auto *blend = llvm::BasicBlock::Create(context, "store.new_lanes", function);
+  builder.CreateCondBr(builder.CreateICmpEQ(position, n), plain, blend);
+  builder.SetInsertPoint(plain);
+  storeAll();
+  builder.SetInsertPoint(blend);
+  for (size_t v = 0; v < values.size(); ++v) {
+    llvm::Value *address = at(argC, index, int64_t(v) * width);
+    // Lanes before n belong to the step before.
+    llvm::Value *old = laneMask(position, n, int(v));
+    store(builder.CreateSelect(old, load(address, nullptr), values[v]), address, nullptr);
+  }
+  builder.CreateBr(next);
 }
 
 llvm::GlobalVariable *SpmmEmitter::table(const llvm::Twine &name, llvm::Constant *init) {
@@ -299,39 +336,71 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
 
 void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
   const SparseTensor &a = spec.weights;
-  // Tables: each row's first nonzero, each nonzero's B offset and value, each row's bias.
-  std::vector<int32_t> rowStart(a.getRowStart().begin(), a.getRowStart().end());
-  std::vector<int32_t> offsets;
-  for (int32_t column : a.getColIndex())
-    offsets.push_back(int32_t(spec.bRowOffsets[size_t(column)]));
-  std::vector<float> values(a.getValues().begin(), a.getValues().end());
+  // Tables: the first nonzero of each (reduction block, row) segment, each nonzero's B offset
+  // and value in segment order, each row's bias.
+  const int64_t columns = std::max<int64_t>(1, a.getCols());
+  const int64_t kBlock = tiling.kBlock > 0 ? std::min(tiling.kBlock, columns) : columns;
+  const int64_t kBlocks = (columns + kBlock - 1) / kBlock;
+  std::vector<int32_t> segmentStart, offsets;
+  std::vector<float> values;
+  for (int64_t kb = 0; kb < kBlocks; ++kb)
+    for (int64_t r = 0; r < rows(); ++r) {
+      segmentStart.push_back(int32_t(offsets.size()));
+      for (int64_t j = a.getRowStart()[size_t(r)]; j < a.getRowStart()[size_t(r) + 1]; ++j) {
+        int64_t column = a.getColIndex()[size_t(j)];
+        if (column / kBlock != kb) continue;
+        offsets.push_back(int32_t(spec.bRowOffsets[size_t(column)]));
+        values.push_back(a.getValues()[size_t(j)]);
+      }
+    }
+  segmentStart.push_back(int32_t(offsets.size()));
   std::vector<float> bias = spec.epilogue.bias;
   if (bias.empty()) bias.assign(size_t(rows()), 0.0f);
   if (offsets.empty()) offsets.push_back(0), values.push_back(0.0f);
-  auto *rowStartTable = table("row_start", llvm::ConstantDataArray::get(context, rowStart));
+  auto *segmentTable = table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
   auto *offsetTable = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
   auto *valueTable = table("values", llvm::ConstantDataArray::get(context, values));
   auto *biasTable = table("bias", llvm::ConstantDataArray::get(context, bias));
 
-  llvm::BasicBlock *entry = builder.GetInsertBlock();
   llvm::Value *rowTile = builder.getInt64(uint64_t(tiling.rowTile));
   llvm::Value *rowBegin = builder.CreateMul(tileBegin, rowTile);
   llvm::Value *rowEnd = builder.CreateMul(tileEnd, rowTile);
   rowEnd = builder.CreateSelect(builder.CreateICmpSLT(rowEnd, builder.getInt64(uint64_t(rows()))),
                                 rowEnd, builder.getInt64(uint64_t(rows())));
-  auto *rowHeader = llvm::BasicBlock::Create(context, "row", function);
-  auto *rowBody = llvm::BasicBlock::Create(context, "row.body", function);
-  auto *stepLoop = llvm::BasicBlock::Create(context, "step", function);
-  auto *nonzeroLoop = llvm::BasicBlock::Create(context, "nonzero", function);
-  auto *nonzeroBody = llvm::BasicBlock::Create(context, "nonzero.body", function);
-  auto *stepEnd = llvm::BasicBlock::Create(context, "step.end", function);
-  auto *rowLatch = llvm::BasicBlock::Create(context, "row.latch", function);
+  auto block = [&](const char *blockName) {
+    return llvm::BasicBlock::Create(context, blockName, function);
+  };
+  auto *kbHeader = block("kb");
+  auto *kbBody = block("kb.body");
+  auto *rowHeader = block("row");
+  auto *rowBody = block("row.body");
+  auto *stepLoop = block("step");
+  auto *nonzeroLoop = block("nonzero");
+  auto *nonzeroBody = block("nonzero.body");
+  auto *stepEnd = block("step.end");
+  auto *stepLatch = block("step.latch");
+  auto *rowLatch = block("row.latch");
+  auto *kbLatch = block("kb.latch");
+  llvm::BasicBlock *entry = builder.GetInsertBlock();
+  builder.CreateBr(kbHeader);
+
+  builder.SetInsertPoint(kbHeader);
+  llvm::PHINode *kb = builder.CreatePHI(i64, 2, "kb");
+  kb->addIncoming(builder.getInt64(0), entry);
+  builder.CreateCondBr(builder.CreateICmpSLT(kb, builder.getInt64(uint64_t(kBlocks))), kbBody,
+                       next);
+
+  builder.SetInsertPoint(kbBody);
+  llvm::Value *firstBlock = builder.CreateICmpEQ(kb, builder.getInt64(0), "first_block");
+  llvm::Value *lastBlock =
+      builder.CreateICmpEQ(kb, builder.getInt64(uint64_t(kBlocks - 1)), "last_block");
+  llvm::Value *segmentBase = builder.CreateMul(kb, builder.getInt64(uint64_t(rows())));
   builder.CreateBr(rowHeader);
 
   builder.SetInsertPoint(rowHeader);
   llvm::PHINode *row = builder.CreatePHI(i64, 2, "row");
-  row->addIncoming(rowBegin, entry);
-  builder.CreateCondBr(builder.CreateICmpSLT(row, rowEnd), rowBody, next);
+  row->addIncoming(rowBegin, kbBody);
+  builder.CreateCondBr(builder.CreateICmpSLT(row, rowEnd), rowBody, kbLatch);
 
   builder.SetInsertPoint(rowBody);
   auto loadI32 = [&](llvm::GlobalVariable *tableVar, llvm::Value *index) {
@@ -339,27 +408,53 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
                                                                                 index)),
                               i64);
   };
-  llvm::Value *first = loadI32(rowStartTable, row);
-  llvm::Value *last = loadI32(rowStartTable, builder.CreateAdd(row, builder.getInt64(1)));
+  llvm::Value *segment = builder.CreateAdd(segmentBase, row);
+  llvm::Value *first = loadI32(segmentTable, segment);
+  llvm::Value *last = loadI32(segmentTable, builder.CreateAdd(segment, builder.getInt64(1)));
   llvm::Value *biasSplat = builder.CreateVectorSplat(
       unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, biasTable, row)));
   llvm::Value *rowOffset = builder.CreateMul(row, builder.getInt64(uint64_t(spec.ldc)));
-  builder.CreateBr(stepLoop);
+  // A middle block without nonzeros in this row leaves its partial sums as they are.
+  llvm::Value *skip = builder.CreateAnd(
+      builder.CreateNot(builder.CreateOr(firstBlock, lastBlock)), builder.CreateICmpEQ(first, last));
+  builder.CreateCondBr(skip, rowLatch, stepLoop);
 
+  // Accumulators start from the bias in the first reduction block, else from C.
   builder.SetInsertPoint(stepLoop);
   llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
   n->addIncoming(nb, rowBody);
   llvm::Value *position = stepPosition(n, nbEnd);
   std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
+  llvm::Value *index = builder.CreateAdd(rowOffset, position);
+  std::vector<llvm::Value *> initial(size_t(tiling.vectors), biasSplat);
+  llvm::BasicBlock *initialBlock = stepLoop;
+  if (kBlocks > 1) {
+    auto *reload = block("partial.load");
+    auto *join = block("partial.join");
+    builder.CreateCondBr(firstBlock, join, reload);
+    builder.SetInsertPoint(reload);
+    std::vector<llvm::Value *> partial;
+    for (int v = 0; v < tiling.vectors; ++v)
+      partial.push_back(load(at(argC, index, int64_t(v) * width), masks[size_t(v)]));
+    builder.CreateBr(join);
+    builder.SetInsertPoint(join);
+    for (int v = 0; v < tiling.vectors; ++v) {
+      llvm::PHINode *phi = builder.CreatePHI(vecTy, 2, "acc.init");
+      phi->addIncoming(biasSplat, stepLoop);
+      phi->addIncoming(partial[size_t(v)], reload);
+      initial[size_t(v)] = phi;
+    }
+    initialBlock = join;
+  }
   builder.CreateBr(nonzeroLoop);
 
   builder.SetInsertPoint(nonzeroLoop);
   llvm::PHINode *j = builder.CreatePHI(i64, 2, "j");
-  j->addIncoming(first, stepLoop);
+  j->addIncoming(first, initialBlock);
   std::vector<llvm::PHINode *> acc;
   for (int v = 0; v < tiling.vectors; ++v) {
     acc.push_back(builder.CreatePHI(vecTy, 2, "acc"));
-    acc.back()->addIncoming(biasSplat, stepLoop);
+    acc.back()->addIncoming(initial[size_t(v)], initialBlock);
   }
   builder.CreateCondBr(builder.CreateICmpSLT(j, last), nonzeroBody, stepEnd);
 
@@ -375,16 +470,41 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   j->addIncoming(builder.CreateAdd(j, builder.getInt64(1)), nonzeroBody);
   builder.CreateBr(nonzeroLoop);
 
+  // The last reduction block finishes the sums (residual, activation); earlier ones store them.
+  // A step moved back to end at the block's end overlaps positions that already hold this
+  // reduction block's sums (or, across a position block, finished outputs): it stores only
+  // its new lanes.
   builder.SetInsertPoint(stepEnd);
-  for (int v = 0; v < tiling.vectors; ++v)
-    finishAndStore(acc[size_t(v)], rowOffset, position, v, masks[size_t(v)]);
+  if (kBlocks > 1) {
+    auto *finishBlock = block("finish");
+    auto *partialStore = block("partial.store");
+    builder.CreateCondBr(lastBlock, finishBlock, partialStore);
+    for (bool last : {false, true}) {
+      builder.SetInsertPoint(last ? finishBlock : partialStore);
+      std::vector<llvm::Value *> results;
+      for (int v = 0; v < tiling.vectors; ++v)
+        results.push_back(last ? finish(acc[size_t(v)], index, v, masks[size_t(v)])
+                               : acc[size_t(v)]);
+      storeNewLanes(results, index, n, position, masks, stepLatch);
+    }
+  } else {
+    for (int v = 0; v < tiling.vectors; ++v)
+      finishAndStore(acc[size_t(v)], rowOffset, position, v, masks[size_t(v)]);
+    builder.CreateBr(stepLatch);
+  }
+
+  builder.SetInsertPoint(stepLatch);
   llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
-  n->addIncoming(nNext, stepEnd);
+  n->addIncoming(nNext, stepLatch);
   builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), stepLoop, rowLatch);
 
   builder.SetInsertPoint(rowLatch);
   row->addIncoming(builder.CreateAdd(row, builder.getInt64(1)), rowLatch);
   builder.CreateBr(rowHeader);
+
+  builder.SetInsertPoint(kbLatch);
+  kb->addIncoming(builder.CreateAdd(kb, builder.getInt64(1)), kbLatch);
+  builder.CreateBr(kbHeader);
 }
 
 EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
@@ -461,6 +581,7 @@ std::string SpmmTiling::describe() const {
   std::string text = schedule == Schedule::Unrolled ? "unrolled" : "loop";
   text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
   if (nBlock > 0) text += "-nb" + std::to_string(nBlock);
+  if (kBlock > 0) text += "-kb" + std::to_string(kBlock);
   if (permuteRows) text += "-perm";
   return text;
 }

@@ -95,7 +95,7 @@ void requireClose(const std::vector<float> &actual, const std::vector<double> &e
 }
 
 /// Every tiling shape the generator accepts for \p width-float vectors (what the tuner picks
-/// from), both schedules, with and without position blocks.
+/// from), both schedules, with and without position and reduction blocks.
 std::vector<SpmmTiling> tilingTable(int width) {
   std::vector<SpmmTiling> table;
   for (int vectors : {1, 2, 3, 4})
@@ -107,8 +107,12 @@ std::vector<SpmmTiling> tilingTable(int width) {
           if (rows > 1) table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block, true});
         }
   for (int vectors : {2, 4, 8})
-    for (int64_t block : {int64_t(0), int64_t(2 * vectors * width)})
+    for (int64_t block : {int64_t(0), int64_t(2 * vectors * width)}) {
       table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block});
+      // Reduction blocks, the last one partial: partial sums go through C.
+      for (int64_t kBlock : {7, 16})
+        table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block, false, kBlock});
+    }
   return table;
 }
 
@@ -164,8 +168,10 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
               sum += double(a[size_t(i * k + j)]) * b[size_t(j * n + p)];
             expected[size_t(i * n + p)] = activate(act, sum);
           }
-        for (bool permuted : {false, true}) {
-          SpmmTiling tiling{schedule, 4, 2, 0, permuted};
+        std::vector<SpmmTiling> tilings = {{schedule, 4, 2, 0, false}, {schedule, 4, 2, 0, true}};
+        // Bias, residual and activation exactly once across reduction blocks.
+        if (schedule == SpmmTiling::Schedule::Loop) tilings.push_back({schedule, 4, 2, 0, false, 8});
+        for (const SpmmTiling &tiling : tilings) {
           INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act));
           requireClose(runLayer(layer, tiling, isa, b, residual, 2), expected, k);
         }
@@ -213,7 +219,8 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
             }
         for (const SpmmTiling &tiling :
              {SpmmTiling{SpmmTiling::Schedule::Unrolled, 4, 2, 0},
-              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16}})
+              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16},
+              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16, false, 5}})
           for (int threads : {1, 3}) {
             INFO(isa.kernelLevel << " conv cin " << c.cin << " cout " << c.cout << " " << c.h
                                  << "x" << c.w << " k " << c.kh << "x" << c.kw << " stride "

@@ -1,0 +1,62 @@
+//===- TilingChoiceTest.cpp - Which tilings the tuner offers and caches --===//
+#include "backends/x86/SparseTuner.h"
+#include "backends/x86/TuneCache.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+
+using namespace spcc;
+using namespace spcc::x86;
+
+namespace {
+
+SparseTensor randomSparse(int64_t rows, int64_t cols, double density, std::mt19937 &random) {
+  Tensor dense(TensorType(DType::Float32, {rows, cols}));
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  for (float &x : dense.getMutableData<float>())
+    x = uniform(random) < density ? uniform(random) + 0.5f : 0.0f;
+  return SparseTensor::fromDense(dense);
+}
+
+bool isSplitLoop(const SpmmTiling &t) {
+  return t.schedule == SpmmTiling::Schedule::Loop && t.kBlock > 0;
+}
+
+} // namespace
+
+TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[sparse]") {
+  std::mt19937 random(31);
+  // 4096 rows of B at 8 vectors of 16 floats: 2 MiB per step.
+  SparseLayer wide = planMatrixProduct(randomSparse(64, 4096, 0.05, random), 512);
+  std::vector<SpmmTiling> candidates = candidateTilings(wide, 16, TuneLevel::Fast);
+  auto split = std::find_if(candidates.begin(), candidates.end(), isSplitLoop);
+  REQUIRE(split != candidates.end());
+  CHECK(split->kBlock < 4096);
+  CHECK(std::any_of(candidates.begin(), candidates.end(), [](const SpmmTiling &t) {
+    return t.schedule == SpmmTiling::Schedule::Loop && t.kBlock == 0;
+  }));
+  // A short reduction fits as it is.
+  SparseLayer narrow = planMatrixProduct(randomSparse(64, 48, 0.3, random), 512);
+  for (TuneLevel level : {TuneLevel::Fast, TuneLevel::Full})
+    for (const SpmmTiling &t : candidateTilings(narrow, 16, level)) CHECK_FALSE(isSplitLoop(t));
+}
+
+TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]") {
+  std::vector<SpmmTiling> tilings = {
+      {SpmmTiling::Schedule::Unrolled, 8, 2, 256, true},
+      {SpmmTiling::Schedule::Loop, 16, 8, 128, false, 256},
+      {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0},
+  };
+  for (const SpmmTiling &t : tilings) {
+    INFO(t.describe());
+    auto parsed = parseTiling(t.describe());
+    REQUIRE(parsed);
+    CHECK(parsed->describe() == t.describe());
+    CHECK(parsed->kBlock == t.kBlock);
+  }
+  CHECK_FALSE(parseTiling("unrolled-r4-v2-kb64"));
+  CHECK_FALSE(parseTiling("loop-r16-v8-kb0"));
+  CHECK_FALSE(parseTiling("loop-r16-v8-kbx"));
+}
