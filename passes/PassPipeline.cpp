@@ -27,6 +27,8 @@ const PipelineStage kDefaultPipeline[] = {
     // Exporters' spelled-out GELU and LayerNorm as single ops, before fusion looks for a Gelu.
     {"recognize-gelu"},
     {"recognize-layer-norm"},
+    // Before fuse-epilogues, which rewrites MatMuls and Adds this pattern is made of.
+    {"fuse-attention"},
     // Before fusion, so that a Conv's epilogue follows it directly.
     {"fold-batch-norm"},
     {"fuse-epilogues"},

@@ -111,6 +111,7 @@ const LoweringEntry loweringTable[] = {
     {"MatMul", lowerMatMul},
     {"FusedMatMul", lowerMatMul},
     {"Gemm", lowerGemm},
+    {"FusedAttention", lowerAttention},
     {"Conv", lowerConv},
     {"FusedConv", lowerConv},
     {"MaxPool", lowerPool},

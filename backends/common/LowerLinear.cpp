@@ -1,4 +1,4 @@
-//===- LowerLinear.cpp - MatMul, Gemm, Conv and pooling lowerings --------===//
+//===- LowerLinear.cpp - MatMul, Gemm, attention, Conv, pool lowerings ---===//
 #include "backends/common/LoweringUtil.h"
 
 #include "compiler/ops/FusedEpilogue.h"
@@ -157,6 +157,23 @@ llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node) {
   p.planes = x[0] * x[1];
   p.plane_size = product(x.drop_front(2));
   return makeCall("global_average_pool", p);
+}
+
+llvm::Expected<KernelCall> lowerAttention(const Node &node) {
+  llvm::ArrayRef<int64_t> q = dimsOf(node.getInput(0)), v = dimsOf(node.getInput(2));
+  auto p = zeroed<spcc_attention_params>();
+  p.batch = q[0];
+  p.q_len = q[1];
+  p.heads = q[2];
+  p.head_dim = q[3];
+  p.kv_len = v[1];
+  p.value_dim = v[3];
+  p.scale = node.getFloat("scale", 1.0f);
+  if (const Value *mask = node.getInput(3)) {
+    p.has_mask = 1;
+    fill(p.mask_strides, broadcastStrides({p.batch, p.heads, p.q_len, p.kv_len}, dimsOf(mask)));
+  }
+  return makeCall("attention", p);
 }
 
 } // namespace spcc::lowering

@@ -80,6 +80,7 @@ llvm::Expected<KernelCall> lowerCast(const Node &node);
 llvm::Expected<KernelCall> lowerBinary(const Node &node);
 llvm::Expected<KernelCall> lowerWhere(const Node &node);
 llvm::Expected<KernelCall> lowerMatMul(const Node &node);
+llvm::Expected<KernelCall> lowerAttention(const Node &node);
 llvm::Expected<KernelCall> lowerGemm(const Node &node);
 llvm::Expected<KernelCall> lowerConv(const Node &node);
 llvm::Expected<KernelCall> lowerPool(const Node &node);

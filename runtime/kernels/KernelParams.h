@@ -215,6 +215,18 @@ typedef struct {
   int32_t reserved;
 } spcc_layer_norm_params;
 
+/** spcc_kernel_attention: FusedAttention. Q in[0] [batch, q_len, heads,
+ * head_dim], K in[1] [batch, kv_len, heads, head_dim], V in[2] [batch, kv_len,
+ * heads, value_dim], out[0] [batch, q_len, heads, value_dim]; the mask in[3]
+ * (when has_mask) at mask_strides (elements, 0 broadcasts) over [batch, heads,
+ * q_len, kv_len] is added to the scaled scores before the softmax. */
+typedef struct {
+  int64_t batch, heads, q_len, kv_len, head_dim, value_dim;
+  int64_t mask_strides[4];
+  float scale;
+  int32_t has_mask;
+} spcc_attention_params;
+
 /** spcc_kernel_softmax: X viewed as [outer, axis, inner], softmax (or
  * log-softmax when is_log) along the middle axis. */
 typedef struct {

@@ -204,3 +204,25 @@ TEST_CASE("pooling kernels", "[kernels]") {
     CHECK(checkKernel({"GlobalAveragePool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
           "spcc_kernel_global_average_pool");
 }
+
+TEST_CASE("FusedAttention kernel: heads in place, masks broadcast, query tails", "[kernels]") {
+  std::mt19937 rng(14);
+  struct Case {
+    Ints q, k, v, mask;
+  };
+  const Case cases[] = {
+      {{1, 128, 12, 64}, {1, 128, 12, 64}, {1, 128, 12, 64}, {1, 1, 1, 128}}, // BERT-base
+      {{2, 37, 3, 16}, {2, 45, 3, 16}, {2, 45, 3, 24}, {2, 1, 37, 45}},
+      {{2, 37, 3, 16}, {2, 45, 3, 16}, {2, 45, 3, 24}, {45}},
+      {{1, 5, 2, 8}, {1, 5, 2, 8}, {1, 5, 2, 8}, {1, 2, 5, 5}},
+      {{3, 33, 1, 4}, {3, 7, 1, 4}, {3, 7, 1, 4}, {}},
+  };
+  for (const Case &c : cases) {
+    INFO("Q " << dimsToString(c.q) << " K " << dimsToString(c.k) << " V " << dimsToString(c.v)
+              << " mask " << (c.mask.empty() ? "none" : dimsToString(c.mask)));
+    std::vector<Tensor> inputs = {randomTensor(c.q, rng), randomTensor(c.k, rng),
+                                  randomTensor(c.v, rng)};
+    if (!c.mask.empty()) inputs.push_back(randomTensor(c.mask, rng));
+    CHECK(checkKernel({"FusedAttention", inputs, {{"scale", 0.125f}}}) == "spcc_kernel_attention");
+  }
+}

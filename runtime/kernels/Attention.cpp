@@ -1,0 +1,72 @@
+//===- Attention.cpp - FusedAttention kernel -----------------------------===//
+//
+// One task per (batch, head, block of query rows): the block's scores live in a per-thread
+// buffer of kRowBlock x kv_len floats (cache resident) between the two products, instead of a
+// [batch, heads, q_len, kv_len] tensor in the arena. Q, K, V and the output are read and written
+// in place with a row stride of heads * dim.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/kernels/KernelParams.h"
+#include "runtime/kernels/Parallel.h"
+
+#include <Eigen/Core>
+
+#include <vector>
+
+using namespace spcc::kernels;
+
+namespace {
+
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Strided = Eigen::OuterStride<>;
+using ConstView = Eigen::Map<const Matrix, 0, Strided>;
+using View = Eigen::Map<Matrix, 0, Strided>;
+
+/// Query rows per task: enough tasks to balance two threads on one head, enough rows to keep
+/// the products efficient.
+constexpr int64_t kRowBlock = 32;
+
+} // namespace
+
+extern "C" void spcc_kernel_attention(const void *const *in, void *const *out, const void *params,
+                                      int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_attention_params *>(params);
+  const float *q = static_cast<const float *>(in[0]);
+  const float *k = static_cast<const float *>(in[1]);
+  const float *v = static_cast<const float *>(in[2]);
+  const float *mask = p.has_mask ? static_cast<const float *>(in[3]) : nullptr;
+  float *o = static_cast<float *>(out[0]);
+  int64_t blocks = (p.q_len + kRowBlock - 1) / kRowBlock;
+  parallelFor(p.batch * p.heads * blocks, num_threads, [&](int64_t begin, int64_t end) {
+    Matrix scores(kRowBlock, p.kv_len);
+    for (int64_t task = begin; task < end; ++task) {
+      int64_t b = task / (p.heads * blocks), h = task / blocks % p.heads;
+      int64_t i0 = task % blocks * kRowBlock, rows = std::min(kRowBlock, p.q_len - i0);
+      ConstView qs(q + ((b * p.q_len + i0) * p.heads + h) * p.head_dim, rows, p.head_dim,
+                   Strided(p.heads * p.head_dim));
+      ConstView ks(k + (b * p.kv_len * p.heads + h) * p.head_dim, p.kv_len, p.head_dim,
+                   Strided(p.heads * p.head_dim));
+      ConstView vs(v + (b * p.kv_len * p.heads + h) * p.value_dim, p.kv_len, p.value_dim,
+                   Strided(p.heads * p.value_dim));
+      View os(o + ((b * p.q_len + i0) * p.heads + h) * p.value_dim, rows, p.value_dim,
+              Strided(p.heads * p.value_dim));
+      auto s = scores.topRows(rows);
+      s.noalias() = qs * ks.transpose();
+      for (int64_t i = 0; i < rows; ++i) {
+        auto row = s.row(i).array();
+        row *= p.scale;
+        if (mask) {
+          const float *m = mask + b * p.mask_strides[0] + h * p.mask_strides[1] +
+                           (i0 + i) * p.mask_strides[2];
+          if (p.mask_strides[3] == 1)
+            row += Eigen::Map<const Eigen::ArrayXf>(m, p.kv_len).transpose();
+          else
+            for (int64_t j = 0; j < p.kv_len; ++j) row(j) += m[j * p.mask_strides[3]];
+        }
+        row = (row - row.maxCoeff()).exp();
+        row *= 1.0f / row.sum();
+      }
+      os.noalias() = s * vs;
+    }
+  });
+}
