@@ -24,20 +24,23 @@ llvm::json::Value secondsOrNull(double seconds) {
 
 void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
   os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8} {4,-16} {5,-8} {6,-30} {7,10} {8,10} {9,9} "
-                      "{10,9}\n",
+                      "{10,9} {11,-6}\n",
                       "layer", "op", "m x k x n", "sparsity", "fused", "kernel", "tiling",
-                      "sparse ms", "dense ms", "code KiB", "CSR KiB");
+                      "sparse ms", "dense ms", "code KiB", "CSR KiB", "feature-major");
   for (const LayerReport &layer : report.layers) {
     std::string name = layer.name;
     if (name.size() > 28) name = "..." + name.substr(name.size() - 25);
     std::string shape = llvm::formatv("{0}x{1}x{2}", layer.m, layer.k, layer.n);
     std::string fused = llvm::join(layer.fused, "+");
+    const char *featureMajor = layer.featureMajorInput
+                                   ? (layer.featureMajorOutput ? "in+out" : "in")
+                                   : (layer.featureMajorOutput ? "out" : "-");
     os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8:f3} {4,-16} {5,-8} {6,-30} {7,10} {8,10} "
-                        "{9,9:f1} {10,9:f1}\n",
+                        "{9,9:f1} {10,9:f1} {11,-6}\n",
                         name, layer.op, shape, layer.sparsity, fused.empty() ? "-" : fused,
                         layer.sparse ? "sparse" : "dense", layer.sparse ? layer.tiling : "-",
                         milliseconds(layer.sparseSeconds), milliseconds(layer.denseSeconds),
-                        layer.codeBytes / 1024.0, layer.csrBytes / 1024.0);
+                        layer.codeBytes / 1024.0, layer.csrBytes / 1024.0, featureMajor);
   }
 }
 
@@ -67,6 +70,8 @@ llvm::json::Value toJson(const CompileReport &report) {
       entry["tiling"] = layer.tiling;
       entry["code_bytes"] = layer.codeBytes;
       entry["codegen_seconds"] = layer.codegenSeconds;
+      entry["feature_major_input"] = layer.featureMajorInput;
+      entry["feature_major_output"] = layer.featureMajorOutput;
     }
     layers.push_back(std::move(entry));
   }

@@ -25,6 +25,9 @@ struct LayerReport {
   std::vector<std::string> fused; ///< what the epilogue applies: "bias", "residual", activation
   bool sparse = false;            ///< generated sparse code (else the dense kernel)
   std::string tiling;             ///< SpmmTiling::describe() of the sparse code
+  /// The activation arrives / the result leaves feature-major, without a transpose
+  /// (LayoutSelection).
+  bool featureMajorInput = false, featureMajorOutput = false;
   double sparseSeconds = 0, denseSeconds = 0; ///< measured per run; NaN: cost model
   int64_t csrBytes = 0;    ///< the weights as CSR: float values, int32 columns and row starts
   int64_t codeBytes = 0;   ///< object code and data of the generated layer (0 when dense)

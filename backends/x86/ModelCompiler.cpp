@@ -3,6 +3,7 @@
 
 #include "backends/common/KernelLowering.h"
 #include "backends/x86/CompileReport.h"
+#include "backends/x86/LayoutSelection.h"
 #include "backends/x86/Linker.h"
 #include "backends/x86/ModelEmitter.h"
 #include "backends/x86/ObjectEmitter.h"
@@ -182,59 +183,75 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   }
   std::vector<int64_t> budgets = unrolledBudgets(nonzeros, options.tune, kModelUnrolledNonzeros);
   std::vector<KernelChoice> choices(nodes.size());
-  std::vector<ModuleJob> jobs(1);
+  std::vector<KernelCall> denseCalls;
+  std::vector<const SparseLayer *> sparseLayers(nodes.size(), nullptr);
   size_t kernelCalls = 0, sparseCalls = 0, candidates = 0;
   for (size_t i = 0; i < nodes.size(); ++i) {
     auto call = lowerToKernelCall(*nodes[i]);
     if (!call) return call.takeError();
     kernelCalls += !call->isAlias;
-    if (layers[i]) {
-      selection.unrolledBudget = budgets[i];
-      ++candidates;
-      if (options.log)
-        *options.log << "spcc: tune: " << candidates << ": " << nodes[i]->describe() << "\n";
-      std::string key = TuneCache::keyOf(*layers[i], selection);
-      if (auto cached = useCache ? cache.lookup(key) : std::nullopt) {
-        choices[i] = std::move(*cached);
-      } else {
-        auto choice = chooseKernel(*nodes[i], *layers[i], *call, selection);
-        if (!choice) return addContext(choice.takeError(), nodes[i]->describe());
-        choices[i] = std::move(*choice);
-        if (useCache) cache.insert(key, choices[i]);
-      }
+    denseCalls.push_back(std::move(*call));
+    if (!layers[i]) continue;
+    selection.unrolledBudget = budgets[i];
+    ++candidates;
+    if (options.log)
+      *options.log << "spcc: tune: " << candidates << ": " << nodes[i]->describe() << "\n";
+    std::string key = TuneCache::keyOf(*layers[i], selection);
+    if (auto cached = useCache ? cache.lookup(key) : std::nullopt) {
+      choices[i] = std::move(*cached);
+    } else {
+      auto choice = chooseKernel(*nodes[i], *layers[i], denseCalls.back(), selection);
+      if (!choice) return addContext(choice.takeError(), nodes[i]->describe());
+      choices[i] = std::move(*choice);
+      if (useCache) cache.insert(key, choices[i]);
     }
+    if (choices[i].sparse) sparseLayers[i] = &*layers[i];
+  }
+
+  std::vector<NodeLayout> layouts(nodes.size());
+  if (options.selectLayouts) layouts = selectLayouts(graph, nodes, sparseLayers);
+  size_t featureMajor = 0;
+  std::vector<ModuleJob> jobs(1);
+  for (size_t i = 0; i < nodes.size(); ++i) {
     if (layers[i]) report.layers.push_back(reportLayer(*nodes[i], *layers[i], choices[i]));
-    if (layers[i] && choices[i].sparse) {
-      // The layer's task goes into a module of its own.
-      ModuleJob &job = jobs.emplace_back();
-      job.reportIndex = int64_t(report.layers.size()) - 1;
-      job.context = std::make_unique<llvm::LLVMContext>();
-      job.module = std::make_unique<llvm::Module>("layer" + std::to_string(i), *job.context);
-      std::string symbol = "spcc_layer_" + std::to_string(i);
-      EmittedSparseTask task = emitSparseTask(*job.module, symbol, layers[i]->spec,
-                                              choices[i].tiling, vectorWidthOf(*isa),
-                                              /*exported=*/true);
-      task.task->setVisibility(llvm::GlobalValue::HiddenVisibility);
-      spcc_sparse_params params = launchParams(*layers[i], task);
-      KernelCall sparse;
-      sparse.symbol = "spcc_kernel_sparse";
-      const auto *bytes = reinterpret_cast<const uint8_t *>(&params);
-      sparse.params.assign(bytes, bytes + sizeof(params));
-      sparse.generatedTask = symbol;
-      sparse.taskTable = std::move(task.tileWorkPrefix);
-      // The input, then the residual of a fused epilogue (or a null pointer).
-      sparse.inputMap = {0, layers[i]->readsResidual ? 3 : -1};
-      sparse.workspaceBytes = params.workspace_floats * int64_t(sizeof(float));
-      calls.push_back(std::move(sparse));
-      ++sparseCalls;
+    if (!sparseLayers[i]) {
+      calls.push_back(std::move(denseCalls[i]));
       continue;
     }
-    calls.push_back(std::move(*call));
+    // The layer's task goes into a module of its own.
+    ModuleJob &job = jobs.emplace_back();
+    job.reportIndex = int64_t(report.layers.size()) - 1;
+    job.context = std::make_unique<llvm::LLVMContext>();
+    job.module = std::make_unique<llvm::Module>("layer" + std::to_string(i), *job.context);
+    std::string symbol = "spcc_layer_" + std::to_string(i);
+    EmittedSparseTask task = emitSparseTask(*job.module, symbol, layers[i]->spec,
+                                            choices[i].tiling, vectorWidthOf(*isa),
+                                            /*exported=*/true);
+    task.task->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    if (layouts[i].featureMajorInput || layouts[i].featureMajorOutput) {
+      keepFeatureMajor(*layers[i], layouts[i].featureMajorInput, layouts[i].featureMajorOutput);
+      report.layers.back().featureMajorInput = layouts[i].featureMajorInput;
+      report.layers.back().featureMajorOutput = layouts[i].featureMajorOutput;
+      featureMajor += layouts[i].featureMajorOutput;
+    }
+    spcc_sparse_params params = launchParams(*layers[i], task);
+    KernelCall sparse;
+    sparse.symbol = "spcc_kernel_sparse";
+    const auto *bytes = reinterpret_cast<const uint8_t *>(&params);
+    sparse.params.assign(bytes, bytes + sizeof(params));
+    sparse.generatedTask = symbol;
+    sparse.taskTable = std::move(task.tileWorkPrefix);
+    // The input, then the residual of a fused epilogue (or a null pointer).
+    sparse.inputMap = {0, layers[i]->readsResidual ? 3 : -1};
+    sparse.workspaceBytes = params.workspace_floats * int64_t(sizeof(float));
+    calls.push_back(std::move(sparse));
+    ++sparseCalls;
   }
   stages.done("lower", llvm::Twine(kernelCalls) + " kernel calls for " +
                            llvm::Twine(graph.getNumNodes()) + " nodes, " +
                            llvm::Twine(sparseCalls) + " of " + llvm::Twine(candidates) +
-                           " weight layers sparse");
+                           " weight layers sparse, " + llvm::Twine(featureMajor) +
+                           " results kept feature-major");
   report.tuneSeconds = secondsSince(started);
   if (llvm::Error err = cache.save()) return err;
 

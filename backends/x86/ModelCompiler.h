@@ -29,6 +29,9 @@ struct CompileOptions {
   int tuneThreads = 0;
   /// --dense: every layer runs the dense kernels (the baseline sparse code is measured against).
   bool denseOnly = false;
+  /// Keep activations between sparse MatMuls feature-major (LayoutSelection); off: every sparse
+  /// MatMul transposes its input and result (--token-major, the ablation baseline).
+  bool selectLayouts = true;
   /// --tune-cache: the file tuning decisions are kept in across compilations (TuneCache);
   /// empty: none.
   std::string tuneCachePath;

@@ -3,6 +3,8 @@
 
 #include "runtime/kernels/SparseLaunch.h"
 
+#include <cassert>
+
 namespace spcc::x86 {
 namespace {
 
@@ -110,6 +112,17 @@ SparseLayer planTransposedProduct(SparseTensor a, int64_t rows, std::vector<floa
   layer.params.c_layout = SPCC_SPARSE_C_TRANSPOSED;
   finish(layer);
   return layer;
+}
+
+void keepFeatureMajor(SparseLayer &layer, bool input, bool output) {
+  assert(layer.params.b_layout == SPCC_SPARSE_B_TRANSPOSED &&
+         layer.params.c_layout == SPCC_SPARSE_C_TRANSPOSED && "not a transposed product");
+  assert(!(output && layer.readsResidual) && "a token-major residual needs the transpose back");
+  // The generated code is the same: B's rows and C's rows are where they were in the
+  // workspace, now in the input and output themselves.
+  if (input) layer.params.b_layout = SPCC_SPARSE_B_DIRECT;
+  if (output) layer.params.c_layout = SPCC_SPARSE_C_DIRECT;
+  finish(layer);
 }
 
 } // namespace spcc::x86

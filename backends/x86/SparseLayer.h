@@ -25,6 +25,11 @@ struct SparseLayer {
   int64_t outputFloats() const;
 };
 
+/// A transposed product (planTransposedProduct) that reads its input already feature-major
+/// ([channels, rows], what it would transpose it to) and / or leaves its result feature-major
+/// ([m, rows]) for a reader that wants it so. Needs no residual for the output.
+void keepFeatureMajor(SparseLayer &layer, bool input, bool output);
+
 /// Geometry of a 2-D convolution over one image (NCHW), dilation 1, one group.
 struct ConvGeometry {
   int64_t inChannels = 0, inH = 0, inW = 0;

@@ -2,7 +2,8 @@
 //
 // spcc MODEL.onnx [--shape NAME=DIMS]... [--dump-ir] [--print-after=PASS]... [--summary]
 //      [-o OUT.so [--target host|x86-64-v3|x86-64-v4] [--tune none|fast|full]
-//       [--tune-threads N] [--tune-cache FILE] [--dense] [-j N] [--report FILE.json]] [-v]
+//       [--tune-threads N] [--tune-cache FILE] [--dense] [--token-major] [-j N]
+//       [--report FILE.json]] [-v]
 //
 // Imports the model, runs the pass pipeline and reports on the result; with -o, compiles it to a
 // standalone shared library loadable through the spcc runtime (spcc.h). Errors are printed as
@@ -71,7 +72,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
                       "summary", "list-passes", "v", "o", "target", "j", "tune",
-                      "tune-threads", "tune-cache", "dense", "report"});
+                      "tune-threads", "tune-cache", "dense", "token-major", "report"});
   llvm::cl::OptionCategory category("spcc options");
   llvm::cl::opt<std::string> inputPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
@@ -129,6 +130,12 @@ int main(int argc, char **argv) {
       "dense",
       llvm::cl::desc("With -o: run every layer with the dense kernels, no generated sparse code "
                      "(the baseline to compare against)"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<bool> tokenMajor(
+      "token-major",
+      llvm::cl::desc("With -o: transpose every sparse MatMul's input and result, even between "
+                     "two sparse MatMuls where they could stay feature-major (the baseline of "
+                     "layout selection)"),
       llvm::cl::cat(category));
   llvm::cl::opt<std::string> reportPath(
       "report",
@@ -203,6 +210,7 @@ int main(int argc, char **argv) {
     compile.tuneThreads = tuneThreads;
     compile.tuneCachePath = tuneCache;
     compile.denseOnly = dense;
+    compile.selectLayouts = !tokenMajor;
     // Progress per stage when someone watches stderr, or with -v.
     if (progress) compile.log = &llvm::errs();
     x86::CompileReport report;

@@ -5,6 +5,7 @@
 // output with spcc's reference evaluator.
 //
 //===----------------------------------------------------------------------===//
+#include "backends/x86/CompileReport.h"
 #include "backends/x86/ModelCompiler.h"
 #include "backends/x86/ModelEmitter.h"
 #include "backends/x86/ObjectEmitter.h"
@@ -47,8 +48,8 @@ struct TempLibrary {
   llvm::FileRemover remover;
 };
 
-void compileTo(const Graph &graph, llvm::StringRef path, const std::string &target = "x86-64-v3") {
-  x86::CompileOptions options;
+void compileTo(const Graph &graph, llvm::StringRef path, const std::string &target = "x86-64-v3",
+               x86::CompileOptions options = {}) {
   options.outputPath = path.str();
   options.target = target;
   if (llvm::Error err = x86::compileModel(graph, options)) FAIL(takeMessage(std::move(err)));
@@ -64,12 +65,13 @@ Tensor randomTensor(const TensorType &type, std::mt19937 &rng) {
   return t;
 }
 
-/// Compiles \p text, runs the .so on random inputs with \p threads threads, and compares each
-/// output with the reference evaluator (rtol 1e-4, atol 1e-5).
-void checkAgainstEvaluator(const std::string &text, int threads = 1) {
+/// Compiles \p text with \p options, runs the .so on random inputs with \p threads threads, and
+/// compares each output with the reference evaluator (rtol 1e-4, atol 1e-5).
+void checkAgainstEvaluator(const std::string &text, int threads = 1,
+                           const x86::CompileOptions &options = {}) {
   std::unique_ptr<Graph> graph = plannedGraph(text);
   TempLibrary library;
-  compileTo(*graph, library.path);
+  compileTo(*graph, library.path, "x86-64-v3", options);
 
   std::mt19937 rng(7);
   std::map<std::string, Tensor> feeds;
@@ -179,6 +181,54 @@ TEST_CASE("compiled: OpenMP threads give the evaluator's results", "[backend]") 
 }
 )",
                         2);
+}
+
+/// An IR constant of \p rows x \p cols weights, 90% of them zero (a pruned layer).
+std::string prunedConstant(const std::string &name, int64_t rows, int64_t cols, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::string text = "  %" + name + ": f32[" + std::to_string(rows) + "," + std::to_string(cols) +
+                     "] = constant [";
+  for (int64_t i = 0; i < rows * cols; ++i) {
+    float w = uniform(rng);
+    text += (i ? ", " : "") + std::to_string(rng() % 10 == 0 ? w : 0.0f);
+  }
+  return text + "]\n";
+}
+
+TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[backend]") {
+  // h feeds two sparse MatMuls only: it stays feature-major. y2 is also read as a residual and
+  // y3 is an output: both go back to token-major.
+  std::string text = "graph @main(%x: f32[24,32]) {\n" + prunedConstant("w1", 32, 48, 1) +
+                     prunedConstant("w2", 48, 32, 2) + prunedConstant("w3", 48, 32, 3) +
+                     prunedConstant("w4", 32, 32, 4) + R"(  %h: f32[24,48] = MatMul(%x, %w1) @"mm1"
+  %g: f32[24,48] = Relu(%h) @"relu"
+  %y2: f32[24,32] = MatMul(%g, %w2) @"mm2"
+  %y3: f32[24,32] = MatMul(%g, %w3) @"mm3"
+  %y4: f32[24,32] = MatMul(%y2, %w4) @"mm4"
+  %z: f32[24,32] = Add(%y4, %y2) @"residual"
+  return %z as "z", %y3 as "y3"
+}
+)";
+  for (bool select : {true, false}) {
+    INFO("layout selection " << select);
+    x86::CompileReport report;
+    x86::CompileOptions options;
+    options.tune = x86::TuneLevel::None; // the cost model: every layer sparse at 90%
+    options.selectLayouts = select;
+    options.report = &report;
+    checkAgainstEvaluator(text, 2, options);
+    std::map<std::string, std::pair<bool, bool>> layouts;
+    for (const x86::LayerReport &layer : report.layers) {
+      CHECK(layer.sparse);
+      layouts[layer.name] = {layer.featureMajorInput, layer.featureMajorOutput};
+    }
+    using Flags = std::pair<bool, bool>; // input, output feature-major
+    CHECK(layouts["mm1"] == Flags{false, select});
+    CHECK(layouts["mm2"] == Flags{select, false});
+    CHECK(layouts["mm3"] == Flags{select, false});
+    CHECK(layouts["mm4"] == Flags{false, false});
+  }
 }
 
 TEST_CASE("compiled: the same graph gives byte-identical libraries", "[backend]") {
