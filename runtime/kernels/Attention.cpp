@@ -1,8 +1,8 @@
 //===- Attention.cpp - FusedAttention kernel -----------------------------===//
 //
 // One task per (batch, head, block of query rows): the block's scores live in a per-thread
-// buffer of kRowBlock x kv_len floats (cache resident) between the two products, instead of a
-// [batch, heads, q_len, kv_len] tensor in the arena. Q, K, V and the output are read and written
+// buffer of rows x kv_len floats (cache resident at BERT's 128 x 128) between the two
+// products, instead of a [batch, heads, q_len, kv_len] tensor in the arena. Q, K, V and the output are read and written
 // in place with a row stride of heads * dim.
 //
 //===----------------------------------------------------------------------===//
@@ -22,9 +22,11 @@ using Strided = Eigen::OuterStride<>;
 using ConstView = Eigen::Map<const Matrix, 0, Strided>;
 using View = Eigen::Map<Matrix, 0, Strided>;
 
-/// Query rows per task: enough tasks to balance two threads on one head, enough rows to keep
-/// the products efficient.
+/// Query rows per task when there are fewer heads than a few per thread: enough tasks to
+/// balance the threads, enough rows to keep the products efficient. Otherwise a task takes a
+/// whole head, so K and V are packed for the products once per head.
 constexpr int64_t kRowBlock = 32;
+constexpr int64_t kHeadsPerThread = 4;
 
 } // namespace
 
@@ -36,12 +38,15 @@ extern "C" void spcc_kernel_attention(const void *const *in, void *const *out, c
   const float *v = static_cast<const float *>(in[2]);
   const float *mask = p.has_mask ? static_cast<const float *>(in[3]) : nullptr;
   float *o = static_cast<float *>(out[0]);
-  int64_t blocks = (p.q_len + kRowBlock - 1) / kRowBlock;
+  int64_t rowBlock = p.batch * p.heads >= kHeadsPerThread * resolveThreads(num_threads)
+                         ? std::max<int64_t>(p.q_len, 1)
+                         : kRowBlock;
+  int64_t blocks = (p.q_len + rowBlock - 1) / rowBlock;
   parallelFor(p.batch * p.heads * blocks, num_threads, [&](int64_t begin, int64_t end) {
-    Matrix scores(kRowBlock, p.kv_len);
+    Matrix scores(rowBlock, p.kv_len);
     for (int64_t task = begin; task < end; ++task) {
       int64_t b = task / (p.heads * blocks), h = task / blocks % p.heads;
-      int64_t i0 = task % blocks * kRowBlock, rows = std::min(kRowBlock, p.q_len - i0);
+      int64_t i0 = task % blocks * rowBlock, rows = std::min(rowBlock, p.q_len - i0);
       ConstView qs(q + ((b * p.q_len + i0) * p.heads + h) * p.head_dim, rows, p.head_dim,
                    Strided(p.heads * p.head_dim));
       ConstView ks(k + (b * p.kv_len * p.heads + h) * p.head_dim, p.kv_len, p.head_dim,

@@ -7,8 +7,10 @@ Usage:
                                            [--ablate PASSES]...
 
 MODEL is a name whose DIR/MODEL.onnx exists (tools/bench/compare.py exports it; default DIR
-build/bench). Each --ablate is a --disable-pass value (default: fuse-epilogues;
-recognize-gelu,recognize-layer-norm; fold-batch-norm). Every build then runs build/tools/
+build/bench). Each --ablate is a --disable-pass value, or a compiler flag starting with "--"
+(default: fuse-epilogues; recognize-gelu,recognize-layer-norm; fuse-attention; fold-batch-norm;
+--token-major, which keeps layout selection from passing activations feature-major between
+sparse MatMuls). Every build then runs build/tools/
 spcc-bench alternately, N repetitions (default 3) of T seconds (default 3) each, sync (2 threads)
 and async (2 streams x 1 thread). The table gives medians and each ablation's slowdown against
 the full pipeline (above 1: the disabled pass was helping).
@@ -22,7 +24,8 @@ import subprocess
 import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_ABLATIONS = ["fuse-epilogues", "recognize-gelu,recognize-layer-norm", "fold-batch-norm"]
+DEFAULT_ABLATIONS = ["fuse-epilogues", "recognize-gelu,recognize-layer-norm", "fuse-attention",
+                     "fold-batch-norm", "--token-major"]
 
 
 def compile_variant(args, onnx_path, shapes, label, disabled):
@@ -30,7 +33,9 @@ def compile_variant(args, onnx_path, shapes, label, disabled):
     command = [args.spcc, onnx_path, "-o", so_path, "--target", "host"]
     for shape in shapes:
         command += ["--shape", shape]
-    if disabled:
+    if disabled.startswith("--"):
+        command.append(disabled)
+    elif disabled:
         command.append("--disable-pass=" + disabled)
     subprocess.run(command, check=True)
     return so_path
