@@ -66,7 +66,8 @@ def main():
     shape_file = os.path.join(args.work, args.model + ".shape")
     shapes = open(shape_file).read().split() if os.path.exists(shape_file) else []
 
-    variants = [("all passes", "")] + [("no " + a, a) for a in (args.ablate or DEFAULT_ABLATIONS)]
+    variants = [("all passes", "")] + [(a if a.startswith("--") else "no " + a, a)
+                                       for a in (args.ablate or DEFAULT_ABLATIONS)]
     builds = []
     for i, (label, disabled) in enumerate(variants):
         print("compiling %s (%s) ..." % (args.model, label), file=sys.stderr)
