@@ -159,7 +159,10 @@ ModelEmitter::tensorTable(llvm::StringRef kind,
     const TensorType &type = value->getType();
     llvm::Constant *dims = llvm::ConstantPointerNull::get(ptrTy);
     if (type.getRank() > 0) {
-      llvm::Constant *init = llvm::ConstantDataArray::get(context, type.getDims());
+      // A batched tensor's dim 0 is the run-time batch (-1); the graph computes one sample.
+      llvm::SmallVector<int64_t, 4> declared(type.getDims().begin(), type.getDims().end());
+      if (graph.isBatched(name)) declared[0] = -1;
+      llvm::Constant *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef(declared));
       auto *global = new llvm::GlobalVariable(*module, init->getType(), true,
                                               llvm::GlobalValue::PrivateLinkage, init,
                                               kind + ".dims." + llvm::Twine(i));

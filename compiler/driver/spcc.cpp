@@ -17,6 +17,7 @@
 #include "compiler/support/Error.h"
 #include "passes/MemoryPlanning.h"
 #include "passes/PassPipeline.h"
+#include "passes/RuntimeBatch.h"
 #include "backends/x86/ModelCompiler.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -166,7 +167,7 @@ int main(int argc, char **argv) {
   auto start = std::chrono::steady_clock::now();
   auto importOptions = importOptionsFromShapeFlags(shapes);
   if (!importOptions) return reportError("spcc", importOptions.takeError());
-  auto graph = importOnnxFile(inputPath, *importOptions);
+  auto graph = importModelFile(inputPath, *importOptions);
   if (!graph) return reportError("spcc", graph.takeError());
   if (verbose)
     llvm::errs() << "spcc: imported " << inputPath << ": " << (*graph)->getNumNodes() << " nodes in "

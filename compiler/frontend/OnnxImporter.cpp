@@ -140,6 +140,17 @@ llvm::Error ModelImporter::fixInputShapes() {
     auto flag = options.inputShapes.find(input.name());
     if (flag != options.inputShapes.end()) {
       const std::vector<int64_t> &dims = flag->second;
+      if (llvm::is_contained(dims, kRuntimeBatchDim))
+        return makeError(ErrorCode::InvalidArgument,
+                         "--shape " + input.name() + " leaves the batch to run time (N); this "
+                         "tool needs fixed dims");
+      if (options.runtimeBatchInputs.count(input.name()) && hasShape && shape->dim_size() > 0 &&
+          shape->dim(0).has_dim_value() && shape->dim(0).dim_value() >= 0)
+        return makeError(ErrorCode::Shape,
+                         "--shape " + input.name() + "=N...: the model fixes dim 0 of '" +
+                             input.name() + "' to " + llvm::Twine(shape->dim(0).dim_value()) +
+                             "; a run-time batch needs a model exported with a dynamic batch "
+                             "axis");
       if (hasShape && shape->dim_size() != int(dims.size()))
         return makeError(ErrorCode::Shape, "--shape " + input.name() + " gives " +
                                                llvm::Twine(dims.size()) + " dims, the input has rank " +
@@ -161,15 +172,22 @@ llvm::Error ModelImporter::fixInputShapes() {
     for (int i = 0; i < shape->dim_size(); ++i) {
       const auto &dim = shape->dim(i);
       if (dim.has_dim_value() && dim.dim_value() >= 0) continue;
+      // The example keeps fixed dims, offers N (the run-time batch) for a dynamic dim 0 and
+      // names the other dynamic dims for the user to fill in.
       std::string example;
-      for (int j = 0; j < shape->dim_size(); ++j)
-        example += (j ? "x" : "") + (shape->dim(j).has_dim_value()
-                                         ? std::to_string(shape->dim(j).dim_value())
-                                         : std::string("N"));
+      for (int j = 0; j < shape->dim_size(); ++j) {
+        const auto &d = shape->dim(j);
+        example += j ? "x" : "";
+        if (d.has_dim_value() && d.dim_value() >= 0) example += std::to_string(d.dim_value());
+        else if (j == 0) example += "N";
+        else example += "<" + (d.has_dim_param() ? d.dim_param() : "dim" + std::to_string(j)) + ">";
+      }
       return makeError(ErrorCode::Shape,
                        "input '" + input.name() + "' dim " + llvm::Twine(i) +
                            (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string()) +
-                           " is dynamic; fix it with --shape " + input.name() + "=" + example);
+                           " is dynamic; fix it with --shape " + input.name() + "=" + example +
+                           " (a number for each dynamic dim; N as dim 0 leaves the batch to "
+                           "run time)");
     }
   }
   return llvm::Error::success();
@@ -463,7 +481,7 @@ llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm
   auto [name, dimsText] = flag.rsplit('=');
   auto bad = [&] {
     return makeError(ErrorCode::InvalidArgument,
-                     "--shape expects NAME=DIMS like input=1x128x768, got '" + flag + "'");
+                     "--shape expects NAME=DIMS like input=1x128x768 (N for a run-time batch), got '" + flag + "'");
   };
   if (name.empty() || dimsText.empty() || !flag.contains('=')) return bad();
   std::vector<int64_t> dims;
@@ -471,7 +489,14 @@ llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm
   dimsText.split(parts, 'x');
   for (llvm::StringRef part : parts) {
     int64_t d;
-    if (part.getAsInteger(10, d) || d < 0) return bad();
+    if (part == "N") {
+      if (!dims.empty())
+        return makeError(ErrorCode::InvalidArgument,
+                         "--shape " + flag + ": only dim 0 may be N, the run-time batch");
+      d = kRuntimeBatchDim;
+    } else if (part.getAsInteger(10, d) || d < 0) {
+      return bad();
+    }
     dims.push_back(d);
   }
   return std::make_pair(name.str(), dims);

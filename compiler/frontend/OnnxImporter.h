@@ -5,6 +5,7 @@
 #include "compiler/ir/Graph.h"
 
 #include <map>
+#include <set>
 #include <memory>
 
 namespace spcc {
@@ -13,9 +14,15 @@ namespace spcc {
 constexpr int kMinOpset = 11;
 constexpr int kMaxOpset = 17;
 
+/// A dim of --shape written N: dim 0 left to run time, the batch (passes/RuntimeBatch.h).
+constexpr int64_t kRuntimeBatchDim = -1;
+
 struct ImportOptions {
   /// Dims for graph inputs (from --shape NAME=DIMS): required for every input with a dynamic dim.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Inputs whose dim 0 in inputShapes stands for the run-time batch: the model must leave that
+  /// dim dynamic.
+  std::set<std::string> runtimeBatchInputs;
   /// Graph inputs bound to fixed data: they become constants of the model (a model's integer
   /// shape parameters, e.g. Reshape targets fed as inputs, must be known at compile time).
   std::map<std::string, Tensor> boundInputs;

@@ -8,6 +8,7 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <set>
 #include <vector>
 
 namespace spcc {
@@ -67,6 +68,13 @@ public:
   /// A value name not yet used, derived from \p base.
   std::string makeUniqueName(llvm::StringRef base) const;
 
+  /// Inputs and outputs (by name) that hold a batch chosen at run time on dim 0: the graph
+  /// computes one sample, and a run repeats it per sample (spcc --shape NAME=Nx...). Empty
+  /// for a graph of fixed shapes.
+  const std::set<std::string> &getBatchedTensors() const { return batchedTensors; }
+  void setBatchedTensors(std::set<std::string> names) { batchedTensors = std::move(names); }
+  bool isBatched(const std::string &name) const { return batchedTensors.count(name) != 0; }
+
   /// Size in bytes of the activation arena holding every intermediate value (a multiple of 64),
   /// set by the memory-planning pass; 0 before planning.
   int64_t getArenaBytes() const { return arenaBytes; }
@@ -82,6 +90,7 @@ private:
   std::vector<GraphOutput> outputs;
   llvm::StringMap<Value *> valuesByName;
   int64_t arenaBytes = 0;
+  std::set<std::string> batchedTensors;
 };
 
 } // namespace spcc

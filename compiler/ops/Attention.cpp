@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 #include <cmath>
 
@@ -18,6 +19,16 @@ class FusedAttentionOp : public OpSchema {
 public:
   FusedAttentionOp() : OpSchema("FusedAttention", 3, 4) {}
   bool isInternal() const override { return true; }
+
+  /// Sequences are independent; a mask holding samples must be [B, H, Sq, Sk].
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    if (inputs.size() > 3 && inputs[3].isSplit() && node.getInput(3)->getType().getRank() != 4)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "a mask holding the samples of the run-time batch must be [B, H, Sq, Sk]");
+    return leadingAxisSampleLayouts(node, inputs, {0, 1, 2, 3});
+  }
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     for (size_t i = 0; i < node.getNumInputs(); ++i) {

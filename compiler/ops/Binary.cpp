@@ -1,5 +1,6 @@
 //===- Binary.cpp - Broadcasting elementwise binary operators, and Where -===//
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 #include <cmath>
 #include <limits>
@@ -54,9 +55,9 @@ template <ArithKind Kind, typename T> T wrappingArith(T a, T b) {
 }
 
 /// Add, Sub, Mul, Div on float32, int64 and int32; both inputs of one type.
-template <ArithKind Kind> class ArithOp : public OpSchema {
+template <ArithKind Kind> class ArithOp : public ElementwiseOpSchema {
 public:
-  explicit ArithOp(llvm::StringRef name) : OpSchema(name, 2, 2) {}
+  explicit ArithOp(llvm::StringRef name) : ElementwiseOpSchema(name, 2, 2) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32}))
@@ -96,9 +97,9 @@ public:
 };
 
 /// Pow(X, Y): float32 base; the exponent is float32, int64 or int32.
-class PowOp : public OpSchema {
+class PowOp : public ElementwiseOpSchema {
 public:
-  PowOp() : OpSchema("Pow", 2, 2) {}
+  PowOp() : ElementwiseOpSchema("Pow", 2, 2) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
@@ -129,9 +130,9 @@ public:
 };
 
 /// Equal(A, B) -> bool, on float32, int64, int32 or bool inputs of one type.
-class EqualOp : public OpSchema {
+class EqualOp : public ElementwiseOpSchema {
 public:
-  EqualOp() : OpSchema("Equal", 2, 2) {}
+  EqualOp() : ElementwiseOpSchema("Equal", 2, 2) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0,
@@ -162,9 +163,9 @@ public:
 };
 
 /// Where(condition, X, Y): bool condition; X and Y of one type; all three broadcast together.
-class WhereOp : public OpSchema {
+class WhereOp : public ElementwiseOpSchema {
 public:
-  WhereOp() : OpSchema("Where", 3, 3) {}
+  WhereOp() : ElementwiseOpSchema("Where", 3, 3) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Bool})) return std::move(err);

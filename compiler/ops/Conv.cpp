@@ -1,5 +1,6 @@
 //===- Conv.cpp - Convolution --------------------------------------------===//
 #include "compiler/ops/FusedEpilogue.h"
+#include "compiler/ops/SampleRules.h"
 #include "compiler/ops/SpatialWindow.h"
 
 namespace spcc {
@@ -148,6 +149,13 @@ public:
       }
     }
     return TensorList{out};
+  }
+
+  /// Images are independent; FusedConv's residual (input 3) has the output's shape.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0, 3});
   }
 
 protected:

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 #include <algorithm>
 #include <cstring>
@@ -77,6 +78,15 @@ public:
     for (int64_t p : *perm) dims.push_back(in.getDim(int(p)));
     return TypeList{TensorType(in.getDType(), dims)};
   }
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    if (!inputs[0].isSplit()) return leadingAxisSampleLayouts(node, inputs, {});
+    auto perm = permutation(node);
+    if (!perm) return perm.takeError();
+    int outAxis = int(llvm::find(*perm, int64_t(inputs[0].axis)) - perm->begin());
+    return SampleLayouts{SampleLayout::split(outAxis)};
+  }
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {
     auto perm = permutation(node);
@@ -144,6 +154,20 @@ public:
     }
     return TypeList{TensorType(first.getDType(), dims)};
   }
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), node.getInput(0)->getType().getRank());
+    if (!axis) return axis.takeError();
+    if (!inputs[0].isSplit()) return leadingAxisSampleLayouts(node, inputs, {});
+    for (const SampleLayout &input : inputs)
+      if (!(input == inputs[0]))
+        return nodeError(node, ErrorCode::Unsupported,
+                         "it joins data of every sample with data shared by all samples");
+    if (auto err = expectNotSplitAlong(node, inputs[0], *axis, "the concatenation axis"))
+      return std::move(err);
+    return SampleLayouts{inputs[0]};
+  }
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {
     Tensor out(node.getOutput(0)->getType());
@@ -207,6 +231,17 @@ public:
       types.push_back(TensorType(in.getDType(), dims));
     }
     return types;
+  }
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), node.getInput(0)->getType().getRank());
+    if (!axis) return axis.takeError();
+    if (inputs.size() > 1 && !inputs[1].isShared())
+      return nodeError(node, ErrorCode::Unsupported, "its sizes depend on the run-time batch");
+    if (auto err = expectNotSplitAlong(node, inputs[0], *axis, "the split axis"))
+      return std::move(err);
+    return SampleLayouts(node.getNumOutputs(), inputs[0]);
   }
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {
@@ -311,6 +346,30 @@ public:
     if (!params) return params.takeError();
     return TypeList{TensorType(in.getDType(), params->dims)};
   }
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    // Starts and ends may be computed from the batch size (a slice up to the batch's end);
+    // every sample is kept whole when the samples' axis is taken in full, forward.
+    for (size_t i = 1; i < inputs.size(); ++i)
+      if (inputs[i].isSplit() || (i > 2 && !inputs[i].isShared()) ||
+          (node.getInput(i) && !node.getInput(i)->isConstant()))
+        return nodeError(node, ErrorCode::Unsupported,
+                         "its " + llvm::Twine(i > 2 ? "axes and steps" : "starts and ends") +
+                             " are not fixed for the run-time batch");
+    if (!inputs[0].isSplit()) return reshapeSampleLayouts(node, inputs, 1); // shared, or refused
+    llvm::SmallVector<const Tensor *, 4> args;
+    for (size_t i = 1; i <= 4; ++i)
+      args.push_back(node.getInput(i) ? &node.getInput(i)->getConstant() : nullptr);
+    llvm::ArrayRef<int64_t> in = node.getInput(0)->getType().getDims();
+    auto params = computeSlice(node, in, args);
+    if (!params) return params.takeError();
+    size_t axis = size_t(inputs[0].axis);
+    if (params->dims[axis] != in[axis] || params->steps[axis] != 1)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "it slices the axis that holds the samples of the run-time batch");
+    return SampleLayouts{inputs[0]};
+  }
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {
     llvm::SmallVector<const Tensor *, 4> args;
@@ -347,6 +406,22 @@ public:
     dims.append(indices.getDims().begin(), indices.getDims().end());
     dims.append(data.getDims().begin() + *axis + 1, data.getDims().end());
     return TypeList{TensorType(data.getDType(), dims)};
+  }
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), node.getInput(0)->getType().getRank());
+    if (!axis) return axis.takeError();
+    if (inputs[0].isSplit() && inputs[1].isSplit())
+      return nodeError(node, ErrorCode::Unsupported,
+                       "both data and indices hold the samples of the run-time batch");
+    if (inputs[1].isSplit()) return SampleLayouts{SampleLayout::split(*axis + inputs[1].axis)};
+    if (!inputs[0].isSplit()) return leadingAxisSampleLayouts(node, inputs, {});
+    if (auto err = expectNotSplitAlong(node, inputs[0], *axis, "the gather axis"))
+      return std::move(err);
+    int indicesRank = node.getInput(1)->getType().getRank();
+    int split = inputs[0].axis;
+    return SampleLayouts{SampleLayout::split(split < *axis ? split : split + indicesRank - 1)};
   }
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {
@@ -431,6 +506,21 @@ public:
       dims.push_back(dim + begin + end);
     }
     return TypeList{TensorType(in.getDType(), dims)};
+  }
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    for (size_t i = 1; i < inputs.size(); ++i)
+      if (!inputs[i].isShared() || (node.getInput(i) && !node.getInput(i)->isConstant()))
+        return nodeError(node, ErrorCode::Unsupported,
+                         "its pads are not fixed for the run-time batch");
+    if (!inputs[0].isSplit()) return leadingAxisSampleLayouts(node, inputs, {});
+    llvm::SmallVector<int64_t> pads = node.getInput(1)->getConstant().toInts();
+    size_t rank = size_t(node.getInput(0)->getType().getRank()), axis = size_t(inputs[0].axis);
+    if (pads[axis] != 0 || pads[axis + rank] != 0)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "it pads the axis that holds the samples of the run-time batch");
+    return SampleLayouts{inputs[0]};
   }
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {

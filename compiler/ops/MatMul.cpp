@@ -1,6 +1,7 @@
 //===- MatMul.cpp - Matrix products: MatMul and Gemm ---------------------===//
 #include "compiler/ops/FusedEpilogue.h"
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 namespace spcc {
 namespace {
@@ -94,6 +95,56 @@ public:
       matmulAccumulate(a + aIndex[batch] * s.m * s.k, b + bIndex[batch] * s.k * s.n,
                        c + int64_t(batch) * s.m * s.n, s.m, s.k, s.n);
     return TensorList{out};
+  }
+
+  /// Rows of A and columns of B are independent, and so are the matrices of a stack: the
+  /// samples may lie along any axis but the reduction, as long as both operands agree.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    int ra = node.getInput(0)->getType().getRank(), rb = node.getInput(1)->getType().getRank();
+    int outRank = node.getOutput(0)->getType().getRank();
+    int outBatchRank = outRank - (ra >= 2) - (rb >= 2);
+    auto refuse = [&](const llvm::Twine &why) {
+      return nodeError(node, ErrorCode::Unsupported, why);
+    };
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i].kind == SampleLayout::Kind::BatchSized)
+        return refuse("input " + llvm::Twine(i) + " is computed from the run-time batch size");
+    // The output axis each operand's split axis becomes; -1 for the reduction axis.
+    auto outAxisOfA = [&](int a) {
+      if (a == ra - 1) return -1;
+      return a == ra - 2 ? outBatchRank : outBatchRank - (ra - 2) + a;
+    };
+    auto outAxisOfB = [&](int b) {
+      if (rb == 1 || b == rb - 2) return -1;
+      return b == rb - 1 ? outBatchRank + (ra >= 2) : outBatchRank - (rb - 2) + b;
+    };
+    std::optional<int> axis;
+    for (int operand = 0; operand < 2; ++operand) {
+      if (!inputs[size_t(operand)].isSplit()) continue;
+      int mapped = operand == 0 ? outAxisOfA(inputs[0].axis) : outAxisOfB(inputs[1].axis);
+      if (mapped < 0)
+        return refuse(llvm::Twine(operand == 0 ? "A" : "B") +
+                      " holds the samples of the run-time batch along the reduction axis");
+      if (axis && (*axis != mapped || mapped >= outBatchRank))
+        return refuse("each output element would combine two samples of the run-time batch");
+      axis = mapped;
+    }
+    if (!axis) return leadingAxisSampleLayouts(node, inputs, {}); // all shared, or refused
+    // A shared operand must broadcast along a batch axis the samples lie on.
+    for (int operand = 0; operand < 2 && *axis < outBatchRank; ++operand) {
+      if (!inputs[size_t(operand)].isShared()) continue;
+      int rank = operand == 0 ? ra : rb;
+      int own = *axis - (outBatchRank - (rank - 2));
+      if (own >= 0 && node.getInput(size_t(operand))->getType().getDims()[size_t(own)] != 1)
+        return refuse("a shared operand has as many matrices as the run-time batch");
+    }
+    // FusedMatMul: the bias is per column, the residual has the output's shape.
+    for (size_t i = 2; i < inputs.size(); ++i)
+      if (!inputs[i].isShared() && !(i == 3 && inputs[i].axis == *axis))
+        return refuse("input " + llvm::Twine(i) + " holds the samples along another axis");
+    return SampleLayouts{SampleLayout::split(*axis)};
   }
 
 protected:
@@ -213,6 +264,26 @@ public:
       for (size_t i = 0; i < dst.size(); ++i) dst[i] += beta * c[size_t(cIndex[i])];
     }
     return TensorList{out};
+  }
+
+  /// Rows of A' are independent: the samples may lie along M.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    int rowAxis = node.getInt("transA", 0) != 0 ? 1 : 0;
+    for (size_t i = 1; i < inputs.size(); ++i)
+      if (!inputs[i].isShared())
+        return nodeError(node, ErrorCode::Unsupported,
+                         "only A may hold the samples of the run-time batch");
+    if (inputs[0].isShared()) return SampleLayouts{SampleLayout::shared()};
+    if (!inputs[0].isSplit() || inputs[0].axis != rowAxis)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "A holds the samples of the run-time batch along the reduction axis");
+    if (const Value *c = node.getInput(2))
+      if (c->getType().getRank() == 2 && c->getType().getDims()[0] != 1)
+        return nodeError(node, ErrorCode::Unsupported,
+                         "C has one row per row of the batch but is shared by every batch size");
+    return SampleLayouts{SampleLayout::split(0)};
   }
 };
 

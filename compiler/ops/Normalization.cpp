@@ -1,5 +1,6 @@
 //===- Normalization.cpp - Normalizations and softmax --------------------===//
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 #include <cmath>
 
@@ -36,6 +37,13 @@ public:
                              "] (the channels of X " + x.str() + "), got " + param.str());
     }
     return TypeList{x};
+  }
+
+  /// Images are independent.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0});
   }
 
   llvm::Expected<TensorList> evaluate(const Node &node,
@@ -106,6 +114,24 @@ public:
     for (size_t i = 1; i < node.getNumOutputs(); ++i)
       types.push_back(TensorType(DType::Float32, statDims));
     return types;
+  }
+
+  /// Rows are normalized independently: the samples may lie along any axis before `axis`.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    int rank = node.getInput(0)->getType().getRank();
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), rank);
+    if (!axis) return axis.takeError();
+    for (size_t i = 1; i < inputs.size(); ++i)
+      if (!inputs[i].isShared())
+        return nodeError(node, ErrorCode::Unsupported,
+                         "its scale and bias must be shared by every sample");
+    if (inputs[0].isShared()) return SampleLayouts(node.getNumOutputs(), SampleLayout::shared());
+    if (!inputs[0].isSplit() || inputs[0].axis >= *axis)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "it normalizes over the axis that holds the samples of the run-time batch");
+    return SampleLayouts(node.getNumOutputs(), inputs[0]);
   }
 
   llvm::Expected<TensorList> evaluate(const Node &node,
@@ -181,6 +207,16 @@ public:
     auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getRank());
     if (!axis) return axis.takeError();
     return TypeList{x};
+  }
+
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), node.getInput(0)->getType().getRank());
+    if (!axis) return axis.takeError();
+    if (auto err = expectNotSplitAlong(node, inputs[0], *axis, "the softmax axis"))
+      return std::move(err);
+    return SampleLayouts{inputs[0]};
   }
 
   llvm::Expected<TensorList> evaluate(const Node &node,

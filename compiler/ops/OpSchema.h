@@ -25,6 +25,27 @@ using TypeList = llvm::SmallVector<TensorType, 1>;
 /// Output tensors as a reference evaluation returns them.
 using TensorList = llvm::SmallVector<Tensor, 1>;
 
+/// How a value varies across the samples of a run-time batch (spcc --shape NAME=Nx...).
+struct SampleLayout {
+  enum class Kind {
+    Shared,     ///< the same for every sample: weights, constants
+    Split,      ///< the samples are consecutive equal blocks along `axis`
+    BatchSized, ///< shape data computed from the batch size, e.g. a Reshape target
+  };
+  Kind kind = Kind::Shared;
+  int axis = -1;
+
+  static SampleLayout shared() { return {}; }
+  static SampleLayout split(int axis) { return {Kind::Split, axis}; }
+  static SampleLayout batchSized() { return {Kind::BatchSized, -1}; }
+  bool isShared() const { return kind == Kind::Shared; }
+  bool isSplit() const { return kind == Kind::Split; }
+  bool operator==(const SampleLayout &other) const {
+    return kind == other.kind && axis == other.axis;
+  }
+};
+using SampleLayouts = llvm::SmallVector<SampleLayout, 2>;
+
 class OpSchema {
 public:
   /// \p maxInputs of -1 means variadic.
@@ -54,6 +75,15 @@ public:
   /// omitted optional input). Output types were set by inferTypes and can be read off the node.
   virtual llvm::Expected<TensorList> evaluate(const Node &node,
                                               llvm::ArrayRef<Tensor> inputs) const = 0;
+
+  /// The sample rule, for graphs compiled with a run-time batch: given how each input of
+  /// \p node varies across the \p batch samples its types hold (the layout of an omitted
+  /// optional input is Shared), says how each output does, or fails where an output element
+  /// would depend on several samples (a reduction or a softmax over the batch axis). The default
+  /// accepts only inputs every sample shares.
+  virtual llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                           llvm::ArrayRef<SampleLayout> inputs,
+                                                           int64_t batch) const;
 
   /// True for spcc's own ops that passes create (FusedConv): not accepted from ONNX files.
   virtual bool isInternal() const { return false; }

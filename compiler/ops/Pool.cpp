@@ -1,4 +1,5 @@
 //===- Pool.cpp - Pooling ------------------------------------------------===//
+#include "compiler/ops/SampleRules.h"
 #include "compiler/ops/SpatialWindow.h"
 
 #include <limits>
@@ -47,6 +48,13 @@ public:
     Dims outDims{x.getDim(0), x.getDim(1)};
     outDims.append(window->outDims.begin(), window->outDims.end());
     return TypeList{TensorType(DType::Float32, outDims)};
+  }
+
+  /// Images are independent.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0});
   }
 
   llvm::Expected<TensorList> evaluate(const Node &node,
@@ -143,6 +151,13 @@ public:
     Dims outDims(x.getDims().begin(), x.getDims().end());
     std::fill(outDims.begin() + 2, outDims.end(), 1);
     return TypeList{TensorType(DType::Float32, outDims)};
+  }
+
+  /// Images are independent.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0});
   }
 
   llvm::Expected<TensorList> evaluate(const Node &node,

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 #include <cmath>
 #include <type_traits>
@@ -59,6 +60,29 @@ public:
       else if (*keepDims) outDims.push_back(1);
     }
     return TypeList{TensorType(in.getDType(), outDims)};
+  }
+
+  /// The samples survive a reduction over other axes.
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    if (inputs.size() > 1 && !inputs[1].isShared())
+      return nodeError(node, ErrorCode::Unsupported, "its axes depend on the run-time batch");
+    if (!inputs[0].isSplit()) return leadingAxisSampleLayouts(node, inputs, {});
+    const Value *axesInput = node.getInput(1);
+    if (axesInput && !axesInput->isConstant())
+      return nodeError(node, ErrorCode::Unsupported, "its axes are not known at compile time");
+    auto axes = reducedAxes(node, axesInput ? &axesInput->getConstant() : nullptr,
+                            node.getInput(0)->getType().getRank());
+    if (!axes) return axes.takeError();
+    int split = inputs[0].axis;
+    if (axes->noop) return SampleLayouts{inputs[0]};
+    if (axes->reduced[size_t(split)])
+      return nodeError(node, ErrorCode::Unsupported,
+                       "it reduces over the axis that holds the samples of the run-time batch");
+    bool keepDims = node.getInt("keepdims", 1) != 0;
+    int outAxis = keepDims ? split : int(llvm::count(llvm::ArrayRef<bool>(axes->reduced).take_front(size_t(split)), false));
+    return SampleLayouts{SampleLayout::split(outAxis)};
   }
 
   llvm::Expected<TensorList> evaluate(const Node &node,

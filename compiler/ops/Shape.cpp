@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 #include <algorithm>
 #include <cmath>
@@ -43,6 +44,11 @@ public:
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {
     return TensorList{inputs[0].reshaped(node.getOutput(0)->getType().getDims())};
+  }
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t batch) const override {
+    return reshapeSampleLayouts(node, inputs, batch);
   }
 };
 
@@ -228,6 +234,15 @@ public:
     auto dims = broadcastShapes(node, in.getDims(), *shape);
     if (!dims) return dims.takeError();
     return TypeList{TensorType(in.getDType(), *dims)};
+  }
+  /// Split data keeps its samples on the same axis (only dims of 1 broadcast).
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t batch) const override {
+    if (!inputs[0].isSplit() || inputs[1].isSplit())
+      return reshapeSampleLayouts(node, inputs, batch); // shared, or refused
+    int offset = node.getOutput(0)->getType().getRank() - node.getInput(0)->getType().getRank();
+    return SampleLayouts{SampleLayout::split(offset + inputs[0].axis)};
   }
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {

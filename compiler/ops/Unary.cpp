@@ -1,5 +1,6 @@
 //===- Unary.cpp - Elementwise unary operators ---------------------------===//
 #include "compiler/ops/OpHelpers.h"
+#include "compiler/ops/SampleRules.h"
 
 #include <cmath>
 #include <functional>
@@ -8,11 +9,11 @@ namespace spcc {
 namespace {
 
 /// A float32 -> float32 elementwise op; \p fn sees the node for its attributes.
-class FloatUnaryOp : public OpSchema {
+class FloatUnaryOp : public ElementwiseOpSchema {
 public:
   using Fn = std::function<float(const Node &, float)>;
   FloatUnaryOp(llvm::StringRef name, Fn fn, int maxInputs = 1)
-      : OpSchema(name, 1, maxInputs), fn(std::move(fn)) {}
+      : ElementwiseOpSchema(name, 1, maxInputs), fn(std::move(fn)) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
@@ -54,9 +55,9 @@ public:
 };
 
 /// Neg works on signed integers too.
-class NegOp : public OpSchema {
+class NegOp : public ElementwiseOpSchema {
 public:
-  NegOp() : OpSchema("Neg", 1, 1) {}
+  NegOp() : ElementwiseOpSchema("Neg", 1, 1) {}
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32,
                                               DType::Int8}))
@@ -77,9 +78,9 @@ public:
 };
 
 /// Clip(x, min?, max?): bounds are optional scalar inputs (opset 11+).
-class ClipOp : public OpSchema {
+class ClipOp : public ElementwiseOpSchema {
 public:
-  ClipOp() : OpSchema("Clip", 1, 3) {}
+  ClipOp() : ElementwiseOpSchema("Clip", 1, 3) {}
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32}))
       return std::move(err);
@@ -110,10 +111,10 @@ public:
 };
 
 /// Identity, and Dropout in inference mode (its optional mask output is all true).
-class PassThroughOp : public OpSchema {
+class PassThroughOp : public ElementwiseOpSchema {
 public:
   PassThroughOp(llvm::StringRef name, int maxInputs, int maxOutputs)
-      : OpSchema(name, 1, maxInputs, 1, maxOutputs) {}
+      : ElementwiseOpSchema(name, 1, maxInputs, 1, maxOutputs) {}
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
     const TensorType &type = node.getInput(0)->getType();
     TypeList types{type};
@@ -138,9 +139,9 @@ public:
   }
 };
 
-class CastOp : public OpSchema {
+class CastOp : public ElementwiseOpSchema {
 public:
-  CastOp() : OpSchema("Cast", 1, 1) {}
+  CastOp() : ElementwiseOpSchema("Cast", 1, 1) {}
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     int64_t to = node.getInt("to", 0);
     std::optional<DType> dtype = dtypeFromOnnx(int(to));

@@ -8,6 +8,7 @@
 #include <memory>
 #include <new>
 #include <thread>
+#include <vector>
 
 using namespace spcc::runtime;
 
@@ -53,35 +54,97 @@ spcc_status createContext(const spcc_model *model, int numThreads, spcc_context 
   return SPCC_OK;
 }
 
-spcc_status run(spcc_context *ctx, const void *const *inputs, void *const *outputs) {
+/// One call of the model's run function on the context's arena.
+spcc_status callModel(spcc_context *ctx, const void *const *inputs, void *const *outputs) {
+  int32_t result = ctx->model->descriptor->run(inputs, outputs, ctx->arena, ctx->numThreads);
+  if (result != 0)
+    return fail(SPCC_ERR_INTERNAL, ctx->model->path + ": the model's run function failed (code " +
+                                       std::to_string(result) + ")");
+  return SPCC_OK;
+}
+
+/// Whether dim 0 of \p t is the run-time batch.
+bool isBatched(const spcc_abi_tensor &t) { return t.rank > 0 && t.dims[0] == -1; }
+
+/// The first batched input or output of \p d, or nullptr for a model of fixed shapes.
+const spcc_abi_tensor *firstBatched(const spcc_abi_model &d) {
+  for (uint32_t i = 0; i < d.num_inputs; ++i)
+    if (isBatched(d.inputs[i])) return &d.inputs[i];
+  for (uint32_t i = 0; i < d.num_outputs; ++i)
+    if (isBatched(d.outputs[i])) return &d.outputs[i];
+  return nullptr;
+}
+
+/// Bytes of one element of a validated spcc_dtype.
+uint64_t elementBytes(int32_t dtype) {
+  switch (dtype) {
+  case SPCC_INT64: return 8;
+  case SPCC_FLOAT32: case SPCC_INT32: return 4;
+  case SPCC_FLOAT16: return 2;
+  default: return 1;
+  }
+}
+
+/// Bytes one sample of \p t occupies (all of it when it is not batched).
+uint64_t sampleBytes(const spcc_abi_tensor &t) {
+  uint64_t bytes = elementBytes(t.dtype);
+  for (int32_t d = isBatched(t) ? 1 : 0; d < t.rank; ++d) bytes *= uint64_t(t.dims[d]);
+  return bytes;
+}
+
+/// Runs \p batch samples: the model's run function once per sample, batched inputs and
+/// outputs advanced by one sample each time. \p fn names the API call in errors.
+spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs,
+                void *const *outputs, const char *fn) {
   if (!ctx)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: ctx is NULL");
+    return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": ctx is NULL");
   const spcc_abi_model &d = *ctx->model->descriptor;
   if (!inputs && d.num_inputs > 0)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: inputs is NULL");
+    return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": inputs is NULL");
   if (!outputs && d.num_outputs > 0)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: outputs is NULL");
+    return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": outputs is NULL");
   for (uint32_t i = 0; i < d.num_inputs; ++i)
     if (!inputs[i])
-      return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: inputs[" + std::to_string(i) +
+      return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": inputs[" + std::to_string(i) +
                                                  "] ('" + d.inputs[i].name + "') is NULL");
   for (uint32_t i = 0; i < d.num_outputs; ++i)
     if (!outputs[i])
-      return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run: outputs[" + std::to_string(i) +
+      return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": outputs[" + std::to_string(i) +
                                                  "] ('" + d.outputs[i].name + "') is NULL");
+  const spcc_abi_tensor *batched = firstBatched(d);
+  if (batch < 1)
+    return fail(SPCC_ERR_INVALID_ARGUMENT,
+                std::string(fn) + ": batch is " + std::to_string(batch) + " (expected >= 1)");
+  if (!batched && batch != 1)
+    return fail(SPCC_ERR_SHAPE, std::string(fn) + ": batch " + std::to_string(batch) + ", but " +
+                                    ctx->model->path +
+                                    " was compiled for fixed shapes (compile it with --shape "
+                                    "NAME=Nx... for a run-time batch)");
+  if (batched && std::string(fn) != "spcc_run_batch")
+    return fail(SPCC_ERR_SHAPE, std::string(fn) + ": " + ctx->model->path + " takes a run-time batch ('" +
+                                    batched->name + "' dim 0 is -1); run it with spcc_run_batch");
 
   if (ctx->running.exchange(true, std::memory_order_acquire))
     return fail(SPCC_ERR_INVALID_ARGUMENT,
-                "spcc_run: the context is already running on another thread (use one context "
+                std::string(fn) + ": the context is already running on another thread (use one context "
                 "per concurrent run)");
   struct RunningGuard {
     std::atomic<bool> &flag;
     ~RunningGuard() { flag.store(false, std::memory_order_release); }
   } guard{ctx->running};
-  int32_t result = d.run(inputs, outputs, ctx->arena, ctx->numThreads);
-  if (result != 0)
-    return fail(SPCC_ERR_INTERNAL, ctx->model->path + ": the model's run function failed (code " +
-                                       std::to_string(result) + ")");
+  if (!batched) return callModel(ctx, inputs, outputs);
+  std::vector<const void *> sampleInputs(inputs, inputs + d.num_inputs);
+  std::vector<void *> sampleOutputs(outputs, outputs + d.num_outputs);
+  for (int64_t s = 0; s < batch; ++s) {
+    for (uint32_t i = 0; i < d.num_inputs; ++i)
+      if (isBatched(d.inputs[i]))
+        sampleInputs[i] = static_cast<const char *>(inputs[i]) + uint64_t(s) * sampleBytes(d.inputs[i]);
+    for (uint32_t i = 0; i < d.num_outputs; ++i)
+      if (isBatched(d.outputs[i]))
+        sampleOutputs[i] = static_cast<char *>(outputs[i]) + uint64_t(s) * sampleBytes(d.outputs[i]);
+    if (spcc_status status = callModel(ctx, sampleInputs.data(), sampleOutputs.data()))
+      return status;
+  }
   return SPCC_OK;
 }
 
@@ -125,7 +188,7 @@ extern "C" void spcc_context_free(spcc_context *ctx) {
 extern "C" spcc_status spcc_run(spcc_context *ctx, const void *const *inputs,
                                 void *const *outputs) {
   try {
-    return run(ctx, inputs, outputs);
+    return run(ctx, 1, inputs, outputs, "spcc_run");
   } catch (const std::bad_alloc &) {
     return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run: out of memory");
   } catch (...) {
@@ -139,11 +202,23 @@ extern "C" spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs,
   try {
     if (spcc_status s = checkCounts(ctx, num_inputs, num_outputs))
       return s;
-    return run(ctx, inputs, outputs);
+    return run(ctx, 1, inputs, outputs, "spcc_run_checked");
   } catch (const std::bad_alloc &) {
     return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run_checked: out of memory");
   } catch (...) {
     return failStatic(SPCC_ERR_INTERNAL,
                       "spcc_run_checked: the model's run function threw an exception");
+  }
+}
+
+extern "C" spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch,
+                                      const void *const *inputs, void *const *outputs) {
+  try {
+    return run(ctx, batch, inputs, outputs, "spcc_run_batch");
+  } catch (const std::bad_alloc &) {
+    return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run_batch: out of memory");
+  } catch (...) {
+    return failStatic(SPCC_ERR_INTERNAL,
+                      "spcc_run_batch: the model's run function threw an exception");
   }
 }

@@ -39,7 +39,7 @@ spcc_status validateTensors(const spcc_abi_tensor *tensors, uint32_t count, cons
     if (t.rank > 0 && !t.dims)
       return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + which + " has no dims");
     for (int32_t d = 0; d < t.rank; ++d)
-      if (t.dims[d] < -1)
+      if (t.dims[d] < -1 || (t.dims[d] == -1 && d != 0)) // -1: the run-time batch, on dim 0
         return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + which + " has dimension " +
                                             std::to_string(d) + " = " +
                                             std::to_string(t.dims[d]));

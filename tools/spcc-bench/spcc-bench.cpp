@@ -1,7 +1,7 @@
 //===- spcc-bench.cpp - Latency and throughput of a compiled model --------===//
 //
 // spcc-bench MODEL.so [--mode sync|async] [--threads N] [--streams S] [--seconds T]
-//                     [--warmup K] [--json]
+//                     [--warmup K] [--batch B] [--json]
 //
 // sync:  one context with N threads (default: all cores) runs the model back to back for T
 //        seconds; reports per-run latency median / p90 / p99 and runs per second.
@@ -11,6 +11,8 @@
 // Each context first runs K warm-up runs (default 5), which are not measured. Inputs are
 // random, from a fixed seed: float32 from N(0, 1); integer and bool inputs 0 or 1 (valid as
 // token ids and as masks); float16 inputs zero. Every measurement has at least one run.
+// A model compiled with a run-time batch (dims[0] == -1) runs B samples per run (default 1)
+// through spcc_run_batch; latency is per run, throughput counts samples.
 //
 // Prints a human-readable summary on stdout; with --json, one JSON object on stdout instead
 // (the summary goes to stderr). Uses only the public C API (spcc.h). Exit codes as spcc's:
@@ -45,7 +47,7 @@ using Clock = std::chrono::steady_clock;
 
 const char *const usage =
     "usage: spcc-bench MODEL.so [--mode sync|async] [--threads N] [--streams S] "
-    "[--seconds T] [--warmup K] [--json]";
+    "[--seconds T] [--warmup K] [--batch B] [--json]";
 
 /// Exit codes, as the spcc command's.
 enum ExitCode { ExitOk = 0, ExitInvalidArgument = 2, ExitIO = 3, ExitBadModel = 4,
@@ -86,6 +88,7 @@ struct Options {
   int streams = 0;   ///< async: contexts (one thread each); 0 = all cores
   double seconds = 3;
   int warmup = 5;
+  int batch = 1;     ///< samples per run, for a model with a run-time batch
   bool json = false;
 };
 
@@ -131,7 +134,7 @@ std::optional<Failure> parseOptions(int argc, char **argv, Options &options) {
       flag = arg.substr(0, eq);
       value = arg.substr(eq + 1);
     } else if (flag == "--mode" || flag == "--threads" || flag == "--streams" ||
-               flag == "--seconds" || flag == "--warmup") {
+               flag == "--seconds" || flag == "--warmup" || flag == "--batch") {
       if (i + 1 >= argc) return bad(flag + " needs a value");
       value = argv[++i];
     } else {
@@ -141,14 +144,17 @@ std::optional<Failure> parseOptions(int argc, char **argv, Options &options) {
       if (value == "sync") options.mode = Mode::Sync;
       else if (value == "async") options.mode = Mode::Async;
       else return bad("--mode expects sync or async, not '" + value + "'");
-    } else if (flag == "--threads" || flag == "--streams" || flag == "--warmup") {
+    } else if (flag == "--threads" || flag == "--streams" || flag == "--warmup" ||
+               flag == "--batch") {
       std::optional<long> n = parseInteger(value);
       long lowest = flag == "--warmup" ? 0 : 1;
       if (!n || *n < lowest || *n > 4096)
         return bad(flag + " expects an integer from " + std::to_string(lowest) +
                    " to 4096, not '" + value + "'");
-      (flag == "--threads" ? options.threads : flag == "--streams" ? options.streams
-                                                                   : options.warmup) = int(*n);
+      (flag == "--threads"   ? options.threads
+       : flag == "--streams" ? options.streams
+       : flag == "--batch"   ? options.batch
+                             : options.warmup) = int(*n);
     } else if (flag == "--seconds") {
       std::optional<double> t = parseNumber(value);
       if (!t || *t < 0) return bad("--seconds expects a non-negative number, not '" + value + "'");
@@ -187,9 +193,11 @@ struct Buffer {
   }
 };
 
-/// Describes every input (or output) of \p model as a buffer of its size.
-std::optional<Failure> describeTensors(spcc_model *model, bool outputs,
-                                       std::vector<Buffer> &buffers, std::string &text) {
+/// Describes every input (or output) of \p model as a buffer of its size, \p batch samples of
+/// those with a run-time batch.
+std::optional<Failure> describeTensors(spcc_model *model, bool outputs, int batch,
+                                       std::vector<Buffer> &buffers, std::string &text,
+                                       bool &batched) {
   int count = outputs ? spcc_model_num_outputs(model) : spcc_model_num_inputs(model);
   for (int i = 0; i < count; ++i) {
     spcc_tensor_info info;
@@ -201,6 +209,12 @@ std::optional<Failure> describeTensors(spcc_model *model, bool outputs,
     buffer.elements = 1;
     std::string dims;
     for (int d = 0; d < info.rank; ++d) {
+      if (d == 0 && info.dims[d] == -1) {
+        batched = true;
+        buffer.elements *= size_t(batch);
+        dims += std::to_string(batch) + "(N)";
+        continue;
+      }
       if (info.dims[d] < 0)
         return Failure{std::string(outputs ? "output" : "input") + " '" + info.name +
                            "' has a dynamic dimension; compile the model with --shape",
@@ -240,6 +254,7 @@ struct LoadedModel {
   std::vector<Buffer> inputs;
   std::vector<Buffer> outputTemplate;
   std::string inputText, outputText;
+  int batch = 1; ///< samples per run
   ~LoadedModel() { spcc_model_free(model); }
 };
 
@@ -251,6 +266,7 @@ struct Runner {
   std::vector<void *> outputPointers;
   std::vector<double> latenciesMs;
   std::optional<Failure> failure;
+  int64_t batch = 1;
 
   Runner() = default;
   Runner(const Runner &) = delete;
@@ -263,14 +279,14 @@ struct Runner {
     for (Buffer &input : loaded.inputs) inputPointers.push_back(input.data());
     outputs = loaded.outputTemplate;
     for (Buffer &output : outputs) outputPointers.push_back(output.data());
+    batch = loaded.batch;
     return std::nullopt;
   }
 
   /// One run; false (with `failure` set) when the runtime reports an error.
   bool runOnce() {
     spcc_status status =
-        spcc_run_checked(context, int(inputPointers.size()), inputPointers.data(),
-                         int(outputPointers.size()), outputPointers.data());
+        spcc_run_batch(context, batch, inputPointers.data(), outputPointers.data());
     if (status) failure = apiFailure(status);
     return status == SPCC_OK;
   }
@@ -366,11 +382,13 @@ void printJson(const Options &options, int threads, int streams, const Summary &
   std::printf("{\"model\": %s, \"mode\": \"%s\", \"threads\": %d, \"streams\": %d, "
               "\"warmup\": %d, \"runs\": %zu, \"seconds\": %.6f, "
               "\"latency_ms_median\": %.6f, \"latency_ms_p90\": %.6f, \"latency_ms_p99\": %.6f, "
-              "\"latency_ms_mean\": %.6f, \"latency_ms_min\": %.6f, \"throughput_per_s\": %.6f}\n",
+              "\"latency_ms_mean\": %.6f, \"latency_ms_min\": %.6f, \"throughput_per_s\": %.6f, "
+              "\"batch\": %d, \"samples_per_s\": %.6f, \"latency_ms_per_sample\": %.6f}\n",
               jsonString(options.modelPath).c_str(),
               options.mode == Mode::Sync ? "sync" : "async", threads, streams, options.warmup,
               s.runs, s.seconds, s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean,
-              s.latencyMin, s.throughputPerSecond);
+              s.latencyMin, s.throughputPerSecond, options.batch,
+              s.throughputPerSecond * options.batch, s.latencyMedian / options.batch);
 }
 
 void printHuman(std::FILE *out, const Options &options, const LoadedModel &loaded, int threads,
@@ -387,6 +405,10 @@ void printHuman(std::FILE *out, const Options &options, const LoadedModel &loade
   std::fprintf(out, "latency:    median %.3f ms  p90 %.3f ms  p99 %.3f ms  (mean %.3f, min %.3f)\n",
                s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean, s.latencyMin);
   std::fprintf(out, "throughput: %.2f inferences/s\n", s.throughputPerSecond);
+  if (options.batch != 1)
+    std::fprintf(out, "per sample: %.2f samples/s, median %.3f ms (batch %d per run)\n",
+                 s.throughputPerSecond * options.batch, s.latencyMedian / options.batch,
+                 options.batch);
 }
 
 int fail(const Failure &failure) {
@@ -412,10 +434,19 @@ int run(int argc, char **argv) {
   LoadedModel loaded;
   if (spcc_status status = spcc_model_load(options.modelPath.c_str(), &loaded.model))
     return fail(apiFailure(status));
-  if (auto failure = describeTensors(loaded.model, false, loaded.inputs, loaded.inputText))
+  bool batched = false;
+  if (auto failure = describeTensors(loaded.model, false, options.batch, loaded.inputs,
+                                     loaded.inputText, batched))
     return fail(*failure);
-  if (auto failure = describeTensors(loaded.model, true, loaded.outputTemplate, loaded.outputText))
+  if (auto failure = describeTensors(loaded.model, true, options.batch, loaded.outputTemplate,
+                                     loaded.outputText, batched))
     return fail(*failure);
+  if (!batched && options.batch != 1)
+    return fail(Failure{"--batch " + std::to_string(options.batch) + ": " + options.modelPath +
+                            " has fixed shapes (compile it with --shape NAME=Nx... for a "
+                            "run-time batch)",
+                        ExitShape});
+  loaded.batch = options.batch;
   std::mt19937 rng(0);
   for (Buffer &input : loaded.inputs) randomize(input, rng);
 

@@ -1,12 +1,14 @@
 //===- spcc-run.cpp - Run a model once -----------------------------------===//
 //
 // spcc-run MODEL.onnx|MODEL.so [--shape NAME=DIMS]... -i NAME=FILE... [-o DIR] [--random-inputs]
+//          [--batch B]
 //
 // Evaluates an .onnx model with spcc's reference evaluator (after the compiler's pass pipeline),
 // or runs a model compiled by `spcc -o MODEL.so` through the runtime's C API (spcc.h), on inputs
 // read from .npy or ONNX TensorProto .pb files; prints a line per output, and writes one .npy
 // per output into DIR, named after the output. For a .so, --shape flags must match the shapes
-// it was compiled for.
+// it was compiled for. A run-time batch (--shape NAME=Nx..., or a .so compiled with one) takes
+// its size from --batch, else from the first batched input given with -i, else 1.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/eval/Interpreter.h"
@@ -86,6 +88,17 @@ struct ModelTensor {
   TensorType type;
 };
 
+/// Whether dim 0 of \p type is the run-time batch (-1).
+bool isBatched(const TensorType &type) { return type.getRank() > 0 && type.getDim(0) < 0; }
+
+/// \p type with a run-time batch dim set to \p batch.
+TensorType withBatch(const TensorType &type, int64_t batch) {
+  if (!isBatched(type)) return type;
+  llvm::SmallVector<int64_t, 4> dims(type.getDims().begin(), type.getDims().end());
+  dims[0] = batch;
+  return TensorType(type.getDType(), dims);
+}
+
 /// The error code of a C API status.
 ErrorCode errorCodeOf(spcc_status status) {
   switch (status) {
@@ -147,17 +160,18 @@ public:
     return llvm::Error::success();
   }
 
-  /// Runs the model on \p feeds (in input order, of the inputs' types).
-  llvm::Expected<std::vector<Tensor>> run(const std::vector<Tensor> &feeds) {
+  /// Runs the model on \p feeds (in input order, of the inputs' types at \p batch).
+  llvm::Expected<std::vector<Tensor>> run(const std::vector<Tensor> &feeds, int64_t batch) {
     std::vector<const void *> in;
     for (const Tensor &t : feeds) in.push_back(t.getBytes().data());
     std::vector<Tensor> results;
     std::vector<void *> out;
     for (const ModelTensor &o : outputs) {
-      results.emplace_back(o.type);
+      results.emplace_back(withBatch(o.type, batch));
       out.push_back(results.back().getMutableBytes().data());
     }
-    if (spcc_status status = spcc_run(context, in.data(), out.data())) return apiError(status);
+    if (spcc_status status = spcc_run_batch(context, batch, in.data(), out.data()))
+      return apiError(status);
     return results;
   }
 
@@ -182,7 +196,7 @@ private:
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  reserveOptionNames({"shape", "i", "o", "random-inputs", "seed", "print"});
+  reserveOptionNames({"shape", "i", "o", "random-inputs", "seed", "print", "batch"});
   llvm::cl::OptionCategory category("spcc-run options");
   llvm::cl::opt<std::string> modelPath(llvm::cl::Positional,
                                        llvm::cl::desc("<model.onnx|model.so>"),
@@ -200,6 +214,11 @@ int main(int argc, char **argv) {
                                llvm::cl::init(0), llvm::cl::cat(category));
   llvm::cl::opt<int> printCount("print", llvm::cl::desc("Values shown per output"),
                                 llvm::cl::init(8), llvm::cl::cat(category));
+  llvm::cl::opt<unsigned> batchFlag(
+      "batch",
+      llvm::cl::desc("Samples to run through a run-time batch (default: as many as the first "
+                     "batched -i input holds, else 1)"),
+      llvm::cl::value_desc("B"), llvm::cl::init(0), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, "spcc-run: run a model once\n");
 
@@ -210,10 +229,32 @@ int main(int argc, char **argv) {
   auto importOptions = importOptionsFromShapeFlags(shapes);
   if (!importOptions) return reportError("spcc-run", importOptions.takeError());
 
+  std::map<std::string, Tensor> feeds;
+  for (const std::string &flag : inputs) {
+    auto [name, path] = llvm::StringRef(flag).split('=');
+    if (name.empty() || path.empty())
+      return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
+                                               "-i expects NAME=FILE, got '" + flag + "'"));
+    auto tensor = readTensorFile(path);
+    if (!tensor) return reportError("spcc-run", tensor.takeError());
+    feeds[name.str()] = std::move(*tensor);
+  }
+  // The run-time batch: --batch, else the first batched input given, else 1.
+  auto batchOf = [&](llvm::ArrayRef<ModelTensor> modelInputs) -> int64_t {
+    if (batchFlag > 0) return batchFlag;
+    for (const ModelTensor &in : modelInputs) {
+      auto feed = feeds.find(in.name);
+      if (isBatched(in.type) && feed != feeds.end() && feed->second.getType().getRank() > 0)
+        return feed->second.getType().getDim(0);
+    }
+    return 1;
+  };
+
   // The model's inputs and outputs, and how to run it.
   std::vector<ModelTensor> modelInputs, modelOutputs;
   std::unique_ptr<Graph> graph;
   CompiledModel library;
+  int64_t batch = 1;
   if (compiled) {
     // The loader's messages name the file.
     if (llvm::Error err = library.load(modelPath)) return reportError("spcc-run", std::move(err));
@@ -232,7 +273,17 @@ int main(int argc, char **argv) {
                                                            dimsToString(dims) + ": " + modelPath +
                                                            " was compiled for " + it->type.str()));
     }
+    batch = batchOf(modelInputs);
+    for (ModelTensor &t : modelInputs) t.type = withBatch(t.type, batch);
+    for (ModelTensor &t : modelOutputs) t.type = withBatch(t.type, batch);
   } else {
+    // The reference evaluation runs the whole batch at once: N becomes its size.
+    std::vector<ModelTensor> declared;
+    for (const auto &[name, dims] : importOptions->inputShapes)
+      declared.push_back({name, TensorType(DType::Float32, dims)});
+    batch = batchOf(declared);
+    for (auto &[name, dims] : importOptions->inputShapes)
+      if (!dims.empty() && dims[0] == kRuntimeBatchDim) dims[0] = batch;
     auto imported = importOnnxFile(modelPath, *importOptions);
     if (!imported) return reportError("spcc-run", imported.takeError());
     graph = std::move(*imported);
@@ -244,16 +295,6 @@ int main(int argc, char **argv) {
       modelOutputs.push_back({out.name, out.value->getType()});
   }
 
-  std::map<std::string, Tensor> feeds;
-  for (const std::string &flag : inputs) {
-    auto [name, path] = llvm::StringRef(flag).split('=');
-    if (name.empty() || path.empty())
-      return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
-                                               "-i expects NAME=FILE, got '" + flag + "'"));
-    auto tensor = readTensorFile(path);
-    if (!tensor) return reportError("spcc-run", tensor.takeError());
-    feeds[name.str()] = std::move(*tensor);
-  }
   std::mt19937 rng(seed);
   for (const ModelTensor &in : modelInputs) {
     if (feeds.count(in.name)) continue;
@@ -277,7 +318,7 @@ int main(int argc, char **argv) {
                                                      feed.getType().str()));
       ordered.push_back(feed);
     }
-    results = library.run(ordered);
+    results = library.run(ordered, batch);
   } else {
     results = interpretGraph(*graph, feeds);
   }

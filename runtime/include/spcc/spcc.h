@@ -81,6 +81,15 @@ spcc_status spcc_run(spcc_context *ctx, const void *const *inputs, void *const *
 spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs, const void *const *inputs,
                              int num_outputs, void *const *outputs);
 
+/** Runs `batch` samples through a model compiled with a run-time batch (`spcc --shape
+ *  NAME=Nx...`; its batched inputs and outputs report dims[0] == -1): each batched input and
+ *  output holds `batch` samples one after another, other inputs are shared by every sample. The
+ *  samples run one after another, each at the speed of the single-sample model. A model of
+ *  fixed shapes accepts batch 1 only; spcc_run and spcc_run_checked refuse a batched model
+ *  (SPCC_ERR_SHAPE), whose sample count they cannot know. */
+spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch, const void *const *inputs,
+                           void *const *outputs);
+
 /** The message of the last failing call on this thread ("" if none). */
 const char *spcc_last_error(void);
 
