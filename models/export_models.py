@@ -383,7 +383,7 @@ MODELS: Dict[str, ModelSpec] = {
 
 # Full-size models for the benchmark against ONNX Runtime (tools/bench/compare.py), dense and
 # pruned; too big for the test suite, so exported only when named with --only. Static shapes
-# (no dynamic axes): the benchmark compiles and runs exactly batch 1.
+# (no dynamic axes, but for the batched twin): the benchmark compiles and runs exactly batch 1.
 BENCH_MODELS: Dict[str, ModelSpec] = {
     "bert_base": ModelSpec(
         seed=201, opset=13, build=bert_base,
@@ -402,6 +402,19 @@ BENCH_MODELS: Dict[str, ModelSpec] = {
         prune=lambda m: prune_linears(m, 0.95),
         make_inputs=lambda rng: bert_inputs(rng, vocab=1000, seq=128),
         output_names=["last_hidden_state", "pooler_output"]),
+    # bert_base_95 (same seed, same weights) exported with a dynamic batch axis, for
+    # `spcc --shape input_ids=Nx128 ...` (tools/bench/batch.py).
+    "bert_base_95_batched": ModelSpec(
+        seed=211, opset=13, build=bert_base,
+        prune=lambda m: prune_linears(m, 0.95),
+        make_inputs=lambda rng: bert_inputs(rng, vocab=1000, seq=128),
+        output_names=["last_hidden_state", "pooler_output"],
+        dynamic_axes={
+            "input_ids": {0: "batch"},
+            "attention_mask": {0: "batch"},
+            "last_hidden_state": {0: "batch"},
+            "pooler_output": {0: "batch"},
+        }),
     "mobilenet_v1_90": ModelSpec(
         seed=212, opset=13, build=mobilenet_v1,
         prune=lambda m: m.prune(0.9),

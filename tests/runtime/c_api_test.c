@@ -328,6 +328,50 @@ typedef struct {
   void (*run)(void);
 } Test;
 
+/* A run-time batch: spcc_run_batch repeats the one-sample model per sample; spcc_run refuses a
+ * batched model and spcc_run_batch a fixed one beyond batch 1. */
+static void testRunBatch(void) {
+  spcc_model *batched = loadFixture("batched_model.so");
+  spcc_model *fixed = loadFixture("add_model.so");
+  spcc_context *ctx = NULL, *fixedCtx = NULL;
+  spcc_tensor_info info;
+  float x[12], y[12];
+  const void *inputs[1];
+  void *outputs[1];
+  int i;
+  CHECK_OK(spcc_model_input(batched, 0, &info));
+  CHECK(info.rank == 2 && info.dims[0] == -1 && info.dims[1] == 3);
+  for (i = 0; i < 12; ++i) {
+    x[i] = 0.25f * (float)i - 1.0f;
+    y[i] = -100.0f;
+  }
+  inputs[0] = x;
+  outputs[0] = y;
+  CHECK_OK(spcc_context_create(batched, 1, &ctx));
+  CHECK_OK(spcc_run_batch(ctx, 4, inputs, outputs));
+  for (i = 0; i < 12; ++i)
+    CHECK(y[i] == x[i] + (0.5f + (float)(i % 3)));
+  y[3] = -100.0f;
+  CHECK_OK(spcc_run_batch(ctx, 1, inputs, outputs));
+  CHECK(y[3] == -100.0f); /* one sample writes one sample */
+  CHECK_FAILS(spcc_run(ctx, inputs, outputs), SPCC_ERR_SHAPE);
+  CHECK(strstr(spcc_last_error(), "spcc_run_batch") != NULL);
+  CHECK_FAILS(spcc_run_checked(ctx, 1, inputs, 1, outputs), SPCC_ERR_SHAPE);
+  CHECK_FAILS(spcc_run_batch(ctx, 0, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run_batch(ctx, -2, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run_batch(NULL, 2, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run_batch(ctx, 2, NULL, outputs), SPCC_ERR_INVALID_ARGUMENT);
+
+  CHECK_OK(spcc_context_create(fixed, 1, &fixedCtx));
+  CHECK_OK(spcc_run_batch(fixedCtx, 1, inputs, outputs));
+  CHECK(y[5] == x[5] + 5.5f);
+  CHECK_FAILS(spcc_run_batch(fixedCtx, 2, inputs, outputs), SPCC_ERR_SHAPE);
+  spcc_context_free(fixedCtx);
+  spcc_context_free(ctx);
+  spcc_model_free(fixed);
+  spcc_model_free(batched);
+}
+
 static const Test tests[] = {
     {"load_query_run", testLoadQueryRun},
     {"missing_file", testMissingFile},
@@ -343,6 +387,7 @@ static const Test tests[] = {
     {"last_error_per_thread", testLastErrorIsPerThread},
     {"two_models", testTwoModels},
     {"concurrent_contexts", testConcurrentContexts},
+    {"run_batch", testRunBatch},
 };
 
 int main(int argc, char **argv) {
