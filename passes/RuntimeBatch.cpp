@@ -113,14 +113,22 @@ public:
                     llvm::Twine(probeNodes.size()) + " at batch " + llvm::Twine(batch));
     for (size_t n = 0; n < oneNodes.size(); ++n)
       if (llvm::Error err = visit(*oneNodes[n], *probeNodes[n])) return err;
+    if (one.getOutputs().size() != probe.getOutputs().size())
+      return refuse("the model's outputs change with the batch size");
     for (size_t o = 0; o < probe.getOutputs().size(); ++o) {
       const GraphOutput &out = probe.getOutputs()[o];
-      auto layout = layoutOf(one.getOutputs()[o].value, out.value);
+      const Value *oneValue = one.getOutputs()[o].value;
+      auto layout = layoutOf(oneValue, out.value);
       if (!layout) return layout.takeError();
       if (layout->kind == SampleLayout::Kind::BatchSized ||
           (layout->isSplit() && layout->axis != 0))
         return refuse("output '" + out.name + "' holds the samples along axis " +
                       llvm::Twine(layout->axis) + "; only dim 0 can hold the batch");
+      // The runtime advances a batched output by one sample's bytes: dim 0 must count samples.
+      if (layout->isSplit() && oneValue->getType().getDim(0) != 1)
+        return refuse("output '" + out.name + "' holds " +
+                      llvm::Twine(oneValue->getType().getDim(0)) +
+                      " rows per sample on dim 0; only one row per sample is supported");
       if (layout->isSplit()) batched.insert(out.name);
     }
     one.setBatchedTensors(std::move(batched));

@@ -182,6 +182,14 @@ TEST_CASE("run-time batch: nodes that mix samples are refused by name", "[passes
     CHECK_THAT(refusal(b, {{"x", {kRuntimeBatchDim, 4}}}),
                Catch::Contains("'divide_by_batch'") && Catch::Contains("batch size"));
   }
+  SECTION("an output with several rows per sample on dim 0") {
+    ModelBuilder b;
+    b.input("x", {-1, 4}).output("y");
+    b.initializerInts("pairs", {-1, 2});
+    b.node("Reshape", {"x", "pairs"}, {"y"}); // [2N, 2]
+    CHECK_THAT(refusal(b, {{"x", {kRuntimeBatchDim, 4}}}),
+               Catch::Contains("output 'y' holds 2 rows per sample"));
+  }
   SECTION("an output that keeps the samples on another axis") {
     ModelBuilder b;
     b.input("x", {-1, 4}).output("y");
