@@ -3,7 +3,7 @@
 // Every supported operator has one OpSchema subclass, defined in its family's file in this
 // folder (Elementwise.cpp, Conv.cpp, ...) and listed once in Ops.def. The schema holds all the
 // compiler needs that is specific to the operator: how to canonicalize it on import, its shape
-// rule, and its reference evaluation.
+// rule, its reference evaluation, and its sample rule for a run-time batch.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_OPS_OPSCHEMA_H

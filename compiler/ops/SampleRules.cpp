@@ -53,9 +53,11 @@ llvm::Expected<SampleLayouts> leadingAxisSampleLayouts(const Node &node,
     bool allowed = llvm::is_contained(splittable, i);
     if (!allowed || !inputs[i].isSplit() || inputs[i].axis != 0)
       return nodeError(node, ErrorCode::Unsupported,
-                       "input " + llvm::Twine(i) + " would hold the samples of the run-time "
-                       "batch " + (allowed ? "along an axis other than 0" : "where only one "
-                       "set of weights is supported"));
+                       "input " + llvm::Twine(i) +
+                           (allowed ? " holds the samples of the run-time batch along an axis "
+                                      "other than 0"
+                                    : " depends on the run-time batch, where the op needs data "
+                                      "shared by every sample"));
     anySplit = true;
   }
   return SampleLayouts(node.getNumOutputs(),
