@@ -85,17 +85,20 @@ uint64_t elementBytes(int32_t dtype) {
   }
 }
 
-/// Bytes one sample of \p t occupies (all of it when it is not batched).
-uint64_t sampleBytes(const spcc_abi_tensor &t) {
+/// Bytes from one sample of \p t to the next: one sample's size, 0 when \p t is not batched
+/// (every sample reads the same tensor).
+uint64_t sampleStride(const spcc_abi_tensor &t) {
+  if (!isBatched(t)) return 0;
   uint64_t bytes = elementBytes(t.dtype);
-  for (int32_t d = isBatched(t) ? 1 : 0; d < t.rank; ++d) bytes *= uint64_t(t.dims[d]);
+  for (int32_t d = 1; d < t.rank; ++d) bytes *= uint64_t(t.dims[d]);
   return bytes;
 }
 
 /// Runs \p batch samples: the model's run function once per sample, batched inputs and
-/// outputs advanced by one sample each time. \p fn names the API call in errors.
+/// outputs advanced by one sample each time. \p fn names the API call in errors; only
+/// spcc_run_batch (\p batchCall) may run a model with a run-time batch.
 spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs,
-                void *const *outputs, const char *fn) {
+                void *const *outputs, const char *fn, bool batchCall) {
   if (!ctx)
     return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": ctx is NULL");
   const spcc_abi_model &d = *ctx->model->descriptor;
@@ -120,7 +123,7 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs,
                                     ctx->model->path +
                                     " was compiled for fixed shapes (compile it with --shape "
                                     "NAME=Nx... for a run-time batch)");
-  if (batched && std::string(fn) != "spcc_run_batch")
+  if (batched && !batchCall)
     return fail(SPCC_ERR_SHAPE, std::string(fn) + ": " + ctx->model->path + " takes a run-time batch ('" +
                                     batched->name + "' dim 0 is -1); run it with spcc_run_batch");
 
@@ -135,13 +138,14 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs,
   if (!batched) return callModel(ctx, inputs, outputs);
   std::vector<const void *> sampleInputs(inputs, inputs + d.num_inputs);
   std::vector<void *> sampleOutputs(outputs, outputs + d.num_outputs);
+  std::vector<uint64_t> inputStrides, outputStrides;
+  for (uint32_t i = 0; i < d.num_inputs; ++i) inputStrides.push_back(sampleStride(d.inputs[i]));
+  for (uint32_t i = 0; i < d.num_outputs; ++i) outputStrides.push_back(sampleStride(d.outputs[i]));
   for (int64_t s = 0; s < batch; ++s) {
     for (uint32_t i = 0; i < d.num_inputs; ++i)
-      if (isBatched(d.inputs[i]))
-        sampleInputs[i] = static_cast<const char *>(inputs[i]) + uint64_t(s) * sampleBytes(d.inputs[i]);
+      sampleInputs[i] = static_cast<const char *>(inputs[i]) + uint64_t(s) * inputStrides[i];
     for (uint32_t i = 0; i < d.num_outputs; ++i)
-      if (isBatched(d.outputs[i]))
-        sampleOutputs[i] = static_cast<char *>(outputs[i]) + uint64_t(s) * sampleBytes(d.outputs[i]);
+      sampleOutputs[i] = static_cast<char *>(outputs[i]) + uint64_t(s) * outputStrides[i];
     if (spcc_status status = callModel(ctx, sampleInputs.data(), sampleOutputs.data()))
       return status;
   }
@@ -188,7 +192,7 @@ extern "C" void spcc_context_free(spcc_context *ctx) {
 extern "C" spcc_status spcc_run(spcc_context *ctx, const void *const *inputs,
                                 void *const *outputs) {
   try {
-    return run(ctx, 1, inputs, outputs, "spcc_run");
+    return run(ctx, 1, inputs, outputs, "spcc_run", false);
   } catch (const std::bad_alloc &) {
     return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run: out of memory");
   } catch (...) {
@@ -202,7 +206,7 @@ extern "C" spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs,
   try {
     if (spcc_status s = checkCounts(ctx, num_inputs, num_outputs))
       return s;
-    return run(ctx, 1, inputs, outputs, "spcc_run_checked");
+    return run(ctx, 1, inputs, outputs, "spcc_run_checked", false);
   } catch (const std::bad_alloc &) {
     return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run_checked: out of memory");
   } catch (...) {
@@ -214,7 +218,7 @@ extern "C" spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs,
 extern "C" spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch,
                                       const void *const *inputs, void *const *outputs) {
   try {
-    return run(ctx, batch, inputs, outputs, "spcc_run_batch");
+    return run(ctx, batch, inputs, outputs, "spcc_run_batch", true);
   } catch (const std::bad_alloc &) {
     return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run_batch: out of memory");
   } catch (...) {

@@ -22,15 +22,19 @@ using namespace spcc::test;
 
 namespace {
 
+llvm::Expected<std::unique_ptr<Graph>> importFixed(const std::string &bytes,
+                                                   const ImportOptions &options) {
+  return importOnnxBuffer({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()},
+                          "model.onnx", options);
+}
+
 llvm::Expected<std::unique_ptr<Graph>> importBatched(const ModelBuilder &b,
                                                      std::map<std::string, std::vector<int64_t>> shapes) {
   std::string bytes = b.bytes();
   ImportOptions options;
   options.inputShapes = std::move(shapes);
-  return importWithRuntimeBatch(options, [&](const ImportOptions &fixed) {
-    return importOnnxBuffer({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()},
-                            "model.onnx", fixed);
-  });
+  return importWithRuntimeBatch(
+      options, [&](const ImportOptions &fixed) { return importFixed(bytes, fixed); });
 }
 
 std::string refusal(const ModelBuilder &b, std::map<std::string, std::vector<int64_t>> shapes) {
@@ -65,22 +69,17 @@ Tensor samples(const Tensor &t, int64_t first, int64_t count) {
 /// model imported at that batch in one go; every output must agree.
 void checkPerSampleMatchesBatch(const ModelBuilder &b, const std::string &input,
                                 std::vector<int64_t> sampleDims, int64_t batch) {
-  auto one = importBatched(b, {{input, [&] {
-                                  std::vector<int64_t> d = sampleDims;
-                                  d[0] = kRuntimeBatchDim;
-                                  return d;
-                                }()}});
+  std::vector<int64_t> runtimeDims = sampleDims, batchDims = sampleDims;
+  runtimeDims[0] = kRuntimeBatchDim;
+  batchDims[0] = batch;
+  auto one = importBatched(b, {{input, runtimeDims}});
   if (!one) FAIL(takeMessage(one.takeError()));
-  std::string bytes = b.bytes();
   ImportOptions whole;
-  whole.inputShapes[input] = sampleDims;
-  whole.inputShapes[input][0] = batch;
-  auto full = importOnnxBuffer({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()},
-                               "model.onnx", whole);
+  whole.inputShapes[input] = batchDims;
+  auto full = importFixed(b.bytes(), whole);
   if (!full) FAIL(takeMessage(full.takeError()));
 
   std::mt19937 rng(5);
-  std::vector<int64_t> batchDims = whole.inputShapes[input];
   Tensor x = randomFloats(batchDims, rng);
   auto expected = interpretGraph(**full, {{input, x}});
   if (!expected) FAIL(takeMessage(expected.takeError()));

@@ -24,17 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import REPO_ROOT, run_json  # noqa: E402
-
-
-def export(name, args):
-    onnx_path = os.path.join(args.work, name + ".onnx")
-    if not os.path.exists(onnx_path):
-        print("exporting %s into %s ..." % (name, args.work), file=sys.stderr)
-        subprocess.run(["/usr/bin/python3", os.path.join(REPO_ROOT, "models", "export_models.py"),
-                        "--out", args.work, "--only", name], check=True, stdout=subprocess.DEVNULL)
-    with open(os.path.join(args.work, name + ".shape")) as f:
-        return onnx_path, f.read().split()
+from compare import REPO_ROOT, export, run_json  # noqa: E402
 
 
 def compile_model(args, onnx_path, shapes, so_path):
@@ -60,11 +50,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     batches = [int(b) for b in args.batches.split(",")]
 
-    static_onnx, static_shapes = export(args.static, args)
-    batched_onnx, batched_shapes = export(args.batched, args)
-    # Dim 0 of every dynamic input becomes N, the run-time batch.
-    batched_shapes = [s.split("=")[0] + "=N" + s.split("=")[1][s.split("=")[1].index("x"):]
-                      for s in batched_shapes]
+    static_onnx, static_shapes = export(args.static, args.work)
+    batched_onnx, batched_shapes = export(args.batched, args.work)
+    # Dim 0 of every dynamic input becomes N, the run-time batch: input_ids=1x128 -> Nx128.
+    batched_shapes = ["%s=N%s" % (name, dims[dims.index("x"):])
+                      for name, dims in (s.split("=") for s in batched_shapes)]
     static_so = os.path.join(args.work, args.static + ".batch-static.so")
     batched_so = os.path.join(args.work, args.batched + ".batch-N.so")
     compile_model(args, static_onnx, static_shapes, static_so)

@@ -39,19 +39,26 @@ def run_json(command):
     return json.loads(result.stdout)
 
 
-def prepare(name, args):
-    """Exports (if needed) and compiles one model; returns its paths, shape flags and compile
-    facts."""
-    onnx_path = os.path.join(args.work, name + ".onnx")
+def export(name, work):
+    """Exports model NAME into WORK unless WORK/NAME.onnx exists; returns its path and the
+    --shape values of its .shape file (none without one)."""
+    onnx_path = os.path.join(work, name + ".onnx")
     if not os.path.exists(onnx_path):
-        print("exporting %s into %s ..." % (name, args.work), file=sys.stderr)
+        print("exporting %s into %s ..." % (name, work), file=sys.stderr)
         subprocess.run(["/usr/bin/python3", os.path.join(REPO_ROOT, "models", "export_models.py"),
-                        "--out", args.work, "--only", name], check=True, stdout=subprocess.DEVNULL)
-    shape_file = os.path.join(args.work, name + ".shape")
+                        "--out", work, "--only", name], check=True, stdout=subprocess.DEVNULL)
+    shape_file = os.path.join(work, name + ".shape")
     shapes = []
     if os.path.exists(shape_file):
         with open(shape_file) as f:
             shapes = f.read().split()
+    return onnx_path, shapes
+
+
+def prepare(name, args):
+    """Exports (if needed) and compiles one model; returns its paths, shape flags and compile
+    facts."""
+    onnx_path, shapes = export(name, args.work)
     so_path = os.path.join(args.work, name + ".so")
     command = [args.spcc, onnx_path, "-o", so_path, "--target", "host"]
     for shape in shapes:

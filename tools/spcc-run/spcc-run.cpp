@@ -239,16 +239,17 @@ int main(int argc, char **argv) {
     if (!tensor) return reportError("spcc-run", tensor.takeError());
     feeds[name.str()] = std::move(*tensor);
   }
-  // The run-time batch: --batch, else the first batched input given, else 1.
-  auto batchOf = [&](llvm::ArrayRef<ModelTensor> modelInputs) -> int64_t {
+  // The run-time batch: --batch, else dim 0 of the first of \p batchedInputs given, else 1.
+  auto batchOf = [&](llvm::ArrayRef<std::string> batchedInputs) -> int64_t {
     if (batchFlag > 0) return batchFlag;
-    for (const ModelTensor &in : modelInputs) {
-      auto feed = feeds.find(in.name);
-      if (isBatched(in.type) && feed != feeds.end() && feed->second.getType().getRank() > 0)
+    for (const std::string &name : batchedInputs) {
+      auto feed = feeds.find(name);
+      if (feed != feeds.end() && feed->second.getType().getRank() > 0)
         return feed->second.getType().getDim(0);
     }
     return 1;
   };
+  std::vector<std::string> batchedInputs;
 
   // The model's inputs and outputs, and how to run it.
   std::vector<ModelTensor> modelInputs, modelOutputs;
@@ -273,17 +274,17 @@ int main(int argc, char **argv) {
                                                            dimsToString(dims) + ": " + modelPath +
                                                            " was compiled for " + it->type.str()));
     }
-    batch = batchOf(modelInputs);
+    for (const ModelTensor &t : modelInputs)
+      if (isBatched(t.type)) batchedInputs.push_back(t.name);
+    batch = batchOf(batchedInputs);
     for (ModelTensor &t : modelInputs) t.type = withBatch(t.type, batch);
     for (ModelTensor &t : modelOutputs) t.type = withBatch(t.type, batch);
   } else {
     // The reference evaluation runs the whole batch at once: N becomes its size.
-    std::vector<ModelTensor> declared;
     for (const auto &[name, dims] : importOptions->inputShapes)
-      declared.push_back({name, TensorType(DType::Float32, dims)});
-    batch = batchOf(declared);
-    for (auto &[name, dims] : importOptions->inputShapes)
-      if (!dims.empty() && dims[0] == kRuntimeBatchDim) dims[0] = batch;
+      if (!dims.empty() && dims[0] == kRuntimeBatchDim) batchedInputs.push_back(name);
+    batch = batchOf(batchedInputs);
+    for (const std::string &name : batchedInputs) importOptions->inputShapes[name][0] = batch;
     auto imported = importOnnxFile(modelPath, *importOptions);
     if (!imported) return reportError("spcc-run", imported.takeError());
     graph = std::move(*imported);
