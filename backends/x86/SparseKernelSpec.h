@@ -64,9 +64,13 @@ struct SpmmTiling {
   /// block are stored to C and reloaded for the next, so the block's rows of B stay in L1
   /// while all rows use them.
   int64_t kBlock = 0;
+  /// Loop with reduction blocks and one step per position block: each block's rows of B are
+  /// first copied into one contiguous stack buffer. Rows of B a power of two apart otherwise
+  /// fall into a few cache sets and evict each other.
+  bool packB = false;
 
   /// A short name, e.g. "unrolled-r8-v2-nb256" ("-perm" when rows are permuted, "-kb128" for
-  /// reduction blocks).
+  /// reduction blocks, "-pack" for packed blocks of B).
   std::string describe() const;
 };
 

@@ -3,8 +3,10 @@
 
 #include "backends/x86/RowOrder.h"
 #include "backends/x86/SpmmEmitter.h"
+#include "compiler/support/AlignedVector.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/bit.h"
 
 #include <algorithm>
 #include <chrono>
@@ -47,14 +49,27 @@ int64_t blockFor(const SparseLayer &layer, int64_t step) {
   return block >= layer.spec.n ? 0 : block;
 }
 
-/// Columns per reduction block for the loop when even one step's rows of B overflow half of
-/// kBlockBytes (0: no split needed). Measured on Zen 4 (1024 x 4096 x 512, 95%, 8 vectors):
-/// 256-column blocks of one step ran 1.2x - 1.5x faster than position blocks alone.
-int64_t reductionBlockFor(const SparseLayer &layer, int64_t step) {
-  int64_t columns = layer.spec.weights.getCols();
-  int64_t block = int64_t(kBlockBytes / 2 / (4.0 * double(step))) / 64 * 64;
-  block = std::max<int64_t>(block, 64);
-  return block >= columns ? 0 : block;
+/// Bytes of a reduction block's rows of B that stay in L1 (Zen 4 has 32 KiB; measured best
+/// with packed blocks of 32 KiB at 70% sparsity).
+constexpr double kL1BlockBytes = 32 * 1024;
+
+/// Columns per reduction block for the loop with steps of \p step positions (empty: one
+/// step's rows of B fit in L1 as they are).
+/// A block should hold ~16-32 nonzeros of an average row: fewer, and storing and reloading
+/// the row's partial sums per block dominates; more, and the block's rows of B leave L1.
+/// Measured on Zen 4 (1024 x 1024 x 512, 8 vectors, packed): 32-64 columns at 70% sparsity,
+/// 64-128 at 90%, 256 at 95% (4 vectors).
+std::vector<int64_t> reductionBlocksFor(const SparseLayer &layer, int64_t step) {
+  const SparseTensor &a = layer.spec.weights;
+  int64_t columns = a.getCols();
+  if (4.0 * double(columns) * double(step) <= kL1BlockBytes) return {};
+  double cells = double(std::max<int64_t>(1, a.getRows())) * double(std::max<int64_t>(1, columns));
+  double density = std::max(double(a.getNumNonZeros()) / cells, 1e-3);
+  int64_t block = int64_t(llvm::bit_floor(uint64_t(std::max(16.0, 16.0 / density))));
+  std::vector<int64_t> blocks;
+  for (int64_t b : {block, 2 * block})
+    if (b < columns) blocks.push_back(b);
+  return blocks;
 }
 
 } // namespace
@@ -80,6 +95,16 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   bool unrolled = tiling.schedule == SpmmTiling::Schedule::Unrolled;
   std::vector<int64_t> order = unrolled && tiling.permuteRows ? tileRowOrder(a, tiling.rowTile)
                                                               : identityRowOrder(a);
+  // A loop's slices of B stay in L1 when its reduction block's rows fit there, contiguous
+  // (packed, or one step is a whole row) rather than a power-of-two stride apart.
+  double l2Cycles = 0;
+  if (!unrolled) {
+    double blockColumns = double(tiling.kBlock > 0 ? std::min(tiling.kBlock, a.getCols())
+                                                   : a.getCols());
+    bool contiguous = packsB(tiling, layer.spec.n, step) || layer.spec.n <= step;
+    if (!contiguous || 4.0 * blockColumns * double(step) > kL1BlockBytes)
+      l2Cycles = 0.75 * v * double(vectorWidth) / 16.0;
+  }
   double perStep = 0;
   for (int64_t r0 = 0; r0 < a.getRows(); r0 += tiling.rowTile) {
     int64_t r1 = std::min(a.getRows(), r0 + tiling.rowTile);
@@ -96,8 +121,9 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
       for (int64_t r = r0; r < r1; ++r) {
         double nonzeros = double(a.getRowStart()[size_t(r) + 1] - a.getRowStart()[size_t(r)]);
         // Per nonzero: v loads of B, a broadcast and two table loads; FMA latency (4 cycles)
-        // bounds a chain of v accumulators.
-        double perNonzero = std::max({v * fmaCost, (v + 1.5) * loadCost, 4.0});
+        // bounds a chain of v accumulators. Slices of B outside L1 come from L2 at ~0.75 cycles
+        // per cache line (measured: packed blocks in L1 run ~1.5x faster than blocks in L2).
+        double perNonzero = std::max({v * fmaCost, (v + 1.5) * loadCost, 4.0}) + l2Cycles;
         perStep += nonzeros * perNonzero + v * 1.5 + 12 + (segments - 1) * (v * 2 + 12);
       }
     }
@@ -178,10 +204,16 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
       t.nBlock = block;
       all.push_back(t);
     }
-    // Split-K: one step per block, so one reduction block's rows of B stay in cache.
-    if (int64_t kBlock = reductionBlockFor(layer, step)) {
+    // Split-K: one step per block, so one reduction block's rows of B stay in cache; rows of B
+    // a stride apart are packed into one buffer, or they conflict in the cache's sets.
+    // (Two vectors per nonzero spend more on the tables than on the products.)
+    for (int64_t kBlock : vectors > 2 ? reductionBlocksFor(layer, step) : std::vector<int64_t>{}) {
       t.nBlock = step < layer.spec.n ? step : 0;
       t.kBlock = kBlock;
+      // Rows of B lie a stride apart when a step is not a whole row; packed where the block
+      // fits the stack buffer.
+      t.packB = layer.spec.n > step;
+      t.packB = t.packB && packsB(t, layer.spec.n, step);
       all.push_back(t);
     }
   }
@@ -216,20 +248,22 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
     else
       chosen.push_back(permuted);
   }
-  // Fast tuning always measures the best compact loop too, with and without reduction blocks:
-  // the cost model is least sure where code size and cache misses matter.
-  if (level == TuneLevel::Fast)
-    for (bool split : {false, true}) {
-      auto isLoop = [&](const SpmmTiling &t) {
-        return t.schedule == SpmmTiling::Schedule::Loop && (t.kBlock > 0) == split;
-      };
-      if (std::any_of(chosen.begin(), chosen.end(), isLoop)) continue;
-      for (const auto &[cycles, t] : ranked)
-        if (isLoop(t)) {
-          chosen.push_back(t);
-          break;
-        }
+  // Fast tuning always measures the best compact loop without reduction blocks and every one
+  // with them: the cost model is least sure where code size and cache misses matter, and
+  // compact loops compile in milliseconds.
+  if (level == TuneLevel::Fast) {
+    auto measured = [&](const SpmmTiling &t) {
+      return std::any_of(chosen.begin(), chosen.end(), [&](const SpmmTiling &c) {
+        return c.describe() == t.describe();
+      });
+    };
+    bool wholeLoop = false;
+    for (const auto &[cycles, t] : ranked) {
+      if (t.schedule != SpmmTiling::Schedule::Loop || measured(t)) continue;
+      if (t.kBlock > 0 || !wholeLoop) chosen.push_back(t);
+      wholeLoop = wholeLoop || t.kBlock == 0;
     }
+  }
   return chosen;
 }
 
@@ -254,8 +288,9 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
   int width = vectorWidthOf(isa);
   std::vector<SpmmTiling> candidates =
       candidateTilings(layer, width, options.level, options.unrolledBudget);
-  std::vector<float> input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats()));
-  std::vector<float> residual;
+  // Aligned like the activation arena of a compiled model.
+  AlignedVector<float> input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats()));
+  AlignedVector<float> residual;
   if (layer.spec.epilogue.residual) residual.resize(size_t(layer.params.m * layer.spec.ldc));
   std::mt19937 random(7);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);

@@ -110,6 +110,9 @@ private:
   /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
   void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
   void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
+  /// Copies the step at \p position of B's rows in reduction block \p kb into a stack buffer
+  /// (row c of the block at c * nStep()); returns the buffer.
+  llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position);
   /// Work before each row tile: its nonzeros plus one per row (the stores).
   std::vector<int64_t> tileWorkPrefix() const;
   llvm::GlobalVariable *table(const llvm::Twine &name, llvm::Constant *init);
@@ -129,6 +132,9 @@ private:
   llvm::Function *function = nullptr;
   llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr;
   llvm::Value *tileBegin = nullptr, *tileEnd = nullptr;
+  /// Packed blocks of B: the stack buffer and each row of B's offset (created on first use).
+  llvm::Value *packBuffer = nullptr;
+  llvm::GlobalVariable *columnOffsetTable = nullptr;
 };
 
 llvm::Value *SpmmEmitter::laneMask(llvm::Value *n, llvm::Value *limit, int v) {
@@ -334,6 +340,47 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
   if (tileCount == 0) builder.CreateBr(next);
 }
 
+llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
+                                              llvm::Value *position) {
+  const int64_t columns = spec.weights.getCols();
+  if (!packBuffer) {
+    std::vector<int32_t> columnOffsets;
+    for (int64_t offset : spec.bRowOffsets) columnOffsets.push_back(int32_t(offset));
+    columnOffsetTable = table("b_row_offsets", llvm::ConstantDataArray::get(context, columnOffsets));
+    llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
+    auto *buffer = entry.CreateAlloca(llvm::ArrayType::get(f32, uint64_t(kBlock * nStep())),
+                                      nullptr, "packed_b");
+    buffer->setAlignment(llvm::Align(64));
+    packBuffer = buffer;
+  }
+  llvm::BasicBlock *before = builder.GetInsertBlock();
+  auto *loop = llvm::BasicBlock::Create(context, "pack", function);
+  auto *done = llvm::BasicBlock::Create(context, "pack.done", function);
+  llvm::Value *first = builder.CreateMul(kb, builder.getInt64(uint64_t(kBlock)));
+  llvm::Value *end = builder.CreateAdd(first, builder.getInt64(uint64_t(kBlock)));
+  end = builder.CreateSelect(builder.CreateICmpSLT(end, builder.getInt64(uint64_t(columns))), end,
+                             builder.getInt64(uint64_t(columns)));
+  builder.CreateBr(loop);
+
+  builder.SetInsertPoint(loop);
+  llvm::PHINode *column = builder.CreatePHI(i64, 2, "column");
+  column->addIncoming(first, before);
+  llvm::Value *rowOffset = builder.CreateSExt(
+      builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, columnOffsetTable, column)), i64);
+  llvm::Value *source = builder.CreateAdd(rowOffset, position);
+  llvm::Value *target =
+      builder.CreateMul(builder.CreateSub(column, first), builder.getInt64(uint64_t(nStep())));
+  for (int v = 0; v < tiling.vectors; ++v)
+    store(load(at(argB, source, int64_t(v) * width), nullptr),
+          at(packBuffer, target, int64_t(v) * width), nullptr);
+  llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
+  column->addIncoming(nextColumn, loop);
+  builder.CreateCondBr(builder.CreateICmpSLT(nextColumn, end), loop, done);
+
+  builder.SetInsertPoint(done);
+  return packBuffer;
+}
+
 void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
   const SparseTensor &a = spec.weights;
   // Tables: the first nonzero of each (reduction block, row) segment, each nonzero's B offset
@@ -341,6 +388,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   const int64_t columns = std::max<int64_t>(1, a.getCols());
   const int64_t kBlock = tiling.kBlock > 0 ? std::min(tiling.kBlock, columns) : columns;
   const int64_t kBlocks = (columns + kBlock - 1) / kBlock;
+  const bool packed = packsB(tiling, spec.n, nStep());
   std::vector<int32_t> segmentStart, offsets;
   std::vector<float> values;
   for (int64_t kb = 0; kb < kBlocks; ++kb)
@@ -349,7 +397,9 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
       for (int64_t j = a.getRowStart()[size_t(r)]; j < a.getRowStart()[size_t(r) + 1]; ++j) {
         int64_t column = a.getColIndex()[size_t(j)];
         if (column / kBlock != kb) continue;
-        offsets.push_back(int32_t(spec.bRowOffsets[size_t(column)]));
+        // Packed: the row's place in the block's buffer.
+        offsets.push_back(int32_t(packed ? (column - kb * kBlock) * nStep()
+                                         : spec.bRowOffsets[size_t(column)]));
         values.push_back(a.getValues()[size_t(j)]);
       }
     }
@@ -395,11 +445,14 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   llvm::Value *lastBlock =
       builder.CreateICmpEQ(kb, builder.getInt64(uint64_t(kBlocks - 1)), "last_block");
   llvm::Value *segmentBase = builder.CreateMul(kb, builder.getInt64(uint64_t(rows())));
+  llvm::Value *bBase = argB;
+  if (packed) bBase = emitPackedBlockOfB(kb, kBlock, stepPosition(nb, nbEnd));
+  llvm::BasicBlock *rowsEntry = builder.GetInsertBlock();
   builder.CreateBr(rowHeader);
 
   builder.SetInsertPoint(rowHeader);
   llvm::PHINode *row = builder.CreatePHI(i64, 2, "row");
-  row->addIncoming(rowBegin, kbBody);
+  row->addIncoming(rowBegin, rowsEntry);
   builder.CreateCondBr(builder.CreateICmpSLT(row, rowEnd), rowBody, kbLatch);
 
   builder.SetInsertPoint(rowBody);
@@ -462,9 +515,9 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   llvm::Value *offset = loadI32(offsetTable, j);
   llvm::Value *value = builder.CreateVectorSplat(
       unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, valueTable, j)));
-  llvm::Value *bRow = builder.CreateAdd(offset, position);
+  llvm::Value *bRow = packed ? offset : builder.CreateAdd(offset, position);
   for (int v = 0; v < tiling.vectors; ++v) {
-    llvm::Value *bv = load(at(argB, bRow, int64_t(v) * width), masks[size_t(v)]);
+    llvm::Value *bv = load(at(bBase, bRow, int64_t(v) * width), masks[size_t(v)]);
     acc[size_t(v)]->addIncoming(fma(value, bv, acc[size_t(v)]), nonzeroBody);
   }
   j->addIncoming(builder.CreateAdd(j, builder.getInt64(1)), nonzeroBody);
@@ -582,6 +635,7 @@ std::string SpmmTiling::describe() const {
   text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
   if (nBlock > 0) text += "-nb" + std::to_string(nBlock);
   if (kBlock > 0) text += "-kb" + std::to_string(kBlock);
+  if (packB) text += "-pack";
   if (permuteRows) text += "-perm";
   return text;
 }
@@ -591,6 +645,12 @@ spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTas
   params.tile_count = int64_t(task.tileWorkPrefix.size()) - 1;
   params.n_step = task.nStep;
   return params;
+}
+
+bool packsB(const SpmmTiling &tiling, int64_t n, int64_t step) {
+  bool oneStepPerBlock = tiling.nBlock > 0 ? tiling.nBlock / step == 1 : n == step;
+  return tiling.packB && tiling.schedule == SpmmTiling::Schedule::Loop && tiling.kBlock > 0 &&
+         n >= step && oneStepPerBlock && tiling.kBlock * step * 4 <= kMaxPackedBytes;
 }
 
 int accumulatorRegisters(int vectorWidth) { return vectorWidth >= 16 ? 32 : 16; }

@@ -30,6 +30,13 @@ EmittedSparseTask emitSparseTask(llvm::Module &module, llvm::StringRef name,
 /// table pointers stay null (the caller knows where the code and the table live).
 spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTask &task);
 
+/// Whether \p tiling's loop copies blocks of B into a buffer for a layer of \p n positions
+/// and steps of \p step: asked for, with reduction blocks, one step per position block (or
+/// n exactly one step), and the buffer within kMaxPackedBytes.
+bool packsB(const SpmmTiling &tiling, int64_t n, int64_t step);
+/// The largest stack buffer a packed block of B may take.
+inline constexpr int64_t kMaxPackedBytes = 64 * 1024;
+
 /// Registers free for accumulators with \p vectorWidth-float vectors: the register tile
 /// (rowTile x vectors) plus one B slice must fit.
 int accumulatorRegisters(int vectorWidth);

@@ -17,7 +17,7 @@ namespace spcc::x86 {
 namespace {
 
 /// Bumped whenever the generator or the tuner changes what a tiling means.
-constexpr const char *kFormat = "spcc-tune-3";
+constexpr const char *kFormat = "spcc-tune-4";
 
 template <typename T> void hashInto(std::string &bytes, llvm::ArrayRef<T> values) {
   bytes.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(T));
@@ -39,6 +39,8 @@ std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
   for (llvm::StringRef part : llvm::ArrayRef(parts).drop_front(3)) {
     if (part == "perm" && !t.permuteRows)
       t.permuteRows = true;
+    else if (part == "pack" && !t.packB)
+      t.packB = true;
     else if (part.consume_front("kb")) {
       if (part.getAsInteger(10, t.kBlock) || t.kBlock < 1) return std::nullopt;
     } else if (!part.consume_front("nb") || part.getAsInteger(10, t.nBlock) || t.nBlock < 0)
@@ -46,6 +48,8 @@ std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
   }
   // Reduction blocks are a loop schedule only.
   if (t.kBlock > 0 && t.schedule != SpmmTiling::Schedule::Loop) return std::nullopt;
+  // So is packing B's blocks.
+  if (t.packB && t.kBlock == 0) return std::nullopt;
   return t;
 }
 

@@ -106,13 +106,19 @@ std::vector<SpmmTiling> tilingTable(int width) {
           // Rows in tileRowOrder: each must still land in its own row of C.
           if (rows > 1) table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block, true});
         }
-  for (int vectors : {2, 4, 8})
+  for (int vectors : {2, 4, 8}) {
     for (int64_t block : {int64_t(0), int64_t(2 * vectors * width)}) {
       table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block});
       // Reduction blocks, the last one partial: partial sums go through C.
       for (int64_t kBlock : {7, 16})
         table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block, false, kBlock});
     }
+    // One step per position block: each reduction block's rows of B copied to a buffer first
+    // (when n holds a step; narrower layers fall back to masked loads from B).
+    for (int64_t kBlock : {7, 16})
+      table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, int64_t(vectors * width), false,
+                       kBlock, true});
+  }
   return table;
 }
 
@@ -170,7 +176,10 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
           }
         std::vector<SpmmTiling> tilings = {{schedule, 4, 2, 0, false}, {schedule, 4, 2, 0, true}};
         // Bias, residual and activation exactly once across reduction blocks.
-        if (schedule == SpmmTiling::Schedule::Loop) tilings.push_back({schedule, 4, 2, 0, false, 8});
+        if (schedule == SpmmTiling::Schedule::Loop) {
+          tilings.push_back({schedule, 4, 2, 0, false, 8});
+          tilings.push_back({schedule, 4, 2, 2 * vectorWidthOf(isa), false, 8, true});
+        }
         for (const SpmmTiling &tiling : tilings) {
           INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act));
           requireClose(runLayer(layer, tiling, isa, b, residual, 2), expected, k);
@@ -220,7 +229,9 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
         for (const SpmmTiling &tiling :
              {SpmmTiling{SpmmTiling::Schedule::Unrolled, 4, 2, 0},
               SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16},
-              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16, false, 5}})
+              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16, false, 5},
+              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 2 * vectorWidthOf(isa), false, 5,
+                         true}})
           for (int threads : {1, 3}) {
             INFO(isa.kernelLevel << " conv cin " << c.cin << " cout " << c.cout << " " << c.h
                                  << "x" << c.w << " k " << c.kh << "x" << c.kw << " stride "

@@ -34,6 +34,10 @@ TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[s
   auto split = std::find_if(candidates.begin(), candidates.end(), isSplitLoop);
   REQUIRE(split != candidates.end());
   CHECK(split->kBlock < 4096);
+  // Rows of B 512 floats apart: the split loops copy each block's rows into one buffer.
+  CHECK(std::any_of(candidates.begin(), candidates.end(), [](const SpmmTiling &t) {
+    return isSplitLoop(t) && t.packB;
+  }));
   CHECK(std::any_of(candidates.begin(), candidates.end(), [](const SpmmTiling &t) {
     return t.schedule == SpmmTiling::Schedule::Loop && t.kBlock == 0;
   }));
@@ -48,6 +52,7 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
       {SpmmTiling::Schedule::Unrolled, 8, 2, 256, true},
       {SpmmTiling::Schedule::Loop, 16, 8, 128, false, 256},
       {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0},
+      {SpmmTiling::Schedule::Loop, 16, 4, 64, false, 256, true},
   };
   for (const SpmmTiling &t : tilings) {
     INFO(t.describe());
@@ -55,8 +60,11 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
     REQUIRE(parsed);
     CHECK(parsed->describe() == t.describe());
     CHECK(parsed->kBlock == t.kBlock);
+    CHECK(parsed->packB == t.packB);
   }
   CHECK_FALSE(parseTiling("unrolled-r4-v2-kb64"));
   CHECK_FALSE(parseTiling("loop-r16-v8-kb0"));
   CHECK_FALSE(parseTiling("loop-r16-v8-kbx"));
+  CHECK_FALSE(parseTiling("loop-r16-v8-pack")); // packing needs reduction blocks
+  CHECK_FALSE(parseTiling("loop-r16-v8-kb64-pack-pack"));
 }

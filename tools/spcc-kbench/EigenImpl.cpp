@@ -59,7 +59,7 @@ private:
   Eigen::Index m = 0, k = 0, n = 0;
   const float *b = nullptr;
   Eigen::SparseMatrix<float, Eigen::RowMajor> a;
-  std::vector<float> c;
+  AlignedVector<float> c;
 };
 
 } // namespace

@@ -2,6 +2,8 @@
 #ifndef SPCC_TOOLS_KBENCH_KERNELPROBLEM_H
 #define SPCC_TOOLS_KBENCH_KERNELPROBLEM_H
 
+#include "compiler/support/AlignedVector.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,7 +24,9 @@ struct KernelProblem {
   uint64_t seed = 1;
 
   std::vector<float> a; ///< dense, with the pruned entries exactly zero
-  std::vector<float> b;
+  /// On a cache line boundary, like the activations of a compiled model (and so is every
+  /// implementation's C).
+  AlignedVector<float> b;
 
   int64_t outH() const { return (h + 2 * pad - kh) / stride + 1; }
   int64_t outW() const { return (w + 2 * pad - kw) / stride + 1; }

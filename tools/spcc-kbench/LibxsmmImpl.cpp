@@ -180,7 +180,7 @@ private:
   int threads = 1;
   int m = 0, k = 0, n = 0;
   const float *b = nullptr;
-  std::vector<float> c;
+  AlignedVector<float> c;
   libxsmm_sfsspmdm *fsspmdm = nullptr;
   int panelColumns = 0;
   libxsmm_spmdm_handle spmdm{};

@@ -165,7 +165,7 @@ private:
   dnnl::engine engine;
   dnnl::stream stream;
   int threads = 1;
-  std::vector<float> c;
+  AlignedVector<float> c;
   Plan plan;
 };
 

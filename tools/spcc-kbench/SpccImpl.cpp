@@ -69,7 +69,7 @@ private:
   std::unique_ptr<x86::KernelJit> jit;
   x86::TargetIsa isa;
   std::optional<x86::LoadedSparseLayer> loaded;
-  std::vector<float> output_;
+  AlignedVector<float> output_;
   const float *input = nullptr;
   std::string chosen;
   int threads = 1;
