@@ -33,35 +33,81 @@ inline int64_t sparseCFloats(const spcc_sparse_params &p) {
   return p.c_layout == SPCC_SPARSE_C_DIRECT ? 0 : (p.m * p.ldc + 15) / 16 * 16;
 }
 
-/// Zero-padded phase planes of a [channels, in_h, in_w] input (see
-/// SPCC_SPARSE_B_PHASE_PLANES).
+/// Rows [y0, y1) of channels [c0, c1) of the zero-padded phase planes of a [channels, in_h,
+/// in_w] input (see SPCC_SPARSE_B_PHASE_PLANES).
+inline void fillPhasePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
+                               int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
+  int64_t planeSize = p.plane_h * p.plane_w, s = p.stride;
+  for (int64_t c = c0; c < c1; ++c)
+    for (int64_t py = 0; py < std::min(s, p.kernel_h); ++py)
+      for (int64_t px = 0; px < std::min(s, p.kernel_w); ++px) {
+        float *plane = planes + ((py * s + px) * p.channels + c) * planeSize;
+        const float *src = in + c * p.in_h * p.in_w;
+        // Plane columns [xLo, xHi) read input columns x * s + px - pad_left inside the row.
+        int64_t xLo = std::max<int64_t>(0, (p.pad_left - px + s - 1) / s);
+        int64_t lastColumn = p.in_w - 1 - px + p.pad_left; // may be negative on tiny inputs
+        int64_t xHi = lastColumn < 0 ? 0 : std::min(p.plane_w, lastColumn / s + 1);
+        xHi = std::max(xLo, xHi);
+        for (int64_t y = y0; y < y1; ++y) {
+          float *row = plane + y * p.plane_w;
+          int64_t iy = y * s + py - p.pad_top;
+          if (iy < 0 || iy >= p.in_h) {
+            zeroFloats(row, p.plane_w);
+            continue;
+          }
+          zeroFloats(row, xLo);
+          copyStrided(row + xLo, src + iy * p.in_w + xLo * s + px - p.pad_left, xHi - xLo, s);
+          zeroFloats(row + xHi, p.plane_w - xHi);
+        }
+      }
+}
+
+/// All of the phase planes, channels split over the threads.
 inline void fillPhasePlanes(const spcc_sparse_params &p, const float *in, float *planes,
                             int32_t threads) {
-  int64_t planeSize = p.plane_h * p.plane_w, s = p.stride;
   parallelFor(p.channels, threads, [&](int64_t c0, int64_t c1) {
-    for (int64_t c = c0; c < c1; ++c)
-      for (int64_t py = 0; py < std::min(s, p.kernel_h); ++py)
-        for (int64_t px = 0; px < std::min(s, p.kernel_w); ++px) {
-          float *plane = planes + ((py * s + px) * p.channels + c) * planeSize;
-          const float *src = in + c * p.in_h * p.in_w;
-          // Plane columns [xLo, xHi) read input columns x * s + px - pad_left inside the row.
-          int64_t xLo = std::max<int64_t>(0, (p.pad_left - px + s - 1) / s);
-          int64_t lastColumn = p.in_w - 1 - px + p.pad_left; // may be negative on tiny inputs
-          int64_t xHi = lastColumn < 0 ? 0 : std::min(p.plane_w, lastColumn / s + 1);
-          xHi = std::max(xLo, xHi);
-          for (int64_t y = 0; y < p.plane_h; ++y) {
-            float *row = plane + y * p.plane_w;
-            int64_t iy = y * s + py - p.pad_top;
-            if (iy < 0 || iy >= p.in_h) {
-              std::fill(row, row + p.plane_w, 0.0f);
-              continue;
-            }
-            std::fill(row, row + xLo, 0.0f);
-            copyStrided(row + xLo, src + iy * p.in_w + xLo * s + px - p.pad_left, xHi - xLo, s);
-            std::fill(row + xHi, row + p.plane_w, 0.0f);
-          }
-        }
+    fillPhasePlaneRows(p, in, planes, c0, c1, 0, p.plane_h);
   });
+}
+
+/// Copies the valid columns of staged positions [n0, n1) (plane coordinates, ldc apart per
+/// row of C) into the dense [m, out_h, out_w] output.
+inline void compactRows(const spcc_sparse_params &p, const float *staged, float *out,
+                        int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  for (int64_t y = n0 / p.plane_w; y < p.out_h && y * p.plane_w < n1; ++y) {
+    int64_t x0 = std::max<int64_t>(0, n0 - y * p.plane_w);
+    int64_t x1 = std::min<int64_t>(p.out_w, n1 - y * p.plane_w);
+    if (x0 >= x1) continue;
+    for (int64_t m = m0; m < m1; ++m)
+      copyFloats(out + (m * p.out_h + y) * p.out_w + x0, staged + m * p.ldc + y * p.plane_w + x0,
+                 x1 - x0);
+  }
+}
+
+/// How runSparseTask divides a layer: over `parts` threads, by positions (equal steps) or by
+/// row tiles (equal nonzeros).
+struct SparseSplit {
+  int64_t parts = 1;
+  bool byPositions = true;
+};
+
+inline SparseSplit splitSparse(const spcc_sparse_params &p, int32_t threads) {
+  // Below this many multiply-adds per thread, starting threads costs more than it saves.
+  constexpr int64_t minWorkPerThread = 1 << 16;
+  int64_t work = p.tile_work_prefix[p.tile_count] * p.n;
+  SparseSplit split;
+  split.parts = std::clamp<int64_t>(work / minWorkPerThread, 1, resolveThreads(threads));
+  int64_t steps = (p.n + p.n_step - 1) / p.n_step;
+  split.byPositions = split.parts == 1 || steps >= 2 * split.parts;
+  return split;
+}
+
+/// Positions of part \p part of \p parts: whole steps (the last range ends at n).
+inline std::pair<int64_t, int64_t> positionRange(const spcc_sparse_params &p, int64_t part,
+                                                 int64_t parts) {
+  int64_t steps = (p.n + p.n_step - 1) / p.n_step;
+  int64_t s0 = steps * part / parts, s1 = steps * (part + 1) / parts;
+  return {s0 * p.n_step, std::min(p.n, s1 * p.n_step)};
 }
 
 /// Runs the task over everything, split over at most \p threads threads: by
@@ -72,25 +118,24 @@ inline void fillPhasePlanes(const spcc_sparse_params &p, const float *in, float 
 /// must not alias B or the residual.
 inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
                           const float *residual, int32_t threads) {
-  // Below this many multiply-adds per thread, starting threads costs more than it saves.
-  constexpr int64_t minWorkPerThread = 1 << 16;
-  int64_t work = p.tile_work_prefix[p.tile_count] * p.n;
-  int64_t used = std::clamp<int64_t>(work / minWorkPerThread, 1, resolveThreads(threads));
-  threads = int32_t(used);
-  int64_t steps = (p.n + p.n_step - 1) / p.n_step;
+  SparseSplit split = splitSparse(p, threads);
   auto run = [&](int64_t n0, int64_t n1, int64_t t0, int64_t t1) {
     spcc_sparse_task_args args = {b, c, residual, n0, n1, t0, t1};
     p.task(&args);
   };
-  if (used == 1 || steps >= 2 * used) {
-    parallelFor(steps, threads, [&](int64_t s0, int64_t s1) {
-      run(s0 * p.n_step, std::min(p.n, s1 * p.n_step), 0, p.tile_count);
+  int64_t used = split.parts;
+  if (split.byPositions) {
+    parallelFor(used, int32_t(used), [&](int64_t w0, int64_t w1) {
+      for (int64_t w = w0; w < w1; ++w) {
+        auto [n0, n1] = positionRange(p, w, used);
+        run(n0, n1, 0, p.tile_count);
+      }
     });
     return;
   }
   const int64_t *prefix = p.tile_work_prefix;
   int64_t total = prefix[p.tile_count];
-  parallelFor(used, threads, [&](int64_t w0, int64_t w1) {
+  parallelFor(used, int32_t(used), [&](int64_t w0, int64_t w1) {
     // Tiles whose work starts in [total * w0 / used, total * w1 / used).
     auto firstTile = [&](int64_t part) {
       int64_t target = total * part / used;
@@ -98,6 +143,29 @@ inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
     };
     int64_t t0 = w0 == 0 ? 0 : firstTile(w0), t1 = w1 == used ? p.tile_count : firstTile(w1);
     if (t0 < t1) run(0, p.n, t0, t1);
+  });
+}
+
+/// A convolution on several threads in one parallel region: each thread fills the rows of the
+/// phase planes from its first output row to the next thread's, waits for the others (its last
+/// rows read a few planes rows filled by the next), runs its positions and compacts them. A
+/// thread thus reads the input rows it wrote and copies the outputs it computed, instead of
+/// three regions each splitting the data differently (the planes by channel, the product by
+/// positions, the copy by rows of C), with every core reading the others' writes between them.
+inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *in, float *out,
+                                      float *planes, float *staged, int64_t parts) {
+  parallelParts(parts, [&](int64_t part, int64_t granted, auto barrier) {
+    auto [n0, n1] = positionRange(p, part, granted);
+    auto firstRow = [&](int64_t i) {
+      return i == granted ? p.plane_h : std::min(p.plane_h, positionRange(p, i, granted).first /
+                                                                p.plane_w);
+    };
+    fillPhasePlaneRows(p, in, planes, 0, p.channels, part == 0 ? 0 : firstRow(part),
+                       firstRow(part + 1));
+    barrier();
+    spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count};
+    if (n0 < n1) p.task(&args);
+    compactRows(p, staged, out, 0, p.m, n0, n1);
   });
 }
 
@@ -109,6 +177,11 @@ inline void runSparse(const spcc_sparse_params &p, const float *in, const float 
                       float *out, float *workspace, int32_t threads) {
   const float *b = in;
   float *staged = workspace + sparseBFloats(p);
+  if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES && p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) {
+    SparseSplit split = splitSparse(p, threads);
+    if (split.parts > 1 && split.byPositions)
+      return runConvolutionByPositions(p, in, out, workspace, staged, split.parts);
+  }
   if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES) {
     fillPhasePlanes(p, in, workspace, threads);
     b = workspace;
@@ -120,10 +193,7 @@ inline void runSparse(const spcc_sparse_params &p, const float *in, const float 
   runSparseTask(p, b, c, p.c_layout == SPCC_SPARSE_C_DIRECT ? residual : nullptr, threads);
   if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) {
     parallelFor(p.m, threads, [&](int64_t m0, int64_t m1) {
-      for (int64_t m = m0; m < m1; ++m)
-        for (int64_t y = 0; y < p.out_h; ++y)
-          std::memcpy(out + (m * p.out_h + y) * p.out_w, staged + m * p.ldc + y * p.plane_w,
-                      size_t(p.out_w) * sizeof(float));
+      compactRows(p, staged, out, m0, m1, 0, p.n);
     });
   } else if (p.c_layout == SPCC_SPARSE_C_TRANSPOSED) {
     transposeInto(staged, out, p.m, p.n, threads, residual);
