@@ -284,12 +284,8 @@ double timeRuns(const std::function<void()> &run, double minSeconds) {
   return samples[samples.size() / 2];
 }
 
-llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
-                                           const TargetIsa &isa, const TuneOptions &options) {
-  int width = vectorWidthOf(isa);
-  std::vector<SpmmTiling> candidates =
-      candidateTilings(layer, width, options.level, options.unrolledBudget);
-  // Aligned like the activation arena of a compiled model.
+double timeSparseLayer(LoadedSparseLayer &loaded, const SparseLayer &layer, int threads,
+                       double minSeconds) {
   AlignedVector<float> input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats()));
   AlignedVector<float> residual;
   if (layer.spec.epilogue.residual) residual.resize(size_t(layer.params.m * layer.spec.ldc));
@@ -297,7 +293,18 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (float &x : input) x = uniform(random);
   for (float &x : residual) x = uniform(random);
+  return timeRuns(
+      [&] {
+        loaded.run(input.data(), residual.empty() ? nullptr : residual.data(), output.data(),
+                   threads);
+      },
+      minSeconds);
+}
 
+llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
+                                           const TargetIsa &isa, const TuneOptions &options) {
+  std::vector<SpmmTiling> candidates =
+      candidateTilings(layer, vectorWidthOf(isa), options.level, options.unrolledBudget);
   std::optional<TunedLayer> best;
   std::vector<TuningTrial> trials;
   for (const SpmmTiling &tiling : candidates) {
@@ -305,12 +312,7 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
     if (!loaded) return loaded.takeError();
     double seconds = std::nan("");
     if (options.level != TuneLevel::None)
-      seconds = timeRuns(
-          [&] {
-            loaded->run(input.data(), residual.empty() ? nullptr : residual.data(),
-                        output.data(), options.threads);
-          },
-          options.secondsPerCandidate);
+      seconds = timeSparseLayer(*loaded, layer, options.threads, options.secondsPerCandidate);
     trials.push_back({tiling, seconds});
     if (!best || seconds < best->seconds)
       best = TunedLayer{tiling, std::move(*loaded), seconds, {}};

@@ -66,6 +66,11 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
 /// Seconds per run of \p run (median of repeated runs after one warm-up).
 double timeRuns(const std::function<void()> &run, double minSeconds);
 
+/// Seconds per run of \p loaded (the code of \p layer) on \p threads threads, on random data in
+/// buffers aligned like the activation arena; what tuneSparseLayer measures each candidate with.
+double timeSparseLayer(LoadedSparseLayer &loaded, const SparseLayer &layer, int threads,
+                       double minSeconds);
+
 /// Generates, compiles and (unless the level is None) times the candidates on random data of
 /// the layer's shapes, keeping the fastest.
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
