@@ -173,7 +173,8 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   options.level = context.level;
   options.threads = context.threads;
   options.unrolledBudget = context.unrolledBudget;
-  auto tuned = tuneSparseLayer(*context.jit, layer, context.isa, options);
+  SparseLayerTimer timer(layer);
+  auto tuned = tuneSparseLayer(*context.jit, layer, context.isa, options, timer);
   if (!tuned) return tuned.takeError();
   auto denseSeconds = context.denseTimer->time(node, dense, context.threads,
                                                options.secondsPerCandidate);
@@ -185,8 +186,7 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   // every other run).
   if (std::max(sparseRuns[0], denseRuns[0]) < kRecheckRatio * std::min(sparseRuns[0], denseRuns[0]))
     for (int round = 0; round < 2; ++round) {
-      sparseRuns.push_back(timeSparseLayer(tuned->loaded, layer, context.threads,
-                                           options.secondsPerCandidate));
+      sparseRuns.push_back(timer.time(tuned->loaded, context.threads, options.secondsPerCandidate));
       auto again = context.denseTimer->time(node, dense, context.threads,
                                             options.secondsPerCandidate);
       if (!again) return again.takeError();

@@ -3,7 +3,6 @@
 
 #include "backends/x86/RowOrder.h"
 #include "backends/x86/SpmmEmitter.h"
-#include "compiler/support/AlignedVector.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/bit.h"
@@ -284,15 +283,16 @@ double timeRuns(const std::function<void()> &run, double minSeconds) {
   return samples[samples.size() / 2];
 }
 
-double timeSparseLayer(LoadedSparseLayer &loaded, const SparseLayer &layer, int threads,
-                       double minSeconds) {
-  AlignedVector<float> input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats()));
-  AlignedVector<float> residual;
+SparseLayerTimer::SparseLayerTimer(const SparseLayer &layer)
+    : input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats())) {
   if (layer.spec.epilogue.residual) residual.resize(size_t(layer.params.m * layer.spec.ldc));
   std::mt19937 random(7);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (float &x : input) x = uniform(random);
   for (float &x : residual) x = uniform(random);
+}
+
+double SparseLayerTimer::time(LoadedSparseLayer &loaded, int threads, double minSeconds) {
   return timeRuns(
       [&] {
         loaded.run(input.data(), residual.empty() ? nullptr : residual.data(), output.data(),
@@ -302,7 +302,8 @@ double timeSparseLayer(LoadedSparseLayer &loaded, const SparseLayer &layer, int 
 }
 
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
-                                           const TargetIsa &isa, const TuneOptions &options) {
+                                           const TargetIsa &isa, const TuneOptions &options,
+                                           SparseLayerTimer &timer) {
   std::vector<SpmmTiling> candidates =
       candidateTilings(layer, vectorWidthOf(isa), options.level, options.unrolledBudget);
   std::optional<TunedLayer> best;
@@ -312,13 +313,19 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
     if (!loaded) return loaded.takeError();
     double seconds = std::nan("");
     if (options.level != TuneLevel::None)
-      seconds = timeSparseLayer(*loaded, layer, options.threads, options.secondsPerCandidate);
+      seconds = timer.time(*loaded, options.threads, options.secondsPerCandidate);
     trials.push_back({tiling, seconds});
     if (!best || seconds < best->seconds)
       best = TunedLayer{tiling, std::move(*loaded), seconds, {}};
   }
   best->trials = std::move(trials);
   return std::move(*best);
+}
+
+llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
+                                           const TargetIsa &isa, const TuneOptions &options) {
+  SparseLayerTimer timer(layer);
+  return tuneSparseLayer(jit, layer, isa, options, timer);
 }
 
 } // namespace spcc::x86

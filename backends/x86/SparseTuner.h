@@ -3,6 +3,7 @@
 #define SPCC_BACKENDS_X86_SPARSETUNER_H
 
 #include "backends/x86/LoadedSparseLayer.h"
+#include "compiler/support/AlignedVector.h"
 
 #include <functional>
 #include <optional>
@@ -66,13 +67,24 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
 /// Seconds per run of \p run (median of repeated runs after one warm-up).
 double timeRuns(const std::function<void()> &run, double minSeconds);
 
-/// Seconds per run of \p loaded (the code of \p layer) on \p threads threads, on random data in
-/// buffers aligned like the activation arena; what tuneSparseLayer measures each candidate with.
-double timeSparseLayer(LoadedSparseLayer &loaded, const SparseLayer &layer, int threads,
-                       double minSeconds);
+/// Random data of a layer's shapes, in buffers aligned like the activation arena, on which
+/// the tuner times each candidate (made once per layer, shared by every timing).
+class SparseLayerTimer {
+public:
+  explicit SparseLayerTimer(const SparseLayer &layer);
+  /// Seconds per run of \p loaded (code of this layer) on \p threads threads.
+  double time(LoadedSparseLayer &loaded, int threads, double minSeconds);
 
-/// Generates, compiles and (unless the level is None) times the candidates on random data of
-/// the layer's shapes, keeping the fastest.
+private:
+  AlignedVector<float> input, output, residual;
+};
+
+/// Generates, compiles and (unless the level is None) times the candidates on \p timer's data,
+/// keeping the fastest.
+llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
+                                           const TargetIsa &isa, const TuneOptions &options,
+                                           SparseLayerTimer &timer);
+/// The same on data of its own.
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
                                            const TargetIsa &isa, const TuneOptions &options);
 
