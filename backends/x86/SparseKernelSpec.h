@@ -65,7 +65,7 @@ struct SpmmTiling {
   /// while all rows use them.
   int64_t kBlock = 0;
   /// Loop with reduction blocks and one step per position block: each block's rows of B are
-  /// first copied into one contiguous stack buffer. Rows of B a power of two apart otherwise
+  /// first copied into the calling thread's scratch. Rows of B a power of two apart otherwise
   /// fall into a few cache sets and evict each other.
   bool packB = false;
 

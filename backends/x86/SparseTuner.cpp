@@ -211,7 +211,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
       t.nBlock = step < layer.spec.n ? step : 0;
       t.kBlock = kBlock;
       // Rows of B lie a stride apart when a step is not a whole row; packed where the block
-      // fits the stack buffer.
+      // fits the scratch limit.
       t.packB = layer.spec.n > step;
       t.packB = t.packB && packsB(t, layer.spec.n, step);
       all.push_back(t);

@@ -32,7 +32,16 @@ namespace spcc::x86 {
 namespace {
 
 /// Field indices of spcc_sparse_task_args.
-enum TaskArg { ArgB, ArgC, ArgResidual, ArgNBegin, ArgNEnd, ArgTileBegin, ArgTileEnd };
+enum TaskArg {
+  ArgB,
+  ArgC,
+  ArgResidual,
+  ArgNBegin,
+  ArgNEnd,
+  ArgTileBegin,
+  ArgTileEnd,
+  ArgScratch
+};
 
 class SpmmEmitter {
 public:
@@ -110,8 +119,8 @@ private:
   /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
   void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
   void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
-  /// Copies the step at \p position of B's rows in reduction block \p kb into a stack buffer
-  /// (row c of the block at c * nStep()); returns the buffer.
+  /// Copies the step at \p position of B's rows in reduction block \p kb into the task's
+  /// scratch (row c of the block at c * nStep()); returns the scratch.
   llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position);
   /// Work before each row tile: its nonzeros plus one per row (the stores).
   std::vector<int64_t> tileWorkPrefix() const;
@@ -132,8 +141,10 @@ private:
   llvm::Function *function = nullptr;
   llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr;
   llvm::Value *tileBegin = nullptr, *tileEnd = nullptr;
-  /// Packed blocks of B: the stack buffer and each row of B's offset (created on first use).
-  llvm::Value *packBuffer = nullptr;
+  /// Packed blocks of B: the scratch they go to, its size, and each row of B's offset (the
+  /// table created on first use).
+  llvm::Value *argScratch = nullptr;
+  int64_t scratchFloats = 0;
   llvm::GlobalVariable *columnOffsetTable = nullptr;
 };
 
@@ -343,15 +354,11 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
 llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
                                               llvm::Value *position) {
   const int64_t columns = spec.weights.getCols();
-  if (!packBuffer) {
+  if (!columnOffsetTable) {
     std::vector<int32_t> columnOffsets;
     for (int64_t offset : spec.bRowOffsets) columnOffsets.push_back(int32_t(offset));
     columnOffsetTable = table("b_row_offsets", llvm::ConstantDataArray::get(context, columnOffsets));
-    llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
-    auto *buffer = entry.CreateAlloca(llvm::ArrayType::get(f32, uint64_t(kBlock * nStep())),
-                                      nullptr, "packed_b");
-    buffer->setAlignment(llvm::Align(64));
-    packBuffer = buffer;
+    scratchFloats = kBlock * nStep();
   }
   llvm::BasicBlock *before = builder.GetInsertBlock();
   auto *loop = llvm::BasicBlock::Create(context, "pack", function);
@@ -372,13 +379,13 @@ llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
       builder.CreateMul(builder.CreateSub(column, first), builder.getInt64(uint64_t(nStep())));
   for (int v = 0; v < tiling.vectors; ++v)
     store(load(at(argB, source, int64_t(v) * width), nullptr),
-          at(packBuffer, target, int64_t(v) * width), nullptr);
+          at(argScratch, target, int64_t(v) * width), nullptr);
   llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
   column->addIncoming(nextColumn, loop);
   builder.CreateCondBr(builder.CreateICmpSLT(nextColumn, end), loop, done);
 
   builder.SetInsertPoint(done);
-  return packBuffer;
+  return argScratch;
 }
 
 void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
@@ -579,7 +586,7 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
 
   auto *entry = llvm::BasicBlock::Create(context, "entry", function);
   builder.SetInsertPoint(entry);
-  auto *argsTy = llvm::StructType::get(context, {ptr, ptr, ptr, i64, i64, i64, i64});
+  auto *argsTy = llvm::StructType::get(context, {ptr, ptr, ptr, i64, i64, i64, i64, ptr});
   auto field = [&](TaskArg index, llvm::Type *type, const char *fieldName) {
     return builder.CreateLoad(type, builder.CreateStructGEP(argsTy, args, unsigned(index)),
                               fieldName);
@@ -591,6 +598,7 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   llvm::Value *nEnd = field(ArgNEnd, i64, "n_end");
   tileBegin = field(ArgTileBegin, i64, "tile_begin");
   tileEnd = field(ArgTileEnd, i64, "tile_end");
+  argScratch = field(ArgScratch, ptr, "scratch");
 
   // Blocks of positions: a multiple of the step.
   int64_t block = tiling.nBlock > 0 ? std::max<int64_t>(1, tiling.nBlock / nStep()) * nStep()
@@ -617,6 +625,7 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   else
     emitLoopTiles(nb, nbEnd, blockLatch);
   result.tileWorkPrefix = tileWorkPrefix();
+  result.scratchFloats = scratchFloats;
 
   builder.SetInsertPoint(blockLatch);
   nb->addIncoming(blockEnd, blockLatch);
@@ -644,6 +653,7 @@ spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTas
   spcc_sparse_params params = layer.params;
   params.tile_count = int64_t(task.tileWorkPrefix.size()) - 1;
   params.n_step = task.nStep;
+  params.scratch_floats = task.scratchFloats;
   return params;
 }
 

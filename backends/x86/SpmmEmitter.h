@@ -17,6 +17,8 @@ struct EmittedSparseTask {
   std::vector<int64_t> tileWorkPrefix;
   /// Positions per microkernel step.
   int64_t nStep = 0;
+  /// Floats of scratch each call of the task needs (packed blocks of B).
+  int64_t scratchFloats = 0;
 };
 
 /// Emits into \p module the task computing \p spec with \p tiling, for SIMD vectors of
@@ -34,8 +36,8 @@ spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTas
 /// and steps of \p step: asked for, with reduction blocks, one step per position block (or
 /// n exactly one step), and the buffer within kMaxPackedBytes.
 bool packsB(const SpmmTiling &tiling, int64_t n, int64_t step);
-/// The largest stack buffer a packed block of B may take.
-inline constexpr int64_t kMaxPackedBytes = 64 * 1024;
+/// The largest packed block of B (in the calling thread's scratch): a quarter of Zen 4's L2.
+inline constexpr int64_t kMaxPackedBytes = 256 * 1024;
 
 /// Registers free for accumulators with \p vectorWidth-float vectors: the register tile
 /// (rowTile x vectors) plus one B slice must fit.

@@ -13,7 +13,9 @@
 #include "runtime/kernels/Transpose.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace spcc::kernels {
 
@@ -31,6 +33,26 @@ inline int64_t sparseBFloats(const spcc_sparse_params &p) {
 /// Floats of workspace C is staged in (0 when C is the output itself).
 inline int64_t sparseCFloats(const spcc_sparse_params &p) {
   return p.c_layout == SPCC_SPARSE_C_DIRECT ? 0 : (p.m * p.ldc + 15) / 16 * 16;
+}
+
+/// The calling thread's scratch for a task (spcc_sparse_task_args::scratch): at least \p floats
+/// floats, 64-byte aligned, kept for the thread's later calls (null when \p floats is 0). A
+/// packed block of B takes up to a few hundred KiB, more than a caller's stack may have.
+inline float *threadScratch(int64_t floats) {
+  struct Buffer {
+    float *data = nullptr;
+    int64_t floats = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffer;
+  if (floats <= buffer.floats) return floats > 0 ? buffer.data : nullptr;
+  std::free(buffer.data);
+  buffer.data = nullptr;
+  buffer.floats = 0;
+  buffer.data = static_cast<float *>(std::aligned_alloc(64, size_t(floats + 15) / 16 * 64));
+  if (!buffer.data) throw std::bad_alloc();
+  buffer.floats = floats;
+  return buffer.data;
 }
 
 /// Rows [y0, y1) of channels [c0, c1) of the zero-padded phase planes of a [channels, in_h,
@@ -120,7 +142,8 @@ inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
                           const float *residual, int32_t threads) {
   SparseSplit split = splitSparse(p, threads);
   auto run = [&](int64_t n0, int64_t n1, int64_t t0, int64_t t1) {
-    spcc_sparse_task_args args = {b, c, residual, n0, n1, t0, t1};
+    float *scratch = threadScratch(p.scratch_floats);
+    spcc_sparse_task_args args = {b, c, residual, n0, n1, t0, t1, scratch};
     p.task(&args);
   };
   int64_t used = split.parts;
@@ -163,7 +186,8 @@ inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *
     fillPhasePlaneRows(p, in, planes, 0, p.channels, part == 0 ? 0 : firstRow(part),
                        firstRow(part + 1));
     barrier();
-    spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count};
+    float *scratch = threadScratch(p.scratch_floats);
+    spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count, scratch};
     if (n0 < n1) p.task(&args);
     compactRows(p, staged, out, 0, p.m, n0, n1);
   });

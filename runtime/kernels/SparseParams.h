@@ -21,13 +21,16 @@ extern "C" {
 /** What one call of a generated task computes: positions [n_begin, n_end) of
  * the rows of C in row tiles [tile_begin, tile_end). Row r of B starts at a
  * compile-time offset from `b`; row i of C at `c + i * ldc`, and of the
- * residual (NULL when the epilogue has none) at `residual + i * ldc`. */
+ * residual (NULL when the epilogue has none) at `residual + i * ldc`.
+ * `scratch` is the calling thread's own 64-byte aligned buffer of the layer's
+ * scratch_floats floats (NULL when that is 0): blocks of B packed there. */
 typedef struct {
   const float *b;
   float *c;
   const float *residual;
   int64_t n_begin, n_end;
   int64_t tile_begin, tile_end;
+  float *scratch;
 } spcc_sparse_task_args;
 
 typedef void (*spcc_sparse_task_fn)(const spcc_sparse_task_args *args);
@@ -75,6 +78,8 @@ typedef struct {
   int64_t out_h, out_w;
   /* SPCC_SPARSE_B_TRANSPOSED / SPCC_SPARSE_C_TRANSPOSED: in[0] is [n, channels]. */
   int64_t workspace_floats;
+  /* Floats of scratch each task call needs for itself (see spcc_sparse_task_args). */
+  int64_t scratch_floats;
 } spcc_sparse_params;
 
 #ifdef __cplusplus
