@@ -4,7 +4,8 @@
 // live from the node computing it to the last node reading it (or an alias of it); buffers whose
 // live ranges overlap must not overlap in the arena. Offsets are chosen greedily, largest buffer
 // first, each at the best-fitting (smallest sufficient) gap between the buffers already placed
-// that it conflicts with.
+// that it conflicts with. Without reuse (--disable-pass=memory-planning) the buffers are laid out
+// one after the other.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/MemoryPlanning.h"
@@ -86,7 +87,20 @@ int64_t unsharedArenaBytes(const Graph &graph) {
 
 namespace {
 
-/// Offsets for \p buffers (same order); returns the arena size.
+/// Offsets for \p buffers (same order), one after the other; returns the arena size.
+int64_t assignSeparateOffsets(const std::vector<ArenaBuffer> &buffers,
+                              std::vector<int64_t> &offsets) {
+  int64_t arenaBytes = 0;
+  offsets.clear();
+  for (const ArenaBuffer &buf : buffers) {
+    offsets.push_back(arenaBytes);
+    arenaBytes += buf.bytes;
+  }
+  return arenaBytes;
+}
+
+/// Offsets for \p buffers (same order), sharing bytes between buffers never live at the same
+/// time; returns the arena size.
 int64_t assignOffsets(const std::vector<ArenaBuffer> &buffers, std::vector<int64_t> &offsets) {
   std::vector<size_t> order(buffers.size());
   std::iota(order.begin(), order.end(), 0);
@@ -124,10 +138,11 @@ class MemoryPlanning : public Pass {
 public:
   llvm::StringRef getName() const override { return "memory-planning"; }
 
-  llvm::Expected<bool> run(Graph &graph, const PassOptions &) override {
+  llvm::Expected<bool> run(Graph &graph, const PassOptions &options) override {
     std::vector<ArenaBuffer> buffers = collectArenaBuffers(graph);
     std::vector<int64_t> offsets;
-    int64_t arenaBytes = assignOffsets(buffers, offsets);
+    int64_t arenaBytes = options.reuseBuffers ? assignOffsets(buffers, offsets)
+                                              : assignSeparateOffsets(buffers, offsets);
 
     llvm::DenseMap<const Value *, int64_t> newOffset;
     for (size_t i = 0; i < buffers.size(); ++i) {

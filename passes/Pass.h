@@ -11,6 +11,9 @@ struct PassOptions {
   /// Constant folding leaves results with more elements than this as computations (a folded
   /// Expand or ConstantOfShape could otherwise bloat the model).
   int64_t maxFoldedElements = int64_t(1) << 26;
+  /// Memory planning lets buffers whose live ranges do not overlap share bytes; off, every
+  /// buffer gets bytes of its own (what `--disable-pass=memory-planning` measures).
+  bool reuseBuffers = true;
 };
 
 /// A pass rewrites a graph in place and says whether it changed anything. Passes are listed in

@@ -20,6 +20,10 @@ struct PipelineStage {
   bool untilFixedPoint = false;
 };
 
+/// Code generation needs every value's arena offset, so disabling memory planning keeps the
+/// pass and only turns buffer reuse off.
+constexpr llvm::StringLiteral kMemoryPlanning = "memory-planning";
+
 /// The default pipeline, as data.
 const PipelineStage kDefaultPipeline[] = {
     {"constant-folding"},
@@ -33,7 +37,7 @@ const PipelineStage kDefaultPipeline[] = {
     {"fold-batch-norm"},
     {"fuse-epilogues"},
     // Last: offsets are only valid for the final graph.
-    {"memory-planning"},
+    {kMemoryPlanning.data()},
 };
 
 constexpr int kMaxFixedPointIterations = 16;
@@ -61,13 +65,15 @@ llvm::Error runDefaultPipeline(Graph &graph, const PipelineOptions &options) {
     if (!createPassByName(name))
       return makeError(ErrorCode::InvalidArgument, "--print-after: no pass named '" + name + "'");
 
+  PassOptions passOptions = options.passOptions;
+  if (options.disabledPasses.count(kMemoryPlanning.str())) passOptions.reuseBuffers = false;
   for (const PipelineStage &stage : kDefaultPipeline) {
-    if (options.disabledPasses.count(stage.pass)) continue;
+    if (options.disabledPasses.count(stage.pass) && stage.pass != kMemoryPlanning) continue;
     std::unique_ptr<Pass> pass = createPassByName(stage.pass);
     assert(pass && "pipeline names an unregistered pass");
     auto start = std::chrono::steady_clock::now();
     for (int iteration = 0; iteration < kMaxFixedPointIterations; ++iteration) {
-      auto changed = pass->run(graph, options.passOptions);
+      auto changed = pass->run(graph, passOptions);
       if (!changed) return addContext(changed.takeError(), llvm::Twine("pass ") + stage.pass);
       if (*changed)
         if (llvm::Error err = verifyGraph(graph))

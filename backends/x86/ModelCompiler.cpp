@@ -205,6 +205,7 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
       choices[i] = std::move(*choice);
       if (useCache) cache.insert(key, choices[i]);
     }
+    if (!options.permuteRows) choices[i].tiling.permuteRows = false;
     if (choices[i].sparse) sparseLayers[i] = &*layers[i];
   }
 

@@ -32,6 +32,10 @@ struct CompileOptions {
   /// Keep activations between sparse MatMuls feature-major (LayoutSelection); off: every sparse
   /// MatMul transposes its input and result (--token-major, the ablation baseline).
   bool selectLayouts = true;
+  /// Keep the tuner's choice of computing an unrolled layer's rows in tile-greedy order
+  /// (RowOrder.h) where it measured faster; off: every layer computes its rows in stored order
+  /// (--no-permute, the ablation baseline of weight permutation).
+  bool permuteRows = true;
   /// --tune-cache: the file tuning decisions are kept in across compilations (TuneCache);
   /// empty: none.
   std::string tuneCachePath;

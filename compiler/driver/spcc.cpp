@@ -2,8 +2,8 @@
 //
 // spcc MODEL.onnx [--shape NAME=DIMS]... [--dump-ir] [--print-after=PASS]... [--summary]
 //      [-o OUT.so [--target host|x86-64-v3|x86-64-v4] [--tune none|fast|full]
-//       [--tune-threads N] [--tune-cache FILE] [--dense] [--token-major] [-j N]
-//       [--report FILE.json]] [-v]
+//       [--tune-threads N] [--tune-cache FILE] [--dense] [--token-major] [--no-permute]
+//       [-j N] [--report FILE.json]] [-v]
 //
 // Imports the model, runs the pass pipeline and reports on the result; with -o, compiles it to a
 // standalone shared library loadable through the spcc runtime (spcc.h). Errors are printed as
@@ -73,7 +73,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
                       "summary", "list-passes", "v", "o", "target", "j", "tune",
-                      "tune-threads", "tune-cache", "dense", "token-major", "report"});
+                      "tune-threads", "tune-cache", "dense", "token-major", "no-permute",
+                      "report"});
   llvm::cl::OptionCategory category("spcc options");
   llvm::cl::opt<std::string> inputPath(llvm::cl::Positional, llvm::cl::desc("<model.onnx>"),
                                        llvm::cl::Required, llvm::cl::cat(category));
@@ -89,7 +90,8 @@ int main(int argc, char **argv) {
   llvm::cl::list<std::string> printAfter(
       "print-after", llvm::cl::desc("Print the IR after the named pass ('import': before any)"),
       llvm::cl::value_desc("PASS"), llvm::cl::CommaSeparated, llvm::cl::cat(category));
-  llvm::cl::list<std::string> disablePass("disable-pass", llvm::cl::desc("Skip the named pass"),
+  llvm::cl::list<std::string> disablePass("disable-pass", llvm::cl::desc("Skip the named pass (memory-planning: lay out every "
+                                                         "buffer separately, without reuse)"),
                                           llvm::cl::value_desc("PASS"), llvm::cl::CommaSeparated,
                                           llvm::cl::cat(category));
   llvm::cl::opt<bool> summary("summary",
@@ -137,6 +139,12 @@ int main(int argc, char **argv) {
       llvm::cl::desc("With -o: transpose every sparse MatMul's input and result, even between "
                      "two sparse MatMuls where they could stay feature-major (the baseline of "
                      "layout selection)"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<bool> noPermute(
+      "no-permute",
+      llvm::cl::desc("With -o: compute every unrolled layer's rows in stored order, also where "
+                     "the tuner measured a tile-greedy row order faster (the baseline of weight "
+                     "permutation)"),
       llvm::cl::cat(category));
   llvm::cl::opt<std::string> reportPath(
       "report",
@@ -212,6 +220,7 @@ int main(int argc, char **argv) {
     compile.tuneCachePath = tuneCache;
     compile.denseOnly = dense;
     compile.selectLayouts = !tokenMajor;
+    compile.permuteRows = !noPermute;
     // Progress per stage when someone watches stderr, or with -v.
     if (progress) compile.log = &llvm::errs();
     x86::CompileReport report;

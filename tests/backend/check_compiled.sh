@@ -11,7 +11,7 @@
 # 3. spcc-run on the .so with INPUTS_DIR/*.npy, compared with ONNX Runtime's outputs
 #    (tools/oracle/run_ort.js) by tools/compare_outputs.py (rtol 1e-4, atol 1e-5).
 # Exits 77 (skipped) for --target x86-64-v4 on a CPU without AVX-512. PYTHON and NODE override
-# the interpreters.
+# the interpreters; SPCC_FLAGS adds compiler flags (the files then carry a name made of them).
 set -euo pipefail
 
 if [ $# -lt 6 ] || [ $# -gt 7 ]; then
@@ -36,7 +36,8 @@ if [ "$target" = x86-64-v4 ] && ! grep -qw avx512f /proc/cpuinfo; then
   exit 77
 fi
 
-name=$(basename "$model" .onnx)-$target
+read -r -a extra_flags <<< "${SPCC_FLAGS:-}" || true
+name=$(basename "$model" .onnx)-$target$(printf '%s' "${SPCC_FLAGS:-}" | tr -c 'A-Za-z0-9' '_')
 mkdir -p "$workdir"
 shape_args=()
 if [ -n "$shape_file" ] && [ -f "$shape_file" ]; then
@@ -51,10 +52,10 @@ library="$workdir/$name.so"
 # to run; the cache is what makes the bytes reproducible).
 cache="$workdir/$name.tune.txt"
 rm -f "$cache"
-"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" --target "$target" -o "$library" -v \
-  --tune-cache "$cache"
-"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" --target "$target" \
-  -o "$workdir/$name.again.so" --tune-cache "$cache"
+"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" "${extra_flags[@]+"${extra_flags[@]}"}" \
+  --target "$target" -o "$library" -v --tune-cache "$cache"
+"$spcc" "$model" "${shape_args[@]+"${shape_args[@]}"}" "${extra_flags[@]+"${extra_flags[@]}"}" \
+  --target "$target" -o "$workdir/$name.again.so" --tune-cache "$cache"
 if ! cmp "$library" "$workdir/$name.again.so"; then
   echo "check_compiled: compiling $model twice gave different files" >&2
   exit 1

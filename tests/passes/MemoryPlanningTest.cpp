@@ -51,6 +51,25 @@ TEST_CASE("memory-planning reuses a dead buffer along a chain", "[passes][memory
   CHECK(!*again);
 }
 
+TEST_CASE("memory-planning disabled in the pipeline lays every buffer out separately",
+          "[passes][memory-planning]") {
+  auto g = parseOrFail(R"(graph @main(%x: f32[64]) {
+  %a: f32[64] = Relu(%x) @"n0"
+  %b: f32[64] = Relu(%a) @"n1"
+  %c: f32[64] = Relu(%b) @"n2"
+  %d: f32[64] = Relu(%c) @"n3"
+  return %d as "out"
+}
+)");
+  PipelineOptions options;
+  options.disabledPasses = {"memory-planning"};
+  if (llvm::Error err = runDefaultPipeline(*g, options)) FAIL(llvm::toString(std::move(err)));
+  // Still planned (code generation needs offsets), but a, b and c no longer share.
+  CHECK(g->getArenaBytes() == 3 * 256);
+  std::set<int64_t> offsets = {offsetOf(*g, "a"), offsetOf(*g, "b"), offsetOf(*g, "c")};
+  CHECK(offsets == std::set<int64_t>{0, 256, 512});
+}
+
 TEST_CASE("memory-planning: aliases share and extend their source's slot",
           "[passes][memory-planning]") {
   auto g = plan(R"(graph @main(%x: f32[64]) {
