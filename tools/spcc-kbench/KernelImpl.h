@@ -6,10 +6,20 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace spcc::kbench {
+
+/// What an implementation generated for a problem (code generators only).
+struct GeneratedCode {
+  int64_t codeBytes = 0;   ///< machine code of the kernel
+  int64_t dataBytes = 0;   ///< its read-only data (weights, offset tables)
+  int64_t csrBytes = 0;    ///< the same weights as CSR (float values, int32 columns and row starts)
+  double compileSeconds = 0; ///< LLVM code generation of the chosen kernel
+};
 
 /// An implementation of the problems (spcc's generated kernels, or a peer library). prepare()
 /// does everything that is not part of one inference (code generation, weight packing,
@@ -27,6 +37,8 @@ public:
   virtual const float *output() const = 0;
   /// What was chosen for the problem (spcc's tiling, LIBXSMM's path, ...), for the CSV.
   virtual std::string variant() const { return ""; }
+  /// The code prepare() generated, for implementations that generate code per problem.
+  virtual std::optional<GeneratedCode> generatedCode() const { return std::nullopt; }
 };
 
 /// Seconds of the fastest of \p runs calls of \p body after one warm-up call (how

@@ -54,6 +54,11 @@ public:
     if (!tuned) return takeMessage(tuned.takeError());
     chosen = tuned->tiling.describe();
     loaded.emplace(std::move(tuned->loaded));
+    const SparseTensor &weights = layer.spec.weights;
+    code.codeBytes = loaded->getStats().codeBytes;
+    code.dataBytes = loaded->getStats().dataBytes;
+    code.compileSeconds = loaded->getStats().compileSeconds;
+    code.csrBytes = weights.getNumNonZeros() * 8 + (weights.getRows() + 1) * 4;
     output_.assign(size_t(problem.outputSize()), 0.0f);
     input = problem.b.data();
     return "";
@@ -64,6 +69,7 @@ public:
   }
   const float *output() const override { return output_.data(); }
   std::string variant() const override { return chosen; }
+  std::optional<GeneratedCode> generatedCode() const override { return code; }
 
 private:
   std::unique_ptr<x86::KernelJit> jit;
@@ -72,6 +78,7 @@ private:
   AlignedVector<float> output_;
   const float *input = nullptr;
   std::string chosen;
+  GeneratedCode code;
   int threads = 1;
 };
 

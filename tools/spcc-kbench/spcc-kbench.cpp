@@ -63,7 +63,11 @@ Correctness: every output is compared with a double-precision reference; a resul
 when max|C - ref| > 1e-4 * max(1, max|ref|) * sqrt(K), K = k (product) or cin*kh*kw
 (convolution). A wrong result is a row with status "wrong: ..." and exit code 1.
 CSV columns: kind,m,k,n,cin,cout,h,w,kh,kw,stride,sparsity,threads,impl,variant,median_s,gflops,
-speedup_vs_onednn,status. gflops is effective dense GFLOP/s: 2*m*k*n / median_s for a
+speedup_vs_onednn,status,code_bytes,data_bytes,csr_bytes,compile_s. The last four are spcc's
+(empty for peers): machine code and read-only data of the chosen kernel, the weights as CSR
+(float values, int32 columns and row starts) for comparison, and that kernel's LLVM code
+generation seconds (tuning compiles and times several; prepare time is printed per problem).
+gflops is effective dense GFLOP/s: 2*m*k*n / median_s for a
 product, 2*cout*cin*kh*kw*outH*outW / median_s for a convolution (zeros counted), so it is
 comparable across implementations. speedup_vs_onednn = onednn median_s / this median_s.
 After the table: geometric-mean speedups over onednn per thread count and sparsity, spcc over
@@ -72,7 +76,8 @@ Exit codes: 0 ok, 1 a wrong result or a failed implementation, 2 bad arguments.
 )";
 
 const char *const csvHeader = "kind,m,k,n,cin,cout,h,w,kh,kw,stride,sparsity,threads,impl,"
-                              "variant,median_s,gflops,speedup_vs_onednn,status";
+                              "variant,median_s,gflops,speedup_vs_onednn,status,code_bytes,"
+                              "data_bytes,csr_bytes,compile_s";
 
 /// Implementations in the order they are prepared and timed; onednn first as the baseline.
 const char *const knownImpls[] = {"onednn", "spcc", "libxsmm", "eigen"};
@@ -373,6 +378,7 @@ std::vector<double> timeInterleaved(const std::vector<KernelImpl *> &impls, int 
 /// One implementation on one problem at one thread count.
 struct Outcome {
   std::string impl, variant, status = "ok";
+  std::optional<GeneratedCode> code;
   double seconds = NAN;       ///< median seconds per run; NaN unless status is "ok"
   double prepareSeconds = 0;  ///< wall time of prepare() (code generation, tuning, packing)
 };
@@ -429,7 +435,12 @@ std::string csvRow(const KernelProblem &p, const Measurement &m, const Outcome &
   } else {
     row += ",,";
   }
-  return row + "," + csvField(o.status);
+  row += "," + csvField(o.status);
+  if (!o.code) return row + ",,,,";
+  std::snprintf(text, sizeof(text), ",%lld,%lld,%lld,%.4f", (long long)o.code->codeBytes,
+                (long long)o.code->dataBytes, (long long)o.code->csrBytes,
+                o.code->compileSeconds);
+  return row + text;
 }
 
 /// Runs every implementation on \p problem with \p threads threads: prepare, check, time.
@@ -452,6 +463,7 @@ Measurement measure(const KernelProblem &problem, const std::vector<float> &ref,
         outcome.status = "skipped: " + skip;
       } else {
         outcome.variant = impl->variant();
+        outcome.code = impl->generatedCode();
         impl->run();
         double diff = maxDifference(impl->output(), ref);
         if (diff > allowed) {
