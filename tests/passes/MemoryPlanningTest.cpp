@@ -22,6 +22,16 @@ std::unique_ptr<Graph> plan(const std::string &text) {
   return graph;
 }
 
+/// Four Relus in a row: %a, %b and %c are intermediates of 256 bytes each.
+const char *const kChain = R"(graph @main(%x: f32[64]) {
+  %a: f32[64] = Relu(%x) @"n0"
+  %b: f32[64] = Relu(%a) @"n1"
+  %c: f32[64] = Relu(%b) @"n2"
+  %d: f32[64] = Relu(%c) @"n3"
+  return %d as "out"
+}
+)";
+
 int64_t offsetOf(const Graph &g, const char *name) {
   const Value *v = g.findValue(name);
   REQUIRE(v);
@@ -31,14 +41,7 @@ int64_t offsetOf(const Graph &g, const char *name) {
 } // namespace
 
 TEST_CASE("memory-planning reuses a dead buffer along a chain", "[passes][memory-planning]") {
-  auto g = plan(R"(graph @main(%x: f32[64]) {
-  %a: f32[64] = Relu(%x) @"n0"
-  %b: f32[64] = Relu(%a) @"n1"
-  %c: f32[64] = Relu(%b) @"n2"
-  %d: f32[64] = Relu(%c) @"n3"
-  return %d as "out"
-}
-)");
+  auto g = plan(kChain);
   // a, b, c are intermediates of 256 bytes; a is dead once b exists, so c takes its slot.
   CHECK(g->getArenaBytes() == 2 * 256);
   CHECK(unsharedArenaBytes(*g) == 3 * 256);
@@ -53,14 +56,7 @@ TEST_CASE("memory-planning reuses a dead buffer along a chain", "[passes][memory
 
 TEST_CASE("memory-planning disabled in the pipeline lays every buffer out separately",
           "[passes][memory-planning]") {
-  auto g = parseOrFail(R"(graph @main(%x: f32[64]) {
-  %a: f32[64] = Relu(%x) @"n0"
-  %b: f32[64] = Relu(%a) @"n1"
-  %c: f32[64] = Relu(%b) @"n2"
-  %d: f32[64] = Relu(%c) @"n3"
-  return %d as "out"
-}
-)");
+  auto g = parseOrFail(kChain);
   PipelineOptions options;
   options.disabledPasses = {"memory-planning"};
   if (llvm::Error err = runDefaultPipeline(*g, options)) FAIL(llvm::toString(std::move(err)));
