@@ -54,11 +54,10 @@ public:
     if (!tuned) return takeMessage(tuned.takeError());
     chosen = tuned->tiling.describe();
     loaded.emplace(std::move(tuned->loaded));
-    const SparseTensor &weights = layer.spec.weights;
     code.codeBytes = loaded->getStats().codeBytes;
     code.dataBytes = loaded->getStats().dataBytes;
     code.compileSeconds = loaded->getStats().compileSeconds;
-    code.csrBytes = weights.getNumNonZeros() * 8 + (weights.getRows() + 1) * 4;
+    code.csrBytes = layer.spec.weights.getCsrBytes();
     output_.assign(size_t(problem.outputSize()), 0.0f);
     input = problem.b.data();
     return "";
