@@ -37,25 +37,6 @@ void parallelFor(int64_t count, int32_t numThreads, Fn &&fn, int64_t grain = 1) 
   }
 }
 
-/// Runs fn(part, parts, barrier) once on each of \p parts threads at the same time (parts is
-/// then what OpenMP granted, possibly fewer); barrier() returns once every part has reached it.
-/// One part, or inside a parallel region: fn(0, 1, a no-op) on the calling thread. For work in
-/// phases where each thread should keep touching the data it produced (one region, no join
-/// between the phases).
-template <typename Fn> void parallelParts(int64_t parts, Fn &&fn) {
-  if (parts <= 1 || omp_in_parallel()) {
-    fn(int64_t(0), int64_t(1), [] {});
-    return;
-  }
-#pragma omp parallel num_threads(int(parts))
-  {
-    auto barrier = [] {
-#pragma omp barrier
-    };
-    fn(int64_t(omp_get_thread_num()), int64_t(omp_get_num_threads()), barrier);
-  }
-}
-
 } // namespace spcc::kernels
 
 #endif
