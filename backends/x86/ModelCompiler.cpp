@@ -1,6 +1,8 @@
 //===- ModelCompiler.cpp - spcc -o: from an optimized graph to a model .so ===//
 #include "backends/x86/ModelCompiler.h"
 
+#include "backends/common/FeatureMajor.h"
+
 #include "backends/common/KernelLowering.h"
 #include "backends/x86/CompileReport.h"
 #include "backends/x86/LayoutSelection.h"
@@ -210,14 +212,23 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
   }
 
   std::vector<NodeLayout> layouts(nodes.size());
-  if (options.selectLayouts) layouts = selectLayouts(graph, nodes, sparseLayers);
+  if (options.selectLayouts) layouts = selectLayouts(graph, nodes, sparseLayers, denseCalls);
   size_t featureMajor = 0;
   std::vector<ModuleJob> jobs(1);
   for (size_t i = 0; i < nodes.size(); ++i) {
+    featureMajor += layouts[i].featureMajorOutput;
     if (layers[i]) report.layers.push_back(reportLayer(*nodes[i], *layers[i], choices[i]));
     if (!sparseLayers[i]) {
+      if (layouts[i].featureMajorInput || layouts[i].featureMajorOutput)
+        setFeatureMajor(denseCalls[i], layouts[i].featureMajorInput,
+                        layouts[i].featureMajorOutput);
       calls.push_back(std::move(denseCalls[i]));
       continue;
+    }
+    if (layouts[i].featureMajorInput || layouts[i].featureMajorOutput) {
+      keepFeatureMajor(*layers[i], layouts[i].featureMajorInput, layouts[i].featureMajorOutput);
+      report.layers.back().featureMajorInput = layouts[i].featureMajorInput;
+      report.layers.back().featureMajorOutput = layouts[i].featureMajorOutput;
     }
     // The layer's task goes into a module of its own.
     ModuleJob &job = jobs.emplace_back();
@@ -229,12 +240,6 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
                                             choices[i].tiling, vectorWidthOf(*isa),
                                             /*exported=*/true);
     task.task->setVisibility(llvm::GlobalValue::HiddenVisibility);
-    if (layouts[i].featureMajorInput || layouts[i].featureMajorOutput) {
-      keepFeatureMajor(*layers[i], layouts[i].featureMajorInput, layouts[i].featureMajorOutput);
-      report.layers.back().featureMajorInput = layouts[i].featureMajorInput;
-      report.layers.back().featureMajorOutput = layouts[i].featureMajorOutput;
-      featureMajor += layouts[i].featureMajorOutput;
-    }
     spcc_sparse_params params = launchParams(*layers[i], task);
     KernelCall sparse;
     sparse.symbol = "spcc_kernel_sparse";

@@ -117,11 +117,12 @@ SparseLayer planTransposedProduct(SparseTensor a, int64_t rows, std::vector<floa
 void keepFeatureMajor(SparseLayer &layer, bool input, bool output) {
   assert(layer.params.b_layout == SPCC_SPARSE_B_TRANSPOSED &&
          layer.params.c_layout == SPCC_SPARSE_C_TRANSPOSED && "not a transposed product");
-  assert(!(output && layer.readsResidual) && "a token-major residual needs the transpose back");
   // The generated code is the same: B's rows and C's rows are where they were in the
-  // workspace, now in the input and output themselves.
+  // workspace, now in the input and output themselves. A residual, which the transpose back
+  // would add, is then feature-major too, and the generated epilogue adds it.
   if (input) layer.params.b_layout = SPCC_SPARSE_B_DIRECT;
   if (output) layer.params.c_layout = SPCC_SPARSE_C_DIRECT;
+  if (output && layer.readsResidual) layer.spec.epilogue.residual = true;
   finish(layer);
 }
 

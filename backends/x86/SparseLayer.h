@@ -27,7 +27,8 @@ struct SparseLayer {
 
 /// A transposed product (planTransposedProduct) that reads its input already feature-major
 /// ([channels, rows], what it would transpose it to) and / or leaves its result feature-major
-/// ([m, rows]) for a reader that wants it so. Needs no residual for the output.
+/// ([m, rows]) for a reader that wants it so; a residual then comes feature-major too. Call it
+/// before the layer's code is generated.
 void keepFeatureMajor(SparseLayer &layer, bool input, bool output);
 
 /// Geometry of a 2-D convolution over one image (NCHW), dilation 1, one group.

@@ -136,9 +136,9 @@ int main(int argc, char **argv) {
       llvm::cl::cat(category));
   llvm::cl::opt<bool> tokenMajor(
       "token-major",
-      llvm::cl::desc("With -o: transpose every sparse MatMul's input and result, even between "
-                     "two sparse MatMuls where they could stay feature-major (the baseline of "
-                     "layout selection)"),
+      llvm::cl::desc("With -o: transpose every sparse MatMul's input and result, even where "
+                     "the values around it could stay feature-major (the baseline of layout "
+                     "selection)"),
       llvm::cl::cat(category));
   llvm::cl::opt<bool> noPermute(
       "no-permute",

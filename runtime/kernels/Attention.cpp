@@ -2,8 +2,9 @@
 //
 // One task per (batch, head, block of query rows): the block's scores live in a per-thread
 // buffer of rows x kv_len floats (cache resident at BERT's 128 x 128) between the two
-// products, instead of a [batch, heads, q_len, kv_len] tensor in the arena. Q, K, V and the output are read and written
-// in place with a row stride of heads * dim.
+// products, instead of a [batch, heads, q_len, kv_len] tensor in the arena. Q, K, V and the
+// output are read and written in place: token-major, a head's rows heads * dim apart;
+// feature-major, a head's columns batch * len apart (its rows contiguous).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/KernelParams.h"
@@ -18,15 +19,58 @@ using namespace spcc::kernels;
 namespace {
 
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ColumnMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
 using Strided = Eigen::OuterStride<>;
-using ConstView = Eigen::Map<const Matrix, 0, Strided>;
-using View = Eigen::Map<Matrix, 0, Strided>;
 
 /// Query rows per task when there are fewer heads than a few per thread: enough tasks to
 /// balance the threads, enough rows to keep the products efficient. Otherwise a task takes a
 /// whole head, so K and V are packed for the products once per head.
 constexpr int64_t kRowBlock = 32;
 constexpr int64_t kHeadsPerThread = 4;
+
+/// Where rows [row, row + rows) of head \p head of batch \p batch of a [batch, len, heads,
+/// dim] tensor are, as a rows x dim matrix (MatrixType: row-major when token-major,
+/// column-major when feature-major).
+template <typename MatrixType, typename Pointer>
+Eigen::Map<MatrixType, 0, Strided> headRows(Pointer data, const spcc_attention_params &p,
+                                            int64_t batch, int64_t len, int64_t dim,
+                                            int64_t head, int64_t row, int64_t rows) {
+  using View = Eigen::Map<MatrixType, 0, Strided>;
+  if (p.feature_major)
+    return View(data + head * dim * p.batch * len + batch * len + row, rows, dim,
+                Strided(p.batch * len));
+  return View(data + ((batch * len + row) * p.heads + head) * dim, rows, dim,
+              Strided(p.heads * dim));
+}
+
+/// One task: softmax(scale * Q K^T + mask) V for a block of query rows of one head.
+template <typename MatrixType>
+void attendRows(const spcc_attention_params &p, const float *q, const float *k, const float *v,
+                const float *mask, float *o, Matrix &scores, int64_t b, int64_t h, int64_t i0,
+                int64_t rows) {
+  using ConstMatrix = const MatrixType;
+  auto qs = headRows<ConstMatrix>(q, p, b, p.q_len, p.head_dim, h, i0, rows);
+  auto ks = headRows<ConstMatrix>(k, p, b, p.kv_len, p.head_dim, h, 0, p.kv_len);
+  auto vs = headRows<ConstMatrix>(v, p, b, p.kv_len, p.value_dim, h, 0, p.kv_len);
+  auto os = headRows<MatrixType>(o, p, b, p.q_len, p.value_dim, h, i0, rows);
+  auto s = scores.topRows(rows);
+  s.noalias() = qs * ks.transpose();
+  for (int64_t i = 0; i < rows; ++i) {
+    auto row = s.row(i).array();
+    row *= p.scale;
+    if (mask) {
+      const float *m =
+          mask + b * p.mask_strides[0] + h * p.mask_strides[1] + (i0 + i) * p.mask_strides[2];
+      if (p.mask_strides[3] == 1)
+        row += Eigen::Map<const Eigen::ArrayXf>(m, p.kv_len).transpose();
+      else
+        for (int64_t j = 0; j < p.kv_len; ++j) row(j) += m[j * p.mask_strides[3]];
+    }
+    row = (row - row.maxCoeff()).exp();
+    row *= 1.0f / row.sum();
+  }
+  os.noalias() = s * vs;
+}
 
 } // namespace
 
@@ -47,31 +91,10 @@ extern "C" void spcc_kernel_attention(const void *const *in, void *const *out, c
     for (int64_t task = begin; task < end; ++task) {
       int64_t b = task / (p.heads * blocks), h = task / blocks % p.heads;
       int64_t i0 = task % blocks * rowBlock, rows = std::min(rowBlock, p.q_len - i0);
-      ConstView qs(q + ((b * p.q_len + i0) * p.heads + h) * p.head_dim, rows, p.head_dim,
-                   Strided(p.heads * p.head_dim));
-      ConstView ks(k + (b * p.kv_len * p.heads + h) * p.head_dim, p.kv_len, p.head_dim,
-                   Strided(p.heads * p.head_dim));
-      ConstView vs(v + (b * p.kv_len * p.heads + h) * p.value_dim, p.kv_len, p.value_dim,
-                   Strided(p.heads * p.value_dim));
-      View os(o + ((b * p.q_len + i0) * p.heads + h) * p.value_dim, rows, p.value_dim,
-              Strided(p.heads * p.value_dim));
-      auto s = scores.topRows(rows);
-      s.noalias() = qs * ks.transpose();
-      for (int64_t i = 0; i < rows; ++i) {
-        auto row = s.row(i).array();
-        row *= p.scale;
-        if (mask) {
-          const float *m = mask + b * p.mask_strides[0] + h * p.mask_strides[1] +
-                           (i0 + i) * p.mask_strides[2];
-          if (p.mask_strides[3] == 1)
-            row += Eigen::Map<const Eigen::ArrayXf>(m, p.kv_len).transpose();
-          else
-            for (int64_t j = 0; j < p.kv_len; ++j) row(j) += m[j * p.mask_strides[3]];
-        }
-        row = (row - row.maxCoeff()).exp();
-        row *= 1.0f / row.sum();
-      }
-      os.noalias() = s * vs;
+      if (p.feature_major)
+        attendRows<ColumnMatrix>(p, q, k, v, mask, o, scores, b, h, i0, rows);
+      else
+        attendRows<Matrix>(p, q, k, v, mask, o, scores, b, h, i0, rows);
     }
   });
 }

@@ -205,13 +205,16 @@ typedef struct {
 /** spcc_kernel_layer_norm: each of `rows` rows of `size` elements normalized,
  * times Scale (in[1]) element j % scale_period, plus B (in[2], when has_bias)
  * element j % bias_period. Optional outputs (when num_outputs > 1): Mean and
- * InvStdDev, one per row. */
+ * InvStdDev, one per row. X (input_feature_major) and Y (output_feature_major)
+ * may each be stored feature-major: transposed, [size, rows]. */
 typedef struct {
   int64_t rows, size;
   int64_t scale_period, bias_period;
   float epsilon;
   int32_t has_bias;
   int32_t num_outputs;
+  int32_t input_feature_major;
+  int32_t output_feature_major;
   int32_t reserved;
 } spcc_layer_norm_params;
 
@@ -219,12 +222,16 @@ typedef struct {
  * head_dim], K in[1] [batch, kv_len, heads, head_dim], V in[2] [batch, kv_len,
  * heads, value_dim], out[0] [batch, q_len, heads, value_dim]; the mask in[3]
  * (when has_mask) at mask_strides (elements, 0 broadcasts) over [batch, heads,
- * q_len, kv_len] is added to the scaled scores before the softmax. */
+ * q_len, kv_len] is added to the scaled scores before the softmax. With
+ * feature_major, Q, K, V and the output are stored transposed: [heads * dim,
+ * batch * len]. */
 typedef struct {
   int64_t batch, heads, q_len, kv_len, head_dim, value_dim;
   int64_t mask_strides[4];
   float scale;
   int32_t has_mask;
+  int32_t feature_major;
+  int32_t reserved;
 } spcc_attention_params;
 
 /** spcc_kernel_softmax: X viewed as [outer, axis, inner], softmax (or

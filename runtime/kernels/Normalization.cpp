@@ -74,6 +74,101 @@ extern "C" void spcc_kernel_batch_norm(const void *const *in, void *const *out, 
       rowGrain(p.spatial));
 }
 
+namespace {
+
+/// Tokens a feature-major layer norm handles together: one vector of them, so that the
+/// statistics of a feature-major input accumulate lane by lane, and a token-major side is
+/// walked across this many rows at once (each cache line is used whole).
+constexpr int64_t kTokenBlock = 16;
+
+using TokenVector = Eigen::Array<float, kTokenBlock, 1>;
+
+/// Feature-major X and Y, a whole block of tokens: each feature's kTokenBlock values are one
+/// contiguous vector.
+void layerNormFullBlock(const spcc_layer_norm_params &p, const float *x, const float *scale,
+                        const float *bias, float *y, float *meanOut, float *invStdOut,
+                        int64_t t0) {
+  int64_t n = p.size, rows = p.rows;
+  auto column = [&](int64_t j) { return Eigen::Map<const TokenVector>(x + j * rows + t0); };
+  TokenVector sum = TokenVector::Zero(), squares = TokenVector::Zero();
+  for (int64_t j = 0; j < n; ++j) sum += column(j);
+  TokenVector mean = sum / float(n);
+  for (int64_t j = 0; j < n; ++j) squares += (column(j) - mean).square();
+  TokenVector invStd = (squares / float(n) + p.epsilon).sqrt().inverse();
+  for (int64_t j = 0; j < n; ++j) {
+    Eigen::Map<TokenVector> out(y + j * rows + t0);
+    out = (column(j) - mean) * invStd * scale[j % p.scale_period];
+    if (bias) out += bias[j % p.bias_period];
+  }
+  if (meanOut) Eigen::Map<TokenVector>(meanOut + t0) = mean;
+  if (invStdOut) Eigen::Map<TokenVector>(invStdOut + t0) = invStd;
+}
+
+/// Layer norm of tokens [t0, t1), at most kTokenBlock of them, with X and / or Y feature-major
+/// (element (t, j) at j * rows + t instead of t * size + j).
+template <bool InputFeatureMajor, bool OutputFeatureMajor>
+void layerNormTokenBlock(const spcc_layer_norm_params &p, const float *x, const float *scale,
+                         const float *bias, float *y, float *meanOut, float *invStdOut,
+                         int64_t t0, int64_t t1) {
+  int64_t n = p.size, rows = p.rows, count = t1 - t0;
+  if (InputFeatureMajor && OutputFeatureMajor && count == kTokenBlock && n > 0)
+    return layerNormFullBlock(p, x, scale, bias, y, meanOut, invStdOut, t0);
+  auto at = [&](int64_t t, int64_t j) {
+    return InputFeatureMajor ? x[j * rows + t] : x[t * n + j];
+  };
+  float mean[kTokenBlock] = {}, invStd[kTokenBlock] = {};
+  if (InputFeatureMajor) {
+    float sum[kTokenBlock] = {}, squares[kTokenBlock] = {};
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t t = 0; t < count; ++t) sum[t] += at(t0 + t, j);
+    for (int64_t t = 0; t < count; ++t) mean[t] = n > 0 ? sum[t] / float(n) : 0.0f;
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t t = 0; t < count; ++t) {
+        float d = at(t0 + t, j) - mean[t];
+        squares[t] += d * d;
+      }
+    for (int64_t t = 0; t < count; ++t)
+      invStd[t] = 1.0f / std::sqrt((n > 0 ? squares[t] / float(n) : 0.0f) + p.epsilon);
+  } else {
+    for (int64_t t = 0; t < count; ++t) {
+      ConstArrayMap row(x + (t0 + t) * n, n);
+      mean[t] = n > 0 ? row.sum() / float(n) : 0.0f;
+      float var = n > 0 ? (row - mean[t]).square().sum() / float(n) : 0.0f;
+      invStd[t] = 1.0f / std::sqrt(var + p.epsilon);
+    }
+  }
+  // One side is token-major: walk it along its rows, the other across kTokenBlock rows.
+  for (int64_t outer = 0; outer < (OutputFeatureMajor ? n : count); ++outer)
+    for (int64_t inner = 0; inner < (OutputFeatureMajor ? count : n); ++inner) {
+      int64_t t = OutputFeatureMajor ? inner : outer, j = OutputFeatureMajor ? outer : inner;
+      float v = (at(t0 + t, j) - mean[t]) * invStd[t] * scale[j % p.scale_period];
+      if (bias) v += bias[j % p.bias_period];
+      y[OutputFeatureMajor ? j * rows + t0 + t : (t0 + t) * n + j] = v;
+    }
+  for (int64_t t = 0; t < count; ++t) {
+    if (meanOut) meanOut[t0 + t] = mean[t];
+    if (invStdOut) invStdOut[t0 + t] = invStd[t];
+  }
+}
+
+template <bool InputFeatureMajor, bool OutputFeatureMajor>
+void layerNormFeatureMajor(const spcc_layer_norm_params &p, const float *x, const float *scale,
+                           const float *bias, float *y, float *meanOut, float *invStdOut,
+                           int32_t numThreads) {
+  int64_t blocks = (p.rows + kTokenBlock - 1) / kTokenBlock;
+  parallelFor(
+      blocks, numThreads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t block = begin; block < end; ++block)
+          layerNormTokenBlock<InputFeatureMajor, OutputFeatureMajor>(
+              p, x, scale, bias, y, meanOut, invStdOut, block * kTokenBlock,
+              std::min(p.rows, (block + 1) * kTokenBlock));
+      },
+      std::max<int64_t>(1, rowGrain(p.size) / kTokenBlock));
+}
+
+} // namespace
+
 extern "C" void spcc_kernel_layer_norm(const void *const *in, void *const *out, const void *params,
                                        int32_t num_threads) {
   const auto &p = *static_cast<const spcc_layer_norm_params *>(params);
@@ -83,6 +178,13 @@ extern "C" void spcc_kernel_layer_norm(const void *const *in, void *const *out, 
   float *y = static_cast<float *>(out[0]);
   float *meanOut = p.num_outputs > 1 ? static_cast<float *>(out[1]) : nullptr;
   float *invStdOut = p.num_outputs > 2 ? static_cast<float *>(out[2]) : nullptr;
+  if (p.input_feature_major || p.output_feature_major) {
+    auto run = p.input_feature_major
+                   ? (p.output_feature_major ? layerNormFeatureMajor<true, true>
+                                             : layerNormFeatureMajor<true, false>)
+                   : layerNormFeatureMajor<false, true>;
+    return run(p, x, scale, bias, y, meanOut, invStdOut, num_threads);
+  }
   int64_t n = p.size;
   bool fullScale = p.scale_period == n, fullBias = !bias || p.bias_period == n;
   parallelFor(

@@ -196,6 +196,18 @@ std::string prunedConstant(const std::string &name, int64_t rows, int64_t cols, 
   return text + "]\n";
 }
 
+/// Compiles \p text with every layer sparse (the cost model at 90%), with or without layout
+/// selection, checks it against the evaluator on two threads and returns the compile report.
+x86::CompileReport checkWithLayouts(const std::string &text, bool selectLayouts) {
+  x86::CompileReport report;
+  x86::CompileOptions options;
+  options.tune = x86::TuneLevel::None;
+  options.selectLayouts = selectLayouts;
+  options.report = &report;
+  checkAgainstEvaluator(text, 2, options);
+  return report;
+}
+
 TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[backend]") {
   // h feeds two sparse MatMuls only: it stays feature-major. y2 is also read as a residual and
   // y3 is an output: both go back to token-major.
@@ -212,12 +224,7 @@ TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[b
 )";
   for (bool select : {true, false}) {
     INFO("layout selection " << select);
-    x86::CompileReport report;
-    x86::CompileOptions options;
-    options.tune = x86::TuneLevel::None; // the cost model: every layer sparse at 90%
-    options.selectLayouts = select;
-    options.report = &report;
-    checkAgainstEvaluator(text, 2, options);
+    x86::CompileReport report = checkWithLayouts(text, select);
     std::map<std::string, std::pair<bool, bool>> layouts;
     for (const x86::LayerReport &layer : report.layers) {
       CHECK(layer.sparse);
@@ -228,6 +235,62 @@ TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[b
     CHECK(layouts["mm2"] == Flags{select, false});
     CHECK(layouts["mm3"] == Flags{select, false});
     CHECK(layouts["mm4"] == Flags{false, false});
+  }
+}
+
+/// An IR constant of \p count values in [0.5, 1.5) (layer norm scales and biases).
+std::string denseConstant(const std::string &name, int64_t count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(0.5f, 1.5f);
+  std::string text = "  %" + name + ": f32[" + std::to_string(count) + "] = constant [";
+  for (int64_t i = 0; i < count; ++i) text += (i ? ", " : "") + std::to_string(uniform(rng));
+  return text + "]\n";
+}
+
+TEST_CASE("compiled: a transformer layer stays feature-major from the first layer norm to the "
+          "last",
+          "[backend]") {
+  // Every value between ln0 and ln2 is read and written by sparse products, layer norms,
+  // attention and reshapes only: all of it stays feature-major, the residuals included.
+  std::string text = "graph @main(%x: f32[1,16,32], %mask: f32[1,1,1,16]) {\n" +
+                     prunedConstant("wq", 32, 32, 11) + prunedConstant("wk", 32, 32, 12) +
+                     prunedConstant("wv", 32, 32, 13) + prunedConstant("wo", 32, 32, 14) +
+                     prunedConstant("w1", 32, 64, 15) + prunedConstant("w2", 64, 32, 16);
+  for (int i = 0; i < 3; ++i)
+    text += denseConstant("s" + std::to_string(i), 32, 20 + i) +
+            denseConstant("b" + std::to_string(i), 32, 30 + i);
+  text += R"(  %heads: i64[4] = constant [1, 16, 4, 8]
+  %merged: i64[3] = constant [1, 16, 32]
+  %h0: f32[1,16,32] = LayerNormalization(%x, %s0, %b0) {axis = -1, epsilon = 1e-5} @"ln0"
+  %q: f32[1,16,32] = MatMul(%h0, %wq) @"q"
+  %k: f32[1,16,32] = MatMul(%h0, %wk) @"k"
+  %v: f32[1,16,32] = MatMul(%h0, %wv) @"v"
+  %q4: f32[1,16,4,8] = Reshape(%q, %heads) @"q_heads"
+  %k4: f32[1,16,4,8] = Reshape(%k, %heads) @"k_heads"
+  %v4: f32[1,16,4,8] = Reshape(%v, %heads) @"v_heads"
+  %a4: f32[1,16,4,8] = FusedAttention(%q4, %k4, %v4, %mask) {scale = 0.35} @"attention"
+  %a: f32[1,16,32] = Reshape(%a4, %merged) @"merge_heads"
+  %o: f32[1,16,32] = MatMul(%a, %wo) @"o"
+  %r1: f32[1,16,32] = Add(%o, %h0) @"residual1"
+  %h1: f32[1,16,32] = LayerNormalization(%r1, %s1, %b1) {axis = -1, epsilon = 1e-5} @"ln1"
+  %f1: f32[1,16,64] = MatMul(%h1, %w1) @"ffn1"
+  %g: f32[1,16,64] = Relu(%f1) @"relu"
+  %f2: f32[1,16,32] = MatMul(%g, %w2) @"ffn2"
+  %r2: f32[1,16,32] = Add(%f2, %h1) @"residual2"
+  %y: f32[1,16,32] = LayerNormalization(%r2, %s2, %b2) {axis = -1, epsilon = 1e-5} @"ln2"
+  return %y as "y"
+}
+)";
+  for (bool select : {true, false}) {
+    INFO("layout selection " << select);
+    x86::CompileReport report = checkWithLayouts(text, select);
+    REQUIRE(report.layers.size() == 6);
+    for (const x86::LayerReport &layer : report.layers) {
+      INFO(layer.name);
+      CHECK(layer.sparse);
+      CHECK(layer.featureMajorInput == select);
+      CHECK(layer.featureMajorOutput == select);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #include "tests/kernels/KernelTestUtil.h"
 
+#include "backends/common/FeatureMajor.h"
 #include "backends/common/KernelLowering.h"
 #include "compiler/eval/TypeInference.h"
 #include "runtime/kernels/KernelTable.h"
@@ -41,9 +42,23 @@ llvm::Error build(const OpCall &call, OneNode &g) {
   return llvm::Error::success();
 }
 
-} // namespace
+/// \p t's floats as stored feature-major with \p rows rows (transposed to [size / rows, rows]),
+/// or back to token-major when \p back.
+std::vector<float> transposedFloats(llvm::ArrayRef<float> t, int64_t rows, bool back) {
+  int64_t size = int64_t(t.size()), features = size / rows;
+  std::vector<float> result(t.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t f = 0; f < features; ++f) {
+      int64_t tokenMajor = r * features + f, featureMajor = f * rows + r;
+      result[size_t(back ? tokenMajor : featureMajor)] = t[size_t(back ? featureMajor : tokenMajor)];
+    }
+  return result;
+}
 
-std::string checkKernel(const OpCall &call, double rtol, double atol) {
+/// checkKernel's work; the kernel reads its slotted inputs (FeatureMajorSlots) feature-major
+/// when \p inputs and writes its output so when \p output.
+std::string checkKernelIn(const OpCall &call, double rtol, double atol, bool inputs,
+                          bool output) {
   OneNode g;
   if (auto err = build(call, g)) FAIL(takeMessage(std::move(err)));
   auto expected = g.node->getSchema().evaluate(*g.node, call.inputs);
@@ -55,11 +70,27 @@ std::string checkKernel(const OpCall &call, double rtol, double atol) {
     REQUIRE((*expected)[0].getBytes() == call.inputs[0].getBytes());
     return "";
   }
+  std::optional<FeatureMajorSlots> slots;
+  if (inputs || output) {
+    slots = featureMajorSlots(*g.node);
+    REQUIRE(slots);
+    setFeatureMajor(*kernelCall, inputs, output);
+  }
   spcc_kernel_fn fn = lookupKernel(kernelCall->symbol.c_str());
-  INFO("kernel " << kernelCall->symbol);
+  INFO("kernel " << kernelCall->symbol << (inputs ? ", inputs feature-major" : "")
+                 << (output ? ", output feature-major" : ""));
   REQUIRE(fn != nullptr);
+  std::vector<std::vector<float>> transposedInputs(call.inputs.size());
   std::vector<const void *> ins;
-  for (const Tensor &t : call.inputs) ins.push_back(t.isNull() ? nullptr : t.getBytes().data());
+  for (size_t i = 0; i < call.inputs.size(); ++i) {
+    const Tensor &t = call.inputs[i];
+    if (inputs && slots->inputRows[i] > 0) {
+      transposedInputs[i] = transposedFloats(t.getData<float>(), slots->inputRows[i], false);
+      ins.push_back(transposedInputs[i].data());
+      continue;
+    }
+    ins.push_back(t.isNull() ? nullptr : t.getBytes().data());
+  }
   for (int threads = 1; threads <= 3; ++threads) {
     INFO("threads " << threads);
     TensorList actual;
@@ -74,6 +105,11 @@ std::string checkKernel(const OpCall &call, double rtol, double atol) {
     Tensor workspace(TensorType(DType::UInt8, {kernelCall->workspaceBytes}));
     if (kernelCall->workspaceBytes > 0) outs.push_back(workspace.getMutableBytes().data());
     fn(ins.data(), outs.data(), kernelCall->params.data(), threads);
+    if (output) {
+      std::vector<float> tokenMajor =
+          transposedFloats(actual[0].getData<float>(), slots->outputRows, true);
+      std::copy(tokenMajor.begin(), tokenMajor.end(), actual[0].getMutableData<float>().begin());
+    }
     for (size_t i = 0; i < actual.size(); ++i) {
       INFO("output " << i);
       if (actual[i].getDType() == DType::Float32) {
@@ -85,6 +121,17 @@ std::string checkKernel(const OpCall &call, double rtol, double atol) {
     }
   }
   return kernelCall->symbol;
+}
+
+} // namespace
+
+std::string checkKernel(const OpCall &call, double rtol, double atol) {
+  return checkKernelIn(call, rtol, atol, false, false);
+}
+
+std::string checkKernelFeatureMajor(const OpCall &call, bool inputs, bool output, double rtol,
+                                    double atol) {
+  return checkKernelIn(call, rtol, atol, inputs, output);
 }
 
 std::string loweringError(const OpCall &call) {

@@ -14,6 +14,12 @@ namespace spcc::test {
 /// input unchanged. Returns the kernel's symbol ("" for an alias).
 std::string checkKernel(const OpCall &call, double rtol = 1e-4, double atol = 1e-5);
 
+/// As checkKernel, with the kernel reading its slotted inputs (featureMajorSlots) feature-major
+/// when \p inputs and writing its output feature-major when \p output: the inputs are
+/// transposed before the call and the output back after it.
+std::string checkKernelFeatureMajor(const OpCall &call, bool inputs, bool output,
+                                    double rtol = 1e-4, double atol = 1e-5);
+
 /// The message of lowerToKernelCall's error for \p call (whose shape rule must
 /// succeed); fails the test if the lowering succeeds.
 std::string loweringError(const OpCall &call);

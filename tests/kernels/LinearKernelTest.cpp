@@ -224,5 +224,8 @@ TEST_CASE("FusedAttention kernel: heads in place, masks broadcast, query tails",
                                   randomTensor(c.v, rng)};
     if (!c.mask.empty()) inputs.push_back(randomTensor(c.mask, rng));
     CHECK(checkKernel({"FusedAttention", inputs, {{"scale", 0.125f}}}) == "spcc_kernel_attention");
+    // Q, K, V and the output transposed, [heads * dim, batch * len], as between sparse products.
+    CHECK(checkKernelFeatureMajor({"FusedAttention", inputs, {{"scale", 0.125f}}}, true, true) ==
+          "spcc_kernel_attention");
   }
 }

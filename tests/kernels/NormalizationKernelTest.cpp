@@ -35,6 +35,7 @@ TEST_CASE("LayerNormalization kernel: axes, broadcast parameters, optional outpu
       {{2, 3, 16}, -1, {16}, {16}, 3},
       {{1, 128, 256}, -1, {256}, {256}, 1},
       {{5, 6, 7}, 1, {6, 7}, {1, 7}, 2},
+      {{1, 37, 24}, -1, {24}, {24}, 1}, // feature-major: a partial block of tokens
   };
   for (const Case &c : cases) {
     INFO(dimsToString(c.x) << " axis " << c.axis);
@@ -45,6 +46,15 @@ TEST_CASE("LayerNormalization kernel: axes, broadcast parameters, optional outpu
                        {{"axis", c.axis}, {"epsilon", 1e-5f}},
                        c.outputs,
                        {false, true, true}}) == "spcc_kernel_layer_norm");
+    if (c.outputs != 1) continue;
+    // Between sparse products: X and / or Y stored transposed, [size, rows].
+    for (auto [in, out] : {std::pair{true, true}, {true, false}, {false, true}})
+      CHECK(checkKernelFeatureMajor({"LayerNormalization",
+                                     inputs,
+                                     {{"axis", c.axis}, {"epsilon", 1e-5f}},
+                                     1,
+                                     {false, true, true}},
+                                    in, out) == "spcc_kernel_layer_norm");
   }
   CHECK_THAT(loweringError({"LayerNormalization",
                             {randomTensor({2, 4, 8}, rng), randomTensor({4, 1}, rng)},

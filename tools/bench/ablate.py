@@ -10,7 +10,7 @@ MODEL is a name whose DIR/MODEL.onnx exists (tools/bench/compare.py exports it; 
 build/bench). Each --ablate is a --disable-pass value, or a compiler flag starting with "--"
 (default: fuse-epilogues; recognize-gelu,recognize-layer-norm; fuse-attention; fold-batch-norm;
 --token-major, which keeps layout selection from passing activations feature-major between
-sparse MatMuls; --no-permute, which computes every layer's rows in stored order;
+sparse MatMuls, layer norms and attention; --no-permute, which computes every layer's rows in stored order;
 memory-planning, which lays every buffer out separately instead of reusing bytes). A build
 byte-identical to the full pipeline's (the pass found nothing to do in this model) is reported
 as such and not timed. Every other build then runs build/tools/spcc-bench alternately, N
