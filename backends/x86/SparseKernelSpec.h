@@ -23,6 +23,18 @@ struct SparseEpilogue {
   Activation activation = Activation::None;
 };
 
+/// A convolution computed over positions `y * planeWidth + x` of which only `x < width` are
+/// outputs: the finished sums go straight to the dense output (the task's `out`, rows of
+/// `outputs` floats), each vector's output lanes packed together; C then holds only the partial
+/// sums between reduction blocks.
+struct CompactedOutput {
+  /// 0: C is the output.
+  int64_t planeWidth = 0;
+  int64_t width = 0;
+  /// Outputs per row of C (out_h * out_w).
+  int64_t outputs = 0;
+};
+
 /// One sparse product `C[m x n] = A[m x k] * B[k x n]`, A known at compile time.
 struct SparseKernelSpec {
   /// A: rows are rows of C, columns rows of B (float32 CSR).
@@ -35,6 +47,7 @@ struct SparseKernelSpec {
   /// Distance between rows of C (and of the residual), in elements.
   int64_t ldc = 0;
   SparseEpilogue epilogue;
+  CompactedOutput compacted;
 };
 
 /// How the generated code walks A, B and C.

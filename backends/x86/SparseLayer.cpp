@@ -92,9 +92,10 @@ SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &g,
     layer.spec.n = layer.spec.ldc = outH * outW;
     p.c_layout = SPCC_SPARSE_C_DIRECT;
   } else {
-    // Positions y * planeW + x; the columns x >= outW are dropped when C is compacted.
-    layer.spec.n = (outH - 1) * planeW + outW;
-    layer.spec.ldc = paddedRow(layer.spec.n);
+    // Positions y * planeW + x, padded to whole vectors (masked vectors cost more than the
+    // few positions computed in vain); the task stores the columns x < outW to the output.
+    layer.spec.n = layer.spec.ldc = paddedRow((outH - 1) * planeW + outW);
+    layer.spec.compacted = {planeW, outW, outH * outW};
     p.c_layout = SPCC_SPARSE_C_COMPACT_ROWS;
   }
   finish(layer);

@@ -13,6 +13,10 @@
 // the order the code runs, so the only data read besides B is one float per
 // nonzero, streamed. Rows without nonzeros only store their epilogue.
 //
+// A convolution's positions include the plane columns past each output row; its
+// finished vectors are packed (a permute chosen by the column the vector starts
+// at) and stored straight to the dense output, so no pass copies them later.
+//
 //===----------------------------------------------------------------------===//
 #include "backends/x86/SpmmEmitter.h"
 
@@ -22,6 +26,7 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/IntrinsicsX86.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -40,7 +45,8 @@ enum TaskArg {
   ArgNEnd,
   ArgTileBegin,
   ArgTileEnd,
-  ArgScratch
+  ArgScratch,
+  ArgOut
 };
 
 class SpmmEmitter {
@@ -60,6 +66,7 @@ private:
   int64_t rows() const { return spec.weights.getRows(); }
   /// Whether steps are masked: only when n is narrower than one step.
   bool masked() const { return spec.n < nStep(); }
+  bool compacts() const { return spec.compacted.planeWidth > 0; }
 
   /// Lanes of vector \p v of the step at \p n that lie before \p limit.
   llvm::Value *laneMask(llvm::Value *n, llvm::Value *limit, int v);
@@ -115,6 +122,13 @@ private:
   void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index,
                      llvm::Value *n, llvm::Value *position,
                      const std::vector<llvm::Value *> &masks, llvm::BasicBlock *next);
+  /// The output index of position \p p of a compacted convolution (of the next output when
+  /// \p p is not one).
+  llvm::Value *outputIndex(llvm::Value *p);
+  /// Stores the finished \p value, vector \p v of the step at \p position in row \p row, to the
+  /// compacted output: its output lanes packed together. (A step moved back stores the lanes
+  /// it shares with the step before again, with the same values.)
+  void storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Value *position, int v);
 
   /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
   void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
@@ -139,13 +153,16 @@ private:
   /// The rows of A in the order tiles take them (tile t: entries [t * rowTile, ...)).
   std::vector<int64_t> rowOrder;
   llvm::Function *function = nullptr;
-  llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr;
+  llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr, *argOut = nullptr;
   llvm::Value *tileBegin = nullptr, *tileEnd = nullptr;
   /// Packed blocks of B: the scratch they go to, its size, and each row of B's offset (the
   /// table created on first use).
   llvm::Value *argScratch = nullptr;
   int64_t scratchFloats = 0;
   llvm::GlobalVariable *columnOffsetTable = nullptr;
+  /// Compacted output: for each column x of a plane row, the lanes of a vector starting there
+  /// that are outputs, in order (created on first use).
+  llvm::GlobalVariable *compactionTable = nullptr;
 };
 
 llvm::Value *SpmmEmitter::laneMask(llvm::Value *n, llvm::Value *limit, int v) {
@@ -253,6 +270,54 @@ void SpmmEmitter::storeNewLanes(const std::vector<llvm::Value *> &values, llvm::
   builder.CreateBr(next);
 }
 
+llvm::Value *SpmmEmitter::outputIndex(llvm::Value *p) {
+  const CompactedOutput &c = spec.compacted;
+  llvm::Value *y = builder.CreateUDiv(p, builder.getInt64(uint64_t(c.planeWidth)));
+  llvm::Value *x = builder.CreateSub(p, builder.CreateMul(y, builder.getInt64(uint64_t(c.planeWidth))));
+  llvm::Value *width = builder.getInt64(uint64_t(c.width));
+  return builder.CreateAdd(builder.CreateMul(y, width),
+                           builder.CreateSelect(builder.CreateICmpULT(x, width), x, width));
+}
+
+void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Value *position,
+                                 int v) {
+  const CompactedOutput &c = spec.compacted;
+  if (!compactionTable) {
+    std::vector<int32_t> lanes;
+    for (int64_t x = 0; x < c.planeWidth; ++x) {
+      size_t begin = lanes.size();
+      for (int i = 0; i < width; ++i)
+        if ((x + i) % c.planeWidth < c.width) lanes.push_back(i);
+      lanes.resize(begin + size_t(width), 0);
+    }
+    compactionTable = table("compaction", llvm::ConstantDataArray::get(context, lanes));
+  }
+  // The vector's output lanes go to outputs [start, end) in order; positions past the last
+  // output (whole vectors) would go past the row.
+  llvm::Value *q = builder.CreateAdd(position, builder.getInt64(uint64_t(v * width)));
+  llvm::Value *start = outputIndex(q);
+  llvm::Value *end = outputIndex(builder.CreateAdd(q, builder.getInt64(uint64_t(width))));
+  llvm::Value *outputs = builder.getInt64(uint64_t(c.outputs));
+  end = builder.CreateSelect(builder.CreateICmpSLT(end, outputs), end, outputs);
+  llvm::Value *x = builder.CreateURem(q, builder.getInt64(uint64_t(c.planeWidth)));
+  llvm::Value *lanes = builder.CreateAlignedLoad(
+      llvm::FixedVectorType::get(i32, unsigned(width)),
+      builder.CreateInBoundsGEP(i32, compactionTable,
+                                builder.CreateMul(x, builder.getInt64(uint64_t(width)))),
+      llvm::Align(4));
+  llvm::Value *packed = builder.CreateIntrinsic(
+      width == 16 ? llvm::Intrinsic::x86_avx512_permvar_sf_512 : llvm::Intrinsic::x86_avx2_permps,
+      {}, {value, lanes});
+  std::vector<llvm::Constant *> laneIndex;
+  for (int i = 0; i < width; ++i) laneIndex.push_back(builder.getInt32(uint32_t(i)));
+  llvm::Value *count = builder.CreateTrunc(builder.CreateSub(end, start), i32);
+  llvm::Value *mask = builder.CreateICmpSLT(llvm::ConstantVector::get(laneIndex),
+                                            builder.CreateVectorSplat(unsigned(width), count));
+  llvm::Value *index =
+      builder.CreateAdd(builder.CreateMul(row, builder.getInt64(uint64_t(c.outputs))), start);
+  store(packed, at(argOut, index, 0), mask);
+}
+
 llvm::GlobalVariable *SpmmEmitter::table(const llvm::Twine &name, llvm::Constant *init) {
   auto *global = new llvm::GlobalVariable(module, init->getType(), true,
                                           llvm::GlobalValue::PrivateLinkage, init, name);
@@ -339,10 +404,16 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
       for (const auto &[row, value] : entries) nextValue += value != 1.0f && value != -1.0f;
     }
     for (int64_t i = i0; i < i1; ++i)
-      for (int v = 0; v < tiling.vectors; ++v)
-        finishAndStore(acc[size_t(i - i0)][size_t(v)],
-                       builder.getInt64(uint64_t(rowOrder[size_t(i)] * spec.ldc)), position, v,
-                       masks[size_t(v)]);
+      for (int v = 0; v < tiling.vectors; ++v) {
+        llvm::Value *value = acc[size_t(i - i0)][size_t(v)];
+        int64_t row = rowOrder[size_t(i)];
+        if (compacts())
+          storeCompacted(finish(value, nullptr, v, nullptr), builder.getInt64(uint64_t(row)),
+                         position, v);
+        else
+          finishAndStore(value, builder.getInt64(uint64_t(row * spec.ldc)), position, v,
+                         masks[size_t(v)]);
+      }
     llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
     n->addIncoming(nNext, builder.GetInsertBlock());
     builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), loop, after);
@@ -545,11 +616,21 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
       for (int v = 0; v < tiling.vectors; ++v)
         results.push_back(last ? finish(acc[size_t(v)], index, v, masks[size_t(v)])
                                : acc[size_t(v)]);
-      storeNewLanes(results, index, n, position, masks, stepLatch);
+      if (last && compacts()) {
+        for (int v = 0; v < tiling.vectors; ++v)
+          storeCompacted(results[size_t(v)], row, position, v);
+        builder.CreateBr(stepLatch);
+      } else {
+        storeNewLanes(results, index, n, position, masks, stepLatch);
+      }
     }
   } else {
-    for (int v = 0; v < tiling.vectors; ++v)
-      finishAndStore(acc[size_t(v)], rowOffset, position, v, masks[size_t(v)]);
+    for (int v = 0; v < tiling.vectors; ++v) {
+      if (compacts())
+        storeCompacted(finish(acc[size_t(v)], index, v, masks[size_t(v)]), row, position, v);
+      else
+        finishAndStore(acc[size_t(v)], rowOffset, position, v, masks[size_t(v)]);
+    }
     builder.CreateBr(stepLatch);
   }
 
@@ -570,6 +651,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
 EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   assert(int64_t(spec.bRowOffsets.size()) == spec.weights.getCols());
   assert(spec.epilogue.bias.empty() || int64_t(spec.epilogue.bias.size()) == rows());
+  assert(!(compacts() && spec.epilogue.residual) && "a compacted output takes no residual");
   auto *fnTy = llvm::FunctionType::get(builder.getVoidTy(), {ptr}, false);
   function = llvm::Function::Create(fnTy,
                                     exported ? llvm::GlobalValue::ExternalLinkage
@@ -586,7 +668,7 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
 
   auto *entry = llvm::BasicBlock::Create(context, "entry", function);
   builder.SetInsertPoint(entry);
-  auto *argsTy = llvm::StructType::get(context, {ptr, ptr, ptr, i64, i64, i64, i64, ptr});
+  auto *argsTy = llvm::StructType::get(context, {ptr, ptr, ptr, i64, i64, i64, i64, ptr, ptr});
   auto field = [&](TaskArg index, llvm::Type *type, const char *fieldName) {
     return builder.CreateLoad(type, builder.CreateStructGEP(argsTy, args, unsigned(index)),
                               fieldName);
@@ -599,6 +681,7 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   tileBegin = field(ArgTileBegin, i64, "tile_begin");
   tileEnd = field(ArgTileEnd, i64, "tile_end");
   argScratch = field(ArgScratch, ptr, "scratch");
+  argOut = field(ArgOut, ptr, "out");
 
   // Blocks of positions: a multiple of the step.
   int64_t block = tiling.nBlock > 0 ? std::max<int64_t>(1, tiling.nBlock / nStep()) * nStep()

@@ -23,14 +23,17 @@ namespace spcc::kernels {
 /// rounded up to whole cache lines.
 inline int64_t sparseBFloats(const spcc_sparse_params &p) {
   int64_t floats = 0;
+  // A convolution's positions run up to 15 past its last output (whole vectors): its last
+  // taps read that far past the planes.
   if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES)
-    floats = p.stride * p.stride * p.channels * p.plane_h * p.plane_w;
+    floats = p.stride * p.stride * p.channels * p.plane_h * p.plane_w + 16;
   else if (p.b_layout == SPCC_SPARSE_B_TRANSPOSED)
     floats = p.channels * p.n;
   return (floats + 15) / 16 * 16;
 }
 
-/// Floats of workspace C is staged in (0 when C is the output itself).
+/// Floats of workspace C is staged in (0 when C is the output itself): a compacted
+/// convolution's partial sums between reduction blocks.
 inline int64_t sparseCFloats(const spcc_sparse_params &p) {
   return p.c_layout == SPCC_SPARSE_C_DIRECT ? 0 : (p.m * p.ldc + 15) / 16 * 16;
 }
@@ -92,20 +95,6 @@ inline void fillPhasePlanes(const spcc_sparse_params &p, const float *in, float 
   });
 }
 
-/// Copies the valid columns of staged positions [n0, n1) (plane coordinates, ldc apart per
-/// row of C) into the dense [m, out_h, out_w] output.
-inline void compactRows(const spcc_sparse_params &p, const float *staged, float *out,
-                        int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-  for (int64_t y = n0 / p.plane_w; y < p.out_h && y * p.plane_w < n1; ++y) {
-    int64_t x0 = std::max<int64_t>(0, n0 - y * p.plane_w);
-    int64_t x1 = std::min<int64_t>(p.out_w, n1 - y * p.plane_w);
-    if (x0 >= x1) continue;
-    for (int64_t m = m0; m < m1; ++m)
-      copyFloats(out + (m * p.out_h + y) * p.out_w + x0, staged + m * p.ldc + y * p.plane_w + x0,
-                 x1 - x0);
-  }
-}
-
 /// How runSparseTask divides a layer: over `parts` threads, by positions (equal steps) or by
 /// row tiles (equal nonzeros).
 struct SparseSplit {
@@ -139,11 +128,11 @@ inline std::pair<int64_t, int64_t> positionRange(const spcc_sparse_params &p, in
 /// with a step that overlaps the previous one instead of a masked step; so C
 /// must not alias B or the residual.
 inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
-                          const float *residual, int32_t threads) {
+                          const float *residual, float *out, int32_t threads) {
   SparseSplit split = splitSparse(p, threads);
   auto run = [&](int64_t n0, int64_t n1, int64_t t0, int64_t t1) {
     float *scratch = threadScratch(p.scratch_floats);
-    spcc_sparse_task_args args = {b, c, residual, n0, n1, t0, t1, scratch};
+    spcc_sparse_task_args args = {b, c, residual, n0, n1, t0, t1, scratch, out};
     p.task(&args);
   };
   int64_t used = split.parts;
@@ -179,7 +168,7 @@ inline std::pair<int64_t, int64_t> planeRowsRead(const spcc_sparse_params &p, in
 
 /// A convolution on several threads, each with its own copy of the phase planes (the
 /// calling thread's scratch, sized for all of them): a thread fills the plane rows its
-/// positions read, runs them and compacts them. Nothing a thread writes is written by
+/// positions read and runs them. Nothing a thread writes is written by
 /// another, so no cache line moves between cores while they work and nobody waits. With one
 /// shared copy, the plane rows where two threads' ranges meet share cache lines in every
 /// channel, and the threads, walking the channels in step, fought over them (a 64-channel
@@ -195,9 +184,9 @@ inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *
       if (n0 >= n1) continue;
       auto [row0, row1] = planeRowsRead(p, n0, n1);
       fillPhasePlaneRows(p, in, planes, 0, p.channels, row0, row1);
-      spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count, scratch};
+      spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count, scratch,
+                                    out};
       p.task(&args);
-      compactRows(p, staged, out, 0, p.m, n0, n1);
     }
   });
 }
@@ -223,12 +212,8 @@ inline void runSparse(const spcc_sparse_params &p, const float *in, const float 
     b = workspace;
   }
   float *c = p.c_layout == SPCC_SPARSE_C_DIRECT ? out : staged;
-  runSparseTask(p, b, c, p.c_layout == SPCC_SPARSE_C_DIRECT ? residual : nullptr, threads);
-  if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) {
-    parallelFor(p.m, threads, [&](int64_t m0, int64_t m1) {
-      compactRows(p, staged, out, m0, m1, 0, p.n);
-    });
-  } else if (p.c_layout == SPCC_SPARSE_C_TRANSPOSED) {
+  runSparseTask(p, b, c, p.c_layout == SPCC_SPARSE_C_DIRECT ? residual : nullptr, out, threads);
+  if (p.c_layout == SPCC_SPARSE_C_TRANSPOSED) {
     transposeInto(staged, out, p.m, p.n, threads, residual);
   }
 }

@@ -23,7 +23,9 @@ extern "C" {
  * compile-time offset from `b`; row i of C at `c + i * ldc`, and of the
  * residual (NULL when the epilogue has none) at `residual + i * ldc`.
  * `scratch` is the calling thread's own 64-byte aligned buffer of the layer's
- * scratch_floats floats (NULL when that is 0): blocks of B packed there. */
+ * scratch_floats floats (NULL when that is 0): blocks of B packed there.
+ * `out` is the [m, out_h, out_w] output of a SPCC_SPARSE_C_COMPACT_ROWS layer,
+ * which the task stores finished rows to (C then holds partial sums only). */
 typedef struct {
   const float *b;
   float *c;
@@ -31,6 +33,7 @@ typedef struct {
   int64_t n_begin, n_end;
   int64_t tile_begin, tile_end;
   float *scratch;
+  float *out;
 } spcc_sparse_task_args;
 
 typedef void (*spcc_sparse_task_fn)(const spcc_sparse_task_args *args);
@@ -52,8 +55,9 @@ typedef enum {
 typedef enum {
   /** C is out[0] itself ([m, n]). */
   SPCC_SPARSE_C_DIRECT = 0,
-  /** C is computed in the workspace over rows of plane_w positions of which
-   * the first out_w are kept: out[0] is [m, out_h, out_w]. */
+  /** C is computed over rows of plane_w positions of which the first out_w
+   * are kept: the task stores those to out[0] ([m, out_h, out_w]), partial
+   * sums between reduction blocks go to the workspace. */
   SPCC_SPARSE_C_COMPACT_ROWS = 1,
   /** C is computed in the workspace and transposed into out[0] ([n, m]). */
   SPCC_SPARSE_C_TRANSPOSED = 2

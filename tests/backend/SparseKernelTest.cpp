@@ -201,7 +201,7 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       {8, 16, 14, 14, 3, 3, 2, 0, 0, 1, 1}, {3, 8, 20, 19, 7, 7, 2, 3, 3, 3, 3},
       {2, 3, 1, 1, 3, 3, 2, 0, 0, 2, 2},    {3, 5, 11, 13, 3, 3, 3, 1, 2, 1, 0},
       // Enough work for several threads, each filling its own copy of the plane rows its
-      // positions read (boundaries mid-row, halo rows below them), computing and compacting.
+      // positions read (boundaries mid-row, halo rows below them) and storing its outputs.
       {16, 32, 24, 23, 3, 3, 1, 1, 1, 1, 1}, {16, 24, 30, 29, 3, 3, 2, 1, 1, 1, 1},
   };
   for (const TargetIsa &isa : hostIsas())
