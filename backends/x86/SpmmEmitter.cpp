@@ -122,6 +122,8 @@ private:
   void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index,
                      llvm::Value *n, llvm::Value *position,
                      const std::vector<llvm::Value *> &masks, llvm::BasicBlock *next);
+  /// The plane row and column of position \p p of a compacted convolution.
+  std::pair<llvm::Value *, llvm::Value *> planeRowColumn(llvm::Value *p);
   /// The output index of position \p p of a compacted convolution (of the next output when
   /// \p p is not one).
   llvm::Value *outputIndex(llvm::Value *p);
@@ -270,11 +272,15 @@ void SpmmEmitter::storeNewLanes(const std::vector<llvm::Value *> &values, llvm::
   builder.CreateBr(next);
 }
 
+std::pair<llvm::Value *, llvm::Value *> SpmmEmitter::planeRowColumn(llvm::Value *p) {
+  llvm::Value *planeWidth = builder.getInt64(uint64_t(spec.compacted.planeWidth));
+  llvm::Value *y = builder.CreateUDiv(p, planeWidth);
+  return {y, builder.CreateSub(p, builder.CreateMul(y, planeWidth))};
+}
+
 llvm::Value *SpmmEmitter::outputIndex(llvm::Value *p) {
-  const CompactedOutput &c = spec.compacted;
-  llvm::Value *y = builder.CreateUDiv(p, builder.getInt64(uint64_t(c.planeWidth)));
-  llvm::Value *x = builder.CreateSub(p, builder.CreateMul(y, builder.getInt64(uint64_t(c.planeWidth))));
-  llvm::Value *width = builder.getInt64(uint64_t(c.width));
+  auto [y, x] = planeRowColumn(p);
+  llvm::Value *width = builder.getInt64(uint64_t(spec.compacted.width));
   return builder.CreateAdd(builder.CreateMul(y, width),
                            builder.CreateSelect(builder.CreateICmpULT(x, width), x, width));
 }
@@ -299,7 +305,7 @@ void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Val
   llvm::Value *end = outputIndex(builder.CreateAdd(q, builder.getInt64(uint64_t(width))));
   llvm::Value *outputs = builder.getInt64(uint64_t(c.outputs));
   end = builder.CreateSelect(builder.CreateICmpSLT(end, outputs), end, outputs);
-  llvm::Value *x = builder.CreateURem(q, builder.getInt64(uint64_t(c.planeWidth)));
+  llvm::Value *x = planeRowColumn(q).second;
   llvm::Value *lanes = builder.CreateAlignedLoad(
       llvm::FixedVectorType::get(i32, unsigned(width)),
       builder.CreateInBoundsGEP(i32, compactionTable,
