@@ -13,30 +13,11 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/StringSwitch.h"
 
 #include <algorithm>
 #include <numeric>
 
 namespace spcc {
-
-bool isAliasOp(const Node &node) {
-  // Kept by op type (not by asking a backend): these ops never move data, and every backend
-  // implements them as a view of input 0. A Dropout with its mask output computes something.
-  bool viewOp = llvm::StringSwitch<bool>(node.getOpType())
-                    .Cases("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", true)
-                    .Case("Dropout", node.getNumOutputs() == 1)
-                    .Default(false);
-  if (!viewOp || node.getNumOutputs() != 1 || !node.getInput(0)) return false;
-  const TensorType &in = node.getInput(0)->getType();
-  const TensorType &out = node.getOutput(0)->getType();
-  return in.getDType() == out.getDType() && in.getSizeInBytes() == out.getSizeInBytes();
-}
-
-const Value *aliasRoot(const Value *v) {
-  while (v->getProducer() && isAliasOp(*v->getProducer())) v = v->getProducer()->getInput(0);
-  return v;
-}
 
 namespace {
 int64_t alignUp(int64_t bytes) {

@@ -9,23 +9,15 @@
 #define SPCC_PASSES_MEMORYPLANNING_H
 
 #include "compiler/ir/Graph.h"
+#include "compiler/ops/Aliases.h"
+#include "runtime/ModelAbi.h"
 
 #include <vector>
 
 namespace spcc {
 
 /// Alignment in bytes of every arena offset and buffer size.
-constexpr int64_t kArenaAlignment = 64;
-
-/// True when \p node's output only reinterprets the bytes of its input 0 (Reshape, Flatten,
-/// Squeeze, Unsqueeze, Identity, Dropout without a mask output), so the output shares the
-/// input's storage. Decided by op type here because passes do not depend on backends; it must
-/// agree with the backends' KernelCall::isAlias.
-bool isAliasOp(const Node &node);
-
-/// The value whose storage \p v uses: \p v itself, or for an alias value the root of its chain
-/// of alias producers.
-const Value *aliasRoot(const Value *v);
+constexpr int64_t kArenaAlignment = SPCC_ABI_ARENA_ALIGNMENT;
 
 /// One buffer of the arena: a value computed by a node, and the alias values sharing its bytes.
 struct ArenaBuffer {

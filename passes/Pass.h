@@ -2,6 +2,7 @@
 #ifndef SPCC_PASSES_PASS_H
 #define SPCC_PASSES_PASS_H
 
+#include "compiler/eval/ConstantFolder.h"
 #include "compiler/ir/Graph.h"
 
 namespace spcc {
@@ -10,7 +11,7 @@ namespace spcc {
 struct PassOptions {
   /// Constant folding leaves results with more elements than this as computations (a folded
   /// Expand or ConstantOfShape could otherwise bloat the model).
-  int64_t maxFoldedElements = int64_t(1) << 26;
+  int64_t maxFoldedElements = kDefaultMaxFoldedElements;
   /// Memory planning lets buffers whose live ranges do not overlap share bytes; off, every
   /// buffer gets bytes of its own (what `--disable-pass=memory-planning` measures).
   bool reuseBuffers = true;

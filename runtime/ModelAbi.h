@@ -12,6 +12,15 @@
 
 #define SPCC_MODEL_ENTRY_SYMBOL "spcc_model_descriptor_v1"
 
+/** Alignment in bytes of the activation arena and of every buffer the compiler places in it. */
+#define SPCC_ABI_ARENA_ALIGNMENT 64
+
+/** What kind of code a model holds, and so how the loader runs it (spcc_abi_model::code_kind). */
+typedef enum {
+  /** Machine code for this process's CPU: `run` is called directly. */
+  SPCC_ABI_CODE_HOST = 0
+} spcc_abi_code_kind;
+
 /** One input or output: name (NUL-terminated), spcc_dtype value, rank, dims. */
 typedef struct {
   const char *name;
@@ -21,7 +30,7 @@ typedef struct {
 } spcc_abi_tensor;
 
 /** Runs the model: one pointer per input / output in model order, and an activation arena of
- *  `arena_bytes` bytes aligned to 64. Returns 0 on success. */
+ *  `arena_bytes` bytes aligned to SPCC_ABI_ARENA_ALIGNMENT. Returns 0 on success. */
 typedef int32_t (*spcc_abi_run_fn)(const void *const *inputs, void *const *outputs, void *arena,
                                    int32_t num_threads);
 
@@ -29,7 +38,7 @@ typedef struct {
   uint32_t abi_version; /* SPCC_ABI_VERSION the model was compiled for */
   uint32_t num_inputs;
   uint32_t num_outputs;
-  uint32_t reserved;
+  uint32_t code_kind;   /* spcc_abi_code_kind */
   const spcc_abi_tensor *inputs;
   const spcc_abi_tensor *outputs;
   uint64_t arena_bytes;

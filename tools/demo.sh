@@ -11,10 +11,10 @@ work=build/demo
 mkdir -p "$work"
 cp "$model" "$work/mlp_pruned.onnx"
 echo "== spcc $model --summary"
-build/compiler/spcc "$model" --summary
+build/tools/spcc "$model" --summary
 echo
 echo "== spcc $model -o $work/mlp_pruned.so"
-build/compiler/spcc "$model" -o "$work/mlp_pruned.so" --target host
+build/tools/spcc "$model" -o "$work/mlp_pruned.so" --target host
 echo
 echo "== spcc-run $work/mlp_pruned.so"
 build/tools/spcc-run "$work/mlp_pruned.so" -i input=models/demo/mlp_pruned.inputs/input.npy -o "$work/out"

@@ -3,8 +3,6 @@
 
 #include "backends/common/LoweringUtil.h"
 
-#include <cassert>
-
 namespace spcc {
 
 std::optional<FeatureMajorSlots> featureMajorSlots(const Node &node) {
@@ -34,34 +32,6 @@ std::optional<FeatureMajorSlots> featureMajorSlots(const Node &node) {
     return slots;
   }
   return std::nullopt;
-}
-
-namespace {
-
-/// Calls \p edit on \p call's parameter struct, of type Params.
-template <typename Params, typename Edit> void editParams(KernelCall &call, Edit edit) {
-  assert(call.params.size() == sizeof(Params) && "parameters of another kernel");
-  Params params;
-  std::memcpy(&params, call.params.data(), sizeof(Params));
-  edit(params);
-  std::memcpy(call.params.data(), &params, sizeof(Params));
-}
-
-} // namespace
-
-void setFeatureMajor(KernelCall &call, bool inputs, bool output) {
-  if (call.symbol == "spcc_kernel_layer_norm") {
-    editParams<spcc_layer_norm_params>(call, [&](spcc_layer_norm_params &p) {
-      p.input_feature_major = inputs;
-      p.output_feature_major = output;
-    });
-  } else if (call.symbol == "spcc_kernel_attention") {
-    assert(inputs == output && "attention's activations share one layout");
-    editParams<spcc_attention_params>(
-        call, [&](spcc_attention_params &p) { p.feature_major = inputs && output; });
-  } else {
-    assert(!inputs && !output && "the kernel works token-major only");
-  }
 }
 
 } // namespace spcc

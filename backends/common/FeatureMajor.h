@@ -1,9 +1,9 @@
 //===- FeatureMajor.h - Dense kernels that take activations transposed ---===//
 //
 // A sparse product computes feature-major: its activations are [features, rows], the
-// transpose of ONNX's token-major [rows, features] (backends/x86/LayoutSelection). Some dense
-// kernels read and write that layout too, so the values between sparse products need no
-// transposes: this says which, and sets their parameters to do so.
+// transpose of ONNX's token-major [rows, features] (LayoutSelection.h). Some dense kernels
+// read and write that layout too, so the values between sparse products need no transposes:
+// this says which (lowerToKernelCall's KernelLayout then asks for it).
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_BACKENDS_FEATUREMAJOR_H
@@ -30,10 +30,6 @@ struct FeatureMajorSlots {
 /// The slots of \p node's kernel, or nothing when it works token-major only (LayerNormalization
 /// with one output and FusedAttention have them).
 std::optional<FeatureMajorSlots> featureMajorSlots(const Node &node);
-
-/// Makes \p call, the lowering of a node that has slots, read its slotted inputs and / or write
-/// its output feature-major.
-void setFeatureMajor(KernelCall &call, bool inputs, bool output);
 
 } // namespace spcc
 

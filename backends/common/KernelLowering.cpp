@@ -1,7 +1,9 @@
 //===- KernelLowering.cpp - Which kernel runs a node ----------------------===//
 #include "backends/common/LoweringUtil.h"
 
-#include <functional>
+#include "backends/common/FeatureMajor.h"
+
+#include "llvm/ADT/StringMap.h"
 
 namespace spcc {
 namespace lowering {
@@ -61,11 +63,7 @@ llvm::Expected<const Tensor *> constantInput(const Node &node, size_t index, llv
   return &v->getConstant();
 }
 
-namespace {
-
-using LowerFn = llvm::Expected<KernelCall> (*)(const Node &);
-
-llvm::Expected<KernelCall> lowerAlias(const Node &node) {
+llvm::Expected<KernelCall> lowerAlias(const Node &node, const KernelLayout &) {
   if (node.getNumOutputs() > 1)
     return nodeError(node, ErrorCode::Unsupported,
                      "the optional mask output is not supported by the dense kernels");
@@ -74,78 +72,26 @@ llvm::Expected<KernelCall> lowerAlias(const Node &node) {
   return call;
 }
 
-/// Ops the constant folder removes from every valid model.
-llvm::Expected<KernelCall> lowerFoldedOnly(const Node &node) {
+llvm::Expected<KernelCall> lowerFoldedOnly(const Node &node, const KernelLayout &) {
   return nodeError(node, ErrorCode::Unsupported,
-                   "has no kernel: its result depends on shapes or constants "
-                   "only and should "
+                   "has no kernel: its result depends on shapes or constants only and should "
                    "have been folded at compile time");
 }
 
-struct LoweringEntry {
-  const char *opType;
-  LowerFn lower;
-};
-
-const LoweringEntry loweringTable[] = {
-    {"Relu", lowerUnary},
-    {"LeakyRelu", lowerUnary},
-    {"Sigmoid", lowerUnary},
-    {"Tanh", lowerUnary},
-    {"Erf", lowerUnary},
-    {"Gelu", lowerUnary},
-    {"Sqrt", lowerUnary},
-    {"Neg", lowerUnary},
-    {"Exp", lowerUnary},
-    {"Clip", lowerUnary},
-    {"Identity", lowerAlias},
-    {"Dropout", lowerAlias},
-    {"Cast", lowerCast},
-    {"Add", lowerBinary},
-    {"Sub", lowerBinary},
-    {"Mul", lowerBinary},
-    {"Div", lowerBinary},
-    {"Pow", lowerBinary},
-    {"Equal", lowerBinary},
-    {"Where", lowerWhere},
-    {"MatMul", lowerMatMul},
-    {"FusedMatMul", lowerMatMul},
-    {"Gemm", lowerGemm},
-    {"FusedAttention", lowerAttention},
-    {"Conv", lowerConv},
-    {"FusedConv", lowerConv},
-    {"MaxPool", lowerPool},
-    {"AveragePool", lowerPool},
-    {"GlobalAveragePool", lowerGlobalAveragePool},
-    {"BatchNormalization", lowerBatchNormalization},
-    {"LayerNormalization", lowerLayerNormalization},
-    {"Softmax", lowerSoftmax},
-    {"LogSoftmax", lowerSoftmax},
-    {"ReduceMean", lowerReduce},
-    {"ReduceSum", lowerReduce},
-    {"Shape", lowerFoldedOnly},
-    {"Reshape", lowerAlias},
-    {"Flatten", lowerAlias},
-    {"Squeeze", lowerAlias},
-    {"Unsqueeze", lowerAlias},
-    {"Expand", lowerExpand},
-    {"ConstantOfShape", lowerFoldedOnly},
-    {"Range", lowerFoldedOnly},
-    {"Transpose", lowerTranspose},
-    {"Concat", lowerConcat},
-    {"Split", lowerSplit},
-    {"Slice", lowerSlice},
-    {"Gather", lowerGather},
-    {"Pad", lowerPad},
-};
-
-} // namespace
 } // namespace lowering
 
-llvm::Expected<KernelCall> lowerToKernelCall(const Node &node) {
-  for (const lowering::LoweringEntry &entry : lowering::loweringTable)
-    if (node.getOpType() == entry.opType) return entry.lower(node);
-  return nodeError(node, ErrorCode::Unsupported, "no dense kernel for this operator");
+llvm::Expected<KernelCall> lowerToKernelCall(const Node &node, const KernelLayout &layout) {
+  using LowerFn = llvm::Expected<KernelCall> (*)(const Node &, const KernelLayout &);
+  static const llvm::StringMap<LowerFn> lowerings = {
+#define SPCC_OP(Name, Lowering) {#Name, &lowering::lower##Lowering},
+#include "compiler/ops/Ops.def"
+  };
+  auto found = lowerings.find(node.getOpType());
+  if (found == lowerings.end())
+    return nodeError(node, ErrorCode::Unsupported, "no dense kernel for this operator");
+  if ((layout.featureMajorInputs || layout.featureMajorOutput) && !featureMajorSlots(node))
+    return nodeError(node, ErrorCode::Internal, "its kernel works token-major only");
+  return found->second(node, layout);
 }
 
 } // namespace spcc

@@ -6,7 +6,9 @@
 
 #include "llvm/Support/Error.h"
 
+#include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace spcc {
@@ -32,9 +34,30 @@ struct KernelCall {
   std::vector<int> inputMap;
 };
 
-/// Chooses the dense kernel for \p node and encodes its parameters from the node's attributes
-/// and its input/output types. Fails with Unsupported for an op the kernel library lacks.
-llvm::Expected<KernelCall> lowerToKernelCall(const Node &node);
+/// A call of kernel `spcc_kernel_<name>` with the bytes of \p params (a struct of
+/// runtime/kernels/KernelParams.h or SparseParams.h).
+template <typename Params> KernelCall makeCall(llvm::StringRef name, const Params &params) {
+  static_assert(std::is_trivially_copyable_v<Params>, "kernel params are plain C structs");
+  KernelCall call;
+  call.symbol = ("spcc_kernel_" + name).str();
+  call.params.resize(sizeof(Params));
+  std::memcpy(call.params.data(), &params, sizeof(Params));
+  return call;
+}
+
+/// Which activations of a node its dense kernel exchanges feature-major (FeatureMajor.h, chosen
+/// by LayoutSelection): anything but the default only for a node with feature-major slots.
+struct KernelLayout {
+  /// The slotted inputs.
+  bool featureMajorInputs = false;
+  /// Output 0.
+  bool featureMajorOutput = false;
+};
+
+/// Chooses the dense kernel for \p node (the Lowering column of compiler/ops/Ops.def) and
+/// encodes its parameters from the node's attributes, its input/output types and \p layout.
+/// Fails with Unsupported for an op the kernel library lacks.
+llvm::Expected<KernelCall> lowerToKernelCall(const Node &node, const KernelLayout &layout = {});
 
 } // namespace spcc
 

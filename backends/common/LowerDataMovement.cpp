@@ -47,7 +47,7 @@ llvm::Expected<KernelCall> concatOrSplit(const Node &node, llvm::ArrayRef<Value 
 
 } // namespace
 
-llvm::Expected<KernelCall> lowerTranspose(const Node &node) {
+llvm::Expected<KernelCall> lowerTranspose(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> in = dimsOf(node.getInput(0));
   std::vector<int64_t> perm = node.getInts("perm");
   if (perm.empty())
@@ -57,7 +57,7 @@ llvm::Expected<KernelCall> lowerTranspose(const Node &node) {
   return stridedCopy(node, 0, strides);
 }
 
-llvm::Expected<KernelCall> lowerSlice(const Node &node) {
+llvm::Expected<KernelCall> lowerSlice(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> in = dimsOf(node.getInput(0));
   int rank = int(in.size());
   static const char *const names[] = {"starts", "ends", "axes", "steps"};
@@ -92,20 +92,20 @@ llvm::Expected<KernelCall> lowerSlice(const Node &node) {
   return stridedCopy(node, offset, strides);
 }
 
-llvm::Expected<KernelCall> lowerExpand(const Node &node) {
+llvm::Expected<KernelCall> lowerExpand(const Node &node, const KernelLayout &layout) {
   return stridedCopy(node, 0,
                      broadcastStrides(dimsOf(node.getOutput(0)), dimsOf(node.getInput(0))));
 }
 
-llvm::Expected<KernelCall> lowerConcat(const Node &node) {
+llvm::Expected<KernelCall> lowerConcat(const Node &node, const KernelLayout &layout) {
   return concatOrSplit(node, node.getInputs(), node.getOutput(0)->getType(), "concat");
 }
 
-llvm::Expected<KernelCall> lowerSplit(const Node &node) {
+llvm::Expected<KernelCall> lowerSplit(const Node &node, const KernelLayout &layout) {
   return concatOrSplit(node, node.getOutputs(), node.getInput(0)->getType(), "split");
 }
 
-llvm::Expected<KernelCall> lowerGather(const Node &node) {
+llvm::Expected<KernelCall> lowerGather(const Node &node, const KernelLayout &layout) {
   const TensorType &data = node.getInput(0)->getType();
   auto axis = normalizeAxis(node, node.getInt("axis", 0), data.getRank());
   if (!axis) return axis.takeError();
@@ -119,7 +119,7 @@ llvm::Expected<KernelCall> lowerGather(const Node &node) {
   return makeCall("gather", p);
 }
 
-llvm::Expected<KernelCall> lowerPad(const Node &node) {
+llvm::Expected<KernelCall> lowerPad(const Node &node, const KernelLayout &layout) {
   const TensorType &in = node.getInput(0)->getType();
   int rank = in.getRank();
   auto pads = constantInput(node, 1, "pads");

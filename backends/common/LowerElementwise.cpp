@@ -1,25 +1,25 @@
 //===- LowerElementwise.cpp - Unary, Cast, binary and Where lowerings ----===//
 #include "backends/common/LoweringUtil.h"
 
+#include "llvm/ADT/StringMap.h"
+
 #include <limits>
 
 namespace spcc::lowering {
 namespace {
 
-std::optional<int32_t> unaryOpCode(const Node &node) {
-  const std::string &op = node.getOpType();
-  if (op == "Relu") return SPCC_UNARY_RELU;
-  if (op == "LeakyRelu") return SPCC_UNARY_LEAKY_RELU;
-  if (op == "Sigmoid") return SPCC_UNARY_SIGMOID;
-  if (op == "Tanh") return SPCC_UNARY_TANH;
-  if (op == "Erf") return SPCC_UNARY_ERF;
-  if (op == "Gelu")
-    return node.getString("approximate", "none") == "tanh" ? SPCC_UNARY_GELU_TANH : SPCC_UNARY_GELU;
-  if (op == "Sqrt") return SPCC_UNARY_SQRT;
-  if (op == "Neg") return SPCC_UNARY_NEG;
-  if (op == "Exp") return SPCC_UNARY_EXP;
-  if (op == "Clip") return SPCC_UNARY_CLIP;
-  return std::nullopt;
+/// The spcc_unary_op running \p node: its op's first row of UnaryOps.def, the tanh form for
+/// Gelu with approximate = "tanh".
+int32_t unaryOpCode(const Node &node) {
+  static const llvm::StringMap<int32_t> codes = [] {
+    llvm::StringMap<int32_t> first;
+#define SPCC_UNARY_OP(Op, CODE, ...) first.try_emplace(#Op, SPCC_UNARY_##CODE);
+#include "runtime/kernels/UnaryOps.def"
+    return first;
+  }();
+  if (node.getOpType() == "Gelu" && node.getString("approximate", "none") == "tanh")
+    return SPCC_UNARY_GELU_TANH;
+  return codes.lookup(node.getOpType());
 }
 
 /// Sets Clip's bound \p index (1: min, 2: max): folded into the params when
@@ -41,10 +41,10 @@ void setClipBound(const Node &node, size_t index, spcc_unary_params &p) {
 
 } // namespace
 
-llvm::Expected<KernelCall> lowerUnary(const Node &node) {
+llvm::Expected<KernelCall> lowerUnary(const Node &node, const KernelLayout &layout) {
   auto p = zeroed<spcc_unary_params>();
   p.count = node.getOutput(0)->getType().getNumElements();
-  p.op = *unaryOpCode(node);
+  p.op = unaryOpCode(node);
   p.dtype = kernelDType(node.getInput(0)->getType().getDType());
   bool isFloat = p.dtype == SPCC_KDT_F32;
   if (!isFloat && p.op != SPCC_UNARY_NEG && p.op != SPCC_UNARY_CLIP)
@@ -67,7 +67,7 @@ llvm::Expected<KernelCall> lowerUnary(const Node &node) {
   return makeCall("unary", p);
 }
 
-llvm::Expected<KernelCall> lowerCast(const Node &node) {
+llvm::Expected<KernelCall> lowerCast(const Node &node, const KernelLayout &layout) {
   auto p = zeroed<spcc_cast_params>();
   p.count = node.getOutput(0)->getType().getNumElements();
   p.from = kernelDType(node.getInput(0)->getType().getDType());
@@ -77,7 +77,7 @@ llvm::Expected<KernelCall> lowerCast(const Node &node) {
   return makeCall("cast", p);
 }
 
-llvm::Expected<KernelCall> lowerBinary(const Node &node) {
+llvm::Expected<KernelCall> lowerBinary(const Node &node, const KernelLayout &layout) {
   const std::string &op = node.getOpType();
   auto p = zeroed<spcc_binary_params>();
   p.op = op == "Add"   ? SPCC_BINARY_ADD
@@ -100,7 +100,7 @@ llvm::Expected<KernelCall> lowerBinary(const Node &node) {
   return makeCall("binary", p);
 }
 
-llvm::Expected<KernelCall> lowerWhere(const Node &node) {
+llvm::Expected<KernelCall> lowerWhere(const Node &node, const KernelLayout &layout) {
   auto p = zeroed<spcc_where_params>();
   p.elem_size = int32_t(dtypeSize(node.getOutput(0)->getType().getDType()));
   llvm::ArrayRef<int64_t> out = dimsOf(node.getOutput(0));

@@ -21,23 +21,24 @@ template <typename Params> void setWindow(Params &p, const Window3D &w) {
   }
 }
 
+static_assert(SPCC_POST_NONE == int(FusedActivation::Kind::None) &&
+                  SPCC_POST_RELU == int(FusedActivation::Kind::Relu) &&
+                  SPCC_POST_CLIP == int(FusedActivation::Kind::Clip) &&
+                  SPCC_POST_GELU == int(FusedActivation::Kind::Gelu),
+              "spcc_post_op is FusedActivation::Kind in the kernels' C");
+
 /// The post-op (code, min, max) of a fused node's activation attributes; none for other nodes.
 llvm::Expected<std::tuple<int32_t, float, float>> postOpOf(const Node &node) {
   auto activation = fusedActivationOf(node);
   if (!activation) return activation.takeError();
-  switch (activation->kind) {
-  case FusedActivation::Kind::None: break;
-  case FusedActivation::Kind::Relu: return std::make_tuple(int32_t(SPCC_POST_RELU), 0.0f, 0.0f);
-  case FusedActivation::Kind::Clip:
-    return std::make_tuple(int32_t(SPCC_POST_CLIP), activation->min, activation->max);
-  case FusedActivation::Kind::Gelu: return std::make_tuple(int32_t(SPCC_POST_GELU), 0.0f, 0.0f);
-  }
-  return std::make_tuple(int32_t(SPCC_POST_NONE), 0.0f, 0.0f);
+  bool clip = activation->kind == FusedActivation::Kind::Clip;
+  return std::make_tuple(int32_t(activation->kind), clip ? activation->min : 0.0f,
+                         clip ? activation->max : 0.0f);
 }
 
 } // namespace
 
-llvm::Expected<KernelCall> lowerMatMul(const Node &node) {
+llvm::Expected<KernelCall> lowerMatMul(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> a = dimsOf(node.getInput(0)), b = dimsOf(node.getInput(1));
   auto p = zeroed<spcc_matmul_params>();
   p.m = a.size() >= 2 ? a[a.size() - 2] : 1;
@@ -81,7 +82,7 @@ llvm::Expected<KernelCall> lowerMatMul(const Node &node) {
   return makeCall("matmul", p);
 }
 
-llvm::Expected<KernelCall> lowerGemm(const Node &node) {
+llvm::Expected<KernelCall> lowerGemm(const Node &node, const KernelLayout &layout) {
   auto p = zeroed<spcc_gemm_params>();
   llvm::ArrayRef<int64_t> a = dimsOf(node.getInput(0));
   llvm::ArrayRef<int64_t> out = dimsOf(node.getOutput(0));
@@ -101,7 +102,7 @@ llvm::Expected<KernelCall> lowerGemm(const Node &node) {
   return makeCall("gemm", p);
 }
 
-llvm::Expected<KernelCall> lowerConv(const Node &node) {
+llvm::Expected<KernelCall> lowerConv(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0)), w = dimsOf(node.getInput(1));
   llvm::ArrayRef<int64_t> inSpatial = x.drop_front(2);
   auto window = resolveSpatialWindow(node, inSpatial, w.drop_front(2), false);
@@ -133,7 +134,7 @@ llvm::Expected<KernelCall> lowerConv(const Node &node) {
   return call;
 }
 
-llvm::Expected<KernelCall> lowerPool(const Node &node) {
+llvm::Expected<KernelCall> lowerPool(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   llvm::ArrayRef<int64_t> inSpatial = x.drop_front(2);
   std::vector<int64_t> kernel = node.getInts("kernel_shape");
@@ -151,7 +152,7 @@ llvm::Expected<KernelCall> lowerPool(const Node &node) {
   return makeCall(isMax ? "max_pool" : "average_pool", p);
 }
 
-llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node) {
+llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   auto p = zeroed<spcc_global_pool_params>();
   p.planes = x[0] * x[1];
@@ -159,7 +160,7 @@ llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node) {
   return makeCall("global_average_pool", p);
 }
 
-llvm::Expected<KernelCall> lowerAttention(const Node &node) {
+llvm::Expected<KernelCall> lowerAttention(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> q = dimsOf(node.getInput(0)), v = dimsOf(node.getInput(2));
   auto p = zeroed<spcc_attention_params>();
   p.batch = q[0];
@@ -173,6 +174,8 @@ llvm::Expected<KernelCall> lowerAttention(const Node &node) {
     p.has_mask = 1;
     fill(p.mask_strides, broadcastStrides({p.batch, p.heads, p.q_len, p.kv_len}, dimsOf(mask)));
   }
+  // Q, K, V and the output share one layout (FeatureMajorSlots::tied).
+  p.feature_major = layout.featureMajorInputs;
   return makeCall("attention", p);
 }
 

@@ -19,7 +19,7 @@ std::optional<int64_t> parameterPeriod(llvm::ArrayRef<int64_t> dims,
 
 } // namespace
 
-llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node) {
+llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   auto p = zeroed<spcc_batch_norm_params>();
   p.n = x[0];
@@ -29,7 +29,7 @@ llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node) {
   return makeCall("batch_norm", p);
 }
 
-llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node) {
+llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   auto axis = normalizeAxis(node, node.getInt("axis", -1), int(x.size()));
   if (!axis) return axis.takeError();
@@ -52,10 +52,12 @@ llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node) {
                          "dims or scalars)");
   p.scale_period = *scale;
   p.bias_period = *bias;
+  p.input_feature_major = layout.featureMajorInputs;
+  p.output_feature_major = layout.featureMajorOutput;
   return makeCall("layer_norm", p);
 }
 
-llvm::Expected<KernelCall> lowerSoftmax(const Node &node) {
+llvm::Expected<KernelCall> lowerSoftmax(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   auto axis = normalizeAxis(node, node.getInt("axis", -1), int(x.size()));
   if (!axis) return axis.takeError();
@@ -67,7 +69,7 @@ llvm::Expected<KernelCall> lowerSoftmax(const Node &node) {
   return makeCall("softmax", p);
 }
 
-llvm::Expected<KernelCall> lowerReduce(const Node &node) {
+llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &layout) {
   const TensorType &in = node.getInput(0)->getType();
   int rank = in.getRank();
   std::vector<int64_t> axes;

@@ -12,19 +12,8 @@
 #include "runtime/kernels/KernelParams.h"
 
 #include <cstring>
-#include <type_traits>
 
 namespace spcc::lowering {
-
-/// A call of kernel `spcc_kernel_<name>` with the bytes of \p params.
-template <typename Params> KernelCall makeCall(llvm::StringRef name, const Params &params) {
-  static_assert(std::is_trivially_copyable_v<Params>, "kernel params are plain C structs");
-  KernelCall call;
-  call.symbol = ("spcc_kernel_" + name).str();
-  call.params.resize(sizeof(Params));
-  std::memcpy(call.params.data(), &params, sizeof(Params));
-  return call;
-}
 
 /// A zero-initialised parameter struct (every unused field and array entry is
 /// 0, so equal nodes give equal bytes).
@@ -74,28 +63,31 @@ inline int64_t product(llvm::ArrayRef<int64_t> dims) {
   return n;
 }
 
-// Lowerings of each family, defined in Lower<Family>.cpp.
-llvm::Expected<KernelCall> lowerUnary(const Node &node);
-llvm::Expected<KernelCall> lowerCast(const Node &node);
-llvm::Expected<KernelCall> lowerBinary(const Node &node);
-llvm::Expected<KernelCall> lowerWhere(const Node &node);
-llvm::Expected<KernelCall> lowerMatMul(const Node &node);
-llvm::Expected<KernelCall> lowerAttention(const Node &node);
-llvm::Expected<KernelCall> lowerGemm(const Node &node);
-llvm::Expected<KernelCall> lowerConv(const Node &node);
-llvm::Expected<KernelCall> lowerPool(const Node &node);
-llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node);
-llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node);
-llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node);
-llvm::Expected<KernelCall> lowerSoftmax(const Node &node);
-llvm::Expected<KernelCall> lowerReduce(const Node &node);
-llvm::Expected<KernelCall> lowerTranspose(const Node &node);
-llvm::Expected<KernelCall> lowerSlice(const Node &node);
-llvm::Expected<KernelCall> lowerExpand(const Node &node);
-llvm::Expected<KernelCall> lowerConcat(const Node &node);
-llvm::Expected<KernelCall> lowerSplit(const Node &node);
-llvm::Expected<KernelCall> lowerGather(const Node &node);
-llvm::Expected<KernelCall> lowerPad(const Node &node);
+// Lowerings named in the Lowering column of Ops.def: lower<Lowering> is defined in the
+// Lower<Family>.cpp of its family (Alias and FoldedOnly in KernelLowering.cpp).
+llvm::Expected<KernelCall> lowerAlias(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerFoldedOnly(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerUnary(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerCast(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerBinary(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerWhere(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerMatMul(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerAttention(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerGemm(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerConv(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerPool(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerSoftmax(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerTranspose(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerSlice(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerExpand(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerConcat(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerSplit(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerGather(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerPad(const Node &node, const KernelLayout &layout);
 
 } // namespace spcc::lowering
 

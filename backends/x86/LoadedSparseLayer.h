@@ -3,7 +3,8 @@
 #define SPCC_BACKENDS_X86_LOADEDSPARSELAYER_H
 
 #include "backends/x86/KernelJit.h"
-#include "backends/x86/SparseLayer.h"
+#include "backends/common/sparse/SparseLayer.h"
+#include "backends/common/sparse/SpmmTiling.h"
 
 namespace spcc::x86 {
 

@@ -1,27 +1,30 @@
-//===- ModelCompiler.cpp - spcc -o: from an optimized graph to a model .so ===//
+//===- ModelCompiler.cpp - spcc -o for x86-64: from a graph to a model .so ===//
+//
+// The stages, in order: open the tools that measure layers (when the target runs here), plan
+// the sparse layers and choose between generated code and the dense kernel for each (tuned or
+// from the tuning cache), choose the activations' layouts, build the kernel plan (one call per
+// node; each sparse layer's task emitted into an LLVM module of its own), emit the model's
+// module, compile every module to an object in parallel, and link them with the kernel library.
+//
+//===----------------------------------------------------------------------===//
 #include "backends/x86/ModelCompiler.h"
 
-#include "backends/common/FeatureMajor.h"
-
 #include "backends/common/KernelLowering.h"
-#include "backends/x86/CompileReport.h"
-#include "backends/x86/LayoutSelection.h"
+#include "backends/common/LayoutSelection.h"
+#include "backends/common/TuneCache.h"
+#include "backends/common/sparse/SparsePlanning.h"
 #include "backends/x86/Linker.h"
 #include "backends/x86/ModelEmitter.h"
-#include "backends/x86/ObjectEmitter.h"
+#include "backends/x86/ModuleCompiler.h"
 #include "backends/x86/SparseSelection.h"
 #include "backends/x86/SpmmEmitter.h"
-#include "backends/x86/TuneCache.h"
 #include "compiler/support/Error.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <mutex>
-#include <thread>
 
 namespace spcc::x86 {
 namespace {
@@ -43,51 +46,6 @@ private:
   llvm::raw_ostream *log;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
-
-/// One LLVM module to compile, with its own context so modules compile in parallel.
-struct ModuleJob {
-  std::unique_ptr<llvm::LLVMContext> context;
-  std::unique_ptr<llvm::Module> module;
-  llvm::SmallVector<char, 0> object;
-  double seconds = 0;          ///< code generation time
-  int64_t reportIndex = -1;    ///< the layer of CompileReport::layers it holds, if any
-};
-
-/// Compiles every job's module to an object on up to \p threads threads.
-llvm::Error compileModules(std::vector<ModuleJob> &jobs, const TargetIsa &isa, unsigned threads) {
-  std::atomic<size_t> next{0};
-  std::mutex failure;
-  llvm::Error firstError = llvm::Error::success();
-  auto worker = [&] {
-    auto machine = createTargetMachine(isa);
-    for (size_t i = next++; i < jobs.size(); i = next++) {
-      auto start = std::chrono::steady_clock::now();
-      llvm::Expected<llvm::SmallVector<char, 0>> object =
-          machine ? emitObject(*jobs[i].module, **machine)
-                  : llvm::Expected<llvm::SmallVector<char, 0>>(
-                        makeError(ErrorCode::Internal, "no target machine"));
-      if (!object) {
-        std::lock_guard<std::mutex> lock(failure);
-        if (!firstError) firstError = object.takeError();
-        else llvm::consumeError(object.takeError());
-        next = jobs.size();
-        break;
-      }
-      jobs[i].object = std::move(*object);
-      jobs[i].seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      jobs[i].module.reset(); // free the IR as soon as it is machine code
-    }
-    if (!machine) llvm::consumeError(machine.takeError());
-  };
-  unsigned count = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-  count = unsigned(std::min<size_t>(count, jobs.size()));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < count; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread &t : pool) t.join();
-  return firstError;
-}
 
 /// Whether code for \p isa runs on this machine (so layers can be measured).
 bool hostRuns(const TargetIsa &isa) {
@@ -139,118 +97,173 @@ LayerReport reportLayer(const Node &node, const SparseLayer &layer, const Kernel
 /// about 20 s of compilation, on MobileNet V1 (five 26k-nonzero layers, 1.6x faster each) 20 s.
 constexpr int64_t kModelUnrolledNonzeros = 140000;
 
-} // namespace
+/// Seconds from \p since to now; moves \p since to now.
+double lap(std::chrono::steady_clock::time_point &since) {
+  auto now = std::chrono::steady_clock::now();
+  double seconds = std::chrono::duration<double>(now - since).count();
+  since = now;
+  return seconds;
+}
 
-llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
-  StageLog stages(options.log);
-  auto isa = selectTargetIsa(options.target);
-  if (!isa) return isa.takeError();
-  CompileReport report;
-  report.target = isa->cpu.empty() ? isa->kernelLevel : isa->cpu;
-  report.kernelLevel = isa->kernelLevel;
-  auto started = std::chrono::steady_clock::now();
-  auto secondsSince = [](std::chrono::steady_clock::time_point &since) {
-    auto now = std::chrono::steady_clock::now();
-    double seconds = std::chrono::duration<double>(now - since).count();
-    since = now;
-    return seconds;
-  };
+/// One compilation of one graph; run() calls the stages in order.
+class ModelCompiler {
+public:
+  ModelCompiler(const Graph &graph, const CompileOptions &options, const TargetIsa &isa,
+                CompileReport &report)
+      : graph(graph), options(options), isa(isa), report(report), stages(options.log),
+        nodes(graph.getNodes()), layers(nodes.size()), choices(nodes.size()),
+        sparseLayers(nodes.size(), nullptr), layouts(nodes.size()) {}
 
-  // Tools to measure layers, when the target's code runs here.
-  SelectionContext selection{*isa, options.tune, options.tuneThreads, nullptr, nullptr};
-  std::unique_ptr<KernelJit> jit;
-  std::unique_ptr<DenseKernelTimer> denseTimer;
-  if (options.tune != TuneLevel::None && !options.denseOnly && hostRuns(*isa)) {
-    auto createdJit = KernelJit::create();
-    if (!createdJit) return createdJit.takeError();
-    jit = std::move(*createdJit);
-    auto timer = DenseKernelTimer::open(isa->kernelLevel, options.executablePath);
-    if (!timer) return timer.takeError();
-    denseTimer = std::move(*timer);
-    selection.jit = jit.get();
-    selection.denseTimer = denseTimer.get();
+  llvm::Error run() {
+    report.target = isa.cpu.empty() ? isa.kernelLevel : isa.cpu;
+    report.kernelLevel = isa.kernelLevel;
+    for (auto stage : {&ModelCompiler::openMeasurement, &ModelCompiler::chooseKernels,
+                       &ModelCompiler::buildKernelPlan, &ModelCompiler::emitAndCompile,
+                       &ModelCompiler::link})
+      if (llvm::Error err = (this->*stage)()) return err;
+    return llvm::Error::success();
   }
 
-  // Measurements are remembered, so a model recompiles to the same bytes.
-  bool useCache = options.tune != TuneLevel::None && !options.tuneCachePath.empty();
-  TuneCache cache = TuneCache::load(useCache ? options.tuneCachePath : "");
+private:
+  llvm::Error openMeasurement();
+  llvm::Error chooseKernels();
+  llvm::Error buildKernelPlan();
+  llvm::Error emitAndCompile();
+  llvm::Error link();
 
-  std::vector<Node *> nodes = graph.getNodes();
+  /// Decides \p i's kernel, from the tuning cache when it holds the layer.
+  llvm::Error chooseKernel(size_t i, int64_t unrolledBudget);
+  /// Appends the call running sparse layer \p i, its task emitted into a module of its own.
+  void addSparseCall(size_t i);
+
+  const Graph &graph;
+  const CompileOptions &options;
+  const TargetIsa &isa;
+  CompileReport &report;
+  StageLog stages;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  // Tools to measure layers, when the target's code runs here (null otherwise).
+  std::unique_ptr<KernelJit> jit;
+  std::unique_ptr<DenseKernelTimer> denseTimer;
+  bool useCache = false;
+  TuneCache cache;
+
+  // Per node, in execution order.
+  std::vector<Node *> nodes;
+  std::vector<std::optional<SparseLayer>> layers;
+  std::vector<KernelChoice> choices;
+  std::vector<KernelCall> denseCalls;
+  std::vector<const SparseLayer *> sparseLayers; ///< the layer where it runs sparse
+  std::vector<NodeLayout> layouts;
+
+  // The kernel plan: one call per node; jobs[0] is the model's module, then one per sparse
+  // layer.
   std::vector<KernelCall> calls;
-  std::vector<std::optional<SparseLayer>> layers(nodes.size());
+  std::vector<ModuleJob> jobs = std::vector<ModuleJob>(1);
+  size_t candidates = 0;
+};
+
+llvm::Error ModelCompiler::openMeasurement() {
+  // Measurements are remembered, so a model recompiles to the same bytes.
+  useCache = options.tune != TuneLevel::None && !options.tuneCachePath.empty();
+  cache = TuneCache::load(useCache ? options.tuneCachePath : "");
+  if (options.tune == TuneLevel::None || options.denseOnly || !hostRuns(isa))
+    return llvm::Error::success();
+  auto createdJit = KernelJit::create();
+  if (!createdJit) return createdJit.takeError();
+  jit = std::move(*createdJit);
+  auto timer = DenseKernelTimer::open(isa.kernelLevel, options.executablePath);
+  if (!timer) return timer.takeError();
+  denseTimer = std::move(*timer);
+  return llvm::Error::success();
+}
+
+llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
+  const SparseLayer &layer = *layers[i];
+  SelectionContext selection{isa,        options.tune,     options.tuneThreads,
+                             jit.get(),  denseTimer.get(), unrolledBudget};
+  TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.kernelLevel, options.tune,
+                        options.tuneThreads, unrolledBudget};
+  std::string key = TuneCache::keyOf(layer, setting);
+  if (auto cached = useCache ? cache.lookup(key) : std::nullopt) {
+    choices[i] = std::move(*cached);
+  } else {
+    auto choice = x86::chooseKernel(*nodes[i], layer, denseCalls[i], selection);
+    if (!choice) return addContext(choice.takeError(), nodes[i]->describe());
+    choices[i] = std::move(*choice);
+    if (useCache) cache.insert(key, choices[i]);
+  }
+  if (!options.permuteRows) choices[i].tiling.permuteRows = false;
+  if (choices[i].sparse) sparseLayers[i] = &layer;
+  return llvm::Error::success();
+}
+
+llvm::Error ModelCompiler::chooseKernels() {
   std::vector<int64_t> nonzeros(nodes.size(), 0);
   for (size_t i = 0; i < nodes.size() && !options.denseOnly; ++i) {
     layers[i] = planSparseLayer(*nodes[i]);
     if (layers[i]) nonzeros[i] = layers[i]->spec.weights.getNumNonZeros();
   }
   std::vector<int64_t> budgets = unrolledBudgets(nonzeros, options.tune, kModelUnrolledNonzeros);
-  std::vector<KernelChoice> choices(nodes.size());
-  std::vector<KernelCall> denseCalls;
-  std::vector<const SparseLayer *> sparseLayers(nodes.size(), nullptr);
-  size_t kernelCalls = 0, sparseCalls = 0, candidates = 0;
   for (size_t i = 0; i < nodes.size(); ++i) {
     auto call = lowerToKernelCall(*nodes[i]);
     if (!call) return call.takeError();
-    kernelCalls += !call->isAlias;
     denseCalls.push_back(std::move(*call));
     if (!layers[i]) continue;
-    selection.unrolledBudget = budgets[i];
     ++candidates;
     if (options.log)
       *options.log << "spcc: tune: " << candidates << ": " << nodes[i]->describe() << "\n";
-    std::string key = TuneCache::keyOf(*layers[i], selection);
-    if (auto cached = useCache ? cache.lookup(key) : std::nullopt) {
-      choices[i] = std::move(*cached);
-    } else {
-      auto choice = chooseKernel(*nodes[i], *layers[i], denseCalls.back(), selection);
-      if (!choice) return addContext(choice.takeError(), nodes[i]->describe());
-      choices[i] = std::move(*choice);
-      if (useCache) cache.insert(key, choices[i]);
-    }
-    if (!options.permuteRows) choices[i].tiling.permuteRows = false;
-    if (choices[i].sparse) sparseLayers[i] = &*layers[i];
+    if (llvm::Error err = chooseKernel(i, budgets[i])) return err;
   }
+  return llvm::Error::success();
+}
 
-  std::vector<NodeLayout> layouts(nodes.size());
+void ModelCompiler::addSparseCall(size_t i) {
+  SparseLayer &layer = *layers[i];
+  ModuleJob &job = jobs.emplace_back();
+  job.reportIndex = int64_t(report.layers.size()) - 1;
+  job.context = std::make_unique<llvm::LLVMContext>();
+  job.module = std::make_unique<llvm::Module>("layer" + std::to_string(i), *job.context);
+  std::string symbol = "spcc_layer_" + std::to_string(i);
+  EmittedSparseTask task = emitSparseTask(*job.module, symbol, layer.spec, choices[i].tiling,
+                                          vectorWidthOf(isa), /*exported=*/true);
+  task.task->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  spcc_sparse_params params = launchParams(layer, task);
+  KernelCall sparse = makeCall("sparse", params);
+  sparse.generatedTask = symbol;
+  sparse.taskTable = std::move(task.tileWorkPrefix);
+  // The input, then the residual of a fused epilogue (or a null pointer).
+  sparse.inputMap = {0, layer.readsResidual ? 3 : -1};
+  sparse.workspaceBytes = params.workspace_floats * int64_t(sizeof(float));
+  calls.push_back(std::move(sparse));
+}
+
+llvm::Error ModelCompiler::buildKernelPlan() {
   if (options.selectLayouts) layouts = selectLayouts(graph, nodes, sparseLayers, denseCalls);
-  size_t featureMajor = 0;
-  std::vector<ModuleJob> jobs(1);
+  size_t featureMajor = 0, kernelCalls = 0, sparseCalls = 0;
   for (size_t i = 0; i < nodes.size(); ++i) {
-    featureMajor += layouts[i].featureMajorOutput;
+    const NodeLayout &layout = layouts[i];
+    featureMajor += layout.featureMajorOutput;
     if (layers[i]) report.layers.push_back(reportLayer(*nodes[i], *layers[i], choices[i]));
     if (!sparseLayers[i]) {
-      if (layouts[i].featureMajorInput || layouts[i].featureMajorOutput)
-        setFeatureMajor(denseCalls[i], layouts[i].featureMajorInput,
-                        layouts[i].featureMajorOutput);
+      kernelCalls += !denseCalls[i].isAlias;
+      if (layout.featureMajorInput || layout.featureMajorOutput) {
+        auto call = lowerToKernelCall(*nodes[i], {layout.featureMajorInput,
+                                                  layout.featureMajorOutput});
+        if (!call) return call.takeError();
+        denseCalls[i] = std::move(*call);
+      }
       calls.push_back(std::move(denseCalls[i]));
       continue;
     }
-    if (layouts[i].featureMajorInput || layouts[i].featureMajorOutput) {
-      keepFeatureMajor(*layers[i], layouts[i].featureMajorInput, layouts[i].featureMajorOutput);
-      report.layers.back().featureMajorInput = layouts[i].featureMajorInput;
-      report.layers.back().featureMajorOutput = layouts[i].featureMajorOutput;
+    if (layout.featureMajorInput || layout.featureMajorOutput) {
+      keepFeatureMajor(*layers[i], layout.featureMajorInput, layout.featureMajorOutput);
+      report.layers.back().featureMajorInput = layout.featureMajorInput;
+      report.layers.back().featureMajorOutput = layout.featureMajorOutput;
     }
-    // The layer's task goes into a module of its own.
-    ModuleJob &job = jobs.emplace_back();
-    job.reportIndex = int64_t(report.layers.size()) - 1;
-    job.context = std::make_unique<llvm::LLVMContext>();
-    job.module = std::make_unique<llvm::Module>("layer" + std::to_string(i), *job.context);
-    std::string symbol = "spcc_layer_" + std::to_string(i);
-    EmittedSparseTask task = emitSparseTask(*job.module, symbol, layers[i]->spec,
-                                            choices[i].tiling, vectorWidthOf(*isa),
-                                            /*exported=*/true);
-    task.task->setVisibility(llvm::GlobalValue::HiddenVisibility);
-    spcc_sparse_params params = launchParams(*layers[i], task);
-    KernelCall sparse;
-    sparse.symbol = "spcc_kernel_sparse";
-    const auto *bytes = reinterpret_cast<const uint8_t *>(&params);
-    sparse.params.assign(bytes, bytes + sizeof(params));
-    sparse.generatedTask = symbol;
-    sparse.taskTable = std::move(task.tileWorkPrefix);
-    // The input, then the residual of a fused epilogue (or a null pointer).
-    sparse.inputMap = {0, layers[i]->readsResidual ? 3 : -1};
-    sparse.workspaceBytes = params.workspace_floats * int64_t(sizeof(float));
-    calls.push_back(std::move(sparse));
+    addSparseCall(i);
+    ++kernelCalls;
     ++sparseCalls;
   }
   stages.done("lower", llvm::Twine(kernelCalls) + " kernel calls for " +
@@ -258,43 +271,53 @@ llvm::Error compileModel(const Graph &graph, const CompileOptions &options) {
                            llvm::Twine(sparseCalls) + " of " + llvm::Twine(candidates) +
                            " weight layers sparse, " + llvm::Twine(featureMajor) +
                            " results kept feature-major");
-  report.tuneSeconds = secondsSince(started);
-  if (llvm::Error err = cache.save()) return err;
+  report.tuneSeconds = lap(started);
+  return cache.save();
+}
 
+llvm::Error ModelCompiler::emitAndCompile() {
   jobs[0].context = std::make_unique<llvm::LLVMContext>();
-  auto module = emitModelModule(graph, calls, isa->kernelLevel, *jobs[0].context);
+  auto module = emitModelModule(graph, calls, isa.kernelLevel, *jobs[0].context);
   if (!module) return module.takeError();
   jobs[0].module = std::move(*module);
   stages.done("emit", llvm::Twine(jobs.size()) + " LLVM modules");
 
-  if (llvm::Error err = compileModules(jobs, *isa, options.threads)) return err;
-  size_t objectBytes = 0;
-  std::vector<llvm::ArrayRef<char>> objects;
+  if (llvm::Error err = compileModules(jobs, isa, options.threads)) return err;
   for (const ModuleJob &job : jobs) {
-    objectBytes += job.object.size();
-    objects.push_back(job.object);
-    if (job.reportIndex >= 0) {
-      report.layers[size_t(job.reportIndex)].codeBytes = int64_t(job.object.size());
-      report.layers[size_t(job.reportIndex)].codegenSeconds = job.seconds;
-    }
+    report.objectBytes += int64_t(job.object.size());
+    if (job.reportIndex < 0) continue;
+    report.layers[size_t(job.reportIndex)].codeBytes = int64_t(job.object.size());
+    report.layers[size_t(job.reportIndex)].codegenSeconds = job.seconds;
   }
-  report.objectBytes = int64_t(objectBytes);
-  report.codegenSeconds = secondsSince(started);
+  report.codegenSeconds = lap(started);
   if (options.log && candidates) printLayerTable(*options.log, report);
-  stages.done("codegen", llvm::Twine(objectBytes) + " bytes of object code and data for " +
-                             (isa->cpu.empty() ? isa->kernelLevel : isa->cpu) + " (kernels " +
-                             isa->kernelLevel + ")");
+  stages.done("codegen", llvm::Twine(report.objectBytes) + " bytes of object code and data for " +
+                             report.target + " (kernels " + isa.kernelLevel + ")");
+  return llvm::Error::success();
+}
 
-  auto archive = findKernelLibrary(isa->kernelLevel, options.executablePath, "a");
+llvm::Error ModelCompiler::link() {
+  auto archive = findKernelLibrary(isa.kernelLevel, options.executablePath, "a");
   if (!archive) return archive.takeError();
+  std::vector<llvm::ArrayRef<char>> objects;
+  for (const ModuleJob &job : jobs) objects.push_back(job.object);
   if (llvm::Error err = linkModel(objects, *archive, options.outputPath)) return err;
   stages.done("link", options.outputPath);
-  report.linkSeconds = secondsSince(started);
+  report.linkSeconds = lap(started);
   uint64_t libraryBytes = 0;
   if (!llvm::sys::fs::file_size(options.outputPath, libraryBytes))
     report.sharedLibraryBytes = int64_t(libraryBytes);
-  if (options.report) *options.report = std::move(report);
   return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error compileModel(const Graph &graph, const CompileOptions &options,
+                         CompileReport &report) {
+  auto isa = selectTargetIsa(options.target);
+  if (!isa) return isa.takeError();
+  report = CompileReport();
+  return ModelCompiler(graph, options, *isa, report).run();
 }
 
 } // namespace spcc::x86

@@ -1,8 +1,8 @@
 //===- ModelEmitter.cpp - LLVM IR of a compiled model --------------------===//
 #include "backends/x86/ModelEmitter.h"
 
+#include "compiler/ops/Aliases.h"
 #include "compiler/support/Error.h"
-#include "passes/MemoryPlanning.h"
 #include "runtime/ModelAbi.h"
 #include "runtime/include/spcc/spcc.h"
 
@@ -24,7 +24,8 @@ static_assert(sizeof(void *) == 8 && sizeof(spcc_abi_tensor) == 24 &&
                   offsetof(spcc_abi_tensor, dtype) == 8 && offsetof(spcc_abi_tensor, rank) == 12 &&
                   offsetof(spcc_abi_tensor, dims) == 16,
               "spcc_abi_tensor layout changed");
-static_assert(sizeof(spcc_abi_model) == 56 && offsetof(spcc_abi_model, inputs) == 16 &&
+static_assert(sizeof(spcc_abi_model) == 56 && offsetof(spcc_abi_model, code_kind) == 12 &&
+                  offsetof(spcc_abi_model, inputs) == 16 &&
                   offsetof(spcc_abi_model, outputs) == 24 &&
                   offsetof(spcc_abi_model, arena_bytes) == 32 &&
                   offsetof(spcc_abi_model, run) == 40 && offsetof(spcc_abi_model, target) == 48,
@@ -87,7 +88,7 @@ private:
     for (const KernelCall &call : calls)
       workspaceBytes = std::max(workspaceBytes, call.workspaceBytes);
     return uint64_t(graph.getArenaBytes()) +
-           llvm::alignTo(uint64_t(workspaceBytes), uint64_t(kArenaAlignment));
+           llvm::alignTo(uint64_t(workspaceBytes), uint64_t(SPCC_ABI_ARENA_ALIGNMENT));
   }
 
   const Graph &graph;
@@ -308,7 +309,8 @@ llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
   llvm::Constant *init = llvm::ConstantStruct::get(
       modelTy, {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
                 llvm::ConstantInt::get(i32Ty, inputs.size()),
-                llvm::ConstantInt::get(i32Ty, outputs.size()), llvm::ConstantInt::get(i32Ty, 0),
+                llvm::ConstantInt::get(i32Ty, outputs.size()),
+                llvm::ConstantInt::get(i32Ty, SPCC_ABI_CODE_HOST),
                 tensorTable("inputs", inputs), tensorTable("outputs", outputs),
                 llvm::ConstantInt::get(i64Ty, arenaBytes()), *run,
                 stringGlobal("target", kernelLevel)});

@@ -1,28 +1,15 @@
-//===- SparseSelection.h - Which layers run generated sparse code --------===//
+//===- SparseSelection.h - Generated sparse code or the dense kernel -----===//
 #ifndef SPCC_BACKENDS_X86_SPARSESELECTION_H
 #define SPCC_BACKENDS_X86_SPARSESELECTION_H
 
 #include "backends/common/KernelLowering.h"
+#include "backends/common/sparse/KernelChoice.h"
 #include "backends/x86/DenseKernelTimer.h"
 #include "backends/x86/SparseTuner.h"
 
 #include <optional>
 
 namespace spcc::x86 {
-
-/// The product \p node computes, when it can run as a generated sparse kernel: a Conv (one
-/// image, one group, dilation 1, equal strides) or a MatMul / Gemm whose weights are
-/// constants. Empty for every other node.
-std::optional<SparseLayer> planSparseLayer(const Node &node);
-
-/// What was decided for one layer, and why.
-struct KernelChoice {
-  bool sparse = false;
-  SpmmTiling tiling;
-  /// Seconds per run, measured on this host (NaN when decided by the cost model).
-  double sparseSeconds = 0, denseSeconds = 0;
-  std::vector<TuningTrial> trials;
-};
 
 /// The tools selection may use: a JIT and a dense timer when the target runs on this host
 /// (both null when cross-compiling: the cost model decides alone).

@@ -1,7 +1,7 @@
 //===- SparseTuner.cpp - Choosing a sparse layer's tiling ----------------===//
 #include "backends/x86/SparseTuner.h"
 
-#include "backends/x86/RowOrder.h"
+#include "backends/common/sparse/RowOrder.h"
 #include "backends/x86/SpmmEmitter.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -72,14 +72,6 @@ std::vector<int64_t> reductionBlocksFor(const SparseLayer &layer, int64_t step) 
 }
 
 } // namespace
-
-std::optional<TuneLevel> parseTuneLevel(llvm::StringRef text) {
-  return llvm::StringSwitch<std::optional<TuneLevel>>(text)
-      .Case("none", TuneLevel::None)
-      .Case("fast", TuneLevel::Fast)
-      .Case("full", TuneLevel::Full)
-      .Default(std::nullopt);
-}
 
 double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int vectorWidth) {
   // Zen 4 / Skylake-like core: one 512-bit (two 256-bit) FMA and one 512-bit load per cycle.
@@ -219,7 +211,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   }
   std::vector<std::pair<double, SpmmTiling>> ranked;
   for (const SpmmTiling &t : all) ranked.push_back({estimateCycles(layer, t, vectorWidth), t});
-  // Ties keep the table order, so the choice is deterministic.
+  // Ties are broken by name, so the choice is deterministic.
   std::sort(ranked.begin(), ranked.end(), [&](const auto &x, const auto &y) {
     return x.first < y.first ||
            (x.first == y.first && x.second.describe() < y.second.describe());
@@ -254,7 +246,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   if (level == TuneLevel::Fast) {
     auto measured = [&](const SpmmTiling &t) {
       return std::any_of(chosen.begin(), chosen.end(), [&](const SpmmTiling &c) {
-        return c.describe() == t.describe();
+        return c == t;
       });
     };
     bool wholeLoop = false;

@@ -2,6 +2,8 @@
 #ifndef SPCC_BACKENDS_X86_SPARSETUNER_H
 #define SPCC_BACKENDS_X86_SPARSETUNER_H
 
+#include "backends/common/CompileOptions.h"
+#include "backends/common/sparse/KernelChoice.h"
 #include "backends/x86/LoadedSparseLayer.h"
 #include "compiler/support/AlignedVector.h"
 
@@ -10,16 +12,6 @@
 #include <vector>
 
 namespace spcc::x86 {
-
-/// How much compile time tuning may spend (--tune).
-enum class TuneLevel {
-  None, ///< the cost model's choice, unmeasured
-  Fast, ///< a few candidates around the cost model's choice, measured
-  Full, ///< every candidate, measured
-};
-
-/// Parses "none", "fast" or "full".
-std::optional<TuneLevel> parseTuneLevel(llvm::StringRef text);
 
 struct TuneOptions {
   TuneLevel level = TuneLevel::Fast;
@@ -41,12 +33,6 @@ int64_t defaultUnrolledBudget(TuneLevel level);
 /// straight-line code and cost least to compile.
 std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneLevel level,
                                      int64_t modelNonzeros);
-
-/// One candidate and its measured time per run (seconds; NaN when not measured).
-struct TuningTrial {
-  SpmmTiling tiling;
-  double seconds;
-};
 
 /// The chosen tiling with its code loaded, and every trial.
 struct TunedLayer {

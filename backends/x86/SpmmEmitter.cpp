@@ -20,7 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/x86/SpmmEmitter.h"
 
-#include "backends/x86/RowOrder.h"
+#include "backends/common/sparse/RowOrder.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/Constants.h"
@@ -31,12 +31,14 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
 #include <map>
 
 namespace spcc::x86 {
 namespace {
 
-/// Field indices of spcc_sparse_task_args.
+/// Field indices of spcc_sparse_task_args, which the task reads as an LLVM struct of eight-byte
+/// fields (taskArgsType).
 enum TaskArg {
   ArgB,
   ArgC,
@@ -46,8 +48,21 @@ enum TaskArg {
   ArgTileBegin,
   ArgTileEnd,
   ArgScratch,
-  ArgOut
+  ArgOut,
+  NumTaskArgs
 };
+static_assert(sizeof(void *) == 8 && sizeof(spcc_sparse_task_args) == NumTaskArgs * 8,
+              "spcc_sparse_task_args: eight-byte fields only");
+static_assert(offsetof(spcc_sparse_task_args, b) == ArgB * 8 &&
+                  offsetof(spcc_sparse_task_args, c) == ArgC * 8 &&
+                  offsetof(spcc_sparse_task_args, residual) == ArgResidual * 8 &&
+                  offsetof(spcc_sparse_task_args, n_begin) == ArgNBegin * 8 &&
+                  offsetof(spcc_sparse_task_args, n_end) == ArgNEnd * 8 &&
+                  offsetof(spcc_sparse_task_args, tile_begin) == ArgTileBegin * 8 &&
+                  offsetof(spcc_sparse_task_args, tile_end) == ArgTileEnd * 8 &&
+                  offsetof(spcc_sparse_task_args, scratch) == ArgScratch * 8 &&
+                  offsetof(spcc_sparse_task_args, out) == ArgOut * 8,
+              "TaskArg mirrors spcc_sparse_task_args field by field");
 
 class SpmmEmitter {
 public:
@@ -217,17 +232,20 @@ llvm::Value *SpmmEmitter::erf(llvm::Value *x) {
 }
 
 llvm::Value *SpmmEmitter::activation(llvm::Value *x) {
-  auto max0 = [&](llvm::Value *v) {
-    return builder.CreateSelect(builder.CreateFCmpOGT(v, splat(0.0f)), v, splat(0.0f));
+  // max(v, bound) and min(v, bound) as compare-and-select: NaN falls to the bound, as in the
+  // dense kernels.
+  auto atLeast = [&](llvm::Value *v, float bound) {
+    return builder.CreateSelect(builder.CreateFCmpOGT(v, splat(bound)), v, splat(bound));
   };
-  switch (spec.epilogue.activation) {
-  case Activation::None: return x;
-  case Activation::Relu: return max0(x);
-  case Activation::Relu6: {
-    llvm::Value *low = max0(x);
-    return builder.CreateSelect(builder.CreateFCmpOLT(low, splat(6.0f)), low, splat(6.0f));
-  }
-  case Activation::Gelu: {
+  auto atMost = [&](llvm::Value *v, float bound) {
+    return builder.CreateSelect(builder.CreateFCmpOLT(v, splat(bound)), v, splat(bound));
+  };
+  const FusedActivation &act = spec.epilogue.activation;
+  switch (act.kind) {
+  case FusedActivation::Kind::None: return x;
+  case FusedActivation::Kind::Relu: return atLeast(x, 0.0f);
+  case FusedActivation::Kind::Clip: return atMost(atLeast(x, act.min), act.max);
+  case FusedActivation::Kind::Gelu: {
     llvm::Value *e = erf(builder.CreateFMul(x, splat(float(llvm::numbers::inv_sqrt2))));
     return builder.CreateFMul(builder.CreateFMul(x, splat(0.5f)),
                               builder.CreateFAdd(e, splat(1.0f)));
@@ -727,16 +745,6 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
 }
 
 } // namespace
-
-std::string SpmmTiling::describe() const {
-  std::string text = schedule == Schedule::Unrolled ? "unrolled" : "loop";
-  text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
-  if (nBlock > 0) text += "-nb" + std::to_string(nBlock);
-  if (kBlock > 0) text += "-kb" + std::to_string(kBlock);
-  if (packB) text += "-pack";
-  if (permuteRows) text += "-perm";
-  return text;
-}
 
 spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTask &task) {
   spcc_sparse_params params = layer.params;

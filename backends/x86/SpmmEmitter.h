@@ -2,7 +2,8 @@
 #ifndef SPCC_BACKENDS_X86_SPMMEMITTER_H
 #define SPCC_BACKENDS_X86_SPMMEMITTER_H
 
-#include "backends/x86/SparseLayer.h"
+#include "backends/common/sparse/SparseLayer.h"
+#include "backends/common/sparse/SpmmTiling.h"
 
 #include "llvm/IR/Function.h"
 #include "llvm/IR/Module.h"

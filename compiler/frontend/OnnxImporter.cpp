@@ -45,6 +45,15 @@ private:
                                             const std::string &nodeLabel);
   llvm::Error checkAgainstOnnx();
   llvm::Error importOutputs();
+  /// "--shape x" (the caller's name for an input shape) or "the shape given for 'x'", in errors.
+  std::string shapeGivenFor(const std::string &input) const {
+    return options.shapeOption.empty() ? "the shape given for '" + input + "'"
+                                       : options.shapeOption + " " + input;
+  }
+  /// How to give input \p input the dims \p dims: "--shape x=1x128" or "x=1x128".
+  std::string shapeExample(const std::string &input, const std::string &dims) const {
+    return (options.shapeOption.empty() ? "" : options.shapeOption + " ") + input + "=" + dims;
+  }
 
   onnx::ModelProto &model;
   TensorProtoReader reader;
@@ -118,7 +127,9 @@ llvm::Error ModelImporter::fixInputShapes() {
       std::string names;
       for (const auto &n : inputNames) names += (names.empty() ? "" : ", ") + n.getKey().str();
       return makeError(ErrorCode::InvalidArgument,
-                       "--shape names '" + name + "', which is not an input of the model (inputs: " +
+                       (options.shapeOption.empty() ? "a shape is given for"
+                                                    : options.shapeOption + " names") +
+                           " '" + name + "', which is not an input of the model (inputs: " +
                            names + ")");
     }
   for (auto &input : *model.mutable_graph()->mutable_input()) {
@@ -142,23 +153,23 @@ llvm::Error ModelImporter::fixInputShapes() {
       const std::vector<int64_t> &dims = flag->second;
       if (llvm::is_contained(dims, kRuntimeBatchDim))
         return makeError(ErrorCode::InvalidArgument,
-                         "--shape " + input.name() + " leaves the batch to run time (N); this "
-                         "tool needs fixed dims");
+                         shapeGivenFor(input.name()) +
+                             " leaves the batch to run time (N); fixed dims are needed here");
       if (options.runtimeBatchInputs.count(input.name()) && hasShape && shape->dim_size() > 0 &&
           shape->dim(0).has_dim_value() && shape->dim(0).dim_value() >= 0)
         return makeError(ErrorCode::Shape,
-                         "--shape " + input.name() + "=N...: the model fixes dim 0 of '" +
+                         shapeGivenFor(input.name()) + " (N...): the model fixes dim 0 of '" +
                              input.name() + "' to " + llvm::Twine(shape->dim(0).dim_value()) +
                              "; a run-time batch needs a model exported with a dynamic batch "
                              "axis");
       if (hasShape && shape->dim_size() != int(dims.size()))
-        return makeError(ErrorCode::Shape, "--shape " + input.name() + " gives " +
+        return makeError(ErrorCode::Shape, shapeGivenFor(input.name()) + " has " +
                                                llvm::Twine(dims.size()) + " dims, the input has rank " +
                                                llvm::Twine(shape->dim_size()));
       for (int i = 0; i < shape->dim_size(); ++i)
         if (shape->dim(i).has_dim_value() && shape->dim(i).dim_value() != dims[size_t(i)])
           return makeError(ErrorCode::Shape,
-                           "--shape " + input.name() + " sets dim " + llvm::Twine(i) + " to " +
+                           shapeGivenFor(input.name()) + " sets dim " + llvm::Twine(i) + " to " +
                                llvm::Twine(dims[size_t(i)]) + ", but the model fixes it to " +
                                llvm::Twine(shape->dim(i).dim_value()));
       shape->clear_dim();
@@ -167,8 +178,8 @@ llvm::Error ModelImporter::fixInputShapes() {
     }
     if (!hasShape)
       return makeError(ErrorCode::Shape, "input '" + input.name() +
-                                             "' has an unknown rank; give its dims with --shape " +
-                                             input.name() + "=DxDx...");
+                                             "' has an unknown rank; give its dims (" +
+                                             shapeExample(input.name(), "DxDx...") + ")");
     for (int i = 0; i < shape->dim_size(); ++i) {
       const auto &dim = shape->dim(i);
       if (dim.has_dim_value() && dim.dim_value() >= 0) continue;
@@ -185,8 +196,8 @@ llvm::Error ModelImporter::fixInputShapes() {
       return makeError(ErrorCode::Shape,
                        "input '" + input.name() + "' dim " + llvm::Twine(i) +
                            (dim.has_dim_param() ? " ('" + dim.dim_param() + "')" : std::string()) +
-                           " is dynamic; fix it with --shape " + input.name() + "=" + example +
-                           " (a number for each dynamic dim; N as dim 0 leaves the batch to "
+                           " is dynamic; fix it (" + shapeExample(input.name(), example) +
+                           ": a number for each dynamic dim; N as dim 0 leaves the batch to "
                            "run time)");
     }
   }
@@ -465,41 +476,6 @@ llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::ArrayRef<uint8_t> 
   auto graph = importModel(bytes, "", options);
   if (!graph) return addContext(graph.takeError(), label);
   return graph;
-}
-
-llvm::Expected<ImportOptions> importOptionsFromShapeFlags(llvm::ArrayRef<std::string> flags) {
-  ImportOptions options;
-  for (const std::string &flag : flags) {
-    auto parsed = parseShapeFlag(flag);
-    if (!parsed) return parsed.takeError();
-    options.inputShapes[parsed->first] = parsed->second;
-  }
-  return options;
-}
-
-llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm::StringRef flag) {
-  auto [name, dimsText] = flag.rsplit('=');
-  auto bad = [&] {
-    return makeError(ErrorCode::InvalidArgument,
-                     "--shape expects NAME=DIMS like input=1x128x768 (N for a run-time batch), got '" + flag + "'");
-  };
-  if (name.empty() || dimsText.empty() || !flag.contains('=')) return bad();
-  std::vector<int64_t> dims;
-  llvm::SmallVector<llvm::StringRef, 6> parts;
-  dimsText.split(parts, 'x');
-  for (llvm::StringRef part : parts) {
-    int64_t d;
-    if (part == "N") {
-      if (!dims.empty())
-        return makeError(ErrorCode::InvalidArgument,
-                         "--shape " + flag + ": only dim 0 may be N, the run-time batch");
-      d = kRuntimeBatchDim;
-    } else if (part.getAsInteger(10, d) || d < 0) {
-      return bad();
-    }
-    dims.push_back(d);
-  }
-  return std::make_pair(name.str(), dims);
 }
 
 } // namespace spcc

@@ -14,11 +14,11 @@ namespace spcc {
 constexpr int kMinOpset = 11;
 constexpr int kMaxOpset = 17;
 
-/// A dim of --shape written N: dim 0 left to run time, the batch (passes/RuntimeBatch.h).
+/// A dim of an input shape written N: dim 0 left to run time, the batch (RuntimeBatch.h).
 constexpr int64_t kRuntimeBatchDim = -1;
 
 struct ImportOptions {
-  /// Dims for graph inputs (from --shape NAME=DIMS): required for every input with a dynamic dim.
+  /// Dims for graph inputs (the tools' --shape NAME=DIMS): required for every input with a dynamic dim.
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Inputs whose dim 0 in inputShapes stands for the run-time batch: the model must leave that
   /// dim dynamic.
@@ -26,6 +26,9 @@ struct ImportOptions {
   /// Graph inputs bound to fixed data: they become constants of the model (a model's integer
   /// shape parameters, e.g. Reshape targets fed as inputs, must be known at compile time).
   std::map<std::string, Tensor> boundInputs;
+  /// How the caller's users give an input's shape (the tools: "--shape"), named in errors about
+  /// input shapes; empty: errors speak of the input shape.
+  std::string shapeOption;
 };
 
 /// Reads the ONNX model at \p path (and its external data files beside it), canonicalizes every
@@ -38,12 +41,6 @@ llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef path,
 llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::ArrayRef<uint8_t> bytes,
                                                         llvm::StringRef label,
                                                         const ImportOptions &options);
-
-/// Import options from the tools' --shape flags ("NAME=1x128x768" each).
-llvm::Expected<ImportOptions> importOptionsFromShapeFlags(llvm::ArrayRef<std::string> flags);
-
-/// Parses "NAME=1x128x768" into its name and dims.
-llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm::StringRef flag);
 
 } // namespace spcc
 

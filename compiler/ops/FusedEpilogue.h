@@ -13,6 +13,8 @@
 
 namespace spcc {
 
+/// A fused activation, the one description every stage uses: the IR's attributes, the dense
+/// kernels' spcc_post_op (the same values, in C) and the generated sparse epilogues.
 struct FusedActivation {
   enum class Kind { None, Relu, Clip, Gelu };
   Kind kind = Kind::None;

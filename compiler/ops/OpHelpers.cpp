@@ -58,7 +58,7 @@ llvm::Expected<const Tensor *> requireKnown(const Node &node, KnownInputs known,
   if (index < known.size() && known[index]) return known[index];
   return nodeError(node, ErrorCode::Unsupported,
                    what + " (input " + llvm::Twine(index) +
-                       ") must be known at compile time; fix dynamic input shapes with --shape");
+                       ") must be known at compile time; fix the dynamic input shapes");
 }
 
 std::vector<int64_t> broadcastOffsets(llvm::ArrayRef<int64_t> outDims,

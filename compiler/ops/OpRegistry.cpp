@@ -4,7 +4,7 @@
 
 namespace spcc {
 
-#define SPCC_OP(Name) std::unique_ptr<OpSchema> create##Name##Schema();
+#define SPCC_OP(Name, Lowering) std::unique_ptr<OpSchema> create##Name##Schema();
 #include "compiler/ops/Ops.def"
 
 namespace {
@@ -12,7 +12,7 @@ namespace {
 class OpRegistry {
 public:
   OpRegistry() {
-#define SPCC_OP(Name) add(create##Name##Schema());
+#define SPCC_OP(Name, Lowering) add(create##Name##Schema());
 #include "compiler/ops/Ops.def"
   }
   const OpSchema *lookup(llvm::StringRef opType) const {

@@ -12,7 +12,7 @@ llvm::Expected<SampleLayouts> OpSchema::inferSampleLayouts(const Node &node,
     if (!inputs[i].isShared())
       return nodeError(node, ErrorCode::Unsupported,
                        "input " + llvm::Twine(i) + " depends on the run-time batch, and " +
-                           getName() + " has no rule for that (fix the batch with --shape)");
+                           getName() + " has no rule for that (give the inputs a fixed batch)");
   return SampleLayouts(node.getNumOutputs(), SampleLayout::shared());
 }
 

@@ -34,27 +34,9 @@ void unaryFloat(const spcc_unary_params &p, const float *src, float *dst, float 
         ConstArrayMap xs(x, n);
         ArrayMap ys(y, n);
         switch (p.op) {
-        case SPCC_UNARY_RELU:
-          for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-          break;
-        case SPCC_UNARY_LEAKY_RELU:
-          for (int64_t i = 0; i < n; ++i) y[i] = x[i] >= 0.0f ? x[i] : x[i] * p.alpha;
-          break;
-        case SPCC_UNARY_SIGMOID: ys = xs.logistic(); break;
-        case SPCC_UNARY_TANH: ys = xs.tanh(); break;
-        case SPCC_UNARY_ERF: ys = xs.erf(); break;
-        case SPCC_UNARY_GELU: ys = 0.5f * xs * (1.0f + (xs * 0.7071067811865476f).erf()); break;
-        case SPCC_UNARY_GELU_TANH:
-          ys = 0.5f * xs * (1.0f + (0.7978845608028654f * (xs + 0.044715f * xs * xs * xs)).tanh());
-          break;
-        case SPCC_UNARY_SQRT: ys = xs.sqrt(); break;
-        case SPCC_UNARY_NEG:
-          for (int64_t i = 0; i < n; ++i) y[i] = -x[i];
-          break;
-        case SPCC_UNARY_EXP: ys = xs.exp(); break;
-        case SPCC_UNARY_CLIP:
-          for (int64_t i = 0; i < n; ++i) y[i] = std::min(std::max(x[i], lo), hi);
-          break;
+#define SPCC_UNARY_OP(Op, CODE, ...)                                                             \
+  case SPCC_UNARY_##CODE: __VA_ARGS__; break;
+#include "runtime/kernels/UnaryOps.def"
         default: break;
         }
       },

@@ -43,19 +43,11 @@ typedef enum {
   SPCC_KDT_BOOL = 6
 } spcc_kernel_dtype;
 
-/** Unary elementwise operations of spcc_kernel_unary. */
+/** Operations of spcc_kernel_unary: SPCC_UNARY_RELU = 0, ... in the order of UnaryOps.def. */
 typedef enum {
-  SPCC_UNARY_RELU = 0,
-  SPCC_UNARY_LEAKY_RELU = 1, /* alpha: slope below zero */
-  SPCC_UNARY_SIGMOID = 2,
-  SPCC_UNARY_TANH = 3,
-  SPCC_UNARY_ERF = 4,
-  SPCC_UNARY_GELU = 5,      /* exact, with erf */
-  SPCC_UNARY_GELU_TANH = 6, /* approximate = "tanh" */
-  SPCC_UNARY_SQRT = 7,
-  SPCC_UNARY_NEG = 8,
-  SPCC_UNARY_EXP = 9,
-  SPCC_UNARY_CLIP = 10
+#define SPCC_UNARY_OP(Op, CODE, ...) SPCC_UNARY_##CODE,
+#include "runtime/kernels/UnaryOps.def"
+  SPCC_UNARY_OP_COUNT
 } spcc_unary_op;
 
 /** spcc_kernel_unary: out[0][i] = op(in[0][i]) for i < count. Float32 for every
@@ -151,7 +143,8 @@ typedef struct {
   int64_t c_stride_m, c_stride_n;
 } spcc_gemm_params;
 
-/** Activations a kernel may apply to its result before storing it. */
+/** Activations a kernel may apply to its result before storing it: spcc::FusedActivation::Kind
+ * (compiler/ops/FusedEpilogue.h) in C, pinned by static_asserts in the lowering. */
 typedef enum {
   SPCC_POST_NONE = 0,
   SPCC_POST_RELU = 1,

@@ -42,6 +42,20 @@ struct HandleCloser {
 };
 using UniqueHandle = std::unique_ptr<void, HandleCloser>;
 
+/// Whether this runtime can run the kind of code the model holds, and on this machine.
+spcc_status checkCodeKind(const spcc_abi_model &descriptor, const std::string &name) {
+  switch (descriptor.code_kind) {
+  case SPCC_ABI_CODE_HOST:
+    return checkTarget(descriptor.target, name);
+  default:
+    return fail(SPCC_ERR_UNSUPPORTED,
+                name + ": the model holds code of kind " +
+                    std::to_string(descriptor.code_kind) +
+                    ", which this runtime cannot run (it runs host code, kind " +
+                    std::to_string(SPCC_ABI_CODE_HOST) + "); recompile it or update spcc");
+  }
+}
+
 spcc_status loadModel(const char *path, spcc_model **out) {
   if (!out)
     return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_model_load: out is NULL");
@@ -82,7 +96,7 @@ spcc_status loadModel(const char *path, spcc_model **out) {
                     std::to_string(SPCC_ABI_VERSION) + "; recompile the model");
   if (spcc_status s = validateDescriptor(*descriptor, name))
     return s;
-  if (spcc_status s = checkTarget(descriptor->target, name))
+  if (spcc_status s = checkCodeKind(*descriptor, name))
     return s;
 
   auto model = std::make_unique<spcc_model>();

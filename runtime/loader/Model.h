@@ -45,8 +45,8 @@ struct spcc_context {
 
 namespace spcc::runtime {
 
-/// Alignment of activation arenas in bytes (ModelAbi.h promises 64).
-inline constexpr std::size_t ArenaAlignment = 64;
+/// Alignment of activation arenas in bytes.
+inline constexpr std::size_t ArenaAlignment = SPCC_ABI_ARENA_ALIGNMENT;
 
 /// Limits a descriptor must respect to be believed (a damaged .so could claim anything).
 inline constexpr uint32_t MaxTensors = 4096;

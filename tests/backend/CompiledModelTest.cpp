@@ -5,8 +5,8 @@
 // output with spcc's reference evaluator.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/x86/CompileReport.h"
-#include "backends/x86/ModelCompiler.h"
+#include "backends/common/CompileReport.h"
+#include "backends/Target.h"
 #include "backends/x86/ModelEmitter.h"
 #include "backends/x86/ObjectEmitter.h"
 #include "compiler/eval/Interpreter.h"
@@ -48,11 +48,16 @@ struct TempLibrary {
   llvm::FileRemover remover;
 };
 
+/// Compiles \p graph through the target registered for \p target, as the driver does.
 void compileTo(const Graph &graph, llvm::StringRef path, const std::string &target = "x86-64-v3",
-               x86::CompileOptions options = {}) {
+               CompileOptions options = {}, CompileReport *report = nullptr) {
   options.outputPath = path.str();
   options.target = target;
-  if (llvm::Error err = x86::compileModel(graph, options)) FAIL(takeMessage(std::move(err)));
+  auto registered = TargetRegistry::get().lookup(target);
+  if (!registered) FAIL(takeMessage(registered.takeError()));
+  CompileReport discarded;
+  if (llvm::Error err = registered->compile(graph, options, report ? *report : discarded))
+    FAIL(takeMessage(std::move(err)));
 }
 
 Tensor randomTensor(const TensorType &type, std::mt19937 &rng) {
@@ -68,10 +73,10 @@ Tensor randomTensor(const TensorType &type, std::mt19937 &rng) {
 /// Compiles \p text with \p options, runs the .so on random inputs with \p threads threads, and
 /// compares each output with the reference evaluator (rtol 1e-4, atol 1e-5).
 void checkAgainstEvaluator(const std::string &text, int threads = 1,
-                           const x86::CompileOptions &options = {}) {
+                           const CompileOptions &options = {}, CompileReport *report = nullptr) {
   std::unique_ptr<Graph> graph = plannedGraph(text);
   TempLibrary library;
-  compileTo(*graph, library.path, "x86-64-v3", options);
+  compileTo(*graph, library.path, "x86-64-v3", options, report);
 
   std::mt19937 rng(7);
   std::map<std::string, Tensor> feeds;
@@ -198,13 +203,12 @@ std::string prunedConstant(const std::string &name, int64_t rows, int64_t cols, 
 
 /// Compiles \p text with every layer sparse (the cost model at 90%), with or without layout
 /// selection, checks it against the evaluator on two threads and returns the compile report.
-x86::CompileReport checkWithLayouts(const std::string &text, bool selectLayouts) {
-  x86::CompileReport report;
-  x86::CompileOptions options;
-  options.tune = x86::TuneLevel::None;
+CompileReport checkWithLayouts(const std::string &text, bool selectLayouts) {
+  CompileReport report;
+  CompileOptions options;
+  options.tune = TuneLevel::None;
   options.selectLayouts = selectLayouts;
-  options.report = &report;
-  checkAgainstEvaluator(text, 2, options);
+  checkAgainstEvaluator(text, 2, options, &report);
   return report;
 }
 
@@ -224,9 +228,9 @@ TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[b
 )";
   for (bool select : {true, false}) {
     INFO("layout selection " << select);
-    x86::CompileReport report = checkWithLayouts(text, select);
+    CompileReport report = checkWithLayouts(text, select);
     std::map<std::string, std::pair<bool, bool>> layouts;
-    for (const x86::LayerReport &layer : report.layers) {
+    for (const LayerReport &layer : report.layers) {
       CHECK(layer.sparse);
       layouts[layer.name] = {layer.featureMajorInput, layer.featureMajorOutput};
     }
@@ -283,9 +287,9 @@ TEST_CASE("compiled: a transformer layer stays feature-major from the first laye
 )";
   for (bool select : {true, false}) {
     INFO("layout selection " << select);
-    x86::CompileReport report = checkWithLayouts(text, select);
+    CompileReport report = checkWithLayouts(text, select);
     REQUIRE(report.layers.size() == 6);
-    for (const x86::LayerReport &layer : report.layers) {
+    for (const LayerReport &layer : report.layers) {
       INFO(layer.name);
       CHECK(layer.sparse);
       CHECK(layer.featureMajorInput == select);
@@ -312,18 +316,26 @@ TEST_CASE("compiled: the same graph gives byte-identical libraries", "[backend]"
   CHECK((*a)->getBuffer() == (*b)->getBuffer());
 }
 
-TEST_CASE("compiling for an unknown target fails with one clear line", "[backend]") {
-  std::unique_ptr<Graph> graph = plannedGraph(R"(graph @main(%x: f32[4]) {
-  %y: f32[4] = Relu(%x) @"fine"
-  return %y as "y"
+TEST_CASE("an unknown target name fails with one line listing the targets", "[backend]") {
+  auto target = TargetRegistry::get().lookup("pentium");
+  REQUIRE_FALSE(bool(target));
+  std::string message = takeMessage(target.takeError());
+  CHECK_THAT(message, Catch::Contains("unknown target 'pentium'"));
+  for (const char *name : {"x86-64-v3", "x86-64-v4", "host"})
+    CHECK_THAT(message, Catch::Contains(name));
 }
-)");
-  x86::CompileOptions options;
-  options.outputPath = "/nonexistent-dir/out.so";
-  options.target = "pentium";
-  llvm::Error err = x86::compileModel(*graph, options);
-  REQUIRE(bool(err));
-  CHECK_THAT(takeMessage(std::move(err)), Catch::Contains("unknown target 'pentium'"));
+
+TEST_CASE("the x86 target registers its three names, each described",
+          "[backend]") {
+  auto target = TargetRegistry::get().lookup("x86-64-v4");
+  REQUIRE(bool(target));
+  CHECK(target->name() == "x86");
+  size_t named = 0;
+  for (const auto &[name, owner] : TargetRegistry::get().names()) {
+    CHECK_FALSE(name.description.empty());
+    named += owner == &*target;
+  }
+  CHECK(named == 3);
 }
 
 TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[backend]") {

@@ -1,5 +1,5 @@
 //===- RowOrderTest.cpp - Row orders for register tiles -----------------===//
-#include "backends/x86/RowOrder.h"
+#include "backends/common/sparse/RowOrder.h"
 #include "backends/x86/SparseTuner.h"
 
 #include <catch2/catch.hpp>

@@ -61,12 +61,12 @@ std::vector<float> randomVector(int64_t count, std::mt19937 &random) {
   return v;
 }
 
-double activate(Activation act, double x) {
-  switch (act) {
-  case Activation::None: return x;
-  case Activation::Relu: return std::max(x, 0.0);
-  case Activation::Relu6: return std::min(std::max(x, 0.0), 6.0);
-  case Activation::Gelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+double activate(const FusedActivation &act, double x) {
+  switch (act.kind) {
+  case FusedActivation::Kind::None: return x;
+  case FusedActivation::Kind::Relu: return std::max(x, 0.0);
+  case FusedActivation::Kind::Clip: return std::min(std::max(x, double(act.min)), double(act.max));
+  case FusedActivation::Kind::Gelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
   }
   return x;
 }
@@ -155,8 +155,11 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
   std::mt19937 random(12);
   int64_t m = 19, k = 33, n = 41;
   for (const TargetIsa &isa : hostIsas())
-    for (Activation act :
-         {Activation::None, Activation::Relu, Activation::Relu6, Activation::Gelu})
+    for (FusedActivation act : {FusedActivation{FusedActivation::Kind::None},
+                                FusedActivation{FusedActivation::Kind::Relu},
+                                FusedActivation{FusedActivation::Kind::Clip, 0.0f, 6.0f},
+                                FusedActivation{FusedActivation::Kind::Clip, -1.5f, 2.5f},
+                                FusedActivation{FusedActivation::Kind::Gelu}})
       for (SpmmTiling::Schedule schedule :
            {SpmmTiling::Schedule::Unrolled, SpmmTiling::Schedule::Loop}) {
         Tensor weights = randomWeights({m, k}, 0.7, random);
@@ -181,7 +184,8 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
           tilings.push_back({schedule, 4, 2, 2 * vectorWidthOf(isa), false, 8, true});
         }
         for (const SpmmTiling &tiling : tilings) {
-          INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act));
+          INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act.kind) << " [" << act.min << ", " << act.max
+               << "]");
           requireClose(runLayer(layer, tiling, isa, b, residual, 2), expected, k);
         }
       }

@@ -1,6 +1,6 @@
 //===- TilingChoiceTest.cpp - Which tilings the tuner offers and caches --===//
 #include "backends/x86/SparseTuner.h"
-#include "backends/x86/TuneCache.h"
+#include "backends/common/TuneCache.h"
 
 #include <catch2/catch.hpp>
 

@@ -63,7 +63,7 @@ std::string checkKernelIn(const OpCall &call, double rtol, double atol, bool inp
   if (auto err = build(call, g)) FAIL(takeMessage(std::move(err)));
   auto expected = g.node->getSchema().evaluate(*g.node, call.inputs);
   if (!expected) FAIL(takeMessage(expected.takeError()));
-  auto kernelCall = lowerToKernelCall(*g.node);
+  auto kernelCall = lowerToKernelCall(*g.node, {inputs, output});
   if (!kernelCall) FAIL(takeMessage(kernelCall.takeError()));
   if (kernelCall->isAlias) {
     REQUIRE(expected->size() == 1);
@@ -74,7 +74,6 @@ std::string checkKernelIn(const OpCall &call, double rtol, double atol, bool inp
   if (inputs || output) {
     slots = featureMajorSlots(*g.node);
     REQUIRE(slots);
-    setFeatureMajor(*kernelCall, inputs, output);
   }
   spcc_kernel_fn fn = lookupKernel(kernelCall->symbol.c_str());
   INFO("kernel " << kernelCall->symbol << (inputs ? ", inputs feature-major" : "")

@@ -151,6 +151,10 @@ static void testUnsupportedTarget(void) {
   checkLoadFails("unknown_target_model.so", SPCC_ERR_UNSUPPORTED, "riscv64");
 }
 
+static void testUnknownCodeKind(void) {
+  checkLoadFails("unknown_code_kind_model.so", SPCC_ERR_UNSUPPORTED, "code of kind 7");
+}
+
 static void testRunFails(void) {
   spcc_model *model = loadFixture("run_fails_model.so");
   spcc_context *ctx = NULL;
@@ -381,6 +385,7 @@ static const Test tests[] = {
     {"wrong_abi", testWrongAbi},
     {"damaged_descriptor", testDamagedDescriptor},
     {"unsupported_target", testUnsupportedTarget},
+    {"unknown_code_kind", testUnknownCodeKind},
     {"run_fails", testRunFails},
     {"null_arguments", testNullArguments},
     {"wrong_counts", testWrongCounts},

@@ -61,7 +61,7 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--ablate", action="append", metavar="PASSES")
-    parser.add_argument("--spcc", default=os.path.join(REPO_ROOT, "build", "compiler", "spcc"))
+    parser.add_argument("--spcc", default=os.path.join(REPO_ROOT, "build", "tools", "spcc"))
     parser.add_argument("--bench", default=os.path.join(REPO_ROOT, "build", "tools", "spcc-bench"))
     args = parser.parse_args()
     onnx_path = os.path.join(args.work, args.model + ".onnx")

@@ -45,7 +45,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--streams", type=int, default=2)
     parser.add_argument("--modes", default="sync,async")
-    parser.add_argument("--spcc", default=os.path.join(REPO_ROOT, "build", "compiler", "spcc"))
+    parser.add_argument("--spcc", default=os.path.join(REPO_ROOT, "build", "tools", "spcc"))
     parser.add_argument("--bench", default=os.path.join(REPO_ROOT, "build", "tools", "spcc-bench"))
     args = parser.parse_args(argv)
     batches = [int(b) for b in args.batches.split(",")]

@@ -150,7 +150,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--streams", type=int, default=2)
     parser.add_argument("--modes", default="sync,async", help="comma-separated: sync, async")
-    parser.add_argument("--spcc", default=os.path.join(REPO_ROOT, "build", "compiler", "spcc"))
+    parser.add_argument("--spcc", default=os.path.join(REPO_ROOT, "build", "tools", "spcc"))
     parser.add_argument("--bench", default=os.path.join(REPO_ROOT, "build", "tools", "spcc-bench"))
     parser.add_argument("--json", metavar="FILE", help="also write every raw result to FILE")
     args = parser.parse_args(argv)

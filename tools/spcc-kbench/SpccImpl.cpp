@@ -29,15 +29,15 @@ public:
       if (!host) return takeMessage(host.takeError());
       isa = *host;
     }
-    x86::SparseLayer layer;
+    SparseLayer layer;
     if (problem.kind == KernelProblem::Kind::Spmm) {
       Tensor dense(TensorType(DType::Float32, {problem.m, problem.k}));
       std::copy(problem.a.begin(), problem.a.end(), dense.getMutableData<float>().begin());
-      layer = x86::planMatrixProduct(SparseTensor::fromDense(dense), problem.n);
+      layer = planMatrixProduct(SparseTensor::fromDense(dense), problem.n);
     } else {
       Tensor dense(TensorType(DType::Float32, {problem.cout, problem.cin, problem.kh, problem.kw}));
       std::copy(problem.a.begin(), problem.a.end(), dense.getMutableData<float>().begin());
-      x86::ConvGeometry g;
+      ConvGeometry g;
       g.inChannels = problem.cin;
       g.inH = problem.h;
       g.inW = problem.w;
@@ -45,10 +45,10 @@ public:
       g.kernelW = problem.kw;
       g.stride = problem.stride;
       g.padTop = g.padLeft = g.padBottom = g.padRight = problem.pad;
-      layer = x86::planConvolution(dense, g, {});
+      layer = planConvolution(dense, g, {});
     }
     x86::TuneOptions options;
-    options.level = x86::TuneLevel::Fast;
+    options.level = TuneLevel::Fast;
     options.threads = threads;
     auto tuned = x86::tuneSparseLayer(*jit, layer, isa, options);
     if (!tuned) return takeMessage(tuned.takeError());

@@ -14,7 +14,7 @@
 #include "compiler/eval/Interpreter.h"
 #include "compiler/frontend/OnnxImporter.h"
 #include "compiler/frontend/TensorProtoReader.h"
-#include "compiler/support/CommandLine.h"
+#include "tools/common/CommandLine.h"
 #include "compiler/support/Error.h"
 #include "compiler/support/NpyFile.h"
 #include "passes/PassPipeline.h"

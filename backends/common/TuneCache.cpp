@@ -1,10 +1,11 @@
 //===- TuneCache.cpp - Tuning results kept across compilations -----------===//
-#include "backends/x86/TuneCache.h"
+#include "backends/common/TuneCache.h"
 
 #include "compiler/support/Error.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -13,7 +14,7 @@
 #include <cmath>
 #include <map>
 
-namespace spcc::x86 {
+namespace spcc {
 namespace {
 
 /// Bumped whenever the generator or the tuner changes what a tiling means.
@@ -24,34 +25,6 @@ template <typename T> void hashInto(std::string &bytes, llvm::ArrayRef<T> values
 }
 
 } // namespace
-
-std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
-  llvm::SmallVector<llvm::StringRef> parts;
-  text.split(parts, '-');
-  if (parts.size() < 3) return std::nullopt;
-  SpmmTiling t;
-  if (parts[0] == "unrolled") t.schedule = SpmmTiling::Schedule::Unrolled;
-  else if (parts[0] == "loop") t.schedule = SpmmTiling::Schedule::Loop;
-  else return std::nullopt;
-  if (!parts[1].consume_front("r") || parts[1].getAsInteger(10, t.rowTile) || t.rowTile < 1 ||
-      !parts[2].consume_front("v") || parts[2].getAsInteger(10, t.vectors) || t.vectors < 1)
-    return std::nullopt;
-  for (llvm::StringRef part : llvm::ArrayRef(parts).drop_front(3)) {
-    if (part == "perm" && !t.permuteRows)
-      t.permuteRows = true;
-    else if (part == "pack" && !t.packB)
-      t.packB = true;
-    else if (part.consume_front("kb")) {
-      if (part.getAsInteger(10, t.kBlock) || t.kBlock < 1) return std::nullopt;
-    } else if (!part.consume_front("nb") || part.getAsInteger(10, t.nBlock) || t.nBlock < 0)
-      return std::nullopt;
-  }
-  // Reduction blocks are a loop schedule only.
-  if (t.kBlock > 0 && t.schedule != SpmmTiling::Schedule::Loop) return std::nullopt;
-  // So is packing B's blocks.
-  if (t.packB && t.kBlock == 0) return std::nullopt;
-  return t;
-}
 
 TuneCache TuneCache::load(std::string path) {
   TuneCache cache;
@@ -89,14 +62,14 @@ llvm::Error TuneCache::save() const {
   return llvm::Error::success();
 }
 
-std::string TuneCache::keyOf(const SparseLayer &layer, const SelectionContext &context) {
+std::string TuneCache::keyOf(const SparseLayer &layer, const TuningSetting &setting) {
   std::string bytes;
   const SparseTensor &a = layer.spec.weights;
   int64_t shape[] = {a.getRows(), a.getCols(), layer.spec.n, layer.spec.ldc,
                      layer.params.b_layout, layer.params.c_layout,
                      int64_t(layer.spec.epilogue.bias.size()), layer.spec.epilogue.residual,
-                     int64_t(layer.spec.epilogue.activation), int64_t(context.level),
-                     int64_t(context.threads), context.unrolledBudget};
+                     int64_t(layer.spec.epilogue.activation.kind), int64_t(setting.level),
+                     int64_t(setting.threads), setting.unrolledBudget};
   hashInto<int64_t>(bytes, shape);
   hashInto(bytes, a.getRowStart());
   hashInto(bytes, a.getColIndex());
@@ -105,7 +78,7 @@ std::string TuneCache::keyOf(const SparseLayer &layer, const SelectionContext &c
   std::vector<uint8_t> unit;
   for (float v : a.getValues()) unit.push_back(v == 1.0f || v == -1.0f);
   hashInto<uint8_t>(bytes, unit);
-  bytes += context.isa.cpu + "|" + context.isa.features + "|" + context.isa.kernelLevel;
+  bytes += setting.target;
   return std::string(kFormat) + ":" + llvm::utohexstr(llvm::xxh3_64bits(bytes));
 }
 
@@ -133,4 +106,4 @@ void TuneCache::insert(const std::string &key, const KernelChoice &choice) {
   changed = true;
 }
 
-} // namespace spcc::x86
+} // namespace spcc

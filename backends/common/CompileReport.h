@@ -4,8 +4,8 @@
 // `spcc --report FILE.json`.
 //
 //===----------------------------------------------------------------------===//
-#ifndef SPCC_BACKENDS_X86_COMPILEREPORT_H
-#define SPCC_BACKENDS_X86_COMPILEREPORT_H
+#ifndef SPCC_BACKENDS_COMMON_COMPILEREPORT_H
+#define SPCC_BACKENDS_COMMON_COMPILEREPORT_H
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace spcc::x86 {
+namespace spcc {
 
 /// One weight layer that could run sparse.
 struct LayerReport {
@@ -51,6 +51,6 @@ void printLayerTable(llvm::raw_ostream &os, const CompileReport &report);
 
 llvm::json::Value toJson(const CompileReport &report);
 
-} // namespace spcc::x86
+} // namespace spcc
 
 #endif

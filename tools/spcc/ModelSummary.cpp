@@ -1,4 +1,4 @@
-#include "compiler/driver/ModelSummary.h"
+#include "tools/spcc/ModelSummary.h"
 
 
 #include "llvm/Support/Format.h"

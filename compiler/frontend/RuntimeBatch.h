@@ -8,8 +8,8 @@
 // probe graph keeps its samples, while both graphs must agree on everything but the batch.
 //
 //===----------------------------------------------------------------------===//
-#ifndef SPCC_PASSES_RUNTIMEBATCH_H
-#define SPCC_PASSES_RUNTIMEBATCH_H
+#ifndef SPCC_FRONTEND_RUNTIMEBATCH_H
+#define SPCC_FRONTEND_RUNTIMEBATCH_H
 
 #include "compiler/frontend/OnnxImporter.h"
 

@@ -1,8 +1,8 @@
 //===- RuntimeBatch.cpp - Import a model whose batch is chosen at run time -===//
-#include "passes/RuntimeBatch.h"
+#include "compiler/frontend/RuntimeBatch.h"
 
+#include "compiler/eval/ConstantFolder.h"
 #include "compiler/ops/OpSchema.h"
-#include "passes/PassPipeline.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -34,10 +34,8 @@ importFolded(const ImportOptions &options, int64_t batch,
                  &importAt) {
   auto graph = importAt(withBatch(options, batch));
   if (!graph) return graph.takeError();
-  for (const char *name : {"constant-folding", "dead-code"}) {
-    auto changed = createPassByName(name)->run(**graph, PassOptions());
-    if (!changed) return changed.takeError();
-  }
+  if (auto folded = foldConstants(**graph); !folded) return folded.takeError();
+  eraseDeadNodes(**graph);
   return graph;
 }
 

@@ -1,11 +1,11 @@
 //===- LayoutSelection.cpp - Activations kept feature-major between layers ===//
-#include "backends/x86/LayoutSelection.h"
+#include "backends/common/LayoutSelection.h"
 
 #include "backends/common/FeatureMajor.h"
 
 #include "llvm/ADT/DenseMap.h"
 
-namespace spcc::x86 {
+namespace spcc {
 namespace {
 
 bool isTransposedProduct(const SparseLayer *layer) {
@@ -121,4 +121,4 @@ std::vector<NodeLayout> selectLayouts(const Graph &graph, const std::vector<Node
   return layouts;
 }
 
-} // namespace spcc::x86
+} // namespace spcc

@@ -1,11 +1,11 @@
 //===- RowOrder.cpp - Which rows of A share a register tile -------------===//
-#include "backends/x86/RowOrder.h"
+#include "backends/common/sparse/RowOrder.h"
 
 #include "llvm/ADT/bit.h"
 
 #include <numeric>
 
-namespace spcc::x86 {
+namespace spcc {
 namespace {
 
 /// Each row's nonzero columns as a bit set of ceil(cols / 64) words.
@@ -87,4 +87,4 @@ int64_t tileColumnLoads(const SparseTensor &a, const std::vector<int64_t> &order
   return loads;
 }
 
-} // namespace spcc::x86
+} // namespace spcc

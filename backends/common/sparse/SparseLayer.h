@@ -1,14 +1,14 @@
 //===- SparseLayer.h - A sparse layer as one generated product plus glue ===//
-#ifndef SPCC_BACKENDS_X86_SPARSELAYER_H
-#define SPCC_BACKENDS_X86_SPARSELAYER_H
+#ifndef SPCC_BACKENDS_COMMON_SPARSELAYER_H
+#define SPCC_BACKENDS_COMMON_SPARSELAYER_H
 
-#include "backends/x86/SparseKernelSpec.h"
+#include "backends/common/sparse/SparseKernelSpec.h"
 #include "compiler/ir/Tensor.h"
 #include "runtime/kernels/SparseParams.h"
 
 #include "llvm/Support/Error.h"
 
-namespace spcc::x86 {
+namespace spcc {
 
 /// The product a layer's generated task computes, and the launch parameters that turn the
 /// layer's tensors into that product's B and C (spcc_kernel_sparse). params.task and
@@ -53,6 +53,6 @@ SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &geometry,
 /// feature-major on transposed copies.
 SparseLayer planTransposedProduct(SparseTensor a, int64_t rows, std::vector<float> bias);
 
-} // namespace spcc::x86
+} // namespace spcc
 
 #endif

@@ -1,6 +1,6 @@
 //===- ModelSummary.h - Human-readable overview of a graph ---------------===//
-#ifndef SPCC_DRIVER_MODELSUMMARY_H
-#define SPCC_DRIVER_MODELSUMMARY_H
+#ifndef SPCC_TOOLS_SPCC_MODELSUMMARY_H
+#define SPCC_TOOLS_SPCC_MODELSUMMARY_H
 
 #include "compiler/ir/Graph.h"
 

@@ -9,16 +9,16 @@
 // writes the graph's output.
 //
 //===----------------------------------------------------------------------===//
-#ifndef SPCC_BACKENDS_X86_LAYOUTSELECTION_H
-#define SPCC_BACKENDS_X86_LAYOUTSELECTION_H
+#ifndef SPCC_BACKENDS_COMMON_LAYOUTSELECTION_H
+#define SPCC_BACKENDS_COMMON_LAYOUTSELECTION_H
 
 #include "backends/common/KernelLowering.h"
-#include "backends/x86/SparseLayer.h"
+#include "backends/common/sparse/SparseLayer.h"
 #include "compiler/ir/Graph.h"
 
 #include <vector>
 
-namespace spcc::x86 {
+namespace spcc {
 
 /// How one node exchanges its activations: its activation inputs (a sparse product's input 0,
 /// a dense kernel's slotted inputs) and its output 0 (with a sparse product's residual).
@@ -37,6 +37,6 @@ std::vector<NodeLayout> selectLayouts(const Graph &graph, const std::vector<Node
                                       const std::vector<const SparseLayer *> &sparseLayers,
                                       const std::vector<KernelCall> &calls);
 
-} // namespace spcc::x86
+} // namespace spcc
 
 #endif

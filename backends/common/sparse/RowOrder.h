@@ -6,15 +6,15 @@
 // needs no compensation anywhere else in the graph.
 //
 //===----------------------------------------------------------------------===//
-#ifndef SPCC_BACKENDS_X86_ROWORDER_H
-#define SPCC_BACKENDS_X86_ROWORDER_H
+#ifndef SPCC_BACKENDS_COMMON_ROWORDER_H
+#define SPCC_BACKENDS_COMMON_ROWORDER_H
 
 #include "compiler/ir/SparseTensor.h"
 
 #include <cstdint>
 #include <vector>
 
-namespace spcc::x86 {
+namespace spcc {
 
 /// A permutation of A's rows for tiles of \p rowTile consecutive entries, built tile by tile:
 /// each tile starts at the remaining row with the most nonzeros and grows by the row adding the
@@ -29,6 +29,6 @@ std::vector<int64_t> identityRowOrder(const SparseTensor &a);
 /// B slices the tiles of \p order load: the distinct columns of each tile, summed.
 int64_t tileColumnLoads(const SparseTensor &a, const std::vector<int64_t> &order, int rowTile);
 
-} // namespace spcc::x86
+} // namespace spcc
 
 #endif

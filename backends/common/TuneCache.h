@@ -1,17 +1,27 @@
 //===- TuneCache.h - Tuning results kept across compilations -------------===//
-#ifndef SPCC_BACKENDS_X86_TUNECACHE_H
-#define SPCC_BACKENDS_X86_TUNECACHE_H
+#ifndef SPCC_BACKENDS_COMMON_TUNECACHE_H
+#define SPCC_BACKENDS_COMMON_TUNECACHE_H
 
-#include "backends/x86/SparseSelection.h"
+#include "backends/common/CompileOptions.h"
+#include "backends/common/sparse/KernelChoice.h"
+#include "backends/common/sparse/SparseLayer.h"
 
 #include "llvm/ADT/StringMap.h"
 
 #include <string>
 
-namespace spcc::x86 {
+namespace spcc {
 
-/// Parses SpmmTiling::describe()'s form back ("unrolled-r8-v2-nb256").
-std::optional<SpmmTiling> parseTiling(llvm::StringRef text);
+/// Everything besides the layer that a tuning decision depends on.
+struct TuningSetting {
+  /// The machine code the layer is generated for, as the target describes it (CPU, features,
+  /// kernel level).
+  std::string target;
+  TuneLevel level = TuneLevel::Fast;
+  int threads = 0;
+  /// Most FMAs per step of straight-line code the layer was allowed.
+  int64_t unrolledBudget = 0;
+};
 
 /// The decisions of earlier compilations, keyed by a hash of everything a measurement depends
 /// on (the layer's nonzero pattern and placement, epilogue, target, tuning level and threads),
@@ -24,7 +34,7 @@ public:
   /// Writes the cache back (atomically), when it changed.
   llvm::Error save() const;
 
-  static std::string keyOf(const SparseLayer &layer, const SelectionContext &context);
+  static std::string keyOf(const SparseLayer &layer, const TuningSetting &setting);
   std::optional<KernelChoice> lookup(const std::string &key) const;
   void insert(const std::string &key, const KernelChoice &choice);
 
@@ -34,6 +44,6 @@ private:
   bool changed = false;
 };
 
-} // namespace spcc::x86
+} // namespace spcc
 
 #endif

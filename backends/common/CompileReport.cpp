@@ -1,12 +1,12 @@
 //===- CompileReport.cpp - What spcc -o decided and produced, per layer --===//
-#include "backends/x86/CompileReport.h"
+#include "backends/common/CompileReport.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 
-namespace spcc::x86 {
+namespace spcc {
 namespace {
 
 std::string milliseconds(double seconds) {
@@ -87,4 +87,4 @@ llvm::json::Value toJson(const CompileReport &report) {
   };
 }
 
-} // namespace spcc::x86
+} // namespace spcc

@@ -6,12 +6,13 @@
 // the reference evaluation of the whole batch.
 //
 //===----------------------------------------------------------------------===//
-#include "passes/RuntimeBatch.h"
+#include "compiler/frontend/RuntimeBatch.h"
 
 #include "tests/frontend/ModelBuilder.h"
 #include "tests/ops/OpTestUtil.h"
 
 #include "compiler/eval/Interpreter.h"
+#include "tools/common/CommandLine.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,11 +1,11 @@
 //===- SparseLayer.cpp - A sparse layer as one generated product plus glue ===//
-#include "backends/x86/SparseLayer.h"
+#include "backends/common/sparse/SparseLayer.h"
 
 #include "runtime/kernels/SparseLaunch.h"
 
 #include <cassert>
 
-namespace spcc::x86 {
+namespace spcc {
 namespace {
 
 /// Rows of C padded to whole cache lines when C is staged.
@@ -127,4 +127,4 @@ void keepFeatureMajor(SparseLayer &layer, bool input, bool output) {
   finish(layer);
 }
 
-} // namespace spcc::x86
+} // namespace spcc

@@ -1,0 +1,56 @@
+//===- CompileOptions.h - What `spcc -o` asks of a target ----------------===//
+#ifndef SPCC_BACKENDS_COMMON_COMPILEOPTIONS_H
+#define SPCC_BACKENDS_COMMON_COMPILEOPTIONS_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+
+namespace spcc {
+
+/// How much compile time tuning may spend (--tune).
+enum class TuneLevel {
+  None, ///< the cost model's choice, unmeasured
+  Fast, ///< a few candidates around the cost model's choice, measured
+  Full, ///< every candidate, measured
+};
+
+/// Parses "none", "fast" or "full".
+std::optional<TuneLevel> parseTuneLevel(llvm::StringRef text);
+
+struct CompileOptions {
+  /// --target: one of the names the chosen Target accepts.
+  std::string target;
+  /// The shared library to write.
+  std::string outputPath;
+  /// The running spcc executable, to find an installed kernel library next to it (may be empty).
+  std::string executablePath;
+  /// Threads code generation may use (-j): the model and each sparse layer are separate LLVM
+  /// modules compiled in parallel; 0 = one per core.
+  unsigned threads = 0;
+  /// --tune: how sparse layers are chosen and tiled (measured on this host when it can run the
+  /// target, by the cost model otherwise).
+  TuneLevel tune = TuneLevel::Fast;
+  /// Threads the layers are tuned for (as at inference); 0 = all cores.
+  int tuneThreads = 0;
+  /// --dense: every layer runs the dense kernels (the baseline sparse code is measured against).
+  bool denseOnly = false;
+  /// Keep activations between sparse MatMuls feature-major (LayoutSelection); off: every sparse
+  /// MatMul transposes its input and result (--token-major, the ablation baseline).
+  bool selectLayouts = true;
+  /// Keep the tuner's choice of computing an unrolled layer's rows in tile-greedy order
+  /// (RowOrder.h) where it measured faster; off: every layer computes its rows in stored order
+  /// (--no-permute, the ablation baseline of weight permutation).
+  bool permuteRows = true;
+  /// --tune-cache: the file tuning decisions are kept in across compilations (TuneCache);
+  /// empty: none.
+  std::string tuneCachePath;
+  /// Stage progress, sizes and the per-layer table go here when set.
+  llvm::raw_ostream *log = nullptr;
+};
+
+} // namespace spcc
+
+#endif

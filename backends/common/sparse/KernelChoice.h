@@ -1,0 +1,28 @@
+//===- KernelChoice.h - What was decided for one weight layer ------------===//
+#ifndef SPCC_BACKENDS_COMMON_SPARSE_KERNELCHOICE_H
+#define SPCC_BACKENDS_COMMON_SPARSE_KERNELCHOICE_H
+
+#include "backends/common/sparse/SpmmTiling.h"
+
+#include <vector>
+
+namespace spcc {
+
+/// One candidate tiling and its measured time per run (seconds; NaN when not measured).
+struct TuningTrial {
+  SpmmTiling tiling;
+  double seconds;
+};
+
+/// Generated sparse code or the dense kernel for one layer, and why.
+struct KernelChoice {
+  bool sparse = false;
+  SpmmTiling tiling;
+  /// Seconds per run, measured on this host (NaN when decided by the cost model).
+  double sparseSeconds = 0, denseSeconds = 0;
+  std::vector<TuningTrial> trials;
+};
+
+} // namespace spcc
+
+#endif

@@ -1,0 +1,84 @@
+//===- SpmmTiling.cpp - The text form of a tiling -------------------------===//
+//
+// "<schedule>-r<rowTile>-v<vectors>" and then the optional parts in the order of the tables
+// below: reports, the tuning cache and tests all read and write this one form.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/common/sparse/SpmmTiling.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace spcc {
+namespace {
+
+/// Optional numbers, written "-<prefix><value>" when positive.
+struct NumberPart {
+  const char *prefix;
+  int64_t SpmmTiling::*field;
+};
+constexpr NumberPart kNumberParts[] = {{"nb", &SpmmTiling::nBlock}, {"kb", &SpmmTiling::kBlock}};
+
+/// Optional flags, written "-<name>" when set.
+struct FlagPart {
+  const char *name;
+  bool SpmmTiling::*field;
+};
+constexpr FlagPart kFlagParts[] = {{"pack", &SpmmTiling::packB},
+                                   {"perm", &SpmmTiling::permuteRows}};
+
+const char *scheduleName(SpmmTiling::Schedule schedule) {
+  return schedule == SpmmTiling::Schedule::Unrolled ? "unrolled" : "loop";
+}
+
+/// Reads one optional part into \p t; false when it is not one or repeats one.
+bool parsePart(llvm::StringRef part, SpmmTiling &t) {
+  for (const FlagPart &flag : kFlagParts)
+    if (part == flag.name) {
+      if (t.*flag.field) return false;
+      t.*flag.field = true;
+      return true;
+    }
+  for (const NumberPart &number : kNumberParts)
+    if (part.consume_front(number.prefix)) {
+      int64_t &value = t.*number.field;
+      return value == 0 && !part.getAsInteger(10, value) && value > 0;
+    }
+  return false;
+}
+
+} // namespace
+
+std::string SpmmTiling::describe() const {
+  std::string text = scheduleName(schedule);
+  text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
+  for (const NumberPart &number : kNumberParts)
+    if (this->*number.field > 0) text += "-" + (number.prefix + std::to_string(this->*number.field));
+  for (const FlagPart &flag : kFlagParts)
+    if (this->*flag.field) text += std::string("-") + flag.name;
+  return text;
+}
+
+std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  text.split(parts, '-');
+  if (parts.size() < 3) return std::nullopt;
+  SpmmTiling t;
+  if (parts[0] == scheduleName(SpmmTiling::Schedule::Unrolled))
+    t.schedule = SpmmTiling::Schedule::Unrolled;
+  else if (parts[0] == scheduleName(SpmmTiling::Schedule::Loop))
+    t.schedule = SpmmTiling::Schedule::Loop;
+  else
+    return std::nullopt;
+  if (!parts[1].consume_front("r") || parts[1].getAsInteger(10, t.rowTile) || t.rowTile < 1 ||
+      !parts[2].consume_front("v") || parts[2].getAsInteger(10, t.vectors) || t.vectors < 1)
+    return std::nullopt;
+  for (llvm::StringRef part : llvm::ArrayRef<llvm::StringRef>(parts).drop_front(3))
+    if (!parsePart(part, t)) return std::nullopt;
+  // Reduction blocks are a loop schedule only, and so is packing B's blocks.
+  if (t.kBlock > 0 && t.schedule != SpmmTiling::Schedule::Loop) return std::nullopt;
+  if (t.packB && t.kBlock == 0) return std::nullopt;
+  return t;
+}
+
+} // namespace spcc
