@@ -203,6 +203,9 @@ std::unique_ptr<OpSchema> createSqrtSchema() {
 std::unique_ptr<OpSchema> createExpSchema() {
   return std::make_unique<FloatUnaryOp>("Exp", [](const Node &, float x) { return std::exp(x); });
 }
+std::unique_ptr<OpSchema> createAbsSchema() {
+  return std::make_unique<FloatUnaryOp>("Abs", [](const Node &, float x) { return std::fabs(x); });
+}
 std::unique_ptr<OpSchema> createGeluSchema() { return std::make_unique<GeluOp>(); }
 std::unique_ptr<OpSchema> createNegSchema() { return std::make_unique<NegOp>(); }
 std::unique_ptr<OpSchema> createClipSchema() { return std::make_unique<ClipOp>(); }

@@ -60,6 +60,7 @@ TEST_CASE("unary float kernels match the reference", "[kernels]") {
       {"Sqrt", 0, 100, {}},
       {"Neg", -3, 3, {}},
       {"Exp", -10, 10, {}},
+      {"Abs", -3, 3, {}},
   };
   for (const Case &c : cases)
     for (const Ints &dims : unaryShapes) {

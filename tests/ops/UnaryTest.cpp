@@ -18,6 +18,7 @@ TEST_CASE("float unary ops match their formulas on random data", "[ops][unary]")
       {"Erf", [](double v) { return std::erf(v); }},
       {"Exp", [](double v) { return std::exp(v); }},
       {"Neg", [](double v) { return -v; }},
+      {"Abs", [](double v) { return std::fabs(v); }},
       {"Gelu", [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }},
   };
   for (const Case &c : cases) {
