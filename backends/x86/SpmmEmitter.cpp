@@ -150,6 +150,48 @@ private:
   /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
   void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
   void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
+
+  /// The constant tables a compact loop reads (emitLoopTables).
+  struct LoopTables {
+    /// The first nonzero of each (reduction block, row) segment, and one past the last.
+    llvm::GlobalVariable *segmentStart;
+    /// Each nonzero's row of B (an offset from B, or its place in the packed block) and value.
+    llvm::GlobalVariable *bOffsets, *values;
+    /// Each row's bias (zeros without one).
+    llvm::GlobalVariable *bias;
+  };
+  /// What one step of a compact loop works on.
+  struct LoopStep {
+    llvm::Value *n, *row, *rowOffset;
+    /// Where the step reads and writes (n, or moved back to end at the block's end), that
+    /// position in C (rowOffset + position), and each vector's lane mask (null: all lanes).
+    llvm::Value *position, *index;
+    std::vector<llvm::Value *> masks;
+  };
+  LoopTables emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed);
+  /// With reduction blocks: \p initial becomes the bias in the first block and the partial
+  /// sums reloaded from C in the others; returns the block the accumulators are defined in.
+  llvm::BasicBlock *emitInitialAccumulators(const LoopStep &step, llvm::Value *biasSplat,
+                                            llvm::Value *firstBlock,
+                                            std::vector<llvm::Value *> &initial);
+  /// The loop over nonzeros [first, last) of the row's segment in blocks \p loop and \p body,
+  /// leaving to \p done; returns the accumulators (live in \p done).
+  std::vector<llvm::PHINode *> emitNonzeroLoop(const LoopStep &step, const LoopTables &tables,
+                                               llvm::Value *bBase, bool packed,
+                                               llvm::Value *first, llvm::Value *last,
+                                               const std::vector<llvm::Value *> &initial,
+                                               llvm::BasicBlock *initialBlock,
+                                               llvm::BasicBlock *loop, llvm::BasicBlock *body,
+                                               llvm::BasicBlock *done);
+  /// Stores the step's sums: finished in the last reduction block, partial before it; then
+  /// branches to \p next.
+  void emitStepStores(const LoopStep &step, const std::vector<llvm::PHINode *> &acc,
+                      int64_t kBlocks, llvm::Value *lastBlock, llvm::BasicBlock *next);
+  /// Element \p index of an i32 table, as an i64.
+  llvm::Value *loadIndex(llvm::GlobalVariable *tableVar, llvm::Value *index) {
+    return builder.CreateSExt(
+        builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, tableVar, index)), i64);
+  }
   /// Copies the step at \p position of B's rows in reduction block \p kb into the task's
   /// scratch (row c of the block at c * nStep()); returns the scratch.
   llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position);
@@ -483,14 +525,9 @@ llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
   return argScratch;
 }
 
-void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
+SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks,
+                                                    bool packed) {
   const SparseTensor &a = spec.weights;
-  // Tables: the first nonzero of each (reduction block, row) segment, each nonzero's B offset
-  // and value in segment order, each row's bias.
-  const int64_t columns = std::max<int64_t>(1, a.getCols());
-  const int64_t kBlock = tiling.kBlock > 0 ? std::min(tiling.kBlock, columns) : columns;
-  const int64_t kBlocks = (columns + kBlock - 1) / kBlock;
-  const bool packed = packsB(tiling, spec.n, nStep());
   std::vector<int32_t> segmentStart, offsets;
   std::vector<float> values;
   for (int64_t kb = 0; kb < kBlocks; ++kb)
@@ -509,10 +546,113 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   std::vector<float> bias = spec.epilogue.bias;
   if (bias.empty()) bias.assign(size_t(rows()), 0.0f);
   if (offsets.empty()) offsets.push_back(0), values.push_back(0.0f);
-  auto *segmentTable = table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
-  auto *offsetTable = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
-  auto *valueTable = table("values", llvm::ConstantDataArray::get(context, values));
-  auto *biasTable = table("bias", llvm::ConstantDataArray::get(context, bias));
+  LoopTables tables;
+  tables.segmentStart =
+      table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
+  tables.bOffsets = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
+  tables.values = table("values", llvm::ConstantDataArray::get(context, values));
+  tables.bias = table("bias", llvm::ConstantDataArray::get(context, bias));
+  return tables;
+}
+
+llvm::BasicBlock *SpmmEmitter::emitInitialAccumulators(const LoopStep &step,
+                                                       llvm::Value *biasSplat,
+                                                       llvm::Value *firstBlock,
+                                                       std::vector<llvm::Value *> &initial) {
+  llvm::BasicBlock *start = builder.GetInsertBlock();
+  initial.assign(size_t(tiling.vectors), biasSplat);
+  auto *reload = llvm::BasicBlock::Create(context, "partial.load", function);
+  auto *join = llvm::BasicBlock::Create(context, "partial.join", function);
+  builder.CreateCondBr(firstBlock, join, reload);
+  builder.SetInsertPoint(reload);
+  std::vector<llvm::Value *> partial;
+  for (int v = 0; v < tiling.vectors; ++v)
+    partial.push_back(load(at(argC, step.index, int64_t(v) * width), step.masks[size_t(v)]));
+  builder.CreateBr(join);
+  builder.SetInsertPoint(join);
+  for (int v = 0; v < tiling.vectors; ++v) {
+    llvm::PHINode *phi = builder.CreatePHI(vecTy, 2, "acc.init");
+    phi->addIncoming(biasSplat, start);
+    phi->addIncoming(partial[size_t(v)], reload);
+    initial[size_t(v)] = phi;
+  }
+  return join;
+}
+
+std::vector<llvm::PHINode *> SpmmEmitter::emitNonzeroLoop(
+    const LoopStep &step, const LoopTables &tables, llvm::Value *bBase, bool packed,
+    llvm::Value *first, llvm::Value *last, const std::vector<llvm::Value *> &initial,
+    llvm::BasicBlock *initialBlock, llvm::BasicBlock *loop, llvm::BasicBlock *body,
+    llvm::BasicBlock *done) {
+  builder.SetInsertPoint(loop);
+  llvm::PHINode *j = builder.CreatePHI(i64, 2, "j");
+  j->addIncoming(first, initialBlock);
+  std::vector<llvm::PHINode *> acc;
+  for (int v = 0; v < tiling.vectors; ++v) {
+    acc.push_back(builder.CreatePHI(vecTy, 2, "acc"));
+    acc.back()->addIncoming(initial[size_t(v)], initialBlock);
+  }
+  builder.CreateCondBr(builder.CreateICmpSLT(j, last), body, done);
+
+  builder.SetInsertPoint(body);
+  llvm::Value *offset = loadIndex(tables.bOffsets, j);
+  llvm::Value *value = builder.CreateVectorSplat(
+      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, j)));
+  llvm::Value *bRow = packed ? offset : builder.CreateAdd(offset, step.position);
+  for (int v = 0; v < tiling.vectors; ++v) {
+    llvm::Value *bv = load(at(bBase, bRow, int64_t(v) * width), step.masks[size_t(v)]);
+    acc[size_t(v)]->addIncoming(fma(value, bv, acc[size_t(v)]), body);
+  }
+  j->addIncoming(builder.CreateAdd(j, builder.getInt64(1)), body);
+  builder.CreateBr(loop);
+  return acc;
+}
+
+void SpmmEmitter::emitStepStores(const LoopStep &step, const std::vector<llvm::PHINode *> &acc,
+                                 int64_t kBlocks, llvm::Value *lastBlock,
+                                 llvm::BasicBlock *next) {
+  // The last reduction block finishes the sums (residual, activation); earlier ones store them.
+  // A step moved back to end at the block's end overlaps positions that already hold this
+  // reduction block's sums (or, across a position block, finished outputs): it stores only
+  // its new lanes.
+  if (kBlocks > 1) {
+    auto *finishBlock = llvm::BasicBlock::Create(context, "finish", function);
+    auto *partialStore = llvm::BasicBlock::Create(context, "partial.store", function);
+    builder.CreateCondBr(lastBlock, finishBlock, partialStore);
+    for (bool last : {false, true}) {
+      builder.SetInsertPoint(last ? finishBlock : partialStore);
+      std::vector<llvm::Value *> results;
+      for (int v = 0; v < tiling.vectors; ++v)
+        results.push_back(last ? finish(acc[size_t(v)], step.index, v, step.masks[size_t(v)])
+                               : acc[size_t(v)]);
+      if (last && compacts()) {
+        for (int v = 0; v < tiling.vectors; ++v)
+          storeCompacted(results[size_t(v)], step.row, step.position, v);
+        builder.CreateBr(next);
+      } else {
+        storeNewLanes(results, step.index, step.n, step.position, step.masks, next);
+      }
+    }
+    return;
+  }
+  for (int v = 0; v < tiling.vectors; ++v) {
+    if (compacts())
+      storeCompacted(finish(acc[size_t(v)], step.index, v, step.masks[size_t(v)]), step.row,
+                     step.position, v);
+    else
+      finishAndStore(acc[size_t(v)], step.rowOffset, step.position, v, step.masks[size_t(v)]);
+  }
+  builder.CreateBr(next);
+}
+
+void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
+  // Tables: the first nonzero of each (reduction block, row) segment, each nonzero's B offset
+  // and value in segment order, each row's bias.
+  const int64_t columns = std::max<int64_t>(1, spec.weights.getCols());
+  const int64_t kBlock = tiling.kBlock > 0 ? std::min(tiling.kBlock, columns) : columns;
+  const int64_t kBlocks = (columns + kBlock - 1) / kBlock;
+  const bool packed = packsB(tiling, spec.n, nStep());
+  LoopTables tables = emitLoopTables(kBlock, kBlocks, packed);
 
   llvm::Value *rowTile = builder.getInt64(uint64_t(tiling.rowTile));
   llvm::Value *rowBegin = builder.CreateMul(tileBegin, rowTile);
@@ -536,6 +676,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   llvm::BasicBlock *entry = builder.GetInsertBlock();
   builder.CreateBr(kbHeader);
 
+  // For each reduction block (its rows of B packed first where the tiling says so) ...
   builder.SetInsertPoint(kbHeader);
   llvm::PHINode *kb = builder.CreatePHI(i64, 2, "kb");
   kb->addIncoming(builder.getInt64(0), entry);
@@ -552,111 +693,47 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   llvm::BasicBlock *rowsEntry = builder.GetInsertBlock();
   builder.CreateBr(rowHeader);
 
+  // ... each row of the thread's tiles ...
   builder.SetInsertPoint(rowHeader);
   llvm::PHINode *row = builder.CreatePHI(i64, 2, "row");
   row->addIncoming(rowBegin, rowsEntry);
   builder.CreateCondBr(builder.CreateICmpSLT(row, rowEnd), rowBody, kbLatch);
 
   builder.SetInsertPoint(rowBody);
-  auto loadI32 = [&](llvm::GlobalVariable *tableVar, llvm::Value *index) {
-    return builder.CreateSExt(builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, tableVar,
-                                                                                index)),
-                              i64);
-  };
   llvm::Value *segment = builder.CreateAdd(segmentBase, row);
-  llvm::Value *first = loadI32(segmentTable, segment);
-  llvm::Value *last = loadI32(segmentTable, builder.CreateAdd(segment, builder.getInt64(1)));
+  llvm::Value *first = loadIndex(tables.segmentStart, segment);
+  llvm::Value *last =
+      loadIndex(tables.segmentStart, builder.CreateAdd(segment, builder.getInt64(1)));
   llvm::Value *biasSplat = builder.CreateVectorSplat(
-      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, biasTable, row)));
+      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.bias, row)));
   llvm::Value *rowOffset = builder.CreateMul(row, builder.getInt64(uint64_t(spec.ldc)));
   // A middle block without nonzeros in this row leaves its partial sums as they are.
   llvm::Value *skip = builder.CreateAnd(
       builder.CreateNot(builder.CreateOr(firstBlock, lastBlock)), builder.CreateICmpEQ(first, last));
   builder.CreateCondBr(skip, rowLatch, stepLoop);
 
-  // Accumulators start from the bias in the first reduction block, else from C.
+  // ... and each step of the block's positions: accumulators start from the bias in the first
+  // reduction block, else from C.
   builder.SetInsertPoint(stepLoop);
+  LoopStep step;
   llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
   n->addIncoming(nb, rowBody);
-  llvm::Value *position = stepPosition(n, nbEnd);
-  std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
-  llvm::Value *index = builder.CreateAdd(rowOffset, position);
+  step.n = n;
+  step.row = row;
+  step.rowOffset = rowOffset;
+  step.position = stepPosition(n, nbEnd);
+  step.masks = stepMasks(n, nbEnd);
+  step.index = builder.CreateAdd(rowOffset, step.position);
   std::vector<llvm::Value *> initial(size_t(tiling.vectors), biasSplat);
   llvm::BasicBlock *initialBlock = stepLoop;
-  if (kBlocks > 1) {
-    auto *reload = block("partial.load");
-    auto *join = block("partial.join");
-    builder.CreateCondBr(firstBlock, join, reload);
-    builder.SetInsertPoint(reload);
-    std::vector<llvm::Value *> partial;
-    for (int v = 0; v < tiling.vectors; ++v)
-      partial.push_back(load(at(argC, index, int64_t(v) * width), masks[size_t(v)]));
-    builder.CreateBr(join);
-    builder.SetInsertPoint(join);
-    for (int v = 0; v < tiling.vectors; ++v) {
-      llvm::PHINode *phi = builder.CreatePHI(vecTy, 2, "acc.init");
-      phi->addIncoming(biasSplat, stepLoop);
-      phi->addIncoming(partial[size_t(v)], reload);
-      initial[size_t(v)] = phi;
-    }
-    initialBlock = join;
-  }
+  if (kBlocks > 1) initialBlock = emitInitialAccumulators(step, biasSplat, firstBlock, initial);
   builder.CreateBr(nonzeroLoop);
 
-  builder.SetInsertPoint(nonzeroLoop);
-  llvm::PHINode *j = builder.CreatePHI(i64, 2, "j");
-  j->addIncoming(first, initialBlock);
-  std::vector<llvm::PHINode *> acc;
-  for (int v = 0; v < tiling.vectors; ++v) {
-    acc.push_back(builder.CreatePHI(vecTy, 2, "acc"));
-    acc.back()->addIncoming(initial[size_t(v)], initialBlock);
-  }
-  builder.CreateCondBr(builder.CreateICmpSLT(j, last), nonzeroBody, stepEnd);
-
-  builder.SetInsertPoint(nonzeroBody);
-  llvm::Value *offset = loadI32(offsetTable, j);
-  llvm::Value *value = builder.CreateVectorSplat(
-      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, valueTable, j)));
-  llvm::Value *bRow = packed ? offset : builder.CreateAdd(offset, position);
-  for (int v = 0; v < tiling.vectors; ++v) {
-    llvm::Value *bv = load(at(bBase, bRow, int64_t(v) * width), masks[size_t(v)]);
-    acc[size_t(v)]->addIncoming(fma(value, bv, acc[size_t(v)]), nonzeroBody);
-  }
-  j->addIncoming(builder.CreateAdd(j, builder.getInt64(1)), nonzeroBody);
-  builder.CreateBr(nonzeroLoop);
-
-  // The last reduction block finishes the sums (residual, activation); earlier ones store them.
-  // A step moved back to end at the block's end overlaps positions that already hold this
-  // reduction block's sums (or, across a position block, finished outputs): it stores only
-  // its new lanes.
+  std::vector<llvm::PHINode *> acc =
+      emitNonzeroLoop(step, tables, bBase, packed, first, last, initial, initialBlock,
+                      nonzeroLoop, nonzeroBody, stepEnd);
   builder.SetInsertPoint(stepEnd);
-  if (kBlocks > 1) {
-    auto *finishBlock = block("finish");
-    auto *partialStore = block("partial.store");
-    builder.CreateCondBr(lastBlock, finishBlock, partialStore);
-    for (bool last : {false, true}) {
-      builder.SetInsertPoint(last ? finishBlock : partialStore);
-      std::vector<llvm::Value *> results;
-      for (int v = 0; v < tiling.vectors; ++v)
-        results.push_back(last ? finish(acc[size_t(v)], index, v, masks[size_t(v)])
-                               : acc[size_t(v)]);
-      if (last && compacts()) {
-        for (int v = 0; v < tiling.vectors; ++v)
-          storeCompacted(results[size_t(v)], row, position, v);
-        builder.CreateBr(stepLatch);
-      } else {
-        storeNewLanes(results, index, n, position, masks, stepLatch);
-      }
-    }
-  } else {
-    for (int v = 0; v < tiling.vectors; ++v) {
-      if (compacts())
-        storeCompacted(finish(acc[size_t(v)], index, v, masks[size_t(v)]), row, position, v);
-      else
-        finishAndStore(acc[size_t(v)], rowOffset, position, v, masks[size_t(v)]);
-    }
-    builder.CreateBr(stepLatch);
-  }
+  emitStepStores(step, acc, kBlocks, lastBlock, stepLatch);
 
   builder.SetInsertPoint(stepLatch);
   llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
