@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -130,80 +131,80 @@ bool parseReal(const std::string &text, double &value) {
 }
 
 /// Fills \p options from argv; returns an error message, empty on success.
-std::string parseOptions(int argc, char **argv, Options &options) {
-  std::map<std::string, std::string> problemFlags; // --m, --cin, ... as given
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i], value;
-    bool hasValue = false;
-    if (size_t equals = flag.find('='); flag.rfind("--", 0) == 0 && equals != std::string::npos) {
-      value = flag.substr(equals + 1);
-      flag.resize(equals);
-      hasValue = true;
-    }
-    auto next = [&]() -> std::optional<std::string> {
-      if (hasValue) return value;
-      if (i + 1 >= argc) return std::nullopt;
-      return std::string(argv[++i]);
-    };
-    if (flag == "--help" || flag == "-h") {
-      options.help = true;
-    } else if (flag == "--quick") {
-      options.quick = true;
-    } else if (flag == "--suite") {
-      auto text = next();
-      if (!text) return "--suite needs a value";
-      if (*text == "spmm") options.suite = Suite::Spmm;
-      else if (*text == "conv") options.suite = Suite::Conv;
-      else if (*text == "all") options.suite = Suite::All;
-      else return "--suite must be spmm, conv or all, not '" + *text + "'";
-    } else if (flag == "--threads") {
-      auto text = next();
-      if (!text) return "--threads needs a value";
-      options.threads.clear();
-      for (const std::string &item : splitList(*text)) {
-        int64_t count;
-        if (!parseInteger(item, count) || count < 1 || count > 1024)
-          return "--threads takes a list of thread counts >= 1, not '" + *text + "'";
-        options.threads.push_back(int(count));
-      }
-    } else if (flag == "--impl") {
-      auto text = next();
-      if (!text) return "--impl needs a value";
-      options.impls.clear();
-      for (const std::string &item : splitList(*text)) {
-        if (std::find(std::begin(knownImpls), std::end(knownImpls), item) == std::end(knownImpls))
-          return "unknown implementation '" + item + "' (spcc, libxsmm, onednn, eigen)";
-        if (std::find(options.impls.begin(), options.impls.end(), item) == options.impls.end())
-          options.impls.push_back(item);
-      }
-      // Keep the canonical order: onednn first, as the baseline.
-      std::vector<std::string> ordered;
-      for (const char *known : knownImpls)
-        if (std::find(options.impls.begin(), options.impls.end(), known) != options.impls.end())
-          ordered.push_back(known);
-      options.impls = ordered;
-    } else if (flag == "--reps") {
-      auto text = next();
-      int64_t rounds;
-      if (!text || !parseInteger(*text, rounds) || rounds < 1 || rounds > 1000)
-        return "--reps takes a count of rounds >= 1";
-      options.rounds = int(rounds);
-    } else if (flag == "--csv") {
-      auto text = next();
-      if (!text || text->empty()) return "--csv needs a file name";
-      options.csvPath = *text;
-    } else if (flag == "--m" || flag == "--k" || flag == "--n" || flag == "--cin" ||
-               flag == "--cout" || flag == "--hw" || flag == "--stride" ||
-               flag == "--sparsity" || flag == "--seed") {
-      auto text = next();
-      if (!text) return flag + " needs a value";
-      problemFlags[flag.substr(2)] = *text;
-    } else {
-      return "unknown argument '" + flag + "' (see --help)";
-    }
+/// Sets options.impls from --impl's comma-separated list; an error message or "".
+std::string parseImpls(const std::string &text, Options &options) {
+  options.impls.clear();
+  for (const std::string &item : splitList(text)) {
+    if (std::find(std::begin(knownImpls), std::end(knownImpls), item) == std::end(knownImpls))
+      return "unknown implementation '" + item + "' (spcc, libxsmm, onednn, eigen)";
+    if (std::find(options.impls.begin(), options.impls.end(), item) == options.impls.end())
+      options.impls.push_back(item);
   }
-  if (options.help) return "";
+  // Keep the canonical order: onednn first, as the baseline.
+  std::vector<std::string> ordered;
+  for (const char *known : knownImpls)
+    if (std::find(options.impls.begin(), options.impls.end(), known) != options.impls.end())
+      ordered.push_back(known);
+  options.impls = ordered;
+  return "";
+}
 
+/// Reads \p flag, whose value \p next gives, into \p options, or a single problem's flag into
+/// \p problemFlags (checked by parseProblem); an error message or "".
+std::string parseFlag(const std::string &flag,
+                      const std::function<std::optional<std::string>()> &next, Options &options,
+                      std::map<std::string, std::string> &problemFlags) {
+  if (flag == "--help" || flag == "-h") {
+    options.help = true;
+  } else if (flag == "--quick") {
+    options.quick = true;
+  } else if (flag == "--suite") {
+    auto text = next();
+    if (!text) return "--suite needs a value";
+    if (*text == "spmm") options.suite = Suite::Spmm;
+    else if (*text == "conv") options.suite = Suite::Conv;
+    else if (*text == "all") options.suite = Suite::All;
+    else return "--suite must be spmm, conv or all, not '" + *text + "'";
+  } else if (flag == "--threads") {
+    auto text = next();
+    if (!text) return "--threads needs a value";
+    options.threads.clear();
+    for (const std::string &item : splitList(*text)) {
+      int64_t count;
+      if (!parseInteger(item, count) || count < 1 || count > 1024)
+        return "--threads takes a list of thread counts >= 1, not '" + *text + "'";
+      options.threads.push_back(int(count));
+    }
+  } else if (flag == "--impl") {
+    auto text = next();
+    if (!text) return "--impl needs a value";
+    return parseImpls(*text, options);
+  } else if (flag == "--reps") {
+    auto text = next();
+    int64_t rounds;
+    if (!text || !parseInteger(*text, rounds) || rounds < 1 || rounds > 1000)
+      return "--reps takes a count of rounds >= 1";
+    options.rounds = int(rounds);
+  } else if (flag == "--csv") {
+    auto text = next();
+    if (!text || text->empty()) return "--csv needs a file name";
+    options.csvPath = *text;
+  } else if (flag == "--m" || flag == "--k" || flag == "--n" || flag == "--cin" ||
+             flag == "--cout" || flag == "--hw" || flag == "--stride" ||
+             flag == "--sparsity" || flag == "--seed") {
+    auto text = next();
+    if (!text) return flag + " needs a value";
+    problemFlags[flag.substr(2)] = *text;
+  } else {
+    return "unknown argument '" + flag + "' (see --help)";
+  }
+  return "";
+}
+
+/// The single problem --m/--k/--n or --cin/--cout/--hw describe (or none with --suite) into
+/// options.single; an error message or "".
+std::string parseProblem(const std::map<std::string, std::string> &problemFlags,
+                         Options &options) {
   bool product = problemFlags.count("m") || problemFlags.count("k") || problemFlags.count("n");
   bool conv = problemFlags.count("cin") || problemFlags.count("cout") ||
               problemFlags.count("hw") || problemFlags.count("stride");
@@ -257,6 +258,29 @@ std::string parseOptions(int argc, char **argv, Options &options) {
     return "--sparsity takes a fraction in [0, 1)";
   options.single = problem;
   return "";
+}
+
+
+std::string parseOptions(int argc, char **argv, Options &options) {
+  std::map<std::string, std::string> problemFlags; // --m, --cin, ... as given
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i], value;
+    bool hasValue = false;
+    if (size_t equals = flag.find('='); flag.rfind("--", 0) == 0 && equals != std::string::npos) {
+      value = flag.substr(equals + 1);
+      flag.resize(equals);
+      hasValue = true;
+    }
+    auto next = [&]() -> std::optional<std::string> {
+      if (hasValue) return value;
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string(argv[++i]);
+    };
+    if (std::string error = parseFlag(flag, next, options, problemFlags); !error.empty())
+      return error;
+  }
+  if (options.help) return "";
+  return parseProblem(problemFlags, options);
 }
 
 //===----------------------------------------------------------------------===//

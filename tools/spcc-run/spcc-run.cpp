@@ -192,151 +192,196 @@ private:
   spcc_context *context = nullptr;
 };
 
-} // namespace
-
-int main(int argc, char **argv) {
-  llvm::InitLLVM initLLVM(argc, argv);
-  reserveOptionNames({"shape", "i", "o", "random-inputs", "seed", "print", "batch"});
-  llvm::cl::OptionCategory category("spcc-run options");
-  llvm::cl::opt<std::string> modelPath(llvm::cl::Positional,
+/// The command line. Options are members, so they exist only while main runs.
+struct RunOptions {
+  llvm::cl::OptionCategory category{"spcc-run options"};
+  llvm::cl::opt<std::string> modelPath{llvm::cl::Positional,
                                        llvm::cl::desc("<model.onnx|model.so>"),
-                                       llvm::cl::Required, llvm::cl::cat(category));
-  llvm::cl::list<std::string> shapes("shape", llvm::cl::desc("Fix the dims of a graph input"),
-                                     llvm::cl::value_desc("NAME=DIMS"), llvm::cl::cat(category));
-  llvm::cl::list<std::string> inputs("i", llvm::cl::desc("Input data: .npy or TensorProto .pb"),
-                                     llvm::cl::value_desc("NAME=FILE"), llvm::cl::cat(category));
-  llvm::cl::opt<std::string> outputDir("o", llvm::cl::desc("Write one NAME.npy per output here"),
-                                       llvm::cl::value_desc("DIR"), llvm::cl::cat(category));
-  llvm::cl::opt<bool> randomInputs("random-inputs",
-                                   llvm::cl::desc("Fill inputs not given with -i with random data"),
-                                   llvm::cl::cat(category));
-  llvm::cl::opt<unsigned> seed("seed", llvm::cl::desc("Seed for --random-inputs"),
-                               llvm::cl::init(0), llvm::cl::cat(category));
-  llvm::cl::opt<int> printCount("print", llvm::cl::desc("Values shown per output"),
-                                llvm::cl::init(8), llvm::cl::cat(category));
-  llvm::cl::opt<unsigned> batchFlag(
+                                       llvm::cl::Required, llvm::cl::cat(category)};
+  llvm::cl::list<std::string> shapes{"shape", llvm::cl::desc("Fix the dims of a graph input"),
+                                     llvm::cl::value_desc("NAME=DIMS"), llvm::cl::cat(category)};
+  llvm::cl::list<std::string> inputs{"i", llvm::cl::desc("Input data: .npy or TensorProto .pb"),
+                                     llvm::cl::value_desc("NAME=FILE"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> outputDir{"o", llvm::cl::desc("Write one NAME.npy per output here"),
+                                       llvm::cl::value_desc("DIR"), llvm::cl::cat(category)};
+  llvm::cl::opt<bool> randomInputs{
+      "random-inputs", llvm::cl::desc("Fill inputs not given with -i with random data"),
+      llvm::cl::cat(category)};
+  llvm::cl::opt<unsigned> seed{"seed", llvm::cl::desc("Seed for --random-inputs"),
+                               llvm::cl::init(0), llvm::cl::cat(category)};
+  llvm::cl::opt<int> printCount{"print", llvm::cl::desc("Values shown per output"),
+                                llvm::cl::init(8), llvm::cl::cat(category)};
+  llvm::cl::opt<unsigned> batchFlag{
       "batch",
       llvm::cl::desc("Samples to run through a run-time batch (default: as many as the first "
                      "batched -i input holds, else 1)"),
-      llvm::cl::value_desc("B"), llvm::cl::init(0), llvm::cl::cat(category));
-  llvm::cl::HideUnrelatedOptions(category);
-  llvm::cl::ParseCommandLineOptions(argc, argv, "spcc-run: run a model once\n");
+      llvm::cl::value_desc("B"), llvm::cl::init(0), llvm::cl::cat(category)};
+};
 
-  bool compiled = llvm::StringRef(modelPath).ends_with(".so");
-  if (!compiled && !llvm::StringRef(modelPath).ends_with(".onnx"))
-    return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
-                                             modelPath + ": expected an .onnx or .so model"));
-  auto importOptions = importOptionsFromShapeFlags(shapes);
-  if (!importOptions) return reportError("spcc-run", importOptions.takeError());
+/// One run of a model, compiled (.so, through the C API) or by the reference evaluator (.onnx);
+/// run() calls the stages in order.
+class ModelRun {
+public:
+  explicit ModelRun(const RunOptions &options)
+      : options(options), modelPath(options.modelPath),
+        compiled(llvm::StringRef(modelPath).ends_with(".so")) {}
 
-  std::map<std::string, Tensor> feeds;
-  for (const std::string &flag : inputs) {
-    auto [name, path] = llvm::StringRef(flag).split('=');
-    if (name.empty() || path.empty())
-      return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
-                                               "-i expects NAME=FILE, got '" + flag + "'"));
-    auto tensor = readTensorFile(path);
-    if (!tensor) return reportError("spcc-run", tensor.takeError());
-    feeds[name.str()] = std::move(*tensor);
+  llvm::Error run() {
+    if (!compiled && !llvm::StringRef(modelPath).ends_with(".onnx"))
+      return makeError(ErrorCode::InvalidArgument, modelPath + ": expected an .onnx or .so model");
+    auto shapes = importOptionsFromShapeFlags(options.shapes);
+    if (!shapes) return shapes.takeError();
+    importOptions = std::move(*shapes);
+    for (auto stage : {&ModelRun::readFeeds, &ModelRun::open, &ModelRun::fillMissingInputs,
+                       &ModelRun::compute, &ModelRun::writeOutputs})
+      if (llvm::Error err = (this->*stage)()) return err;
+    return llvm::Error::success();
   }
-  // The run-time batch: --batch, else dim 0 of the first of \p batchedInputs given, else 1.
-  auto batchOf = [&](llvm::ArrayRef<std::string> batchedInputs) -> int64_t {
-    if (batchFlag > 0) return batchFlag;
+
+private:
+  /// The tensors of every -i NAME=FILE.
+  llvm::Error readFeeds() {
+    for (const std::string &flag : options.inputs) {
+      auto [name, path] = llvm::StringRef(flag).split('=');
+      if (name.empty() || path.empty())
+        return makeError(ErrorCode::InvalidArgument, "-i expects NAME=FILE, got '" + flag + "'");
+      auto tensor = readTensorFile(path);
+      if (!tensor) return tensor.takeError();
+      feeds[name.str()] = std::move(*tensor);
+    }
+    return llvm::Error::success();
+  }
+
+  /// The run-time batch: --batch, else dim 0 of the first of \p batchedInputs given, else 1.
+  int64_t batchOf(llvm::ArrayRef<std::string> batchedInputs) const {
+    if (options.batchFlag > 0) return options.batchFlag;
     for (const std::string &name : batchedInputs) {
       auto feed = feeds.find(name);
       if (feed != feeds.end() && feed->second.getType().getRank() > 0)
         return feed->second.getType().getDim(0);
     }
     return 1;
-  };
-  std::vector<std::string> batchedInputs;
+  }
 
-  // The model's inputs and outputs, and how to run it.
-  std::vector<ModelTensor> modelInputs, modelOutputs;
-  std::unique_ptr<Graph> graph;
-  CompiledModel library;
-  int64_t batch = 1;
-  if (compiled) {
+  llvm::Error open() { return compiled ? openLibrary() : openReference(); }
+
+  /// Loads the .so; --shape may only restate the shapes it was compiled for.
+  llvm::Error openLibrary() {
     // The loader's messages name the file.
-    if (llvm::Error err = library.load(modelPath)) return reportError("spcc-run", std::move(err));
+    if (llvm::Error err = library.load(modelPath)) return err;
     modelInputs = library.inputs;
     modelOutputs = library.outputs;
-    // Shapes are fixed when compiling: --shape may only restate them.
-    for (const auto &[name, dims] : importOptions->inputShapes) {
+    for (const auto &[name, dims] : importOptions.inputShapes) {
       auto it = llvm::find_if(modelInputs, [&](const ModelTensor &t) { return t.name == name; });
       if (it == modelInputs.end())
-        return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
-                                                 "--shape: the model has no input '" + name +
-                                                     "'"));
+        return makeError(ErrorCode::InvalidArgument,
+                         "--shape: the model has no input '" + name + "'");
       if (llvm::ArrayRef(dims) != it->type.getDims())
-        return reportError("spcc-run",
-                           makeError(ErrorCode::Shape, "--shape " + name + "=" +
-                                                           dimsToString(dims) + ": " + modelPath +
-                                                           " was compiled for " + it->type.str()));
+        return makeError(ErrorCode::Shape, "--shape " + name + "=" + dimsToString(dims) + ": " +
+                                               modelPath + " was compiled for " +
+                                               it->type.str());
     }
+    std::vector<std::string> batchedInputs;
     for (const ModelTensor &t : modelInputs)
       if (isBatched(t.type)) batchedInputs.push_back(t.name);
     batch = batchOf(batchedInputs);
     for (ModelTensor &t : modelInputs) t.type = withBatch(t.type, batch);
     for (ModelTensor &t : modelOutputs) t.type = withBatch(t.type, batch);
-  } else {
-    // The reference evaluation runs the whole batch at once: N becomes its size.
-    for (const auto &[name, dims] : importOptions->inputShapes)
+    return llvm::Error::success();
+  }
+
+  /// Imports the .onnx and runs the pass pipeline; the reference evaluation runs the whole batch
+  /// at once, so N becomes its size.
+  llvm::Error openReference() {
+    std::vector<std::string> batchedInputs;
+    for (const auto &[name, dims] : importOptions.inputShapes)
       if (!dims.empty() && dims[0] == kRuntimeBatchDim) batchedInputs.push_back(name);
     batch = batchOf(batchedInputs);
-    for (const std::string &name : batchedInputs) importOptions->inputShapes[name][0] = batch;
-    auto imported = importOnnxFile(modelPath, *importOptions);
-    if (!imported) return reportError("spcc-run", imported.takeError());
+    for (const std::string &name : batchedInputs) importOptions.inputShapes[name][0] = batch;
+    auto imported = importOnnxFile(modelPath, importOptions);
+    if (!imported) return imported.takeError();
     graph = std::move(*imported);
     if (llvm::Error err = runDefaultPipeline(*graph, PipelineOptions()))
-      return reportError("spcc-run", addContext(std::move(err), modelPath));
-    for (const Value *in : graph->getInputs())
-      modelInputs.push_back({in->getName(), in->getType()});
+      return addContext(std::move(err), modelPath);
+    for (const Value *in : graph->getInputs()) modelInputs.push_back({in->getName(), in->getType()});
     for (const GraphOutput &out : graph->getOutputs())
       modelOutputs.push_back({out.name, out.value->getType()});
+    return llvm::Error::success();
   }
 
-  std::mt19937 rng(seed);
-  for (const ModelTensor &in : modelInputs) {
-    if (feeds.count(in.name)) continue;
-    if (!randomInputs)
-      return reportError("spcc-run", makeError(ErrorCode::InvalidArgument,
-                                               "no data for input '" + in.name + "' (" +
-                                                   in.type.str() + "); pass -i " + in.name +
-                                                   "=FILE or --random-inputs"));
-    feeds[in.name] = randomInput(in.type, rng);
-  }
-
-  llvm::Expected<std::vector<Tensor>> results = std::vector<Tensor>();
-  if (compiled) {
-    std::vector<Tensor> ordered;
+  /// Random data for inputs without -i, where --random-inputs allows it.
+  llvm::Error fillMissingInputs() {
+    std::mt19937 rng(options.seed);
     for (const ModelTensor &in : modelInputs) {
-      const Tensor &feed = feeds[in.name];
-      if (feed.getType() != in.type)
-        return reportError("spcc-run", makeError(ErrorCode::Shape,
-                                                 "input '" + in.name + "': expected " +
-                                                     in.type.str() + ", got " +
-                                                     feed.getType().str()));
-      ordered.push_back(feed);
+      if (feeds.count(in.name)) continue;
+      if (!options.randomInputs)
+        return makeError(ErrorCode::InvalidArgument,
+                         "no data for input '" + in.name + "' (" + in.type.str() + "); pass -i " +
+                             in.name + "=FILE or --random-inputs");
+      feeds[in.name] = randomInput(in.type, rng);
     }
-    results = library.run(ordered, batch);
-  } else {
-    results = interpretGraph(*graph, feeds);
+    return llvm::Error::success();
   }
-  if (!results) return reportError("spcc-run", addContext(results.takeError(), modelPath));
 
-  if (!outputDir.empty())
-    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
-      return reportError("spcc-run", makeError(ErrorCode::IO, outputDir + ": cannot create: " +
-                                                                  ec.message()));
-  for (size_t i = 0; i < modelOutputs.size(); ++i) {
-    const Tensor &t = (*results)[i];
-    llvm::outs() << modelOutputs[i].name << ": " << t.getType().str() << "  "
-                 << describeValues(t, printCount) << "\n";
-    if (outputDir.empty()) continue;
-    llvm::SmallString<256> path(outputDir);
-    llvm::sys::path::append(path, tensorFileStem(modelOutputs[i].name) + ".npy");
-    if (llvm::Error err = writeNpyFile(path, t)) return reportError("spcc-run", std::move(err));
+  llvm::Error compute() {
+    llvm::Expected<std::vector<Tensor>> outputs = std::vector<Tensor>();
+    if (compiled) {
+      std::vector<Tensor> ordered;
+      for (const ModelTensor &in : modelInputs) {
+        const Tensor &feed = feeds[in.name];
+        if (feed.getType() != in.type)
+          return makeError(ErrorCode::Shape, "input '" + in.name + "': expected " +
+                                                 in.type.str() + ", got " + feed.getType().str());
+        ordered.push_back(feed);
+      }
+      outputs = library.run(ordered, batch);
+    } else {
+      outputs = interpretGraph(*graph, feeds);
+    }
+    if (!outputs) return addContext(outputs.takeError(), modelPath);
+    results = std::move(*outputs);
+    return llvm::Error::success();
   }
+
+  /// Prints each output's summary; with -o, writes it as DIR/NAME.npy.
+  llvm::Error writeOutputs() {
+    const std::string &outputDir = options.outputDir;
+    if (!outputDir.empty())
+      if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+        return makeError(ErrorCode::IO, outputDir + ": cannot create: " + ec.message());
+    for (size_t i = 0; i < modelOutputs.size(); ++i) {
+      const Tensor &t = results[i];
+      llvm::outs() << modelOutputs[i].name << ": " << t.getType().str() << "  "
+                   << describeValues(t, options.printCount) << "\n";
+      if (outputDir.empty()) continue;
+      llvm::SmallString<256> path(outputDir);
+      llvm::sys::path::append(path, tensorFileStem(modelOutputs[i].name) + ".npy");
+      if (llvm::Error err = writeNpyFile(path, t)) return err;
+    }
+    return llvm::Error::success();
+  }
+
+  const RunOptions &options;
+  std::string modelPath;
+  bool compiled;
+  ImportOptions importOptions;
+  std::map<std::string, Tensor> feeds;
+  // The model's inputs and outputs, and how to run it.
+  std::vector<ModelTensor> modelInputs, modelOutputs;
+  std::unique_ptr<Graph> graph;
+  CompiledModel library;
+  int64_t batch = 1;
+  std::vector<Tensor> results;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  reserveOptionNames({"shape", "i", "o", "random-inputs", "seed", "print", "batch"});
+  RunOptions options;
+  llvm::cl::HideUnrelatedOptions(options.category);
+  llvm::cl::ParseCommandLineOptions(argc, argv, "spcc-run: run a model once\n");
+  if (llvm::Error err = ModelRun(options).run()) return reportError("spcc-run", std::move(err));
   return 0;
 }
