@@ -81,8 +81,8 @@ private:
     std::string base = conv.getName().empty() ? conv.getOutput(0)->getName() : conv.getName();
     conv.setInput(1, graph.addConstant(graph.makeUniqueName(base + "/folded_weight"),
                                        std::move(foldedWeights)));
-    Value *bias = graph.addConstant(graph.makeUniqueName(base + "/folded_bias"),
-                                    std::move(foldedBias));
+    Value *bias =
+        graph.addConstant(graph.makeUniqueName(base + "/folded_bias"), std::move(foldedBias));
     if (conv.getNumInputs() > 2)
       conv.setInput(2, bias);
     else

@@ -67,9 +67,9 @@ EpilogueChain findChain(const Graph &graph, Node &product) {
     if (users.size() != 1 || graph.isGraphOutput(current)) break;
     Node *next = users.front();
     const std::string &op = next->getOpType();
-    Value *other = op == "Add" ? (next->getInput(0) == current ? next->getInput(1)
-                                                                : next->getInput(0))
-                               : nullptr;
+    Value *other = op == "Add"
+                       ? (next->getInput(0) == current ? next->getInput(1) : next->getInput(0))
+                       : nullptr;
     if (op == "Add" && other == current) break;
     if (op == "Add" && matmul && chain.fused.empty() &&
         isColumnBias(other, current->getType().getDims().back())) {

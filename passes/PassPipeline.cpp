@@ -44,7 +44,7 @@ constexpr int kMaxFixedPointIterations = 16;
 } // namespace
 
 std::unique_ptr<Pass> createPassByName(llvm::StringRef name) {
-#define SPCC_PASS(Class, Name)                                                                    \
+#define SPCC_PASS(Class, Name)                                                                     \
   if (name == Name) return create##Class();
 #include "passes/Passes.def"
   return nullptr;
@@ -81,7 +81,9 @@ llvm::Error runDefaultPipeline(Graph &graph, const PipelineOptions &options) {
       if (!*changed || !stage.untilFixedPoint) break;
     }
     if (options.log) {
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
       *options.log << "spcc: pass " << stage.pass << ": " << llvm::format("%.1f", ms) << " ms, "
                    << graph.getNumNodes() << " nodes\n";
     }

@@ -96,9 +96,8 @@ std::optional<GeluMatch> matchTanhForm(const Graph &graph, Node &tanh) {
     for (size_t j = 0; j < 2; ++j) {
       Value *cube = times->getInput(1 - j);
       Node *pow = producedBy(cube, "Pow");
-      if (!isScalarNear(times->getInput(j), 0.044715f) || !pow ||
-          soleUser(graph, cube) != times || pow->getInput(0) != sum->getInput(i) ||
-          !isScalarNear(pow->getInput(1), 3.0f))
+      if (!isScalarNear(times->getInput(j), 0.044715f) || !pow || soleUser(graph, cube) != times ||
+          pow->getInput(0) != sum->getInput(i) || !isScalarNear(pow->getInput(1), 3.0f))
         continue;
       GeluMatch match;
       match.x = sum->getInput(i);

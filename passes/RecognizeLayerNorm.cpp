@@ -61,11 +61,11 @@ std::optional<LayerNormMatch> matchLayerNorm(const Graph &graph, Node &mean) {
   if (!variance || !reducesLastAxis(*variance)) return std::nullopt;
   Node *addEpsilon = soleUser(graph, variance->getOutput(0));
   if (!asBinaryWith(addEpsilon, "Add", variance->getOutput(0))) return std::nullopt;
-  std::optional<float> epsilon =
-      scalarConstant(otherOperand(*addEpsilon, variance->getOutput(0)));
+  std::optional<float> epsilon = scalarConstant(otherOperand(*addEpsilon, variance->getOutput(0)));
   Node *sqrt = soleUser(graph, addEpsilon->getOutput(0));
-  if (!epsilon || !sqrt || sqrt->getOpType() != "Sqrt" || soleUser(graph, sqrt->getOutput(0)) != div ||
-      div->getOpType() != "Div" || div->getInput(0) != d || div->getInput(1) != sqrt->getOutput(0))
+  if (!epsilon || !sqrt || sqrt->getOpType() != "Sqrt" ||
+      soleUser(graph, sqrt->getOutput(0)) != div || div->getOpType() != "Div" ||
+      div->getInput(0) != d || div->getInput(1) != sqrt->getOutput(0))
     return std::nullopt;
   match.epsilon = *epsilon;
   // * gamma [+ beta]

@@ -38,7 +38,7 @@ typedef struct {
   uint32_t abi_version; /* SPCC_ABI_VERSION the model was compiled for */
   uint32_t num_inputs;
   uint32_t num_outputs;
-  uint32_t code_kind;   /* spcc_abi_code_kind */
+  uint32_t code_kind; /* spcc_abi_code_kind */
   const spcc_abi_tensor *inputs;
   const spcc_abi_tensor *outputs;
   uint64_t arena_bytes;

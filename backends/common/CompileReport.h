@@ -18,8 +18,8 @@ namespace spcc {
 
 /// One weight layer that could run sparse.
 struct LayerReport {
-  std::string name;   ///< the node's name (its first output's when unnamed)
-  std::string op;     ///< Conv, FusedConv, MatMul, FusedMatMul, Gemm
+  std::string name;            ///< the node's name (its first output's when unnamed)
+  std::string op;              ///< Conv, FusedConv, MatMul, FusedMatMul, Gemm
   int64_t m = 0, k = 0, n = 0; ///< the product C[m x n] = A[m x k] * B[k x n]
   double sparsity = 0;
   std::vector<std::string> fused; ///< what the epilogue applies: "bias", "residual", activation
@@ -29,8 +29,8 @@ struct LayerReport {
   /// (LayoutSelection).
   bool featureMajorInput = false, featureMajorOutput = false;
   double sparseSeconds = 0, denseSeconds = 0; ///< measured per run; NaN: cost model
-  int64_t csrBytes = 0;    ///< the weights as CSR: float values, int32 columns and row starts
-  int64_t codeBytes = 0;   ///< object code and data of the generated layer (0 when dense)
+  int64_t csrBytes = 0;      ///< the weights as CSR: float values, int32 columns and row starts
+  int64_t codeBytes = 0;     ///< object code and data of the generated layer (0 when dense)
   double codegenSeconds = 0; ///< LLVM code generation of the layer's module
   /// Every tiling measured this compilation, with its seconds per run (empty when the choice
   /// came from the tuning cache).

@@ -65,11 +65,18 @@ llvm::Error TuneCache::save() const {
 std::string TuneCache::keyOf(const SparseLayer &layer, const TuningSetting &setting) {
   std::string bytes;
   const SparseTensor &a = layer.spec.weights;
-  int64_t shape[] = {a.getRows(), a.getCols(), layer.spec.n, layer.spec.ldc,
-                     layer.params.b_layout, layer.params.c_layout,
-                     int64_t(layer.spec.epilogue.bias.size()), layer.spec.epilogue.residual,
-                     int64_t(layer.spec.epilogue.activation.kind), int64_t(setting.level),
-                     int64_t(setting.threads), setting.unrolledBudget};
+  int64_t shape[] = {a.getRows(),
+                     a.getCols(),
+                     layer.spec.n,
+                     layer.spec.ldc,
+                     layer.params.b_layout,
+                     layer.params.c_layout,
+                     int64_t(layer.spec.epilogue.bias.size()),
+                     layer.spec.epilogue.residual,
+                     int64_t(layer.spec.epilogue.activation.kind),
+                     int64_t(setting.level),
+                     int64_t(setting.threads),
+                     setting.unrolledBudget};
   hashInto<int64_t>(bytes, shape);
   hashInto(bytes, a.getRowStart());
   hashInto(bytes, a.getColIndex());
@@ -100,8 +107,7 @@ std::optional<KernelChoice> TuneCache::lookup(const std::string &key) const {
 
 void TuneCache::insert(const std::string &key, const KernelChoice &choice) {
   lines[key] = llvm::formatv("{0} {1} {2:e} {3:e}", choice.sparse ? "sparse" : "dense",
-                             choice.tiling.describe(), choice.sparseSeconds,
-                             choice.denseSeconds)
+                             choice.tiling.describe(), choice.sparseSeconds, choice.denseSeconds)
                    .str();
   changed = true;
 }

@@ -30,18 +30,16 @@ DenseKernelTimer::open(llvm::StringRef kernelLevel, llvm::StringRef executablePa
   auto path = findKernelLibrary(kernelLevel, executablePath, "so");
   if (!path) return path.takeError();
   void *handle = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return makeError(ErrorCode::IO, "cannot load " + *path + ": " + dlerror());
+  if (!handle) return makeError(ErrorCode::IO, "cannot load " + *path + ": " + dlerror());
   return std::unique_ptr<DenseKernelTimer>(new DenseKernelTimer(handle));
 }
 
 DenseKernelTimer::~DenseKernelTimer() { dlclose(handle); }
 
-llvm::Expected<double> DenseKernelTimer::time(const Node &node, const KernelCall &call,
-                                              int threads, double minSeconds) {
+llvm::Expected<double> DenseKernelTimer::time(const Node &node, const KernelCall &call, int threads,
+                                              double minSeconds) {
   auto kernel = reinterpret_cast<spcc_kernel_fn>(dlsym(handle, call.symbol.c_str()));
-  if (!kernel)
-    return makeError(ErrorCode::Internal, "the kernel library has no " + call.symbol);
+  if (!kernel) return makeError(ErrorCode::Internal, "the kernel library has no " + call.symbol);
   std::mt19937 random(3);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::vector<AlignedBuffer> buffers;

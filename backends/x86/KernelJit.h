@@ -36,9 +36,7 @@ public:
                               llvm::StringRef symbol, ObjectStats *stats = nullptr);
 
   /// A symbol name no module loaded so far defines: \p prefix + a number.
-  std::string uniqueName(llvm::StringRef prefix) {
-    return (prefix + llvm::Twine(names++)).str();
-  }
+  std::string uniqueName(llvm::StringRef prefix) { return (prefix + llvm::Twine(names++)).str(); }
 
 private:
   explicit KernelJit(std::unique_ptr<llvm::orc::LLJIT> jit) : jit(std::move(jit)) {}

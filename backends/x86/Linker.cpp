@@ -95,8 +95,8 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
     if (!ec) out.write(object.data(), object.size());
     out.close();
     if (ec || out.has_error())
-      return makeError(ErrorCode::IO, "cannot write " + objectPath + ": " +
-                                          (ec ? ec : out.error()).message());
+      return makeError(ErrorCode::IO,
+                       "cannot write " + objectPath + ": " + (ec ? ec : out.error()).message());
   }
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-link", "txt", errorsPath))
     return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
@@ -112,25 +112,25 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
   std::string driver = linkerDriver();
   std::vector<llvm::StringRef> args = {driver, "-shared", "-o", tempOutput};
   args.insert(args.end(), objectPaths.begin(), objectPaths.end());
-  args.insert(args.end(), {archivePath,
-      // The kernels' OpenMP runtime, linked dynamically.
-      "-fopenmp",
-      // Identical inputs give identical bytes: no build id (a hash would do, but nothing
-      // reads it). Symbols stay for backtraces; the kernel library's debug info goes.
-      "-Wl,--build-id=none", "-Wl,--strip-debug",
-      // Only spcc_model_descriptor_v1 is exported: the kernels stay private to the model, so
-      // two models of different ISA levels can live in one process.
-      "-Wl,--exclude-libs,ALL", "-Wl,--no-undefined", "-Wl,-z,noexecstack", "-Wl,-z,relro",
-      "-Wl,-z,now"});
+  args.insert(args.end(),
+              {archivePath,
+               // The kernels' OpenMP runtime, linked dynamically.
+               "-fopenmp",
+               // Identical inputs give identical bytes: no build id (a hash would do, but nothing
+               // reads it). Symbols stay for backtraces; the kernel library's debug info goes.
+               "-Wl,--build-id=none", "-Wl,--strip-debug",
+               // Only spcc_model_descriptor_v1 is exported: the kernels stay private to the model,
+               // so two models of different ISA levels can live in one process.
+               "-Wl,--exclude-libs,ALL", "-Wl,--no-undefined", "-Wl,-z,noexecstack", "-Wl,-z,relro",
+               "-Wl,-z,now"});
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(""),
                                                 llvm::StringRef(errorsPath)};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, redirects, 0, 0, &message);
   if (rc != 0)
-    return makeError(ErrorCode::Internal,
-                     "linking " + outputPath + " with " + driver + " failed" +
-                         (message.empty() ? "" : ": " + message) + ": " +
-                         firstLines(errorsPath, 5));
+    return makeError(ErrorCode::Internal, "linking " + outputPath + " with " + driver + " failed" +
+                                              (message.empty() ? "" : ": " + message) + ": " +
+                                              firstLines(errorsPath, 5));
   if (std::error_code ec = llvm::sys::fs::rename(tempOutput, outputPath))
     return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());
   removeTemp.releaseFile();

@@ -17,10 +17,10 @@ llvm::Expected<std::string> findKernelLibrary(llvm::StringRef kernelLevel,
                                               llvm::StringRef executablePath,
                                               llvm::StringRef extension);
 
-/// Links the relocatable ELF \p objects (the model's, then its sparse layers') with the kernel archive \p archivePath into the shared
-/// library \p outputPath (replaced only once linking succeeded). The result needs only libc,
-/// libm, libstdc++, libgcc_s and the OpenMP runtime, exports only the model entry symbol, and is
-/// byte-identical for identical inputs.
+/// Links the relocatable ELF \p objects (the model's, then its sparse layers') with the kernel
+/// archive \p archivePath into the shared library \p outputPath (replaced only once linking
+/// succeeded). The result needs only libc, libm, libstdc++, libgcc_s and the OpenMP runtime,
+/// exports only the model entry symbol, and is byte-identical for identical inputs.
 llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::StringRef archivePath,
                       llvm::StringRef outputPath);
 

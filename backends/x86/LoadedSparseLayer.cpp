@@ -17,8 +17,8 @@ llvm::Expected<LoadedSparseLayer> LoadedSparseLayer::compile(KernelJit &jit,
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("sparse_layer", *context);
   std::string name = jit.uniqueName("spcc_sparse_task");
-  EmittedSparseTask emitted = emitSparseTask(*module, name, layer.spec, tiling,
-                                             vectorWidthOf(isa), /*exported=*/true);
+  EmittedSparseTask emitted =
+      emitSparseTask(*module, name, layer.spec, tiling, vectorWidthOf(isa), /*exported=*/true);
   LoadedSparseLayer loaded;
   // The module (and then its context) is gone once compiled.
   auto address = jit.load(std::move(module), isa, name, &loaded.stats);
@@ -31,8 +31,7 @@ llvm::Expected<LoadedSparseLayer> LoadedSparseLayer::compile(KernelJit &jit,
   return loaded;
 }
 
-void LoadedSparseLayer::run(const float *input, const float *residual, float *output,
-                            int threads) {
+void LoadedSparseLayer::run(const float *input, const float *residual, float *output, int threads) {
   spcc_sparse_params p = params;
   p.tile_work_prefix = tileWorkPrefix.data();
   auto address = reinterpret_cast<uintptr_t>(workspace.data());

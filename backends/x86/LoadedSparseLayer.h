@@ -2,9 +2,9 @@
 #ifndef SPCC_BACKENDS_X86_LOADEDSPARSELAYER_H
 #define SPCC_BACKENDS_X86_LOADEDSPARSELAYER_H
 
-#include "backends/x86/KernelJit.h"
 #include "backends/common/sparse/SparseLayer.h"
 #include "backends/common/sparse/SpmmTiling.h"
+#include "backends/x86/KernelJit.h"
 
 namespace spcc::x86 {
 
@@ -16,8 +16,7 @@ int vectorWidthOf(const TargetIsa &isa);
 class LoadedSparseLayer {
 public:
   static llvm::Expected<LoadedSparseLayer> compile(KernelJit &jit, const SparseLayer &layer,
-                                                   const SpmmTiling &tiling,
-                                                   const TargetIsa &isa);
+                                                   const SpmmTiling &tiling, const TargetIsa &isa);
 
   /// Runs the layer as spcc_kernel_sparse would, in a workspace of its own (so one call at a
   /// time); \p residual is null unless the epilogue adds one.

@@ -65,8 +65,7 @@ std::vector<std::string> fusedOps(const Node &node) {
   if (node.getOpType() != "MatMul" && node.getNumInputs() > 2 && node.getInput(2))
     fused.push_back("bias");
   if (isFused && node.getNumInputs() > 3 && node.getInput(3)) fused.push_back("residual");
-  if (isFused && node.hasAttribute("activation"))
-    fused.push_back(node.getString("activation", ""));
+  if (isFused && node.hasAttribute("activation")) fused.push_back(node.getString("activation", ""));
   return fused;
 }
 
@@ -117,9 +116,9 @@ public:
   llvm::Error run() {
     report.target = isa.cpu.empty() ? isa.kernelLevel : isa.cpu;
     report.kernelLevel = isa.kernelLevel;
-    for (auto stage : {&ModelCompiler::openMeasurement, &ModelCompiler::chooseKernels,
-                       &ModelCompiler::buildKernelPlan, &ModelCompiler::emitAndCompile,
-                       &ModelCompiler::link})
+    for (auto stage :
+         {&ModelCompiler::openMeasurement, &ModelCompiler::chooseKernels,
+          &ModelCompiler::buildKernelPlan, &ModelCompiler::emitAndCompile, &ModelCompiler::link})
       if (llvm::Error err = (this->*stage)()) return err;
     return llvm::Error::success();
   }
@@ -181,8 +180,8 @@ llvm::Error ModelCompiler::openMeasurement() {
 
 llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   const SparseLayer &layer = *layers[i];
-  SelectionContext selection{isa,        options.tune,     options.tuneThreads,
-                             jit.get(),  denseTimer.get(), unrolledBudget};
+  SelectionContext selection{isa,       options.tune,     options.tuneThreads,
+                             jit.get(), denseTimer.get(), unrolledBudget};
   TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.kernelLevel, options.tune,
                         options.tuneThreads, unrolledBudget};
   std::string key = TuneCache::keyOf(layer, setting);
@@ -249,8 +248,8 @@ llvm::Error ModelCompiler::buildKernelPlan() {
     if (!sparseLayers[i]) {
       kernelCalls += !denseCalls[i].isAlias;
       if (layout.featureMajorInput || layout.featureMajorOutput) {
-        auto call = lowerToKernelCall(*nodes[i], {layout.featureMajorInput,
-                                                  layout.featureMajorOutput});
+        auto call =
+            lowerToKernelCall(*nodes[i], {layout.featureMajorInput, layout.featureMajorOutput});
         if (!call) return call.takeError();
         denseCalls[i] = std::move(*call);
       }
@@ -312,8 +311,7 @@ llvm::Error ModelCompiler::link() {
 
 } // namespace
 
-llvm::Error compileModel(const Graph &graph, const CompileOptions &options,
-                         CompileReport &report) {
+llvm::Error compileModel(const Graph &graph, const CompileOptions &options, CompileReport &report) {
   auto isa = selectTargetIsa(options.target);
   if (!isa) return isa.takeError();
   report = CompileReport();

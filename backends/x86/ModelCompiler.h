@@ -12,8 +12,7 @@ namespace spcc::x86 {
 /// the kernel library cannot run, naming it), chooses generated sparse code or the dense kernel
 /// for each weight layer, emits the model's code and data through LLVM for options.target, and
 /// links it with the target's kernel library into options.outputPath. Fills \p report.
-llvm::Error compileModel(const Graph &graph, const CompileOptions &options,
-                         CompileReport &report);
+llvm::Error compileModel(const Graph &graph, const CompileOptions &options, CompileReport &report);
 
 } // namespace spcc::x86
 

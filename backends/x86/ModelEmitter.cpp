@@ -111,8 +111,7 @@ private:
 };
 
 llvm::GlobalVariable *ModelEmitter::bytesGlobal(const llvm::Twine &name,
-                                                llvm::ArrayRef<uint8_t> bytes,
-                                                uint64_t alignment) {
+                                                llvm::ArrayRef<uint8_t> bytes, uint64_t alignment) {
   llvm::Constant *init = llvm::ConstantDataArray::get(context, bytes);
   auto *global = new llvm::GlobalVariable(*module, init->getType(), /*isConstant=*/true,
                                           llvm::GlobalValue::PrivateLinkage, init, name);
@@ -124,8 +123,8 @@ llvm::GlobalVariable *ModelEmitter::generatedParams(const KernelCall &call, size
   constexpr size_t pointerFields = 2 * sizeof(void *);
   assert(call.params.size() > pointerFields);
   auto *fnTy = llvm::FunctionType::get(builder.getVoidTy(), {ptrTy}, false);
-  auto *task = llvm::Function::Create(fnTy, llvm::GlobalValue::ExternalLinkage, call.generatedTask,
-                                      *module);
+  auto *task =
+      llvm::Function::Create(fnTy, llvm::GlobalValue::ExternalLinkage, call.generatedTask, *module);
   task->setVisibility(llvm::GlobalValue::HiddenVisibility);
   llvm::Constant *tableInit = llvm::ConstantDataArray::get(context, call.taskTable);
   auto *table = new llvm::GlobalVariable(*module, tableInit->getType(), true,
@@ -135,9 +134,9 @@ llvm::GlobalVariable *ModelEmitter::generatedParams(const KernelCall &call, size
   llvm::Constant *rest = llvm::ConstantDataArray::get(
       context, llvm::ArrayRef<uint8_t>(call.params).drop_front(pointerFields));
   llvm::Constant *init = llvm::ConstantStruct::getAnon({task, table, rest});
-  auto *global = new llvm::GlobalVariable(*module, init->getType(), true,
-                                          llvm::GlobalValue::PrivateLinkage, init,
-                                          "params." + llvm::Twine(index));
+  auto *global =
+      new llvm::GlobalVariable(*module, init->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                               init, "params." + llvm::Twine(index));
   global->setAlignment(llvm::Align(kParamsAlignment));
   return global;
 }
@@ -190,9 +189,8 @@ llvm::Expected<llvm::Value *> ModelEmitter::storageOf(const Value *v) {
     address = bytesGlobal("weight." + llvm::Twine(numWeights++), v->getConstant().getBytes(),
                           kWeightAlignment);
   } else if (v->getArenaOffset() >= 0) {
-    address = builder.CreateConstInBoundsGEP1_64(builder.getInt8Ty(), arena,
-                                                 uint64_t(v->getArenaOffset()),
-                                                 "arena." + v->getName());
+    address = builder.CreateConstInBoundsGEP1_64(
+        builder.getInt8Ty(), arena, uint64_t(v->getArenaOffset()), "arena." + v->getName());
   } else {
     // A graph input, or a value computed straight into (the first of) its graph outputs.
     llvm::ArrayRef<Value *> inputs = graph.getInputs();
@@ -203,16 +201,16 @@ llvm::Expected<llvm::Value *> ModelEmitter::storageOf(const Value *v) {
       if (aliasRoot(outputs[i].value) == v) address = outputPtrs[i];
   }
   if (!address)
-    return makeError(ErrorCode::Internal, "value '" + v->getName() +
-                                              "' has no storage: memory planning has not run");
+    return makeError(ErrorCode::Internal,
+                     "value '" + v->getName() + "' has no storage: memory planning has not run");
   storage[v] = address;
   return address;
 }
 
 llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
   auto *runTy = llvm::FunctionType::get(i32Ty, {ptrTy, ptrTy, ptrTy, i32Ty}, false);
-  auto *run = llvm::Function::Create(runTy, llvm::GlobalValue::InternalLinkage, "spcc_model_run",
-                                     *module);
+  auto *run =
+      llvm::Function::Create(runTy, llvm::GlobalValue::InternalLinkage, "spcc_model_run", *module);
   run->setUWTableKind(llvm::UWTableKind::Async);
   run->addFnAttr(llvm::Attribute::NoUnwind);
   llvm::Argument *inputsArg = run->getArg(0), *outputsArg = run->getArg(1);
@@ -238,12 +236,12 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
     maxInputs = std::max({maxInputs, nodes[n]->getNumInputs(), calls[n].inputMap.size()});
     maxOutputs = std::max(maxOutputs, nodes[n]->getNumOutputs() + 1); // + workspace
   }
-  llvm::Value *inArray = builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxInputs), nullptr,
-                                              "kernel.inputs");
-  llvm::Value *outArray = builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxOutputs), nullptr,
-                                               "kernel.outputs");
-  auto *kernelTy = llvm::FunctionType::get(builder.getVoidTy(), {ptrTy, ptrTy, ptrTy, i32Ty},
-                                           false);
+  llvm::Value *inArray =
+      builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxInputs), nullptr, "kernel.inputs");
+  llvm::Value *outArray =
+      builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxOutputs), nullptr, "kernel.outputs");
+  auto *kernelTy =
+      llvm::FunctionType::get(builder.getVoidTy(), {ptrTy, ptrTy, ptrTy, i32Ty}, false);
 
   for (size_t n = 0; n < nodes.size(); ++n) {
     const Node &node = *nodes[n];
@@ -270,8 +268,8 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
       builder.CreateStore(*found, builder.CreateConstInBoundsGEP1_64(ptrTy, outArray, i));
     }
     if (call.workspaceBytes > 0)
-      builder.CreateStore(workspace(), builder.CreateConstInBoundsGEP1_64(ptrTy, outArray,
-                                                                          node.getNumOutputs()));
+      builder.CreateStore(
+          workspace(), builder.CreateConstInBoundsGEP1_64(ptrTy, outArray, node.getNumOutputs()));
     llvm::Value *params = llvm::ConstantPointerNull::get(ptrTy);
     if (!call.generatedTask.empty())
       params = generatedParams(call, n);
@@ -307,20 +305,19 @@ llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
   auto *modelTy = llvm::StructType::get(
       context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty, ptrTy, ptrTy});
   llvm::Constant *init = llvm::ConstantStruct::get(
-      modelTy, {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
-                llvm::ConstantInt::get(i32Ty, inputs.size()),
-                llvm::ConstantInt::get(i32Ty, outputs.size()),
-                llvm::ConstantInt::get(i32Ty, SPCC_ABI_CODE_HOST),
-                tensorTable("inputs", inputs), tensorTable("outputs", outputs),
-                llvm::ConstantInt::get(i64Ty, arenaBytes()), *run,
-                stringGlobal("target", kernelLevel)});
+      modelTy,
+      {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
+       llvm::ConstantInt::get(i32Ty, inputs.size()), llvm::ConstantInt::get(i32Ty, outputs.size()),
+       llvm::ConstantInt::get(i32Ty, SPCC_ABI_CODE_HOST), tensorTable("inputs", inputs),
+       tensorTable("outputs", outputs), llvm::ConstantInt::get(i64Ty, arenaBytes()), *run,
+       stringGlobal("target", kernelLevel)});
   auto *descriptor = new llvm::GlobalVariable(*module, modelTy, true,
                                               llvm::GlobalValue::PrivateLinkage, init, "model");
   descriptor->setAlignment(llvm::Align(8));
 
-  auto *entry = llvm::Function::Create(llvm::FunctionType::get(ptrTy, false),
-                                       llvm::GlobalValue::ExternalLinkage,
-                                       SPCC_MODEL_ENTRY_SYMBOL, *module);
+  auto *entry =
+      llvm::Function::Create(llvm::FunctionType::get(ptrTy, false),
+                             llvm::GlobalValue::ExternalLinkage, SPCC_MODEL_ENTRY_SYMBOL, *module);
   entry->addFnAttr(llvm::Attribute::NoUnwind);
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
   builder.CreateRet(descriptor);

@@ -25,8 +25,10 @@ llvm::Error compileModules(std::vector<ModuleJob> &jobs, const TargetIsa &isa, u
                         makeError(ErrorCode::Internal, "no target machine"));
       if (!object) {
         std::lock_guard<std::mutex> lock(failure);
-        if (!firstError) firstError = object.takeError();
-        else llvm::consumeError(object.takeError());
+        if (!firstError)
+          firstError = object.takeError();
+        else
+          llvm::consumeError(object.takeError());
         next = jobs.size();
         break;
       }

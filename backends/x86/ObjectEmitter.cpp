@@ -5,8 +5,8 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Verifier.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -42,15 +42,14 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(const T
   });
   std::string message;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(kTargetTriple, message);
-  if (!target)
-    return makeError(ErrorCode::Internal, "LLVM has no x86-64 target: " + message);
+  if (!target) return makeError(ErrorCode::Internal, "LLVM has no x86-64 target: " + message);
   llvm::TargetOptions options;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      kTargetTriple, isa.cpu, isa.features, options, llvm::Reloc::PIC_, llvm::CodeModel::Small,
-      llvm::CodeGenOptLevel::Default));
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(kTargetTriple, isa.cpu, isa.features, options, llvm::Reloc::PIC_,
+                                  llvm::CodeModel::Small, llvm::CodeGenOptLevel::Default));
   if (!machine)
-    return makeError(ErrorCode::Internal, "cannot create a target machine for CPU '" + isa.cpu +
-                                              "'");
+    return makeError(ErrorCode::Internal,
+                     "cannot create a target machine for CPU '" + isa.cpu + "'");
   return machine;
 }
 

@@ -52,8 +52,8 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   SparseLayerTimer timer(layer);
   auto tuned = tuneSparseLayer(*context.jit, layer, context.isa, options, timer);
   if (!tuned) return tuned.takeError();
-  auto denseSeconds = context.denseTimer->time(node, dense, context.threads,
-                                               options.secondsPerCandidate);
+  auto denseSeconds =
+      context.denseTimer->time(node, dense, context.threads, options.secondsPerCandidate);
   if (!denseSeconds) return denseSeconds.takeError();
   std::vector<double> sparseRuns = {tuned->seconds}, denseRuns = {*denseSeconds};
   // Near break-even, two more rounds of both, alternating: on a shared machine a burst of other
@@ -63,8 +63,8 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   if (std::max(sparseRuns[0], denseRuns[0]) < kRecheckRatio * std::min(sparseRuns[0], denseRuns[0]))
     for (int round = 0; round < 2; ++round) {
       sparseRuns.push_back(timer.time(tuned->loaded, context.threads, options.secondsPerCandidate));
-      auto again = context.denseTimer->time(node, dense, context.threads,
-                                            options.secondsPerCandidate);
+      auto again =
+          context.denseTimer->time(node, dense, context.threads, options.secondsPerCandidate);
       if (!again) return again.takeError();
       denseRuns.push_back(*again);
     }

@@ -27,8 +27,7 @@ struct SelectionContext {
 /// measuring both (tuning the sparse one) when the context can run code, by the cost model
 /// otherwise, and when the model predicts the sparse kernel far slower.
 llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &layer,
-                                          const KernelCall &dense,
-                                          const SelectionContext &context);
+                                          const KernelCall &dense, const SelectionContext &context);
 
 } // namespace spcc::x86
 

@@ -84,14 +84,14 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   double v = tiling.vectors;
   std::vector<int64_t> seen(size_t(a.getCols()), -1);
   bool unrolled = tiling.schedule == SpmmTiling::Schedule::Unrolled;
-  std::vector<int64_t> order = unrolled && tiling.permuteRows ? tileRowOrder(a, tiling.rowTile)
-                                                              : identityRowOrder(a);
+  std::vector<int64_t> order =
+      unrolled && tiling.permuteRows ? tileRowOrder(a, tiling.rowTile) : identityRowOrder(a);
   // A loop's slices of B stay in L1 when its reduction block's rows fit there, contiguous
   // (packed, or one step is a whole row) rather than a power-of-two stride apart.
   double l2Cycles = 0;
   if (!unrolled) {
-    double blockColumns = double(tiling.kBlock > 0 ? std::min(tiling.kBlock, a.getCols())
-                                                   : a.getCols());
+    double blockColumns =
+        double(tiling.kBlock > 0 ? std::min(tiling.kBlock, a.getCols()) : a.getCols());
     bool contiguous = packsB(tiling, layer.spec.n, step) || layer.spec.n <= step;
     if (!contiguous || 4.0 * blockColumns * double(step) > kL1BlockBytes)
       l2Cycles = 0.75 * v * double(vectorWidth) / 16.0;
@@ -106,9 +106,8 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
       perStep += std::max(fmas, loads) + double(r1 - r0) * v * 1.5 + 12;
     } else {
       // A reduction block reloads and stores each row's partial sums.
-      double segments = tiling.kBlock > 0 ? std::ceil(double(a.getCols()) /
-                                                      double(tiling.kBlock))
-                                          : 1.0;
+      double segments =
+          tiling.kBlock > 0 ? std::ceil(double(a.getCols()) / double(tiling.kBlock)) : 1.0;
       for (int64_t r = r0; r < r1; ++r) {
         double nonzeros = double(a.getRowStart()[size_t(r) + 1] - a.getRowStart()[size_t(r)]);
         // Per nonzero: v loads of B, a broadcast and two table loads; FMA latency (4 cycles)
@@ -121,8 +120,7 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   }
   double cycles = perStep * steps;
   // Without blocking, B rows spill out of L2 when many positions are live.
-  double bColumns = double(tiling.kBlock > 0 ? std::min(tiling.kBlock, a.getCols())
-                                             : a.getCols());
+  double bColumns = double(tiling.kBlock > 0 ? std::min(tiling.kBlock, a.getCols()) : a.getCols());
   double bBytes = 4.0 * bColumns * double(tiling.nBlock > 0 ? tiling.nBlock : layer.spec.n);
   if (bBytes > 4 * kBlockBytes) cycles *= 1.3;
   // Straight-line code beyond the L2 cache is fetched from memory on every block.
@@ -133,9 +131,7 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   return cycles;
 }
 
-int64_t defaultUnrolledBudget(TuneLevel level) {
-  return level == TuneLevel::Full ? 400000 : 16384;
-}
+int64_t defaultUnrolledBudget(TuneLevel level) { return level == TuneLevel::Full ? 400000 : 16384; }
 
 std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneLevel level,
                                      int64_t modelNonzeros) {
@@ -154,8 +150,8 @@ std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneL
   return budgets;
 }
 
-std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth,
-                                         TuneLevel level, int64_t unrolledBudget) {
+std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth, TuneLevel level,
+                                         int64_t unrolledBudget) {
   const int registers = accumulatorRegisters(vectorWidth) - 2;
   // Straight-line code costs compile time (LLVM spends ~60-100 us per FMA of a large layer) and
   // instruction-cache misses: past this many FMAs per step only the compact loop is tried.
@@ -213,8 +209,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   for (const SpmmTiling &t : all) ranked.push_back({estimateCycles(layer, t, vectorWidth), t});
   // Ties are broken by name, so the choice is deterministic.
   std::sort(ranked.begin(), ranked.end(), [&](const auto &x, const auto &y) {
-    return x.first < y.first ||
-           (x.first == y.first && x.second.describe() < y.second.describe());
+    return x.first < y.first || (x.first == y.first && x.second.describe() < y.second.describe());
   });
   std::vector<SpmmTiling> chosen;
   // Layers granted straight-line code beyond the default are the costly ones to compile for
@@ -233,8 +228,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
     permuted.permuteRows = true;
     const SparseTensor &a = layer.spec.weights;
     int64_t loads = tileColumnLoads(a, identityRowOrder(a), permuted.rowTile);
-    if (tileColumnLoads(a, tileRowOrder(a, permuted.rowTile), permuted.rowTile) >= loads)
-      continue;
+    if (tileColumnLoads(a, tileRowOrder(a, permuted.rowTile), permuted.rowTile) >= loads) continue;
     if (level == TuneLevel::None)
       chosen[i] = permuted;
     else
@@ -245,9 +239,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   // compact loops compile in milliseconds.
   if (level == TuneLevel::Fast) {
     auto measured = [&](const SpmmTiling &t) {
-      return std::any_of(chosen.begin(), chosen.end(), [&](const SpmmTiling &c) {
-        return c == t;
-      });
+      return std::any_of(chosen.begin(), chosen.end(), [&](const SpmmTiling &c) { return c == t; });
     };
     bool wholeLoop = false;
     for (const auto &[cycles, t] : ranked) {

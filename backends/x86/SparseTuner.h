@@ -44,8 +44,8 @@ struct TunedLayer {
 
 /// The tilings worth trying for \p layer with \p vectorWidth-float vectors at \p level, the
 /// cost model's favourite first.
-std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth,
-                                         TuneLevel level, int64_t unrolledBudget = 0);
+std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth, TuneLevel level,
+                                         int64_t unrolledBudget = 0);
 
 /// The cost model: estimated cycles of one run of \p layer with \p tiling on one core.
 double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int vectorWidth);

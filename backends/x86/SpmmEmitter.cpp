@@ -134,9 +134,9 @@ private:
                       llvm::Value *mask);
   /// Stores the step's \p values at \p index, except lanes before \p n when the step was moved
   /// back to \p position < n (they belong to the step before); then branches to \p next.
-  void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index,
-                     llvm::Value *n, llvm::Value *position,
-                     const std::vector<llvm::Value *> &masks, llvm::BasicBlock *next);
+  void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index, llvm::Value *n,
+                     llvm::Value *position, const std::vector<llvm::Value *> &masks,
+                     llvm::BasicBlock *next);
   /// The plane row and column of position \p p of a compacted convolution.
   std::pair<llvm::Value *, llvm::Value *> planeRowColumn(llvm::Value *p);
   /// The output index of position \p p of a compacted convolution (of the next output when
@@ -176,13 +176,11 @@ private:
                                             std::vector<llvm::Value *> &initial);
   /// The loop over nonzeros [first, last) of the row's segment in blocks \p loop and \p body,
   /// leaving to \p done; returns the accumulators (live in \p done).
-  std::vector<llvm::PHINode *> emitNonzeroLoop(const LoopStep &step, const LoopTables &tables,
-                                               llvm::Value *bBase, bool packed,
-                                               llvm::Value *first, llvm::Value *last,
-                                               const std::vector<llvm::Value *> &initial,
-                                               llvm::BasicBlock *initialBlock,
-                                               llvm::BasicBlock *loop, llvm::BasicBlock *body,
-                                               llvm::BasicBlock *done);
+  std::vector<llvm::PHINode *>
+  emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llvm::Value *bBase, bool packed,
+                  llvm::Value *first, llvm::Value *last, const std::vector<llvm::Value *> &initial,
+                  llvm::BasicBlock *initialBlock, llvm::BasicBlock *loop, llvm::BasicBlock *body,
+                  llvm::BasicBlock *done);
   /// Stores the step's sums: finished in the last reduction block, partial before it; then
   /// branches to \p next.
   void emitStepStores(const LoopStep &step, const std::vector<llvm::PHINode *> &acc,
@@ -226,8 +224,8 @@ private:
 
 llvm::Value *SpmmEmitter::laneMask(llvm::Value *n, llvm::Value *limit, int v) {
   // remaining = limit - n - v * width, compared lane-wise against 0, 1, ..., width - 1.
-  llvm::Value *remaining = builder.CreateSub(limit, builder.CreateAdd(n, builder.getInt64(
-                                                                              v * width)));
+  llvm::Value *remaining =
+      builder.CreateSub(limit, builder.CreateAdd(n, builder.getInt64(v * width)));
   remaining = builder.CreateTrunc(
       builder.CreateSelect(builder.CreateICmpSGT(remaining, builder.getInt64(width)),
                            builder.getInt64(width), remaining),
@@ -263,8 +261,7 @@ llvm::Value *SpmmEmitter::erf(llvm::Value *x) {
                                  -1.42647390514189e-02f};
   llvm::Value *clamped = builder.CreateIntrinsic(
       llvm::Intrinsic::minnum, {vecTy},
-      {builder.CreateIntrinsic(llvm::Intrinsic::maxnum, {vecTy}, {x, splat(-4.0f)}),
-       splat(4.0f)});
+      {builder.CreateIntrinsic(llvm::Intrinsic::maxnum, {vecTy}, {x, splat(-4.0f)}), splat(4.0f)});
   llvm::Value *x2 = builder.CreateFMul(clamped, clamped);
   llvm::Value *p = splat(kP[0]);
   for (size_t i = 1; i < std::size(kP); ++i) p = fma(x2, p, splat(kP[i]));
@@ -302,8 +299,8 @@ llvm::Value *SpmmEmitter::finish(llvm::Value *acc, llvm::Value *index, int v, ll
   return activation(acc);
 }
 
-void SpmmEmitter::finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n,
-                                 int v, llvm::Value *mask) {
+void SpmmEmitter::finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n, int v,
+                                 llvm::Value *mask) {
   llvm::Value *index = builder.CreateAdd(rowOffset, n);
   store(finish(acc, index, v, mask), at(argC, index, int64_t(v) * width), mask);
 }
@@ -405,8 +402,7 @@ std::vector<int64_t> SpmmEmitter::tileWorkPrefix() const {
   return prefix;
 }
 
-void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
-                                    llvm::BasicBlock *next) {
+void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
   llvm::ArrayRef<int64_t> rowStart = spec.weights.getRowStart();
   llvm::ArrayRef<int32_t> colIndex = spec.weights.getColIndex();
   llvm::ArrayRef<float> values = spec.weights.getValues();
@@ -435,8 +431,9 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
     int64_t i0 = t * tiling.rowTile, i1 = std::min(rows(), i0 + tiling.rowTile);
     llvm::BasicBlock *loop = llvm::BasicBlock::Create(context, "tile" + llvm::Twine(t), function);
     llvm::BasicBlock *after =
-        t + 1 < tileCount ? llvm::BasicBlock::Create(context, "check" + llvm::Twine(t + 1), function)
-                          : next;
+        t + 1 < tileCount
+            ? llvm::BasicBlock::Create(context, "check" + llvm::Twine(t + 1), function)
+            : next;
     llvm::Value *tile = builder.getInt64(uint64_t(t));
     llvm::BasicBlock *entry = builder.GetInsertBlock();
     builder.CreateCondBr(builder.CreateAnd(builder.CreateICmpSGE(tile, tileBegin),
@@ -452,9 +449,9 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
     std::vector<std::vector<llvm::Value *>> acc(size_t(i1 - i0));
     for (int64_t i = i0; i < i1; ++i) {
       int64_t r = rowOrder[size_t(i)];
-      acc[size_t(i - i0)].assign(size_t(tiling.vectors),
-                                 splat(spec.epilogue.bias.empty() ? 0.0f
-                                                                  : spec.epilogue.bias[size_t(r)]));
+      acc[size_t(i - i0)].assign(
+          size_t(tiling.vectors),
+          splat(spec.epilogue.bias.empty() ? 0.0f : spec.epilogue.bias[size_t(r)]));
     }
     for (const auto &[column, entries] : tileColumns[size_t(t)]) {
       int64_t offset = spec.bRowOffsets[size_t(column)];
@@ -489,12 +486,13 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd,
 }
 
 llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
-                                              llvm::Value *position) {
+                                             llvm::Value *position) {
   const int64_t columns = spec.weights.getCols();
   if (!columnOffsetTable) {
     std::vector<int32_t> columnOffsets;
     for (int64_t offset : spec.bRowOffsets) columnOffsets.push_back(int32_t(offset));
-    columnOffsetTable = table("b_row_offsets", llvm::ConstantDataArray::get(context, columnOffsets));
+    columnOffsetTable =
+        table("b_row_offsets", llvm::ConstantDataArray::get(context, columnOffsets));
     scratchFloats = kBlock * nStep();
   }
   llvm::BasicBlock *before = builder.GetInsertBlock();
@@ -525,8 +523,7 @@ llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
   return argScratch;
 }
 
-SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks,
-                                                    bool packed) {
+SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed) {
   const SparseTensor &a = spec.weights;
   std::vector<int32_t> segmentStart, offsets;
   std::vector<float> values;
@@ -537,8 +534,8 @@ SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlo
         int64_t column = a.getColIndex()[size_t(j)];
         if (column / kBlock != kb) continue;
         // Packed: the row's place in the block's buffer.
-        offsets.push_back(int32_t(packed ? (column - kb * kBlock) * nStep()
-                                         : spec.bRowOffsets[size_t(column)]));
+        offsets.push_back(
+            int32_t(packed ? (column - kb * kBlock) * nStep() : spec.bRowOffsets[size_t(column)]));
         values.push_back(a.getValues()[size_t(j)]);
       }
     }
@@ -547,16 +544,14 @@ SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlo
   if (bias.empty()) bias.assign(size_t(rows()), 0.0f);
   if (offsets.empty()) offsets.push_back(0), values.push_back(0.0f);
   LoopTables tables;
-  tables.segmentStart =
-      table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
+  tables.segmentStart = table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
   tables.bOffsets = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
   tables.values = table("values", llvm::ConstantDataArray::get(context, values));
   tables.bias = table("bias", llvm::ConstantDataArray::get(context, bias));
   return tables;
 }
 
-llvm::BasicBlock *SpmmEmitter::emitInitialAccumulators(const LoopStep &step,
-                                                       llvm::Value *biasSplat,
+llvm::BasicBlock *SpmmEmitter::emitInitialAccumulators(const LoopStep &step, llvm::Value *biasSplat,
                                                        llvm::Value *firstBlock,
                                                        std::vector<llvm::Value *> &initial) {
   llvm::BasicBlock *start = builder.GetInsertBlock();
@@ -579,11 +574,12 @@ llvm::BasicBlock *SpmmEmitter::emitInitialAccumulators(const LoopStep &step,
   return join;
 }
 
-std::vector<llvm::PHINode *> SpmmEmitter::emitNonzeroLoop(
-    const LoopStep &step, const LoopTables &tables, llvm::Value *bBase, bool packed,
-    llvm::Value *first, llvm::Value *last, const std::vector<llvm::Value *> &initial,
-    llvm::BasicBlock *initialBlock, llvm::BasicBlock *loop, llvm::BasicBlock *body,
-    llvm::BasicBlock *done) {
+std::vector<llvm::PHINode *>
+SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llvm::Value *bBase,
+                             bool packed, llvm::Value *first, llvm::Value *last,
+                             const std::vector<llvm::Value *> &initial,
+                             llvm::BasicBlock *initialBlock, llvm::BasicBlock *loop,
+                             llvm::BasicBlock *body, llvm::BasicBlock *done) {
   builder.SetInsertPoint(loop);
   llvm::PHINode *j = builder.CreatePHI(i64, 2, "j");
   j->addIncoming(first, initialBlock);
@@ -609,8 +605,7 @@ std::vector<llvm::PHINode *> SpmmEmitter::emitNonzeroLoop(
 }
 
 void SpmmEmitter::emitStepStores(const LoopStep &step, const std::vector<llvm::PHINode *> &acc,
-                                 int64_t kBlocks, llvm::Value *lastBlock,
-                                 llvm::BasicBlock *next) {
+                                 int64_t kBlocks, llvm::Value *lastBlock, llvm::BasicBlock *next) {
   // The last reduction block finishes the sums (residual, activation); earlier ones store them.
   // A step moved back to end at the block's end overlaps positions that already hold this
   // reduction block's sums (or, across a position block, finished outputs): it stores only
@@ -708,8 +703,8 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
       unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.bias, row)));
   llvm::Value *rowOffset = builder.CreateMul(row, builder.getInt64(uint64_t(spec.ldc)));
   // A middle block without nonzeros in this row leaves its partial sums as they are.
-  llvm::Value *skip = builder.CreateAnd(
-      builder.CreateNot(builder.CreateOr(firstBlock, lastBlock)), builder.CreateICmpEQ(first, last));
+  llvm::Value *skip = builder.CreateAnd(builder.CreateNot(builder.CreateOr(firstBlock, lastBlock)),
+                                        builder.CreateICmpEQ(first, last));
   builder.CreateCondBr(skip, rowLatch, stepLoop);
 
   // ... and each step of the block's positions: accumulators start from the bias in the first
@@ -730,8 +725,8 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   builder.CreateBr(nonzeroLoop);
 
   std::vector<llvm::PHINode *> acc =
-      emitNonzeroLoop(step, tables, bBase, packed, first, last, initial, initialBlock,
-                      nonzeroLoop, nonzeroBody, stepEnd);
+      emitNonzeroLoop(step, tables, bBase, packed, first, last, initial, initialBlock, nonzeroLoop,
+                      nonzeroBody, stepEnd);
   builder.SetInsertPoint(stepEnd);
   emitStepStores(step, acc, kBlocks, lastBlock, stepLatch);
 
@@ -754,18 +749,16 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   assert(spec.epilogue.bias.empty() || int64_t(spec.epilogue.bias.size()) == rows());
   assert(!(compacts() && spec.epilogue.residual) && "a compacted output takes no residual");
   auto *fnTy = llvm::FunctionType::get(builder.getVoidTy(), {ptr}, false);
-  function = llvm::Function::Create(fnTy,
-                                    exported ? llvm::GlobalValue::ExternalLinkage
-                                             : llvm::GlobalValue::InternalLinkage,
-                                    name, module);
+  function = llvm::Function::Create(
+      fnTy, exported ? llvm::GlobalValue::ExternalLinkage : llvm::GlobalValue::InternalLinkage,
+      name, module);
   function->addFnAttr(llvm::Attribute::NoUnwind);
   function->setUWTableKind(llvm::UWTableKind::Async);
   llvm::Argument *args = function->getArg(0);
   args->setName("args");
 
   bool permuted = tiling.permuteRows && tiling.schedule == SpmmTiling::Schedule::Unrolled;
-  rowOrder = permuted ? tileRowOrder(spec.weights, tiling.rowTile)
-                      : identityRowOrder(spec.weights);
+  rowOrder = permuted ? tileRowOrder(spec.weights, tiling.rowTile) : identityRowOrder(spec.weights);
 
   auto *entry = llvm::BasicBlock::Create(context, "entry", function);
   builder.SetInsertPoint(entry);
@@ -800,8 +793,8 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
 
   builder.SetInsertPoint(blockBody);
   llvm::Value *blockEnd = builder.CreateAdd(nb, builder.getInt64(uint64_t(block)));
-  llvm::Value *nbEnd = builder.CreateSelect(builder.CreateICmpSLT(blockEnd, nEnd), blockEnd, nEnd,
-                                            "nb_end");
+  llvm::Value *nbEnd =
+      builder.CreateSelect(builder.CreateICmpSLT(blockEnd, nEnd), blockEnd, nEnd, "nb_end");
   EmittedSparseTask result;
   result.nStep = nStep();
   if (tiling.schedule == SpmmTiling::Schedule::Unrolled)

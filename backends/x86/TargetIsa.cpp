@@ -15,10 +15,9 @@ namespace spcc::x86 {
 namespace {
 
 /// LLVM feature names each kernel level needs beyond the previous one (x86-64 psABI levels).
-constexpr const char *kV3Features[] = {"avx", "avx2", "bmi", "bmi2", "f16c", "fma", "lzcnt",
-                                       "movbe"};
-constexpr const char *kV4Features[] = {"avx512f", "avx512bw", "avx512cd", "avx512dq",
-                                       "avx512vl"};
+constexpr const char *kV3Features[] = {"avx",  "avx2", "bmi",   "bmi2",
+                                       "f16c", "fma",  "lzcnt", "movbe"};
+constexpr const char *kV4Features[] = {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"};
 
 template <size_t N>
 const char *firstMissing(const llvm::StringMap<bool> &features, const char *const (&names)[N]) {

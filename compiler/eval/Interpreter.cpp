@@ -12,7 +12,8 @@ llvm::Expected<std::vector<Tensor>> interpretGraph(const Graph &graph,
   for (Value *in : graph.getInputs()) {
     auto it = inputs.find(in->getName());
     if (it == inputs.end())
-      return makeError(ErrorCode::InvalidArgument, "no data given for input '" + in->getName() + "'");
+      return makeError(ErrorCode::InvalidArgument,
+                       "no data given for input '" + in->getName() + "'");
     if (it->second.getType() != in->getType())
       return makeError(ErrorCode::Shape, "input '" + in->getName() + "' expects " +
                                              in->getType().str() + ", got " +

@@ -12,11 +12,11 @@ inferNodeTypes(const Node &node, llvm::ArrayRef<const Tensor *> known) {
   int numInputs = int(node.getNumInputs()), numOutputs = int(node.getNumOutputs());
   if (numInputs < schema.getMinInputs() ||
       (schema.getMaxInputs() >= 0 && numInputs > schema.getMaxInputs()))
-    return nodeError(node, ErrorCode::BadModel,
-                     "has " + llvm::Twine(numInputs) + " inputs, expected " +
-                         llvm::Twine(schema.getMinInputs()) +
-                         (schema.getMaxInputs() < 0 ? " or more"
-                                                    : " to " + llvm::Twine(schema.getMaxInputs())));
+    return nodeError(
+        node, ErrorCode::BadModel,
+        "has " + llvm::Twine(numInputs) + " inputs, expected " +
+            llvm::Twine(schema.getMinInputs()) +
+            (schema.getMaxInputs() < 0 ? " or more" : " to " + llvm::Twine(schema.getMaxInputs())));
   if (numOutputs < schema.getMinOutputs() || numOutputs > schema.getMaxOutputs())
     return nodeError(node, ErrorCode::BadModel,
                      "has " + llvm::Twine(numOutputs) + " outputs, expected " +
@@ -46,8 +46,7 @@ static bool isShapeLike(const TensorType &type) {
          type.getNumElements() <= 65536;
 }
 
-llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode,
-                            const TypeInferenceHooks &hooks) {
+llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode, const TypeInferenceHooks &hooks) {
   llvm::DenseMap<const Value *, Tensor> computed;
   auto knownValue = [&](const Value *v) -> const Tensor * {
     if (!v) return nullptr;
@@ -62,7 +61,8 @@ llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode,
     llvm::SmallVector<const Tensor *, 4> known;
     for (Value *in : node->getInputs()) {
       known.push_back(knownValue(in));
-      if (in && !in->isConstant() && !in->getProducer() && !llvm::is_contained(graph.getInputs(), in))
+      if (in && !in->isConstant() && !in->getProducer() &&
+          !llvm::is_contained(graph.getInputs(), in))
         return nodeError(*node, ErrorCode::BadModel,
                          "input '" + in->getName() + "' is not produced by any node");
     }
@@ -70,7 +70,8 @@ llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode,
     if (!types) return types.takeError();
     for (size_t i = 0; i < types->size(); ++i) {
       Value *out = node->getOutput(i);
-      if (mode == TypeInferenceMode::Assign) out->setType((*types)[i]);
+      if (mode == TypeInferenceMode::Assign)
+        out->setType((*types)[i]);
       else if (out->getType() != (*types)[i])
         return nodeError(*node, ErrorCode::Internal,
                          "output '" + out->getName() + "' has type " + out->getType().str() +

@@ -65,8 +65,7 @@ private:
 };
 
 llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
-  if (!model.has_graph())
-    return makeError(ErrorCode::BadModel, "not an ONNX model (no graph)");
+  if (!model.has_graph()) return makeError(ErrorCode::BadModel, "not an ONNX model (no graph)");
   if (model.ir_version() < 3)
     return makeError(ErrorCode::BadModel,
                      "not an ONNX model (ir_version " + llvm::Twine(model.ir_version()) + ")");
@@ -98,12 +97,14 @@ llvm::Error ModelImporter::checkSupportedOps() {
     bool known = node.op_type() == "Constant" ? isDefaultDomain(node.domain())
                                               : schema && !schema->isInternal();
     // Gelu is accepted from ONNX Runtime's contrib domain as well as the default one.
-    if (!isDefaultDomain(node.domain()) && !(node.domain() == "com.microsoft" && node.op_type() == "Gelu"))
+    if (!isDefaultDomain(node.domain()) &&
+        !(node.domain() == "com.microsoft" && node.op_type() == "Gelu"))
       known = false;
     if (known) continue;
     if (count++ < 20)
       unsupported += std::string(count > 1 ? ", " : "") + "node '" + node.name() + "' (" +
-                     (isDefaultDomain(node.domain()) ? "" : node.domain() + ".") + node.op_type() + ")";
+                     (isDefaultDomain(node.domain()) ? "" : node.domain() + ".") + node.op_type() +
+                     ")";
   }
   if (count == 0) return llvm::Error::success();
   if (count > 20) unsupported += ", and " + std::to_string(count - 20) + " more";
@@ -114,7 +115,8 @@ llvm::Error ModelImporter::checkSupportedOps() {
 llvm::Error ModelImporter::fixInputShapes() {
   llvm::StringSet<> initializers;
   for (const auto &init : model.graph().initializer()) initializers.insert(init.name());
-  for (const auto &init : model.graph().sparse_initializer()) initializers.insert(init.values().name());
+  for (const auto &init : model.graph().sparse_initializer())
+    initializers.insert(init.values().name());
 
   llvm::StringSet<> inputNames;
   for (const auto &input : model.graph().input())
@@ -126,11 +128,10 @@ llvm::Error ModelImporter::fixInputShapes() {
     if (!inputNames.contains(name)) {
       std::string names;
       for (const auto &n : inputNames) names += (names.empty() ? "" : ", ") + n.getKey().str();
-      return makeError(ErrorCode::InvalidArgument,
-                       (options.shapeOption.empty() ? "a shape is given for"
-                                                    : options.shapeOption + " names") +
-                           " '" + name + "', which is not an input of the model (inputs: " +
-                           names + ")");
+      return makeError(
+          ErrorCode::InvalidArgument,
+          (options.shapeOption.empty() ? "a shape is given for" : options.shapeOption + " names") +
+              " '" + name + "', which is not an input of the model (inputs: " + names + ")");
     }
   for (auto &input : *model.mutable_graph()->mutable_input()) {
     if (initializers.contains(input.name())) continue;
@@ -142,8 +143,9 @@ llvm::Error ModelImporter::fixInputShapes() {
     if (bound != options.boundInputs.end()) {
       std::optional<DType> declared = dtypeFromOnnx(input.type().tensor_type().elem_type());
       if (declared != bound->second.getDType())
-        return makeError(ErrorCode::Shape, "input '" + input.name() + "' is bound to data of type " +
-                                               bound->second.getType().str() + ", its declared type differs");
+        return makeError(ErrorCode::Shape,
+                         "input '" + input.name() + "' is bound to data of type " +
+                             bound->second.getType().str() + ", its declared type differs");
       shape->clear_dim();
       for (int64_t d : bound->second.getDims()) shape->add_dim()->set_dim_value(d);
       continue;
@@ -163,9 +165,9 @@ llvm::Error ModelImporter::fixInputShapes() {
                              "; a run-time batch needs a model exported with a dynamic batch "
                              "axis");
       if (hasShape && shape->dim_size() != int(dims.size()))
-        return makeError(ErrorCode::Shape, shapeGivenFor(input.name()) + " has " +
-                                               llvm::Twine(dims.size()) + " dims, the input has rank " +
-                                               llvm::Twine(shape->dim_size()));
+        return makeError(ErrorCode::Shape,
+                         shapeGivenFor(input.name()) + " has " + llvm::Twine(dims.size()) +
+                             " dims, the input has rank " + llvm::Twine(shape->dim_size()));
       for (int i = 0; i < shape->dim_size(); ++i)
         if (shape->dim(i).has_dim_value() && shape->dim(i).dim_value() != dims[size_t(i)])
           return makeError(ErrorCode::Shape,
@@ -189,9 +191,12 @@ llvm::Error ModelImporter::fixInputShapes() {
       for (int j = 0; j < shape->dim_size(); ++j) {
         const auto &d = shape->dim(j);
         example += j ? "x" : "";
-        if (d.has_dim_value() && d.dim_value() >= 0) example += std::to_string(d.dim_value());
-        else if (j == 0) example += "N";
-        else example += "<" + (d.has_dim_param() ? d.dim_param() : "dim" + std::to_string(j)) + ">";
+        if (d.has_dim_value() && d.dim_value() >= 0)
+          example += std::to_string(d.dim_value());
+        else if (j == 0)
+          example += "N";
+        else
+          example += "<" + (d.has_dim_param() ? d.dim_param() : "dim" + std::to_string(j)) + ">";
       }
       return makeError(ErrorCode::Shape,
                        "input '" + input.name() + "' dim " + llvm::Twine(i) +
@@ -223,8 +228,7 @@ llvm::Error ModelImporter::runOnnxShapeInference() {
   try {
     onnx::ShapeInferenceOptions inferenceOptions(/*check_type=*/true, /*strict_mode=*/0,
                                                  /*data_prop=*/true);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       inferenceOptions);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), inferenceOptions);
   } catch (const std::exception &e) {
     return makeError(ErrorCode::Shape, llvm::Twine("ONNX shape inference failed: ") + e.what());
   }
@@ -274,10 +278,11 @@ llvm::Error ModelImporter::importInputs() {
     int onnxType = input.type().tensor_type().elem_type();
     std::optional<DType> dtype = dtypeFromOnnx(onnxType);
     if (!dtype)
-      return makeError(ErrorCode::Unsupported, "input '" + input.name() + "' has element type " +
-                                                   onnxTypeName(onnxType));
+      return makeError(ErrorCode::Unsupported,
+                       "input '" + input.name() + "' has element type " + onnxTypeName(onnxType));
     llvm::SmallVector<int64_t, 4> dims;
-    for (const auto &dim : input.type().tensor_type().shape().dim()) dims.push_back(dim.dim_value());
+    for (const auto &dim : input.type().tensor_type().shape().dim())
+      dims.push_back(dim.dim_value());
     graph->addInput(input.name(), TensorType(*dtype, dims));
   }
   return llvm::Error::success();
@@ -291,12 +296,14 @@ llvm::Expected<Attribute> ModelImporter::importAttribute(const onnx::AttributePr
   case A::FLOAT: return Attribute(proto.f());
   case A::STRING: return Attribute(proto.s());
   case A::INTS: return Attribute(std::vector<int64_t>(proto.ints().begin(), proto.ints().end()));
-  case A::FLOATS: return Attribute(std::vector<float>(proto.floats().begin(), proto.floats().end()));
+  case A::FLOATS:
+    return Attribute(std::vector<float>(proto.floats().begin(), proto.floats().end()));
   case A::STRINGS:
     return Attribute(std::vector<std::string>(proto.strings().begin(), proto.strings().end()));
   case A::TENSOR: {
     auto tensor = reader.read(proto.t());
-    if (!tensor) return addContext(tensor.takeError(), nodeLabel + ": attribute '" + proto.name() + "'");
+    if (!tensor)
+      return addContext(tensor.takeError(), nodeLabel + ": attribute '" + proto.name() + "'");
     return Attribute(std::move(*tensor));
   }
   default:
@@ -320,18 +327,18 @@ llvm::Error ModelImporter::importConstantNode(const onnx::NodeProto &proto) {
   else if (attr.name() == "value_int" && attr.type() == onnx::AttributeProto::INT)
     value = Tensor::scalar<int64_t>(attr.i());
   else if (attr.name() == "value_floats" && attr.type() == onnx::AttributeProto::FLOATS)
-    value = Tensor::fromVector<float>({attr.floats_size()},
-                                      std::vector<float>(attr.floats().begin(), attr.floats().end()));
+    value = Tensor::fromVector<float>(
+        {attr.floats_size()}, std::vector<float>(attr.floats().begin(), attr.floats().end()));
   else if (attr.name() == "value_ints" && attr.type() == onnx::AttributeProto::INTS)
     value = Tensor::fromVector<int64_t>(
         {attr.ints_size()}, std::vector<int64_t>(attr.ints().begin(), attr.ints().end()));
   else
-    return makeError(ErrorCode::Unsupported, label + ": attribute '" + attr.name() +
-                                                 "' of this kind is not supported");
+    return makeError(ErrorCode::Unsupported,
+                     label + ": attribute '" + attr.name() + "' of this kind is not supported");
   if (!value) return addContext(value.takeError(), label);
   if (proto.output(0).empty() || graph->findValue(proto.output(0)))
-    return makeError(ErrorCode::BadModel, label + ": output '" + proto.output(0) +
-                                              "' is empty or defined twice");
+    return makeError(ErrorCode::BadModel,
+                     label + ": output '" + proto.output(0) + "' is empty or defined twice");
   graph->addConstant(proto.output(0), std::move(*value));
   return llvm::Error::success();
 }
@@ -347,13 +354,14 @@ llvm::Error ModelImporter::importNodes() {
       if (llvm::Error err = importConstantNode(proto)) return err;
       continue;
     }
-    std::string name = proto.name().empty() ? proto.op_type() + "_" + std::to_string(index - 1)
-                                            : proto.name();
+    std::string name =
+        proto.name().empty() ? proto.op_type() + "_" + std::to_string(index - 1) : proto.name();
     std::vector<std::string> outputs;
     for (const std::string &out : proto.output()) {
       if (out.empty())
-        return makeError(ErrorCode::Unsupported, "node '" + name + "' (" + proto.op_type() +
-                                                     "): omitted optional outputs are not supported");
+        return makeError(ErrorCode::Unsupported,
+                         "node '" + name + "' (" + proto.op_type() +
+                             "): omitted optional outputs are not supported");
       if (graph->findValue(out) || llvm::is_contained(outputs, out))
         return makeError(ErrorCode::BadModel, "node '" + name + "' (" + proto.op_type() +
                                                   "): output '" + out + "' is defined twice");
@@ -362,7 +370,8 @@ llvm::Error ModelImporter::importNodes() {
     if (llvm::Error err =
             checkNodeAgainstOnnxSchema(proto, "node '" + name + "' (" + proto.op_type() + ")"))
       return err;
-    Node *node = graph->addNode(name, proto.op_type(), lookupOpSchema(proto.op_type()), {}, outputs);
+    Node *node =
+        graph->addNode(name, proto.op_type(), lookupOpSchema(proto.op_type()), {}, outputs);
     for (const auto &attrProto : proto.attribute()) {
       auto attr = importAttribute(attrProto, node->describe());
       if (!attr) return attr.takeError();
@@ -429,7 +438,8 @@ llvm::Error ModelImporter::importOutputs() {
   for (const auto &output : model.graph().output()) {
     Value *v = graph->findValue(output.name());
     if (!v)
-      return makeError(ErrorCode::BadModel, "output '" + output.name() + "' is not produced by the graph");
+      return makeError(ErrorCode::BadModel,
+                       "output '" + output.name() + "' is not produced by the graph");
     const auto &declared = output.type().tensor_type();
     if (declared.elem_type() != 0 && dtypeFromOnnx(declared.elem_type()) != v->getType().getDType())
       return makeError(ErrorCode::Shape, "output '" + output.name() + "' is declared " +
@@ -437,13 +447,13 @@ llvm::Error ModelImporter::importOutputs() {
                                              " but computed as " + v->getType().str());
     graph->addOutput(output.name(), v);
   }
-  if (graph->getOutputs().empty()) return makeError(ErrorCode::BadModel, "the graph has no outputs");
+  if (graph->getOutputs().empty())
+    return makeError(ErrorCode::BadModel, "the graph has no outputs");
   return llvm::Error::success();
 }
 
-llvm::Expected<std::unique_ptr<Graph>> importModel(llvm::ArrayRef<uint8_t> bytes,
-                                                   std::string modelDir,
-                                                   const ImportOptions &options) {
+llvm::Expected<std::unique_ptr<Graph>>
+importModel(llvm::ArrayRef<uint8_t> bytes, std::string modelDir, const ImportOptions &options) {
   if (bytes.size() > size_t(std::numeric_limits<int>::max()))
     return makeError(ErrorCode::Unsupported,
                      "model file is over 2 GiB; store the weights as ONNX external data");

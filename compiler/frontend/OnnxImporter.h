@@ -5,8 +5,8 @@
 #include "compiler/ir/Graph.h"
 
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 
 namespace spcc {
 
@@ -18,7 +18,8 @@ constexpr int kMaxOpset = 17;
 constexpr int64_t kRuntimeBatchDim = -1;
 
 struct ImportOptions {
-  /// Dims for graph inputs (the tools' --shape NAME=DIMS): required for every input with a dynamic dim.
+  /// Dims for graph inputs (the tools' --shape NAME=DIMS): required for every input with a dynamic
+  /// dim.
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Inputs whose dim 0 in inputShapes stands for the run-time batch: the model must leave that
   /// dim dynamic.

@@ -28,10 +28,9 @@ ImportOptions withBatch(const ImportOptions &options, int64_t batch) {
 
 /// Imports at \p batch and folds what is known at compile time (the Shape arithmetic of
 /// exports becomes constants: Reshape targets that hold the batch size).
-llvm::Expected<std::unique_ptr<Graph>>
-importFolded(const ImportOptions &options, int64_t batch,
-             const std::function<llvm::Expected<std::unique_ptr<Graph>>(const ImportOptions &)>
-                 &importAt) {
+llvm::Expected<std::unique_ptr<Graph>> importFolded(
+    const ImportOptions &options, int64_t batch,
+    const std::function<llvm::Expected<std::unique_ptr<Graph>>(const ImportOptions &)> &importAt) {
   auto graph = importAt(withBatch(options, batch));
   if (!graph) return graph.takeError();
   if (auto folded = foldConstants(**graph); !folded) return folded.takeError();
@@ -100,8 +99,8 @@ public:
       const Value *in = probe.getInputs()[i];
       if (in->getName() != one.getInputs()[i]->getName())
         return refuse("the model's inputs change with the batch size");
-      SampleLayout layout = batchedInputs.count(in->getName()) ? SampleLayout::split(0)
-                                                               : SampleLayout::shared();
+      SampleLayout layout =
+          batchedInputs.count(in->getName()) ? SampleLayout::split(0) : SampleLayout::shared();
       if (llvm::Error err = record(one.getInputs()[i], in, layout)) return err;
       if (layout.isSplit()) batched.insert(in->getName());
     }
@@ -173,8 +172,7 @@ private:
     auto outputs = probeNode.getSchema().inferSampleLayouts(probeNode, inputs, batch);
     if (!outputs) return refuse(llvm::toString(outputs.takeError()));
     for (size_t o = 0; o < probeNode.getNumOutputs(); ++o)
-      if (llvm::Error err =
-              record(oneNode.getOutput(o), probeNode.getOutput(o), (*outputs)[o]))
+      if (llvm::Error err = record(oneNode.getOutput(o), probeNode.getOutput(o), (*outputs)[o]))
         return err;
     return llvm::Error::success();
   }
@@ -194,10 +192,9 @@ bool hasRuntimeBatch(const ImportOptions &options) {
   return false;
 }
 
-llvm::Expected<std::unique_ptr<Graph>>
-importWithRuntimeBatch(const ImportOptions &options,
-                       const std::function<llvm::Expected<std::unique_ptr<Graph>>(
-                           const ImportOptions &)> &importAt) {
+llvm::Expected<std::unique_ptr<Graph>> importWithRuntimeBatch(
+    const ImportOptions &options,
+    const std::function<llvm::Expected<std::unique_ptr<Graph>>(const ImportOptions &)> &importAt) {
   if (!hasRuntimeBatch(options)) return importAt(options);
   auto one = importFolded(options, 1, importAt);
   if (!one) return one.takeError();

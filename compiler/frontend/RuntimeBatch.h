@@ -24,10 +24,9 @@ bool hasRuntimeBatch(const ImportOptions &options);
 /// buffer). Without a run-time batch in \p options this is one import. With one, the result is
 /// the graph of one sample with its batched inputs and outputs recorded
 /// (Graph::getBatchedTensors), or an error naming the node that would mix samples.
-llvm::Expected<std::unique_ptr<Graph>>
-importWithRuntimeBatch(const ImportOptions &options,
-                       const std::function<llvm::Expected<std::unique_ptr<Graph>>(
-                           const ImportOptions &)> &importAt);
+llvm::Expected<std::unique_ptr<Graph>> importWithRuntimeBatch(
+    const ImportOptions &options,
+    const std::function<llvm::Expected<std::unique_ptr<Graph>>(const ImportOptions &)> &importAt);
 
 /// importWithRuntimeBatch for the ONNX file at \p path.
 llvm::Expected<std::unique_ptr<Graph>> importModelFile(llvm::StringRef path,

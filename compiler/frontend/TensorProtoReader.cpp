@@ -12,9 +12,7 @@
 namespace spcc {
 
 namespace {
-std::string tensorLabel(const onnx::TensorProto &proto) {
-  return "tensor '" + proto.name() + "'";
-}
+std::string tensorLabel(const onnx::TensorProto &proto) { return "tensor '" + proto.name() + "'"; }
 
 /// Copies a repeated proto field of \p count elements into \p out, narrowing each to T.
 template <typename T, typename Field>
@@ -33,8 +31,8 @@ llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
   int64_t count = 1;
   for (int64_t d : proto.dims()) {
     if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
-      return makeError(ErrorCode::BadModel, tensorLabel(proto) + " has an invalid dim " +
-                                                llvm::Twine(d));
+      return makeError(ErrorCode::BadModel,
+                       tensorLabel(proto) + " has an invalid dim " + llvm::Twine(d));
     dims.push_back(d);
     count *= d;
   }
@@ -54,8 +52,8 @@ llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
       return makeError(ErrorCode::BadModel, tensorLabel(proto) + " holds " +
                                                 llvm::Twine(raw.size()) + " bytes, its type " +
                                                 type.str() + " needs " + llvm::Twine(bytes));
-    return Tensor(type, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(raw.data()),
-                                                raw.size()));
+    return Tensor(
+        type, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(raw.data()), raw.size()));
   }
 
   int64_t available = 0;
@@ -65,18 +63,17 @@ llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
   default: available = proto.int32_data_size(); break;
   }
   if (available != count)
-    return makeError(ErrorCode::BadModel, tensorLabel(proto) + " holds " +
-                                              llvm::Twine(available) + " values, its type " +
-                                              type.str() + " needs " + llvm::Twine(count));
+    return makeError(ErrorCode::BadModel, tensorLabel(proto) + " holds " + llvm::Twine(available) +
+                                              " values, its type " + type.str() + " needs " +
+                                              llvm::Twine(count));
   Tensor t(type);
   switch (*dtype) {
   case DType::Float32: copyField(proto.float_data(), t.getMutableData<float>()); break;
   case DType::Int64: copyField(proto.int64_data(), t.getMutableData<int64_t>()); break;
   case DType::Int32: copyField(proto.int32_data(), t.getMutableData<int32_t>()); break;
   case DType::Int8: copyField(proto.int32_data(), t.getMutableData<int8_t>()); break;
-  case DType::UInt8: case DType::Bool:
-    copyField(proto.int32_data(), t.getMutableData<uint8_t>());
-    break;
+  case DType::UInt8:
+  case DType::Bool: copyField(proto.int32_data(), t.getMutableData<uint8_t>()); break;
   case DType::Float16: {
     // float16 bits are stored in int32_data, one value per entry.
     auto out = llvm::MutableArrayRef<uint16_t>(
@@ -95,18 +92,24 @@ TensorProtoReader::readExternal(const onnx::TensorProto &proto, int64_t expected
   for (const auto &entry : proto.external_data()) {
     long long number = 0;
     bool isNumber = !llvm::StringRef(entry.value()).getAsInteger(10, number);
-    if (entry.key() == "location") location = entry.value();
-    else if (entry.key() == "offset" && isNumber) offset = number;
-    else if (entry.key() == "length" && isNumber) length = number;
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset" && isNumber)
+      offset = number;
+    else if (entry.key() == "length" && isNumber)
+      length = number;
   }
   if (location.empty())
-    return makeError(ErrorCode::BadModel, tensorLabel(proto) + " has external data without a location");
+    return makeError(ErrorCode::BadModel,
+                     tensorLabel(proto) + " has external data without a location");
   if (modelDir.empty())
     return makeError(ErrorCode::BadModel,
-                     tensorLabel(proto) + " has external data, but the model was not read from a file");
+                     tensorLabel(proto) +
+                         " has external data, but the model was not read from a file");
   if (llvm::sys::path::is_absolute(location) || llvm::StringRef(location).contains(".."))
-    return makeError(ErrorCode::BadModel, tensorLabel(proto) + ": external data location '" +
-                                              location + "' must be a relative path inside the model's folder");
+    return makeError(ErrorCode::BadModel,
+                     tensorLabel(proto) + ": external data location '" + location +
+                         "' must be a relative path inside the model's folder");
   auto &file = externalFiles[location];
   if (!file) {
     llvm::SmallString<256> path(modelDir);
@@ -126,8 +129,8 @@ TensorProtoReader::readExternal(const onnx::TensorProto &proto, int64_t expected
     return makeError(ErrorCode::BadModel, tensorLabel(proto) + ": external data at offset " +
                                               llvm::Twine(offset) + " runs past the end of '" +
                                               location + "'");
-  return llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t *>(file->getBufferStart()) + offset, size_t(expectedBytes));
+  return llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(file->getBufferStart()) + offset,
+                                 size_t(expectedBytes));
 }
 
 llvm::Expected<Tensor> TensorProtoReader::readSparse(const onnx::SparseTensorProto &proto) {
@@ -143,10 +146,11 @@ llvm::Expected<Tensor> TensorProtoReader::readSparse(const onnx::SparseTensorPro
   for (int64_t d : dims)
     if (d < 0) return makeError(ErrorCode::BadModel, label + " has a negative dim");
   bool linear = indices->getRank() == 1 && indices->getNumElements() == nnz;
-  bool perAxis = indices->getRank() == 2 && indices->getDims()[0] == nnz &&
-                 indices->getDims()[1] == rank;
+  bool perAxis =
+      indices->getRank() == 2 && indices->getDims()[0] == nnz && indices->getDims()[1] == rank;
   if (indices->getDType() != DType::Int64 || !(linear || perAxis))
-    return makeError(ErrorCode::BadModel, label + ": indices must be int64 of shape [nnz] or [nnz, rank]");
+    return makeError(ErrorCode::BadModel,
+                     label + ": indices must be int64 of shape [nnz] or [nnz, rank]");
   Tensor dense(type);
   int64_t total = type.getNumElements();
   size_t elementSize = dtypeSize(type.getDType());
@@ -166,8 +170,8 @@ llvm::Expected<Tensor> TensorProtoReader::readSparse(const onnx::SparseTensorPro
       }
     }
     if (position < 0 || position >= total)
-      return makeError(ErrorCode::BadModel, label + ": index of nonzero " + llvm::Twine(i) +
-                                                " is out of range");
+      return makeError(ErrorCode::BadModel,
+                       label + ": index of nonzero " + llvm::Twine(i) + " is out of range");
     std::memcpy(out + position * int64_t(elementSize), in + i * int64_t(elementSize), elementSize);
   }
   return dense;
@@ -177,8 +181,10 @@ llvm::Expected<Tensor> TensorProtoReader::readSparse(const onnx::SparseTensorPro
 
 namespace spcc {
 llvm::Expected<Tensor> readTensorProtoFile(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buffer) return makeError(ErrorCode::IO, path + ": cannot read: " + buffer.getError().message());
+  auto buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return makeError(ErrorCode::IO, path + ": cannot read: " + buffer.getError().message());
   onnx::TensorProto proto;
   if ((*buffer)->getBufferSize() > size_t(std::numeric_limits<int>::max()) ||
       !proto.ParseFromArray((*buffer)->getBufferStart(), int((*buffer)->getBufferSize())))

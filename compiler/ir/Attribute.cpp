@@ -3,8 +3,8 @@
 namespace spcc {
 
 const char *attributeKindName(const Attribute &attr) {
-  static const char *const names[] = {"int", "float", "string", "ints", "floats", "strings",
-                                      "tensor"};
+  static const char *const names[] = {"int",    "float",   "string", "ints",
+                                      "floats", "strings", "tensor"};
   return names[attr.index()];
 }
 

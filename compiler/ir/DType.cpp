@@ -6,10 +6,13 @@ namespace spcc {
 
 size_t dtypeSize(DType dtype) {
   switch (dtype) {
-  case DType::Float32: case DType::Int32: return 4;
+  case DType::Float32:
+  case DType::Int32: return 4;
   case DType::Int64: return 8;
   case DType::Float16: return 2;
-  case DType::Int8: case DType::UInt8: case DType::Bool: return 1;
+  case DType::Int8:
+  case DType::UInt8:
+  case DType::Bool: return 1;
   }
   return 0;
 }

@@ -29,9 +29,8 @@ Value *Graph::addConstant(const std::string &constantName, Tensor data) {
   return v;
 }
 
-Node *Graph::addNode(const std::string &nodeName, const std::string &opType,
-                     const OpSchema *schema, llvm::ArrayRef<Value *> nodeInputs,
-                     llvm::ArrayRef<std::string> outputNames) {
+Node *Graph::addNode(const std::string &nodeName, const std::string &opType, const OpSchema *schema,
+                     llvm::ArrayRef<Value *> nodeInputs, llvm::ArrayRef<std::string> outputNames) {
   nodes.push_back(std::make_unique<Node>(nodeName, opType, schema));
   Node *node = nodes.back().get();
   node->inputs.assign(nodeInputs.begin(), nodeInputs.end());

@@ -103,8 +103,7 @@ Token Lexer::lexString(size_t start, TokenKind kind) {
         break;
       }
       return error(start, "\\x in a string must be followed by two hex digits");
-    default:
-      return error(start, std::string("unknown escape '\\") + escape + "' in a string");
+    default: return error(start, std::string("unknown escape '\\") + escape + "' in a string");
     }
   }
   Token t = make(kind, start);

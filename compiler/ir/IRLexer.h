@@ -18,7 +18,17 @@ enum class TokenKind {
   String,     ///< "..." with escapes; Token::value holds the decoded bytes.
   ValueName,  ///< %name or %"name"; Token::value holds the name.
   SymbolName, ///< @name or @"name"; Token::value holds the name.
-  LParen, RParen, LBrace, RBrace, LBracket, RBracket, Less, Greater, Comma, Colon, Equal,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
+  LBracket,
+  RBracket,
+  Less,
+  Greater,
+  Comma,
+  Colon,
+  Equal,
 };
 
 struct Token {

@@ -21,9 +21,9 @@ uint16_t floatToHalf(float value) {
   uint32_t bits = std::bit_cast<uint32_t>(value);
   uint32_t sign = (bits >> 16) & 0x8000u;
   uint32_t magnitude = bits & 0x7fffffffu;
-  if (magnitude > 0x7f800000u) return uint16_t(sign | 0x7e00u); // NaN
+  if (magnitude > 0x7f800000u) return uint16_t(sign | 0x7e00u);  // NaN
   if (magnitude >= 0x477ff000u) return uint16_t(sign | 0x7c00u); // >= 65520 rounds to infinity
-  if (magnitude < 0x38800000u) {                                  // below 2^-14: subnormal half
+  if (magnitude < 0x38800000u) {                                 // below 2^-14: subnormal half
     float units = std::nearbyint(std::bit_cast<float>(magnitude) * 16777216.0f); // 2^24
     return uint16_t(sign | uint32_t(units));
   }
@@ -142,8 +142,7 @@ llvm::Error Parser::parseHeader() {
 llvm::Expected<Definition> Parser::parseDefinition() {
   if (!tok.is(TokenKind::ValueName)) return expected("a value name like %x");
   Definition def{tok, {}};
-  if (graph->findValue(tok.value))
-    return errorAt(tok, "value " + tok.text + " is already defined");
+  if (graph->findValue(tok.value)) return errorAt(tok, "value " + tok.text + " is already defined");
   advance();
   if (auto err = consume(TokenKind::Colon, "':' and the value's type")) return std::move(err);
   auto type = parseType();
@@ -384,12 +383,17 @@ llvm::Error Parser::parseElement(DType dtype, std::vector<uint8_t> &bytes) {
   if (dtype == DType::Float32 || dtype == DType::Float16) {
     auto v = floatValue(tok);
     if (!v) return v.takeError();
-    if (dtype == DType::Float32) append(*v);
-    else append(floatToHalf(*v));
+    if (dtype == DType::Float32)
+      append(*v);
+    else
+      append(floatToHalf(*v));
   } else if (dtype == DType::Bool) {
-    if (tok.isKeyword("true") || tok.text == "1") append(uint8_t(1));
-    else if (tok.isKeyword("false") || tok.text == "0") append(uint8_t(0));
-    else return expected("true or false");
+    if (tok.isKeyword("true") || tok.text == "1")
+      append(uint8_t(1));
+    else if (tok.isKeyword("false") || tok.text == "0")
+      append(uint8_t(0));
+    else
+      return expected("true or false");
   } else {
     auto v = integerValue(tok);
     if (!v) return v.takeError();
@@ -427,8 +431,7 @@ llvm::Expected<float> Parser::floatValue(const Token &t) const {
   auto [end, ec] = std::from_chars(t.text.begin(), t.text.end(), v);
   if (ec == std::errc::result_out_of_range)
     return errorAt(t, "float " + t.text + " is out of range");
-  if (ec != std::errc() || end != t.text.end())
-    return errorAt(t, "malformed float " + t.text);
+  if (ec != std::errc() || end != t.text.end()) return errorAt(t, "malformed float " + t.text);
   return v;
 }
 

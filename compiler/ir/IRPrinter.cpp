@@ -36,14 +36,18 @@ void printQuoted(llvm::raw_ostream &os, llvm::StringRef text) {
 /// A name after '%' or '@': bare when plain, quoted otherwise.
 void printName(llvm::raw_ostream &os, char sigil, llvm::StringRef name) {
   os << sigil;
-  if (isPlainName(name)) os << name;
-  else printQuoted(os, name);
+  if (isPlainName(name))
+    os << name;
+  else
+    printQuoted(os, name);
 }
 
 /// An attribute key: bare when it reads as an identifier.
 void printKey(llvm::raw_ostream &os, llvm::StringRef key) {
-  if (isPlainName(key) && !llvm::isDigit(key.front())) os << key;
-  else printQuoted(os, key);
+  if (isPlainName(key) && !llvm::isDigit(key.front()))
+    os << key;
+  else
+    printQuoted(os, key);
 }
 
 /// The shortest text that reads back as the same float, with a '.' or an exponent.
@@ -65,7 +69,8 @@ void printFloat(llvm::raw_ostream &os, float value) {
 
 void printElement(llvm::raw_ostream &os, const Tensor &t, int64_t i) {
   switch (t.getDType()) {
-  case DType::Float32: case DType::Float16: printFloat(os, float(t.getAsDouble(i))); break;
+  case DType::Float32:
+  case DType::Float16: printFloat(os, float(t.getAsDouble(i))); break;
   case DType::Bool: os << (t.getAsInt(i) ? "true" : "false"); break;
   default: os << t.getAsInt(i); break;
   }
@@ -123,8 +128,10 @@ void printAttribute(llvm::raw_ostream &os, const Attribute &attr, const PrintOpt
 }
 
 void printValueRef(llvm::raw_ostream &os, const Value *v) {
-  if (v) printName(os, '%', v->getName());
-  else os << '_';
+  if (v)
+    printName(os, '%', v->getName());
+  else
+    os << '_';
 }
 
 /// `%name: type`.

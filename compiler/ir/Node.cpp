@@ -39,7 +39,9 @@ std::vector<float> Node::getFloats(const std::string &key, std::vector<float> df
   return v ? *v : dflt;
 }
 
-const Tensor *Node::getTensor(const std::string &key) const { return find<Tensor>(attributes, key); }
+const Tensor *Node::getTensor(const std::string &key) const {
+  return find<Tensor>(attributes, key);
+}
 
 std::string Node::describe() const { return "node '" + name + "' (" + opType + ")"; }
 

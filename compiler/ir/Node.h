@@ -39,7 +39,9 @@ public:
   void setInput(size_t i, Value *v) { inputs[i] = v; }
   void addInput(Value *v) { inputs.push_back(v); }
   /// Replaces every input (a pass turning the node into another op).
-  void setInputs(llvm::ArrayRef<Value *> newInputs) { inputs.assign(newInputs.begin(), newInputs.end()); }
+  void setInputs(llvm::ArrayRef<Value *> newInputs) {
+    inputs.assign(newInputs.begin(), newInputs.end());
+  }
 
   const std::map<std::string, Attribute> &getAttributes() const { return attributes; }
   bool hasAttribute(const std::string &key) const { return attributes.count(key) != 0; }

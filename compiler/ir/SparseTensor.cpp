@@ -38,8 +38,6 @@ double SparseTensor::getSparsity() const {
   return total ? 1.0 - double(getNumNonZeros()) / double(total) : 0.0;
 }
 
-int64_t SparseTensor::getCsrBytes() const {
-  return getNumNonZeros() * 8 + (rows + 1) * 4;
-}
+int64_t SparseTensor::getCsrBytes() const { return getNumNonZeros() * 8 + (rows + 1) * 4; }
 
 } // namespace spcc

@@ -44,9 +44,12 @@ llvm::ArrayRef<uint8_t> Tensor::getBytes() const {
 static float halfToFloat(uint16_t h) {
   int sign = h >> 15, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
   float value;
-  if (exponent == 0) value = std::ldexp(float(mantissa), -24);
-  else if (exponent == 31) value = mantissa ? NAN : INFINITY;
-  else value = std::ldexp(float(mantissa | 0x400), exponent - 25);
+  if (exponent == 0)
+    value = std::ldexp(float(mantissa), -24);
+  else if (exponent == 31)
+    value = mantissa ? NAN : INFINITY;
+  else
+    value = std::ldexp(float(mantissa | 0x400), exponent - 25);
   return sign ? -value : value;
 }
 
@@ -58,7 +61,8 @@ double Tensor::getAsDouble(int64_t i) const {
   case DType::Int64: return double(reinterpret_cast<const int64_t *>(p)[i]);
   case DType::Int32: return reinterpret_cast<const int32_t *>(p)[i];
   case DType::Int8: return reinterpret_cast<const int8_t *>(p)[i];
-  case DType::UInt8: case DType::Bool: return p[i];
+  case DType::UInt8:
+  case DType::Bool: return p[i];
   }
   return 0;
 }
@@ -69,8 +73,10 @@ int64_t Tensor::getAsInt(int64_t i) const {
   case DType::Int64: return reinterpret_cast<const int64_t *>(p)[i];
   case DType::Int32: return reinterpret_cast<const int32_t *>(p)[i];
   case DType::Int8: return reinterpret_cast<const int8_t *>(p)[i];
-  case DType::UInt8: case DType::Bool: return p[i];
-  case DType::Float32: case DType::Float16: return int64_t(getAsDouble(i));
+  case DType::UInt8:
+  case DType::Bool: return p[i];
+  case DType::Float32:
+  case DType::Float16: return int64_t(getAsDouble(i));
   }
   return 0;
 }

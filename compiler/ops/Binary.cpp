@@ -135,8 +135,8 @@ public:
   EqualOp() : ElementwiseOpSchema("Equal", 2, 2) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
-    if (auto err = expectInputDType(node, 0,
-                                    {DType::Float32, DType::Int64, DType::Int32, DType::Bool}))
+    if (auto err =
+            expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32, DType::Bool}))
       return std::move(err);
     if (auto err = expectSameDType(node, 0, 1)) return std::move(err);
     auto dims = broadcastShapes(node, node.getInput(0)->getType().getDims(),
@@ -169,8 +169,9 @@ public:
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Bool})) return std::move(err);
-    if (auto err = expectInputDType(node, 1, {DType::Float32, DType::Int64, DType::Int32,
-                                              DType::Int8, DType::UInt8, DType::Bool}))
+    if (auto err = expectInputDType(
+            node, 1,
+            {DType::Float32, DType::Int64, DType::Int32, DType::Int8, DType::UInt8, DType::Bool}))
       return std::move(err);
     if (auto err = expectSameDType(node, 1, 2)) return std::move(err);
     llvm::ArrayRef<int64_t> c = node.getInput(0)->getType().getDims();

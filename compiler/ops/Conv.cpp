@@ -80,8 +80,8 @@ public:
     if (channels != w.getDim(1) * group)
       return nodeError(node, ErrorCode::Shape,
                        "input " + x.str() + " has " + llvm::Twine(channels) +
-                           " channels but weight " + w.str() + " with group " +
-                           llvm::Twine(group) + " expects " + llvm::Twine(w.getDim(1) * group));
+                           " channels but weight " + w.str() + " with group " + llvm::Twine(group) +
+                           " expects " + llvm::Twine(w.getDim(1) * group));
     if (outChannels % group != 0)
       return nodeError(node, ErrorCode::Shape,
                        "weight " + w.str() + " has " + llvm::Twine(outChannels) +
@@ -184,8 +184,7 @@ public:
     const float *residual =
         inputs.size() > 3 && !inputs[3].isNull() ? inputs[3].getData<float>().data() : nullptr;
     Tensor &y = (*out)[0];
-    applyFusedEpilogue(*activation, y.getMutableData<float>().data(), residual,
-                       y.getNumElements());
+    applyFusedEpilogue(*activation, y.getMutableData<float>().data(), residual, y.getNumElements());
     return out;
   }
 };

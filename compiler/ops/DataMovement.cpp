@@ -220,8 +220,8 @@ public:
     } else {
       if (dim % parts != 0)
         return nodeError(node, ErrorCode::Shape,
-                         "dim " + llvm::Twine(*axis) + " of " + in.str() +
-                             " does not split into " + llvm::Twine(parts) + " equal parts");
+                         "dim " + llvm::Twine(*axis) + " of " + in.str() + " does not split into " +
+                             llvm::Twine(parts) + " equal parts");
       sizes.assign(size_t(parts), dim / parts);
     }
     TypeList types;
@@ -306,9 +306,8 @@ llvm::Expected<SliceParams> computeSlice(const Node &node, llvm::ArrayRef<int64_
     } else {
       start = std::clamp<int64_t>(start, 0, std::max<int64_t>(dim - 1, 0));
       end = std::clamp<int64_t>(end, -1, dim - 1);
-      int64_t stride = step == std::numeric_limits<int64_t>::min()
-                           ? std::numeric_limits<int64_t>::max()
-                           : -step;
+      int64_t stride =
+          step == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -step;
       length = dim > 0 && start > end ? (start - end - 1) / stride + 1 : 0;
     }
     params.starts[size_t(*axis)] = start;
@@ -536,9 +535,12 @@ public:
       for (int64_t o = 0; o < out.getDims()[size_t(a)]; ++o) {
         int64_t i = o - pads[size_t(a)];
         if (i < 0 || i >= dim) {
-          if (mode == "reflect") i = i < 0 ? -i : 2 * (dim - 1) - i;
-          else if (mode == "edge") i = std::clamp<int64_t>(i, 0, dim - 1);
-          else i = -1;
+          if (mode == "reflect")
+            i = i < 0 ? -i : 2 * (dim - 1) - i;
+          else if (mode == "edge")
+            i = std::clamp<int64_t>(i, 0, dim - 1);
+          else
+            i = -1;
         }
         source[size_t(a)].push_back(i);
       }

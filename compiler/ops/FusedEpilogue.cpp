@@ -37,8 +37,12 @@ llvm::Expected<FusedActivation> fusedActivationOf(const Node &node) {
 void setFusedActivation(Node &node, const FusedActivation &activation) {
   switch (activation.kind) {
   case FusedActivation::Kind::None: node.removeAttribute("activation"); return;
-  case FusedActivation::Kind::Relu: node.setAttribute("activation", Attribute(std::string("Relu"))); return;
-  case FusedActivation::Kind::Gelu: node.setAttribute("activation", Attribute(std::string("Gelu"))); return;
+  case FusedActivation::Kind::Relu:
+    node.setAttribute("activation", Attribute(std::string("Relu")));
+    return;
+  case FusedActivation::Kind::Gelu:
+    node.setAttribute("activation", Attribute(std::string("Gelu")));
+    return;
   case FusedActivation::Kind::Clip:
     node.setAttribute("activation", Attribute(std::string("Clip")));
     node.setAttribute("activation_min", Attribute(activation.min));
@@ -54,7 +58,9 @@ void applyFusedEpilogue(const FusedActivation &activation, float *y, const float
     switch (activation.kind) {
     case FusedActivation::Kind::None: break;
     case FusedActivation::Kind::Relu: v = v > 0.0f ? v : 0.0f; break;
-    case FusedActivation::Kind::Clip: v = std::min(std::max(v, activation.min), activation.max); break;
+    case FusedActivation::Kind::Clip:
+      v = std::min(std::max(v, activation.min), activation.max);
+      break;
     case FusedActivation::Kind::Gelu: v = 0.5f * v * (1.0f + std::erf(v * float(M_SQRT1_2))); break;
     }
     y[i] = v;

@@ -34,7 +34,8 @@ llvm::Expected<Dims> broadcastShapes(const Node &node, llvm::ArrayRef<int64_t> a
 
 llvm::Error expectInputDType(const Node &node, size_t index, std::initializer_list<DType> allowed) {
   const Value *v = node.getInput(index);
-  if (!v) return nodeError(node, ErrorCode::BadModel, "input " + llvm::Twine(index) + " is missing");
+  if (!v)
+    return nodeError(node, ErrorCode::BadModel, "input " + llvm::Twine(index) + " is missing");
   DType dtype = v->getType().getDType();
   if (llvm::is_contained(allowed, dtype)) return llvm::Error::success();
   std::string names;
@@ -97,9 +98,9 @@ llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string
     return nodeError(node, ErrorCode::BadModel,
                      "has both an attribute '" + attr + "' and an input " + llvm::Twine(index));
   std::vector<int64_t> values = node.getInts(attr);
-  Value *constant = graph.addConstant(
-      graph.makeUniqueName(node.getName() + "_" + attr),
-      Tensor::fromVector<int64_t>({int64_t(values.size())}, values));
+  Value *constant =
+      graph.addConstant(graph.makeUniqueName(node.getName() + "_" + attr),
+                        Tensor::fromVector<int64_t>({int64_t(values.size())}, values));
   while (node.getNumInputs() <= index) node.addInput(nullptr);
   node.setInput(index, constant);
   node.removeAttribute(attr);

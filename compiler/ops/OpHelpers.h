@@ -41,8 +41,10 @@ template <typename Fn> auto dispatchDType(DType dtype, Fn &&fn) {
   case DType::Int64: return fn(int64_t{});
   case DType::Int32: return fn(int32_t{});
   case DType::Int8: return fn(int8_t{});
-  case DType::UInt8: case DType::Bool: return fn(uint8_t{});
-  case DType::Float32: case DType::Float16: break;
+  case DType::UInt8:
+  case DType::Bool: return fn(uint8_t{});
+  case DType::Float32:
+  case DType::Float16: break;
   }
   return fn(float{});
 }

@@ -81,9 +81,8 @@ public:
   /// optional input is Shared), says how each output does, or fails where an output element
   /// would depend on several samples (a reduction or a softmax over the batch axis). The default
   /// accepts only inputs every sample shares.
-  virtual llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
-                                                           llvm::ArrayRef<SampleLayout> inputs,
-                                                           int64_t batch) const;
+  virtual llvm::Expected<SampleLayouts>
+  inferSampleLayouts(const Node &node, llvm::ArrayRef<SampleLayout> inputs, int64_t batch) const;
 
   /// True for spcc's own ops that passes create (FusedConv): not accepted from ONNX files.
   virtual bool isInternal() const { return false; }

@@ -105,9 +105,8 @@ public:
               }
             }
             if (!isMax) {
-              int64_t count = includePad
-                                  ? td.paddedCount * th.paddedCount * tw.paddedCount
-                                  : td.validCount * th.validCount * tw.validCount;
+              int64_t count = includePad ? td.paddedCount * th.paddedCount * tw.paddedCount
+                                         : td.validCount * th.validCount * tw.validCount;
               acc = count > 0 ? acc / float(count) : 0.0f;
             }
             plane[(od * w.out[1] + oh) * w.out[2] + ow] = acc;

@@ -34,9 +34,9 @@ public:
   }
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
-    if (auto err = integers ? expectInputDType(node, 0, {DType::Float32, DType::Int64,
-                                                         DType::Int32})
-                            : expectInputDType(node, 0, {DType::Float32}))
+    if (auto err = integers
+                       ? expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32})
+                       : expectInputDType(node, 0, {DType::Float32}))
       return std::move(err);
     const Tensor *axesInput = nullptr;
     if (node.getInput(1)) {
@@ -56,8 +56,10 @@ public:
     if (axes->noop) return TypeList{in};
     Dims outDims;
     for (int i = 0; i < in.getRank(); ++i) {
-      if (!axes->reduced[size_t(i)]) outDims.push_back(in.getDim(i));
-      else if (*keepDims) outDims.push_back(1);
+      if (!axes->reduced[size_t(i)])
+        outDims.push_back(in.getDim(i));
+      else if (*keepDims)
+        outDims.push_back(1);
     }
     return TypeList{TensorType(in.getDType(), outDims)};
   }
@@ -81,7 +83,10 @@ public:
       return nodeError(node, ErrorCode::Unsupported,
                        "it reduces over the axis that holds the samples of the run-time batch");
     bool keepDims = node.getInt("keepdims", 1) != 0;
-    int outAxis = keepDims ? split : int(llvm::count(llvm::ArrayRef<bool>(axes->reduced).take_front(size_t(split)), false));
+    int outAxis =
+        keepDims ? split
+                 : int(llvm::count(llvm::ArrayRef<bool>(axes->reduced).take_front(size_t(split)),
+                                   false));
     return SampleLayouts{SampleLayout::split(outAxis)};
   }
 
@@ -140,8 +145,7 @@ private:
         return nodeError(node, ErrorCode::BadModel,
                          "takes axes as input 1 from opset 13, not as an attribute");
       if (axesInput)
-        return nodeError(node, ErrorCode::BadModel,
-                         "has axes both as an attribute and as input 1");
+        return nodeError(node, ErrorCode::BadModel, "has axes both as an attribute and as input 1");
       axes = node.getInts("axes");
     } else if (axesInput) {
       for (int64_t axis : axesInput->toInts()) axes.push_back(axis);

@@ -5,9 +5,8 @@
 
 namespace spcc {
 
-llvm::Expected<SampleLayouts> OpSchema::inferSampleLayouts(const Node &node,
-                                                           llvm::ArrayRef<SampleLayout> inputs,
-                                                           int64_t) const {
+llvm::Expected<SampleLayouts>
+OpSchema::inferSampleLayouts(const Node &node, llvm::ArrayRef<SampleLayout> inputs, int64_t) const {
   for (size_t i = 0; i < inputs.size(); ++i)
     if (!inputs[i].isShared())
       return nodeError(node, ErrorCode::Unsupported,
@@ -38,8 +37,9 @@ llvm::Expected<SampleLayouts> elementwiseSampleLayouts(const Node &node,
     int axis = *outAxis - (outRank - in->getType().getRank());
     if (axis >= 0 && in->getType().getDims()[size_t(axis)] != 1)
       return nodeError(node, ErrorCode::Unsupported,
-                       "input " + llvm::Twine(i) + " has as many entries as the batch along the "
-                       "batch axis but is the same for every batch size");
+                       "input " + llvm::Twine(i) +
+                           " has as many entries as the batch along the "
+                           "batch axis but is the same for every batch size");
   }
   return SampleLayouts(node.getNumOutputs(), SampleLayout::split(*outAxis));
 }
@@ -64,9 +64,8 @@ llvm::Expected<SampleLayouts> leadingAxisSampleLayouts(const Node &node,
                        anySplit ? SampleLayout::split(0) : SampleLayout::shared());
 }
 
-llvm::Expected<SampleLayouts> reshapeSampleLayouts(const Node &node,
-                                                   llvm::ArrayRef<SampleLayout> inputs,
-                                                   int64_t batch) {
+llvm::Expected<SampleLayouts>
+reshapeSampleLayouts(const Node &node, llvm::ArrayRef<SampleLayout> inputs, int64_t batch) {
   for (size_t i = 1; i < inputs.size(); ++i)
     if (inputs[i].isSplit())
       return nodeError(node, ErrorCode::Unsupported,

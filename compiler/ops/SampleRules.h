@@ -29,9 +29,8 @@ llvm::Expected<SampleLayouts> leadingAxisSampleLayouts(const Node &node,
 /// split along axis a keeps each sample's block if some output axis starts at the same
 /// row-major prefix and holds a multiple of \p batch. Inputs after the first may be shared or
 /// batch-sized shape data.
-llvm::Expected<SampleLayouts> reshapeSampleLayouts(const Node &node,
-                                                   llvm::ArrayRef<SampleLayout> inputs,
-                                                   int64_t batch);
+llvm::Expected<SampleLayouts>
+reshapeSampleLayouts(const Node &node, llvm::ArrayRef<SampleLayout> inputs, int64_t batch);
 
 /// Fails where \p input, an input of \p node, holds the samples along \p axis or is data
 /// computed from the batch size; \p what names the axis in the message ("the softmax axis").

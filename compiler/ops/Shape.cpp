@@ -120,8 +120,7 @@ public:
                        "shape " + dimsToString(*shape) + " has both 0 and -1 with allowzero=1");
     int64_t total = in.getNumElements();
     if (inferred >= 0) {
-      if (product == 0 || total % product != 0)
-        return mismatch(node, in, *shape);
+      if (product == 0 || total % product != 0) return mismatch(node, in, *shape);
       dims[size_t(inferred)] = total / product;
     } else if (product != total) {
       return mismatch(node, in, *shape);

@@ -63,7 +63,8 @@ llvm::Expected<SpatialWindow> resolveSpatialWindow(const Node &node,
       autoPad != "VALID")
     return nodeError(node, ErrorCode::BadModel,
                      "attribute 'auto_pad' must be NOTSET, SAME_UPPER, SAME_LOWER or VALID, "
-                     "got \"" + autoPad + "\"");
+                     "got \"" +
+                         autoPad + "\"");
   int64_t ceilMode = allowCeilMode ? node.getInt("ceil_mode", 0) : 0;
   if (ceilMode != 0 && ceilMode != 1)
     return nodeError(node, ErrorCode::BadModel,

@@ -49,7 +49,8 @@ public:
     std::string mode = node.getString("approximate", "none");
     if (mode != "none" && mode != "tanh")
       return nodeError(node, ErrorCode::BadModel,
-                       "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + mode + "\"");
+                       "attribute 'approximate' must be \"none\" or \"tanh\", got \"" + mode +
+                           "\"");
     return FloatUnaryOp::inferTypes(node, known);
   }
 };
@@ -59,8 +60,8 @@ class NegOp : public ElementwiseOpSchema {
 public:
   NegOp() : ElementwiseOpSchema("Neg", 1, 1) {}
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
-    if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32,
-                                              DType::Int8}))
+    if (auto err =
+            expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32, DType::Int8}))
       return std::move(err);
     return TypeList{node.getInput(0)->getType()};
   }
@@ -179,9 +180,8 @@ float sigmoid(float x) {
 } // namespace
 
 std::unique_ptr<OpSchema> createReluSchema() {
-  return std::make_unique<FloatUnaryOp>("Relu", [](const Node &, float x) {
-    return x > 0.0f ? x : 0.0f;
-  });
+  return std::make_unique<FloatUnaryOp>("Relu",
+                                        [](const Node &, float x) { return x > 0.0f ? x : 0.0f; });
 }
 std::unique_ptr<OpSchema> createLeakyReluSchema() {
   return std::make_unique<FloatUnaryOp>("LeakyRelu", [](const Node &n, float x) {
@@ -189,7 +189,8 @@ std::unique_ptr<OpSchema> createLeakyReluSchema() {
   });
 }
 std::unique_ptr<OpSchema> createSigmoidSchema() {
-  return std::make_unique<FloatUnaryOp>("Sigmoid", [](const Node &, float x) { return sigmoid(x); });
+  return std::make_unique<FloatUnaryOp>("Sigmoid",
+                                        [](const Node &, float x) { return sigmoid(x); });
 }
 std::unique_ptr<OpSchema> createTanhSchema() {
   return std::make_unique<FloatUnaryOp>("Tanh", [](const Node &, float x) { return std::tanh(x); });

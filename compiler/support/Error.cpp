@@ -36,9 +36,12 @@ int reportError(llvm::StringRef tool, llvm::Error err) {
   // One line, whatever names a malformed model carries.
   std::string line;
   for (char c : message) {
-    if (c == '\n') line += "\\n";
-    else if (static_cast<unsigned char>(c) < 0x20) line += '?';
-    else line += c;
+    if (c == '\n')
+      line += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20)
+      line += '?';
+    else
+      line += c;
   }
   llvm::errs() << tool << ": error: " << line << "\n";
   return exitCodeFor(code);

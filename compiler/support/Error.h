@@ -8,8 +8,8 @@
 #ifndef SPCC_SUPPORT_ERROR_H
 #define SPCC_SUPPORT_ERROR_H
 
-#include "llvm/Support/Error.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Error.h"
 
 #include <string>
 

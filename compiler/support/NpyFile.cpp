@@ -15,9 +15,8 @@ struct NpyDescr {
   DType dtype;
 };
 // '|' marks byte-sized types, where byte order does not apply.
-const NpyDescr kDescrs[] = {{"<f4", DType::Float32}, {"<f2", DType::Float16},
-                            {"<i8", DType::Int64},   {"<i4", DType::Int32},
-                            {"|i1", DType::Int8},    {"|u1", DType::UInt8},
+const NpyDescr kDescrs[] = {{"<f4", DType::Float32}, {"<f2", DType::Float16}, {"<i8", DType::Int64},
+                            {"<i4", DType::Int32},   {"|i1", DType::Int8},    {"|u1", DType::UInt8},
                             {"|b1", DType::Bool}};
 
 /// The value text of 'key' in the header dict, e.g. "'<f4'" or "(1, 3)".
@@ -43,8 +42,8 @@ llvm::Expected<Tensor> parseNpy(llvm::ArrayRef<uint8_t> bytes, llvm::StringRef l
     headerLength = bytes[8] | (size_t(bytes[9]) << 8);
     headerStart = 10;
   } else if ((major == 2 || major == 3) && bytes.size() >= 12) {
-    headerLength = bytes[8] | (size_t(bytes[9]) << 8) | (size_t(bytes[10]) << 16) |
-                   (size_t(bytes[11]) << 24);
+    headerLength =
+        bytes[8] | (size_t(bytes[9]) << 8) | (size_t(bytes[10]) << 16) | (size_t(bytes[11]) << 24);
     headerStart = 12;
   } else {
     return bad("unknown format version");
@@ -55,7 +54,8 @@ llvm::Expected<Tensor> parseNpy(llvm::ArrayRef<uint8_t> bytes, llvm::StringRef l
   llvm::StringRef descr = dictValue(header, "descr").trim("'\"");
   std::optional<DType> dtype;
   for (const NpyDescr &d : kDescrs)
-    if (descr == d.descr || (descr.size() == 3 && descr[0] == '=' && descr.drop_front() == llvm::StringRef(d.descr).drop_front()))
+    if (descr == d.descr || (descr.size() == 3 && descr[0] == '=' &&
+                             descr.drop_front() == llvm::StringRef(d.descr).drop_front()))
       dtype = d.dtype;
   if (!dtype) return bad("element type '" + descr + "'");
   if (dictValue(header, "fortran_order") != "False") return bad("Fortran order");
@@ -78,8 +78,10 @@ llvm::Expected<Tensor> parseNpy(llvm::ArrayRef<uint8_t> bytes, llvm::StringRef l
 }
 
 llvm::Expected<Tensor> readNpyFile(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
-  if (!buffer) return makeError(ErrorCode::IO, path + ": cannot read: " + buffer.getError().message());
+  auto buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return makeError(ErrorCode::IO, path + ": cannot read: " + buffer.getError().message());
   llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
                                 (*buffer)->getBufferSize());
   return parseNpy(bytes, path);
@@ -91,10 +93,13 @@ llvm::Error writeNpyFile(llvm::StringRef path, const Tensor &tensor) {
     if (d.dtype == tensor.getDType()) descr = d.descr;
   std::string shape = "(";
   for (int64_t d : tensor.getDims()) shape += std::to_string(d) + ", ";
-  if (tensor.getRank() > 1) shape.resize(shape.size() - 2);
-  else if (tensor.getRank() == 1) shape.resize(shape.size() - 1);
+  if (tensor.getRank() > 1)
+    shape.resize(shape.size() - 2);
+  else if (tensor.getRank() == 1)
+    shape.resize(shape.size() - 1);
   shape += ")";
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+  std::string header =
+      std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Pad so that the data starts at a multiple of 64 bytes; the header ends with a newline.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');

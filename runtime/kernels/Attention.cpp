@@ -33,8 +33,8 @@ constexpr int64_t kHeadsPerThread = 4;
 /// column-major when feature-major).
 template <typename MatrixType, typename Pointer>
 Eigen::Map<MatrixType, 0, Strided> headRows(Pointer data, const spcc_attention_params &p,
-                                            int64_t batch, int64_t len, int64_t dim,
-                                            int64_t head, int64_t row, int64_t rows) {
+                                            int64_t batch, int64_t len, int64_t dim, int64_t head,
+                                            int64_t row, int64_t rows) {
   using View = Eigen::Map<MatrixType, 0, Strided>;
   if (p.feature_major)
     return View(data + head * dim * p.batch * len + batch * len + row, rows, dim,

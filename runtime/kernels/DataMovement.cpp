@@ -15,7 +15,6 @@ namespace {
 /// Bytes per thread below which splitting a copy is not worth it.
 constexpr int64_t copyGrainBytes = 65536;
 
-
 /// The input coordinate that output coordinate \p o of an axis padded by \p
 /// begin reads, or -1 for the constant.
 inline int64_t padSource(int64_t o, int64_t begin, int64_t dim, int32_t mode) {

@@ -47,8 +47,8 @@ struct PhasedPlane {
     for (int64_t kh = 0; kh < p.kernel[1]; ++kh)
       for (int64_t kw = 0; kw < p.kernel[2]; ++kw) {
         int64_t column = kw * p.dilation[2];
-        tapOffsets[numTaps++] = kh * p.dilation[1] * rowFloats +
-                                (column % stride) * phaseLength + column / stride;
+        tapOffsets[numTaps++] =
+            kh * p.dilation[1] * rowFloats + (column % stride) * phaseLength + column / stride;
       }
   }
 
@@ -110,8 +110,7 @@ inline Float8 splat(float v) { return Float8{v, v, v, v, v, v, v, v}; }
 /// Outputs of rows [oh, oh + Rows) and columns [ow, ow + 8 * Vectors) (clipped to the plane).
 template <int Rows, int Vectors>
 inline void outputBlock(const spcc_conv_params &p, const PhasedPlane &plane, const float *scratch,
-                        const float *w, float bias, Clamp clamp, int64_t oh, int64_t ow,
-                        float *y) {
+                        const float *w, float bias, Clamp clamp, int64_t oh, int64_t ow, float *y) {
   Float8 acc[Rows][Vectors];
   for (int r = 0; r < Rows; ++r)
     for (int v = 0; v < Vectors; ++v) acc[r][v] = splat(bias);

@@ -34,7 +34,7 @@ void unaryFloat(const spcc_unary_params &p, const float *src, float *dst, float 
         ConstArrayMap xs(x, n);
         ArrayMap ys(y, n);
         switch (p.op) {
-#define SPCC_UNARY_OP(Op, CODE, ...)                                                             \
+#define SPCC_UNARY_OP(Op, CODE, ...)                                                               \
   case SPCC_UNARY_##CODE: __VA_ARGS__; break;
 #include "runtime/kernels/UnaryOps.def"
         default: break;
@@ -170,7 +170,6 @@ template <typename From, typename To> inline To convert(From v, bool toBool) {
   else
     return To(v);
 }
-
 
 } // namespace
 

@@ -51,8 +51,8 @@ extern "C" void spcc_kernel_matmul(const void *const *in, void *const *out, cons
         aOffset += i * p.a_batch_strides[d];
         bOffset += i * p.b_batch_strides[d];
       }
-      gemm({a + aOffset, p.k}, {b + bOffset, p.n}, c + batch * p.m * p.n, p.n, p.m, p.n, p.k,
-           1.0f, false, gemmThreads);
+      gemm({a + aOffset, p.k}, {b + bOffset, p.n}, c + batch * p.m * p.n, p.n, p.m, p.n, p.k, 1.0f,
+           false, gemmThreads);
     }
   };
   if (perBatch)

@@ -86,8 +86,7 @@ using TokenVector = Eigen::Array<float, kTokenBlock, 1>;
 /// Feature-major X and Y, a whole block of tokens: each feature's kTokenBlock values are one
 /// contiguous vector.
 void layerNormFullBlock(const spcc_layer_norm_params &p, const float *x, const float *scale,
-                        const float *bias, float *y, float *meanOut, float *invStdOut,
-                        int64_t t0) {
+                        const float *bias, float *y, float *meanOut, float *invStdOut, int64_t t0) {
   int64_t n = p.size, rows = p.rows;
   auto column = [&](int64_t j) { return Eigen::Map<const TokenVector>(x + j * rows + t0); };
   TokenVector sum = TokenVector::Zero(), squares = TokenVector::Zero();
@@ -108,8 +107,8 @@ void layerNormFullBlock(const spcc_layer_norm_params &p, const float *x, const f
 /// (element (t, j) at j * rows + t instead of t * size + j).
 template <bool InputFeatureMajor, bool OutputFeatureMajor>
 void layerNormTokenBlock(const spcc_layer_norm_params &p, const float *x, const float *scale,
-                         const float *bias, float *y, float *meanOut, float *invStdOut,
-                         int64_t t0, int64_t t1) {
+                         const float *bias, float *y, float *meanOut, float *invStdOut, int64_t t0,
+                         int64_t t1) {
   int64_t n = p.size, rows = p.rows, count = t1 - t0;
   if (InputFeatureMajor && OutputFeatureMajor && count == kTokenBlock && n > 0)
     return layerNormFullBlock(p, x, scale, bias, y, meanOut, invStdOut, t0);
@@ -179,10 +178,9 @@ extern "C" void spcc_kernel_layer_norm(const void *const *in, void *const *out, 
   float *meanOut = p.num_outputs > 1 ? static_cast<float *>(out[1]) : nullptr;
   float *invStdOut = p.num_outputs > 2 ? static_cast<float *>(out[2]) : nullptr;
   if (p.input_feature_major || p.output_feature_major) {
-    auto run = p.input_feature_major
-                   ? (p.output_feature_major ? layerNormFeatureMajor<true, true>
-                                             : layerNormFeatureMajor<true, false>)
-                   : layerNormFeatureMajor<false, true>;
+    auto run = p.input_feature_major ? (p.output_feature_major ? layerNormFeatureMajor<true, true>
+                                                               : layerNormFeatureMajor<true, false>)
+                                     : layerNormFeatureMajor<false, true>;
     return run(p, x, scale, bias, y, meanOut, invStdOut, num_threads);
   }
   int64_t n = p.size;

@@ -28,8 +28,7 @@ inline int64_t sparseBFloats(const spcc_sparse_params &p) {
     // A compacted convolution's positions run up to 15 past its last output (whole vectors):
     // its last taps read that far past the planes.
     if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) floats += 16;
-  }
-  else if (p.b_layout == SPCC_SPARSE_B_TRANSPOSED)
+  } else if (p.b_layout == SPCC_SPARSE_B_TRANSPOSED)
     floats = p.channels * p.n;
   return (floats + 15) / 16 * 16;
 }
@@ -186,8 +185,7 @@ inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *
       if (n0 >= n1) continue;
       auto [row0, row1] = planeRowsRead(p, n0, n1);
       fillPhasePlaneRows(p, in, planes, 0, p.channels, row0, row1);
-      spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count, scratch,
-                                    out};
+      spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count, scratch, out};
       p.task(&args);
     }
   });
@@ -195,8 +193,8 @@ inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *
 
 /// One sparse layer: \p in the activation, \p residual the epilogue's residual
 /// (or null; a transposed C gets it added while it is transposed back, so the
-/// generated code then must not apply an activation after it), \p out the result, \p workspace sparseBFloats + sparseCFloats
-/// floats (64-byte aligned).
+/// generated code then must not apply an activation after it), \p out the result, \p workspace
+/// sparseBFloats + sparseCFloats floats (64-byte aligned).
 inline void runSparse(const spcc_sparse_params &p, const float *in, const float *residual,
                       float *out, float *workspace, int32_t threads) {
   const float *b = in;

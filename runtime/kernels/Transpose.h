@@ -64,8 +64,8 @@ inline void transpose8x8(const float *src, int64_t lds, float *dst, int64_t ldd,
 
 /// dst[cols x rows] = transpose of src[rows x cols], plus \p addend (of dst's
 /// shape) when it is not null.
-inline void transposeInto(const float *src, float *dst, int64_t rows, int64_t cols,
-                          int32_t threads, const float *addend = nullptr) {
+inline void transposeInto(const float *src, float *dst, int64_t rows, int64_t cols, int32_t threads,
+                          const float *addend = nullptr) {
   // Tiles of 16 x 16 read and write whole cache lines; a row of tiles (16 source columns, so
   // 16 whole dst rows) is the unit of parallel work.
   constexpr int64_t tile = 16;
@@ -76,20 +76,21 @@ inline void transposeInto(const float *src, float *dst, int64_t rows, int64_t co
       constexpr int64_t block = 8;
       for (int64_t r = 0; r < tile; r += block)
         for (int64_t c = 0; c < tile; c += block)
-          detail::transpose8x8(src + (r0 + r) * cols + c0 + c, cols,
-                               dst + (c0 + c) * rows + r0 + r, rows,
-                               add ? add + c * rows + r : nullptr);
+          detail::transpose8x8(src + (r0 + r) * cols + c0 + c, cols, dst + (c0 + c) * rows + r0 + r,
+                               rows, add ? add + c * rows + r : nullptr);
       return;
     }
 #endif
     detail::transposeScalar(src + r0 * cols + c0, cols, dst + c0 * rows + r0, rows, add, height,
                             width);
   };
-  parallelFor((cols + tile - 1) / tile, threads, [&](int64_t t0, int64_t t1) {
-    for (int64_t c0 = t0 * tile; c0 < std::min(cols, t1 * tile); c0 += tile)
-      for (int64_t r0 = 0; r0 < rows; r0 += tile)
-        transposeTile(r0, c0, std::min(tile, rows - r0), std::min(tile, cols - c0));
-  }, /*grain=*/4);
+  parallelFor((cols + tile - 1) / tile, threads,
+              [&](int64_t t0, int64_t t1) {
+                for (int64_t c0 = t0 * tile; c0 < std::min(cols, t1 * tile); c0 += tile)
+                  for (int64_t r0 = 0; r0 < rows; r0 += tile)
+                    transposeTile(r0, c0, std::min(tile, rows - r0), std::min(tile, cols - c0));
+              },
+              /*grain=*/4);
 }
 
 } // namespace spcc::kernels

@@ -18,7 +18,7 @@ const char *missingX86Feature(int level) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
 // __builtin_cpu_supports needs a string literal, so each feature is one macro line.
-#define SPCC_REQUIRE_FEATURE(name)                                                                \
+#define SPCC_REQUIRE_FEATURE(name)                                                                 \
   if (!__builtin_cpu_supports(name)) return name;
   if (level >= 2) {
     SPCC_REQUIRE_FEATURE("ssse3")
@@ -50,30 +50,25 @@ const char *missingX86Feature(int level) {
 
 /// The x86-64 level (1..4) named by `target`, or 0 if it names none.
 int x86Level(const char *target) {
-  if (std::strcmp(target, "x86-64") == 0)
-    return 1;
-  if (std::strcmp(target, "x86-64-v2") == 0)
-    return 2;
-  if (std::strcmp(target, "x86-64-v3") == 0)
-    return 3;
-  if (std::strcmp(target, "x86-64-v4") == 0)
-    return 4;
+  if (std::strcmp(target, "x86-64") == 0) return 1;
+  if (std::strcmp(target, "x86-64-v2") == 0) return 2;
+  if (std::strcmp(target, "x86-64-v3") == 0) return 3;
+  if (std::strcmp(target, "x86-64-v4") == 0) return 4;
   return 0;
 }
 
 } // namespace
 
 spcc_status checkTarget(const char *target, const std::string &path) {
-  if (!target)
-    return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: it names no target ISA");
+  if (!target) return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: it names no target ISA");
   int level = x86Level(target);
   if (level == 0)
     return fail(SPCC_ERR_UNSUPPORTED, path + ": compiled for unknown target '" +
                                           std::string(target) +
                                           "' (this runtime runs x86-64, x86-64-v2..v4)");
   if (const char *missing = missingX86Feature(level))
-    return fail(SPCC_ERR_UNSUPPORTED, path + ": compiled for " + target +
-                                          ", but this CPU lacks " + missing);
+    return fail(SPCC_ERR_UNSUPPORTED,
+                path + ": compiled for " + target + ", but this CPU lacks " + missing);
   return SPCC_OK;
 }
 

@@ -21,11 +21,9 @@ int32_t allCores() {
 }
 
 spcc_status createContext(const spcc_model *model, int numThreads, spcc_context **out) {
-  if (!out)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: out is NULL");
+  if (!out) return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: out is NULL");
   *out = nullptr;
-  if (!model)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: model is NULL");
+  if (!model) return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: model is NULL");
   if (numThreads < 0)
     return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_context_create: num_threads is " +
                                                std::to_string(numThreads) +
@@ -37,10 +35,9 @@ spcc_status createContext(const spcc_model *model, int numThreads, spcc_context 
   if (wanted > std::numeric_limits<std::size_t>::max() - ArenaAlignment)
     return fail(SPCC_ERR_OUT_OF_MEMORY, "spcc_context_create: the model's arena of " +
                                             std::to_string(wanted) + " bytes is too large");
-  std::size_t bytes = (static_cast<std::size_t>(wanted) + ArenaAlignment - 1) /
-                      ArenaAlignment * ArenaAlignment;
-  if (bytes == 0)
-    bytes = ArenaAlignment;
+  std::size_t bytes =
+      (static_cast<std::size_t>(wanted) + ArenaAlignment - 1) / ArenaAlignment * ArenaAlignment;
+  if (bytes == 0) bytes = ArenaAlignment;
 
   auto context = std::make_unique<spcc_context>();
   context->model = model;
@@ -79,7 +76,8 @@ const spcc_abi_tensor *firstBatched(const spcc_abi_model &d) {
 uint64_t elementBytes(int32_t dtype) {
   switch (dtype) {
   case SPCC_INT64: return 8;
-  case SPCC_FLOAT32: case SPCC_INT32: return 4;
+  case SPCC_FLOAT32:
+  case SPCC_INT32: return 4;
   case SPCC_FLOAT16: return 2;
   default: return 1;
   }
@@ -97,10 +95,9 @@ uint64_t sampleStride(const spcc_abi_tensor &t) {
 /// Runs \p batch samples: the model's run function once per sample, batched inputs and
 /// outputs advanced by one sample each time. \p fn names the API call in errors; only
 /// spcc_run_batch (\p batchCall) may run a model with a run-time batch.
-spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs,
-                void *const *outputs, const char *fn, bool batchCall) {
-  if (!ctx)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": ctx is NULL");
+spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs, void *const *outputs,
+                const char *fn, bool batchCall) {
+  if (!ctx) return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": ctx is NULL");
   const spcc_abi_model &d = *ctx->model->descriptor;
   if (!inputs && d.num_inputs > 0)
     return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": inputs is NULL");
@@ -124,13 +121,15 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs,
                                     " was compiled for fixed shapes (compile it with --shape "
                                     "NAME=Nx... for a run-time batch)");
   if (batched && !batchCall)
-    return fail(SPCC_ERR_SHAPE, std::string(fn) + ": " + ctx->model->path + " takes a run-time batch ('" +
-                                    batched->name + "' dim 0 is -1); run it with spcc_run_batch");
+    return fail(SPCC_ERR_SHAPE, std::string(fn) + ": " + ctx->model->path +
+                                    " takes a run-time batch ('" + batched->name +
+                                    "' dim 0 is -1); run it with spcc_run_batch");
 
   if (ctx->running.exchange(true, std::memory_order_acquire))
     return fail(SPCC_ERR_INVALID_ARGUMENT,
-                std::string(fn) + ": the context is already running on another thread (use one context "
-                "per concurrent run)");
+                std::string(fn) +
+                    ": the context is already running on another thread (use one context "
+                    "per concurrent run)");
   struct RunningGuard {
     std::atomic<bool> &flag;
     ~RunningGuard() { flag.store(false, std::memory_order_release); }
@@ -154,12 +153,10 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs,
 
 /// Checks that the caller's array lengths match the model's counts.
 spcc_status checkCounts(const spcc_context *ctx, int numInputs, int numOutputs) {
-  if (!ctx)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run_checked: ctx is NULL");
+  if (!ctx) return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run_checked: ctx is NULL");
   const spcc_abi_model &d = *ctx->model->descriptor;
   auto describe = [](int given, uint32_t expected, const char *kind) {
-    return std::to_string(given) + " " + kind + " given, the model has " +
-           std::to_string(expected);
+    return std::to_string(given) + " " + kind + " given, the model has " + std::to_string(expected);
   };
   if (numInputs < 0 || static_cast<uint32_t>(numInputs) != d.num_inputs)
     return fail(SPCC_ERR_INVALID_ARGUMENT,
@@ -184,8 +181,7 @@ extern "C" spcc_status spcc_context_create(const spcc_model *model, int num_thre
 }
 
 extern "C" void spcc_context_free(spcc_context *ctx) {
-  if (!ctx)
-    return;
+  if (!ctx) return;
   delete ctx;
 }
 
@@ -204,8 +200,7 @@ extern "C" spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs,
                                         const void *const *inputs, int num_outputs,
                                         void *const *outputs) {
   try {
-    if (spcc_status s = checkCounts(ctx, num_inputs, num_outputs))
-      return s;
+    if (spcc_status s = checkCounts(ctx, num_inputs, num_outputs)) return s;
     return run(ctx, 1, inputs, outputs, "spcc_run_checked", false);
   } catch (const std::bad_alloc &) {
     return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run_checked: out of memory");
@@ -215,8 +210,8 @@ extern "C" spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs,
   }
 }
 
-extern "C" spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch,
-                                      const void *const *inputs, void *const *outputs) {
+extern "C" spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch, const void *const *inputs,
+                                      void *const *outputs) {
   try {
     return run(ctx, batch, inputs, outputs, "spcc_run_batch", true);
   } catch (const std::bad_alloc &) {

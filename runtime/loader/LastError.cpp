@@ -37,7 +37,6 @@ spcc_status failStatic(spcc_status status, const char *staticMessage) noexcept {
 using namespace spcc::runtime;
 
 extern "C" const char *spcc_last_error(void) {
-  if (fixedMessage)
-    return fixedMessage;
+  if (fixedMessage) return fixedMessage;
   return lastErrorSlot().c_str();
 }

@@ -23,16 +23,11 @@ std::string dlerrorText() {
 /// Why a file could not be opened, from `err` (an errno value); strerror is not thread-safe.
 std::string ioReason(int err) {
   switch (err) {
-  case ENOENT:
-    return "no such file";
-  case EACCES:
-    return "permission denied";
-  case ENOTDIR:
-    return "a parent is not a directory";
-  case ENAMETOOLONG:
-    return "name too long";
-  default:
-    return "error " + std::to_string(err);
+  case ENOENT: return "no such file";
+  case EACCES: return "permission denied";
+  case ENOTDIR: return "a parent is not a directory";
+  case ENAMETOOLONG: return "name too long";
+  default: return "error " + std::to_string(err);
   }
 }
 
@@ -45,23 +40,19 @@ using UniqueHandle = std::unique_ptr<void, HandleCloser>;
 /// Whether this runtime can run the kind of code the model holds, and on this machine.
 spcc_status checkCodeKind(const spcc_abi_model &descriptor, const std::string &name) {
   switch (descriptor.code_kind) {
-  case SPCC_ABI_CODE_HOST:
-    return checkTarget(descriptor.target, name);
+  case SPCC_ABI_CODE_HOST: return checkTarget(descriptor.target, name);
   default:
     return fail(SPCC_ERR_UNSUPPORTED,
-                name + ": the model holds code of kind " +
-                    std::to_string(descriptor.code_kind) +
+                name + ": the model holds code of kind " + std::to_string(descriptor.code_kind) +
                     ", which this runtime cannot run (it runs host code, kind " +
                     std::to_string(SPCC_ABI_CODE_HOST) + "); recompile it or update spcc");
   }
 }
 
 spcc_status loadModel(const char *path, spcc_model **out) {
-  if (!out)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_model_load: out is NULL");
+  if (!out) return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_model_load: out is NULL");
   *out = nullptr;
-  if (!path)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_model_load: path is NULL");
+  if (!path) return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_model_load: path is NULL");
   std::string name = path;
 
   struct stat info;
@@ -77,8 +68,7 @@ spcc_status loadModel(const char *path, spcc_model **out) {
   dlerror();
   UniqueHandle handle(dlopen(openName.c_str(), RTLD_NOW | RTLD_LOCAL));
   if (!handle)
-    return fail(SPCC_ERR_BAD_MODEL,
-                name + ": not a loadable model (" + dlerrorText() + ")");
+    return fail(SPCC_ERR_BAD_MODEL, name + ": not a loadable model (" + dlerrorText() + ")");
 
   dlerror();
   void *symbol = dlsym(handle.get(), SPCC_MODEL_ENTRY_SYMBOL);
@@ -94,10 +84,8 @@ spcc_status loadModel(const char *path, spcc_model **out) {
                 name + ": compiled for spcc ABI version " +
                     std::to_string(descriptor->abi_version) + ", but this runtime has version " +
                     std::to_string(SPCC_ABI_VERSION) + "; recompile the model");
-  if (spcc_status s = validateDescriptor(*descriptor, name))
-    return s;
-  if (spcc_status s = checkCodeKind(*descriptor, name))
-    return s;
+  if (spcc_status s = validateDescriptor(*descriptor, name)) return s;
+  if (spcc_status s = checkCodeKind(*descriptor, name)) return s;
 
   auto model = std::make_unique<spcc_model>();
   model->descriptor = descriptor;
@@ -110,10 +98,8 @@ spcc_status loadModel(const char *path, spcc_model **out) {
 /// Describes entry `index` of the `kind` table for spcc_model_input / spcc_model_output.
 spcc_status describe(const spcc_model *model, int index, spcc_tensor_info *out, bool isInput) {
   const char *function = isInput ? "spcc_model_input" : "spcc_model_output";
-  if (!model)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(function) + ": model is NULL");
-  if (!out)
-    return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(function) + ": out is NULL");
+  if (!model) return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(function) + ": model is NULL");
+  if (!out) return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(function) + ": out is NULL");
   const spcc_abi_model &d = *model->descriptor;
   uint32_t count = isInput ? d.num_inputs : d.num_outputs;
   if (index < 0 || static_cast<uint32_t>(index) >= count)
@@ -142,8 +128,7 @@ extern "C" spcc_status spcc_model_load(const char *path, spcc_model **out) {
 }
 
 extern "C" void spcc_model_free(spcc_model *model) {
-  if (!model)
-    return;
+  if (!model) return;
   dlclose(model->handle);
   delete model;
 }
@@ -156,8 +141,7 @@ extern "C" int spcc_model_num_outputs(const spcc_model *model) {
   return model ? static_cast<int>(model->descriptor->num_outputs) : -1;
 }
 
-extern "C" spcc_status spcc_model_input(const spcc_model *model, int index,
-                                        spcc_tensor_info *out) {
+extern "C" spcc_status spcc_model_input(const spcc_model *model, int index, spcc_tensor_info *out) {
   try {
     return describe(model, index, out, /*isInput=*/true);
   } catch (const std::bad_alloc &) {

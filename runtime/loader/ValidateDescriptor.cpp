@@ -18,11 +18,10 @@ spcc_status validateTensors(const spcc_abi_tensor *tensors, uint32_t count, cons
                             const std::string &path) {
   if (count > MaxTensors)
     return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: it claims " + std::to_string(count) +
-                                        " " + kind + "s (at most " +
-                                        std::to_string(MaxTensors) + " are supported)");
+                                        " " + kind + "s (at most " + std::to_string(MaxTensors) +
+                                        " are supported)");
   if (count > 0 && !tensors)
-    return fail(SPCC_ERR_BAD_MODEL,
-                path + ": damaged model: the " + kind + " table is missing");
+    return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: the " + kind + " table is missing");
   for (uint32_t i = 0; i < count; ++i) {
     const spcc_abi_tensor &t = tensors[i];
     std::string which = std::string(kind) + " " + std::to_string(i);
@@ -30,8 +29,8 @@ spcc_status validateTensors(const spcc_abi_tensor *tensors, uint32_t count, cons
       return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + which + " has no name");
     which += " ('" + std::string(t.name) + "')";
     if (!isKnownDType(t.dtype))
-      return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + which +
-                                          " has unknown dtype " + std::to_string(t.dtype));
+      return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + which + " has unknown dtype " +
+                                          std::to_string(t.dtype));
     if (t.rank < 0 || t.rank > MaxRank)
       return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + which + " has rank " +
                                           std::to_string(t.rank) + " (expected 0.." +
@@ -41,8 +40,7 @@ spcc_status validateTensors(const spcc_abi_tensor *tensors, uint32_t count, cons
     for (int32_t d = 0; d < t.rank; ++d)
       if (t.dims[d] < -1 || (t.dims[d] == -1 && d != 0)) // -1: the run-time batch, on dim 0
         return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + which + " has dimension " +
-                                            std::to_string(d) + " = " +
-                                            std::to_string(t.dims[d]));
+                                            std::to_string(d) + " = " + std::to_string(t.dims[d]));
   }
   return SPCC_OK;
 }
@@ -52,8 +50,7 @@ spcc_status validateTensors(const spcc_abi_tensor *tensors, uint32_t count, cons
 spcc_status validateDescriptor(const spcc_abi_model &descriptor, const std::string &path) {
   if (spcc_status s = validateTensors(descriptor.inputs, descriptor.num_inputs, "input", path))
     return s;
-  if (spcc_status s =
-          validateTensors(descriptor.outputs, descriptor.num_outputs, "output", path))
+  if (spcc_status s = validateTensors(descriptor.outputs, descriptor.num_outputs, "output", path))
     return s;
   if (!descriptor.run)
     return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: it has no run function");

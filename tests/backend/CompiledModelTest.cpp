@@ -5,8 +5,8 @@
 // output with spcc's reference evaluator.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/common/CompileReport.h"
 #include "backends/Target.h"
+#include "backends/common/CompileReport.h"
 #include "backends/x86/ModelEmitter.h"
 #include "backends/x86/ObjectEmitter.h"
 #include "compiler/eval/Interpreter.h"
@@ -152,14 +152,14 @@ TEST_CASE("compiled: outputs that are inputs, constants, views and duplicates", 
 )");
 }
 
-TEST_CASE("compiled: reused arena slots, views, multiple outputs and a workspace",
-          "[backend]") {
+TEST_CASE("compiled: reused arena slots, views, multiple outputs and a workspace", "[backend]") {
   std::string weights = "[";
   for (int i = 0; i < 4 * 3 * 3 * 3; ++i)
     weights += (i ? ", " : "") + std::to_string(((i * 37) % 17 - 8) / 20.0);
   weights += "]";
   checkAgainstEvaluator(R"(graph @main(%x: f32[1,3,8,8]) {
-  %w: f32[4,3,3,3] = constant )" + weights + R"(
+  %w: f32[4,3,3,3] = constant )" +
+                        weights + R"(
   %b: f32[4] = constant [0.5, -0.5, 0.25, 0.0]
   %split: i64[2] = constant [2, 2]
   %flat: i64[2] = constant [1, -1]
@@ -325,8 +325,7 @@ TEST_CASE("an unknown target name fails with one line listing the targets", "[ba
     CHECK_THAT(message, Catch::Contains(name));
 }
 
-TEST_CASE("the x86 target registers its three names, each described",
-          "[backend]") {
+TEST_CASE("the x86 target registers its three names, each described", "[backend]") {
   auto target = TargetRegistry::get().lookup("x86-64-v4");
   REQUIRE(bool(target));
   CHECK(target->name() == "x86");
@@ -375,7 +374,8 @@ TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[ba
   auto object = x86::emitObject(**module, **machine);
   if (!object) FAIL(takeMessage(object.takeError()));
   REQUIRE(object->size() > 4);
-  CHECK(llvm::StringRef(object->data(), 4) == "\x7f" "ELF");
+  CHECK(llvm::StringRef(object->data(), 4) == "\x7f"
+                                              "ELF");
 }
 
 TEST_CASE("emission without memory planning fails instead of miscompiling", "[backend]") {

@@ -48,8 +48,9 @@ Tensor randomWeights(std::vector<int64_t> dims, double sparsity, std::mt19937 &r
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   for (float &x : t.getMutableData<float>()) {
     double c = coin(random);
-    x = c < sparsity ? 0.0f : c < sparsity + (1 - sparsity) * 0.1 ? (c < 0.5 ? 1.0f : -1.0f)
-                                                                  : uniform(random);
+    x = c < sparsity                          ? 0.0f
+        : c < sparsity + (1 - sparsity) * 0.1 ? (c < 0.5 ? 1.0f : -1.0f)
+                                              : uniform(random);
   }
   return t;
 }
@@ -78,8 +79,7 @@ std::vector<float> runLayer(const SparseLayer &layer, const SpmmTiling &tiling,
   auto loaded = LoadedSparseLayer::compile(jit(), layer, tiling, isa);
   if (!loaded) FAIL(takeMessage(loaded.takeError()));
   std::vector<float> output(size_t(layer.outputFloats()), NAN);
-  loaded->run(input.data(), residual.empty() ? nullptr : residual.data(), output.data(),
-              threads);
+  loaded->run(input.data(), residual.empty() ? nullptr : residual.data(), output.data(), threads);
   return output;
 }
 
@@ -104,7 +104,8 @@ std::vector<SpmmTiling> tilingTable(int width) {
         for (int64_t block : {int64_t(0), int64_t(vectors * width)}) {
           table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block});
           // Rows in tileRowOrder: each must still land in its own row of C.
-          if (rows > 1) table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block, true});
+          if (rows > 1)
+            table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block, true});
         }
   for (int vectors : {2, 4, 8}) {
     for (int64_t block : {int64_t(0), int64_t(2 * vectors * width)}) {
@@ -116,22 +117,22 @@ std::vector<SpmmTiling> tilingTable(int width) {
     // One step per position block: each reduction block's rows of B copied to a buffer first
     // (when n holds a step; narrower layers fall back to masked loads from B).
     for (int64_t kBlock : {7, 16})
-      table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, int64_t(vectors * width), false,
-                       kBlock, true});
+      table.push_back(
+          {SpmmTiling::Schedule::Loop, 5, vectors, int64_t(vectors * width), false, kBlock, true});
   }
   return table;
 }
 
 } // namespace
 
-TEST_CASE("generated SpMM matches the reference for every tiling, sparsity and tail",
-          "[sparse]") {
+TEST_CASE("generated SpMM matches the reference for every tiling, sparsity and tail", "[sparse]") {
   std::mt19937 random(11);
   for (const TargetIsa &isa : hostIsas()) {
     int width = vectorWidthOf(isa);
     for (const SpmmTiling &tiling : tilingTable(width))
       for (double sparsity : {0.0, 0.5, 0.9, 0.99, 1.0})
-        for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{37, 29, 45}, {5, 70, 3},
+        for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{37, 29, 45},
+                               {5, 70, 3},
                                {16, 16, 2 * int64_t(width) + 1}}) {
           Tensor weights = randomWeights({m, k}, sparsity, random);
           SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), n);
@@ -184,29 +185,35 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
           tilings.push_back({schedule, 4, 2, 2 * vectorWidthOf(isa), false, 8, true});
         }
         for (const SpmmTiling &tiling : tilings) {
-          INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act.kind) << " [" << act.min << ", " << act.max
-               << "]");
+          INFO(isa.kernelLevel << " " << tiling.describe() << " activation " << int(act.kind)
+                               << " [" << act.min << ", " << act.max << "]");
           requireClose(runLayer(layer, tiling, isa, b, residual, 2), expected, k);
         }
       }
 }
 
-TEST_CASE("sparse convolutions match direct convolution at stride and padding edges",
-          "[sparse]") {
+TEST_CASE("sparse convolutions match direct convolution at stride and padding edges", "[sparse]") {
   std::mt19937 random(13);
   struct Case {
     int64_t cin, cout, h, w, kh, kw, stride, top, left, bottom, right;
   };
   const Case cases[] = {
-      {3, 5, 7, 7, 3, 3, 1, 1, 1, 1, 1},    {4, 6, 8, 9, 3, 3, 2, 1, 1, 1, 1},
-      {5, 7, 6, 6, 1, 1, 1, 0, 0, 0, 0},    {6, 4, 9, 7, 1, 1, 2, 0, 0, 0, 0},
-      {2, 3, 10, 8, 5, 5, 1, 2, 1, 0, 3},   {3, 4, 5, 5, 3, 3, 1, 0, 0, 0, 0},
-      {4, 4, 3, 3, 3, 3, 2, 1, 1, 1, 1},    {2, 9, 1, 1, 3, 3, 1, 1, 1, 1, 1},
-      {8, 16, 14, 14, 3, 3, 2, 0, 0, 1, 1}, {3, 8, 20, 19, 7, 7, 2, 3, 3, 3, 3},
-      {2, 3, 1, 1, 3, 3, 2, 0, 0, 2, 2},    {3, 5, 11, 13, 3, 3, 3, 1, 2, 1, 0},
+      {3, 5, 7, 7, 3, 3, 1, 1, 1, 1, 1},
+      {4, 6, 8, 9, 3, 3, 2, 1, 1, 1, 1},
+      {5, 7, 6, 6, 1, 1, 1, 0, 0, 0, 0},
+      {6, 4, 9, 7, 1, 1, 2, 0, 0, 0, 0},
+      {2, 3, 10, 8, 5, 5, 1, 2, 1, 0, 3},
+      {3, 4, 5, 5, 3, 3, 1, 0, 0, 0, 0},
+      {4, 4, 3, 3, 3, 3, 2, 1, 1, 1, 1},
+      {2, 9, 1, 1, 3, 3, 1, 1, 1, 1, 1},
+      {8, 16, 14, 14, 3, 3, 2, 0, 0, 1, 1},
+      {3, 8, 20, 19, 7, 7, 2, 3, 3, 3, 3},
+      {2, 3, 1, 1, 3, 3, 2, 0, 0, 2, 2},
+      {3, 5, 11, 13, 3, 3, 3, 1, 2, 1, 0},
       // Enough work for several threads, each filling its own copy of the plane rows its
       // positions read (boundaries mid-row, halo rows below them) and storing its outputs.
-      {16, 32, 24, 23, 3, 3, 1, 1, 1, 1, 1}, {16, 24, 30, 29, 3, 3, 2, 1, 1, 1, 1},
+      {16, 32, 24, 23, 3, 3, 1, 1, 1, 1, 1},
+      {16, 24, 30, 29, 3, 3, 2, 1, 1, 1, 1},
   };
   for (const TargetIsa &isa : hostIsas())
     for (const Case &c : cases)
@@ -237,13 +244,12 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
              {SpmmTiling{SpmmTiling::Schedule::Unrolled, 4, 2, 0},
               SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16},
               SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16, false, 5},
-              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 2 * vectorWidthOf(isa), false, 5,
-                         true}})
+              SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 2 * vectorWidthOf(isa), false, 5, true}})
           for (int threads : {1, 3}) {
-            INFO(isa.kernelLevel << " conv cin " << c.cin << " cout " << c.cout << " " << c.h
-                                 << "x" << c.w << " k " << c.kh << "x" << c.kw << " stride "
-                                 << c.stride << " sparsity " << sparsity << " "
-                                 << tiling.describe() << " threads " << threads);
+            INFO(isa.kernelLevel << " conv cin " << c.cin << " cout " << c.cout << " " << c.h << "x"
+                                 << c.w << " k " << c.kh << "x" << c.kw << " stride " << c.stride
+                                 << " sparsity " << sparsity << " " << tiling.describe()
+                                 << " threads " << threads);
             requireClose(runLayer(layer, tiling, isa, x, {}, threads), expected,
                          c.cin * c.kh * c.kw);
           }

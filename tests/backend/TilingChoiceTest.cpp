@@ -1,6 +1,6 @@
 //===- TilingChoiceTest.cpp - Which tilings the tuner offers and caches --===//
-#include "backends/x86/SparseTuner.h"
 #include "backends/common/TuneCache.h"
+#include "backends/x86/SparseTuner.h"
 
 #include <catch2/catch.hpp>
 
@@ -35,9 +35,8 @@ TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[s
   REQUIRE(split != candidates.end());
   CHECK(split->kBlock < 4096);
   // Rows of B 512 floats apart: the split loops copy each block's rows into one buffer.
-  CHECK(std::any_of(candidates.begin(), candidates.end(), [](const SpmmTiling &t) {
-    return isSplitLoop(t) && t.packB;
-  }));
+  CHECK(std::any_of(candidates.begin(), candidates.end(),
+                    [](const SpmmTiling &t) { return isSplitLoop(t) && t.packB; }));
   CHECK(std::any_of(candidates.begin(), candidates.end(), [](const SpmmTiling &t) {
     return t.schedule == SpmmTiling::Schedule::Loop && t.kBlock == 0;
   }));

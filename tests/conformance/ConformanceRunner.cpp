@@ -14,9 +14,9 @@
 #include "compiler/eval/Interpreter.h"
 #include "compiler/frontend/OnnxImporter.h"
 #include "compiler/frontend/TensorProtoReader.h"
-#include "tools/common/CommandLine.h"
 #include "compiler/support/Error.h"
 #include "passes/PassPipeline.h"
+#include "tools/common/CommandLine.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -51,12 +51,14 @@ llvm::Error compareTensors(const Tensor &actual, const Tensor &expected, const s
   bool exact = expected.getDType() != DType::Float32 && expected.getDType() != DType::Float16;
   for (int64_t i = 0; i < expected.getNumElements(); ++i) {
     double a = actual.getAsDouble(i), e = expected.getAsDouble(i);
-    bool ok = exact ? a == e
-                    : (std::isnan(a) && std::isnan(e)) || a == e ||
-                          std::fabs(a - e) <= kAbsoluteTolerance + kRelativeTolerance * std::fabs(e);
+    bool ok = exact
+                  ? a == e
+                  : (std::isnan(a) && std::isnan(e)) || a == e ||
+                        std::fabs(a - e) <= kAbsoluteTolerance + kRelativeTolerance * std::fabs(e);
     if (!ok)
       return makeError(ErrorCode::Internal, label + ": element " + llvm::Twine(i) + " is " +
-                                                std::to_string(a) + ", expected " + std::to_string(e));
+                                                std::to_string(a) + ", expected " +
+                                                std::to_string(e));
   }
   return llvm::Error::success();
 }
@@ -65,7 +67,8 @@ std::vector<std::string> dataSets(llvm::StringRef testDir) {
   std::vector<std::string> sets;
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(testDir, ec), end; it != end && !ec; it.increment(ec))
-    if (llvm::sys::path::filename(it->path()).starts_with("test_data_set_")) sets.push_back(it->path());
+    if (llvm::sys::path::filename(it->path()).starts_with("test_data_set_"))
+      sets.push_back(it->path());
   std::sort(sets.begin(), sets.end());
   return sets;
 }
@@ -129,7 +132,8 @@ Result runTest(llvm::StringRef testDir) {
   llvm::sys::path::append(modelPath, "model.onnx");
   auto buffer = llvm::MemoryBuffer::getFile(modelPath);
   onnx::ModelProto model;
-  if (!buffer || !model.ParseFromArray((*buffer)->getBufferStart(), int((*buffer)->getBufferSize())))
+  if (!buffer ||
+      !model.ParseFromArray((*buffer)->getBufferStart(), int((*buffer)->getBufferSize())))
     return {Outcome::Failed, "cannot read " + modelPath.str().str()};
   std::vector<std::string> sets = dataSets(testDir);
   if (sets.empty()) return {Outcome::Failed, "no test data sets"};
@@ -168,9 +172,9 @@ int main(int argc, char **argv) {
                                       llvm::cl::cat(category));
   llvm::cl::opt<bool> discover("discover", llvm::cl::desc("Run every test with supported ops"),
                                llvm::cl::cat(category));
-  llvm::cl::opt<std::string> writeList("write-list",
-                                       llvm::cl::desc("With --discover, write the passing tests here"),
-                                       llvm::cl::cat(category));
+  llvm::cl::opt<std::string> writeList(
+      "write-list", llvm::cl::desc("With --discover, write the passing tests here"),
+      llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, "spcc-conformance: ONNX node tests\n");
 

@@ -2,8 +2,8 @@
 #include "tests/ops/OpTestUtil.h"
 
 #include "compiler/eval/Interpreter.h"
-#include "tools/common/CommandLine.h"
 #include "compiler/frontend/OnnxImporter.h"
+#include "tools/common/CommandLine.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,7 +19,8 @@ llvm::ArrayRef<uint8_t> asBytes(const std::string &s) {
   return {reinterpret_cast<const uint8_t *>(s.data()), s.size()};
 }
 
-llvm::Expected<std::unique_ptr<Graph>> import(const std::string &bytes, ImportOptions options = {}) {
+llvm::Expected<std::unique_ptr<Graph>> import(const std::string &bytes,
+                                              ImportOptions options = {}) {
   return importOnnxBuffer(asBytes(bytes), "model.onnx", options);
 }
 
@@ -220,8 +221,8 @@ TEST_CASE("bad input: a bad attribute value names node and op", "[frontend][bad-
   ModelBuilder b;
   b.input("x", {2, 3}).output("y");
   setInts(b.node("Transpose", {"x"}, {"y"}, "tr"), "perm", {0, 0});
-  CHECK_THAT(importError(b.bytes()), Catch::Contains("node 'tr' (Transpose)") &&
-                                         Catch::Contains("perm"));
+  CHECK_THAT(importError(b.bytes()),
+             Catch::Contains("node 'tr' (Transpose)") && Catch::Contains("perm"));
 }
 
 TEST_CASE("bad input: a wrong dtype is reported", "[frontend][bad-input]") {

@@ -11,7 +11,8 @@ ModelBuilder::ModelBuilder(int opset) {
   model.mutable_graph()->set_name("test");
 }
 
-ModelBuilder &ModelBuilder::input(const std::string &name, std::vector<int64_t> dims, int elemType) {
+ModelBuilder &ModelBuilder::input(const std::string &name, std::vector<int64_t> dims,
+                                  int elemType) {
   auto *in = model.mutable_graph()->add_input();
   in->set_name(name);
   auto *tensorType = in->mutable_type()->mutable_tensor_type();
@@ -19,8 +20,10 @@ ModelBuilder &ModelBuilder::input(const std::string &name, std::vector<int64_t> 
   auto *shape = tensorType->mutable_shape();
   for (int64_t d : dims) {
     auto *dim = shape->add_dim();
-    if (d < 0) dim->set_dim_param("N");
-    else dim->set_dim_value(d);
+    if (d < 0)
+      dim->set_dim_param("N");
+    else
+      dim->set_dim_value(d);
   }
   return *this;
 }

@@ -29,8 +29,8 @@ llvm::Expected<std::unique_ptr<Graph>> importFixed(const std::string &bytes,
                           "model.onnx", options);
 }
 
-llvm::Expected<std::unique_ptr<Graph>> importBatched(const ModelBuilder &b,
-                                                     std::map<std::string, std::vector<int64_t>> shapes) {
+llvm::Expected<std::unique_ptr<Graph>>
+importBatched(const ModelBuilder &b, std::map<std::string, std::vector<int64_t>> shapes) {
   std::string bytes = b.bytes();
   ImportOptions options;
   options.inputShapes = std::move(shapes);
@@ -205,8 +205,8 @@ TEST_CASE("run-time batch: N needs a dynamic dim 0 and stays on dim 0", "[passes
   b.node("Relu", {"x"}, {"y"});
   auto graph = importBatched(b, {{"x", {kRuntimeBatchDim, 4}}});
   REQUIRE(!graph);
-  CHECK_THAT(takeMessage(graph.takeError()), Catch::Contains("fixes dim 0 of 'x' to 1") &&
-                                                 Catch::Contains("dynamic batch axis"));
+  CHECK_THAT(takeMessage(graph.takeError()),
+             Catch::Contains("fixes dim 0 of 'x' to 1") && Catch::Contains("dynamic batch axis"));
   auto parsed = parseShapeFlag("x=Nx4");
   REQUIRE(static_cast<bool>(parsed));
   CHECK(parsed->second == std::vector<int64_t>{kRuntimeBatchDim, 4});

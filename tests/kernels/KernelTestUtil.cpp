@@ -50,15 +50,15 @@ std::vector<float> transposedFloats(llvm::ArrayRef<float> t, int64_t rows, bool 
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t f = 0; f < features; ++f) {
       int64_t tokenMajor = r * features + f, featureMajor = f * rows + r;
-      result[size_t(back ? tokenMajor : featureMajor)] = t[size_t(back ? featureMajor : tokenMajor)];
+      result[size_t(back ? tokenMajor : featureMajor)] =
+          t[size_t(back ? featureMajor : tokenMajor)];
     }
   return result;
 }
 
 /// checkKernel's work; the kernel reads its slotted inputs (FeatureMajorSlots) feature-major
 /// when \p inputs and writes its output so when \p output.
-std::string checkKernelIn(const OpCall &call, double rtol, double atol, bool inputs,
-                          bool output) {
+std::string checkKernelIn(const OpCall &call, double rtol, double atol, bool inputs, bool output) {
   OneNode g;
   if (auto err = build(call, g)) FAIL(takeMessage(std::move(err)));
   auto expected = g.node->getSchema().evaluate(*g.node, call.inputs);

@@ -123,8 +123,7 @@ TEST_CASE("Conv kernel: im2col, pointwise and depthwise paths", "[kernels]") {
   }
 }
 
-TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activations",
-          "[kernels]") {
+TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activations", "[kernels]") {
   std::mt19937 rng(14);
   struct DepthwiseCase {
     const char *name;
@@ -133,7 +132,12 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
   };
   // Widths around the 8- and 16-column blocks, heights around the 4-row block.
   std::vector<DepthwiseCase> cases = {
-      {"112x112 stride 2 (MobileNet)", {1, 4, 112, 112}, {4, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      {"112x112 stride 2 (MobileNet)",
+       {1, 4, 112, 112},
+       {4, 1, 3, 3},
+       {1, 1, 1, 1},
+       {2, 2},
+       {1, 1}},
       {"37x35 stride 2", {1, 3, 37, 35}, {3, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
       {"7x7 stride 1", {2, 5, 7, 7}, {5, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
       {"9x17 no padding", {1, 2, 9, 17}, {2, 1, 3, 3}, {0, 0, 0, 0}, {1, 1}, {1, 1}},
@@ -146,10 +150,8 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
   for (const DepthwiseCase &c : cases)
     for (const char *activation : {"", "Relu", "Clip"}) {
       INFO(c.name << " activation '" << activation << "'");
-      std::map<std::string, Attribute> attributes = {{"group", c.x[1]},
-                                                     {"pads", c.pads},
-                                                     {"strides", c.strides},
-                                                     {"dilations", c.dilations}};
+      std::map<std::string, Attribute> attributes = {
+          {"group", c.x[1]}, {"pads", c.pads}, {"strides", c.strides}, {"dilations", c.dilations}};
       std::string op = "Conv";
       if (*activation) {
         op = "FusedConv";

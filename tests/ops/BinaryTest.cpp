@@ -12,8 +12,7 @@ namespace {
 
 /// Reference broadcasting written independently of OpHelpers: for output element \p flat of
 /// \p outDims, the flat index into an input of \p inDims (aligned to the right).
-int64_t sourceIndex(llvm::ArrayRef<int64_t> outDims, llvm::ArrayRef<int64_t> inDims,
-                    int64_t flat) {
+int64_t sourceIndex(llvm::ArrayRef<int64_t> outDims, llvm::ArrayRef<int64_t> inDims, int64_t flat) {
   int64_t index = 0, stride = 1;
   for (int64_t axis = int64_t(outDims.size()) - 1; axis >= 0; --axis) {
     int64_t coord = flat % outDims[size_t(axis)];
@@ -47,10 +46,14 @@ TEST_CASE("Binary broadcasting matches an independent reference", "[ops][binary]
   struct Case {
     Dims a, b, out;
   } cases[] = {
-      {{2, 1, 3}, {4, 1}, {2, 4, 3}}, {{1, 4, 1}, {3, 1, 5}, {3, 4, 5}},
-      {{5}, {}, {5}},                 {{}, {2, 3}, {2, 3}},
-      {{}, {}, {}},                   {{3, 1}, {1, 1, 4}, {1, 3, 4}},
-      {{2, 3}, {2, 3}, {2, 3}},       {{1}, {7}, {7}},
+      {{2, 1, 3}, {4, 1}, {2, 4, 3}},
+      {{1, 4, 1}, {3, 1, 5}, {3, 4, 5}},
+      {{5}, {}, {5}},
+      {{}, {2, 3}, {2, 3}},
+      {{}, {}, {}},
+      {{3, 1}, {1, 1, 4}, {1, 3, 4}},
+      {{2, 3}, {2, 3}, {2, 3}},
+      {{1}, {7}, {7}},
   };
   for (const Case &c : cases) {
     INFO(dimsToString(c.a) << " and " << dimsToString(c.b));
@@ -119,19 +122,23 @@ TEST_CASE("Pow with float and int64 exponents", "[ops][binary]") {
 }
 
 TEST_CASE("Equal compares float, int64, int32 and bool into bool", "[ops][binary]") {
-  Tensor f = runOpOrFail({"Equal", {Tensor::fromVector<float>({3}, {1, NAN, 2}),
-                                    Tensor::fromVector<float>({3}, {1, NAN, 3})}})[0];
+  Tensor f = runOpOrFail({"Equal",
+                          {Tensor::fromVector<float>({3}, {1, NAN, 2}),
+                           Tensor::fromVector<float>({3}, {1, NAN, 3})}})[0];
   CHECK(f.getType().str() == "bool[3]");
   CHECK(f.toInts() == llvm::SmallVector<int64_t>{1, 0, 0});
-  Tensor i = runOpOrFail({"Equal", {Tensor::fromVector<int64_t>({2, 2}, {1, 2, 3, 1}),
-                                    Tensor::scalar<int64_t>(1)}})[0];
+  Tensor i = runOpOrFail(
+      {"Equal",
+       {Tensor::fromVector<int64_t>({2, 2}, {1, 2, 3, 1}), Tensor::scalar<int64_t>(1)}})[0];
   CHECK(i.getType().str() == "bool[2,2]");
   CHECK(i.toInts() == llvm::SmallVector<int64_t>{1, 0, 0, 1});
-  Tensor i32 = runOpOrFail({"Equal", {Tensor::fromVector<int32_t>({2}, {5, 6}),
-                                      Tensor::fromVector<int32_t>({2}, {6, 6})}})[0];
+  Tensor i32 = runOpOrFail(
+      {"Equal",
+       {Tensor::fromVector<int32_t>({2}, {5, 6}), Tensor::fromVector<int32_t>({2}, {6, 6})}})[0];
   CHECK(i32.toInts() == llvm::SmallVector<int64_t>{0, 1});
-  Tensor b = runOpOrFail({"Equal", {Tensor::fromBools({2}, {true, false}),
-                                    Tensor::fromBools({2, 1}, {true, false})}})[0];
+  Tensor b = runOpOrFail(
+      {"Equal",
+       {Tensor::fromBools({2}, {true, false}), Tensor::fromBools({2, 1}, {true, false})}})[0];
   CHECK(b.getType().str() == "bool[2,2]");
   CHECK(b.toInts() == llvm::SmallVector<int64_t>{1, 0, 0, 1});
 }

@@ -25,8 +25,7 @@ Tensor naiveConv(const Tensor &x, const Tensor &w, const Tensor *b, const ConvCo
   Ints outDims{c.xDims[0], c.wDims[0]};
   for (size_t a = 0; a < spatial; ++a) {
     int64_t extent = (c.wDims[a + 2] - 1) * c.dilations[a] + 1;
-    outDims.push_back((c.xDims[a + 2] + c.padsBegin[a] + c.padsEnd[a] - extent) / c.strides[a] +
-                      1);
+    outDims.push_back((c.xDims[a + 2] + c.padsBegin[a] + c.padsEnd[a] - extent) / c.strides[a] + 1);
   }
   Tensor out(TensorType(DType::Float32, outDims));
   auto dst = out.getMutableData<float>();
@@ -67,8 +66,8 @@ Tensor naiveConv(const Tensor &x, const Tensor &w, const Tensor *b, const ConvCo
 }
 
 std::map<std::string, Attribute> convAttributes(const ConvConfig &c) {
-  std::map<std::string, Attribute> attrs{{"group", c.group}, {"strides", c.strides},
-                                         {"dilations", c.dilations}};
+  std::map<std::string, Attribute> attrs{
+      {"group", c.group}, {"strides", c.strides}, {"dilations", c.dilations}};
   if (c.autoPad.empty()) {
     Ints pads(c.padsBegin);
     pads.insert(pads.end(), c.padsEnd.begin(), c.padsEnd.end());
@@ -83,26 +82,78 @@ std::map<std::string, Attribute> convAttributes(const ConvConfig &c) {
 
 TEST_CASE("Conv matches a naive convolution", "[ops][conv]") {
   const ConvConfig configs[] = {
-      {"plain 3x3 with bias", {1, 3, 7, 6}, {4, 3, 3, 3}, 1, {1, 1}, {0, 0}, {0, 0}, {1, 1}, "",
+      {"plain 3x3 with bias",
+       {1, 3, 7, 6},
+       {4, 3, 3, 3},
+       1,
+       {1, 1},
+       {0, 0},
+       {0, 0},
+       {1, 1},
+       "",
        true},
-      {"groups, stride, asymmetric pads", {2, 4, 6, 5}, {6, 2, 3, 2}, 2, {2, 1}, {1, 0}, {2, 1},
+      {"groups, stride, asymmetric pads",
+       {2, 4, 6, 5},
+       {6, 2, 3, 2},
+       2,
+       {2, 1},
+       {1, 0},
+       {2, 1},
        {1, 1}},
-      {"depthwise stride 2", {1, 5, 8, 8}, {5, 1, 3, 3}, 5, {2, 2}, {1, 1}, {1, 1}, {1, 1}, "",
+      {"depthwise stride 2",
+       {1, 5, 8, 8},
+       {5, 1, 3, 3},
+       5,
+       {2, 2},
+       {1, 1},
+       {1, 1},
+       {1, 1},
+       "",
        true},
       {"dilations", {1, 2, 9, 9}, {3, 2, 3, 3}, 1, {1, 1}, {2, 1}, {0, 3}, {2, 3}},
       // H: out 4, total pad 3*2+4-7 = 3; W: out 4, total 3*2+3-8 = 1. UPPER puts the odd one last.
-      {"SAME_UPPER", {1, 3, 7, 8}, {4, 3, 4, 3}, 1, {2, 2}, {1, 0}, {2, 1}, {1, 1}, "SAME_UPPER",
+      {"SAME_UPPER",
+       {1, 3, 7, 8},
+       {4, 3, 4, 3},
+       1,
+       {2, 2},
+       {1, 0},
+       {2, 1},
+       {1, 1},
+       "SAME_UPPER",
        true},
       {"SAME_LOWER", {1, 3, 7, 8}, {4, 3, 4, 3}, 1, {2, 2}, {2, 1}, {1, 0}, {1, 1}, "SAME_LOWER"},
       // Dilated kernel extent 5: H out 4, total pad 3*2+5-8 = 3; W out 4, total 3+5-4 = 4.
-      {"SAME_UPPER dilated, grouped", {1, 4, 8, 4}, {2, 2, 3, 3}, 2, {2, 1}, {1, 2}, {2, 2},
-       {2, 2}, "SAME_UPPER"},
+      {"SAME_UPPER dilated, grouped",
+       {1, 4, 8, 4},
+       {2, 2, 3, 3},
+       2,
+       {2, 1},
+       {1, 2},
+       {2, 2},
+       {2, 2},
+       "SAME_UPPER"},
       {"VALID stride 3", {1, 2, 10, 7}, {2, 2, 3, 2}, 1, {3, 2}, {0, 0}, {0, 0}, {1, 1}, "VALID"},
-      {"pruned weights", {1, 6, 6, 6}, {8, 6, 3, 3}, 1, {1, 1}, {1, 1}, {1, 1}, {1, 1}, "", true,
+      {"pruned weights",
+       {1, 6, 6, 6},
+       {8, 6, 3, 3},
+       1,
+       {1, 1},
+       {1, 1},
+       {1, 1},
+       {1, 1},
+       "",
+       true,
        true},
       {"1x1", {2, 8, 3, 4}, {5, 8, 1, 1}, 1, {1, 1}, {0, 0}, {0, 0}, {1, 1}, "", true},
-      {"1x1x1 strided and padded in depth", {1, 3, 5, 2, 3}, {2, 3, 1, 1, 1}, 1, {2, 1, 1},
-       {1, 0, 0}, {0, 0, 0}, {1, 1, 1}},
+      {"1x1x1 strided and padded in depth",
+       {1, 3, 5, 2, 3},
+       {2, 3, 1, 1, 1},
+       1,
+       {2, 1, 1},
+       {1, 0, 0},
+       {0, 0, 0},
+       {1, 1, 1}},
       {"1-D", {2, 3, 11}, {4, 3, 3}, 1, {2}, {1}, {2}, {2}, "", true},
       {"3-D", {1, 2, 4, 5, 6}, {3, 2, 2, 3, 2}, 1, {1, 2, 1}, {0, 1, 1}, {1, 0, 1}, {1, 1, 2}},
   };
@@ -125,7 +176,8 @@ TEST_CASE("Conv matches a naive convolution", "[ops][conv]") {
 TEST_CASE("Conv with padding sums the in-bounds neighbourhood", "[ops][conv]") {
   Tensor x = Tensor::fromVector<float>({1, 1, 3, 3}, std::vector<float>(9, 1.0f));
   Tensor w = Tensor::fromVector<float>({1, 1, 3, 3}, std::vector<float>(9, 1.0f));
-  Tensor out = runOpOrFail({"Conv", {x, w, Tensor::fromVector<float>({1}, {0.5f})},
+  Tensor out = runOpOrFail({"Conv",
+                            {x, w, Tensor::fromVector<float>({1}, {0.5f})},
                             {{"pads", Ints{1, 1, 1, 1}}, {"kernel_shape", Ints{3, 3}}}})[0];
   // Corners see 4 ones, edges 6, the centre 9; plus the bias.
   requireClose(out, Tensor::fromVector<float>(
@@ -162,7 +214,8 @@ TEST_CASE("Conv rejects malformed inputs and attributes", "[ops][conv]") {
              Catch::Contains("must have the rank of input"));
   CHECK_THAT(runOpError({"Conv", {randomTensor({3, 5}, rng), randomTensor({4, 3}, rng)}}),
              Catch::Contains("rank 3 or more"));
-  CHECK_THAT(runOpError({"Conv", {randomTensor({1, 1, 2, 2, 2, 2}, rng),
-                                  randomTensor({1, 1, 1, 1, 1, 1}, rng)}}),
-             Catch::Contains("at most 3 are supported"));
+  CHECK_THAT(
+      runOpError(
+          {"Conv", {randomTensor({1, 1, 2, 2, 2, 2}, rng), randomTensor({1, 1, 1, 1, 1, 1}, rng)}}),
+      Catch::Contains("at most 3 are supported"));
 }

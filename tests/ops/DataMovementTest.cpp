@@ -24,8 +24,10 @@ Tensor vec(llvm::ArrayRef<int64_t> values) { return i64({int64_t(values.size())}
 Tensor iota(llvm::ArrayRef<int64_t> dims, DType dtype = DType::Float32) {
   Tensor t(TensorType(dtype, dims));
   for (int64_t i = 0; i < t.getNumElements(); ++i) {
-    if (dtype == DType::Int64) t.getMutableData<int64_t>()[size_t(i)] = i;
-    else t.getMutableData<float>()[size_t(i)] = float(i);
+    if (dtype == DType::Int64)
+      t.getMutableData<int64_t>()[size_t(i)] = i;
+    else
+      t.getMutableData<float>()[size_t(i)] = float(i);
   }
   return t;
 }
@@ -55,8 +57,7 @@ TEST_CASE("Transpose default and explicit perm", "[ops][datamovement]") {
   CHECK(values(y)[1 * 8 + 2 * 2 + 1] == 18); // y[1][2][1] = x[1][1][2]
   for (int64_t i = 0; i < 3; ++i)
     for (int64_t j = 0; j < 4; ++j)
-      for (int64_t k = 0; k < 2; ++k)
-        REQUIRE(y.getAsInt(i * 8 + j * 2 + k) == k * 12 + i * 4 + j);
+      for (int64_t k = 0; k < 2; ++k) REQUIRE(y.getAsInt(i * 8 + j * 2 + k) == k * 12 + i * 4 + j);
 
   Tensor b = Tensor::fromBools({2, 1}, {true, false});
   CHECK(values(runOpOrFail({"Transpose", {b}})[0]) == Ints{1, 0});
@@ -156,8 +157,8 @@ TEST_CASE("Slice with axes, steps, negative indices and clamping", "[ops][datamo
   Tensor corner = runOpOrFail({"Slice", {x, vec({-2, -1}), vec({int64Max, int64Max})}})[0];
   CHECK(corner.getType().str() == "f32[2,1]");
   CHECK(values(corner) == Ints{7, 11});
-  Tensor stepped = runOpOrFail({"Slice", {x, vec({0, 0}), vec({3, 4}), vec({0, 1}),
-                                          vec({2, 3})}})[0];
+  Tensor stepped =
+      runOpOrFail({"Slice", {x, vec({0, 0}), vec({3, 4}), vec({0, 1}), vec({2, 3})}})[0];
   CHECK(stepped.getType().str() == "f32[2,2]");
   CHECK(values(stepped) == Ints{0, 3, 8, 11});
   Tensor clampedStart = runOpOrFail({"Slice", {x, vec({-100}), vec({1})}})[0];
@@ -174,8 +175,7 @@ TEST_CASE("Slice with axes, steps, negative indices and clamping", "[ops][datamo
 TEST_CASE("Slice with negative steps and huge ends", "[ops][datamovement]") {
   Tensor x = iota({10}, DType::Int64);
   auto slice = [&](int64_t start, int64_t end, int64_t step) {
-    return runOpOrFail({"Slice", {x, vec({start}), vec({end}), vec({0}), vec({step})}})[0]
-        .toInts();
+    return runOpOrFail({"Slice", {x, vec({start}), vec({end}), vec({0}), vec({step})}})[0].toInts();
   };
   CHECK(slice(-1, int64Min, -1) == Ints{9, 8, 7, 6, 5, 4, 3, 2, 1, 0});
   CHECK(slice(int64Max, int64Min, -1) == Ints{9, 8, 7, 6, 5, 4, 3, 2, 1, 0});
@@ -189,9 +189,8 @@ TEST_CASE("Slice with negative steps and huge ends", "[ops][datamovement]") {
   CHECK(slice(int64Min, 2, 1) == Ints{0, 1});
 
   Tensor m = iota({2, 3});
-  Tensor flipped =
-      runOpOrFail({"Slice", {m, vec({-1, -1}), vec({int64Min, int64Min}), vec({0, 1}),
-                             vec({-1, -1})}})[0];
+  Tensor flipped = runOpOrFail(
+      {"Slice", {m, vec({-1, -1}), vec({int64Min, int64Min}), vec({0, 1}), vec({-1, -1})}})[0];
   CHECK(values(flipped) == Ints{5, 4, 3, 2, 1, 0});
 }
 
@@ -214,8 +213,8 @@ TEST_CASE("Gather along axes with negative and int32 indices", "[ops][datamoveme
   Tensor rows = runOpOrFail({"Gather", {x, vec({2, -3})}})[0];
   CHECK(rows.getType().str() == "f32[2,2]");
   CHECK(values(rows) == Ints{4, 5, 0, 1});
-  Tensor cols = runOpOrFail(
-      {"Gather", {x, i64({2, 2}, {1, 0, -1, 1})}, {{"axis", int64_t(-1)}}})[0];
+  Tensor cols =
+      runOpOrFail({"Gather", {x, i64({2, 2}, {1, 0, -1, 1})}, {{"axis", int64_t(-1)}}})[0];
   CHECK(cols.getType().str() == "f32[3,2,2]");
   CHECK(values(cols) == Ints{1, 0, 1, 1, 3, 2, 3, 3, 5, 4, 5, 5});
   Tensor scalar = runOpOrFail({"Gather", {vec({7, 8, 9}), i64({}, {1})}})[0];
@@ -263,8 +262,8 @@ TEST_CASE("Pad in constant, reflect and edge modes", "[ops][datamovement]") {
   CHECK(values(r) == Ints{4, 3, 4, 5, 4, 1, 0, 1, 2, 1, 4, 3, 4, 5, 4});
   Tensor e = runOpOrFail({"Pad", {m, vec({0, 1, 1, 0})}, {{"mode", std::string("edge")}}})[0];
   CHECK(e.toInts() == Ints{0, 0, 1, 2, 2, 3, 2, 2, 3});
-  Tensor b = runOpOrFail({"Pad", {Tensor::fromBools({1}, {true}), vec({1, 0}),
-                                  Tensor::fromBools({}, {false})}})[0];
+  Tensor b = runOpOrFail(
+      {"Pad", {Tensor::fromBools({1}, {true}), vec({1, 0}), Tensor::fromBools({}, {false})}})[0];
   CHECK(b.toInts() == Ints{0, 1});
 }
 

@@ -138,7 +138,8 @@ TEST_CASE("Gemm with transposes, alpha, beta and broadcast C", "[ops][matmul]") 
             int64_t ci = 0;
             if (cc.dims.size() == 2)
               ci = (cc.dims[0] == 1 ? 0 : i) * cc.dims[1] + (cc.dims[1] == 1 ? 0 : j);
-            else if (cc.dims.size() == 1) ci = cc.dims[0] == 1 ? 0 : j;
+            else if (cc.dims.size() == 1)
+              ci = cc.dims[0] == 1 ? 0 : j;
             expected.getMutableData<float>()[size_t(i * n + j)] =
                 alpha * product.getData<float>()[size_t(i * n + j)] +
                 beta * c.getData<float>()[size_t(ci)];

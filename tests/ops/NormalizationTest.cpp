@@ -59,15 +59,14 @@ TEST_CASE("BatchNormalization applies per-channel statistics", "[ops][normalizat
   Tensor x2 = Tensor::fromVector<float>({1, 2}, {3, 5});
   Tensor ones = Tensor::fromVector<float>({2}, {1, 1});
   Tensor zeros = Tensor::fromVector<float>({2}, {0, 0});
-  Tensor out2 = runOpOrFail(
-      {"BatchNormalization", {x2, ones, zeros, Tensor::fromVector<float>({2}, {1, 1}),
+  Tensor out2 = runOpOrFail({"BatchNormalization",
+                             {x2, ones, zeros, Tensor::fromVector<float>({2}, {1, 1}),
                               Tensor::fromVector<float>({2}, {4, 1})}})[0];
   requireClose(out2, Tensor::fromVector<float>(
                          {1, 2}, {float(2 / std::sqrt(4 + 1e-5)), float(4 / std::sqrt(1 + 1e-5))}));
 }
 
-TEST_CASE("BatchNormalization rejects training and bad parameter shapes",
-          "[ops][normalization]") {
+TEST_CASE("BatchNormalization rejects training and bad parameter shapes", "[ops][normalization]") {
   std::mt19937 rng(42);
   Tensor x = randomTensor({1, 3, 2}, rng);
   Tensor p = randomTensor({3}, rng, 0.5f, 1);
@@ -110,8 +109,8 @@ TEST_CASE("LayerNormalization over the last axis with Scale and B", "[ops][norma
 TEST_CASE("LayerNormalization over two axes, no bias, custom epsilon", "[ops][normalization]") {
   Tensor x = Tensor::fromVector<float>({2, 1, 2}, {1, 3, 10, 10});
   Tensor scale = Tensor::fromVector<float>({1, 2}, {2, 1});
-  Tensor out = runOpOrFail({"LayerNormalization", {x, scale},
-                            {{"axis", int64_t(1)}, {"epsilon", 0.0625f}}})[0];
+  Tensor out = runOpOrFail(
+      {"LayerNormalization", {x, scale}, {{"axis", int64_t(1)}, {"epsilon", 0.0625f}}})[0];
   // Row 0: mean 2, var 1 -> (x - 2) / sqrt(1.0625). Row 1: constant -> 0.
   float s = float(1 / std::sqrt(1.0625));
   requireClose(out, Tensor::fromVector<float>({2, 1, 2}, {-2 * s, s, 0, 0}));
@@ -126,12 +125,13 @@ TEST_CASE("LayerNormalization rejects bad Scale, axis and stash_type", "[ops][no
                          {x, randomTensor({4}, rng), randomTensor({2, 4}, rng)},
                          {{"axis", int64_t(-2)}}}),
              Catch::Contains("B of shape [2,4] does not broadcast to the normalized dims [3,4]"));
-  CHECK_THAT(runOpError({"LayerNormalization", {x, randomTensor({4}, rng)},
-                         {{"axis", int64_t(3)}}}),
-             Catch::Contains("axis 3 is out of range for rank 3"));
-  CHECK_THAT(runOpError({"LayerNormalization", {x, randomTensor({4}, rng)},
-                         {{"stash_type", int64_t(10)}}}),
-             Catch::Contains("stash_type 10 is not supported"));
+  CHECK_THAT(
+      runOpError({"LayerNormalization", {x, randomTensor({4}, rng)}, {{"axis", int64_t(3)}}}),
+      Catch::Contains("axis 3 is out of range for rank 3"));
+  CHECK_THAT(
+      runOpError(
+          {"LayerNormalization", {x, randomTensor({4}, rng)}, {{"stash_type", int64_t(10)}}}),
+      Catch::Contains("stash_type 10 is not supported"));
 }
 
 TEST_CASE("Softmax and LogSoftmax along every axis", "[ops][normalization]") {
@@ -143,8 +143,7 @@ TEST_CASE("Softmax and LogSoftmax along every axis", "[ops][normalization]") {
       INFO(op << " axis " << axis);
       Tensor expected = referenceSoftmax(x, axis, log);
       requireClose(runOpOrFail({op, {x}, {{"axis", int64_t(axis)}}})[0], expected, 1e-5, 1e-6);
-      requireClose(runOpOrFail({op, {x}, {{"axis", int64_t(axis - 3)}}})[0], expected, 1e-5,
-                   1e-6);
+      requireClose(runOpOrFail({op, {x}, {{"axis", int64_t(axis - 3)}}})[0], expected, 1e-5, 1e-6);
     }
   // Default axis is the last one.
   requireClose(runOpOrFail({"Softmax", {x}})[0], referenceSoftmax(x, 2, false), 1e-5, 1e-6);

@@ -25,7 +25,8 @@ Tensor row(std::vector<float> values) {
 
 TEST_CASE("MaxPool picks window maxima", "[ops][pool]") {
   SECTION("2x2 stride 2") {
-    Tensor out = runOpOrFail({"MaxPool", {iota({1, 1, 4, 4})},
+    Tensor out = runOpOrFail({"MaxPool",
+                              {iota({1, 1, 4, 4})},
                               {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}})[0];
     requireClose(out, Tensor::fromVector<float>({1, 1, 2, 2}, {5, 7, 13, 15}));
   }
@@ -40,7 +41,8 @@ TEST_CASE("MaxPool picks window maxima", "[ops][pool]") {
   }
   SECTION("ceil_mode drops a last window starting in the right padding") {
     // Span 4 + 1 - 2 = 3 gives ceil(3 / 2) + 1 = 3 windows, but the third starts at 4 >= 4.
-    Tensor out = runOpOrFail({"MaxPool", {row({1, 2, 3, 4})},
+    Tensor out = runOpOrFail({"MaxPool",
+                              {row({1, 2, 3, 4})},
                               {{"kernel_shape", Ints{2}},
                                {"strides", Ints{2}},
                                {"pads", Ints{0, 1}},
@@ -53,14 +55,15 @@ TEST_CASE("MaxPool picks window maxima", "[ops][pool]") {
     requireClose(out, row({-3, -1, -1, -2}));
   }
   SECTION("dilations") {
-    Tensor out = runOpOrFail({"MaxPool", {row({3, 1, 4, 1, 5, 9})},
+    Tensor out = runOpOrFail({"MaxPool",
+                              {row({3, 1, 4, 1, 5, 9})},
                               {{"kernel_shape", Ints{2}}, {"dilations", Ints{2}}}})[0];
     requireClose(out, row({4, 1, 5, 9}));
   }
   SECTION("auto_pad SAME_UPPER pads at the end, SAME_LOWER at the beginning") {
     // 5 elements, kernel 2, stride 2: 3 outputs, one element of padding.
-    std::map<std::string, Attribute> attrs{{"kernel_shape", Ints{2}}, {"strides", Ints{2}},
-                                           {"auto_pad", std::string("SAME_UPPER")}};
+    std::map<std::string, Attribute> attrs{
+        {"kernel_shape", Ints{2}}, {"strides", Ints{2}}, {"auto_pad", std::string("SAME_UPPER")}};
     requireClose(runOpOrFail({"MaxPool", {row({1, 5, 2, 4, 3})}, attrs})[0], row({5, 4, 3}));
     attrs["auto_pad"] = std::string("SAME_LOWER");
     requireClose(runOpOrFail({"MaxPool", {row({1, 5, 2, 4, 3})}, attrs})[0], row({1, 5, 4}));
@@ -100,11 +103,12 @@ TEST_CASE("AveragePool divides by the right count", "[ops][pool]") {
   }
   SECTION("ceil_mode overhang is not counted as padding") {
     // [1..5], kernel 3, stride 2, pads (1, 0): windows {p,1,2}, {2,3,4}, {4,5,overhang}.
-    std::map<std::string, Attribute> attrs{{"kernel_shape", Ints{3}}, {"strides", Ints{2}},
-                                           {"pads", Ints{1, 0}}, {"ceil_mode", int64_t(1)},
+    std::map<std::string, Attribute> attrs{{"kernel_shape", Ints{3}},
+                                           {"strides", Ints{2}},
+                                           {"pads", Ints{1, 0}},
+                                           {"ceil_mode", int64_t(1)},
                                            {"count_include_pad", int64_t(1)}};
-    requireClose(runOpOrFail({"AveragePool", {row({1, 2, 3, 4, 5})}, attrs})[0],
-                 row({1, 3, 4.5f}));
+    requireClose(runOpOrFail({"AveragePool", {row({1, 2, 3, 4, 5})}, attrs})[0], row({1, 3, 4.5f}));
     attrs["count_include_pad"] = int64_t(0);
     requireClose(runOpOrFail({"AveragePool", {row({1, 2, 3, 4, 5})}, attrs})[0],
                  row({1.5f, 3, 4.5f}));
@@ -112,8 +116,8 @@ TEST_CASE("AveragePool divides by the right count", "[ops][pool]") {
     requireClose(runOpOrFail({"AveragePool", {row({1, 2, 3, 4, 5})}, attrs})[0], row({1.5f, 3}));
   }
   SECTION("auto_pad SAME excludes the padding") {
-    std::map<std::string, Attribute> attrs{{"kernel_shape", Ints{2}}, {"strides", Ints{2}},
-                                           {"auto_pad", std::string("SAME_UPPER")}};
+    std::map<std::string, Attribute> attrs{
+        {"kernel_shape", Ints{2}}, {"strides", Ints{2}}, {"auto_pad", std::string("SAME_UPPER")}};
     requireClose(runOpOrFail({"AveragePool", {row({1, 5, 2, 4, 3})}, attrs})[0], row({3, 3, 3}));
     attrs["auto_pad"] = std::string("SAME_LOWER");
     requireClose(runOpOrFail({"AveragePool", {row({1, 5, 2, 4, 3})}, attrs})[0],

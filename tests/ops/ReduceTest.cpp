@@ -51,16 +51,14 @@ TEST_CASE("ReduceMean over attribute axes, with and without keepdims", "[ops][re
   requireClose(dropped, referenceReduce(x, {false, false, true}, true).reshaped({2, 3}));
   // No axes: everything.
   requireClose(runOpOrFail({"ReduceMean", {x}})[0], referenceReduce(x, {true, true, true}, true));
-  CHECK(runOpOrFail({"ReduceMean", {x}, {{"keepdims", int64_t(0)}}})[0].getType().str() ==
-        "f32[]");
+  CHECK(runOpOrFail({"ReduceMean", {x}, {{"keepdims", int64_t(0)}}})[0].getType().str() == "f32[]");
 }
 
 TEST_CASE("ReduceMean accepts axes as input 1 (opset 18 form)", "[ops][reduce]") {
   std::mt19937 rng(32);
   Tensor x = randomTensor({2, 3, 4}, rng);
-  requireClose(
-      runOpOrFail({"ReduceMean", {x, Tensor::fromVector<int64_t>({2}, {0, 2})}})[0],
-      referenceReduce(x, {true, false, true}, true));
+  requireClose(runOpOrFail({"ReduceMean", {x, Tensor::fromVector<int64_t>({2}, {0, 2})}})[0],
+               referenceReduce(x, {true, false, true}, true));
   CHECK_THAT(runOpError({"ReduceMean",
                          {x, Tensor::fromVector<int64_t>({1}, {0})},
                          {{"axes", std::vector<int64_t>{1}}}}),
@@ -77,14 +75,13 @@ TEST_CASE("ReduceSum with axes input, noop_with_empty_axes and int64", "[ops][re
   requireClose(runOpOrFail({"ReduceSum", {x, noAxes}})[0],
                referenceReduce(x, {true, true, true}, false));
   requireClose(runOpOrFail({"ReduceSum", {x}})[0], referenceReduce(x, {true, true, true}, false));
-  requireClose(
-      runOpOrFail({"ReduceSum", {x, noAxes}, {{"noop_with_empty_axes", int64_t(1)}}})[0], x);
+  requireClose(runOpOrFail({"ReduceSum", {x, noAxes}, {{"noop_with_empty_axes", int64_t(1)}}})[0],
+               x);
   requireClose(runOpOrFail({"ReduceSum", {x}, {{"noop_with_empty_axes", int64_t(1)}}})[0], x);
 
   Tensor shape = Tensor::fromVector<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
-  Tensor sum = runOpOrFail({"ReduceSum",
-                            {shape, Tensor::fromVector<int64_t>({1}, {0})},
-                            {{"keepdims", int64_t(0)}}})[0];
+  Tensor sum = runOpOrFail(
+      {"ReduceSum", {shape, Tensor::fromVector<int64_t>({1}, {0})}, {{"keepdims", int64_t(0)}}})[0];
   CHECK(sum.getType().str() == "i64[3]");
   CHECK(sum.toInts() == llvm::SmallVector<int64_t>{5, 7, 9});
 }

@@ -52,10 +52,10 @@ TEST_CASE("Shape returns dims, honours start and end, and folds from types", "[o
   Tensor x(TensorType(DType::Float32, {2, 3, 4}));
   CHECK(runOpOrFail({"Shape", {x}})[0].bitwiseEqual(vec({2, 3, 4})));
   CHECK(runOpOrFail({"Shape", {x}, {{"start", int64_t(1)}}})[0].bitwiseEqual(vec({3, 4})));
-  CHECK(runOpOrFail({"Shape", {x}, {{"start", int64_t(-2)}, {"end", int64_t(-1)}}})[0]
-            .bitwiseEqual(vec({3})));
-  CHECK(runOpOrFail({"Shape", {x}, {{"start", int64_t(-9)}, {"end", int64_t(9)}}})[0]
-            .bitwiseEqual(vec({2, 3, 4})));
+  CHECK(runOpOrFail({"Shape", {x}, {{"start", int64_t(-2)}, {"end", int64_t(-1)}}})[0].bitwiseEqual(
+      vec({3})));
+  CHECK(runOpOrFail({"Shape", {x}, {{"start", int64_t(-9)}, {"end", int64_t(9)}}})[0].bitwiseEqual(
+      vec({2, 3, 4})));
   CHECK(runOpOrFail({"Shape", {x}, {{"start", int64_t(2)}, {"end", int64_t(1)}}})[0]
             .getDims()
             .vec() == std::vector<int64_t>{0});
@@ -96,8 +96,7 @@ TEST_CASE("Reshape errors name the shapes and require a known shape", "[ops][sha
   CHECK_THAT(msg, Catch::Contains("f32[2,3,4]") && Catch::Contains("[4,5]"));
   CHECK_THAT(runOpError({"Reshape", {x, vec({5, -1})}}), Catch::Contains("cannot reshape"));
   CHECK_THAT(runOpError({"Reshape", {x, vec({-1, -1})}}), Catch::Contains("more than one -1"));
-  CHECK_THAT(runOpError({"Reshape", {x, vec({2, 0, 0, 0})}}),
-             Catch::Contains("does not have"));
+  CHECK_THAT(runOpError({"Reshape", {x, vec({2, 0, 0, 0})}}), Catch::Contains("does not have"));
   CHECK_THAT(runOpError({"Reshape", {x, vec({0, -1})}, {{"allowzero", int64_t(1)}}}),
              Catch::Contains("allowzero"));
   CHECK_THAT(runOpError({"Reshape", {x, vec({2, 12})}, {}, 1, {true, false}}),
@@ -107,8 +106,7 @@ TEST_CASE("Reshape errors name the shapes and require a known shape", "[ops][sha
 TEST_CASE("Flatten at positive, negative and boundary axes", "[ops][shape]") {
   Tensor x = iota({2, 3, 4});
   CHECK(runOpOrFail({"Flatten", {x}})[0].getType().str() == "f32[2,12]");
-  CHECK(runOpOrFail({"Flatten", {x}, {{"axis", int64_t(-1)}}})[0].getType().str() ==
-        "f32[6,4]");
+  CHECK(runOpOrFail({"Flatten", {x}, {{"axis", int64_t(-1)}}})[0].getType().str() == "f32[6,4]");
   CHECK(runOpOrFail({"Flatten", {x}, {{"axis", int64_t(0)}}})[0].getType().str() == "f32[1,24]");
   CHECK(runOpOrFail({"Flatten", {x}, {{"axis", int64_t(3)}}})[0].getType().str() == "f32[24,1]");
   Tensor y = runOpOrFail({"Flatten", {x}, {{"axis", int64_t(2)}}})[0];
@@ -139,8 +137,7 @@ TEST_CASE("Squeeze listed axes, all ones, and errors", "[ops][shape]") {
 TEST_CASE("Unsqueeze axes index the output", "[ops][shape]") {
   Tensor x = iota({3});
   CHECK(runOpOrFail({"Unsqueeze", {x, vec({0, -1})}})[0].getType().str() == "f32[1,3,1]");
-  CHECK(runOpOrFail({"Unsqueeze", {iota({2, 3}), vec({1})}})[0].getType().str() ==
-        "f32[2,1,3]");
+  CHECK(runOpOrFail({"Unsqueeze", {iota({2, 3}), vec({1})}})[0].getType().str() == "f32[2,1,3]");
   CHECK(runOpOrFail({"Unsqueeze", {iota({2, 3}), vec({3, 0})}})[0].getType().str() ==
         "f32[1,2,3,1]");
   Tensor s = runOpOrFail({"Unsqueeze", {i64({}, {42}), vec({0})}})[0];
@@ -155,8 +152,8 @@ TEST_CASE("Squeeze and Unsqueeze of opset 11 move axes into an input", "[ops][sh
   {
     Graph graph;
     Node *node;
-    auto outs = runUpgraded("Squeeze", iota({1, 2, 1}), 11,
-                            {{"axes", std::vector<int64_t>{-1}}}, 1, &node, graph);
+    auto outs = runUpgraded("Squeeze", iota({1, 2, 1}), 11, {{"axes", std::vector<int64_t>{-1}}}, 1,
+                            &node, graph);
     CHECK_FALSE(node->hasAttribute("axes"));
     REQUIRE(node->getNumInputs() == 2);
     REQUIRE(node->getInput(1)->isConstant());
@@ -173,8 +170,8 @@ TEST_CASE("Squeeze and Unsqueeze of opset 11 move axes into an input", "[ops][sh
   {
     Graph graph;
     Node *node;
-    auto outs = runUpgraded("Unsqueeze", iota({2}), 12,
-                            {{"axes", std::vector<int64_t>{0, 2}}}, 1, &node, graph);
+    auto outs = runUpgraded("Unsqueeze", iota({2}), 12, {{"axes", std::vector<int64_t>{0, 2}}}, 1,
+                            &node, graph);
     CHECK_FALSE(node->hasAttribute("axes"));
     REQUIRE(node->getNumInputs() == 2);
     CHECK(node->getInput(1)->getConstant().bitwiseEqual(vec({0, 2})));
@@ -214,8 +211,7 @@ TEST_CASE("ConstantOfShape fills with value", "[ops][shape]") {
   Tensor zeros = runOpOrFail({"ConstantOfShape", {vec({2, 3})}})[0];
   CHECK(zeros.getType().str() == "f32[2,3]");
   CHECK(zeros.countNonZeros() == 0);
-  Tensor sevens =
-      runOpOrFail({"ConstantOfShape", {vec({4})}, {{"value", i64({1}, {7})}}})[0];
+  Tensor sevens = runOpOrFail({"ConstantOfShape", {vec({4})}, {{"value", i64({1}, {7})}}})[0];
   CHECK(sevens.getType().str() == "i64[4]");
   CHECK(sevens.toInts() == Ints{7, 7, 7, 7});
   Tensor halves =
@@ -238,20 +234,21 @@ TEST_CASE("Range lengths and values", "[ops][shape]") {
   CHECK(range(1, 11, 5).toInts() == Ints{1, 6});
   CHECK(range(10, 4, -2).toInts() == Ints{10, 8, 6});
   CHECK(range(5, 1, 1).getType().str() == "i64[0]");
-  Tensor f = runOpOrFail({"Range", {Tensor::scalar(0.0f), Tensor::scalar(1.0f),
-                                    Tensor::scalar(0.3f)}})[0];
+  Tensor f =
+      runOpOrFail({"Range", {Tensor::scalar(0.0f), Tensor::scalar(1.0f), Tensor::scalar(0.3f)}})[0];
   requireClose(f, Tensor::fromVector<float>({4}, {0, 0.3f, 0.6f, 0.9f}));
-  Tensor i32 = runOpOrFail({"Range", {Tensor::scalar<int32_t>(-2), Tensor::scalar<int32_t>(1),
-                                      Tensor::scalar<int32_t>(1)}})[0];
+  Tensor i32 = runOpOrFail(
+      {"Range",
+       {Tensor::scalar<int32_t>(-2), Tensor::scalar<int32_t>(1), Tensor::scalar<int32_t>(1)}})[0];
   CHECK(i32.getType().str() == "i32[3]");
   CHECK(i32.toInts() == Ints{-2, -1, 0});
   CHECK_THAT(runOpError({"Range", {i64({}, {0}), i64({}, {3}), i64({}, {0})}}),
              Catch::Contains("delta must be nonzero"));
   CHECK_THAT(runOpError({"Range", {i64({}, {0}), Tensor::scalar(3.0f), i64({}, {1})}}),
              Catch::Contains("limit must be a scalar"));
-  CHECK_THAT(runOpError({"Range", {i64({}, {0}), i64({}, {3}), i64({}, {1})}, {}, 1,
-                         {true, false, true}}),
-             Catch::Contains("limit (input 1) must be known at compile time"));
+  CHECK_THAT(
+      runOpError({"Range", {i64({}, {0}), i64({}, {3}), i64({}, {1})}, {}, 1, {true, false, true}}),
+      Catch::Contains("limit (input 1) must be known at compile time"));
 }
 
 TEST_CASE("Shape -> Gather -> Unsqueeze -> Concat -> Reshape flattens a batch", "[ops][shape]") {

@@ -64,7 +64,8 @@ TEST_CASE("Clip with optional bounds, float and int64", "[ops][unary]") {
   requireClose(runOpOrFail({"Clip", {x, Tensor(), Tensor::scalar(1.0f)}})[0],
                Tensor::fromVector<float>({4}, {-7, -1, 1, 1}));
   Tensor xi = Tensor::fromVector<int64_t>({3}, {-5, 3, 10});
-  Tensor out = runOpOrFail({"Clip", {xi, Tensor::scalar<int64_t>(0), Tensor::scalar<int64_t>(4)}})[0];
+  Tensor out =
+      runOpOrFail({"Clip", {xi, Tensor::scalar<int64_t>(0), Tensor::scalar<int64_t>(4)}})[0];
   CHECK(out.toInts() == llvm::SmallVector<int64_t>{0, 3, 4});
   CHECK_THAT(runOpError({"Clip", {x, Tensor::scalar<int64_t>(0)}}), Catch::Contains("scalar"));
 }

@@ -8,7 +8,8 @@ namespace {
 
 /// torch 1.13's export of BERT self-attention after the projections: 2 heads of 3, 4 tokens,
 /// scores divided by sqrt(3), an additive padding mask over keys.
-const char *kBertAttention = R"(graph @main(%q: f32[1,4,6], %k: f32[1,4,6], %v: f32[1,4,6], %mask: f32[1,1,1,4]) {
+const char *kBertAttention =
+    R"(graph @main(%q: f32[1,4,6], %k: f32[1,4,6], %v: f32[1,4,6], %mask: f32[1,1,1,4]) {
   %shape: i64[4] = constant [1, 4, 2, 3]
   %merged: i64[3] = constant [1, 4, 6]
   %root: f32[] = constant [1.7320508]
@@ -91,7 +92,8 @@ TEST_CASE("fuse-attention keeps what others read and leaves other softmaxes alon
   // Softmax over the queries, not the keys.
   std::string otherAxis = kCrossAttention;
   otherAxis.replace(otherAxis.find("{axis = 3}"), 10, "{axis = 2}");
-  CHECK(runPassOnText("fuse-attention", otherAxis, &changed) == runPassOnText("dead-code", otherAxis));
+  CHECK(runPassOnText("fuse-attention", otherAxis, &changed) ==
+        runPassOnText("dead-code", otherAxis));
   CHECK_FALSE(changed);
 
   // The transposed values are also read elsewhere: fused, and that transpose stays.

@@ -149,14 +149,14 @@ std::string randomGraph(std::mt19937 &rng, int numNodes) {
     case 2:
       if (a.second + b.second < 4096) {
         size = a.second + b.second;
-        text += "  %" + name + ": f32[" + std::to_string(size) + "] = Concat(%" + a.first +
-                ", %" + b.first + ") {axis = 0}" + node;
+        text += "  %" + name + ": f32[" + std::to_string(size) + "] = Concat(%" + a.first + ", %" +
+                b.first + ") {axis = 0}" + node;
         break;
       }
       [[fallthrough]];
     case 3:
-      text += "  %" + name + ": f32[" + std::to_string(size) + "] = Identity(%" + a.first + ")" +
-              node;
+      text +=
+          "  %" + name + ": f32[" + std::to_string(size) + "] = Identity(%" + a.first + ")" + node;
       break;
     default:
       text += "  %" + name + "_shape: i64[1] = constant [-1]\n";
@@ -173,8 +173,7 @@ std::string randomGraph(std::mt19937 &rng, int numNodes) {
 
 } // namespace
 
-TEST_CASE("memory-planning never overlaps live values (random DAGs)",
-          "[passes][memory-planning]") {
+TEST_CASE("memory-planning never overlaps live values (random DAGs)", "[passes][memory-planning]") {
   std::mt19937 rng(1234);
   for (int trial = 0; trial < 200; ++trial) {
     std::string text = randomGraph(rng, 5 + int(rng() % 40));

@@ -1,8 +1,8 @@
 #include "tests/passes/PassTestUtil.h"
 
+#include "compiler/eval/Interpreter.h"
 #include "compiler/ir/IRParser.h"
 #include "compiler/ir/IRPrinter.h"
-#include "compiler/eval/Interpreter.h"
 #include "compiler/ir/Verifier.h"
 #include "compiler/support/Error.h"
 #include "passes/PassPipeline.h"
@@ -34,8 +34,8 @@ std::string runPassOnText(const std::string &pass, const std::string &input, boo
   return graphToString(*graph, options);
 }
 
-std::string randomConstant(const std::string &name, const std::vector<int64_t> &dims,
-                           uint32_t seed, float lo, float hi, double zeroFraction) {
+std::string randomConstant(const std::string &name, const std::vector<int64_t> &dims, uint32_t seed,
+                           float lo, float hi, double zeroFraction) {
   std::mt19937 random(seed);
   std::uniform_real_distribution<float> value(lo, hi);
   std::bernoulli_distribution zero(zeroFraction);

@@ -20,8 +20,8 @@ std::string runPassOnText(const std::string &pass, const std::string &input,
 
 /// An IR constant line `%name: f32[dims] = constant [...]` of values uniform in [lo, hi), a
 /// \p zeroFraction of them zero (pruned weights).
-std::string randomConstant(const std::string &name, const std::vector<int64_t> &dims,
-                           uint32_t seed, float lo, float hi, double zeroFraction = 0);
+std::string randomConstant(const std::string &name, const std::vector<int64_t> &dims, uint32_t seed,
+                           float lo, float hi, double zeroFraction = 0);
 
 /// Runs \p text's graph with the reference evaluations before and after pass \p pass, on the
 /// same random inputs, and returns the largest absolute difference of any output element.

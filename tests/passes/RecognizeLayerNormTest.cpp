@@ -33,7 +33,10 @@ TEST_CASE("recognize-layer-norm turns the decomposed form into LayerNormalizatio
   bool changed = false;
   std::string result = runPassOnText("recognize-layer-norm", text, &changed);
   CHECK(changed);
-  CHECK(result.find(R"(%y: f32[2,3,8] = LayerNormalization(%x, %gamma, %beta) {axis = -1, epsilon = 1e-05} @"add")") != std::string::npos);
+  CHECK(
+      result.find(
+          R"(%y: f32[2,3,8] = LayerNormalization(%x, %gamma, %beta) {axis = -1, epsilon = 1e-05} @"add")") !=
+      std::string::npos);
   CHECK(result.find("ReduceMean") == std::string::npos);
   CHECK(result.find("Sqrt") == std::string::npos);
   for (uint32_t seed : {3u, 4u})

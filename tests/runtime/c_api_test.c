@@ -17,37 +17,36 @@
 static const char *fixtureDir;
 
 /* Fails the test with the condition, the location and the runtime's last error. */
-#define CHECK(cond)                                                                            \
-  do {                                                                                         \
-    if (!(cond)) {                                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n  spcc_last_error: \"%s\"\n", __FILE__,        \
-              __LINE__, #cond, spcc_last_error());                                             \
-      exit(1);                                                                                 \
-    }                                                                                          \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n  spcc_last_error: \"%s\"\n", __FILE__, __LINE__,  \
+              #cond, spcc_last_error());                                                           \
+      exit(1);                                                                                     \
+    }                                                                                              \
   } while (0)
 
 /* Checks that `call` returns `status` and leaves a non-empty last error. */
-#define CHECK_FAILS(call, status)                                                              \
-  do {                                                                                         \
-    spcc_status got_ = (call);                                                                 \
-    if (got_ != (status)) {                                                                    \
-      fprintf(stderr, "%s:%d: %s returned %d, expected %s (%d)\n  spcc_last_error: \"%s\"\n",  \
-              __FILE__, __LINE__, #call, (int)got_, #status, (int)(status),                    \
-              spcc_last_error());                                                              \
-      exit(1);                                                                                 \
-    }                                                                                          \
-    CHECK(spcc_last_error() != NULL && spcc_last_error()[0] != '\0');                          \
+#define CHECK_FAILS(call, status)                                                                  \
+  do {                                                                                             \
+    spcc_status got_ = (call);                                                                     \
+    if (got_ != (status)) {                                                                        \
+      fprintf(stderr, "%s:%d: %s returned %d, expected %s (%d)\n  spcc_last_error: \"%s\"\n",      \
+              __FILE__, __LINE__, #call, (int)got_, #status, (int)(status), spcc_last_error());    \
+      exit(1);                                                                                     \
+    }                                                                                              \
+    CHECK(spcc_last_error() != NULL && spcc_last_error()[0] != '\0');                              \
   } while (0)
 
 /* Checks that `call` returns SPCC_OK. */
-#define CHECK_OK(call)                                                                         \
-  do {                                                                                         \
-    spcc_status got_ = (call);                                                                 \
-    if (got_ != SPCC_OK) {                                                                     \
-      fprintf(stderr, "%s:%d: %s returned %d\n  spcc_last_error: \"%s\"\n", __FILE__,          \
-              __LINE__, #call, (int)got_, spcc_last_error());                                  \
-      exit(1);                                                                                 \
-    }                                                                                          \
+#define CHECK_OK(call)                                                                             \
+  do {                                                                                             \
+    spcc_status got_ = (call);                                                                     \
+    if (got_ != SPCC_OK) {                                                                         \
+      fprintf(stderr, "%s:%d: %s returned %d\n  spcc_last_error: \"%s\"\n", __FILE__, __LINE__,    \
+              #call, (int)got_, spcc_last_error());                                                \
+      exit(1);                                                                                     \
+    }                                                                                              \
   } while (0)
 
 /* The fixture file `name` inside fixtureDir (a static buffer: use before the next call). */
@@ -88,8 +87,7 @@ static void runAndCheck(spcc_context *ctx, float seed, float base) {
   inputs[0] = x;
   outputs[0] = y;
   CHECK_OK(spcc_run(ctx, inputs, outputs));
-  for (i = 0; i < 6; ++i)
-    CHECK(y[i] == x[i] + (base + (float)i));
+  for (i = 0; i < 6; ++i) CHECK(y[i] == x[i] + (base + (float)i));
 }
 
 static void testLoadQueryRun(void) {
@@ -231,8 +229,7 @@ static void testWrongCounts(void) {
 static void *failOnOtherThread(void *unused) {
   spcc_model *model = NULL;
   (void)unused;
-  if (spcc_model_load(NULL, &model) != SPCC_ERR_INVALID_ARGUMENT)
-    return (void *)1;
+  if (spcc_model_load(NULL, &model) != SPCC_ERR_INVALID_ARGUMENT) return (void *)1;
   return strstr(spcc_last_error(), "path is NULL") ? NULL : (void *)1;
 }
 
@@ -281,15 +278,13 @@ static void *runMany(void *arg) {
   int run, i;
   pthread_barrier_wait(w->start);
   for (run = 0; run < RunsPerThread; ++run) {
-    for (i = 0; i < 6; ++i)
-      x[i] = w->seed + (float)(run % 1000) + 0.25f * (float)i;
+    for (i = 0; i < 6; ++i) x[i] = w->seed + (float)(run % 1000) + 0.25f * (float)i;
     if (spcc_run(w->ctx, inputs, outputs) != SPCC_OK) {
       ++w->failures;
       continue;
     }
     for (i = 0; i < 6; ++i)
-      if (y[i] != x[i] + (w->base + (float)i))
-        ++w->failures;
+      if (y[i] != x[i] + (w->base + (float)i)) ++w->failures;
   }
   return NULL;
 }
@@ -314,10 +309,8 @@ static void testConcurrentContexts(void) {
     workers[t].ctx = NULL;
     CHECK_OK(spcc_context_create(t < 2 ? model : other, 1, &workers[t].ctx));
   }
-  for (t = 0; t < 3; ++t)
-    CHECK(pthread_create(&threads[t], NULL, runMany, &workers[t]) == 0);
-  for (t = 0; t < 3; ++t)
-    CHECK(pthread_join(threads[t], NULL) == 0);
+  for (t = 0; t < 3; ++t) CHECK(pthread_create(&threads[t], NULL, runMany, &workers[t]) == 0);
+  for (t = 0; t < 3; ++t) CHECK(pthread_join(threads[t], NULL) == 0);
   for (t = 0; t < 3; ++t) {
     CHECK(workers[t].failures == 0);
     spcc_context_free(workers[t].ctx);
@@ -353,8 +346,7 @@ static void testRunBatch(void) {
   outputs[0] = y;
   CHECK_OK(spcc_context_create(batched, 1, &ctx));
   CHECK_OK(spcc_run_batch(ctx, 4, inputs, outputs));
-  for (i = 0; i < 12; ++i)
-    CHECK(y[i] == x[i] + (0.5f + (float)(i % 3)));
+  for (i = 0; i < 12; ++i) CHECK(y[i] == x[i] + (0.5f + (float)(i % 3)));
   y[3] = -100.0f;
   CHECK_OK(spcc_run_batch(ctx, 1, inputs, outputs));
   CHECK(y[3] == -100.0f); /* one sample writes one sample */
@@ -405,8 +397,7 @@ int main(int argc, char **argv) {
   fixtureDir = argv[1];
   CHECK(spcc_last_error() != NULL && spcc_last_error()[0] == '\0');
   for (i = 0; i < sizeof tests / sizeof tests[0]; ++i) {
-    if (argc == 3 && strcmp(argv[2], tests[i].name) != 0)
-      continue;
+    if (argc == 3 && strcmp(argv[2], tests[i].name) != 0) continue;
     printf("[ RUN  ] %s\n", tests[i].name);
     fflush(stdout);
     tests[i].run();

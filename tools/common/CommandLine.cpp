@@ -30,8 +30,10 @@ llvm::Expected<ImportOptions> importOptionsFromShapeFlags(llvm::ArrayRef<std::st
 llvm::Expected<std::pair<std::string, std::vector<int64_t>>> parseShapeFlag(llvm::StringRef flag) {
   auto [name, dimsText] = flag.rsplit('=');
   auto bad = [&] {
-    return makeError(ErrorCode::InvalidArgument,
-                     "--shape expects NAME=DIMS like input=1x128x768 (N for a run-time batch), got '" + flag + "'");
+    return makeError(
+        ErrorCode::InvalidArgument,
+        "--shape expects NAME=DIMS like input=1x128x768 (N for a run-time batch), got '" + flag +
+            "'");
   };
   if (name.empty() || dimsText.empty() || !flag.contains('=')) return bad();
   std::vector<int64_t> dims;

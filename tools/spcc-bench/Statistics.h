@@ -23,12 +23,12 @@ inline double percentile(const std::vector<double> &sorted, double q) {
 /// measured wall-clock time.
 struct Summary {
   std::size_t runs = 0;
-  double seconds = 0;           ///< wall-clock time of the measured runs
-  double latencyMedian = 0;     ///< milliseconds
-  double latencyP90 = 0;        ///< milliseconds
-  double latencyP99 = 0;        ///< milliseconds
-  double latencyMean = 0;       ///< milliseconds
-  double latencyMin = 0;        ///< milliseconds
+  double seconds = 0;             ///< wall-clock time of the measured runs
+  double latencyMedian = 0;       ///< milliseconds
+  double latencyP90 = 0;          ///< milliseconds
+  double latencyP99 = 0;          ///< milliseconds
+  double latencyMean = 0;         ///< milliseconds
+  double latencyMin = 0;          ///< milliseconds
   double throughputPerSecond = 0; ///< runs / seconds
 };
 
@@ -42,8 +42,8 @@ inline Summary summarize(std::vector<double> latenciesMs, double seconds) {
   s.latencyMedian = percentile(latenciesMs, 50);
   s.latencyP90 = percentile(latenciesMs, 90);
   s.latencyP99 = percentile(latenciesMs, 99);
-  s.latencyMean = std::accumulate(latenciesMs.begin(), latenciesMs.end(), 0.0) /
-                  double(latenciesMs.size());
+  s.latencyMean =
+      std::accumulate(latenciesMs.begin(), latenciesMs.end(), 0.0) / double(latenciesMs.size());
   s.latencyMin = latenciesMs.front();
   s.throughputPerSecond = seconds > 0 ? double(s.runs) / seconds : 0;
   return s;

@@ -26,8 +26,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -50,8 +50,15 @@ const char *const usage =
     "[--seconds T] [--warmup K] [--batch B] [--json]";
 
 /// Exit codes, as the spcc command's.
-enum ExitCode { ExitOk = 0, ExitInvalidArgument = 2, ExitIO = 3, ExitBadModel = 4,
-                ExitUnsupported = 5, ExitShape = 6, ExitInternal = 70 };
+enum ExitCode {
+  ExitOk = 0,
+  ExitInvalidArgument = 2,
+  ExitIO = 3,
+  ExitBadModel = 4,
+  ExitUnsupported = 5,
+  ExitShape = 6,
+  ExitInternal = 70
+};
 
 /// A failure: the message printed after "spcc-bench: error: " and the exit code.
 struct Failure {
@@ -84,11 +91,11 @@ enum class Mode { Sync, Async };
 struct Options {
   std::string modelPath;
   Mode mode = Mode::Sync;
-  int threads = 0;   ///< sync: threads of the one context; 0 = all cores
-  int streams = 0;   ///< async: contexts (one thread each); 0 = all cores
+  int threads = 0; ///< sync: threads of the one context; 0 = all cores
+  int streams = 0; ///< async: contexts (one thread each); 0 = all cores
   double seconds = 3;
   int warmup = 5;
-  int batch = 1;     ///< samples per run, for a model with a run-time batch
+  int batch = 1; ///< samples per run, for a model with a run-time batch
   bool json = false;
 };
 
@@ -141,16 +148,19 @@ std::optional<Failure> parseOptions(int argc, char **argv, Options &options) {
       return bad("unknown flag '" + arg + "'");
     }
     if (flag == "--mode") {
-      if (value == "sync") options.mode = Mode::Sync;
-      else if (value == "async") options.mode = Mode::Async;
-      else return bad("--mode expects sync or async, not '" + value + "'");
+      if (value == "sync")
+        options.mode = Mode::Sync;
+      else if (value == "async")
+        options.mode = Mode::Async;
+      else
+        return bad("--mode expects sync or async, not '" + value + "'");
     } else if (flag == "--threads" || flag == "--streams" || flag == "--warmup" ||
                flag == "--batch") {
       std::optional<long> n = parseInteger(value);
       long lowest = flag == "--warmup" ? 0 : 1;
       if (!n || *n < lowest || *n > 4096)
-        return bad(flag + " expects an integer from " + std::to_string(lowest) +
-                   " to 4096, not '" + value + "'");
+        return bad(flag + " expects an integer from " + std::to_string(lowest) + " to 4096, not '" +
+                   value + "'");
       (flag == "--threads"   ? options.threads
        : flag == "--streams" ? options.streams
        : flag == "--batch"   ? options.batch
@@ -201,8 +211,8 @@ std::optional<Failure> describeTensors(spcc_model *model, bool outputs, int batc
   int count = outputs ? spcc_model_num_outputs(model) : spcc_model_num_inputs(model);
   for (int i = 0; i < count; ++i) {
     spcc_tensor_info info;
-    spcc_status status = outputs ? spcc_model_output(model, i, &info)
-                                 : spcc_model_input(model, i, &info);
+    spcc_status status =
+        outputs ? spcc_model_output(model, i, &info) : spcc_model_input(model, i, &info);
     if (status) return apiFailure(status);
     Buffer buffer;
     buffer.dtype = info.dtype;
@@ -303,14 +313,16 @@ struct Runner {
     do {
       Clock::time_point start = Clock::now();
       if (!runOnce()) return false;
-      latenciesMs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+      latenciesMs.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     } while (Clock::now() < deadline);
     return true;
   }
 };
 
 Clock::time_point deadlineAfter(Clock::time_point start, double seconds) {
-  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  return start +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 std::optional<Failure> measureSync(LoadedModel &loaded, const Options &options, Summary &out) {
@@ -384,10 +396,9 @@ void printJson(const Options &options, int threads, int streams, const Summary &
               "\"latency_ms_median\": %.6f, \"latency_ms_p90\": %.6f, \"latency_ms_p99\": %.6f, "
               "\"latency_ms_mean\": %.6f, \"latency_ms_min\": %.6f, \"throughput_per_s\": %.6f, "
               "\"batch\": %d, \"samples_per_s\": %.6f, \"latency_ms_per_sample\": %.6f}\n",
-              jsonString(options.modelPath).c_str(),
-              options.mode == Mode::Sync ? "sync" : "async", threads, streams, options.warmup,
-              s.runs, s.seconds, s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean,
-              s.latencyMin, s.throughputPerSecond, options.batch,
+              jsonString(options.modelPath).c_str(), options.mode == Mode::Sync ? "sync" : "async",
+              threads, streams, options.warmup, s.runs, s.seconds, s.latencyMedian, s.latencyP90,
+              s.latencyP99, s.latencyMean, s.latencyMin, s.throughputPerSecond, options.batch,
               s.throughputPerSecond * options.batch, s.latencyMedian / options.batch);
 }
 

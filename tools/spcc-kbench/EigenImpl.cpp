@@ -28,8 +28,7 @@ public:
   std::string name() const override { return "eigen"; }
 
   std::string prepare(const KernelProblem &problem, int threadCount) override {
-    if (problem.kind != KernelProblem::Kind::Spmm)
-      return "Eigen has no sparse convolution";
+    if (problem.kind != KernelProblem::Kind::Spmm) return "Eigen has no sparse convolution";
     threads = threadCount;
     m = problem.m;
     k = problem.k;
@@ -50,9 +49,7 @@ public:
   }
 
   const float *output() const override { return c.data(); }
-  std::string variant() const override {
-    return "csr nnz=" + std::to_string(a.nonZeros());
-  }
+  std::string variant() const override { return "csr nnz=" + std::to_string(a.nonZeros()); }
 
 private:
   int threads = 1;

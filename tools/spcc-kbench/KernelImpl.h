@@ -15,9 +15,9 @@ namespace spcc::kbench {
 
 /// What an implementation generated for a problem (code generators only).
 struct GeneratedCode {
-  int64_t codeBytes = 0;   ///< machine code of the kernel
-  int64_t dataBytes = 0;   ///< its read-only data (weights, offset tables)
-  int64_t csrBytes = 0;    ///< the same weights as CSR (float values, int32 columns and row starts)
+  int64_t codeBytes = 0; ///< machine code of the kernel
+  int64_t dataBytes = 0; ///< its read-only data (weights, offset tables)
+  int64_t csrBytes = 0;  ///< the same weights as CSR (float values, int32 columns and row starts)
   double compileSeconds = 0; ///< LLVM code generation of the chosen kernel
 };
 

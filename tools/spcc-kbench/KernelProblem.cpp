@@ -37,8 +37,7 @@ void magnitudePrune(std::vector<float> &values, double sparsity) {
   };
   if (keep < order.size())
     std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(keep), order.end(), larger);
-  for (size_t i = keep; i < order.size(); ++i)
-    values[order[i]] = 0.0f;
+  for (size_t i = keep; i < order.size(); ++i) values[order[i]] = 0.0f;
 }
 
 std::vector<float> referenceSpmm(const KernelProblem &p) {
@@ -50,11 +49,9 @@ std::vector<float> referenceSpmm(const KernelProblem &p) {
       double a = p.a[size_t(i * p.k + kk)];
       if (a == 0.0) continue;
       const float *b = &p.b[size_t(kk * p.n)];
-      for (int64_t j = 0; j < p.n; ++j)
-        row[size_t(j)] += a * double(b[j]);
+      for (int64_t j = 0; j < p.n; ++j) row[size_t(j)] += a * double(b[j]);
     }
-    for (int64_t j = 0; j < p.n; ++j)
-      c[size_t(i * p.n + j)] = float(row[size_t(j)]);
+    for (int64_t j = 0; j < p.n; ++j) c[size_t(i * p.n + j)] = float(row[size_t(j)]);
   }
   return c;
 }
@@ -80,8 +77,7 @@ std::vector<float> referenceConv(const KernelProblem &p) {
             }
           }
         }
-    for (int64_t e = 0; e < oh * ow; ++e)
-      c[size_t(co * oh * ow + e)] = float(plane[size_t(e)]);
+    for (int64_t e = 0; e < oh * ow; ++e) c[size_t(co * oh * ow + e)] = float(plane[size_t(e)]);
   }
   return c;
 }
@@ -100,9 +96,10 @@ std::string KernelProblem::describe() const {
     std::snprintf(text, sizeof(text), "m=%lld k=%lld n=%lld s=%.2f", (long long)m, (long long)k,
                   (long long)n, sparsity);
   else
-    std::snprintf(text, sizeof(text), "cin=%lld cout=%lld hw=%lldx%lld k=%lldx%lld stride=%lld s=%.2f",
-                  (long long)cin, (long long)cout, (long long)h, (long long)w, (long long)kh,
-                  (long long)kw, (long long)stride, sparsity);
+    std::snprintf(text, sizeof(text),
+                  "cin=%lld cout=%lld hw=%lldx%lld k=%lldx%lld stride=%lld s=%.2f", (long long)cin,
+                  (long long)cout, (long long)h, (long long)w, (long long)kh, (long long)kw,
+                  (long long)stride, sparsity);
   return text;
 }
 
@@ -111,12 +108,10 @@ void generate(KernelProblem &problem) {
   std::normal_distribution<float> gaussian(0.0f, 1.0f);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   problem.a.resize(weightCount(problem));
-  for (float &value : problem.a)
-    value = gaussian(engine);
+  for (float &value : problem.a) value = gaussian(engine);
   magnitudePrune(problem.a, problem.sparsity);
   problem.b.resize(inputCount(problem));
-  for (float &value : problem.b)
-    value = uniform(engine);
+  for (float &value : problem.b) value = uniform(engine);
 }
 
 std::vector<float> reference(const KernelProblem &problem) {

@@ -17,9 +17,9 @@ namespace spcc::kbench {
 struct KernelProblem {
   enum class Kind { Spmm, Conv };
   Kind kind = Kind::Spmm;
-  int64_t m = 0, k = 0, n = 0;                          // Spmm
-  int64_t cin = 0, cout = 0, h = 0, w = 0;              // Conv
-  int64_t kh = 3, kw = 3, stride = 1, pad = 1;          // Conv
+  int64_t m = 0, k = 0, n = 0;                 // Spmm
+  int64_t cin = 0, cout = 0, h = 0, w = 0;     // Conv
+  int64_t kh = 3, kw = 3, stride = 1, pad = 1; // Conv
   double sparsity = 0;
   uint64_t seed = 1;
 

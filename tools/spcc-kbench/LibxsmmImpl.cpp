@@ -36,9 +36,9 @@ namespace {
 /// Debian's libxsmm.a 1.17: N at byte 4, N_chunksize at 20, a_dense at 32, kernel at 40.
 struct FsspmdmFields {
   int m, n, k, ldb, ldc;
-  int chunkColumns;        ///< columns per kernel call
-  const float *packed;     ///< values table of the sparse kernel
-  const float *denseA;     ///< a copy of A (m x k) when the dense kernel was kept, else null
+  int chunkColumns;    ///< columns per kernel call
+  const float *packed; ///< values table of the sparse kernel
+  const float *denseA; ///< a copy of A (m x k) when the dense kernel was kept, else null
   const void *kernel;
 };
 
@@ -56,8 +56,7 @@ public:
 
   std::string prepare(const KernelProblem &problem, int threadCount) override {
     release();
-    if (problem.kind != KernelProblem::Kind::Spmm)
-      return "LIBXSMM 1.17 has no sparse convolution";
+    if (problem.kind != KernelProblem::Kind::Spmm) return "LIBXSMM 1.17 has no sparse convolution";
     threads = threadCount;
     m = int(problem.m);
     k = int(problem.k);
@@ -112,14 +111,14 @@ private:
       panelColumns = vectorLength;
     else
       return "n % " + std::to_string(vectorLength) + " != 0";
-    int64_t nonzeros = std::count_if(problem.a.begin(), problem.a.end(),
-                                     [](float v) { return v != 0.0f; });
+    int64_t nonzeros =
+        std::count_if(problem.a.begin(), problem.a.end(), [](float v) { return v != 0.0f; });
     if (nonzeros > maxFsspmdmNonzeros)
       return "not tried, " + std::to_string(nonzeros) + " nonzeros > " +
              std::to_string(maxFsspmdmNonzeros) + ": create() is quadratic in them";
-    fsspmdm = libxsmm_sfsspmdm_create(m, panelColumns, k, /*lda=*/k, /*ldb=*/n, /*ldc=*/n,
-                                      /*alpha=*/1.0f, /*beta=*/0.0f, /*c_is_nt=*/0,
-                                      problem.a.data());
+    fsspmdm =
+        libxsmm_sfsspmdm_create(m, panelColumns, k, /*lda=*/k, /*ldb=*/n, /*ldc=*/n,
+                                /*alpha=*/1.0f, /*beta=*/0.0f, /*c_is_nt=*/0, problem.a.data());
     if (!fsspmdm) return "create failed";
     const auto *fields = reinterpret_cast<const FsspmdmFields *>(fsspmdm);
     if (fields->m != m || fields->n != panelColumns || fields->k != k || fields->ldb != n ||

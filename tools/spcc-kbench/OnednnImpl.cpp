@@ -17,8 +17,8 @@
 //===----------------------------------------------------------------------===//
 #include "tools/spcc-kbench/KernelImpl.h"
 
-#include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -94,8 +94,7 @@ public:
 
 private:
   void execute(Plan &p) {
-    for (auto &[primitive, args] : p.steps)
-      primitive.execute(stream, args);
+    for (auto &[primitive, args] : p.steps) primitive.execute(stream, args);
     stream.wait();
   }
 
@@ -135,10 +134,10 @@ private:
         weightUser(weightDims, F32, Tag::oihw);
     dnnl::memory::desc srcAsked = blocked ? dnnl::memory::desc(srcDims, F32, Tag::any) : srcUser;
     dnnl::memory::desc dstAsked = blocked ? dnnl::memory::desc(dstDims, F32, Tag::any) : dstUser;
-    dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_auto, srcAsked,
-        dnnl::memory::desc(weightDims, F32, Tag::any), dstAsked, {p.stride, p.stride},
-        {p.pad, p.pad}, {p.pad, p.pad});
+    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                         dnnl::algorithm::convolution_auto, srcAsked,
+                                         dnnl::memory::desc(weightDims, F32, Tag::any), dstAsked,
+                                         {p.stride, p.stride}, {p.pad, p.pad}, {p.pad, p.pad});
     dnnl::convolution_forward::primitive_desc pd(desc, engine);
 
     Plan plan;
@@ -147,15 +146,16 @@ private:
     dnnl::memory convSrc = src, convDst = dst;
     if (pd.src_desc() != srcUser) {
       convSrc = dnnl::memory(pd.src_desc(), engine);
-      plan.steps.push_back({dnnl::reorder(src, convSrc), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, convSrc}}});
+      plan.steps.push_back(
+          {dnnl::reorder(src, convSrc), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, convSrc}}});
     }
     if (pd.dst_desc() != dstUser) convDst = dnnl::memory(pd.dst_desc(), engine);
-    plan.steps.push_back({dnnl::convolution_forward(pd),
-                          {{DNNL_ARG_SRC, convSrc},
-                           {DNNL_ARG_WEIGHTS, weights},
-                           {DNNL_ARG_DST, convDst}}});
+    plan.steps.push_back(
+        {dnnl::convolution_forward(pd),
+         {{DNNL_ARG_SRC, convSrc}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, convDst}}});
     if (convDst.get_desc() != dstUser)
-      plan.steps.push_back({dnnl::reorder(convDst, dst), {{DNNL_ARG_FROM, convDst}, {DNNL_ARG_TO, dst}}});
+      plan.steps.push_back(
+          {dnnl::reorder(convDst, dst), {{DNNL_ARG_FROM, convDst}, {DNNL_ARG_TO, dst}}});
     plan.implementation = pd.impl_info_str();
     plan.description = std::string(blocked ? "conv-blocked" : "conv-nchw") +
                        (plan.steps.size() > 1 ? "+reorders " : " ") + plan.implementation;

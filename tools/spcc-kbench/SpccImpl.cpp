@@ -63,9 +63,7 @@ public:
     return "";
   }
 
-  void run() override {
-    loaded->run(input, nullptr, output_.data(), threads);
-  }
+  void run() override { loaded->run(input, nullptr, output_.data(), threads); }
   const float *output() const override { return output_.data(); }
   std::string variant() const override { return chosen; }
   std::optional<GeneratedCode> generatedCode() const override { return code; }

@@ -17,11 +17,11 @@
 #include "tools/spcc-kbench/KernelProblem.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -161,10 +161,14 @@ std::string parseFlag(const std::string &flag,
   } else if (flag == "--suite") {
     auto text = next();
     if (!text) return "--suite needs a value";
-    if (*text == "spmm") options.suite = Suite::Spmm;
-    else if (*text == "conv") options.suite = Suite::Conv;
-    else if (*text == "all") options.suite = Suite::All;
-    else return "--suite must be spmm, conv or all, not '" + *text + "'";
+    if (*text == "spmm")
+      options.suite = Suite::Spmm;
+    else if (*text == "conv")
+      options.suite = Suite::Conv;
+    else if (*text == "all")
+      options.suite = Suite::All;
+    else
+      return "--suite must be spmm, conv or all, not '" + *text + "'";
   } else if (flag == "--threads") {
     auto text = next();
     if (!text) return "--threads needs a value";
@@ -190,8 +194,8 @@ std::string parseFlag(const std::string &flag,
     if (!text || text->empty()) return "--csv needs a file name";
     options.csvPath = *text;
   } else if (flag == "--m" || flag == "--k" || flag == "--n" || flag == "--cin" ||
-             flag == "--cout" || flag == "--hw" || flag == "--stride" ||
-             flag == "--sparsity" || flag == "--seed") {
+             flag == "--cout" || flag == "--hw" || flag == "--stride" || flag == "--sparsity" ||
+             flag == "--seed") {
     auto text = next();
     if (!text) return flag + " needs a value";
     problemFlags[flag.substr(2)] = *text;
@@ -203,14 +207,14 @@ std::string parseFlag(const std::string &flag,
 
 /// The single problem --m/--k/--n or --cin/--cout/--hw describe (or none with --suite) into
 /// options.single; an error message or "".
-std::string parseProblem(const std::map<std::string, std::string> &problemFlags,
-                         Options &options) {
+std::string parseProblem(const std::map<std::string, std::string> &problemFlags, Options &options) {
   bool product = problemFlags.count("m") || problemFlags.count("k") || problemFlags.count("n");
-  bool conv = problemFlags.count("cin") || problemFlags.count("cout") ||
-              problemFlags.count("hw") || problemFlags.count("stride");
+  bool conv = problemFlags.count("cin") || problemFlags.count("cout") || problemFlags.count("hw") ||
+              problemFlags.count("stride");
   if (options.suite != Suite::None) {
     if (!problemFlags.empty())
-      return "--suite and a single problem's flags (--m, --cin, --sparsity, ...) exclude each other";
+      return "--suite and a single problem's flags (--m, --cin, --sparsity, ...) exclude each "
+             "other";
     return "";
   }
   if (options.quick) return "--quick needs --suite";
@@ -260,7 +264,6 @@ std::string parseProblem(const std::map<std::string, std::string> &problemFlags,
   return "";
 }
 
-
 std::string parseOptions(int argc, char **argv, Options &options) {
   std::map<std::string, std::string> problemFlags; // --m, --cin, ... as given
   for (int i = 1; i < argc; ++i) {
@@ -292,8 +295,8 @@ std::vector<KernelProblem> suiteProblems(const Options &options) {
   if (options.suite == Suite::Spmm || options.suite == Suite::All) {
     std::vector<int64_t> sizes = options.quick ? std::vector<int64_t>{256, 1024}
                                                : std::vector<int64_t>{256, 512, 1024, 2048};
-    std::vector<int64_t> columns = options.quick ? std::vector<int64_t>{128, 512}
-                                                 : std::vector<int64_t>{128, 512, 2048};
+    std::vector<int64_t> columns =
+        options.quick ? std::vector<int64_t>{128, 512} : std::vector<int64_t>{128, 512, 2048};
     std::vector<double> sparsities = options.quick ? std::vector<double>{0.7, 0.9, 0.95}
                                                    : std::vector<double>{0.7, 0.8, 0.9, 0.95};
     for (int64_t size : sizes)
@@ -308,10 +311,10 @@ std::vector<KernelProblem> suiteProblems(const Options &options) {
         }
   }
   if (options.suite == Suite::Conv || options.suite == Suite::All) {
-    std::vector<int64_t> channels = options.quick ? std::vector<int64_t>{64, 128}
-                                                  : std::vector<int64_t>{32, 64, 128, 256};
-    std::vector<int64_t> sides = options.quick ? std::vector<int64_t>{14, 28}
-                                               : std::vector<int64_t>{7, 14, 28, 56};
+    std::vector<int64_t> channels =
+        options.quick ? std::vector<int64_t>{64, 128} : std::vector<int64_t>{32, 64, 128, 256};
+    std::vector<int64_t> sides =
+        options.quick ? std::vector<int64_t>{14, 28} : std::vector<int64_t>{7, 14, 28, 56};
     for (int64_t cin : channels)
       for (int64_t cout : channels) {
         if (options.quick && cin != cout) continue;
@@ -333,10 +336,9 @@ std::vector<KernelProblem> suiteProblems(const Options &options) {
 /// The most a correct output may differ from the reference (see the usage text).
 double tolerance(const KernelProblem &p, const std::vector<float> &ref) {
   double largest = 1.0;
-  for (float value : ref)
-    largest = std::max(largest, double(std::fabs(value)));
-  double reduction = p.kind == KernelProblem::Kind::Spmm ? double(p.k)
-                                                         : double(p.cin * p.kh * p.kw);
+  for (float value : ref) largest = std::max(largest, double(std::fabs(value)));
+  double reduction =
+      p.kind == KernelProblem::Kind::Spmm ? double(p.k) : double(p.cin * p.kh * p.kw);
   return 1e-4 * largest * std::sqrt(reduction);
 }
 
@@ -377,21 +379,19 @@ std::vector<double> timeInterleaved(const std::vector<KernelImpl *> &impls, int 
   for (KernelImpl *impl : impls) {
     impl->run(); // warm-up
     double once = secondsOf(*impl);
-    runsPerRound.push_back(int(std::clamp(std::ceil(roundSeconds / std::max(once, 1e-9)),
-                                          1.0, 100000.0)));
+    runsPerRound.push_back(
+        int(std::clamp(std::ceil(roundSeconds / std::max(once, 1e-9)), 1.0, 100000.0)));
   }
   std::vector<std::vector<double>> roundMedians(impls.size());
   std::vector<double> samples;
   for (int round = 0; round < rounds; ++round)
     for (size_t i = 0; i < impls.size(); ++i) {
       samples.clear();
-      for (int run = 0; run < runsPerRound[i]; ++run)
-        samples.push_back(secondsOf(*impls[i]));
+      for (int run = 0; run < runsPerRound[i]; ++run) samples.push_back(secondsOf(*impls[i]));
       roundMedians[i].push_back(median(samples));
     }
   std::vector<double> result;
-  for (const auto &medians : roundMedians)
-    result.push_back(median(medians));
+  for (const auto &medians : roundMedians) result.push_back(median(medians));
   return result;
 }
 
@@ -403,8 +403,8 @@ std::vector<double> timeInterleaved(const std::vector<KernelImpl *> &impls, int 
 struct Outcome {
   std::string impl, variant, status = "ok";
   std::optional<GeneratedCode> code;
-  double seconds = NAN;       ///< median seconds per run; NaN unless status is "ok"
-  double prepareSeconds = 0;  ///< wall time of prepare() (code generation, tuning, packing)
+  double seconds = NAN;      ///< median seconds per run; NaN unless status is "ok"
+  double prepareSeconds = 0; ///< wall time of prepare() (code generation, tuning, packing)
 };
 
 /// All implementations on one problem at one thread count.
@@ -462,8 +462,7 @@ std::string csvRow(const KernelProblem &p, const Measurement &m, const Outcome &
   row += "," + csvField(o.status);
   if (!o.code) return row + ",,,,";
   std::snprintf(text, sizeof(text), ",%lld,%lld,%lld,%.4f", (long long)o.code->codeBytes,
-                (long long)o.code->dataBytes, (long long)o.code->csrBytes,
-                o.code->compileSeconds);
+                (long long)o.code->dataBytes, (long long)o.code->csrBytes, o.code->compileSeconds);
   return row + text;
 }
 
@@ -506,8 +505,7 @@ Measurement measure(const KernelProblem &problem, const std::vector<float> &ref,
     result.outcomes.push_back(outcome);
   }
   std::vector<double> seconds = timeInterleaved(timed, rounds);
-  for (size_t i = 0; i < timed.size(); ++i)
-    result.outcomes[timedOutcome[i]].seconds = seconds[i];
+  for (size_t i = 0; i < timed.size(); ++i) result.outcomes[timedOutcome[i]].seconds = seconds[i];
   return result;
 }
 
@@ -605,8 +603,7 @@ void printSummary(const std::vector<KernelProblem> &problems,
         continue;
       }
       std::printf("%-9s %8s", "sparsity", "problems");
-      for (const std::string &impl : others)
-        std::printf(" %9s", impl.c_str());
+      for (const std::string &impl : others) std::printf(" %9s", impl.c_str());
       if (spccVsLibxsmm) std::printf("  %s", "spcc-over-libxsmm");
       std::printf("\n");
       std::vector<std::pair<double, double>> spccCurve;
@@ -620,8 +617,7 @@ void printSummary(const std::vector<KernelProblem> &problems,
               !selected(problems[m.problem]))
             continue;
           ++count;
-          for (const std::string &impl : others)
-            speedups[impl].push_back(m.speedup(impl));
+          for (const std::string &impl : others) speedups[impl].push_back(m.speedup(impl));
           const Outcome *spcc = m.find("spcc"), *libxsmm = m.find("libxsmm");
           if (spcc && libxsmm) overLibxsmm.push_back(libxsmm->seconds / spcc->seconds);
         }
@@ -665,8 +661,8 @@ int main(int argc, char **argv) {
   if (!options.csvPath.empty()) {
     csv = std::fopen(options.csvPath.c_str(), "w");
     if (!csv) {
-      std::fprintf(stderr, "spcc-kbench: error: cannot write '%s': %s\n",
-                   options.csvPath.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "spcc-kbench: error: cannot write '%s': %s\n", options.csvPath.c_str(),
+                   std::strerror(errno));
       return 2;
     }
   }
@@ -674,10 +670,14 @@ int main(int argc, char **argv) {
   std::vector<std::unique_ptr<KernelImpl>> owned;
   std::vector<std::pair<std::string, KernelImpl *>> impls;
   for (const std::string &name : options.impls) {
-    if (name == "spcc") owned.push_back(createSpccImpl());
-    else if (name == "libxsmm") owned.push_back(createLibxsmmImpl());
-    else if (name == "onednn") owned.push_back(createOnednnImpl());
-    else owned.push_back(createEigenImpl());
+    if (name == "spcc")
+      owned.push_back(createSpccImpl());
+    else if (name == "libxsmm")
+      owned.push_back(createLibxsmmImpl());
+    else if (name == "onednn")
+      owned.push_back(createOnednnImpl());
+    else
+      owned.push_back(createEigenImpl());
     impls.push_back({name, owned.back().get()});
   }
 

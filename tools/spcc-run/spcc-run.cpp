@@ -14,10 +14,10 @@
 #include "compiler/eval/Interpreter.h"
 #include "compiler/frontend/OnnxImporter.h"
 #include "compiler/frontend/TensorProtoReader.h"
-#include "tools/common/CommandLine.h"
 #include "compiler/support/Error.h"
 #include "compiler/support/NpyFile.h"
 #include "passes/PassPipeline.h"
+#include "tools/common/CommandLine.h"
 
 #include "spcc/spcc.h"
 
@@ -196,17 +196,17 @@ private:
 struct RunOptions {
   llvm::cl::OptionCategory category{"spcc-run options"};
   llvm::cl::opt<std::string> modelPath{llvm::cl::Positional,
-                                       llvm::cl::desc("<model.onnx|model.so>"),
-                                       llvm::cl::Required, llvm::cl::cat(category)};
+                                       llvm::cl::desc("<model.onnx|model.so>"), llvm::cl::Required,
+                                       llvm::cl::cat(category)};
   llvm::cl::list<std::string> shapes{"shape", llvm::cl::desc("Fix the dims of a graph input"),
                                      llvm::cl::value_desc("NAME=DIMS"), llvm::cl::cat(category)};
   llvm::cl::list<std::string> inputs{"i", llvm::cl::desc("Input data: .npy or TensorProto .pb"),
                                      llvm::cl::value_desc("NAME=FILE"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> outputDir{"o", llvm::cl::desc("Write one NAME.npy per output here"),
                                        llvm::cl::value_desc("DIR"), llvm::cl::cat(category)};
-  llvm::cl::opt<bool> randomInputs{
-      "random-inputs", llvm::cl::desc("Fill inputs not given with -i with random data"),
-      llvm::cl::cat(category)};
+  llvm::cl::opt<bool> randomInputs{"random-inputs",
+                                   llvm::cl::desc("Fill inputs not given with -i with random data"),
+                                   llvm::cl::cat(category)};
   llvm::cl::opt<unsigned> seed{"seed", llvm::cl::desc("Seed for --random-inputs"),
                                llvm::cl::init(0), llvm::cl::cat(category)};
   llvm::cl::opt<int> printCount{"print", llvm::cl::desc("Values shown per output"),
@@ -278,8 +278,7 @@ private:
                          "--shape: the model has no input '" + name + "'");
       if (llvm::ArrayRef(dims) != it->type.getDims())
         return makeError(ErrorCode::Shape, "--shape " + name + "=" + dimsToString(dims) + ": " +
-                                               modelPath + " was compiled for " +
-                                               it->type.str());
+                                               modelPath + " was compiled for " + it->type.str());
     }
     std::vector<std::string> batchedInputs;
     for (const ModelTensor &t : modelInputs)
@@ -303,7 +302,8 @@ private:
     graph = std::move(*imported);
     if (llvm::Error err = runDefaultPipeline(*graph, PipelineOptions()))
       return addContext(std::move(err), modelPath);
-    for (const Value *in : graph->getInputs()) modelInputs.push_back({in->getName(), in->getType()});
+    for (const Value *in : graph->getInputs())
+      modelInputs.push_back({in->getName(), in->getType()});
     for (const GraphOutput &out : graph->getOutputs())
       modelOutputs.push_back({out.name, out.value->getType()});
     return llvm::Error::success();
@@ -315,9 +315,9 @@ private:
     for (const ModelTensor &in : modelInputs) {
       if (feeds.count(in.name)) continue;
       if (!options.randomInputs)
-        return makeError(ErrorCode::InvalidArgument,
-                         "no data for input '" + in.name + "' (" + in.type.str() + "); pass -i " +
-                             in.name + "=FILE or --random-inputs");
+        return makeError(ErrorCode::InvalidArgument, "no data for input '" + in.name + "' (" +
+                                                         in.type.str() + "); pass -i " + in.name +
+                                                         "=FILE or --random-inputs");
       feeds[in.name] = randomInput(in.type, rng);
     }
     return llvm::Error::success();
@@ -330,8 +330,8 @@ private:
       for (const ModelTensor &in : modelInputs) {
         const Tensor &feed = feeds[in.name];
         if (feed.getType() != in.type)
-          return makeError(ErrorCode::Shape, "input '" + in.name + "': expected " +
-                                                 in.type.str() + ", got " + feed.getType().str());
+          return makeError(ErrorCode::Shape, "input '" + in.name + "': expected " + in.type.str() +
+                                                 ", got " + feed.getType().str());
         ordered.push_back(feed);
       }
       outputs = library.run(ordered, batch);

@@ -1,6 +1,5 @@
 #include "tools/spcc/ModelSummary.h"
 
-
 #include "llvm/Support/Format.h"
 
 #include <map>
@@ -32,7 +31,8 @@ void printModelSummary(const Graph &graph, llvm::raw_ostream &os) {
     if (!header) {
       os << llvm::left_justify("layer", 32) << " " << llvm::left_justify("op", 8) << " "
          << llvm::left_justify("output", 22) << " " << llvm::left_justify("weight", 18) << " "
-         << llvm::right_justify("nonzeros", 10) << " " << llvm::right_justify("sparsity", 9) << "\n";
+         << llvm::right_justify("nonzeros", 10) << " " << llvm::right_justify("sparsity", 9)
+         << "\n";
       header = true;
     }
     const Tensor &data = w->getConstant();

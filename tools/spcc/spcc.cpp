@@ -96,8 +96,7 @@ struct DriverOptions {
       cl::value_desc("PASS"), cl::CommaSeparated, cl::cat(category)};
   cl::opt<bool> summary{"summary", cl::desc("Print the op histogram and per-layer sparsity"),
                         cl::cat(category)};
-  cl::opt<bool> listPasses{"list-passes", cl::desc("List the passes and exit"),
-                           cl::cat(category)};
+  cl::opt<bool> listPasses{"list-passes", cl::desc("List the passes and exit"), cl::cat(category)};
   cl::opt<bool> listTargets{"list-targets",
                             cl::desc("List the --target names with a line on each and exit"),
                             cl::cat(category)};
@@ -110,8 +109,12 @@ struct DriverOptions {
       cl::desc("With -o: the machine to compile for (--list-targets names them; default "
                "x86-64-v3)"),
       cl::init(kDefaultTarget), cl::cat(category)};
-  cl::opt<unsigned> threads{"j", cl::desc("Threads code generation may use (0: one per core)"),
-                            cl::value_desc("N"), cl::init(0), cl::Prefix, cl::cat(category)};
+  cl::opt<unsigned> threads{"j",
+                            cl::desc("Threads code generation may use (0: one per core)"),
+                            cl::value_desc("N"),
+                            cl::init(0),
+                            cl::Prefix,
+                            cl::cat(category)};
   cl::opt<std::string> tune{
       "tune",
       cl::desc("With -o: how weight layers choose between generated sparse code and the dense "
@@ -198,8 +201,8 @@ llvm::Expected<std::unique_ptr<Graph>> importAndOptimize(const DriverOptions &fl
 }
 
 /// Writes the --report document.
-llvm::Error writeReport(const DriverOptions &flags, const Graph &graph,
-                        const CompileReport &report, double compileSeconds) {
+llvm::Error writeReport(const DriverOptions &flags, const Graph &graph, const CompileReport &report,
+                        double compileSeconds) {
   llvm::json::Object document{
       {"model", flags.inputPath.getValue()},
       {"output", flags.outputPath.getValue()},
@@ -213,8 +216,8 @@ llvm::Error writeReport(const DriverOptions &flags, const Graph &graph,
   std::error_code error;
   llvm::raw_fd_ostream file(flags.reportPath, error);
   if (error)
-    return makeError(ErrorCode::IO, "cannot write --report file '" + flags.reportPath +
-                                        "': " + error.message());
+    return makeError(ErrorCode::IO,
+                     "cannot write --report file '" + flags.reportPath + "': " + error.message());
   file << llvm::formatv("{0:2}", llvm::json::Value(std::move(document))) << "\n";
   return llvm::Error::success();
 }
@@ -224,9 +227,9 @@ llvm::Error writeReport(const DriverOptions &flags, const Graph &graph,
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
-                      "summary", "list-passes", "list-targets", "v", "o", "target", "j",
-                      "tune", "tune-threads", "tune-cache", "dense", "token-major",
-                      "no-permute", "report"});
+                      "summary", "list-passes", "list-targets", "v", "o", "target", "j", "tune",
+                      "tune-threads", "tune-cache", "dense", "token-major", "no-permute",
+                      "report"});
   DriverOptions flags;
   cl::HideUnrelatedOptions(flags.category);
   cl::ParseCommandLineOptions(
@@ -251,13 +254,12 @@ int main(int argc, char **argv) {
                                          "--report describes a compilation: it needs -o OUT.so"));
   std::optional<TuneLevel> tuneLevel = parseTuneLevel(flags.tune);
   if (!tuneLevel)
-    return reportError("spcc", makeError(ErrorCode::InvalidArgument,
-                                         "--tune: unknown level '" + flags.tune +
-                                             "' (none, fast, full)"));
+    return reportError("spcc",
+                       makeError(ErrorCode::InvalidArgument,
+                                 "--tune: unknown level '" + flags.tune + "' (none, fast, full)"));
   // The target is looked up before the model is read, so a misspelt name fails at once.
   llvm::Expected<const Target &> target = TargetRegistry::get().lookup(flags.target);
-  if (!target)
-    return reportError("spcc", addContext(target.takeError(), "--target"));
+  if (!target) return reportError("spcc", addContext(target.takeError(), "--target"));
 
   auto start = std::chrono::steady_clock::now();
   // Long compiles (-o) show their stages when someone watches stderr.

@@ -30,8 +30,7 @@ int64_t SparseLayer::inputFloats() const {
 }
 
 int64_t SparseLayer::outputFloats() const {
-  if (params.c_layout == SPCC_SPARSE_C_COMPACT_ROWS)
-    return params.m * params.out_h * params.out_w;
+  if (params.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) return params.m * params.out_h * params.out_w;
   return params.m * params.n;
 }
 
@@ -47,15 +46,14 @@ SparseLayer planMatrixProduct(SparseTensor a, int64_t n) {
   return layer;
 }
 
-SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &g,
-                            std::vector<float> bias) {
+SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &g, std::vector<float> bias) {
   SparseLayer layer;
   layer.spec.weights = SparseTensor::fromDense(weights);
   layer.spec.epilogue.bias = std::move(bias);
   spcc_sparse_params &p = layer.params;
   int64_t outH = g.outH(), outW = g.outW(), s = g.stride;
-  bool pointwise = g.kernelH == 1 && g.kernelW == 1 && s == 1 && g.padTop == 0 &&
-                   g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0;
+  bool pointwise = g.kernelH == 1 && g.kernelW == 1 && s == 1 && g.padTop == 0 && g.padLeft == 0 &&
+                   g.padBottom == 0 && g.padRight == 0;
   if (pointwise) {
     for (int64_t c = 0; c < g.inChannels; ++c) layer.spec.bRowOffsets.push_back(c * g.inH * g.inW);
     layer.spec.n = layer.spec.ldc = g.inH * g.inW;

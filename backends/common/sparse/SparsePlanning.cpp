@@ -65,13 +65,20 @@ std::optional<SparseLayer> planConv(const Node &node) {
   if (window->dilations[0] != 1 || window->dilations[1] != 1 ||
       window->strides[0] != window->strides[1])
     return std::nullopt;
-  ConvGeometry g{xd[1],          xd[2],          xd[3],          wd[2],
-                 wd[3],          window->strides[0], window->padsBegin[0], window->padsBegin[1],
-                 window->padsEnd[0], window->padsEnd[1]};
+  ConvGeometry g{xd[1],
+                 xd[2],
+                 xd[3],
+                 wd[2],
+                 wd[3],
+                 window->strides[0],
+                 window->padsBegin[0],
+                 window->padsBegin[1],
+                 window->padsEnd[0],
+                 window->padsEnd[1]};
   if (g.outH() != window->outDims[0] || g.outW() != window->outDims[1]) return std::nullopt;
   std::vector<float> bias;
-  if (b) bias.assign(b->getConstant().getData<float>().begin(),
-                     b->getConstant().getData<float>().end());
+  if (b)
+    bias.assign(b->getConstant().getData<float>().begin(), b->getConstant().getData<float>().end());
   SparseLayer layer = planConvolution(w->getConstant(), g, std::move(bias));
   if (!moveEpilogueIntoLayer(node, layer)) return std::nullopt;
   return layer;

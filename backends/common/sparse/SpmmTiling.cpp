@@ -53,7 +53,8 @@ std::string SpmmTiling::describe() const {
   std::string text = scheduleName(schedule);
   text += "-r" + std::to_string(rowTile) + "-v" + std::to_string(vectors);
   for (const NumberPart &number : kNumberParts)
-    if (this->*number.field > 0) text += "-" + (number.prefix + std::to_string(this->*number.field));
+    if (this->*number.field > 0)
+      text += "-" + (number.prefix + std::to_string(this->*number.field));
   for (const FlagPart &flag : kFlagParts)
     if (this->*flag.field) text += std::string("-") + flag.name;
   return text;

@@ -29,7 +29,7 @@ typedef enum {
   SPCC_ERR_SHAPE,            /**< tensors of the wrong shape */
   SPCC_ERR_UNSUPPORTED,      /**< the model needs something this machine lacks (e.g. AVX-512) */
   SPCC_ERR_OUT_OF_MEMORY,
-  SPCC_ERR_DEVICE,           /**< a GPU error */
+  SPCC_ERR_DEVICE, /**< a GPU error */
   SPCC_ERR_INTERNAL
 } spcc_status;
 

@@ -21,7 +21,8 @@ static int fail(const char *what, spcc_status status) {
 
 static size_t elementSize(spcc_dtype dtype) {
   switch (dtype) {
-  case SPCC_FLOAT32: case SPCC_INT32: return 4;
+  case SPCC_FLOAT32:
+  case SPCC_INT32: return 4;
   case SPCC_INT64: return 8;
   case SPCC_FLOAT16: return 2;
   default: return 1;
@@ -52,12 +53,11 @@ static int writeNpy(const char *dir, const char *sub, const spcc_tensor_info *in
   char path[4096], header[512], shape[256] = "";
   size_t used = 0;
   for (int d = 0; d < info->rank; ++d)
-    used += (size_t)snprintf(shape + used, sizeof shape - used, "%lld,",
-                             (long long)info->dims[d]);
+    used += (size_t)snprintf(shape + used, sizeof shape - used, "%lld,", (long long)info->dims[d]);
   if (info->rank > 1) shape[used - 1] = '\0'; /* (4,) keeps its comma, (1, 10) does not */
-  int len = snprintf(header, sizeof header,
-                     "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
-                     npyDescr(info->dtype), shape);
+  int len =
+      snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
+               npyDescr(info->dtype), shape);
   int total = 10 + len + 1;
   int pad = (64 - total % 64) % 64;
   memset(header + len, ' ', (size_t)pad);
@@ -70,11 +70,18 @@ static int writeNpy(const char *dir, const char *sub, const spcc_tensor_info *in
     fprintf(stderr, "spcc-consumer: cannot write %s\n", path);
     return 1;
   }
-  unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                              (unsigned char)(headerLen & 0xff), (unsigned char)(headerLen >> 8)};
+  unsigned char prefix[10] = {0x93,
+                              'N',
+                              'U',
+                              'M',
+                              'P',
+                              'Y',
+                              1,
+                              0,
+                              (unsigned char)(headerLen & 0xff),
+                              (unsigned char)(headerLen >> 8)};
   size_t bytes = (size_t)numElements(info) * elementSize(info->dtype);
-  int ok = fwrite(prefix, 1, 10, f) == 10 &&
-           fwrite(header, 1, headerLen, f) == headerLen &&
+  int ok = fwrite(prefix, 1, 10, f) == 10 && fwrite(header, 1, headerLen, f) == headerLen &&
            fwrite(data, 1, bytes, f) == bytes;
   return (fclose(f) == 0 && ok) ? 0 : 1;
 }
@@ -89,7 +96,8 @@ int main(int argc, char **argv) {
   spcc_tensor_info inInfo[MAX_TENSORS], outInfo[MAX_TENSORS];
   int rc = 1;
 
-  if ((status = spcc_model_load(modelPath, &model)) != SPCC_OK) return fail("spcc_model_load", status);
+  if ((status = spcc_model_load(modelPath, &model)) != SPCC_OK)
+    return fail("spcc_model_load", status);
   int numInputs = spcc_model_num_inputs(model), numOutputs = spcc_model_num_outputs(model);
   printf("model %s: %d input(s), %d output(s)\n", modelPath, numInputs, numOutputs);
   if (numInputs < 1 || numInputs > MAX_TENSORS || numOutputs < 1 || numOutputs > MAX_TENSORS) {
