@@ -46,6 +46,7 @@ public:
   llvm::Expected<bool> run(Graph &graph, const PassOptions &) override {
     bool changed = false;
     for (Node *conv : graph.getNodes()) {
+      if (conv->isErased()) continue; // a BatchNormalization folded earlier in this walk
       Node *bn = foldableBatchNorm(graph, *conv);
       if (!bn) continue;
       fold(graph, *conv, *bn);

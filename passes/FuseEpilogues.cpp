@@ -103,6 +103,7 @@ public:
   llvm::Expected<bool> run(Graph &graph, const PassOptions &) override {
     bool changed = false;
     for (Node *product : graph.getNodes()) {
+      if (product->isErased()) continue; // fused into a product earlier in this walk
       bool conv = product->getOpType() == "Conv";
       if ((!conv && !isWeightMatMul(*product)) ||
           product->getOutput(0)->getType().getDType() != DType::Float32)

@@ -70,6 +70,11 @@ llvm::Error inferGraphTypes(Graph &graph, TypeInferenceMode mode, const TypeInfe
     if (!types) return types.takeError();
     for (size_t i = 0; i < types->size(); ++i) {
       Value *out = node->getOutput(i);
+      if (!(*types)[i].hasRepresentableSize())
+        return nodeError(*node, ErrorCode::Unsupported,
+                         "output '" + out->getName() + "' would be " + (*types)[i].str() +
+                             ", more than the " + llvm::Twine(kMaxTensorElements) +
+                             " elements a tensor may have");
       if (mode == TypeInferenceMode::Assign)
         out->setType((*types)[i]);
       else if (out->getType() != (*types)[i])

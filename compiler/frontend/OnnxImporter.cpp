@@ -3,6 +3,7 @@
 #include "compiler/eval/TypeInference.h"
 #include "compiler/frontend/TensorProtoReader.h"
 #include "compiler/ops/OpSchema.h"
+#include "compiler/support/Files.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringSet.h"
@@ -283,7 +284,12 @@ llvm::Error ModelImporter::importInputs() {
     llvm::SmallVector<int64_t, 4> dims;
     for (const auto &dim : input.type().tensor_type().shape().dim())
       dims.push_back(dim.dim_value());
-    graph->addInput(input.name(), TensorType(*dtype, dims));
+    TensorType type(*dtype, dims);
+    if (!type.hasRepresentableSize())
+      return makeError(ErrorCode::Shape, "input '" + input.name() + "' would be " + type.str() +
+                                             ", more than the " + llvm::Twine(kMaxTensorElements) +
+                                             " elements a tensor may have");
+    graph->addInput(input.name(), std::move(type));
   }
   return llvm::Error::success();
 }
@@ -467,10 +473,8 @@ importModel(llvm::ArrayRef<uint8_t> bytes, std::string modelDir, const ImportOpt
 
 llvm::Expected<std::unique_ptr<Graph>> importOnnxFile(llvm::StringRef path,
                                                       const ImportOptions &options) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return makeError(ErrorCode::IO, path + ": cannot read: " + buffer.getError().message());
+  auto buffer = readRegularFile(path);
+  if (!buffer) return buffer.takeError();
   llvm::SmallString<256> dir = llvm::sys::path::parent_path(path);
   if (dir.empty()) dir = ".";
   llvm::ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),

@@ -1,8 +1,10 @@
 #include "compiler/frontend/TensorProtoReader.h"
 
 #include "compiler/support/Error.h"
+#include "compiler/support/Files.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <onnx/onnx_pb.h>
@@ -27,16 +29,12 @@ llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
     return makeError(ErrorCode::Unsupported, tensorLabel(proto) + " has element type " +
                                                  onnxTypeName(proto.data_type()) +
                                                  ", which spcc does not support");
-  llvm::SmallVector<int64_t, 4> dims;
-  int64_t count = 1;
-  for (int64_t d : proto.dims()) {
-    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d))
-      return makeError(ErrorCode::BadModel,
-                       tensorLabel(proto) + " has an invalid dim " + llvm::Twine(d));
-    dims.push_back(d);
-    count *= d;
-  }
+  llvm::SmallVector<int64_t, 4> dims(proto.dims().begin(), proto.dims().end());
   TensorType type(*dtype, dims);
+  if (!type.hasRepresentableSize())
+    return makeError(ErrorCode::BadModel, tensorLabel(proto) + " has invalid dims " +
+                                              dimsToString(dims) + " (negative, or more than " +
+                                              llvm::Twine(kMaxTensorElements) + " elements)");
   int64_t bytes = type.getSizeInBytes();
   if (proto.has_segment())
     return makeError(ErrorCode::Unsupported, tensorLabel(proto) + " is segmented");
@@ -56,7 +54,7 @@ llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
         type, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(raw.data()), raw.size()));
   }
 
-  int64_t available = 0;
+  int64_t count = type.getNumElements(), available = 0;
   switch (*dtype) {
   case DType::Float32: available = proto.float_data_size(); break;
   case DType::Int64: available = proto.int64_data_size(); break;
@@ -114,18 +112,23 @@ TensorProtoReader::readExternal(const onnx::TensorProto &proto, int64_t expected
   if (!file) {
     llvm::SmallString<256> path(modelDir);
     llvm::sys::path::append(path, location);
-    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    if (!buffer)
-      return makeError(ErrorCode::IO, tensorLabel(proto) + ": cannot read external data file '" +
-                                          path + "': " + buffer.getError().message());
+    // A symlink may not lead out of the model's folder (to /etc/passwd, say).
+    llvm::SmallString<256> realPath, realDir;
+    if (!llvm::sys::fs::real_path(path, realPath) && !llvm::sys::fs::real_path(modelDir, realDir) &&
+        !llvm::StringRef(realPath).starts_with((realDir + "/").str()))
+      return makeError(ErrorCode::BadModel,
+                       tensorLabel(proto) + ": external data location '" + location +
+                           "' leads out of the model's folder (to '" + realPath + "')");
+    auto buffer = readRegularFile(path);
+    if (!buffer) return addContext(buffer.takeError(), tensorLabel(proto) + ": external data");
     file = std::move(*buffer);
   }
   if (length >= 0 && length != expectedBytes)
     return makeError(ErrorCode::BadModel, tensorLabel(proto) + ": external data length " +
                                               llvm::Twine(length) + " does not match its type (" +
                                               llvm::Twine(expectedBytes) + " bytes)");
-  if (offset < 0 || uint64_t(offset + expectedBytes) > file->getBufferSize())
+  if (offset < 0 || uint64_t(offset) > file->getBufferSize() ||
+      uint64_t(expectedBytes) > file->getBufferSize() - uint64_t(offset))
     return makeError(ErrorCode::BadModel, tensorLabel(proto) + ": external data at offset " +
                                               llvm::Twine(offset) + " runs past the end of '" +
                                               location + "'");

@@ -76,10 +76,13 @@ void Graph::replaceAllUsesWith(Value *from, Value *to) {
 }
 
 void Graph::eraseNode(Node *node) {
+  if (node->erased) return;
   for (Value *out : node->outputs)
     if (out->producer == node) out->producer = nullptr;
   auto it = std::find_if(nodes.begin(), nodes.end(), [&](auto &n) { return n.get() == node; });
-  assert(it != nodes.end());
+  assert(it != nodes.end() && "erasing a node of another graph");
+  node->erased = true;
+  erasedNodes.push_back(std::move(*it));
   nodes.erase(it);
 }
 

@@ -55,7 +55,10 @@ public:
   bool isGraphOutput(const Value *v) const;
   /// Redirects every node input and graph output that refers to \p from to \p to.
   void replaceAllUsesWith(Value *from, Value *to);
-  /// Removes \p node; its outputs stay as values without a producer until removeUnusedValues().
+  /// Removes \p node from the graph (erasing it again does nothing); its outputs stay as values
+  /// without a producer until removeUnusedValues(). The node stays allocated, marked
+  /// Node::isErased(), until the graph is destroyed: passes walking a getNodes() snapshot while
+  /// erasing skip the erased nodes they reach.
   void eraseNode(Node *node);
   /// Turns output \p v of its producer into a constant holding \p data and detaches it; the
   /// producer is erased once none of its outputs remain attached.
@@ -86,6 +89,8 @@ private:
   std::string name = "main";
   std::vector<std::unique_ptr<Value>> values;
   std::vector<std::unique_ptr<Node>> nodes;
+  /// Nodes eraseNode removed, kept alive for the snapshots that still point at them.
+  std::vector<std::unique_ptr<Node>> erasedNodes;
   std::vector<Value *> inputs;
   std::vector<GraphOutput> outputs;
   llvm::StringMap<Value *> valuesByName;

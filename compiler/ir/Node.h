@@ -60,6 +60,11 @@ public:
   /// "node 'name' (OpType)", the way errors name a node.
   std::string describe() const;
 
+  /// True once Graph::eraseNode removed the node: it is no longer part of the graph, but stays
+  /// allocated (with its inputs, outputs and attributes) until the graph is destroyed, so a pass
+  /// walking an earlier getNodes() snapshot can skip it instead of reading freed memory.
+  bool isErased() const { return erased; }
+
 private:
   friend class Graph;
   std::string name;
@@ -68,6 +73,7 @@ private:
   std::map<std::string, Attribute> attributes;
   llvm::SmallVector<Value *, 4> inputs;
   llvm::SmallVector<Value *, 1> outputs;
+  bool erased = false;
 };
 
 } // namespace spcc

@@ -8,6 +8,16 @@ int64_t TensorType::getNumElements() const {
   return n;
 }
 
+bool TensorType::hasRepresentableSize() const {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return false;
+    if (d > 0 && n > kMaxTensorElements / d) return false;
+    n *= d;
+  }
+  return true;
+}
+
 std::string dimsToString(llvm::ArrayRef<int64_t> dims) {
   std::string s = "[";
   for (size_t i = 0; i < dims.size(); ++i) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace spcc {
 namespace {
@@ -319,7 +320,15 @@ public:
       using T = decltype(zero);
       T start = inputs[0].getData<T>()[0], delta = inputs[2].getData<T>()[0];
       auto dst = out.getMutableData<T>();
-      for (size_t i = 0; i < dst.size(); ++i) dst[i] = T(start + T(i) * delta);
+      for (size_t i = 0; i < dst.size(); ++i) {
+        if constexpr (std::is_integral_v<T>) {
+          // Wraps as the kernels' integer arithmetic does, instead of overflowing.
+          using U = std::make_unsigned_t<T>;
+          dst[i] = T(U(start) + U(i) * U(delta));
+        } else {
+          dst[i] = T(start + T(i) * delta);
+        }
+      }
     });
     return TensorList{out};
   }

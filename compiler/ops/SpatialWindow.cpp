@@ -12,11 +12,17 @@ llvm::Expected<Dims> readPerAxis(const Node &node, const std::string &key, size_
     return nodeError(node, ErrorCode::BadModel,
                      "attribute '" + key + "' has " + llvm::Twine(values.size()) +
                          " entries, expected " + llvm::Twine(count));
-  for (int64_t v : values)
+  for (int64_t v : values) {
     if (v < min)
       return nodeError(node, ErrorCode::BadModel,
                        "attribute '" + key + "' " + dimsToString(values) + " has an entry below " +
                            llvm::Twine(min));
+    // Window arithmetic adds and multiplies these with dims: keep it far from overflow.
+    if (v > kMaxTensorElements)
+      return nodeError(node, ErrorCode::BadModel,
+                       "attribute '" + key + "' " + dimsToString(values) + " has an entry above " +
+                           llvm::Twine(kMaxTensorElements));
+  }
   return Dims(values.begin(), values.end());
 }
 
@@ -75,6 +81,11 @@ llvm::Expected<SpatialWindow> resolveSpatialWindow(const Node &node,
   w.outDims.assign(rank, 0);
   for (size_t i = 0; i < rank; ++i) {
     int64_t in = inSpatial[i], stride = w.strides[i];
+    if (w.kernel[i] - 1 > kMaxTensorElements / w.dilations[i])
+      return nodeError(node, ErrorCode::BadModel,
+                       "kernel " + dimsToString(kernel) + " with dilations " +
+                           dimsToString(w.dilations) + " spans more than " +
+                           llvm::Twine(kMaxTensorElements) + " elements");
     int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
       // Output covers ceil(in / stride) windows; the padding needed is split evenly, the odd

@@ -10,6 +10,8 @@
 
 #include <random>
 
+#include <sys/stat.h>
+
 using namespace spcc;
 using namespace spcc::test;
 
@@ -57,6 +59,32 @@ struct TempDir {
   }
   std::string path;
 };
+
+/// A model whose weight w (f32[2,3]) is external data in "model.data" at \p offset.
+std::string externalDataModel(const std::string &offset) {
+  ModelBuilder b;
+  b.input("x", {1, 2}).output("y");
+  auto *w = b.proto().mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(2);
+  w->add_dims(3);
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  for (auto [key, value] :
+       {std::pair<std::string, std::string>{"location", "model.data"}, {"offset", offset}}) {
+    auto *e = w->add_external_data();
+    e->set_key(key);
+    e->set_value(value);
+  }
+  b.node("MatMul", {"x", "w"}, {"y"}, "mm");
+  return b.bytes();
+}
+
+/// The message of an import expected to fail.
+std::string importFailure(llvm::Expected<std::unique_ptr<Graph>> graph, ErrorCode *code) {
+  if (graph) FAIL("the import was expected to fail");
+  return takeMessage(graph.takeError(), code);
+}
 
 } // namespace
 
@@ -264,6 +292,93 @@ TEST_CASE("bad input: a shape mismatch is reported", "[frontend][bad-input]") {
   std::string message = importError(b.bytes(), &code);
   CHECK(code == ErrorCode::Shape);
   CHECK_THAT(message, Catch::StartsWith("model.onnx: "));
+}
+
+TEST_CASE("bad input: sizes past the tensor limit are refused, never wrapped",
+          "[frontend][bad-input]") {
+  ErrorCode code;
+  SECTION("a shape rule's result") {
+    // x f32[1,1] expanded to [2^32, 2^30]: 2^62 elements, whose bytes overflow int64.
+    ModelBuilder b;
+    b.input("x", {1, 1}).output("y");
+    b.initializerInts("shape", {int64_t(1) << 32, int64_t(1) << 30});
+    b.node("Expand", {"x", "shape"}, {"y"}, "expand");
+    std::string message = importError(b.bytes(), &code);
+    CHECK(code == ErrorCode::Unsupported);
+    CHECK_THAT(message, Catch::Contains("node 'expand' (Expand)") &&
+                            Catch::Contains("f32[4294967296,1073741824]") &&
+                            Catch::Contains("more than the 1099511627776 elements"));
+  }
+  SECTION("an input shape") {
+    ModelBuilder b;
+    b.input("x", {-1, -1}).output("y");
+    b.node("Relu", {"x"}, {"y"}, "relu");
+    ImportOptions options;
+    options.inputShapes["x"] = {int64_t(1) << 32, int64_t(1) << 32};
+    std::string message = importError(b.bytes(), &code, options);
+    CHECK(code == ErrorCode::Shape);
+    CHECK_THAT(message, Catch::Contains("input 'x' would be f32[4294967296,4294967296]"));
+  }
+  SECTION("a window attribute") {
+    ModelBuilder b;
+    b.input("x", {1, 1, 8, 8}).output("y");
+    onnx::NodeProto &pool = b.node("MaxPool", {"x"}, {"y"}, "pool");
+    setInts(pool, "kernel_shape", {2, 2});
+    setInts(pool, "strides", {int64_t(1) << 62, 1});
+    std::string message = importError(b.bytes(), &code);
+    CHECK(code == ErrorCode::BadModel);
+    CHECK_THAT(message, Catch::Contains("attribute 'strides'") && Catch::Contains("above"));
+  }
+}
+
+TEST_CASE("bad input: external data past the end of its file, at any offset",
+          "[frontend][bad-input]") {
+  TempDir dir;
+  dir.write("model.data", std::string(64, '\0'));
+  for (const char *offset : {"48", "9223372036854775800"}) {
+    auto graph = importOnnxFile(dir.write("model.onnx", externalDataModel(offset)), {});
+    ErrorCode code;
+    std::string message = importFailure(std::move(graph), &code);
+    CHECK(code == ErrorCode::BadModel);
+    CHECK_THAT(message, Catch::Contains("runs past the end of 'model.data'"));
+  }
+}
+
+TEST_CASE("bad input: external data must be a regular file inside the model's folder",
+          "[frontend][bad-input]") {
+  TempDir dir, elsewhere;
+  std::string modelPath = dir.write("model.onnx", externalDataModel("0"));
+  ErrorCode code;
+  SECTION("a symlink out of the folder") {
+    std::string secret = elsewhere.write("secret.bin", std::string(64, 'x'));
+    REQUIRE(!llvm::sys::fs::create_link(secret, dir.path + "/model.data"));
+    std::string message = importFailure(importOnnxFile(modelPath, {}), &code);
+    CHECK(code == ErrorCode::BadModel);
+    CHECK_THAT(message,
+               Catch::Contains("leads out of the model's folder") && Catch::Contains("secret.bin"));
+  }
+  SECTION("a FIFO, which would block the read forever") {
+    REQUIRE(mkfifo((dir.path + "/model.data").c_str(), 0600) == 0);
+    std::string message = importFailure(importOnnxFile(modelPath, {}), &code);
+    CHECK(code == ErrorCode::IO);
+    CHECK_THAT(message, Catch::Contains("model.data: cannot read: a FIFO"));
+  }
+  SECTION("a directory") {
+    REQUIRE(!llvm::sys::fs::create_directory(dir.path + "/model.data"));
+    std::string message = importFailure(importOnnxFile(modelPath, {}), &code);
+    CHECK(code == ErrorCode::IO);
+    CHECK_THAT(message, Catch::Contains("a directory"));
+  }
+}
+
+TEST_CASE("bad input: the model itself must be a regular file", "[frontend][bad-input]") {
+  TempDir dir;
+  std::string fifo = dir.path + "/model.onnx";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  ErrorCode code;
+  std::string message = importFailure(importOnnxFile(fifo, {}), &code);
+  CHECK(code == ErrorCode::IO);
+  CHECK_THAT(message, Catch::Contains("model.onnx: cannot read: a FIFO"));
 }
 
 TEST_CASE("bad input: opsets outside 11-17 are rejected", "[frontend][bad-input]") {

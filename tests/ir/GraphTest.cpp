@@ -117,6 +117,29 @@ TEST_CASE("foldToConstant detaches outputs and erases a producer left without an
   requireOk(inferGraphTypes(g, TypeInferenceMode::Check));
 }
 
+TEST_CASE("an erased node leaves the graph but stays readable for a walk in progress",
+          "[ir][graph]") {
+  Graph g;
+  Value *x = g.addInput("x", f32x2);
+  Node *first = addNode(g, "first", "Relu", {x}, {"a"});
+  Node *second = addNode(g, "second", "Relu", {first->getOutput(0)}, {"b"});
+  g.addOutput("b", second->getOutput(0));
+  requireOk(inferGraphTypes(g, TypeInferenceMode::Assign));
+
+  std::vector<Node *> walk = g.getNodes();
+  g.eraseNode(second);
+  CHECK(nodeNames(g) == std::vector<std::string>{"first"});
+  // A pass walking the earlier snapshot reaches the erased node: it is marked, not freed.
+  REQUIRE(walk[1] == second);
+  CHECK(second->isErased());
+  CHECK(second->getOpType() == "Relu");
+  CHECK(second->getOutput(0)->getProducer() == nullptr);
+  CHECK_FALSE(first->isErased());
+  // Erasing it again (two rewrites claiming one node) changes nothing.
+  g.eraseNode(second);
+  CHECK(g.getNumNodes() == 1);
+}
+
 TEST_CASE("removeUnusedValues keeps inputs, outputs and what nodes touch", "[ir][graph]") {
   Graph g;
   Value *x = g.addInput("x", f32x2);

@@ -16,6 +16,7 @@
 #include "compiler/frontend/RuntimeBatch.h"
 #include "compiler/ir/IRPrinter.h"
 #include "compiler/support/Error.h"
+#include "compiler/support/Files.h"
 #include "passes/MemoryPlanning.h"
 #include "passes/PassPipeline.h"
 #include "tools/common/CommandLine.h"
@@ -257,6 +258,14 @@ int main(int argc, char **argv) {
     return reportError("spcc",
                        makeError(ErrorCode::InvalidArgument,
                                  "--tune: unknown level '" + flags.tune + "' (none, fast, full)"));
+  // Outputs are checked before anything is written: only regular files, never the model itself.
+  for (const auto &[flag, path] :
+       {std::pair<llvm::StringRef, const std::string *>{"-o", &flags.outputPath},
+        {"--report", &flags.reportPath},
+        {"--tune-cache", &flags.tuneCache.getValue()}})
+    if (!path->empty() && !flags.outputPath.empty())
+      if (llvm::Error err = checkOutputPath(*path, flag, flags.inputPath))
+        return reportError("spcc", std::move(err));
   // The target is looked up before the model is read, so a misspelt name fails at once.
   llvm::Expected<const Target &> target = TargetRegistry::get().lookup(flags.target);
   if (!target) return reportError("spcc", addContext(target.takeError(), "--target"));

@@ -76,6 +76,13 @@ std::optional<SparseLayer> planConv(const Node &node) {
                  window->padsEnd[0],
                  window->padsEnd[1]};
   if (g.outH() != window->outDims[0] || g.outW() != window->outDims[1]) return std::nullopt;
+  // The launch fills stride x stride phase planes of the padded input: a layer whose planes
+  // would be no tensor spcc can hold stays dense.
+  int64_t s = g.stride;
+  TensorType planes(DType::Float32,
+                    {s, s, g.inChannels, (g.inH + g.padTop + g.padBottom + s - 1) / s,
+                     (g.inW + g.padLeft + g.padRight + s - 1) / s});
+  if (!planes.hasRepresentableSize()) return std::nullopt;
   std::vector<float> bias;
   if (b)
     bias.assign(b->getConstant().getData<float>().begin(), b->getConstant().getData<float>().end());

@@ -1,0 +1,57 @@
+//===- Files.cpp - Reading and writing the files a user names -----------===//
+#include "compiler/support/Files.h"
+
+#include "compiler/support/Error.h"
+
+#include "llvm/Support/FileSystem.h"
+
+namespace spcc {
+namespace {
+
+/// "a directory", "a FIFO", ... for an error about a file that is not a regular one.
+const char *describeKind(llvm::sys::fs::file_type type) {
+  using llvm::sys::fs::file_type;
+  switch (type) {
+  case file_type::directory_file: return "a directory";
+  case file_type::fifo_file: return "a FIFO";
+  case file_type::block_file:
+  case file_type::character_file: return "a device";
+  case file_type::socket_file: return "a socket";
+  default: return "not a regular file";
+  }
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readRegularFile(const llvm::Twine &path) {
+  std::string name = path.str();
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(name, status))
+    return makeError(ErrorCode::IO, name + ": cannot read: " + ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return makeError(ErrorCode::IO,
+                     name + ": cannot read: " + describeKind(status.type()) + ", not a file");
+  auto buffer = llvm::MemoryBuffer::getFile(name, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return makeError(ErrorCode::IO, name + ": cannot read: " + buffer.getError().message());
+  return std::move(*buffer);
+}
+
+llvm::Error checkOutputPath(const llvm::Twine &path, llvm::StringRef what,
+                            const llvm::Twine &input) {
+  std::string name = path.str();
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(name, status)) return llvm::Error::success(); // nothing there yet
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return makeError(ErrorCode::InvalidArgument, what + " " + name + ": " +
+                                                     describeKind(status.type()) +
+                                                     "; spcc writes only regular files");
+  bool same = false;
+  if (!llvm::sys::fs::equivalent(input, name, same) && same)
+    return makeError(ErrorCode::InvalidArgument,
+                     what + " " + name + " is the model being compiled; name another file");
+  return llvm::Error::success();
+}
+
+} // namespace spcc
