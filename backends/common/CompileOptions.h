@@ -49,6 +49,9 @@ struct CompileOptions {
   std::string tuneCachePath;
   /// Stage progress, sizes and the per-layer table go here when set.
   llvm::raw_ostream *log = nullptr;
+  /// Warnings ("spcc: warning: ..." lines: something was ignored, the compile goes on) go here
+  /// when set.
+  llvm::raw_ostream *warnings = nullptr;
 };
 
 } // namespace spcc

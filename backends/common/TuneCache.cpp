@@ -3,11 +3,14 @@
 
 #include "compiler/support/Error.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
@@ -26,39 +29,71 @@ template <typename T> void hashInto(std::string &bytes, llvm::ArrayRef<T> values
 
 } // namespace
 
+/// The entries of the cache file at \p path (none when it is missing or unreadable).
+static llvm::StringMap<std::string> readEntries(const std::string &path) {
+  llvm::StringMap<std::string> entries;
+  auto file = llvm::MemoryBuffer::getFile(path);
+  if (path.empty() || !file) return entries;
+  llvm::SmallVector<llvm::StringRef> rows;
+  (*file)->getBuffer().split(rows, '\n', -1, false);
+  for (llvm::StringRef row : rows) {
+    auto [key, rest] = row.split(' ');
+    if (key.starts_with(kFormat)) entries[key] = rest.str();
+  }
+  return entries;
+}
+
 TuneCache TuneCache::load(std::string path) {
   TuneCache cache;
   cache.path = std::move(path);
-  auto buffer = llvm::MemoryBuffer::getFile(cache.path);
-  if (!buffer) return cache;
-  llvm::SmallVector<llvm::StringRef> rows;
-  (*buffer)->getBuffer().split(rows, '\n', -1, false);
-  for (llvm::StringRef row : rows) {
-    auto [key, rest] = row.split(' ');
-    if (!key.starts_with(kFormat)) continue;
-    cache.lines[key] = rest.str();
-  }
+  cache.lines = readEntries(cache.path);
   return cache;
 }
 
 llvm::Error TuneCache::save() const {
-  if (!changed || path.empty()) return llvm::Error::success();
+  if (added.empty() || path.empty()) return llvm::Error::success();
   llvm::StringRef dir = llvm::sys::path::parent_path(path);
   if (!dir.empty())
     if (std::error_code ec = llvm::sys::fs::create_directories(dir))
       return makeError(ErrorCode::IO, "cannot create " + dir + ": " + ec.message());
-  // Sorted, so the file itself is deterministic too.
-  std::map<std::string, std::string> sorted;
-  for (const auto &entry : lines) sorted[entry.getKey().str()] = entry.getValue();
-  std::string temp = path + ".tmp";
+  // Compilations sharing the cache (make -j) take turns: each merges its new decisions into the
+  // file as it is now, under an exclusive lock on a file beside it.
+  std::string lockPath = path + ".lock";
+  int lockFd = -1;
+  if (std::error_code ec =
+          llvm::sys::fs::openFileForWrite(lockPath, lockFd, llvm::sys::fs::CD_OpenAlways))
+    return makeError(ErrorCode::IO, "cannot open " + lockPath + ": " + ec.message());
+  auto closeLock =
+      llvm::make_scope_exit([&] { llvm::sys::Process::SafelyCloseFileDescriptor(lockFd); });
+  if (std::error_code ec = llvm::sys::fs::lockFile(lockFd))
+    return makeError(ErrorCode::IO, "cannot lock " + lockPath + ": " + ec.message());
+  auto unlock = llvm::make_scope_exit([&] { llvm::sys::fs::unlockFile(lockFd); });
+
+  // What another compilation saved first stays (it may already be in a .so), except entries
+  // this one found unusable and decided again.
+  std::map<std::string, std::string> sorted; // sorted, so the file is deterministic too
+  for (const auto &entry : readEntries(path)) sorted[entry.getKey().str()] = entry.getValue();
+  for (const std::string &key : added) {
+    if (replaced.count(key))
+      sorted[key] = lines.lookup(key);
+    else
+      sorted.emplace(key, lines.lookup(key));
+  }
+  int tempFd = -1;
+  llvm::SmallString<128> temp;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", tempFd, temp))
+    return makeError(ErrorCode::IO, "cannot write beside " + path + ": " + ec.message());
+  llvm::FileRemover removeTemp(temp);
   {
-    std::error_code ec;
-    llvm::raw_fd_ostream out(temp, ec);
-    if (ec) return makeError(ErrorCode::IO, "cannot write " + temp + ": " + ec.message());
+    llvm::raw_fd_ostream out(tempFd, /*shouldClose=*/true);
     for (const auto &[key, value] : sorted) out << key << ' ' << value << '\n';
+    out.close();
+    if (out.has_error())
+      return makeError(ErrorCode::IO, "cannot write " + temp + ": " + out.error().message());
   }
   if (std::error_code ec = llvm::sys::fs::rename(temp, path))
     return makeError(ErrorCode::IO, "cannot write " + path + ": " + ec.message());
+  removeTemp.releaseFile();
   return llvm::Error::success();
 }
 
@@ -89,15 +124,17 @@ std::string TuneCache::keyOf(const SparseLayer &layer, const TuningSetting &sett
   return std::string(kFormat) + ":" + llvm::utohexstr(llvm::xxh3_64bits(bytes));
 }
 
-std::optional<KernelChoice> TuneCache::lookup(const std::string &key) const {
+llvm::Expected<std::optional<KernelChoice>> TuneCache::lookup(const std::string &key) const {
   auto found = lines.find(key);
   if (found == lines.end()) return std::nullopt;
   llvm::SmallVector<llvm::StringRef> fields;
   llvm::StringRef(found->getValue()).split(fields, ' ');
-  if (fields.size() != 4) return std::nullopt;
+  std::optional<SpmmTiling> tiling;
+  if (fields.size() == 4) tiling = parseTiling(fields[1]);
+  if (fields.size() != 4 || (fields[0] != "sparse" && fields[0] != "dense") || !tiling)
+    return makeError(ErrorCode::BadModel,
+                     "tuning cache " + path + ": unreadable entry '" + found->getValue() + "'");
   KernelChoice choice;
-  auto tiling = parseTiling(fields[1]);
-  if ((fields[0] != "sparse" && fields[0] != "dense") || !tiling) return std::nullopt;
   choice.sparse = fields[0] == "sparse";
   choice.tiling = *tiling;
   if (fields[2].getAsDouble(choice.sparseSeconds)) choice.sparseSeconds = std::nan("");
@@ -106,10 +143,11 @@ std::optional<KernelChoice> TuneCache::lookup(const std::string &key) const {
 }
 
 void TuneCache::insert(const std::string &key, const KernelChoice &choice) {
+  added.insert(key);
+  if (lines.count(key)) replaced.insert(key);
   lines[key] = llvm::formatv("{0} {1} {2:e} {3:e}", choice.sparse ? "sparse" : "dense",
                              choice.tiling.describe(), choice.sparseSeconds, choice.denseSeconds)
                    .str();
-  changed = true;
 }
 
 } // namespace spcc

@@ -8,6 +8,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <set>
 #include <string>
 
 namespace spcc {
@@ -31,17 +32,25 @@ class TuneCache {
 public:
   /// Reads \p path if it exists (a missing file is an empty cache).
   static TuneCache load(std::string path);
-  /// Writes the cache back (atomically), when it changed.
+  /// Adds the decisions this compilation inserted to the file, when there are any: under an
+  /// exclusive lock (compilations sharing the cache take turns), merged with the file as it is
+  /// then (a key already there keeps its decision, unless this compilation replaced an unusable
+  /// entry of it), written to a temporary and renamed.
   llvm::Error save() const;
 
   static std::string keyOf(const SparseLayer &layer, const TuningSetting &setting);
-  std::optional<KernelChoice> lookup(const std::string &key) const;
+  /// The decision kept for \p key, nothing when there is none, an error naming the entry
+  /// when it cannot be read (the caller decides again).
+  llvm::Expected<std::optional<KernelChoice>> lookup(const std::string &key) const;
+  /// The file the cache is kept in (empty: none).
+  const std::string &getPath() const { return path; }
   void insert(const std::string &key, const KernelChoice &choice);
 
 private:
   std::string path;
   llvm::StringMap<std::string> lines; ///< key -> "sparse tiling sparseSeconds denseSeconds"
-  bool changed = false;
+  std::set<std::string> added;        ///< keys inserted since load
+  std::set<std::string> replaced;     ///< of those, keys that held an entry (unusable) at load
 };
 
 } // namespace spcc

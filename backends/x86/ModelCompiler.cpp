@@ -132,6 +132,10 @@ private:
 
   /// Decides \p i's kernel, from the tuning cache when it holds the layer.
   llvm::Error chooseKernel(size_t i, int64_t unrolledBudget);
+  /// The decision the tuning cache holds for \p key, if it holds a valid one; a warning names
+  /// an entry that is unreadable or whose tiling spcc would not choose for \p layer.
+  std::optional<KernelChoice> readCache(const std::string &key, const SparseLayer &layer,
+                                        int64_t unrolledBudget, const Node &node);
   /// Appends the call running sparse layer \p i, its task emitted into a module of its own.
   void addSparseCall(size_t i);
 
@@ -178,6 +182,31 @@ llvm::Error ModelCompiler::openMeasurement() {
   return llvm::Error::success();
 }
 
+std::optional<KernelChoice> ModelCompiler::readCache(const std::string &key,
+                                                     const SparseLayer &layer,
+                                                     int64_t unrolledBudget, const Node &node) {
+  if (!useCache) return std::nullopt;
+  auto warn = [&](const llvm::Twine &message) {
+    if (options.warnings)
+      *options.warnings << "spcc: warning: " << message << "; " << node.describe()
+                        << " is tuned again\n";
+  };
+  auto cached = cache.lookup(key);
+  if (!cached) {
+    warn(takeMessage(cached.takeError()));
+    return std::nullopt;
+  }
+  if (*cached &&
+      !isOfferedTiling(layer, vectorWidthOf(isa),
+                       unrolledBudget > 0 ? unrolledBudget : defaultUnrolledBudget(options.tune),
+                       (*cached)->tiling)) {
+    warn("tuning cache " + cache.getPath() + ": tiling " + (*cached)->tiling.describe() +
+         " is not one spcc chooses for this layer");
+    return std::nullopt;
+  }
+  return std::move(*cached);
+}
+
 llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   const SparseLayer &layer = *layers[i];
   SelectionContext selection{isa,       options.tune,     options.tuneThreads,
@@ -185,7 +214,8 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.kernelLevel, options.tune,
                         options.tuneThreads, unrolledBudget};
   std::string key = TuneCache::keyOf(layer, setting);
-  if (auto cached = useCache ? cache.lookup(key) : std::nullopt) {
+  std::optional<KernelChoice> cached = readCache(key, layer, unrolledBudget, *nodes[i]);
+  if (cached) {
     choices[i] = std::move(*cached);
   } else {
     auto choice = x86::chooseKernel(*nodes[i], layer, denseCalls[i], selection);

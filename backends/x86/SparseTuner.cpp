@@ -150,8 +150,8 @@ std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneL
   return budgets;
 }
 
-std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth, TuneLevel level,
-                                         int64_t unrolledBudget) {
+std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth,
+                                       int64_t unrolledBudget) {
   const int registers = accumulatorRegisters(vectorWidth) - 2;
   // Straight-line code costs compile time (LLVM spends ~60-100 us per FMA of a large layer) and
   // instruction-cache misses: past this many FMAs per step only the compact loop is tried.
@@ -159,7 +159,6 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   // tiling at 768 x 768 (30k nonzeros) and faster at 768 x 3072 and at N = 512, where
   // straight-line code is streamed from L2 once per block; BERT-base's 4M nonzeros unrolled
   // took 245 s of code generation.
-  if (unrolledBudget <= 0) unrolledBudget = defaultUnrolledBudget(level);
   std::vector<SpmmTiling> all;
   for (int vectors : {1, 2, 3, 4}) {
     if (layer.spec.weights.getNumNonZeros() * vectors > unrolledBudget) continue;
@@ -205,6 +204,48 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
       all.push_back(t);
     }
   }
+  return all;
+}
+
+bool isOfferedTiling(const SparseLayer &layer, int vectorWidth, int64_t unrolledBudget,
+                     const SpmmTiling &tiling) {
+  SpmmTiling stored = tiling;
+  // Row permutation is offered for unrolled tiles of two rows or more (where it pays off).
+  if (stored.permuteRows) {
+    if (stored.schedule != SpmmTiling::Schedule::Unrolled || stored.rowTile < 2) return false;
+    stored.permuteRows = false;
+  }
+  std::vector<SpmmTiling> offered = offeredTilings(layer, vectorWidth, unrolledBudget);
+  return std::find(offered.begin(), offered.end(), stored) != offered.end();
+}
+
+namespace {
+
+/// \p chosen plus, for each unrolled tiling in it, its twin in tile-greedy row order where that
+/// loads fewer B slices (measured against it, except without tuning, where the twin replaces
+/// it).
+void addPermutedTwins(const SparseLayer &layer, TuneLevel level, std::vector<SpmmTiling> &chosen) {
+  size_t unpermuted = chosen.size();
+  for (size_t i = 0; i < unpermuted; ++i) {
+    SpmmTiling permuted = chosen[i];
+    if (permuted.schedule != SpmmTiling::Schedule::Unrolled || permuted.rowTile < 2) continue;
+    permuted.permuteRows = true;
+    const SparseTensor &a = layer.spec.weights;
+    int64_t loads = tileColumnLoads(a, identityRowOrder(a), permuted.rowTile);
+    if (tileColumnLoads(a, tileRowOrder(a, permuted.rowTile), permuted.rowTile) >= loads) continue;
+    if (level == TuneLevel::None)
+      chosen[i] = permuted;
+    else
+      chosen.push_back(permuted);
+  }
+}
+
+} // namespace
+
+std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth, TuneLevel level,
+                                         int64_t unrolledBudget) {
+  if (unrolledBudget <= 0) unrolledBudget = defaultUnrolledBudget(level);
+  std::vector<SpmmTiling> all = offeredTilings(layer, vectorWidth, unrolledBudget);
   std::vector<std::pair<double, SpmmTiling>> ranked;
   for (const SpmmTiling &t : all) ranked.push_back({estimateCycles(layer, t, vectorWidth), t});
   // Ties are broken by name, so the choice is deterministic.
@@ -219,21 +260,7 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   for (const auto &[cycles, t] : ranked) {
     if (chosen.size() < keep) chosen.push_back(t);
   }
-  // Unrolled tilings also in permuted row order where that loads fewer B slices (measured
-  // against their twin, except without tuning, where the cost model decides).
-  size_t unpermuted = chosen.size();
-  for (size_t i = 0; i < unpermuted; ++i) {
-    SpmmTiling permuted = chosen[i];
-    if (permuted.schedule != SpmmTiling::Schedule::Unrolled || permuted.rowTile < 2) continue;
-    permuted.permuteRows = true;
-    const SparseTensor &a = layer.spec.weights;
-    int64_t loads = tileColumnLoads(a, identityRowOrder(a), permuted.rowTile);
-    if (tileColumnLoads(a, tileRowOrder(a, permuted.rowTile), permuted.rowTile) >= loads) continue;
-    if (level == TuneLevel::None)
-      chosen[i] = permuted;
-    else
-      chosen.push_back(permuted);
-  }
+  addPermutedTwins(layer, level, chosen);
   // Fast tuning always measures the best compact loop without reduction blocks and every one
   // with them: the cost model is least sure where code size and cache misses matter, and
   // compact loops compile in milliseconds.

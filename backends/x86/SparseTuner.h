@@ -42,6 +42,16 @@ struct TunedLayer {
   std::vector<TuningTrial> trials;
 };
 
+/// Every tiling the tuner may choose for \p layer with \p vectorWidth-float vectors when
+/// straight-line code may have \p unrolledBudget FMAs per step (before row permutation).
+std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth,
+                                       int64_t unrolledBudget);
+
+/// Whether \p tiling is one the tuner may choose for \p layer (offeredTilings, or an unrolled
+/// one of them in permuted row order): a decision read from the tuning cache must be.
+bool isOfferedTiling(const SparseLayer &layer, int vectorWidth, int64_t unrolledBudget,
+                     const SpmmTiling &tiling);
+
 /// The tilings worth trying for \p layer with \p vectorWidth-float vectors at \p level, the
 /// cost model's favourite first.
 std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWidth, TuneLevel level,

@@ -2,6 +2,9 @@
 #include "backends/common/TuneCache.h"
 #include "backends/x86/SparseTuner.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -66,4 +69,57 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
   CHECK_FALSE(parseTiling("loop-r16-v8-kbx"));
   CHECK_FALSE(parseTiling("loop-r16-v8-pack")); // packing needs reduction blocks
   CHECK_FALSE(parseTiling("loop-r16-v8-kb64-pack-pack"));
+}
+
+TEST_CASE("a tiling read from the tune cache must be one the tuner offers", "[sparse]") {
+  std::mt19937 random(32);
+  SparseLayer layer = planMatrixProduct(randomSparse(64, 96, 0.1, random), 128);
+  int64_t budget = defaultUnrolledBudget(TuneLevel::Full);
+  for (TuneLevel level : {TuneLevel::None, TuneLevel::Fast, TuneLevel::Full})
+    for (const SpmmTiling &t : candidateTilings(layer, 16, level)) {
+      INFO(t.describe());
+      CHECK(isOfferedTiling(layer, 16, budget, t));
+    }
+  // What a damaged or hand-edited cache could hold: absurd tiles and blocks compile for
+  // minutes or exhaust memory.
+  for (const char *text : {"unrolled-r100000-v100000", "loop-r16-v8-nb2147483647",
+                           "loop-r16-v4-kb100000", "loop-r1-v2-perm", "unrolled-r3-v2"}) {
+    auto tiling = parseTiling(text);
+    REQUIRE(tiling);
+    INFO(text);
+    CHECK_FALSE(isOfferedTiling(layer, 16, budget, *tiling));
+  }
+}
+
+TEST_CASE("compilations sharing a tune cache keep each other's decisions", "[sparse]") {
+  llvm::SmallString<128> dir;
+  REQUIRE(!llvm::sys::fs::createUniqueDirectory("spcc-tune-cache-test", dir));
+  std::string path = (dir + "/tune.txt").str();
+  KernelChoice sparse;
+  sparse.sparse = true;
+  sparse.tiling = {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0};
+  KernelChoice dense = sparse;
+  dense.sparse = false;
+  // Both load the (empty) cache, decide a layer each, and save: the second save merges.
+  TuneCache first = TuneCache::load(path), second = TuneCache::load(path);
+  first.insert("spcc-tune-6:A", sparse);
+  second.insert("spcc-tune-6:B", dense);
+  second.insert("spcc-tune-6:A", dense); // decided differently by the second: the first's stays
+  REQUIRE(!first.save());
+  REQUIRE(!second.save());
+  TuneCache merged = TuneCache::load(path);
+  auto a = merged.lookup("spcc-tune-6:A"), b = merged.lookup("spcc-tune-6:B");
+  REQUIRE(static_cast<bool>(a));
+  REQUIRE(static_cast<bool>(b));
+  REQUIRE(a->has_value());
+  REQUIRE(b->has_value());
+  CHECK((*a)->sparse);
+  CHECK_FALSE((*b)->sparse);
+  // No temporary is left beside the cache.
+  std::error_code ec;
+  int files = 0;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec; it.increment(ec))
+    files += !llvm::StringRef(it->path()).ends_with(".lock");
+  CHECK(files == 1);
+  llvm::sys::fs::remove_directories(dir);
 }

@@ -290,6 +290,7 @@ int main(int argc, char **argv) {
     compile.selectLayouts = !flags.tokenMajor;
     compile.permuteRows = !flags.noPermute;
     if (progress) compile.log = &llvm::errs();
+    compile.warnings = &llvm::errs();
     CompileReport report;
     if (llvm::Error err = target->compile(**graph, compile, report))
       return reportError("spcc", addContext(std::move(err), flags.inputPath));
