@@ -48,4 +48,17 @@ typedef struct {
 
 typedef const spcc_abi_model *(*spcc_abi_entry_fn)(void);
 
+/** The magic that starts a model file's trailer. */
+#define SPCC_ABI_TRAILER_MAGIC "SPCCMDL\002"
+
+/** Appended to every model file after its ELF image. The loader checks the whole file against it
+ *  before the dynamic loader sees it, so a truncated or damaged file is refused instead of
+ *  crashing the process. Hashes are XXH3-64 with seed 0 (xxHash 0.8). */
+typedef struct {
+  char magic[8];         /* SPCC_ABI_TRAILER_MAGIC, without its terminating NUL */
+  uint64_t image_bytes;  /* bytes of the file before the trailer */
+  uint64_t image_hash;   /* XXH3-64 of those bytes */
+  uint64_t trailer_hash; /* XXH3-64 of the 24 bytes above */
+} spcc_abi_trailer;
+
 #endif /* SPCC_RUNTIME_MODELABI_H */

@@ -9,7 +9,7 @@ packages=(
   cmake ninja-build ccache g++ pkg-config
   llvm-19-dev libllvm19 clang-19 lld-19 liblld-19-dev libomp-19-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libeigen3-dev catch2 clang-format-19
+  libeigen3-dev catch2 clang-format-19 libxxhash-dev
   python3 python3-numpy python3-onnx python3-torch python3-torchvision
   libfuzzer-19-dev libclang-rt-19-dev
   libxsmm-dev libdnnl-dev

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/x86/Linker.h"
 
+#include "backends/common/ModelTrailer.h"
 #include "compiler/support/Error.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -131,6 +132,7 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
     return makeError(ErrorCode::Internal, "linking " + outputPath + " with " + driver + " failed" +
                                               (message.empty() ? "" : ": " + message) + ": " +
                                               firstLines(errorsPath, 5));
+  if (llvm::Error err = appendModelTrailer(tempOutput)) return err;
   if (std::error_code ec = llvm::sys::fs::rename(tempOutput, outputPath))
     return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());
   removeTemp.releaseFile();

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <memory>
 #include <new>
 #include <sys/stat.h>
@@ -37,6 +38,11 @@ struct HandleCloser {
 };
 using UniqueHandle = std::unique_ptr<void, HandleCloser>;
 
+/// Closes a file descriptor.
+struct FdCloser {
+  void operator()(const int *fd) const { close(*fd); }
+};
+
 /// Whether this runtime can run the kind of code the model holds, and on this machine.
 spcc_status checkCodeKind(const spcc_abi_model &descriptor, const std::string &name) {
   switch (descriptor.code_kind) {
@@ -60,10 +66,16 @@ spcc_status loadModel(const char *path, spcc_model **out) {
     return fail(SPCC_ERR_IO, name + ": cannot open the model file (" + ioReason(errno) + ")");
   if (!S_ISREG(info.st_mode))
     return fail(SPCC_ERR_IO, name + ": cannot open the model file (not a regular file)");
-  if (access(path, R_OK) != 0)
+  // A regular file (checked above): opening it cannot block as a FIFO would.
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return fail(SPCC_ERR_IO, name + ": cannot open the model file (" + ioReason(errno) + ")");
+  std::unique_ptr<int, FdCloser> closeFd(&fd);
+  if (spcc_status s = verifyModelFile(fd, name)) return s;
 
   // dlopen searches the library path for names without '/': load exactly the named file.
+  // (Not through /proc/self/fd: the dynamic loader knows loaded objects by name, and a
+  // descriptor's number is reused by the next model.)
   std::string openName = name.find('/') == std::string::npos ? "./" + name : name;
   dlerror();
   UniqueHandle handle(dlopen(openName.c_str(), RTLD_NOW | RTLD_LOCAL));

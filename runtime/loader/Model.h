@@ -52,6 +52,11 @@ inline constexpr std::size_t ArenaAlignment = SPCC_ABI_ARENA_ALIGNMENT;
 inline constexpr uint32_t MaxTensors = 4096;
 inline constexpr int32_t MaxRank = 16;
 
+/// Checks the model file open as `fd` against the trailer spcc appended to it (length, XXH3 of
+/// the whole image, a sane ELF header) before the dynamic loader maps it. Returns SPCC_OK, or
+/// SPCC_ERR_BAD_MODEL / SPCC_ERR_IO with the last error naming `path` and the problem.
+spcc_status verifyModelFile(int fd, const std::string &path);
+
 /// Checks that `descriptor` is self-consistent (counts, ranks, dtypes, dims, non-null
 /// pointers). Returns SPCC_OK or SPCC_ERR_BAD_MODEL with the last error naming the problem.
 spcc_status validateDescriptor(const spcc_abi_model &descriptor, const std::string &path);

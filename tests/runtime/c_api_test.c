@@ -153,6 +153,15 @@ static void testUnknownCodeKind(void) {
   checkLoadFails("unknown_code_kind_model.so", SPCC_ERR_UNSUPPORTED, "code of kind 7");
 }
 
+static void testUnsealed(void) {
+  checkLoadFails("unsealed_model.so", SPCC_ERR_BAD_MODEL, "its trailer is missing");
+}
+
+static void testFlipped(void) {
+  checkLoadFails("flipped_model.so", SPCC_ERR_BAD_MODEL,
+                 "do not match the checksum written when it was compiled");
+}
+
 static void testRunFails(void) {
   spcc_model *model = loadFixture("run_fails_model.so");
   spcc_context *ctx = NULL;
@@ -378,6 +387,8 @@ static const Test tests[] = {
     {"damaged_descriptor", testDamagedDescriptor},
     {"unsupported_target", testUnsupportedTarget},
     {"unknown_code_kind", testUnknownCodeKind},
+    {"unsealed", testUnsealed},
+    {"flipped", testFlipped},
     {"run_fails", testRunFails},
     {"null_arguments", testNullArguments},
     {"wrong_counts", testWrongCounts},
