@@ -40,6 +40,13 @@ llvm::Expected<const Target &> TargetRegistry::lookup(llvm::StringRef targetName
                    "unknown target '" + targetName + "' (known: " + known + ")");
 }
 
+std::string TargetRegistry::defaultTargetName() const {
+  for (const auto &[name, target] : names())
+    if (name.isDefault) return name.name;
+  assert(false && "no target is marked as the default");
+  return "";
+}
+
 std::vector<std::pair<TargetName, const Target *>> TargetRegistry::names() const {
   std::vector<std::pair<TargetName, const Target *>> all;
   for (const auto &target : targets)

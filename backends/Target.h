@@ -25,6 +25,8 @@ namespace spcc {
 struct TargetName {
   std::string name;
   std::string description;
+  /// The target a compilation gets when it names none (one name of all registered).
+  bool isDefault = false;
 };
 
 class Target {
@@ -54,6 +56,9 @@ public:
 
   /// The target that accepts \p targetName, or an InvalidArgument error that lists every name.
   llvm::Expected<const Target &> lookup(llvm::StringRef targetName) const;
+
+  /// The --target name marked isDefault.
+  std::string defaultTargetName() const;
 
   /// Every --target name with its backend, in registration order.
   std::vector<std::pair<TargetName, const Target *>> names() const;

@@ -335,6 +335,9 @@ TEST_CASE("the x86 target registers its three names, each described", "[backend]
     named += owner == &*target;
   }
   CHECK(named == 3);
+  // A compilation that names no target gets x86-64-v3, which runs on every x86-64 of the last
+  // decade.
+  CHECK(TargetRegistry::get().defaultTargetName() == "x86-64-v3");
 }
 
 TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[backend]") {

@@ -39,9 +39,6 @@ namespace cl = llvm::cl;
 
 namespace {
 
-/// The --target a compilation gets when none is named.
-constexpr const char *kDefaultTarget = "x86-64-v3";
-
 /// Seconds since \p start, for -v.
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -107,9 +104,9 @@ struct DriverOptions {
       cl::value_desc("OUT.so"), cl::cat(category)};
   cl::opt<std::string> target{
       "target",
-      cl::desc("With -o: the machine to compile for (--list-targets names them; default "
-               "x86-64-v3)"),
-      cl::init(kDefaultTarget), cl::cat(category)};
+      cl::desc("With -o: the machine to compile for (--list-targets names them and marks the "
+               "default)"),
+      cl::cat(category)};
   cl::opt<unsigned> threads{"j",
                             cl::desc("Threads code generation may use (0: one per core)"),
                             cl::value_desc("N"),
@@ -158,8 +155,8 @@ struct DriverOptions {
 /// Prints every --target name the registry knows, with its line of description.
 void printTargets(llvm::raw_ostream &os) {
   for (const auto &[name, target] : TargetRegistry::get().names())
-    os << llvm::formatv("  {0,-12} {1} ({2} backend)\n", name.name, name.description,
-                        target->name());
+    os << llvm::formatv("  {0,-12} {1} ({2} backend{3})\n", name.name, name.description,
+                        target->name(), name.isDefault ? ", the default" : "");
 }
 
 /// Imports the model and runs the pass pipeline, printing the IR where asked.
@@ -267,6 +264,7 @@ int main(int argc, char **argv) {
       if (llvm::Error err = checkOutputPath(*path, flag, flags.inputPath))
         return reportError("spcc", std::move(err));
   // The target is looked up before the model is read, so a misspelt name fails at once.
+  if (flags.target.empty()) flags.target = TargetRegistry::get().defaultTargetName();
   llvm::Expected<const Target &> target = TargetRegistry::get().lookup(flags.target);
   if (!target) return reportError("spcc", addContext(target.takeError(), "--target"));
 
