@@ -2,6 +2,7 @@
 #include "backends/common/ModelTrailer.h"
 
 #include "compiler/support/Error.h"
+#include "compiler/support/Files.h"
 #include "runtime/ModelAbi.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -35,12 +36,9 @@ llvm::Error appendModelTrailer(llvm::StringRef path) {
   }
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_Append);
-  if (!ec) out.write(reinterpret_cast<const char *>(&trailer), sizeof trailer);
-  out.close();
-  if (ec || out.has_error())
-    return makeError(ErrorCode::IO,
-                     "cannot write " + path + ": " + (ec ? ec : out.error()).message());
-  return llvm::Error::success();
+  if (ec) return makeError(ErrorCode::IO, "cannot write " + path + ": " + ec.message());
+  out.write(reinterpret_cast<const char *>(&trailer), sizeof trailer);
+  return finishWriting(out, path);
 }
 
 } // namespace spcc

@@ -2,6 +2,7 @@
 #include "backends/common/TuneCache.h"
 
 #include "compiler/support/Error.h"
+#include "compiler/support/Files.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
@@ -27,13 +28,12 @@ template <typename T> void hashInto(std::string &bytes, llvm::ArrayRef<T> values
   bytes.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(T));
 }
 
-} // namespace
-
 /// The entries of the cache file at \p path (none when it is missing or unreadable).
-static llvm::StringMap<std::string> readEntries(const std::string &path) {
+llvm::StringMap<std::string> readEntries(const std::string &path) {
   llvm::StringMap<std::string> entries;
+  if (path.empty()) return entries;
   auto file = llvm::MemoryBuffer::getFile(path);
-  if (path.empty() || !file) return entries;
+  if (!file) return entries;
   llvm::SmallVector<llvm::StringRef> rows;
   (*file)->getBuffer().split(rows, '\n', -1, false);
   for (llvm::StringRef row : rows) {
@@ -42,6 +42,8 @@ static llvm::StringMap<std::string> readEntries(const std::string &path) {
   }
   return entries;
 }
+
+} // namespace
 
 TuneCache TuneCache::load(std::string path) {
   TuneCache cache;
@@ -87,9 +89,7 @@ llvm::Error TuneCache::save() const {
   {
     llvm::raw_fd_ostream out(tempFd, /*shouldClose=*/true);
     for (const auto &[key, value] : sorted) out << key << ' ' << value << '\n';
-    out.close();
-    if (out.has_error())
-      return makeError(ErrorCode::IO, "cannot write " + temp + ": " + out.error().message());
+    if (llvm::Error err = finishWriting(out, temp)) return err;
   }
   if (std::error_code ec = llvm::sys::fs::rename(temp, path))
     return makeError(ErrorCode::IO, "cannot write " + path + ": " + ec.message());

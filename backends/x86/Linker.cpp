@@ -15,6 +15,7 @@
 
 #include "backends/common/ModelTrailer.h"
 #include "compiler/support/Error.h"
+#include "compiler/support/Files.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -93,11 +94,9 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
     objectPaths.push_back(objectPath.str().str());
     std::error_code ec;
     llvm::raw_fd_ostream out(objectPath, ec);
-    if (!ec) out.write(object.data(), object.size());
-    out.close();
-    if (ec || out.has_error())
-      return makeError(ErrorCode::IO,
-                       "cannot write " + objectPath + ": " + (ec ? ec : out.error()).message());
+    if (ec) return makeError(ErrorCode::IO, "cannot write " + objectPath + ": " + ec.message());
+    out.write(object.data(), object.size());
+    if (llvm::Error err = finishWriting(out, objectPath)) return err;
   }
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-link", "txt", errorsPath))
     return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());

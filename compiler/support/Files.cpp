@@ -38,6 +38,14 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readRegularFile(const llvm::
   return std::move(*buffer);
 }
 
+llvm::Error finishWriting(llvm::raw_fd_ostream &out, const llvm::Twine &path) {
+  out.close();
+  if (!out.has_error()) return llvm::Error::success();
+  std::string reason = out.error().message();
+  out.clear_error();
+  return makeError(ErrorCode::IO, "cannot write " + path + ": " + reason);
+}
+
 llvm::Error checkOutputPath(const llvm::Twine &path, llvm::StringRef what,
                             const llvm::Twine &input) {
   std::string name = path.str();

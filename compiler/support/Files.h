@@ -4,6 +4,7 @@
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <memory>
 
@@ -13,6 +14,11 @@ namespace spcc {
 /// would block forever, a device, a directory) fails with an IO error naming the path, as does
 /// a file that cannot be read.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readRegularFile(const llvm::Twine &path);
+
+/// Closes \p out, which wrote \p path: an IO error naming the path if any write failed (a full
+/// disk, say). The stream's error is cleared, so it does not end the process as LLVM's streams
+/// otherwise do.
+llvm::Error finishWriting(llvm::raw_fd_ostream &out, const llvm::Twine &path);
 
 /// Checks that \p path may be written as the output named by \p what (e.g. "-o"): it does not
 /// exist or is a regular file, and it is not \p input (the file being compiled). An

@@ -1,6 +1,7 @@
 #include "compiler/support/NpyFile.h"
 
 #include "compiler/support/Error.h"
+#include "compiler/support/Files.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -112,13 +113,7 @@ llvm::Error writeNpyFile(llvm::StringRef path, const Tensor &tensor) {
      << header;
   llvm::ArrayRef<uint8_t> bytes = tensor.getBytes();
   os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-  os.close();
-  if (os.has_error()) {
-    std::string message = os.error().message();
-    os.clear_error();
-    return makeError(ErrorCode::IO, path + ": write failed: " + message);
-  }
-  return llvm::Error::success();
+  return finishWriting(os, path);
 }
 
 std::string tensorFileStem(llvm::StringRef name) {

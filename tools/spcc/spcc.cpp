@@ -217,7 +217,7 @@ llvm::Error writeReport(const DriverOptions &flags, const Graph &graph, const Co
     return makeError(ErrorCode::IO,
                      "cannot write --report file '" + flags.reportPath + "': " + error.message());
   file << llvm::formatv("{0:2}", llvm::json::Value(std::move(document))) << "\n";
-  return llvm::Error::success();
+  return finishWriting(file, "--report file '" + flags.reportPath + "'");
 }
 
 } // namespace
