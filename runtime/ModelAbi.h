@@ -12,6 +12,11 @@
 
 #define SPCC_MODEL_ENTRY_SYMBOL "spcc_model_descriptor_v1"
 
+/** The most inputs, and the most outputs, a model may have, and the highest rank of each: the
+ *  compiler refuses larger interfaces, the loader refuses descriptors that claim them. */
+#define SPCC_ABI_MAX_TENSORS 4096
+#define SPCC_ABI_MAX_RANK 16
+
 /** Alignment in bytes of the activation arena and of every buffer the compiler places in it. */
 #define SPCC_ABI_ARENA_ALIGNMENT 64
 

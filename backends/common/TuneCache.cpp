@@ -7,7 +7,6 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -85,7 +84,7 @@ llvm::Error TuneCache::save() const {
   llvm::SmallString<128> temp;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", tempFd, temp))
     return makeError(ErrorCode::IO, "cannot write beside " + path + ": " + ec.message());
-  llvm::FileRemover removeTemp(temp);
+  TemporaryFile removeTemp(temp.str().str());
   {
     llvm::raw_fd_ostream out(tempFd, /*shouldClose=*/true);
     for (const auto &[key, value] : sorted) out << key << ' ' << value << '\n';
@@ -93,7 +92,7 @@ llvm::Error TuneCache::save() const {
   }
   if (std::error_code ec = llvm::sys::fs::rename(temp, path))
     return makeError(ErrorCode::IO, "cannot write " + path + ": " + ec.message());
-  removeTemp.releaseFile();
+  removeTemp.keep();
   return llvm::Error::success();
 }
 

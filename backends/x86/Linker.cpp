@@ -20,7 +20,6 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
@@ -83,14 +82,15 @@ std::string firstLines(llvm::StringRef path, int count) {
 
 llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::StringRef archivePath,
                       llvm::StringRef outputPath) {
+  // Every temporary goes when linking ends, however it ends (an interrupt included).
   llvm::SmallString<128> errorsPath, tempOutput;
   std::vector<std::string> objectPaths;
-  std::vector<std::unique_ptr<llvm::FileRemover>> removeObjects;
+  std::vector<std::unique_ptr<TemporaryFile>> temporaries;
   for (llvm::ArrayRef<char> object : objects) {
     llvm::SmallString<128> objectPath;
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-model", "o", objectPath))
       return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
-    removeObjects.push_back(std::make_unique<llvm::FileRemover>(objectPath));
+    temporaries.push_back(std::make_unique<TemporaryFile>(objectPath.str().str()));
     objectPaths.push_back(objectPath.str().str());
     std::error_code ec;
     llvm::raw_fd_ostream out(objectPath, ec);
@@ -100,14 +100,14 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
   }
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-link", "txt", errorsPath))
     return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeErrors(errorsPath);
+  TemporaryFile removeErrors(errorsPath.str().str());
   // Link next to the destination, then rename: a failed link leaves no half-written .so behind.
   int tempFd = -1;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueFile(outputPath + "-%%%%%%.tmp", tempFd, tempOutput))
     return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());
   llvm::sys::Process::SafelyCloseFileDescriptor(tempFd);
-  llvm::FileRemover removeTemp(tempOutput);
+  TemporaryFile removeTemp(tempOutput.str().str());
 
   std::string driver = linkerDriver();
   std::vector<llvm::StringRef> args = {driver, "-shared", "-o", tempOutput};
@@ -134,7 +134,7 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
   if (llvm::Error err = appendModelTrailer(tempOutput)) return err;
   if (std::error_code ec = llvm::sys::fs::rename(tempOutput, outputPath))
     return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());
-  removeTemp.releaseFile();
+  removeTemp.keep();
   return llvm::Error::success();
 }
 

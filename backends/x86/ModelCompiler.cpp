@@ -11,6 +11,7 @@
 
 #include "backends/common/KernelLowering.h"
 #include "backends/common/LayoutSelection.h"
+#include "backends/common/ModelInterface.h"
 #include "backends/common/TuneCache.h"
 #include "backends/common/sparse/SparsePlanning.h"
 #include "backends/x86/Linker.h"
@@ -342,6 +343,7 @@ llvm::Error ModelCompiler::link() {
 } // namespace
 
 llvm::Error compileModel(const Graph &graph, const CompileOptions &options, CompileReport &report) {
+  if (llvm::Error err = checkModelInterface(graph)) return err;
   auto isa = selectTargetIsa(options.target);
   if (!isa) return isa.takeError();
   report = CompileReport();

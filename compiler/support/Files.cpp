@@ -4,6 +4,7 @@
 #include "compiler/support/Error.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Signals.h"
 
 namespace spcc {
 namespace {
@@ -36,6 +37,21 @@ llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readRegularFile(const llvm::
   if (!buffer)
     return makeError(ErrorCode::IO, name + ": cannot read: " + buffer.getError().message());
   return std::move(*buffer);
+}
+
+TemporaryFile::TemporaryFile(std::string path) : filePath(std::move(path)) {
+  llvm::sys::RemoveFileOnSignal(filePath);
+}
+
+TemporaryFile::~TemporaryFile() {
+  if (kept) return;
+  llvm::sys::fs::remove(filePath);
+  llvm::sys::DontRemoveFileOnSignal(filePath);
+}
+
+void TemporaryFile::keep() {
+  kept = true;
+  llvm::sys::DontRemoveFileOnSignal(filePath);
 }
 
 llvm::Error finishWriting(llvm::raw_fd_ostream &out, const llvm::Twine &path) {

@@ -7,6 +7,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <memory>
+#include <string>
 
 namespace spcc {
 
@@ -14,6 +15,23 @@ namespace spcc {
 /// would block forever, a device, a directory) fails with an IO error naming the path, as does
 /// a file that cannot be read.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readRegularFile(const llvm::Twine &path);
+
+/// A file that exists only while the object lives: removed when it goes out of scope, and also
+/// when the process is interrupted meanwhile (SIGINT, SIGTERM), unless kept.
+class TemporaryFile {
+public:
+  explicit TemporaryFile(std::string path);
+  ~TemporaryFile();
+  TemporaryFile(const TemporaryFile &) = delete;
+  TemporaryFile &operator=(const TemporaryFile &) = delete;
+  const std::string &path() const { return filePath; }
+  /// Leaves the file alone from now on (it was renamed into place).
+  void keep();
+
+private:
+  std::string filePath;
+  bool kept = false;
+};
 
 /// Closes \p out, which wrote \p path: an IO error naming the path if any write failed (a full
 /// disk, say). The stream's error is cleared, so it does not end the process as LLVM's streams

@@ -49,8 +49,8 @@ namespace spcc::runtime {
 inline constexpr std::size_t ArenaAlignment = SPCC_ABI_ARENA_ALIGNMENT;
 
 /// Limits a descriptor must respect to be believed (a damaged .so could claim anything).
-inline constexpr uint32_t MaxTensors = 4096;
-inline constexpr int32_t MaxRank = 16;
+inline constexpr uint32_t MaxTensors = SPCC_ABI_MAX_TENSORS;
+inline constexpr int32_t MaxRank = SPCC_ABI_MAX_RANK;
 
 /// Checks the model file open as `fd` against the trailer spcc appended to it (length, XXH3 of
 /// the whole image, a sane ELF header) before the dynamic loader maps it. Returns SPCC_OK, or

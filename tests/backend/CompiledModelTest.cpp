@@ -316,6 +316,25 @@ TEST_CASE("compiled: the same graph gives byte-identical libraries", "[backend]"
   CHECK((*a)->getBuffer() == (*b)->getBuffer());
 }
 
+TEST_CASE("an interface the runtime would refuse is refused when compiling", "[backend]") {
+  std::string dims = "1";
+  for (int d = 1; d < 17; ++d) dims += ",1";
+  std::unique_ptr<Graph> graph =
+      plannedGraph("graph @main(%x: f32[" + dims + "]) {\n  %y: f32[" + dims +
+                   "] = Relu(%x) @\"r\"\n  return %y as \"y\"\n}\n");
+  TempLibrary library;
+  CompileOptions options;
+  options.outputPath = library.path.str().str();
+  options.target = "x86-64-v3";
+  CompileReport report;
+  llvm::Error err = TargetRegistry::get().lookup("x86-64-v3")->compile(*graph, options, report);
+  REQUIRE(static_cast<bool>(err));
+  ErrorCode code;
+  CHECK_THAT(takeMessage(std::move(err), &code),
+             Catch::Contains("input 'x' has rank 17; the runtime takes 16 at most"));
+  CHECK(code == ErrorCode::Unsupported);
+}
+
 TEST_CASE("an unknown target name fails with one line listing the targets", "[backend]") {
   auto target = TargetRegistry::get().lookup("pentium");
   REQUIRE_FALSE(bool(target));
