@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets (clang, libFuzzer + ASan/UBSan) into build-fuzz/ and runs one.
-# Usage: tools/fuzz.sh [SECONDS=180] [import|loader]
+# Usage: tools/fuzz.sh [SECONDS=180] [import|pipeline|loader]
 #   import: the ONNX importer, from the bundled and ONNX node test models;
+#   pipeline: import, passes, lowering and LLVM IR emission, from the same models;
 #   loader: spcc_model_load on model files, from a compiled model and damaged copies of it.
 # Crashes are written to build-fuzz/crashes/.
 set -euo pipefail
@@ -13,7 +14,7 @@ BUILD_DIR=build-fuzz tools/build.sh -DSPCC_FUZZ=ON -DSPCC_BUILD_TESTS=OFF >/dev/
 corpus=build-fuzz/corpus-$target
 mkdir -p "$corpus" build-fuzz/crashes
 case "$target" in
-  import)
+  import | pipeline)
     cp models/demo/*.onnx "$corpus"/
     if [ -d build/onnx-node-tests/node ]; then
       for f in build/onnx-node-tests/node/*/model.onnx; do
@@ -25,7 +26,7 @@ case "$target" in
     build-fuzz/tools/spcc models/demo/mlp_pruned.onnx -o "$corpus/mlp.so" --tune=none 2>/dev/null
     head -c 4096 "$corpus/mlp.so" >"$corpus/cut.so"
     max_len=$(wc -c <"$corpus/mlp.so") ;;
-  *) echo "fuzz.sh: unknown target '$target' (import, loader)" >&2; exit 2 ;;
+  *) echo "fuzz.sh: unknown target '$target' (import, pipeline, loader)" >&2; exit 2 ;;
 esac
 "build-fuzz/tests/fuzz/spcc-$target-fuzzer" "$corpus" -max_total_time="$seconds" -timeout=10 \
   -rss_limit_mb=4096 -max_len="$max_len" -artifact_prefix=build-fuzz/crashes/ -print_final_stats=1

@@ -451,6 +451,12 @@ llvm::Error ModelImporter::importOutputs() {
       return makeError(ErrorCode::Shape, "output '" + output.name() + "' is declared " +
                                              onnxTypeName(declared.elem_type()) +
                                              " but computed as " + v->getType().str());
+    // ONNX's shape inference takes the declared type over the computed one, and its shape
+    // functions crash on a rank they did not expect (a graph input re-declared as an output).
+    if (declared.has_shape() && declared.shape().dim_size() != v->getType().getRank())
+      return makeError(ErrorCode::Shape, "output '" + output.name() + "' is declared with rank " +
+                                             llvm::Twine(declared.shape().dim_size()) +
+                                             " but computed as " + v->getType().str());
     graph->addOutput(output.name(), v);
   }
   if (graph->getOutputs().empty())
