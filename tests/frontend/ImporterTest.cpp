@@ -60,8 +60,9 @@ struct TempDir {
   std::string path;
 };
 
-/// A model whose weight w (f32[2,3]) is external data in "model.data" at \p offset.
-std::string externalDataModel(const std::string &offset) {
+/// A model whose weight w (f32[2,3]) is external data in "model.data" at \p offset (and, when
+/// given, of \p length bytes).
+std::string externalDataModel(const std::string &offset, const std::string &length = "") {
   ModelBuilder b;
   b.input("x", {1, 2}).output("y");
   auto *w = b.proto().mutable_graph()->add_initializer();
@@ -70,12 +71,14 @@ std::string externalDataModel(const std::string &offset) {
   w->add_dims(2);
   w->add_dims(3);
   w->set_data_location(onnx::TensorProto::EXTERNAL);
-  for (auto [key, value] :
-       {std::pair<std::string, std::string>{"location", "model.data"}, {"offset", offset}}) {
+  auto addEntry = [&](const char *key, const std::string &value) {
     auto *e = w->add_external_data();
     e->set_key(key);
     e->set_value(value);
-  }
+  };
+  addEntry("location", "model.data");
+  addEntry("offset", offset);
+  if (!length.empty()) addEntry("length", length);
   b.node("MatMul", {"x", "w"}, {"y"}, "mm");
   return b.bytes();
 }
@@ -138,24 +141,7 @@ TEST_CASE("external data is read from the model's folder", "[frontend]") {
   std::string data(8, '\0'); // the tensor starts at offset 8
   data.append(reinterpret_cast<const char *>(weights.data()), weights.size() * 4);
   dir.write("model.data", data);
-  ModelBuilder b;
-  b.input("x", {1, 2}).output("y");
-  auto *w = b.proto().mutable_graph()->add_initializer();
-  w->set_name("w");
-  w->set_data_type(onnx::TensorProto::FLOAT);
-  w->add_dims(2);
-  w->add_dims(3);
-  w->set_data_location(onnx::TensorProto::EXTERNAL);
-  auto addEntry = [&](const char *key, const std::string &value) {
-    auto *e = w->add_external_data();
-    e->set_key(key);
-    e->set_value(value);
-  };
-  addEntry("location", "model.data");
-  addEntry("offset", "8");
-  addEntry("length", "24");
-  b.node("MatMul", {"x", "w"}, {"y"}, "mm");
-  std::string modelPath = dir.write("model.onnx", b.bytes());
+  std::string modelPath = dir.write("model.onnx", externalDataModel("8", "24"));
 
   auto graph = importOnnxFile(modelPath, {});
   REQUIRE(static_cast<bool>(graph));
