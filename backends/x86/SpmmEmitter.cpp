@@ -271,13 +271,13 @@ llvm::Value *SpmmEmitter::erf(llvm::Value *x) {
 }
 
 llvm::Value *SpmmEmitter::activation(llvm::Value *x) {
-  // max(v, bound) and min(v, bound) as compare-and-select: NaN falls to the bound, as in the
-  // dense kernels.
+  // max(v, bound) and min(v, bound) as compare-and-select that keeps NaN, as ONNX's Relu and
+  // Clip and the dense kernels do.
   auto atLeast = [&](llvm::Value *v, float bound) {
-    return builder.CreateSelect(builder.CreateFCmpOGT(v, splat(bound)), v, splat(bound));
+    return builder.CreateSelect(builder.CreateFCmpOLT(v, splat(bound)), splat(bound), v);
   };
   auto atMost = [&](llvm::Value *v, float bound) {
-    return builder.CreateSelect(builder.CreateFCmpOLT(v, splat(bound)), v, splat(bound));
+    return builder.CreateSelect(builder.CreateFCmpOGT(v, splat(bound)), splat(bound), v);
   };
   const FusedActivation &act = spec.epilogue.activation;
   switch (act.kind) {

@@ -57,9 +57,10 @@ void applyFusedEpilogue(const FusedActivation &activation, float *y, const float
     float v = y[i] + (residual ? residual[i] : 0.0f);
     switch (activation.kind) {
     case FusedActivation::Kind::None: break;
-    case FusedActivation::Kind::Relu: v = v > 0.0f ? v : 0.0f; break;
+    // Compare-and-select keeps NaN, as ONNX's Relu and Clip do.
+    case FusedActivation::Kind::Relu: v = v < 0.0f ? 0.0f : v; break;
     case FusedActivation::Kind::Clip:
-      v = std::min(std::max(v, activation.min), activation.max);
+      v = v < activation.min ? activation.min : v > activation.max ? activation.max : v;
       break;
     case FusedActivation::Kind::Gelu: v = 0.5f * v * (1.0f + std::erf(v * float(M_SQRT1_2))); break;
     }

@@ -100,7 +100,9 @@ public:
                 for (int64_t kw = 0; kw < w.kernel[2]; ++kw) {
                   int64_t iw = tw.start + kw * w.dilation[2];
                   if (iw < 0 || iw >= w.in[2]) continue;
-                  acc = isMax ? std::max(acc, row[iw]) : acc + row[iw];
+                  // A NaN in the window makes the maximum NaN (numpy, PyTorch).
+                  float v = row[iw];
+                  acc = isMax ? (acc >= v || acc != acc ? acc : v) : acc + v;
                 }
               }
             }

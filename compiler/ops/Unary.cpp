@@ -181,7 +181,7 @@ float sigmoid(float x) {
 
 std::unique_ptr<OpSchema> createReluSchema() {
   return std::make_unique<FloatUnaryOp>("Relu",
-                                        [](const Node &, float x) { return x > 0.0f ? x : 0.0f; });
+                                        [](const Node &, float x) { return x < 0.0f ? 0.0f : x; });
 }
 std::unique_ptr<OpSchema> createLeakyReluSchema() {
   return std::make_unique<FloatUnaryOp>("LeakyRelu", [](const Node &n, float x) {

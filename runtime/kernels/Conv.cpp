@@ -32,8 +32,10 @@ inline void validRange(int64_t in, int64_t out, int64_t stride, int64_t offset, 
 }
 
 inline float applyPost(const spcc_conv_params &p, float v) {
-  if (p.post_op == SPCC_POST_RELU) return v > 0.0f ? v : 0.0f;
-  if (p.post_op == SPCC_POST_CLIP) return std::min(std::max(v, p.post_min), p.post_max);
+  // Compare-and-select keeps NaN, as ONNX's Relu and Clip do.
+  if (p.post_op == SPCC_POST_RELU) return v < 0.0f ? 0.0f : v;
+  if (p.post_op == SPCC_POST_CLIP)
+    return v < p.post_min ? p.post_min : v > p.post_max ? p.post_max : v;
   return v;
 }
 

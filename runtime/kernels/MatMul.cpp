@@ -21,8 +21,11 @@ void finishRows(const spcc_matmul_params &p, const float *bias, const float *res
     if (bias) y += ConstRow(bias, p.n);
     if (residual) y += ConstRow(residual + r * p.n, p.n);
     switch (p.post_op) {
-    case SPCC_POST_RELU: y = y.max(0.0f); break;
-    case SPCC_POST_CLIP: y = y.max(p.post_min).min(p.post_max); break;
+    // Compare-and-select keeps NaN, as ONNX's Relu and Clip do (Eigen's max may not).
+    case SPCC_POST_RELU: y = (y < 0.0f).select(0.0f, y); break;
+    case SPCC_POST_CLIP:
+      y = (y < p.post_min).select(p.post_min, (y > p.post_max).select(p.post_max, y));
+      break;
     case SPCC_POST_GELU: y = 0.5f * y * (1.0f + (y * 0.7071067811865476f).erf()); break;
     default: break;
     }

@@ -33,7 +33,8 @@ inline Taps tapsAt(const spcc_pool_params &p, int a, int64_t o) {
 /// they vectorize.
 template <bool IsMax>
 inline void accumulateStrided(float *acc, const float *src, int64_t count, int64_t stride) {
-  auto combine = [](float a, float v) { return IsMax ? std::max(a, v) : a + v; };
+  // A NaN in the window makes the maximum NaN, as numpy's and PyTorch's max do.
+  auto combine = [](float a, float v) { return IsMax ? (a >= v || a != a ? a : v) : a + v; };
   if (stride == 1) {
     for (int64_t i = 0; i < count; ++i) acc[i] = combine(acc[i], src[i]);
   } else if (stride == 2) {
