@@ -35,7 +35,9 @@ typedef struct {
 } spcc_abi_tensor;
 
 /** Runs the model: one pointer per input / output in model order, and an activation arena of
- *  `arena_bytes` bytes aligned to SPCC_ABI_ARENA_ALIGNMENT. Returns 0 on success. */
+ *  `arena_bytes` bytes aligned to SPCC_ABI_ARENA_ALIGNMENT. Returns 0 on success, or a failure
+ *  number k in [1, num_run_failures] when the input data is invalid (an index out of range):
+ *  run_failures[k - 1] says which node and why. */
 typedef int32_t (*spcc_abi_run_fn)(const void *const *inputs, void *const *outputs, void *arena,
                                    int32_t num_threads);
 
@@ -49,7 +51,12 @@ typedef struct {
   uint64_t arena_bytes;
   spcc_abi_run_fn run;
   const char *target; /* ISA the kernels were compiled for, e.g. "x86-64-v4" */
+  uint32_t num_run_failures;
+  const char *const *run_failures; /* num_run_failures messages; NULL when there are none */
 } spcc_abi_model;
+
+/** Most failure messages a descriptor may carry (one per node that checks its input data). */
+#define SPCC_ABI_MAX_RUN_FAILURES (1u << 20)
 
 typedef const spcc_abi_model *(*spcc_abi_entry_fn)(void);
 

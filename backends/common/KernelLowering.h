@@ -32,6 +32,9 @@ struct KernelCall {
   std::vector<int64_t> taskTable;
   /// The node inputs the kernel receives, in order (-1: a null pointer); empty: all of them.
   std::vector<int> inputMap;
+  /// For a kernel that can fail on its input data (KernelAbi.h): what the run reports when it
+  /// does, naming the node. Empty: the kernel cannot fail and its result is not checked.
+  std::string failureMessage;
 };
 
 /// A call of kernel `spcc_kernel_<name>` with the bytes of \p params (a struct of

@@ -116,7 +116,12 @@ llvm::Expected<KernelCall> lowerGather(const Node &node, const KernelLayout &lay
   p.inner_bytes =
       product(data.getDims().drop_front(size_t(*axis) + 1)) * int64_t(dtypeSize(data.getDType()));
   p.index_dtype = kernelDType(node.getInput(1)->getType().getDType());
-  return makeCall("gather", p);
+  KernelCall call = makeCall("gather", p);
+  call.failureMessage =
+      (node.describe() + ": an index in '" + node.getInput(1)->getName() + "' is outside [-" +
+       llvm::Twine(p.axis_dim) + ", " + llvm::Twine(p.axis_dim) + ")")
+          .str();
+  return call;
 }
 
 llvm::Expected<KernelCall> lowerPad(const Node &node, const KernelLayout &layout) {

@@ -24,11 +24,13 @@ static_assert(sizeof(void *) == 8 && sizeof(spcc_abi_tensor) == 24 &&
                   offsetof(spcc_abi_tensor, dtype) == 8 && offsetof(spcc_abi_tensor, rank) == 12 &&
                   offsetof(spcc_abi_tensor, dims) == 16,
               "spcc_abi_tensor layout changed");
-static_assert(sizeof(spcc_abi_model) == 56 && offsetof(spcc_abi_model, code_kind) == 12 &&
+static_assert(sizeof(spcc_abi_model) == 72 && offsetof(spcc_abi_model, code_kind) == 12 &&
                   offsetof(spcc_abi_model, inputs) == 16 &&
                   offsetof(spcc_abi_model, outputs) == 24 &&
                   offsetof(spcc_abi_model, arena_bytes) == 32 &&
-                  offsetof(spcc_abi_model, run) == 40 && offsetof(spcc_abi_model, target) == 48,
+                  offsetof(spcc_abi_model, run) == 40 && offsetof(spcc_abi_model, target) == 48 &&
+                  offsetof(spcc_abi_model, num_run_failures) == 56 &&
+                  offsetof(spcc_abi_model, run_failures) == 64,
               "spcc_abi_model layout changed");
 
 /// Alignment of weights in the model's read-only data, in bytes.
@@ -73,6 +75,11 @@ private:
   llvm::Constant *tensorTable(llvm::StringRef kind,
                               llvm::ArrayRef<std::pair<std::string, const Value *>> tensors);
   llvm::Expected<llvm::Function *> emitRunFunction();
+  /// Calls \p kernel; when \p call can fail, a failure returns its number from the run function.
+  void emitKernelCall(const KernelCall &call, llvm::FunctionCallee kernel,
+                      llvm::ArrayRef<llvm::Value *> arguments);
+  /// The run_failures table: the message of each failure number, from 1.
+  llvm::Constant *failureTable();
   /// The address of \p v's bytes inside the run function (v is a storage root).
   llvm::Expected<llvm::Value *> storageOf(const Value *v);
   /// The scratch memory of kernel calls: the arena past the planned values.
@@ -108,6 +115,8 @@ private:
   llvm::SmallVector<llvm::Value *> outputPtrs; // loaded from the outputs argument
   llvm::DenseMap<const Value *, llvm::Value *> storage;
   unsigned numWeights = 0;
+  /// KernelCall::failureMessage of each checked call, in order: failure number i + 1.
+  std::vector<std::string> failureMessages;
 };
 
 llvm::GlobalVariable *ModelEmitter::bytesGlobal(const llvm::Twine &name,
@@ -240,8 +249,7 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
       builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxInputs), nullptr, "kernel.inputs");
   llvm::Value *outArray =
       builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxOutputs), nullptr, "kernel.outputs");
-  auto *kernelTy =
-      llvm::FunctionType::get(builder.getVoidTy(), {ptrTy, ptrTy, ptrTy, i32Ty}, false);
+  auto *kernelTy = llvm::FunctionType::get(i32Ty, {ptrTy, ptrTy, ptrTy, i32Ty}, false);
 
   for (size_t n = 0; n < nodes.size(); ++n) {
     const Node &node = *nodes[n];
@@ -276,7 +284,7 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
     else if (!call.params.empty())
       params = bytesGlobal("params." + llvm::Twine(n), call.params, kParamsAlignment);
     llvm::FunctionCallee kernel = module->getOrInsertFunction(call.symbol, kernelTy);
-    builder.CreateCall(kernel, {inArray, outArray, params, threads});
+    emitKernelCall(call, kernel, {inArray, outArray, params, threads});
   }
 
   // Outputs that are not computed in place: copies of inputs, constants, or another output.
@@ -292,6 +300,34 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
   return run;
 }
 
+void ModelEmitter::emitKernelCall(const KernelCall &call, llvm::FunctionCallee kernel,
+                                  llvm::ArrayRef<llvm::Value *> arguments) {
+  llvm::Value *status = builder.CreateCall(kernel, arguments);
+  if (call.failureMessage.empty()) return;
+  failureMessages.push_back(call.failureMessage);
+  llvm::Function *run = builder.GetInsertBlock()->getParent();
+  auto *failed = llvm::BasicBlock::Create(context, "failed", run);
+  auto *next = llvm::BasicBlock::Create(context, "next", run);
+  builder.CreateCondBr(builder.CreateICmpNE(status, llvm::ConstantInt::get(i32Ty, 0)), failed,
+                       next);
+  builder.SetInsertPoint(failed);
+  builder.CreateRet(llvm::ConstantInt::get(i32Ty, failureMessages.size()));
+  builder.SetInsertPoint(next);
+}
+
+llvm::Constant *ModelEmitter::failureTable() {
+  if (failureMessages.empty()) return llvm::ConstantPointerNull::get(ptrTy);
+  std::vector<llvm::Constant *> entries;
+  for (size_t i = 0; i < failureMessages.size(); ++i)
+    entries.push_back(stringGlobal("failure." + llvm::Twine(i + 1), failureMessages[i]));
+  auto *arrayTy = llvm::ArrayType::get(ptrTy, entries.size());
+  auto *table =
+      new llvm::GlobalVariable(*module, arrayTy, true, llvm::GlobalValue::PrivateLinkage,
+                               llvm::ConstantArray::get(arrayTy, entries), "run_failures");
+  table->setAlignment(llvm::Align(8));
+  return table;
+}
+
 llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
   if (calls.size() != graph.getNumNodes())
     return makeError(ErrorCode::Internal, "kernel plan does not match the graph");
@@ -303,14 +339,15 @@ llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
   for (const Value *v : graph.getInputs()) inputs.push_back({v->getName(), v});
   for (const GraphOutput &out : graph.getOutputs()) outputs.push_back({out.name, out.value});
   auto *modelTy = llvm::StructType::get(
-      context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty, ptrTy, ptrTy});
+      context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty, ptrTy, ptrTy, i32Ty, ptrTy});
   llvm::Constant *init = llvm::ConstantStruct::get(
       modelTy,
       {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
        llvm::ConstantInt::get(i32Ty, inputs.size()), llvm::ConstantInt::get(i32Ty, outputs.size()),
        llvm::ConstantInt::get(i32Ty, SPCC_ABI_CODE_HOST), tensorTable("inputs", inputs),
        tensorTable("outputs", outputs), llvm::ConstantInt::get(i64Ty, arenaBytes()), *run,
-       stringGlobal("target", kernelLevel)});
+       stringGlobal("target", kernelLevel), llvm::ConstantInt::get(i32Ty, failureMessages.size()),
+       failureTable()});
   auto *descriptor = new llvm::GlobalVariable(*module, modelTy, true,
                                               llvm::GlobalValue::PrivateLinkage, init, "model");
   descriptor->setAlignment(llvm::Align(8));

@@ -7,6 +7,7 @@
 // feature-major, a head's columns batch * len apart (its rows contiguous).
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -74,8 +75,8 @@ void attendRows(const spcc_attention_params &p, const float *q, const float *k, 
 
 } // namespace
 
-extern "C" void spcc_kernel_attention(const void *const *in, void *const *out, const void *params,
-                                      int32_t num_threads) {
+extern "C" int32_t spcc_kernel_attention(const void *const *in, void *const *out,
+                                         const void *params, int32_t num_threads) {
   const auto &p = *static_cast<const spcc_attention_params *>(params);
   const float *q = static_cast<const float *>(in[0]);
   const float *k = static_cast<const float *>(in[1]);
@@ -97,4 +98,5 @@ extern "C" void spcc_kernel_attention(const void *const *in, void *const *out, c
         attendRows<Matrix>(p, q, k, v, mask, o, scores, b, h, i0, rows);
     }
   });
+  return SPCC_KERNEL_OK;
 }

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Depthwise.h"
 #include "runtime/kernels/Gemm.h"
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -182,12 +183,12 @@ void convolve(const spcc_conv_params &p, const void *const *in, void *const *out
 
 } // namespace
 
-extern "C" void spcc_kernel_conv(const void *const *in, void *const *out, const void *params,
-                                 int32_t num_threads) {
+extern "C" int32_t spcc_kernel_conv(const void *const *in, void *const *out, const void *params,
+                                    int32_t num_threads) {
   const auto &p = *static_cast<const spcc_conv_params *>(params);
   if (!p.has_residual) {
     convolve(p, in, out, num_threads);
-    return;
+    return SPCC_KERNEL_OK;
   }
   // The residual comes before the activation: convolve without it, then one pass for both.
   spcc_conv_params plain = p;
@@ -201,4 +202,5 @@ extern "C" void spcc_kernel_conv(const void *const *in, void *const *out, const 
         for (int64_t i = begin; i < end; ++i) y[i] = applyPost(p, y[i] + residual[i]);
       },
       4096);
+  return SPCC_KERNEL_OK;
 }

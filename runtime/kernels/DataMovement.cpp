@@ -1,11 +1,13 @@
 //===- DataMovement.cpp - Copy kernels: strided copy, Concat, Split, Gather, Pad
 //===//
 #include "runtime/kernels/ElementSize.h"
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedWalk.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 using namespace spcc::kernels;
@@ -54,8 +56,8 @@ void concatOrSplit(const spcc_concat_params &p, uint8_t *whole, void *const *par
 
 } // namespace
 
-extern "C" void spcc_kernel_strided_copy(const void *const *in, void *const *out,
-                                         const void *params, int32_t num_threads) {
+extern "C" int32_t spcc_kernel_strided_copy(const void *const *in, void *const *out,
+                                            const void *params, int32_t num_threads) {
   const auto &p = *static_cast<const spcc_strided_copy_params *>(params);
   int64_t total = productOf(p.dims, p.rank);
   const int64_t *const strides[1] = {p.strides};
@@ -81,26 +83,32 @@ extern "C" void spcc_kernel_strided_copy(const void *const *in, void *const *out
         },
         copyGrainBytes / p.elem_size);
   });
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_concat(const void *const *in, void *const *out, const void *params,
-                                   int32_t num_threads) {
+extern "C" int32_t spcc_kernel_concat(const void *const *in, void *const *out, const void *params,
+                                      int32_t num_threads) {
   concatOrSplit(*static_cast<const spcc_concat_params *>(params), static_cast<uint8_t *>(out[0]),
                 const_cast<void *const *>(in), false, num_threads);
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_split(const void *const *in, void *const *out, const void *params,
-                                  int32_t num_threads) {
+extern "C" int32_t spcc_kernel_split(const void *const *in, void *const *out, const void *params,
+                                     int32_t num_threads) {
   concatOrSplit(*static_cast<const spcc_concat_params *>(params),
                 static_cast<uint8_t *>(const_cast<void *>(in[0])), out, true, num_threads);
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_gather(const void *const *in, void *const *out, const void *params,
-                                   int32_t num_threads) {
+extern "C" int32_t spcc_kernel_gather(const void *const *in, void *const *out, const void *params,
+                                      int32_t num_threads) {
   const auto &p = *static_cast<const spcc_gather_params *>(params);
   const uint8_t *data = static_cast<const uint8_t *>(in[0]);
   uint8_t *dst = static_cast<uint8_t *>(out[0]);
   size_t chunk = size_t(p.inner_bytes);
+  // Negative indices count from the end (ONNX); one outside [-axis_dim, axis_dim) gives zeros
+  // and fails the run.
+  std::atomic<bool> outOfRange{false};
   parallelFor(
       p.outer * p.num_indices, num_threads,
       [&](int64_t begin, int64_t end) {
@@ -110,22 +118,25 @@ extern "C" void spcc_kernel_gather(const void *const *in, void *const *out, cons
                                                         : static_cast<const int64_t *>(in[1])[j];
           if (index < 0) index += p.axis_dim;
           uint8_t *d = dst + size_t(t) * chunk;
-          if (index < 0 || index >= p.axis_dim)
+          if (index < 0 || index >= p.axis_dim) {
             std::memset(d, 0, chunk);
-          else
+            outOfRange.store(true, std::memory_order_relaxed);
+          } else {
             std::memcpy(d, data + size_t(o * p.axis_dim + index) * chunk, chunk);
+          }
         }
       },
       std::max<int64_t>(1, copyGrainBytes / std::max<int64_t>(p.inner_bytes, 1)));
+  return outOfRange.load() ? SPCC_KERNEL_INDEX_OUT_OF_RANGE : SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_pad(const void *const *in, void *const *out, const void *params,
-                                int32_t num_threads) {
+extern "C" int32_t spcc_kernel_pad(const void *const *in, void *const *out, const void *params,
+                                   int32_t num_threads) {
   const auto &p = *static_cast<const spcc_pad_params *>(params);
   int rank = p.rank, last = rank - 1;
   int64_t rowLength = p.out_dims[last];
   int64_t rows = productOf(p.out_dims, last);
-  if (rowLength == 0) return;
+  if (rowLength == 0) return SPCC_KERNEL_OK;
   int64_t inStrides[SPCC_KERNEL_MAX_RANK];
   int64_t stride = 1;
   for (int d = last; d >= 0; --d) {
@@ -164,4 +175,5 @@ extern "C" void spcc_kernel_pad(const void *const *in, void *const *out, const v
         },
         std::max<int64_t>(1, 4096 / rowLength));
   });
+  return SPCC_KERNEL_OK;
 }

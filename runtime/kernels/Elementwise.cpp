@@ -1,5 +1,6 @@
 //===- Elementwise.cpp - Unary, binary, Where and Cast kernels -----------===//
 #include "runtime/kernels/ElementSize.h"
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedWalk.h"
@@ -173,13 +174,13 @@ template <typename From, typename To> inline To convert(From v, bool toBool) {
 
 } // namespace
 
-extern "C" void spcc_kernel_unary(const void *const *in, void *const *out, const void *params,
-                                  int32_t num_threads) {
+extern "C" int32_t spcc_kernel_unary(const void *const *in, void *const *out, const void *params,
+                                     int32_t num_threads) {
   const auto &p = *static_cast<const spcc_unary_params *>(params);
   switch (p.dtype) {
-  case SPCC_KDT_I64: unaryInteger<int64_t>(p, in, out[0], num_threads); return;
-  case SPCC_KDT_I32: unaryInteger<int32_t>(p, in, out[0], num_threads); return;
-  case SPCC_KDT_I8: unaryInteger<int8_t>(p, in, out[0], num_threads); return;
+  case SPCC_KDT_I64: unaryInteger<int64_t>(p, in, out[0], num_threads); return SPCC_KERNEL_OK;
+  case SPCC_KDT_I32: unaryInteger<int32_t>(p, in, out[0], num_threads); return SPCC_KERNEL_OK;
+  case SPCC_KDT_I8: unaryInteger<int8_t>(p, in, out[0], num_threads); return SPCC_KERNEL_OK;
   default: break;
   }
   float lo = p.alpha, hi = p.beta;
@@ -189,29 +190,40 @@ extern "C" void spcc_kernel_unary(const void *const *in, void *const *out, const
   }
   unaryFloat(p, static_cast<const float *>(in[0]), static_cast<float *>(out[0]), lo, hi,
              num_threads);
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_binary(const void *const *in, void *const *out, const void *params,
-                                   int32_t num_threads) {
+extern "C" int32_t spcc_kernel_binary(const void *const *in, void *const *out, const void *params,
+                                      int32_t num_threads) {
   const auto &p = *static_cast<const spcc_binary_params *>(params);
   if (p.op == SPCC_BINARY_POW) {
     switch (p.b_dtype) {
-    case SPCC_KDT_I64: binaryPow<int64_t>(p, in[0], in[1], out[0], num_threads); return;
-    case SPCC_KDT_I32: binaryPow<int32_t>(p, in[0], in[1], out[0], num_threads); return;
-    default: binaryPow<float>(p, in[0], in[1], out[0], num_threads); return;
+    case SPCC_KDT_I64:
+      binaryPow<int64_t>(p, in[0], in[1], out[0], num_threads);
+      return SPCC_KERNEL_OK;
+    case SPCC_KDT_I32:
+      binaryPow<int32_t>(p, in[0], in[1], out[0], num_threads);
+      return SPCC_KERNEL_OK;
+    default: binaryPow<float>(p, in[0], in[1], out[0], num_threads); return SPCC_KERNEL_OK;
     }
   }
   switch (p.dtype) {
-  case SPCC_KDT_I64: binaryArith<int64_t>(p, in[0], in[1], out[0], num_threads); return;
-  case SPCC_KDT_I32: binaryArith<int32_t>(p, in[0], in[1], out[0], num_threads); return;
+  case SPCC_KDT_I64:
+    binaryArith<int64_t>(p, in[0], in[1], out[0], num_threads);
+    return SPCC_KERNEL_OK;
+  case SPCC_KDT_I32:
+    binaryArith<int32_t>(p, in[0], in[1], out[0], num_threads);
+    return SPCC_KERNEL_OK;
   case SPCC_KDT_U8:
-  case SPCC_KDT_BOOL: binaryArith<uint8_t>(p, in[0], in[1], out[0], num_threads); return;
-  default: binaryArith<float>(p, in[0], in[1], out[0], num_threads); return;
+  case SPCC_KDT_BOOL:
+    binaryArith<uint8_t>(p, in[0], in[1], out[0], num_threads);
+    return SPCC_KERNEL_OK;
+  default: binaryArith<float>(p, in[0], in[1], out[0], num_threads); return SPCC_KERNEL_OK;
   }
 }
 
-extern "C" void spcc_kernel_where(const void *const *in, void *const *out, const void *params,
-                                  int32_t num_threads) {
+extern "C" int32_t spcc_kernel_where(const void *const *in, void *const *out, const void *params,
+                                     int32_t num_threads) {
   const auto &p = *static_cast<const spcc_where_params *>(params);
   int64_t total = productOf(p.dims, p.rank);
   const int64_t *const strides[3] = {p.cond_strides, p.x_strides, p.y_strides};
@@ -234,10 +246,11 @@ extern "C" void spcc_kernel_where(const void *const *in, void *const *out, const
         },
         elementwiseGrain);
   });
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_cast(const void *const *in, void *const *out, const void *params,
-                                 int32_t num_threads) {
+extern "C" int32_t spcc_kernel_cast(const void *const *in, void *const *out, const void *params,
+                                    int32_t num_threads) {
   const auto &p = *static_cast<const spcc_cast_params *>(params);
   bool toBool = p.to == SPCC_KDT_BOOL;
   dispatchType(p.from, [&](auto fromZero) {
@@ -254,4 +267,5 @@ extern "C" void spcc_kernel_cast(const void *const *in, void *const *out, const 
           elementwiseGrain);
     });
   });
+  return SPCC_KERNEL_OK;
 }

@@ -6,7 +6,8 @@
  *buffers) and a pointer to the node's parameters: a per-op struct from
  *KernelParams.h, filled by the compiler (backends/common/KernelLowering) and
  *emitted as constant data. Kernels never allocate per call beyond small stack
- *buffers and parallelize with OpenMP over at most `num_threads` threads.
+ *buffers, parallelize with OpenMP over at most `num_threads` threads, and
+ *return SPCC_KERNEL_OK or the failure below.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef SPCC_RUNTIME_KERNELABI_H
@@ -18,8 +19,15 @@
 extern "C" {
 #endif
 
-typedef void (*spcc_kernel_fn)(const void *const *inputs, void *const *outputs, const void *params,
-                               int32_t num_threads);
+/** What a kernel returns. A kernel that can fail on its input data (an index out of range)
+ *  still writes every output element, and the model's run function reports the failure. */
+enum {
+  SPCC_KERNEL_OK = 0,
+  SPCC_KERNEL_INDEX_OUT_OF_RANGE = 1,
+};
+
+typedef int32_t (*spcc_kernel_fn)(const void *const *inputs, void *const *outputs,
+                                  const void *params, int32_t num_threads);
 
 #ifdef __cplusplus
 }

@@ -14,8 +14,8 @@
 
 extern "C" {
 #define SPCC_KERNEL(name)                                                                          \
-  void spcc_kernel_##name(const void *const *in, void *const *out, const void *params,             \
-                          int32_t num_threads);
+  int32_t spcc_kernel_##name(const void *const *in, void *const *out, const void *params,          \
+                             int32_t num_threads);
 #include "runtime/kernels/Kernels.def"
 }
 

@@ -1,5 +1,6 @@
 //===- MatMul.cpp - MatMul and Gemm kernels ------------------------------===//
 #include "runtime/kernels/Gemm.h"
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedWalk.h"
@@ -34,8 +35,8 @@ void finishRows(const spcc_matmul_params &p, const float *bias, const float *res
 
 } // namespace
 
-extern "C" void spcc_kernel_matmul(const void *const *in, void *const *out, const void *params,
-                                   int32_t num_threads) {
+extern "C" int32_t spcc_kernel_matmul(const void *const *in, void *const *out, const void *params,
+                                      int32_t num_threads) {
   const auto &p = *static_cast<const spcc_matmul_params *>(params);
   const float *a = static_cast<const float *>(in[0]);
   const float *b = static_cast<const float *>(in[1]);
@@ -62,16 +63,17 @@ extern "C" void spcc_kernel_matmul(const void *const *in, void *const *out, cons
     parallelFor(batches, threads, [&](int64_t begin, int64_t end) { runBatches(begin, end, 1); });
   else
     runBatches(0, batches, threads);
-  if (!p.has_bias && !p.has_residual && p.post_op == SPCC_POST_NONE) return;
+  if (!p.has_bias && !p.has_residual && p.post_op == SPCC_POST_NONE) return SPCC_KERNEL_OK;
   const float *bias = p.has_bias ? static_cast<const float *>(in[2]) : nullptr;
   const float *residual = p.has_residual ? static_cast<const float *>(in[3]) : nullptr;
   parallelFor(
       batches * p.m, threads,
       [&](int64_t r0, int64_t r1) { finishRows(p, bias, residual, c, r0, r1); }, 16);
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_gemm(const void *const *in, void *const *out, const void *params,
-                                 int32_t num_threads) {
+extern "C" int32_t spcc_kernel_gemm(const void *const *in, void *const *out, const void *params,
+                                    int32_t num_threads) {
   const auto &p = *static_cast<const spcc_gemm_params *>(params);
   float *y = static_cast<float *>(out[0]);
   bool accumulate = false;
@@ -90,4 +92,5 @@ extern "C" void spcc_kernel_gemm(const void *const *in, void *const *out, const 
   MatrixRef a{static_cast<const float *>(in[0]), p.trans_a ? p.m : p.k, p.trans_a != 0};
   MatrixRef b{static_cast<const float *>(in[1]), p.trans_b ? p.k : p.n, p.trans_b != 0};
   gemm(a, b, y, p.n, p.m, p.n, p.k, p.alpha, accumulate, num_threads);
+  return SPCC_KERNEL_OK;
 }

@@ -1,4 +1,5 @@
 //===- Normalization.cpp - BatchNorm, LayerNorm and Softmax kernels -------===//
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -50,8 +51,8 @@ void softmaxStrided(const float *x, float *y, int64_t n, int64_t step, bool isLo
 
 } // namespace
 
-extern "C" void spcc_kernel_batch_norm(const void *const *in, void *const *out, const void *params,
-                                       int32_t num_threads) {
+extern "C" int32_t spcc_kernel_batch_norm(const void *const *in, void *const *out,
+                                          const void *params, int32_t num_threads) {
   const auto &p = *static_cast<const spcc_batch_norm_params *>(params);
   const float *x = static_cast<const float *>(in[0]);
   const float *scale = static_cast<const float *>(in[1]);
@@ -72,6 +73,7 @@ extern "C" void spcc_kernel_batch_norm(const void *const *in, void *const *out, 
         }
       },
       rowGrain(p.spatial));
+  return SPCC_KERNEL_OK;
 }
 
 namespace {
@@ -168,8 +170,8 @@ void layerNormFeatureMajor(const spcc_layer_norm_params &p, const float *x, cons
 
 } // namespace
 
-extern "C" void spcc_kernel_layer_norm(const void *const *in, void *const *out, const void *params,
-                                       int32_t num_threads) {
+extern "C" int32_t spcc_kernel_layer_norm(const void *const *in, void *const *out,
+                                          const void *params, int32_t num_threads) {
   const auto &p = *static_cast<const spcc_layer_norm_params *>(params);
   const float *x = static_cast<const float *>(in[0]);
   const float *scale = static_cast<const float *>(in[1]);
@@ -181,7 +183,8 @@ extern "C" void spcc_kernel_layer_norm(const void *const *in, void *const *out, 
     auto run = p.input_feature_major ? (p.output_feature_major ? layerNormFeatureMajor<true, true>
                                                                : layerNormFeatureMajor<true, false>)
                                      : layerNormFeatureMajor<false, true>;
-    return run(p, x, scale, bias, y, meanOut, invStdOut, num_threads);
+    run(p, x, scale, bias, y, meanOut, invStdOut, num_threads);
+    return SPCC_KERNEL_OK;
   }
   int64_t n = p.size;
   bool fullScale = p.scale_period == n, fullBias = !bias || p.bias_period == n;
@@ -211,15 +214,16 @@ extern "C" void spcc_kernel_layer_norm(const void *const *in, void *const *out, 
         }
       },
       rowGrain(n));
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_softmax(const void *const *in, void *const *out, const void *params,
-                                    int32_t num_threads) {
+extern "C" int32_t spcc_kernel_softmax(const void *const *in, void *const *out, const void *params,
+                                       int32_t num_threads) {
   const auto &p = *static_cast<const spcc_softmax_params *>(params);
   const float *x = static_cast<const float *>(in[0]);
   float *y = static_cast<float *>(out[0]);
   bool isLog = p.is_log != 0;
-  if (p.axis == 0) return;
+  if (p.axis == 0) return SPCC_KERNEL_OK;
   // One task per softmax vector: outer * inner of them.
   parallelFor(
       p.outer * p.inner, num_threads,
@@ -234,4 +238,5 @@ extern "C" void spcc_kernel_softmax(const void *const *in, void *const *out, con
         }
       },
       rowGrain(p.axis));
+  return SPCC_KERNEL_OK;
 }

@@ -1,4 +1,5 @@
 //===- Pool.cpp - Pooling kernels ----------------------------------------===//
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 
@@ -92,20 +93,22 @@ void pool(const spcc_pool_params &p, const float *x, float *y, int32_t numThread
 
 } // namespace
 
-extern "C" void spcc_kernel_max_pool(const void *const *in, void *const *out, const void *params,
-                                     int32_t num_threads) {
+extern "C" int32_t spcc_kernel_max_pool(const void *const *in, void *const *out, const void *params,
+                                        int32_t num_threads) {
   pool<true>(*static_cast<const spcc_pool_params *>(params), static_cast<const float *>(in[0]),
              static_cast<float *>(out[0]), num_threads);
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_average_pool(const void *const *in, void *const *out,
-                                         const void *params, int32_t num_threads) {
+extern "C" int32_t spcc_kernel_average_pool(const void *const *in, void *const *out,
+                                            const void *params, int32_t num_threads) {
   pool<false>(*static_cast<const spcc_pool_params *>(params), static_cast<const float *>(in[0]),
               static_cast<float *>(out[0]), num_threads);
+  return SPCC_KERNEL_OK;
 }
 
-extern "C" void spcc_kernel_global_average_pool(const void *const *in, void *const *out,
-                                                const void *params, int32_t num_threads) {
+extern "C" int32_t spcc_kernel_global_average_pool(const void *const *in, void *const *out,
+                                                   const void *params, int32_t num_threads) {
   const auto &p = *static_cast<const spcc_global_pool_params *>(params);
   const float *x = static_cast<const float *>(in[0]);
   float *y = static_cast<float *>(out[0]);
@@ -120,4 +123,5 @@ extern "C" void spcc_kernel_global_average_pool(const void *const *in, void *con
         }
       },
       std::max<int64_t>(1, 4096 / std::max<int64_t>(p.plane_size, 1)));
+  return SPCC_KERNEL_OK;
 }

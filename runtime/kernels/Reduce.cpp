@@ -1,4 +1,5 @@
 //===- Reduce.cpp - ReduceSum / ReduceMean kernel ------------------------===//
+#include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedWalk.h"
@@ -52,18 +53,18 @@ void reduce(const spcc_reduce_params &p, const T *x, T *y, int32_t numThreads) {
 
 } // namespace
 
-extern "C" void spcc_kernel_reduce(const void *const *in, void *const *out, const void *params,
-                                   int32_t num_threads) {
+extern "C" int32_t spcc_kernel_reduce(const void *const *in, void *const *out, const void *params,
+                                      int32_t num_threads) {
   const auto &p = *static_cast<const spcc_reduce_params *>(params);
   switch (p.dtype) {
   case SPCC_KDT_I64:
     reduce(p, static_cast<const int64_t *>(in[0]), static_cast<int64_t *>(out[0]), num_threads);
-    return;
+    return SPCC_KERNEL_OK;
   case SPCC_KDT_I32:
     reduce(p, static_cast<const int32_t *>(in[0]), static_cast<int32_t *>(out[0]), num_threads);
-    return;
+    return SPCC_KERNEL_OK;
   default:
     reduce(p, static_cast<const float *>(in[0]), static_cast<float *>(out[0]), num_threads);
-    return;
+    return SPCC_KERNEL_OK;
   }
 }

@@ -51,13 +51,21 @@ spcc_status createContext(const spcc_model *model, int numThreads, spcc_context 
   return SPCC_OK;
 }
 
-/// One call of the model's run function on the context's arena.
-spcc_status callModel(spcc_context *ctx, const void *const *inputs, void *const *outputs) {
-  int32_t result = ctx->model->descriptor->run(inputs, outputs, ctx->arena, ctx->numThreads);
-  if (result != 0)
-    return fail(SPCC_ERR_INTERNAL, ctx->model->path + ": the model's run function failed (code " +
-                                       std::to_string(result) + ")");
-  return SPCC_OK;
+/// One call of the model's run function on the context's arena; \p fn names the API call and
+/// \p sample the batch sample (-1: none) in errors.
+spcc_status callModel(spcc_context *ctx, const void *const *inputs, void *const *outputs,
+                      const char *fn, int64_t sample) {
+  const spcc_abi_model &model = *ctx->model->descriptor;
+  int32_t result = model.run(inputs, outputs, ctx->arena, ctx->numThreads);
+  if (result == 0) return SPCC_OK;
+  std::string where = std::string(fn) + ": ";
+  if (sample >= 0) where += "sample " + std::to_string(sample) + ": ";
+  // Invalid input data (an index out of range): the model says which node and why.
+  if (result > 0 && uint32_t(result) <= model.num_run_failures)
+    return fail(SPCC_ERR_INVALID_ARGUMENT, where + model.run_failures[result - 1]);
+  return fail(SPCC_ERR_INTERNAL, where + ctx->model->path +
+                                     ": the model's run function failed (code " +
+                                     std::to_string(result) + ")");
 }
 
 /// Whether dim 0 of \p t is the run-time batch.
@@ -134,7 +142,7 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs, voi
     std::atomic<bool> &flag;
     ~RunningGuard() { flag.store(false, std::memory_order_release); }
   } guard{ctx->running};
-  if (!batched) return callModel(ctx, inputs, outputs);
+  if (!batched) return callModel(ctx, inputs, outputs, fn, -1);
   std::vector<const void *> sampleInputs(inputs, inputs + d.num_inputs);
   std::vector<void *> sampleOutputs(outputs, outputs + d.num_outputs);
   std::vector<uint64_t> inputStrides, outputStrides;
@@ -145,7 +153,7 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs, voi
       sampleInputs[i] = static_cast<const char *>(inputs[i]) + uint64_t(s) * inputStrides[i];
     for (uint32_t i = 0; i < d.num_outputs; ++i)
       sampleOutputs[i] = static_cast<char *>(outputs[i]) + uint64_t(s) * outputStrides[i];
-    if (spcc_status status = callModel(ctx, sampleInputs.data(), sampleOutputs.data()))
+    if (spcc_status status = callModel(ctx, sampleInputs.data(), sampleOutputs.data(), fn, s))
       return status;
   }
   return SPCC_OK;

@@ -54,6 +54,15 @@ spcc_status validateDescriptor(const spcc_abi_model &descriptor, const std::stri
     return s;
   if (!descriptor.run)
     return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: it has no run function");
+  if (descriptor.num_run_failures > SPCC_ABI_MAX_RUN_FAILURES ||
+      (descriptor.num_run_failures > 0 && !descriptor.run_failures))
+    return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: its table of " +
+                                        std::to_string(descriptor.num_run_failures) +
+                                        " run failure messages is missing or too long");
+  for (uint32_t i = 0; i < descriptor.num_run_failures; ++i)
+    if (!descriptor.run_failures[i])
+      return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: run failure message " +
+                                          std::to_string(i + 1) + " is missing");
   return SPCC_OK;
 }
 

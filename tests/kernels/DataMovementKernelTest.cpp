@@ -144,3 +144,20 @@ TEST_CASE("aliases and ops without kernels", "[kernels]") {
   CHECK_THAT(loweringError({"Shape", {x}, {}, 1, {false}}),
              Catch::Contains("should have been folded"));
 }
+
+TEST_CASE("Gather kernel: an index outside the axis gives zeros and fails the call", "[kernels]") {
+  Tensor table = iota(DType::Float32, {10, 3});
+  for (int32_t threads : {1, 2}) {
+    INFO("threads " << threads);
+    KernelRun run =
+        runKernel({"Gather", {table, ints({0, 10, -11, -1})}, {}, 1, {true, false}}, threads);
+    CHECK(run.status == SPCC_KERNEL_INDEX_OUT_OF_RANGE);
+    CHECK(run.failureMessage == "node 'node' (Gather): an index in 'in1' is outside [-10, 10)");
+    llvm::ArrayRef<float> rows = run.outputs[0].getData<float>();
+    CHECK(rows.slice(0, 3) == llvm::ArrayRef<float>({0, 1, 2}));
+    CHECK(rows.slice(3, 6) == llvm::ArrayRef<float>({0, 0, 0, 0, 0, 0}));
+    CHECK(rows.slice(9, 3) == llvm::ArrayRef<float>({27, 28, 29}));
+    CHECK(runKernel({"Gather", {table, ints({9, -10})}, {}, 1, {true, false}}, threads).status ==
+          SPCC_KERNEL_OK);
+  }
+}

@@ -103,7 +103,7 @@ std::string checkKernelIn(const OpCall &call, double rtol, double atol, bool inp
     }
     Tensor workspace(TensorType(DType::UInt8, {kernelCall->workspaceBytes}));
     if (kernelCall->workspaceBytes > 0) outs.push_back(workspace.getMutableBytes().data());
-    fn(ins.data(), outs.data(), kernelCall->params.data(), threads);
+    REQUIRE(fn(ins.data(), outs.data(), kernelCall->params.data(), threads) == SPCC_KERNEL_OK);
     if (output) {
       std::vector<float> tokenMajor =
           transposedFloats(actual[0].getData<float>(), slots->outputRows, true);
@@ -131,6 +131,30 @@ std::string checkKernel(const OpCall &call, double rtol, double atol) {
 std::string checkKernelFeatureMajor(const OpCall &call, bool inputs, bool output, double rtol,
                                     double atol) {
   return checkKernelIn(call, rtol, atol, inputs, output);
+}
+
+KernelRun runKernel(const OpCall &call, int32_t threads) {
+  OneNode g;
+  if (auto err = build(call, g)) FAIL(takeMessage(std::move(err)));
+  auto kernelCall = lowerToKernelCall(*g.node);
+  if (!kernelCall) FAIL(takeMessage(kernelCall.takeError()));
+  spcc_kernel_fn fn = lookupKernel(kernelCall->symbol.c_str());
+  REQUIRE(fn != nullptr);
+  std::vector<const void *> ins;
+  for (const Tensor &t : call.inputs) ins.push_back(t.isNull() ? nullptr : t.getBytes().data());
+  KernelRun run;
+  std::vector<void *> outs;
+  for (size_t i = 0; i < g.node->getNumOutputs(); ++i) {
+    run.outputs.push_back(Tensor(g.node->getOutput(i)->getType()));
+    llvm::MutableArrayRef<uint8_t> bytes = run.outputs.back().getMutableBytes();
+    std::memset(bytes.data(), 0xff, bytes.size());
+    outs.push_back(bytes.data());
+  }
+  Tensor workspace(TensorType(DType::UInt8, {kernelCall->workspaceBytes}));
+  if (kernelCall->workspaceBytes > 0) outs.push_back(workspace.getMutableBytes().data());
+  run.status = fn(ins.data(), outs.data(), kernelCall->params.data(), threads);
+  run.failureMessage = kernelCall->failureMessage;
+  return run;
 }
 
 std::string loweringError(const OpCall &call) {

@@ -2,6 +2,7 @@
 #ifndef SPCC_TESTS_KERNELTESTUTIL_H
 #define SPCC_TESTS_KERNELTESTUTIL_H
 
+#include "runtime/kernels/KernelAbi.h"
 #include "tests/ops/OpTestUtil.h"
 
 namespace spcc::test {
@@ -19,6 +20,17 @@ std::string checkKernel(const OpCall &call, double rtol = 1e-4, double atol = 1e
 /// transposed before the call and the output back after it.
 std::string checkKernelFeatureMajor(const OpCall &call, bool inputs, bool output,
                                     double rtol = 1e-4, double atol = 1e-5);
+
+/// What one kernel call returned and wrote.
+struct KernelRun {
+  int32_t status = -1;        // SPCC_KERNEL_OK or a failure (runtime/kernels/KernelAbi.h)
+  TensorList outputs;         // every byte 0xff before the call
+  std::string failureMessage; // KernelCall::failureMessage: what a run reports on failure
+};
+
+/// Lowers \p call's node (built as checkKernel does) and runs its kernel once on \p threads
+/// threads, without comparing to the reference (which may reject the inputs).
+KernelRun runKernel(const OpCall &call, int32_t threads);
 
 /// The message of lowerToKernelCall's error for \p call (whose shape rule must
 /// succeed); fails the test if the lowering succeeds.

@@ -174,6 +174,25 @@ static void testRunFails(void) {
   spcc_model_free(model);
 }
 
+/* A run that rejects its input data reports the model's message for it, per sample in a batch. */
+static void testBadIndex(void) {
+  spcc_model *model = loadFixture("bad_index_model.so");
+  spcc_context *ctx = NULL;
+  float x[6] = {0}, y[6];
+  const void *inputs[1] = {x};
+  void *outputs[1] = {y};
+  CHECK_OK(spcc_context_create(model, 1, &ctx));
+  CHECK_FAILS(spcc_run(ctx, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(spcc_last_error(), "spcc_run: ") == spcc_last_error());
+  CHECK(strstr(spcc_last_error(), "node 'b' (Gather): an index in 'j' is outside [-9, 9)"));
+  spcc_context_free(ctx);
+  spcc_model_free(model);
+}
+
+static void testNoFailureTable(void) {
+  checkLoadFails("no_failures_model.so", SPCC_ERR_BAD_MODEL, "run failure messages");
+}
+
 static void testNullArguments(void) {
   spcc_model *model = loadFixture("add_model.so");
   spcc_model *out = NULL;
@@ -390,6 +409,8 @@ static const Test tests[] = {
     {"unsealed", testUnsealed},
     {"flipped", testFlipped},
     {"run_fails", testRunFails},
+    {"bad_index", testBadIndex},
+    {"no_failure_table", testNoFailureTable},
     {"null_arguments", testNullArguments},
     {"wrong_counts", testWrongCounts},
     {"last_error_per_thread", testLastErrorIsPerThread},

@@ -18,11 +18,13 @@ extern "C" {
 #endif
 
 /** Version of the binary interface between a compiled model and this runtime. */
-#define SPCC_ABI_VERSION 2
+#define SPCC_ABI_VERSION 3
 
 typedef enum {
   SPCC_OK = 0,
-  SPCC_ERR_INVALID_ARGUMENT, /**< a null pointer, an index out of range, a bad thread count */
+  SPCC_ERR_INVALID_ARGUMENT, /**< a null pointer, an index out of range, a bad thread count;
+                                  from a run: input data the model rejects (a Gather index
+                                  outside its axis), named in spcc_last_error */
   SPCC_ERR_IO,               /**< the model file cannot be opened */
   SPCC_ERR_BAD_MODEL,        /**< not a model compiled by spcc, or a damaged one */
   SPCC_ERR_ABI_MISMATCH,     /**< compiled for another SPCC_ABI_VERSION */
