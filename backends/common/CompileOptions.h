@@ -47,6 +47,9 @@ struct CompileOptions {
   /// --tune-cache: the file tuning decisions are kept in across compilations (TuneCache);
   /// empty: none.
   std::string tuneCachePath;
+  /// --max-memory: the most memory the compiling process may hold, in bytes; 0: what the
+  /// address-space limit and the machine's available memory allow (MemoryBudget.h).
+  uint64_t maxMemoryBytes = 0;
   /// Stage progress, sizes and the per-layer table go here when set.
   llvm::raw_ostream *log = nullptr;
   /// Warnings ("spcc: warning: ..." lines: something was ignored, the compile goes on) go here

@@ -26,6 +26,11 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <optional>
+
 #ifndef SPCC_LINKER_DRIVER
 #error "SPCC_LINKER_DRIVER (the C++ compiler driver that links models) must be defined"
 #endif
@@ -78,6 +83,18 @@ std::string firstLines(llvm::StringRef path, int count) {
   return llvm::join(lines, "; ");
 }
 
+/// The cause, when the linker failed writing its output: a full disk, a quota, the file size
+/// limit (ulimit -f), an I/O error. Linkers report it in the C library's words (strerror), or
+/// die of SIGXFSZ, which the driver reports by the signal's description.
+std::optional<std::string> writeFailureIn(llvm::StringRef linkerOutput) {
+  for (int error : {ENOSPC, EDQUOT, EFBIG, EIO})
+    if (linkerOutput.contains_insensitive(std::strerror(error)))
+      return llvm::StringRef(std::strerror(error)).lower();
+  if (linkerOutput.contains_insensitive(strsignal(SIGXFSZ)))
+    return llvm::StringRef(strsignal(SIGXFSZ)).lower() + " (ulimit -f)";
+  return std::nullopt;
+}
+
 } // namespace
 
 llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::StringRef archivePath,
@@ -127,10 +144,14 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
                                                 llvm::StringRef(errorsPath)};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, redirects, 0, 0, &message);
-  if (rc != 0)
+  if (rc != 0) {
+    std::string linkerOutput = firstLines(errorsPath, 5);
+    if (std::optional<std::string> cause = writeFailureIn(message + "\n" + linkerOutput))
+      return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + *cause);
     return makeError(ErrorCode::Internal, "linking " + outputPath + " with " + driver + " failed" +
                                               (message.empty() ? "" : ": " + message) + ": " +
-                                              firstLines(errorsPath, 5));
+                                              linkerOutput);
+  }
   if (llvm::Error err = appendModelTrailer(tempOutput)) return err;
   if (std::error_code ec = llvm::sys::fs::rename(tempOutput, outputPath))
     return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());

@@ -20,7 +20,9 @@
 #include "backends/x86/SparseSelection.h"
 #include "backends/x86/SpmmEmitter.h"
 #include "compiler/support/Error.h"
+#include "compiler/support/MemoryBudget.h"
 
+#include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 
@@ -29,6 +31,15 @@
 
 namespace spcc::x86 {
 namespace {
+
+/// Bytes of the initialized globals of \p module: the data its object code will carry.
+uint64_t moduleDataBytes(const llvm::Module &module) {
+  uint64_t bytes = 0;
+  const llvm::DataLayout &layout = module.getDataLayout();
+  for (const llvm::GlobalVariable &global : module.globals())
+    if (global.hasInitializer()) bytes += layout.getTypeAllocSize(global.getValueType());
+  return bytes;
+}
 
 /// Writes "spcc: <stage>: <what> (<ms> ms)" lines to a log, if any.
 class StageLog {
@@ -311,6 +322,17 @@ llvm::Error ModelCompiler::emitAndCompile() {
   if (!module) return module.takeError();
   jobs[0].module = std::move(*module);
   stages.done("emit", llvm::Twine(jobs.size()) + " LLVM modules");
+
+  // Code generation copies each module's data (weights, tables) into its object code, which
+  // stays in memory until linked: refuse now, by name, rather than fail an allocation later.
+  uint64_t dataBytes = 0;
+  for (const ModuleJob &job : jobs) dataBytes += moduleDataBytes(*job.module);
+  constexpr uint64_t codegenWorkingBytes = uint64_t(64) << 20;
+  if (llvm::Error err = checkMemoryNeed(2 * dataBytes + codegenWorkingBytes,
+                                        "code generation for " + llvm::Twine(dataBytes >> 20) +
+                                            " MiB of weights and tables",
+                                        options.maxMemoryBytes))
+    return err;
 
   if (llvm::Error err = compileModules(jobs, isa, options.threads)) return err;
   for (const ModuleJob &job : jobs) {

@@ -1,5 +1,7 @@
 #include "compiler/ir/Tensor.h"
 
+#include "llvm/Support/ErrorHandling.h"
+
 #include <cmath>
 #include <cstdlib>
 
@@ -8,7 +10,7 @@ namespace spcc {
 struct Tensor::AlignedBuffer {
   explicit AlignedBuffer(size_t size)
       : data(static_cast<uint8_t *>(std::aligned_alloc(64, roundUp(size)))) {
-    if (!data) throw std::bad_alloc();
+    if (!data) llvm::report_bad_alloc_error("cannot allocate a tensor");
     std::memset(data, 0, roundUp(size));
   }
   ~AlignedBuffer() { std::free(data); }

@@ -13,6 +13,7 @@ const char *errorCodeName(ErrorCode code) {
   case ErrorCode::BadModel: return "bad model";
   case ErrorCode::Unsupported: return "unsupported";
   case ErrorCode::Shape: return "shape error";
+  case ErrorCode::OutOfMemory: return "out of memory";
   case ErrorCode::Internal: return "internal error";
   }
   return "error";
@@ -25,6 +26,7 @@ int exitCodeFor(ErrorCode code) {
   case ErrorCode::BadModel: return 4;
   case ErrorCode::Unsupported: return 5;
   case ErrorCode::Shape: return 6;
+  case ErrorCode::OutOfMemory: return 7;
   case ErrorCode::Internal: return 70;
   }
   return 1;

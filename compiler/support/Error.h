@@ -22,6 +22,7 @@ enum class ErrorCode {
   BadModel,        ///< The model is malformed (bad protobuf, cycle, missing tensor, bad attribute).
   Unsupported,     ///< Valid ONNX that spcc does not handle.
   Shape,           ///< Shapes or dtypes do not fit together.
+  OutOfMemory,     ///< The compilation needs more memory than it may have.
   Internal,        ///< A failure that is spcc's fault.
 };
 

@@ -17,6 +17,7 @@
 #include "compiler/ir/IRPrinter.h"
 #include "compiler/support/Error.h"
 #include "compiler/support/Files.h"
+#include "compiler/support/MemoryBudget.h"
 #include "passes/MemoryPlanning.h"
 #include "passes/PassPipeline.h"
 #include "tools/common/CommandLine.h"
@@ -32,6 +33,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 
 using namespace spcc;
@@ -150,6 +152,12 @@ struct DriverOptions {
                "sparsity, fused epilogue, kernel and tiling, tuned times, code and CSR bytes) "
                "and the activation arena as JSON to FILE; the same table goes to stderr"),
       cl::value_desc("FILE.json"), cl::cat(category)};
+  cl::opt<std::string> maxMemory{
+      "max-memory",
+      cl::desc("The most memory spcc may use (e.g. 8G, 512M): a model whose import or code "
+               "generation is estimated to need more is refused, exit 7 (default: what ulimit -v "
+               "and the machine's available memory allow)"),
+      cl::value_desc("SIZE"), cl::cat(category)};
 };
 
 /// Prints every --target name the registry knows, with its line of description.
@@ -161,8 +169,16 @@ void printTargets(llvm::raw_ostream &os) {
 
 /// Imports the model and runs the pass pipeline, printing the IR where asked.
 llvm::Expected<std::unique_ptr<Graph>> importAndOptimize(const DriverOptions &flags,
-                                                         bool progress) {
+                                                         uint64_t maxMemoryBytes, bool progress) {
   auto start = std::chrono::steady_clock::now();
+  // Importing holds a model's bytes about three times at once (the file, the parsed protobuf,
+  // the weights): refuse at once what cannot finish.
+  uint64_t fileBytes = 0;
+  if (!llvm::sys::fs::file_size(flags.inputPath, fileBytes))
+    if (llvm::Error err =
+            checkMemoryNeed(3 * fileBytes, "importing it (" + formatBytes(int64_t(fileBytes)) + ")",
+                            maxMemoryBytes))
+      return addContext(std::move(err), flags.inputPath);
   auto importOptions = importOptionsFromShapeFlags(flags.shapes);
   if (!importOptions) return importOptions.takeError();
   auto graph = importModelFile(flags.inputPath, *importOptions);
@@ -224,10 +240,16 @@ llvm::Error writeReport(const DriverOptions &flags, const Graph &graph, const Co
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  reserveOptionNames({"shape", "dump-ir", "dump-constants", "print-after", "disable-pass",
-                      "summary", "list-passes", "list-targets", "v", "o", "target", "j", "tune",
-                      "tune-threads", "tune-cache", "dense", "token-major", "no-permute",
-                      "report"});
+  // A write past the file size limit (ulimit -f) fails with EFBIG and is reported as an i/o
+  // error like a full disk's, instead of the signal ending spcc with a crash report.
+  std::signal(SIGXFSZ, SIG_IGN);
+  reserveOptionNames({"shape",       "dump-ir",      "dump-constants",
+                      "print-after", "disable-pass", "summary",
+                      "list-passes", "list-targets", "v",
+                      "o",           "target",       "j",
+                      "tune",        "tune-threads", "tune-cache",
+                      "dense",       "token-major",  "no-permute",
+                      "report",      "max-memory"});
   DriverOptions flags;
   cl::HideUnrelatedOptions(flags.category);
   cl::ParseCommandLineOptions(
@@ -250,6 +272,12 @@ int main(int argc, char **argv) {
   if (!flags.reportPath.empty() && flags.outputPath.empty())
     return reportError("spcc", makeError(ErrorCode::InvalidArgument,
                                          "--report describes a compilation: it needs -o OUT.so"));
+  std::optional<uint64_t> maxMemoryBytes = uint64_t(0);
+  if (!flags.maxMemory.empty()) maxMemoryBytes = parseByteSize(flags.maxMemory);
+  if (!maxMemoryBytes || (!flags.maxMemory.empty() && *maxMemoryBytes == 0))
+    return reportError("spcc", makeError(ErrorCode::InvalidArgument,
+                                         "--max-memory: expected a size such as 8G or 512M, got '" +
+                                             flags.maxMemory + "'"));
   std::optional<TuneLevel> tuneLevel = parseTuneLevel(flags.tune);
   if (!tuneLevel)
     return reportError("spcc",
@@ -268,10 +296,12 @@ int main(int argc, char **argv) {
   llvm::Expected<const Target &> target = TargetRegistry::get().lookup(flags.target);
   if (!target) return reportError("spcc", addContext(target.takeError(), "--target"));
 
+  // An allocation that fails from here on ends spcc with one line and exit 7, not an abort.
+  installOutOfMemoryExit("spcc", flags.inputPath);
   auto start = std::chrono::steady_clock::now();
   // Long compiles (-o) show their stages when someone watches stderr.
   bool progress = flags.verbose || (!flags.outputPath.empty() && llvm::errs().is_displayed());
-  auto graph = importAndOptimize(flags, progress);
+  auto graph = importAndOptimize(flags, *maxMemoryBytes, progress);
   if (!graph) return reportError("spcc", graph.takeError());
 
   if (!flags.outputPath.empty()) {
@@ -284,6 +314,7 @@ int main(int argc, char **argv) {
     compile.tune = *tuneLevel;
     compile.tuneThreads = flags.tuneThreads;
     compile.tuneCachePath = flags.tuneCache;
+    compile.maxMemoryBytes = *maxMemoryBytes;
     compile.denseOnly = flags.dense;
     compile.selectLayouts = !flags.tokenMajor;
     compile.permuteRows = !flags.noPermute;
