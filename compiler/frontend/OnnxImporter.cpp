@@ -218,6 +218,8 @@ llvm::Error ModelImporter::runOnnxShapeInference() {
   // ONNX's inference types sparse initializers as sparse tensors, which its ops reject; they are
   // dense constants to spcc (already imported), so declare them as dense initializers (type and
   // dims only: inference needs no data).
+  // ONNX 1.12 does not know opsets past 17: it would take their ops for older versions.
+  if (opset > kMaxOnnxCheckedOpset) return llvm::Error::success();
   auto *protoGraph = model.mutable_graph();
   for (const auto &sparse : protoGraph->sparse_initializer()) {
     auto *declared = protoGraph->add_initializer();
@@ -406,7 +408,7 @@ llvm::Error ModelImporter::checkNodeAgainstOnnxSchema(const onnx::NodeProto &pro
                                                       const std::string &label) {
   // ONNX's checker validates attribute kinds and arity against the op's schema, which ONNX's
   // shape inference assumes (it crashes on malformed nodes rather than reporting them).
-  if (!isDefaultDomain(proto.domain()) ||
+  if (!isDefaultDomain(proto.domain()) || opset > kMaxOnnxCheckedOpset ||
       !onnx::OpSchemaRegistry::Schema(proto.op_type(), opset, proto.domain()))
     return llvm::Error::success();
   onnx::checker::CheckerContext context;

@@ -11,8 +11,11 @@
 namespace spcc {
 
 /// Supported range of the default-domain ONNX opset.
-constexpr int kMinOpset = 11;
-constexpr int kMaxOpset = 17;
+constexpr int kMinOpset = 7;
+constexpr int kMaxOpset = 21;
+/// The newest opset ONNX 1.12's checker and shape inference know; newer models are checked by
+/// spcc's own schemas and shape rules only.
+constexpr int kMaxOnnxCheckedOpset = 17;
 
 /// A dim of an input shape written N: dim 0 left to run time, the batch (RuntimeBatch.h).
 constexpr int64_t kRuntimeBatchDim = -1;

@@ -194,9 +194,28 @@ public:
 class SplitOp : public OpSchema {
 public:
   SplitOp() : OpSchema("Split", 1, 2, 1, std::numeric_limits<int>::max()) {}
+  /// Before opset 13 the sizes were the attribute `split`; from opset 18 `num_outputs` may ask
+  /// for equal parts, the last one smaller when the dim does not divide.
   llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
-    if (opset >= 13) return llvm::Error::success();
-    return moveIntsAttributeToInput(node, graph, "split", 1);
+    if (opset < 13) return moveIntsAttributeToInput(node, graph, "split", 1);
+    if (!node.hasAttribute("num_outputs")) return llvm::Error::success();
+    int64_t parts = node.getInt("num_outputs", 0);
+    if (parts != int64_t(node.getNumOutputs()) || node.getInput(1))
+      return nodeError(node, ErrorCode::BadModel,
+                       "num_outputs = " + llvm::Twine(parts) + " must equal its " +
+                           llvm::Twine(node.getNumOutputs()) + " outputs, without input 'split'");
+    const TensorType &in = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), in.getRank());
+    if (!axis) return axis.takeError();
+    int64_t dim = in.getDim(*axis), chunk = (dim + parts - 1) / parts;
+    std::vector<int64_t> sizes;
+    for (int64_t i = 0, left = dim; i < parts; ++i, left -= chunk)
+      sizes.push_back(std::max<int64_t>(0, std::min(chunk, left)));
+    node.removeAttribute("num_outputs");
+    while (node.getNumInputs() < 2) node.addInput(nullptr);
+    node.setInput(1, graph.addConstant(graph.makeUniqueName(node.getName() + "_split"),
+                                       Tensor::fromVector<int64_t>({parts}, sizes)));
+    return llvm::Error::success();
   }
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
     const TensorType &in = node.getInput(0)->getType();
@@ -322,6 +341,14 @@ llvm::Expected<SliceParams> computeSlice(const Node &node, llvm::ArrayRef<int64_
 class SliceOp : public OpSchema {
 public:
   SliceOp() : OpSchema("Slice", 3, 5) {}
+  /// Before opset 10 starts, ends and axes were attributes.
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset >= 10) return llvm::Error::success();
+    size_t index = 1;
+    for (const char *attr : {"starts", "ends", "axes"})
+      if (auto err = moveIntsAttributeToInput(node, graph, attr, index++)) return err;
+    return llvm::Error::success();
+  }
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
     static const char *const names[] = {"starts", "ends", "axes", "steps"};
     const TensorType &in = node.getInput(0)->getType();
@@ -467,6 +494,41 @@ private:
 class PadOp : public OpSchema {
 public:
   PadOp() : OpSchema("Pad", 2, 3) {}
+  /// Before opset 11 pads and the constant value were attributes; from opset 18 an optional
+  /// input 3 names the axes that input 1's pads apply to (the others get none).
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset < 11) {
+      if (auto err = moveIntsAttributeToInput(node, graph, "pads", 1)) return err;
+      return moveFloatAttributeToInput(node, graph, "value", 2);
+    }
+    const Value *axesInput = node.getInput(3);
+    if (!axesInput) return llvm::Error::success();
+    const Value *padsInput = node.getInput(1);
+    if (!axesInput->isConstant() || !padsInput || !padsInput->isConstant())
+      return nodeError(node, ErrorCode::Unsupported,
+                       "its pads and axes (inputs 1 and 3) must be constants");
+    int rank = node.getInput(0)->getType().getRank();
+    llvm::SmallVector<int64_t> axes = axesInput->getConstant().toInts();
+    llvm::SmallVector<int64_t> pads = padsInput->getConstant().toInts();
+    if (pads.size() != 2 * axes.size())
+      return nodeError(node, ErrorCode::Shape,
+                       "pads " + dimsToString(pads) + " must have 2 values per axis of " +
+                           dimsToString(axes));
+    std::vector<int64_t> full(size_t(2 * rank), 0);
+    for (size_t i = 0; i < axes.size(); ++i) {
+      auto axis = normalizeAxis(node, axes[i], rank);
+      if (!axis) return axis.takeError();
+      full[size_t(*axis)] = pads[i];
+      full[size_t(*axis + rank)] = pads[i + axes.size()];
+    }
+    Value *fullPads = graph.addConstant(graph.makeUniqueName(node.getName() + "_pads"),
+                                        Tensor::fromVector<int64_t>({2 * rank}, full));
+    std::vector<Value *> inputs(node.getInputs().begin(), node.getInputs().begin() + 3);
+    inputs[1] = fullPads;
+    while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+    node.setInputs(inputs);
+    return llvm::Error::success();
+  }
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
     const TensorType &in = node.getInput(0)->getType();
     int rank = in.getRank();

@@ -14,6 +14,17 @@ public:
   // ONNX allows up to 5 outputs (training statistics); they are rejected with a clear message.
   BatchNormalizationOp() : OpSchema("BatchNormalization", 5, 5, 1, 5) {}
 
+  /// Before opset 9, `spatial` = 0 asked for statistics per element rather than per channel.
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset >= 9 || !node.hasAttribute("spatial")) return llvm::Error::success();
+    if (node.getInt("spatial", 1) != 1)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "spatial = 0 (per-element statistics, opset " + llvm::Twine(opset) +
+                           ") is not supported");
+    node.removeAttribute("spatial");
+    return llvm::Error::success();
+  }
+
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (node.getInt("training_mode", 0) != 0)
       return nodeError(node, ErrorCode::Unsupported,

@@ -107,4 +107,39 @@ llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string
   return llvm::Error::success();
 }
 
+llvm::Error moveFloatAttributeToInput(Node &node, Graph &graph, const std::string &attr,
+                                      size_t index) {
+  if (!node.hasAttribute(attr)) return llvm::Error::success();
+  if (node.getInput(index))
+    return nodeError(node, ErrorCode::BadModel,
+                     "has both an attribute '" + attr + "' and an input " + llvm::Twine(index));
+  Value *constant = graph.addConstant(graph.makeUniqueName(node.getName() + "_" + attr),
+                                      Tensor::scalar<float>(node.getFloat(attr, 0.0f)));
+  while (node.getNumInputs() <= index) node.addInput(nullptr);
+  node.setInput(index, constant);
+  node.removeAttribute(attr);
+  return llvm::Error::success();
+}
+
+llvm::Error moveConstantInputToIntsAttribute(Node &node, size_t index, const std::string &attr) {
+  const Value *input = node.getNumInputs() > index ? node.getInput(index) : nullptr;
+  if (!input) return llvm::Error::success();
+  if (node.hasAttribute(attr))
+    return nodeError(node, ErrorCode::BadModel,
+                     "has both an attribute '" + attr + "' and an input " + llvm::Twine(index));
+  if (!input->isConstant() || input->getType().getDType() != DType::Int64 ||
+      input->getType().getRank() != 1)
+    return nodeError(node, ErrorCode::Unsupported,
+                     "its " + attr + " (input " + llvm::Twine(index) + ", '" + input->getName() +
+                         "') must be a 1-D int64 constant, got " + input->getType().str() +
+                         (input->isConstant() ? "" : " computed at run time"));
+  llvm::SmallVector<int64_t> values = input->getConstant().toInts();
+  node.setAttribute(attr, Attribute(std::vector<int64_t>(values.begin(), values.end())));
+  std::vector<Value *> inputs(node.getInputs().begin(), node.getInputs().end());
+  inputs[index] = nullptr;
+  while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+  node.setInputs(inputs);
+  return llvm::Error::success();
+}
+
 } // namespace spcc

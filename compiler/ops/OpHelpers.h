@@ -65,6 +65,16 @@ template <typename Fn> auto dispatchElementSize(DType dtype, Fn &&fn) {
 llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string &attr,
                                      size_t index);
 
+/// Moves the float attribute \p attr of an older opset into input \p index as a float32 scalar
+/// constant (Clip's min and max before opset 11, Pad's value before 11). No-op without it.
+llvm::Error moveFloatAttributeToInput(Node &node, Graph &graph, const std::string &attr,
+                                      size_t index);
+
+/// The reverse, for ops whose canonical form keeps an attribute that a newer opset made an input
+/// (ReduceMean's axes from opset 18): input \p index, which must be an int64 constant, becomes
+/// the ints attribute \p attr and the input is dropped. No-op without the input.
+llvm::Error moveConstantInputToIntsAttribute(Node &node, size_t index, const std::string &attr);
+
 } // namespace spcc
 
 #endif

@@ -28,8 +28,13 @@ public:
   ReduceOp(llvm::StringRef name, bool isMean, bool attributeAxes, bool integers)
       : OpSchema(name, 1, 2), isMean(isMean), attributeAxes(attributeAxes), integers(integers) {}
 
+  /// ReduceSum took axes as an attribute before opset 13; the other reductions keep theirs as
+  /// the canonical form (passes read it), though opset 18 made it input 1 for them too.
   llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
-    if (attributeAxes || opset >= 13) return llvm::Error::success();
+    if (attributeAxes)
+      return opset >= 18 ? moveConstantInputToIntsAttribute(node, 1, "axes")
+                         : llvm::Error::success();
+    if (opset >= 13) return llvm::Error::success();
     return moveIntsAttributeToInput(node, graph, "axes", 1);
   }
 

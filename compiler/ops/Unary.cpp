@@ -82,6 +82,12 @@ public:
 class ClipOp : public ElementwiseOpSchema {
 public:
   ClipOp() : ElementwiseOpSchema("Clip", 1, 3) {}
+  /// Before opset 11 the bounds were the float attributes min and max.
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset >= 11) return llvm::Error::success();
+    if (auto err = moveFloatAttributeToInput(node, graph, "min", 1)) return err;
+    return moveFloatAttributeToInput(node, graph, "max", 2);
+  }
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32}))
       return std::move(err);

@@ -27,7 +27,7 @@ class TensorInfo(ctypes.Structure):
                 ("dims", ctypes.POINTER(ctypes.c_int64))]
 
 
-def child(runtime_path, work, libraries):
+def child(runtime_path, libraries):
     import torch  # first: its OpenMP runtime is the process's first
 
     torch.set_num_threads(2)
@@ -48,8 +48,7 @@ def child(runtime_path, work, libraries):
             dtype = DTYPES[info.dtype]
             array = (rng.standard_normal(shape).astype(dtype) if dtype == np.float32
                      else rng.integers(0, 2, shape).astype(dtype))
-            np.save(os.path.join(work, "%s.%s.npy" % (os.path.basename(library),
-                                                      info.name.decode())), array)
+            np.save(os.path.join(library + ".inputs", info.name.decode() + ".npy"), array)
             arrays.append(np.ascontiguousarray(array))
         names = []
         for index in range(lib.spcc_model_num_outputs(model)):
@@ -66,9 +65,9 @@ def child(runtime_path, work, libraries):
         for _ in range(3):
             if lib.spcc_run(context, ins, outs) != 0:
                 raise RuntimeError("run: " + lib.spcc_last_error().decode())
+        os.makedirs(library + ".outputs", exist_ok=True)
         for name, output in zip(names, outputs):
-            np.save(os.path.join(work, "%s.out.%s.npy" % (os.path.basename(library), name)),
-                    output)
+            np.save(os.path.join(library + ".outputs", name + ".npy"), output)
         lib.spcc_context_free(context)
         lib.spcc_model_free(model)
     after = float((a @ a).sum())
@@ -79,7 +78,7 @@ def child(runtime_path, work, libraries):
 
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], sys.argv[4:])
+        child(sys.argv[2], sys.argv[3:])
         return 0
     if len(sys.argv) < 6:
         print(__doc__.splitlines()[2], file=sys.stderr)
@@ -93,9 +92,10 @@ def main():
         shape_args = [arg for shape in shapes.split(",") if shape for arg in ("--shape", shape)]
         subprocess.run([spcc, model, *shape_args, "-o", library, "--tune=none"], check=True,
                        stderr=subprocess.DEVNULL)
+        os.makedirs(library + ".inputs", exist_ok=True)
         libraries.append(library)
     try:
-        result = subprocess.run([sys.executable, __file__, "--child", runtime_path, work,
+        result = subprocess.run([sys.executable, __file__, "--child", runtime_path,
                                  *libraries], timeout=300)
     except subprocess.TimeoutExpired:
         print("FAIL: the process that imported torch hung")
@@ -106,16 +106,15 @@ def main():
     failures = 0
     for library in libraries:
         stem = os.path.basename(library)
-        feeds = [arg for name in sorted(os.listdir(work))
-                 if name.startswith(stem + ".") and not name.startswith(stem + ".out.")
-                 for arg in ("-i", "%s=%s" % (name[len(stem) + 1:-len(".npy")],
-                                              os.path.join(work, name)))]
-        out_dir = os.path.join(work, stem + ".spcc-run")
+        feeds = [arg for name in sorted(os.listdir(library + ".inputs"))
+                 for arg in ("-i", "%s=%s" % (name[:-len(".npy")],
+                                              os.path.join(library + ".inputs", name)))]
+        out_dir = library + ".spcc-run"
         subprocess.run([spcc_run, library, *feeds, "-o", out_dir], check=True,
                        stdout=subprocess.DEVNULL)
         for name in sorted(os.listdir(out_dir)):
             expected = np.load(os.path.join(out_dir, name))
-            actual = np.load(os.path.join(work, "%s.out.%s" % (stem, name)))
+            actual = np.load(os.path.join(library + ".outputs", name))
             same = np.array_equal(actual, expected, equal_nan=True)
             print("%s %s: %s" % (stem, name, "equal" if same else "DIFFERENT"))
             failures += not same

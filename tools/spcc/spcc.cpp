@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "spcc: ahead-of-time compiler for pruned neural networks\n\n"
-      "  Imports an ONNX model (opsets 11-17), fixes its input shapes, folds what is known at\n"
+      "  Imports an ONNX model (opsets 7-21), fixes its input shapes, folds what is known at\n"
       "  compile time and reports on the result; with -o, compiles it to a model .so.\n");
 
   if (flags.listPasses) {
