@@ -1,5 +1,6 @@
 //===- LowerElementwise.cpp - Unary, Cast, binary and Where lowerings ----===//
 #include "backends/common/LoweringUtil.h"
+#include "compiler/ops/UnaryAttributes.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -50,7 +51,9 @@ llvm::Expected<KernelCall> lowerUnary(const Node &node, const KernelLayout &layo
   if (!isFloat && p.op != SPCC_UNARY_NEG && p.op != SPCC_UNARY_CLIP)
     return nodeError(node, ErrorCode::Unsupported,
                      "the dense kernel takes f32 only, got " + node.getInput(0)->getType().str());
-  if (p.op == SPCC_UNARY_LEAKY_RELU) p.alpha = node.getFloat("alpha", 0.01f);
+  UnaryAttributes attributes = unaryAttributes(node);
+  p.alpha = attributes.alpha;
+  p.beta = attributes.beta;
   if (p.op == SPCC_UNARY_CLIP) {
     p.alpha = std::numeric_limits<float>::lowest();
     p.beta = std::numeric_limits<float>::max();

@@ -1,6 +1,7 @@
 //===- Unary.cpp - Elementwise unary operators ---------------------------===//
 #include "compiler/ops/OpHelpers.h"
 #include "compiler/ops/SampleRules.h"
+#include "compiler/ops/UnaryAttributes.h"
 
 #include <cmath>
 #include <functional>
@@ -8,10 +9,10 @@
 namespace spcc {
 namespace {
 
-/// A float32 -> float32 elementwise op; \p fn sees the node for its attributes.
+/// A float32 -> float32 elementwise op; \p fn sees the node's float attributes.
 class FloatUnaryOp : public ElementwiseOpSchema {
 public:
-  using Fn = std::function<float(const Node &, float)>;
+  using Fn = std::function<float(const UnaryAttributes &, float)>;
   FloatUnaryOp(llvm::StringRef name, Fn fn, int maxInputs = 1)
       : ElementwiseOpSchema(name, 1, maxInputs), fn(std::move(fn)) {}
 
@@ -23,9 +24,10 @@ public:
   llvm::Expected<TensorList> evaluate(const Node &node,
                                       llvm::ArrayRef<Tensor> inputs) const override {
     Tensor out(inputs[0].getType());
+    UnaryAttributes attributes = unaryAttributes(node);
     auto src = inputs[0].getData<float>();
     auto dst = out.getMutableData<float>();
-    for (size_t i = 0; i < src.size(); ++i) dst[i] = fn(node, src[i]);
+    for (size_t i = 0; i < src.size(); ++i) dst[i] = fn(attributes, src[i]);
     return TensorList{out};
   }
 
@@ -33,18 +35,27 @@ private:
   Fn fn;
 };
 
-float gelu(const Node &node, float x) {
-  if (node.getString("approximate", "none") == "tanh") {
-    constexpr float k = 0.7978845608028654f; // sqrt(2 / pi)
-    return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
-  }
-  return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f));
+float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f)); }
+
+float geluTanh(float x) {
+  constexpr float k = 0.7978845608028654f; // sqrt(2 / pi)
+  return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
 }
 
 /// Gelu (opset 20) checks its `approximate` attribute.
 class GeluOp : public FloatUnaryOp {
 public:
-  GeluOp() : FloatUnaryOp("Gelu", gelu) {}
+  GeluOp() : FloatUnaryOp("Gelu", [](const UnaryAttributes &, float x) { return gelu(x); }) {}
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    if (node.getString("approximate", "none") != "tanh")
+      return FloatUnaryOp::evaluate(node, inputs);
+    Tensor out(inputs[0].getType());
+    auto src = inputs[0].getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (size_t i = 0; i < src.size(); ++i) dst[i] = geluTanh(src[i]);
+    return TensorList{out};
+  }
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
     std::string mode = node.getString("approximate", "none");
     if (mode != "none" && mode != "tanh")
@@ -185,33 +196,110 @@ float sigmoid(float x) {
 
 } // namespace
 
+/// A FloatUnaryOp named \p name computing \p fn(attributes, x).
+std::unique_ptr<OpSchema> floatUnary(llvm::StringRef name, FloatUnaryOp::Fn fn) {
+  return std::make_unique<FloatUnaryOp>(name, std::move(fn));
+}
+
+// NaN stays NaN through compare-and-select (a comparison with NaN is false), as in ONNX Runtime.
 std::unique_ptr<OpSchema> createReluSchema() {
-  return std::make_unique<FloatUnaryOp>("Relu",
-                                        [](const Node &, float x) { return x < 0.0f ? 0.0f : x; });
+  return floatUnary("Relu", [](const UnaryAttributes &, float x) { return x < 0.0f ? 0.0f : x; });
 }
 std::unique_ptr<OpSchema> createLeakyReluSchema() {
-  return std::make_unique<FloatUnaryOp>("LeakyRelu", [](const Node &n, float x) {
-    return x >= 0.0f ? x : x * n.getFloat("alpha", 0.01f);
-  });
+  return floatUnary("LeakyRelu",
+                    [](const UnaryAttributes &a, float x) { return x >= 0.0f ? x : x * a.alpha; });
 }
 std::unique_ptr<OpSchema> createSigmoidSchema() {
-  return std::make_unique<FloatUnaryOp>("Sigmoid",
-                                        [](const Node &, float x) { return sigmoid(x); });
+  return floatUnary("Sigmoid", [](const UnaryAttributes &, float x) { return sigmoid(x); });
 }
 std::unique_ptr<OpSchema> createTanhSchema() {
-  return std::make_unique<FloatUnaryOp>("Tanh", [](const Node &, float x) { return std::tanh(x); });
+  return floatUnary("Tanh", [](const UnaryAttributes &, float x) { return std::tanh(x); });
 }
 std::unique_ptr<OpSchema> createErfSchema() {
-  return std::make_unique<FloatUnaryOp>("Erf", [](const Node &, float x) { return std::erf(x); });
+  return floatUnary("Erf", [](const UnaryAttributes &, float x) { return std::erf(x); });
 }
 std::unique_ptr<OpSchema> createSqrtSchema() {
-  return std::make_unique<FloatUnaryOp>("Sqrt", [](const Node &, float x) { return std::sqrt(x); });
+  return floatUnary("Sqrt", [](const UnaryAttributes &, float x) { return std::sqrt(x); });
 }
 std::unique_ptr<OpSchema> createExpSchema() {
-  return std::make_unique<FloatUnaryOp>("Exp", [](const Node &, float x) { return std::exp(x); });
+  return floatUnary("Exp", [](const UnaryAttributes &, float x) { return std::exp(x); });
 }
 std::unique_ptr<OpSchema> createAbsSchema() {
-  return std::make_unique<FloatUnaryOp>("Abs", [](const Node &, float x) { return std::fabs(x); });
+  return floatUnary("Abs", [](const UnaryAttributes &, float x) { return std::fabs(x); });
+}
+std::unique_ptr<OpSchema> createCeilSchema() {
+  return floatUnary("Ceil", [](const UnaryAttributes &, float x) { return std::ceil(x); });
+}
+std::unique_ptr<OpSchema> createFloorSchema() {
+  return floatUnary("Floor", [](const UnaryAttributes &, float x) { return std::floor(x); });
+}
+// Halves round to even, as ONNX's Round (the default rounding mode).
+std::unique_ptr<OpSchema> createRoundSchema() {
+  return floatUnary("Round", [](const UnaryAttributes &, float x) { return std::nearbyint(x); });
+}
+std::unique_ptr<OpSchema> createSignSchema() {
+  return floatUnary("Sign", [](const UnaryAttributes &, float x) {
+    return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
+  });
+}
+std::unique_ptr<OpSchema> createReciprocalSchema() {
+  return floatUnary("Reciprocal", [](const UnaryAttributes &, float x) { return 1.0f / x; });
+}
+std::unique_ptr<OpSchema> createLogSchema() {
+  return floatUnary("Log", [](const UnaryAttributes &, float x) { return std::log(x); });
+}
+std::unique_ptr<OpSchema> createSinSchema() {
+  return floatUnary("Sin", [](const UnaryAttributes &, float x) { return std::sin(x); });
+}
+std::unique_ptr<OpSchema> createCosSchema() {
+  return floatUnary("Cos", [](const UnaryAttributes &, float x) { return std::cos(x); });
+}
+// log(1 + e^x) without overflow: x + log1p(e^-x) for positive x.
+std::unique_ptr<OpSchema> createSoftplusSchema() {
+  return floatUnary("Softplus", [](const UnaryAttributes &, float x) {
+    return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+  });
+}
+std::unique_ptr<OpSchema> createSoftsignSchema() {
+  return floatUnary("Softsign",
+                    [](const UnaryAttributes &, float x) { return x / (1.0f + std::fabs(x)); });
+}
+std::unique_ptr<OpSchema> createEluSchema() {
+  return floatUnary("Elu", [](const UnaryAttributes &a, float x) {
+    return x < 0.0f ? a.alpha * std::expm1(x) : x;
+  });
+}
+std::unique_ptr<OpSchema> createSeluSchema() {
+  return floatUnary("Selu", [](const UnaryAttributes &a, float x) {
+    return a.beta * (x <= 0.0f ? a.alpha * std::expm1(x) : x);
+  });
+}
+std::unique_ptr<OpSchema> createCeluSchema() {
+  return floatUnary("Celu", [](const UnaryAttributes &a, float x) {
+    return x < 0.0f ? a.alpha * std::expm1(x / a.alpha) : x;
+  });
+}
+std::unique_ptr<OpSchema> createHardSigmoidSchema() {
+  return floatUnary("HardSigmoid", [](const UnaryAttributes &a, float x) {
+    float v = a.alpha * x + a.beta;
+    return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+  });
+}
+std::unique_ptr<OpSchema> createHardSwishSchema() {
+  return floatUnary("HardSwish", [](const UnaryAttributes &, float x) {
+    float v = x / 6.0f + 0.5f;
+    return x * (v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v);
+  });
+}
+std::unique_ptr<OpSchema> createThresholdedReluSchema() {
+  return floatUnary("ThresholdedRelu",
+                    [](const UnaryAttributes &a, float x) { return x > a.alpha ? x : 0.0f; });
+}
+std::unique_ptr<OpSchema> createMishSchema() {
+  return floatUnary("Mish", [](const UnaryAttributes &, float x) {
+    float softplus = x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+    return x * std::tanh(softplus);
+  });
 }
 std::unique_ptr<OpSchema> createGeluSchema() { return std::make_unique<GeluOp>(); }
 std::unique_ptr<OpSchema> createNegSchema() { return std::make_unique<NegOp>(); }

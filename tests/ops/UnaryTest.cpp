@@ -20,6 +20,26 @@ TEST_CASE("float unary ops match their formulas on random data", "[ops][unary]")
       {"Neg", [](double v) { return -v; }},
       {"Abs", [](double v) { return std::fabs(v); }},
       {"Gelu", [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); }},
+      {"Ceil", [](double v) { return std::ceil(v); }},
+      {"Floor", [](double v) { return std::floor(v); }},
+      {"Sign", [](double v) { return v > 0   ? 1.0
+                                     : v < 0 ? -1.0
+                                             : 0.0; }},
+      {"Reciprocal", [](double v) { return 1 / v; }},
+      {"Sin", [](double v) { return std::sin(v); }},
+      {"Cos", [](double v) { return std::cos(v); }},
+      {"Softplus", [](double v) { return std::log(1 + std::exp(v)); }},
+      {"Softsign", [](double v) { return v / (1 + std::fabs(v)); }},
+      {"Elu", [](double v) { return v < 0 ? std::exp(v) - 1 : v; }},
+      {"Selu",
+       [](double v) {
+         return 1.0507009873554805 * (v <= 0 ? 1.6732632423543772 * (std::exp(v) - 1) : v);
+       }},
+      {"Celu", [](double v) { return v < 0 ? std::exp(v) - 1 : v; }},
+      {"HardSigmoid", [](double v) { return std::min(1.0, std::max(0.0, 0.2 * v + 0.5)); }},
+      {"HardSwish", [](double v) { return v * std::min(1.0, std::max(0.0, v / 6 + 0.5)); }},
+      {"ThresholdedRelu", [](double v) { return v > 1 ? v : 0.0; }},
+      {"Mish", [](double v) { return v * std::tanh(std::log(1 + std::exp(v))); }},
   };
   for (const Case &c : cases) {
     INFO(c.op);
@@ -93,4 +113,14 @@ TEST_CASE("Dropout is identity in inference and rejects training mode", "[ops][u
 TEST_CASE("Unary float ops reject integer input", "[ops][unary]") {
   Tensor xi = Tensor::fromVector<int64_t>({2}, {1, 2});
   CHECK_THAT(runOpError({"Relu", {xi}}), Catch::Contains("element type i64"));
+}
+
+TEST_CASE("Round takes halves to even; Log of positive data", "[ops][unary]") {
+  Tensor x = Tensor::fromVector<float>({6}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f});
+  Tensor rounded = runOpOrFail({"Round", {x}})[0];
+  CHECK(rounded.getData<float>() == llvm::ArrayRef<float>({0, 2, 2, -0.0f, -2, 2}));
+  Tensor positive = Tensor::fromVector<float>({3}, {0.5f, 1.0f, 20.0f});
+  Tensor logs = runOpOrFail({"Log", {positive}})[0];
+  for (int64_t i = 0; i < 3; ++i)
+    CHECK(logs.getAsDouble(i) == Approx(std::log(positive.getAsDouble(i))).epsilon(1e-6));
 }
