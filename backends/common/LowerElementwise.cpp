@@ -81,14 +81,31 @@ llvm::Expected<KernelCall> lowerCast(const Node &node, const KernelLayout &layou
 }
 
 llvm::Expected<KernelCall> lowerBinary(const Node &node, const KernelLayout &layout) {
-  const std::string &op = node.getOpType();
+  static const llvm::StringMap<int32_t> codes = {
+      {"Add", SPCC_BINARY_ADD},
+      {"Sub", SPCC_BINARY_SUB},
+      {"Mul", SPCC_BINARY_MUL},
+      {"Div", SPCC_BINARY_DIV},
+      {"Pow", SPCC_BINARY_POW},
+      {"Equal", SPCC_BINARY_EQUAL},
+      {"Greater", SPCC_BINARY_GREATER},
+      {"Less", SPCC_BINARY_LESS},
+      {"GreaterOrEqual", SPCC_BINARY_GREATER_OR_EQUAL},
+      {"LessOrEqual", SPCC_BINARY_LESS_OR_EQUAL},
+      {"Max", SPCC_BINARY_MAX},
+      {"Min", SPCC_BINARY_MIN},
+      {"Mod", SPCC_BINARY_MOD},
+      {"And", SPCC_BINARY_AND},
+      {"Or", SPCC_BINARY_OR},
+      {"Xor", SPCC_BINARY_XOR},
+      {"PRelu", SPCC_BINARY_PRELU},
+  };
   auto p = zeroed<spcc_binary_params>();
-  p.op = op == "Add"   ? SPCC_BINARY_ADD
-         : op == "Sub" ? SPCC_BINARY_SUB
-         : op == "Mul" ? SPCC_BINARY_MUL
-         : op == "Div" ? SPCC_BINARY_DIV
-         : op == "Pow" ? SPCC_BINARY_POW
-                       : SPCC_BINARY_EQUAL;
+  auto code = codes.find(node.getOpType());
+  if (code == codes.end())
+    return nodeError(node, ErrorCode::Internal, "has no binary kernel operation");
+  p.op = code->second;
+  if (p.op == SPCC_BINARY_MOD && node.getInt("fmod", 0) == 1) p.op = SPCC_BINARY_FMOD;
   p.dtype = kernelDType(node.getInput(0)->getType().getDType());
   p.b_dtype = kernelDType(node.getInput(1)->getType().getDType());
   llvm::ArrayRef<int64_t> out = dimsOf(node.getOutput(0));

@@ -15,7 +15,9 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <limits>
+#include <set>
 
 namespace spcc {
 namespace {
@@ -33,6 +35,7 @@ public:
 
 private:
   llvm::Error checkOpset();
+  llvm::Error expandVariadicOps();
   llvm::Error checkSupportedOps();
   llvm::Error fixInputShapes();
   llvm::Error runOnnxShapeInference();
@@ -71,11 +74,12 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
     return makeError(ErrorCode::BadModel,
                      "not an ONNX model (ir_version " + llvm::Twine(model.ir_version()) + ")");
   if (!model.graph().name().empty()) graph->setName(model.graph().name());
-  for (auto step : {&ModelImporter::checkOpset, &ModelImporter::checkSupportedOps,
-                    &ModelImporter::importConstants, &ModelImporter::fixInputShapes,
-                    &ModelImporter::importInputs, &ModelImporter::importNodes,
-                    &ModelImporter::inferTypes, &ModelImporter::importOutputs,
-                    &ModelImporter::runOnnxShapeInference, &ModelImporter::checkAgainstOnnx})
+  for (auto step :
+       {&ModelImporter::checkOpset, &ModelImporter::expandVariadicOps,
+        &ModelImporter::checkSupportedOps, &ModelImporter::importConstants,
+        &ModelImporter::fixInputShapes, &ModelImporter::importInputs, &ModelImporter::importNodes,
+        &ModelImporter::inferTypes, &ModelImporter::importOutputs,
+        &ModelImporter::runOnnxShapeInference, &ModelImporter::checkAgainstOnnx})
     if (llvm::Error err = (this->*step)()) return std::move(err);
   return std::move(graph);
 }
@@ -87,6 +91,83 @@ llvm::Error ModelImporter::checkOpset() {
     return makeError(ErrorCode::Unsupported,
                      "model uses ONNX opset " + llvm::Twine(opset) + "; spcc supports opsets " +
                          llvm::Twine(kMinOpset) + " to " + llvm::Twine(kMaxOpset));
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::expandVariadicOps() {
+  // Sum, Mean, Max and Min take any number of inputs; spcc's IR and kernels take two. Each is
+  // rewritten here, in the proto (so ONNX's checker and shape inference see the same graph), as
+  // a chain of two-input nodes: Add for Sum and Mean (then a Div by the count), Max, Min; one
+  // input is an Identity.
+  auto *protoGraph = model.mutable_graph();
+  auto needsRewrite = [](const onnx::NodeProto &node) {
+    const std::string &op = node.op_type();
+    return isDefaultDomain(node.domain()) &&
+           (op == "Sum" || op == "Mean" ||
+            ((op == "Max" || op == "Min") && node.input_size() != 2));
+  };
+  if (std::none_of(protoGraph->node().begin(), protoGraph->node().end(), needsRewrite))
+    return llvm::Error::success();
+  std::set<std::string> names;
+  for (const auto &node : protoGraph->node())
+    for (const std::string &out : node.output()) names.insert(out);
+  for (const auto &init : protoGraph->initializer()) names.insert(init.name());
+  for (const auto &input : protoGraph->input()) names.insert(input.name());
+  auto unique = [&](const std::string &base) {
+    std::string name = base;
+    for (int k = 1; names.count(name); ++k) name = base + "_" + std::to_string(k);
+    names.insert(name);
+    return name;
+  };
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> rewritten;
+  for (const auto &node : protoGraph->node()) {
+    const std::string &op = node.op_type();
+    if (!needsRewrite(node)) {
+      *rewritten.Add() = node;
+      continue;
+    }
+    if (node.input_size() < 1 || node.output_size() != 1)
+      return makeError(ErrorCode::BadModel, "node '" + node.name() + "' (" + op +
+                                                ") needs one or more inputs and one output");
+    std::string base = node.name().empty() ? node.output(0) : node.name();
+    std::string binaryOp = op == "Sum" || op == "Mean" ? "Add" : op;
+    bool divide = op == "Mean" && node.input_size() > 1;
+    std::string acc = node.input(0);
+    for (int i = 1; i < node.input_size(); ++i) {
+      onnx::NodeProto *step = rewritten.Add();
+      step->set_op_type(binaryOp);
+      step->set_name(unique(base + "/" + binaryOp + std::to_string(i)));
+      step->add_input(acc);
+      step->add_input(node.input(i));
+      bool last = i + 1 == node.input_size() && !divide;
+      acc = last ? node.output(0) : unique(base + "/partial" + std::to_string(i));
+      step->add_output(acc);
+    }
+    if (node.input_size() == 1) {
+      onnx::NodeProto *identity = rewritten.Add();
+      identity->set_op_type("Identity");
+      identity->set_name(unique(base + "/Identity"));
+      identity->add_input(acc);
+      identity->add_output(node.output(0));
+    } else if (divide) {
+      onnx::NodeProto *count = rewritten.Add();
+      count->set_op_type("Constant");
+      count->set_name(unique(base + "/count"));
+      count->add_output(count->name());
+      onnx::AttributeProto *value = count->add_attribute();
+      value->set_name("value");
+      value->set_type(onnx::AttributeProto::TENSOR);
+      value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+      value->mutable_t()->add_float_data(float(node.input_size()));
+      onnx::NodeProto *div = rewritten.Add();
+      div->set_op_type("Div");
+      div->set_name(unique(base + "/Div"));
+      div->add_input(acc);
+      div->add_input(count->name());
+      div->add_output(node.output(0));
+    }
+  }
+  protoGraph->mutable_node()->Swap(&rewritten);
   return llvm::Error::success();
 }
 

@@ -85,6 +85,29 @@ template <int Op, typename T> inline T arith(T a, T b) {
   return T(0);
 }
 
+/// max / min where a NaN operand gives NaN (numpy's maximum / minimum).
+template <typename T> inline T maxOf(T a, T b) { return a != a || a > b ? a : b; }
+template <typename T> inline T minOf(T a, T b) { return a != a || a < b ? a : b; }
+
+/// The remainder of a / b with the divisor's sign (\p floored, ONNX Mod with fmod = 0) or the
+/// dividend's (C); an integer division by zero gives 0.
+template <bool Floored, typename T> inline T remainderOf(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b == T(0)) return T(0);
+    if constexpr (std::is_signed_v<T>)
+      if (b == T(-1)) return T(0); // MIN % -1 overflows
+    T r = T(a % b);
+    if constexpr (Floored && std::is_signed_v<T>)
+      if (r != T(0) && ((r < 0) != (b < 0))) r = T(r + b);
+    return r;
+  } else {
+    T r = std::fmod(a, b);
+    if constexpr (Floored)
+      if (r != T(0) && ((r < 0) != (b < 0))) r += b;
+    return r;
+  }
+}
+
 /// One binary op over all runs, with the inner loop specialised on which
 /// operand is contiguous and which is broadcast, so the common cases vectorize.
 /// \p fn(a, b) -> result.
@@ -119,6 +142,24 @@ void binaryRuns(const spcc_binary_params &p, const A *a, const B *b, R *out, Fn 
       elementwiseGrain);
 }
 
+/// Equal, Greater, Less, GreaterOrEqual, LessOrEqual: bool output.
+template <typename T>
+void binaryCompare(const spcc_binary_params &p, const void *a, const void *b, void *out,
+                   int32_t numThreads) {
+  auto run = [&](auto fn) {
+    binaryRuns(p, static_cast<const T *>(a), static_cast<const T *>(b), static_cast<uint8_t *>(out),
+               fn, numThreads);
+  };
+  switch (p.op) {
+  case SPCC_BINARY_EQUAL: run([](T x, T y) { return uint8_t(x == y ? 1 : 0); }); break;
+  case SPCC_BINARY_GREATER: run([](T x, T y) { return uint8_t(x > y ? 1 : 0); }); break;
+  case SPCC_BINARY_LESS: run([](T x, T y) { return uint8_t(x < y ? 1 : 0); }); break;
+  case SPCC_BINARY_GREATER_OR_EQUAL: run([](T x, T y) { return uint8_t(x >= y ? 1 : 0); }); break;
+  case SPCC_BINARY_LESS_OR_EQUAL: run([](T x, T y) { return uint8_t(x <= y ? 1 : 0); }); break;
+  default: break;
+  }
+}
+
 template <typename T>
 void binaryArith(const spcc_binary_params &p, const void *a, const void *b, void *out,
                  int32_t numThreads) {
@@ -131,12 +172,17 @@ void binaryArith(const spcc_binary_params &p, const void *a, const void *b, void
   case SPCC_BINARY_SUB: run([](T x, T y) { return arith<SPCC_BINARY_SUB>(x, y); }); break;
   case SPCC_BINARY_MUL: run([](T x, T y) { return arith<SPCC_BINARY_MUL>(x, y); }); break;
   case SPCC_BINARY_DIV: run([](T x, T y) { return arith<SPCC_BINARY_DIV>(x, y); }); break;
-  case SPCC_BINARY_EQUAL:
-    binaryRuns(
-        p, static_cast<const T *>(a), static_cast<const T *>(b), static_cast<uint8_t *>(out),
-        [](T x, T y) { return uint8_t(x == y ? 1 : 0); }, numThreads);
+  case SPCC_BINARY_MAX: run([](T x, T y) { return maxOf(x, y); }); break;
+  case SPCC_BINARY_MIN: run([](T x, T y) { return minOf(x, y); }); break;
+  case SPCC_BINARY_MOD: run([](T x, T y) { return remainderOf<true>(x, y); }); break;
+  case SPCC_BINARY_FMOD: run([](T x, T y) { return remainderOf<false>(x, y); }); break;
+  case SPCC_BINARY_AND: run([](T x, T y) { return T(x && y ? 1 : 0); }); break;
+  case SPCC_BINARY_OR: run([](T x, T y) { return T(x || y ? 1 : 0); }); break;
+  case SPCC_BINARY_XOR: run([](T x, T y) { return T((x != 0) != (y != 0) ? 1 : 0); }); break;
+  case SPCC_BINARY_PRELU:
+    if constexpr (std::is_floating_point_v<T>) run([](T x, T y) { return x < T(0) ? x * y : x; });
     break;
-  default: break;
+  default: binaryCompare<T>(p, a, b, out, numThreads); break;
   }
 }
 

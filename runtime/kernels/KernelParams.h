@@ -73,9 +73,21 @@ typedef enum {
   SPCC_BINARY_ADD = 0,
   SPCC_BINARY_SUB = 1,
   SPCC_BINARY_MUL = 2,
-  SPCC_BINARY_DIV = 3,  /* integer division by zero gives 0 */
-  SPCC_BINARY_POW = 4,  /* float32 base; exponent f32, i64 or i32 (b_dtype) */
-  SPCC_BINARY_EQUAL = 5 /* bool output */
+  SPCC_BINARY_DIV = 3,   /* integer division by zero gives 0 */
+  SPCC_BINARY_POW = 4,   /* float32 base; exponent f32, i64 or i32 (b_dtype) */
+  SPCC_BINARY_EQUAL = 5, /* bool output */
+  SPCC_BINARY_GREATER = 6,
+  SPCC_BINARY_LESS = 7,
+  SPCC_BINARY_GREATER_OR_EQUAL = 8,
+  SPCC_BINARY_LESS_OR_EQUAL = 9, /* comparisons: bool output */
+  SPCC_BINARY_MAX = 10,
+  SPCC_BINARY_MIN = 11,  /* a NaN operand gives NaN */
+  SPCC_BINARY_MOD = 12,  /* integers: remainder with the divisor's sign (Mod fmod=0) */
+  SPCC_BINARY_FMOD = 13, /* remainder with the dividend's sign (C's fmod and %) */
+  SPCC_BINARY_AND = 14,
+  SPCC_BINARY_OR = 15,
+  SPCC_BINARY_XOR = 16,  /* bool inputs and output */
+  SPCC_BINARY_PRELU = 17 /* float32: a < 0 ? a * b : a */
 } spcc_binary_op;
 
 /** spcc_kernel_binary: out[0] of dims `dims[0..rank)` (row-major), element at

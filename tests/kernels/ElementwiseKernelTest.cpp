@@ -183,3 +183,46 @@ TEST_CASE("Equal and Where kernels", "[kernels]") {
       {"Where",
        {randomBools({300, 100}, rng), randomBools({100}, rng), randomBools({300, 1}, rng)}}));
 }
+
+TEST_CASE("comparison, Max, Min, Mod, logic and PRelu kernels", "[kernels]") {
+  std::mt19937 rng(6);
+  std::vector<std::pair<Ints, Ints>> shapes = {{{2, 3, 4}, {2, 3, 4}},
+                                               {{2, 3, 4}, {4}},
+                                               {{2, 1, 4}, {3, 1}},
+                                               {{}, {5}},
+                                               {{300, 200}, {200}}};
+  for (auto &[a, b] : shapes) {
+    INFO(dimsToString(a) << " " << dimsToString(b));
+    for (const char *op : {"Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Max", "Min"}) {
+      INFO(op);
+      // Small integer-valued floats, so that equal elements occur.
+      Tensor x = randomInts(DType::Int64, a, rng, -3, 3),
+             y = randomInts(DType::Int64, b, rng, -3, 3);
+      CHECK(checkKernel(dataOnly({op, {x, y}})) == "spcc_kernel_binary");
+      Tensor fx = randomTensor(a, rng, -2, 2), fy = randomTensor(b, rng, -2, 2);
+      CHECK(checkKernel(dataOnly({op, {fx, fy}})) == "spcc_kernel_binary");
+      checkKernel(dataOnly(
+          {op,
+           {randomInts(DType::Int32, a, rng, -3, 3), randomInts(DType::Int32, b, rng, -3, 3)}}));
+    }
+    for (int64_t fmod : {0, 1})
+      for (DType dtype : {DType::Int64, DType::Int32}) {
+        INFO("Mod fmod " << fmod << " " << dtypeName(dtype).str());
+        checkKernel(
+            dataOnly({"Mod",
+                      {randomInts(dtype, a, rng, -100, 100), randomInts(dtype, b, rng, -9, 9, 0)},
+                      {{"fmod", fmod}}}));
+      }
+    checkKernel(dataOnly({"Mod",
+                          {randomTensor(a, rng, -9, 9), randomTensor(b, rng, 0.5f, 3)},
+                          {{"fmod", int64_t(1)}}}));
+    for (const char *op : {"And", "Or", "Xor"}) {
+      INFO(op);
+      checkKernel(dataOnly({op, {randomBools(a, rng), randomBools(b, rng)}}));
+    }
+  }
+  Tensor x = randomTensor({2, 3, 4, 5}, rng, -2, 2);
+  checkKernel(dataOnly({"PRelu", {x, randomTensor({3, 1, 1}, rng, 0, 1)}}));
+  checkKernel(dataOnly({"PRelu", {x, Tensor::scalar(0.25f)}}));
+  checkKernel(dataOnly({"PRelu", {x, randomTensor({2, 3, 4, 5}, rng, 0, 1)}}));
+}

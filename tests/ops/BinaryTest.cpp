@@ -177,3 +177,45 @@ TEST_CASE("Binary ops reject mismatched shapes and element types", "[ops][binary
   CHECK_THAT(runOpError({"Where", {bools, f23, f4}}),
              Catch::Contains("shapes [1], [2,3] and [4] do not broadcast"));
 }
+
+TEST_CASE("Mod follows the divisor's sign with fmod 0 and the dividend's with fmod 1",
+          "[ops][binary]") {
+  Tensor a = Tensor::fromVector<int64_t>({4}, {7, -7, 7, -7});
+  Tensor b = Tensor::fromVector<int64_t>({4}, {3, 3, -3, -3});
+  CHECK(runOpOrFail({"Mod", {a, b}})[0].getData<int64_t>() ==
+        llvm::ArrayRef<int64_t>({1, 2, -2, -1}));
+  CHECK(runOpOrFail({"Mod", {a, b}, {{"fmod", int64_t(1)}}})[0].getData<int64_t>() ==
+        llvm::ArrayRef<int64_t>({1, -1, 1, -1}));
+  Tensor fa = Tensor::fromVector<float>({2}, {5.5f, -5.5f});
+  Tensor fb = Tensor::fromVector<float>({2}, {2.0f, 2.0f});
+  CHECK(runOpOrFail({"Mod", {fa, fb}, {{"fmod", int64_t(1)}}})[0].getData<float>() ==
+        llvm::ArrayRef<float>({1.5f, -1.5f}));
+  CHECK_THAT(runOpError({"Mod", {fa, fb}}), Catch::Contains("fmod = 0 is for integers"));
+  CHECK_THAT(runOpError({"Mod", {a, Tensor::fromVector<int64_t>({4}, {3, 0, 1, 1})}}),
+             Catch::Contains("integer modulo by zero"));
+}
+
+TEST_CASE("Max and Min propagate NaN; comparisons and logic give bool", "[ops][binary]") {
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor a = Tensor::fromVector<float>({3}, {nan, 1.0f, 2.0f});
+  Tensor b = Tensor::fromVector<float>({3}, {0.0f, nan, 3.0f});
+  Tensor max = runOpOrFail({"Max", {a, b}})[0], min = runOpOrFail({"Min", {a, b}})[0];
+  CHECK(std::isnan(max.getData<float>()[0]));
+  CHECK(std::isnan(max.getData<float>()[1]));
+  CHECK(max.getData<float>()[2] == 3.0f);
+  CHECK(std::isnan(min.getData<float>()[1]));
+  CHECK(min.getData<float>()[2] == 2.0f);
+  Tensor greater = runOpOrFail({"GreaterOrEqual", {b, Tensor::scalar(2.0f)}})[0];
+  CHECK(greater.getType() == TensorType(DType::Bool, {3}));
+  CHECK(greater.getData<uint8_t>() == llvm::ArrayRef<uint8_t>({0, 0, 1}));
+  Tensor t = Tensor::fromVector<uint8_t>({4}, {0, 0, 1, 1});
+  Tensor u = Tensor::fromVector<uint8_t>({4}, {0, 1, 0, 1});
+  t = Tensor(TensorType(DType::Bool, {4}), t.getBytes());
+  u = Tensor(TensorType(DType::Bool, {4}), u.getBytes());
+  CHECK(runOpOrFail({"Xor", {t, u}})[0].getData<uint8_t>() ==
+        llvm::ArrayRef<uint8_t>({0, 1, 1, 0}));
+  CHECK_THAT(runOpError({"PRelu",
+                         {Tensor::fromVector<float>({2}, {1, 2}),
+                          Tensor::fromVector<float>({3}, {1, 2, 3})}}),
+             Catch::Contains("do not broadcast"));
+}
