@@ -1,6 +1,8 @@
 //===- LowerNormalization.cpp - Normalization, softmax, reduce lowerings -===//
 #include "backends/common/LoweringUtil.h"
 
+#include "llvm/ADT/StringMap.h"
+
 namespace spcc::lowering {
 namespace {
 
@@ -103,7 +105,15 @@ llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &lay
   auto redShape = collapse(node, red);
   if (!redShape) return redShape.takeError();
   auto p = zeroed<spcc_reduce_params>();
-  p.is_mean = node.getOpType() == "ReduceMean";
+  static const llvm::StringMap<int32_t> codes = {
+      {"ReduceSum", SPCC_REDUCE_SUM},        {"ReduceMean", SPCC_REDUCE_MEAN},
+      {"ReduceMax", SPCC_REDUCE_MAX},        {"ReduceMin", SPCC_REDUCE_MIN},
+      {"ReduceProd", SPCC_REDUCE_PROD},      {"ReduceL1", SPCC_REDUCE_L1},
+      {"ReduceL2", SPCC_REDUCE_L2},          {"ReduceSumSquare", SPCC_REDUCE_SUM_SQUARE},
+      {"ReduceLogSum", SPCC_REDUCE_LOG_SUM}, {"ReduceLogSumExp", SPCC_REDUCE_LOG_SUM_EXP}};
+  auto code = codes.find(node.getOpType());
+  if (code == codes.end()) return nodeError(node, ErrorCode::Internal, "has no reduction kernel");
+  p.op = code->second;
   p.dtype = kernelDType(in.getDType());
   p.count = product(red.dims);
   // A single kept element needs no kept axes.

@@ -1,13 +1,15 @@
-//===- Reduce.cpp - Reductions: ReduceMean and ReduceSum -----------------===//
+//===- Reduce.cpp - Reductions: ReduceSum, ReduceMean, ReduceMax, ... ----===//
 //
-// Canonical forms: ReduceSum takes its axes as optional input 1 (opset 13); ReduceMean keeps
-// the `axes` attribute of opsets up to 17 but also accepts opset 18's axes input.
+// Canonical forms: ReduceSum takes its axes as optional input 1 (opset 13); the others keep
+// the `axes` attribute of opsets up to 17 (opset 18's axes input is moved into it at import).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/ops/OpHelpers.h"
 #include "compiler/ops/SampleRules.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 namespace spcc {
@@ -20,13 +22,15 @@ struct ReducedAxes {
   bool noop = false;
 };
 
+enum class ReduceKind { Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp };
+
 class ReduceOp : public OpSchema {
 public:
   /// \p attributeAxes: whether the canonical form has the `axes` attribute (ReduceMean) rather
   /// than only the input (ReduceSum). \p integers: whether int64/int32 inputs are accepted
   /// besides float32.
-  ReduceOp(llvm::StringRef name, bool isMean, bool attributeAxes, bool integers)
-      : OpSchema(name, 1, 2), isMean(isMean), attributeAxes(attributeAxes), integers(integers) {}
+  ReduceOp(llvm::StringRef name, ReduceKind kind, bool attributeAxes, bool integers)
+      : OpSchema(name, 1, 2), kind(kind), attributeAxes(attributeAxes), integers(integers) {}
 
   /// ReduceSum took axes as an attribute before opset 13; the other reductions keep theirs as
   /// the canonical form (passes read it), though opset 18 made it input 1 for them too.
@@ -103,7 +107,7 @@ public:
     if (!axes) return axes.takeError();
     if (axes->noop) return TensorList{in};
 
-    // The output with reduced axes kept as 1: each input element adds into the element it
+    // The output with reduced axes kept as 1: each input element goes into the element it
     // broadcasts from.
     Dims keptDims(in.getDims());
     int64_t count = 1;
@@ -116,17 +120,59 @@ public:
     Tensor out(node.getOutput(0)->getType());
     dispatchDType(in.getDType(), [&](auto zero) {
       using T = decltype(zero);
-      // Floats sum in double; integers wrap around like two's complement.
-      using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
-      std::vector<Acc> acc(size_t(out.getNumElements()), Acc(0));
       auto src = in.getData<T>();
-      for (size_t i = 0; i < src.size(); ++i) acc[size_t(target[i])] += Acc(src[i]);
       auto dst = out.getMutableData<T>();
-      for (size_t i = 0; i < dst.size(); ++i) {
+      if (kind == ReduceKind::Max || kind == ReduceKind::Min) {
+        // A NaN wins; an empty reduction gives the lowest (highest) value.
+        bool isMax = kind == ReduceKind::Max;
+        T start = isMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
         if constexpr (std::is_floating_point_v<T>)
-          dst[i] = T(isMean ? acc[i] / double(count) : acc[i]);
-        else
+          start = isMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+        std::fill(dst.begin(), dst.end(), start);
+        for (size_t i = 0; i < src.size(); ++i) {
+          T &best = dst[size_t(target[i])];
+          T v = src[i];
+          if (v != v || (best == best && (isMax ? v > best : v < best))) best = v;
+        }
+        return;
+      }
+      // Floats in double; integers wrap around like two's complement.
+      using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+      std::vector<Acc> acc(size_t(out.getNumElements()), Acc(kind == ReduceKind::Prod ? 1 : 0));
+      std::vector<double> shift(acc.size(), 0.0);
+      if (kind == ReduceKind::LogSumExp) {
+        std::fill(shift.begin(), shift.end(), -std::numeric_limits<double>::infinity());
+        for (size_t i = 0; i < src.size(); ++i)
+          shift[size_t(target[i])] = std::max(shift[size_t(target[i])], double(src[i]));
+        for (double &s : shift)
+          if (!std::isfinite(s)) s = 0;
+      }
+      for (size_t i = 0; i < src.size(); ++i) {
+        Acc &a = acc[size_t(target[i])];
+        T v = src[i];
+        switch (kind) {
+        case ReduceKind::Prod: a *= Acc(v); break;
+        case ReduceKind::L1: a += Acc(v < T(0) ? T(0) - v : v); break;
+        case ReduceKind::L2:
+        case ReduceKind::SumSquare: a += Acc(v) * Acc(v); break;
+        case ReduceKind::LogSumExp: a += Acc(std::exp(double(v) - shift[size_t(target[i])])); break;
+        default: a += Acc(v); break;
+        }
+      }
+      for (size_t i = 0; i < dst.size(); ++i) {
+        if constexpr (std::is_floating_point_v<T>) {
+          double r = acc[i];
+          switch (kind) {
+          case ReduceKind::Mean: r /= double(count); break;
+          case ReduceKind::L2: r = std::sqrt(r); break;
+          case ReduceKind::LogSum: r = std::log(r); break;
+          case ReduceKind::LogSumExp: r = std::log(r) + shift[i]; break;
+          default: break;
+          }
+          dst[i] = T(r);
+        } else {
           dst[i] = T(acc[i]);
+        }
       }
     });
     return TensorList{out};
@@ -178,7 +224,7 @@ private:
     return result;
   }
 
-  bool isMean;
+  ReduceKind kind;
   bool attributeAxes;
   bool integers;
 };
@@ -186,12 +232,36 @@ private:
 } // namespace
 
 std::unique_ptr<OpSchema> createReduceMeanSchema() {
-  return std::make_unique<ReduceOp>("ReduceMean", /*isMean=*/true, /*attributeAxes=*/true,
+  return std::make_unique<ReduceOp>("ReduceMean", ReduceKind::Mean, /*attributeAxes=*/true,
                                     /*integers=*/false);
 }
 std::unique_ptr<OpSchema> createReduceSumSchema() {
-  return std::make_unique<ReduceOp>("ReduceSum", /*isMean=*/false, /*attributeAxes=*/false,
+  return std::make_unique<ReduceOp>("ReduceSum", ReduceKind::Sum, /*attributeAxes=*/false,
                                     /*integers=*/true);
+}
+std::unique_ptr<OpSchema> createReduceMaxSchema() {
+  return std::make_unique<ReduceOp>("ReduceMax", ReduceKind::Max, true, true);
+}
+std::unique_ptr<OpSchema> createReduceMinSchema() {
+  return std::make_unique<ReduceOp>("ReduceMin", ReduceKind::Min, true, true);
+}
+std::unique_ptr<OpSchema> createReduceProdSchema() {
+  return std::make_unique<ReduceOp>("ReduceProd", ReduceKind::Prod, true, true);
+}
+std::unique_ptr<OpSchema> createReduceL1Schema() {
+  return std::make_unique<ReduceOp>("ReduceL1", ReduceKind::L1, true, true);
+}
+std::unique_ptr<OpSchema> createReduceL2Schema() {
+  return std::make_unique<ReduceOp>("ReduceL2", ReduceKind::L2, true, false);
+}
+std::unique_ptr<OpSchema> createReduceSumSquareSchema() {
+  return std::make_unique<ReduceOp>("ReduceSumSquare", ReduceKind::SumSquare, true, true);
+}
+std::unique_ptr<OpSchema> createReduceLogSumSchema() {
+  return std::make_unique<ReduceOp>("ReduceLogSum", ReduceKind::LogSum, true, false);
+}
+std::unique_ptr<OpSchema> createReduceLogSumExpSchema() {
+  return std::make_unique<ReduceOp>("ReduceLogSumExp", ReduceKind::LogSumExp, true, false);
 }
 
 } // namespace spcc

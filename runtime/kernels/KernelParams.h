@@ -247,14 +247,28 @@ typedef struct {
   int32_t reserved;
 } spcc_softmax_params;
 
-/** spcc_kernel_reduce: sum or mean of X (dtype f32, i64 or i32). The output
- * element with kept index o (dims kept_dims, row-major) reduces the elements at
- *  sum(o[d] * kept_strides[d]) + sum(r[d] * reduced_strides[d]) over r in
- * reduced_dims. count is the number of reduced elements (the divisor of a
- * mean). */
+/** Reductions of spcc_kernel_reduce, one per ONNX Reduce* operator. */
+typedef enum {
+  SPCC_REDUCE_SUM = 0,
+  SPCC_REDUCE_MEAN = 1,
+  SPCC_REDUCE_MAX = 2, /* a NaN gives NaN; an empty reduction the type's lowest value */
+  SPCC_REDUCE_MIN = 3,
+  SPCC_REDUCE_PROD = 4,
+  SPCC_REDUCE_L1 = 5,
+  SPCC_REDUCE_L2 = 6,
+  SPCC_REDUCE_SUM_SQUARE = 7,
+  SPCC_REDUCE_LOG_SUM = 8,
+  SPCC_REDUCE_LOG_SUM_EXP = 9
+} spcc_reduce_op;
+
+/** spcc_kernel_reduce: a reduction of X (dtype f32, i64 or i32; only sum, mean, max, min,
+ * prod, l1 and sum-square take integers). The output element with kept index o (dims
+ * kept_dims, row-major) reduces the elements at sum(o[d] * kept_strides[d]) +
+ * sum(r[d] * reduced_strides[d]) over r in reduced_dims. count is the number of reduced
+ * elements (the divisor of a mean). */
 typedef struct {
   int32_t kept_rank, reduced_rank;
-  int32_t is_mean;
+  int32_t op; /* spcc_reduce_op */
   int32_t dtype;
   int64_t count;
   int64_t kept_dims[SPCC_KERNEL_MAX_RANK];

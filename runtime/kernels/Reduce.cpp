@@ -1,4 +1,4 @@
-//===- Reduce.cpp - ReduceSum / ReduceMean kernel ------------------------===//
+//===- Reduce.cpp - The Reduce* kernel ------------------------------------===//
 #include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
@@ -6,47 +6,105 @@
 
 #include <Eigen/Core>
 
+#include <cmath>
+#include <limits>
 #include <type_traits>
 
 using namespace spcc::kernels;
 
 namespace {
 
+/// Calls \p fn(src, n, stride) for each run of the elements output \p o reduces.
+template <typename T, typename Fn>
+void forEachRun(const spcc_reduce_params &p, const T *x, int64_t o, Fn fn) {
+  int64_t base = 0, rest = o;
+  for (int d = p.kept_rank - 1; d >= 0; --d) {
+    base += (rest % p.kept_dims[d]) * p.kept_strides[d];
+    rest /= p.kept_dims[d];
+  }
+  int64_t count = productOf(p.reduced_dims, p.reduced_rank);
+  int64_t innerStride = p.reduced_strides[p.reduced_rank - 1];
+  const int64_t *const strides[1] = {p.reduced_strides};
+  walkRuns<1>(p.reduced_rank, p.reduced_dims, strides, 0, count,
+              [&](int64_t, const int64_t *offsets, int64_t n) {
+                fn(x + base + offsets[0], n, innerStride);
+              });
+}
+
+/// The reduction of output \p o: floats accumulate in double, integers wrap around.
+template <typename T> T reduceOne(const spcc_reduce_params &p, const T *x, int64_t o) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+  int op = p.op;
+  if (op == SPCC_REDUCE_MAX || op == SPCC_REDUCE_MIN) {
+    bool isMax = op == SPCC_REDUCE_MAX;
+    T best = isMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+    if constexpr (std::is_floating_point_v<T>)
+      best = isMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+    forEachRun(p, x, o, [&](const T *src, int64_t n, int64_t stride) {
+      for (int64_t i = 0; i < n; ++i) {
+        T v = src[i * stride];
+        if (v != v || (best == best && (isMax ? v > best : v < best))) best = v;
+      }
+    });
+    return best;
+  }
+  if (op == SPCC_REDUCE_PROD) {
+    Acc acc = 1;
+    forEachRun(p, x, o, [&](const T *src, int64_t n, int64_t stride) {
+      for (int64_t i = 0; i < n; ++i) acc *= Acc(src[i * stride]);
+    });
+    return T(acc);
+  }
+  double shift = 0; // LogSumExp: the maximum, so that no exp overflows
+  if (op == SPCC_REDUCE_LOG_SUM_EXP) {
+    spcc_reduce_params maxParams = p;
+    maxParams.op = SPCC_REDUCE_MAX;
+    shift = double(reduceOne(maxParams, x, o));
+    if (!std::isfinite(shift)) shift = 0;
+  }
+  Acc acc = 0;
+  forEachRun(p, x, o, [&](const T *src, int64_t n, int64_t stride) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if ((op == SPCC_REDUCE_SUM || op == SPCC_REDUCE_MEAN || op == SPCC_REDUCE_LOG_SUM) &&
+          stride == 1) {
+        acc += Acc(Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(src, n).sum());
+        return;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      T v = src[i * stride];
+      switch (op) {
+      case SPCC_REDUCE_L1: acc += Acc(v < T(0) ? T(0) - v : v); break;
+      case SPCC_REDUCE_L2:
+      case SPCC_REDUCE_SUM_SQUARE: acc += Acc(v) * Acc(v); break;
+      case SPCC_REDUCE_LOG_SUM_EXP:
+        if constexpr (std::is_floating_point_v<T>) acc += std::exp(double(v) - shift);
+        break;
+      default: acc += Acc(v); break;
+      }
+    }
+  });
+  if constexpr (std::is_floating_point_v<T>) {
+    switch (op) {
+    case SPCC_REDUCE_MEAN: return T(acc / double(p.count)); // 0 / 0: NaN, as the reference
+    case SPCC_REDUCE_L2: return T(std::sqrt(acc));
+    case SPCC_REDUCE_LOG_SUM: return T(std::log(acc));
+    case SPCC_REDUCE_LOG_SUM_EXP: return T(std::log(acc) + shift);
+    default: return T(acc);
+    }
+  } else {
+    return T(acc);
+  }
+}
+
 template <typename T>
 void reduce(const spcc_reduce_params &p, const T *x, T *y, int32_t numThreads) {
-  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
   int64_t outputs = productOf(p.kept_dims, p.kept_rank);
   int64_t count = productOf(p.reduced_dims, p.reduced_rank);
-  int last = p.reduced_rank - 1;
-  int64_t innerStride = p.reduced_strides[last];
-  const int64_t *const strides[1] = {p.reduced_strides};
   parallelFor(
       outputs, numThreads,
       [&](int64_t begin, int64_t end) {
-        for (int64_t o = begin; o < end; ++o) {
-          int64_t base = 0, rest = o;
-          for (int d = p.kept_rank - 1; d >= 0; --d) {
-            base += (rest % p.kept_dims[d]) * p.kept_strides[d];
-            rest /= p.kept_dims[d];
-          }
-          Acc acc = 0;
-          walkRuns<1>(p.reduced_rank, p.reduced_dims, strides, 0, count,
-                      [&](int64_t, const int64_t *offsets, int64_t n) {
-                        const T *src = x + base + offsets[0];
-                        if constexpr (std::is_floating_point_v<T>) {
-                          if (innerStride == 1) {
-                            acc += Acc(
-                                Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(src, n).sum());
-                            return;
-                          }
-                        }
-                        for (int64_t i = 0; i < n; ++i) acc += Acc(src[i * innerStride]);
-                      });
-          if constexpr (std::is_floating_point_v<T>)
-            y[o] = T(p.is_mean ? acc / double(p.count) : acc); // 0 / 0: NaN, as the reference
-          else
-            y[o] = T(acc);
-        }
+        for (int64_t o = begin; o < end; ++o) y[o] = reduceOne(p, x, o);
       },
       std::max<int64_t>(1, 4096 / std::max<int64_t>(count, 1)));
 }

@@ -1,5 +1,7 @@
 #include "tests/kernels/KernelTestUtil.h"
 
+#include <limits>
+
 using namespace spcc;
 using namespace spcc::test;
 
@@ -89,6 +91,15 @@ TEST_CASE("ReduceMean and ReduceSum kernels over any axes", "[kernels]") {
       if (!axes.empty()) attrs["axes"] = axes;
       Tensor x = randomTensor(dims, rng);
       CHECK(checkKernel({"ReduceMean", {x}, attrs, 1, {false}}) == "spcc_kernel_reduce");
+      for (const char *op : {"ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+                             "ReduceLogSumExp"}) {
+        INFO(op);
+        checkKernel({op, {x}, attrs, 1, {false}});
+      }
+      // Products and logs of sums on data that keeps them finite.
+      Tensor positive = randomTensor(dims, rng, 0.5f, 1.5f);
+      checkKernel({"ReduceProd", {positive}, attrs, 1, {false}});
+      checkKernel({"ReduceLogSum", {positive}, attrs, 1, {false}});
       attrs.erase("axes");
       std::vector<Tensor> inputs{x};
       if (!axes.empty()) inputs.push_back(ints(axes));
@@ -96,6 +107,13 @@ TEST_CASE("ReduceMean and ReduceSum kernels over any axes", "[kernels]") {
     }
   Tensor i64 = Tensor::fromVector<int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
   checkKernel({"ReduceSum", {i64, ints({1})}, {}, 1, {false, true}});
+  for (const char *op : {"ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceSumSquare"})
+    checkKernel({op, {i64}, {{"axes", Ints{0}}}, 1, {false}});
+  // A NaN wins a maximum; LogSumExp of large values does not overflow.
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  checkKernel({"ReduceMax", {Tensor::fromVector<float>({2, 2}, {1, nan, 3, 4})}, {}, 1, {false}});
+  checkKernel(
+      {"ReduceLogSumExp", {Tensor::fromVector<float>({3}, {1000, 1001, 999})}, {}, 1, {false}});
   // An empty axes list with noop_with_empty_axes leaves the input unchanged.
   CHECK(checkKernel({"ReduceSum",
                      {randomTensor({3, 4}, rng)},
