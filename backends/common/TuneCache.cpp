@@ -80,13 +80,16 @@ llvm::Error TuneCache::save() const {
     else
       sorted.emplace(key, lines.lookup(key));
   }
-  int tempFd = -1;
-  llvm::SmallString<128> temp;
-  if (std::error_code ec = llvm::sys::fs::createUniqueFile(path + "-%%%%%%.tmp", tempFd, temp))
-    return makeError(ErrorCode::IO, "cannot write beside " + path + ": " + ec.message());
-  TemporaryFile removeTemp(temp.str().str());
+  auto tempFile = TemporaryFile::create(path + "-%%%%%%.tmp");
+  if (!tempFile)
+    return makeError(ErrorCode::IO,
+                     "cannot write beside " + path + ": " + takeMessage(tempFile.takeError()));
+  TemporaryFile &removeTemp = **tempFile;
+  const std::string &temp = removeTemp.path();
   {
-    llvm::raw_fd_ostream out(tempFd, /*shouldClose=*/true);
+    std::error_code ec;
+    llvm::raw_fd_ostream out(temp, ec);
+    if (ec) return makeError(ErrorCode::IO, "cannot write " + temp + ": " + ec.message());
     for (const auto &[key, value] : sorted) out << key << ' ' << value << '\n';
     if (llvm::Error err = finishWriting(out, temp)) return err;
   }

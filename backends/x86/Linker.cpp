@@ -100,31 +100,30 @@ std::optional<std::string> writeFailureIn(llvm::StringRef linkerOutput) {
 llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::StringRef archivePath,
                       llvm::StringRef outputPath) {
   // Every temporary goes when linking ends, however it ends (an interrupt included).
-  llvm::SmallString<128> errorsPath, tempOutput;
   std::vector<std::string> objectPaths;
   std::vector<std::unique_ptr<TemporaryFile>> temporaries;
   for (llvm::ArrayRef<char> object : objects) {
-    llvm::SmallString<128> objectPath;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-model", "o", objectPath))
-      return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
-    temporaries.push_back(std::make_unique<TemporaryFile>(objectPath.str().str()));
-    objectPaths.push_back(objectPath.str().str());
+    auto file = TemporaryFile::createInTempDir("spcc-model", "o");
+    if (!file) return file.takeError();
+    const std::string &objectPath = (*file)->path();
+    temporaries.push_back(std::move(*file));
+    objectPaths.push_back(objectPath);
     std::error_code ec;
     llvm::raw_fd_ostream out(objectPath, ec);
     if (ec) return makeError(ErrorCode::IO, "cannot write " + objectPath + ": " + ec.message());
     out.write(object.data(), object.size());
     if (llvm::Error err = finishWriting(out, objectPath)) return err;
   }
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("spcc-link", "txt", errorsPath))
-    return makeError(ErrorCode::IO, "cannot create a temporary file: " + ec.message());
-  TemporaryFile removeErrors(errorsPath.str().str());
+  auto errorsFile = TemporaryFile::createInTempDir("spcc-link", "txt");
+  if (!errorsFile) return errorsFile.takeError();
+  llvm::StringRef errorsPath = (*errorsFile)->path();
   // Link next to the destination, then rename: a failed link leaves no half-written .so behind.
-  int tempFd = -1;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueFile(outputPath + "-%%%%%%.tmp", tempFd, tempOutput))
-    return makeError(ErrorCode::IO, "cannot write " + outputPath + ": " + ec.message());
-  llvm::sys::Process::SafelyCloseFileDescriptor(tempFd);
-  TemporaryFile removeTemp(tempOutput.str().str());
+  auto outputFile = TemporaryFile::create(outputPath + "-%%%%%%.tmp");
+  if (!outputFile)
+    return makeError(ErrorCode::IO,
+                     "cannot write " + outputPath + ": " + takeMessage(outputFile.takeError()));
+  TemporaryFile &removeTemp = **outputFile;
+  llvm::StringRef tempOutput = removeTemp.path();
 
   std::string driver = linkerDriver();
   std::vector<llvm::StringRef> args = {driver, "-shared", "-o", tempOutput};

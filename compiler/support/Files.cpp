@@ -4,6 +4,8 @@
 #include "compiler/support/Error.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Signals.h"
 
 namespace spcc {
@@ -47,6 +49,32 @@ TemporaryFile::~TemporaryFile() {
   if (kept) return;
   llvm::sys::fs::remove(filePath);
   llvm::sys::DontRemoveFileOnSignal(filePath);
+}
+
+llvm::Expected<std::unique_ptr<TemporaryFile>> TemporaryFile::create(const llvm::Twine &pattern) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    llvm::SmallString<256> path;
+    llvm::sys::fs::createUniquePath(pattern, path, /*MakeAbsolute=*/false);
+    auto file = std::make_unique<TemporaryFile>(path.str().str());
+    int fd = -1;
+    std::error_code ec = llvm::sys::fs::openFileForWrite(path, fd, llvm::sys::fs::CD_CreateNew);
+    if (!ec) {
+      llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+      return std::move(file);
+    }
+    file->keep(); // not ours: another file has the name, or none was made
+    if (ec != std::errc::file_exists)
+      return makeError(ErrorCode::IO, "cannot create " + path + ": " + ec.message());
+  }
+  return makeError(ErrorCode::IO, "cannot create a file named like " + pattern);
+}
+
+llvm::Expected<std::unique_ptr<TemporaryFile>>
+TemporaryFile::createInTempDir(llvm::StringRef prefix, llvm::StringRef suffix) {
+  llvm::SmallString<256> pattern;
+  llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, pattern);
+  llvm::sys::path::append(pattern, prefix + "-%%%%%%." + suffix);
+  return create(pattern);
 }
 
 void TemporaryFile::keep() {

@@ -22,6 +22,13 @@ class TemporaryFile {
 public:
   explicit TemporaryFile(std::string path);
   ~TemporaryFile();
+  /// A new empty file named by \p pattern with each '%' a random hex digit (e.g.
+  /// "out.so-%%%%%%.tmp"). It is registered for removal before it is created, so that an
+  /// interrupt at any moment leaves nothing behind.
+  static llvm::Expected<std::unique_ptr<TemporaryFile>> create(const llvm::Twine &pattern);
+  /// The same in the system's temporary folder ($TMPDIR): PREFIX-XXXXXX.SUFFIX.
+  static llvm::Expected<std::unique_ptr<TemporaryFile>> createInTempDir(llvm::StringRef prefix,
+                                                                        llvm::StringRef suffix);
   TemporaryFile(const TemporaryFile &) = delete;
   TemporaryFile &operator=(const TemporaryFile &) = delete;
   const std::string &path() const { return filePath; }
