@@ -80,6 +80,18 @@ llvm::Expected<KernelCall> lowerCast(const Node &node, const KernelLayout &layou
   return makeCall("cast", p);
 }
 
+llvm::Expected<KernelCall> lowerPredicate(const Node &node, const KernelLayout &layout) {
+  auto p = zeroed<spcc_predicate_params>();
+  p.count = node.getOutput(0)->getType().getNumElements();
+  const std::string &op = node.getOpType();
+  p.op = op == "Not"     ? SPCC_PREDICATE_NOT
+         : op == "IsNaN" ? SPCC_PREDICATE_IS_NAN
+                         : SPCC_PREDICATE_IS_INF;
+  p.detect_negative = node.getInt("detect_negative", 1) != 0;
+  p.detect_positive = node.getInt("detect_positive", 1) != 0;
+  return makeCall("predicate", p);
+}
+
 llvm::Expected<KernelCall> lowerBinary(const Node &node, const KernelLayout &layout) {
   static const llvm::StringMap<int32_t> codes = {
       {"Add", SPCC_BINARY_ADD},

@@ -160,6 +160,23 @@ llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node, const Kernel
   return makeCall("global_average_pool", p);
 }
 
+/// The maximum of each [n, c] plane, as a reduction over the plane.
+llvm::Expected<KernelCall> lowerGlobalMaxPool(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto p = zeroed<spcc_reduce_params>();
+  p.op = SPCC_REDUCE_MAX;
+  p.dtype = SPCC_KDT_F32;
+  int64_t planeSize = product(x.drop_front(2));
+  p.count = planeSize;
+  p.kept_rank = 1;
+  p.kept_dims[0] = x[0] * x[1];
+  p.kept_strides[0] = planeSize;
+  p.reduced_rank = 1;
+  p.reduced_dims[0] = planeSize;
+  p.reduced_strides[0] = 1;
+  return makeCall("reduce", p);
+}
+
 llvm::Expected<KernelCall> lowerAttention(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> q = dimsOf(node.getInput(0)), v = dimsOf(node.getInput(2));
   auto p = zeroed<spcc_attention_params>();

@@ -71,6 +71,20 @@ llvm::Expected<KernelCall> lowerSoftmax(const Node &node, const KernelLayout &la
   return makeCall("softmax", p);
 }
 
+llvm::Expected<KernelCall> lowerArgReduce(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto axis = normalizeAxis(node, node.getInt("axis", 0), int(x.size()));
+  if (!axis) return axis.takeError();
+  auto p = zeroed<spcc_arg_reduce_params>();
+  p.outer = product(x.take_front(size_t(*axis)));
+  p.axis_dim = x[size_t(*axis)];
+  p.inner = product(x.drop_front(size_t(*axis) + 1));
+  p.is_max = node.getOpType() == "ArgMax";
+  p.select_last_index = node.getInt("select_last_index", 0) != 0;
+  p.dtype = kernelDType(node.getInput(0)->getType().getDType());
+  return makeCall("arg_reduce", p);
+}
+
 llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &layout) {
   const TensorType &in = node.getInput(0)->getType();
   int rank = in.getRank();

@@ -70,6 +70,7 @@ llvm::Expected<KernelCall> lowerFoldedOnly(const Node &node, const KernelLayout 
 llvm::Expected<KernelCall> lowerUnary(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerCast(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerBinary(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerPredicate(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerWhere(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerMatMul(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerAttention(const Node &node, const KernelLayout &layout);
@@ -77,10 +78,12 @@ llvm::Expected<KernelCall> lowerGemm(const Node &node, const KernelLayout &layou
 llvm::Expected<KernelCall> lowerConv(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerPool(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerGlobalMaxPool(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerSoftmax(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerArgReduce(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerTranspose(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerSlice(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerExpand(const Node &node, const KernelLayout &layout);
@@ -88,6 +91,7 @@ llvm::Expected<KernelCall> lowerConcat(const Node &node, const KernelLayout &lay
 llvm::Expected<KernelCall> lowerSplit(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerGather(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerPad(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerResize(const Node &node, const KernelLayout &layout);
 
 } // namespace spcc::lowering
 

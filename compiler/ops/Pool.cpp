@@ -138,10 +138,11 @@ private:
   bool isMax;
 };
 
-/// GlobalAveragePool: the mean of each [n, c] plane, keeping the spatial axes as 1s.
-class GlobalAveragePoolOp : public OpSchema {
+/// GlobalAveragePool and GlobalMaxPool: the mean or maximum of each [n, c] plane, keeping the
+/// spatial axes as 1s. A NaN in a plane makes its maximum NaN, as MaxPool.
+class GlobalPoolOp : public OpSchema {
 public:
-  GlobalAveragePoolOp() : OpSchema("GlobalAveragePool", 1, 1) {}
+  GlobalPoolOp(llvm::StringRef name, bool isMax) : OpSchema(name, 1, 1), isMax(isMax) {}
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
@@ -170,12 +171,23 @@ public:
     auto src = x.getData<float>();
     auto dst = out.getMutableData<float>();
     for (int64_t p = 0; p < planes; ++p) {
+      const float *plane = src.data() + p * planeSize;
+      if (isMax) {
+        float best = -std::numeric_limits<float>::infinity();
+        for (int64_t i = 0; i < planeSize; ++i)
+          if (plane[i] != plane[i] || (best == best && plane[i] > best)) best = plane[i];
+        dst[size_t(p)] = best;
+        continue;
+      }
       double sum = 0;
-      for (int64_t i = 0; i < planeSize; ++i) sum += src[size_t(p * planeSize + i)];
+      for (int64_t i = 0; i < planeSize; ++i) sum += plane[i];
       dst[size_t(p)] = planeSize > 0 ? float(sum / double(planeSize)) : 0.0f;
     }
     return TensorList{out};
   }
+
+private:
+  bool isMax;
 };
 
 } // namespace
@@ -186,8 +198,11 @@ std::unique_ptr<OpSchema> createMaxPoolSchema() {
 std::unique_ptr<OpSchema> createAveragePoolSchema() {
   return std::make_unique<WindowPoolOp>("AveragePool", false);
 }
+std::unique_ptr<OpSchema> createGlobalMaxPoolSchema() {
+  return std::make_unique<GlobalPoolOp>("GlobalMaxPool", true);
+}
 std::unique_ptr<OpSchema> createGlobalAveragePoolSchema() {
-  return std::make_unique<GlobalAveragePoolOp>();
+  return std::make_unique<GlobalPoolOp>("GlobalAveragePool", false);
 }
 
 } // namespace spcc

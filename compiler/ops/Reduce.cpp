@@ -229,7 +229,70 @@ private:
   bool integers;
 };
 
+/// ArgMax, ArgMin along `axis` (keepdims, select_last_index): int64 indices; a NaN counts as
+/// beyond every number and the first NaN wins, as numpy's argmax / argmin.
+class ArgReduceOp : public OpSchema {
+public:
+  ArgReduceOp(llvm::StringRef name, bool isMax) : OpSchema(name, 1, 1), isMax(isMax) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32}))
+      return std::move(err);
+    const TensorType &in = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), in.getRank());
+    if (!axis) return axis.takeError();
+    if (in.getDim(*axis) == 0)
+      return nodeError(node, ErrorCode::Shape,
+                       "cannot take the " + getName() + " of an empty axis of " + in.str());
+    Dims dims(in.getDims().begin(), in.getDims().end());
+    if (node.getInt("keepdims", 1) != 0)
+      dims[size_t(*axis)] = 1;
+    else
+      dims.erase(dims.begin() + *axis);
+    return TypeList{TensorType(DType::Int64, dims)};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), in.getRank());
+    if (!axis) return axis.takeError();
+    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
+    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
+    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    bool last = node.getInt("select_last_index", 0) != 0;
+    Tensor out(node.getOutput(0)->getType());
+    auto dst = out.getMutableData<int64_t>();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        int64_t best = -1;
+        double bestValue = 0;
+        for (int64_t k = 0; k < n; ++k) {
+          double v = in.getAsDouble((o * n + k) * inner + i);
+          if (best >= 0 && std::isnan(bestValue)) break;
+          if (best < 0 || std::isnan(v) || (isMax ? v > bestValue : v < bestValue) ||
+              (last && v == bestValue)) {
+            best = k;
+            bestValue = v;
+          }
+        }
+        dst[size_t(o * inner + i)] = best;
+      }
+    return TensorList{out};
+  }
+
+private:
+  bool isMax;
+};
+
 } // namespace
+
+std::unique_ptr<OpSchema> createArgMaxSchema() {
+  return std::make_unique<ArgReduceOp>("ArgMax", true);
+}
+std::unique_ptr<OpSchema> createArgMinSchema() {
+  return std::make_unique<ArgReduceOp>("ArgMin", false);
+}
 
 std::unique_ptr<OpSchema> createReduceMeanSchema() {
   return std::make_unique<ReduceOp>("ReduceMean", ReduceKind::Mean, /*attributeAxes=*/true,

@@ -82,6 +82,24 @@ private:
   }
 };
 
+/// Size(data): the number of elements, an int64 scalar known from the input's type.
+class SizeOp : public OpSchema {
+public:
+  SizeOp() : OpSchema("Size", 1, 1) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    return TypeList{TensorType(DType::Int64, {})};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node, llvm::ArrayRef<Tensor>) const override {
+    return TensorList{sizeOf(node)};
+  }
+  std::optional<Tensor> foldFromTypes(const Node &node) const override { return sizeOf(node); }
+
+private:
+  static Tensor sizeOf(const Node &node) {
+    return Tensor::scalar<int64_t>(node.getInput(0)->getType().getNumElements());
+  }
+};
+
 /// Reshape(data, shape): 0 copies the input dim (unless allowzero=1), one -1 is inferred.
 class ReshapeOp : public ReshapeLikeOp {
 public:
@@ -366,6 +384,7 @@ private:
 
 } // namespace
 
+std::unique_ptr<OpSchema> createSizeSchema() { return std::make_unique<SizeOp>(); }
 std::unique_ptr<OpSchema> createShapeSchema() { return std::make_unique<ShapeOp>(); }
 std::unique_ptr<OpSchema> createReshapeSchema() { return std::make_unique<ReshapeOp>(); }
 std::unique_ptr<OpSchema> createFlattenSchema() { return std::make_unique<FlattenOp>(); }

@@ -157,6 +157,37 @@ public:
   }
 };
 
+/// Not of a bool; IsNaN and IsInf (detect_negative, detect_positive) of a float32: bool results.
+class PredicateOp : public ElementwiseOpSchema {
+public:
+  explicit PredicateOp(llvm::StringRef name) : ElementwiseOpSchema(name, 1, 1) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    bool isNot = getName() == "Not";
+    if (auto err = expectInputDType(node, 0, {isNot ? DType::Bool : DType::Float32}))
+      return std::move(err);
+    return TypeList{TensorType(DType::Bool, node.getInput(0)->getType().getDims())};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    Tensor out(node.getOutput(0)->getType());
+    auto dst = out.getMutableData<uint8_t>();
+    if (getName() == "Not") {
+      auto src = inputs[0].getData<uint8_t>();
+      for (size_t i = 0; i < dst.size(); ++i) dst[i] = src[i] ? 0 : 1;
+      return TensorList{out};
+    }
+    bool negative = node.getInt("detect_negative", 1) != 0;
+    bool positive = node.getInt("detect_positive", 1) != 0;
+    auto src = inputs[0].getData<float>();
+    for (size_t i = 0; i < dst.size(); ++i) {
+      float v = src[i];
+      dst[i] = getName() == "IsNaN" ? std::isnan(v)
+                                    : std::isinf(v) && ((v > 0 && positive) || (v < 0 && negative));
+    }
+    return TensorList{out};
+  }
+};
+
 class CastOp : public ElementwiseOpSchema {
 public:
   CastOp() : ElementwiseOpSchema("Cast", 1, 1) {}
@@ -311,5 +342,8 @@ std::unique_ptr<OpSchema> createDropoutSchema() {
   return std::make_unique<PassThroughOp>("Dropout", 3, 2);
 }
 std::unique_ptr<OpSchema> createCastSchema() { return std::make_unique<CastOp>(); }
+std::unique_ptr<OpSchema> createNotSchema() { return std::make_unique<PredicateOp>("Not"); }
+std::unique_ptr<OpSchema> createIsNaNSchema() { return std::make_unique<PredicateOp>("IsNaN"); }
+std::unique_ptr<OpSchema> createIsInfSchema() { return std::make_unique<PredicateOp>("IsInf"); }
 
 } // namespace spcc

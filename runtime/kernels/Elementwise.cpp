@@ -295,6 +295,29 @@ extern "C" int32_t spcc_kernel_where(const void *const *in, void *const *out, co
   return SPCC_KERNEL_OK;
 }
 
+extern "C" int32_t spcc_kernel_predicate(const void *const *in, void *const *out,
+                                         const void *params, int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_predicate_params *>(params);
+  uint8_t *y = static_cast<uint8_t *>(out[0]);
+  parallelFor(
+      p.count, num_threads,
+      [&](int64_t begin, int64_t end) {
+        if (p.op == SPCC_PREDICATE_NOT) {
+          const uint8_t *x = static_cast<const uint8_t *>(in[0]);
+          for (int64_t i = begin; i < end; ++i) y[i] = x[i] ? 0 : 1;
+          return;
+        }
+        const float *x = static_cast<const float *>(in[0]);
+        float inf = std::numeric_limits<float>::infinity();
+        for (int64_t i = begin; i < end; ++i)
+          y[i] = p.op == SPCC_PREDICATE_IS_NAN ? uint8_t(x[i] != x[i])
+                                               : uint8_t((p.detect_positive && x[i] == inf) ||
+                                                         (p.detect_negative && x[i] == -inf));
+      },
+      elementwiseGrain);
+  return SPCC_KERNEL_OK;
+}
+
 extern "C" int32_t spcc_kernel_cast(const void *const *in, void *const *out, const void *params,
                                     int32_t num_threads) {
   const auto &p = *static_cast<const spcc_cast_params *>(params);

@@ -124,6 +124,19 @@ typedef struct {
   int32_t to;   /* spcc_kernel_dtype */
 } spcc_cast_params;
 
+/** spcc_kernel_predicate: bool out[0][i] = a test of in[0][i]: Not of a bool, IsNaN or IsInf
+ * (of the signs asked for) of a float32. */
+typedef enum {
+  SPCC_PREDICATE_NOT = 0,
+  SPCC_PREDICATE_IS_NAN = 1,
+  SPCC_PREDICATE_IS_INF = 2
+} spcc_predicate_op;
+typedef struct {
+  int64_t count;
+  int32_t op; /* spcc_predicate_op */
+  int32_t detect_negative, detect_positive;
+} spcc_predicate_params;
+
 /** spcc_kernel_matmul: float32 C[b] (m x n) = A[ia(b)] (m x k) * B[ib(b)] (k x
  * n), all row-major, for each of the batches enumerated by batch_dims
  * (row-major; batch_rank 0 is one matrix). ia(b) = sum(b[d] *
@@ -246,6 +259,51 @@ typedef struct {
   int32_t is_log;
   int32_t reserved;
 } spcc_softmax_params;
+
+/** spcc_kernel_resize: float32 out[0] (out_dims) interpolated from in[0] (in_dims) axis by
+ * axis, as ONNX's Resize: each output coordinate x maps to an input coordinate (coordinates,
+ * dividing by scales[d]), whose 1 (nearest), 2 (linear) or 4 (cubic) neighbours, clamped into
+ * the axis, are weighted. out[1] is a workspace for the per-axis neighbour tables. */
+typedef enum {
+  SPCC_RESIZE_NEAREST = 0,
+  SPCC_RESIZE_LINEAR = 1,
+  SPCC_RESIZE_CUBIC = 2
+} spcc_resize_mode;
+typedef enum {
+  SPCC_RESIZE_HALF_PIXEL = 0,
+  SPCC_RESIZE_HALF_PIXEL_SYMMETRIC = 1,
+  SPCC_RESIZE_PYTORCH_HALF_PIXEL = 2,
+  SPCC_RESIZE_ALIGN_CORNERS = 3,
+  SPCC_RESIZE_ASYMMETRIC = 4
+} spcc_resize_coordinates;
+typedef enum {
+  SPCC_RESIZE_ROUND_PREFER_FLOOR = 0,
+  SPCC_RESIZE_ROUND_PREFER_CEIL = 1,
+  SPCC_RESIZE_FLOOR = 2,
+  SPCC_RESIZE_CEIL = 3
+} spcc_resize_nearest;
+typedef struct {
+  int32_t rank;
+  int32_t mode;         /* spcc_resize_mode */
+  int32_t coordinates;  /* spcc_resize_coordinates */
+  int32_t nearest_mode; /* spcc_resize_nearest */
+  int32_t exclude_outside;
+  float cubic_coeff_a;
+  int64_t in_dims[SPCC_KERNEL_MAX_RANK];
+  int64_t out_dims[SPCC_KERNEL_MAX_RANK];
+  double scales[SPCC_KERNEL_MAX_RANK];
+} spcc_resize_params;
+
+/** spcc_kernel_arg_reduce: int64 out[0][o, i] = the index along the axis of the largest
+ * (is_max) or smallest element of in[0][o, :, i] (dims outer x axis_dim x inner), the first
+ * such index or the last (select_last_index); a NaN counts as beyond every number, the first
+ * NaN winning, as numpy's argmax / argmin. */
+typedef struct {
+  int64_t outer, axis_dim, inner;
+  int32_t is_max;
+  int32_t select_last_index;
+  int32_t dtype; /* spcc_kernel_dtype: f32, i64 or i32 */
+} spcc_arg_reduce_params;
 
 /** Reductions of spcc_kernel_reduce, one per ONNX Reduce* operator. */
 typedef enum {

@@ -126,3 +126,40 @@ extern "C" int32_t spcc_kernel_reduce(const void *const *in, void *const *out, c
     return SPCC_KERNEL_OK;
   }
 }
+
+namespace {
+
+template <typename T>
+void argReduce(const spcc_arg_reduce_params &p, const T *x, int64_t *y, int32_t numThreads) {
+  parallelFor(
+      p.outer * p.inner, numThreads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) {
+          int64_t o = t / p.inner, i = t % p.inner;
+          const T *src = x + o * p.axis_dim * p.inner + i;
+          int64_t best = 0;
+          for (int64_t k = 1; k < p.axis_dim; ++k) {
+            T v = src[k * p.inner], b = src[best * p.inner];
+            if (b != b) break; // a NaN is beyond everything; the first one wins
+            bool better = v != v || (p.is_max ? v > b : v < b) || (p.select_last_index && v == b);
+            if (better) best = k;
+          }
+          y[t] = best;
+        }
+      },
+      std::max<int64_t>(1, 4096 / std::max<int64_t>(p.axis_dim, 1)));
+}
+
+} // namespace
+
+extern "C" int32_t spcc_kernel_arg_reduce(const void *const *in, void *const *out,
+                                          const void *params, int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_arg_reduce_params *>(params);
+  int64_t *y = static_cast<int64_t *>(out[0]);
+  switch (p.dtype) {
+  case SPCC_KDT_I64: argReduce(p, static_cast<const int64_t *>(in[0]), y, num_threads); break;
+  case SPCC_KDT_I32: argReduce(p, static_cast<const int32_t *>(in[0]), y, num_threads); break;
+  default: argReduce(p, static_cast<const float *>(in[0]), y, num_threads); break;
+  }
+  return SPCC_KERNEL_OK;
+}

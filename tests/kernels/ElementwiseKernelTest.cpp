@@ -1,5 +1,7 @@
 #include "tests/kernels/KernelTestUtil.h"
 
+#include <limits>
+
 using namespace spcc;
 using namespace spcc::test;
 
@@ -182,6 +184,18 @@ TEST_CASE("Equal and Where kernels", "[kernels]") {
   checkKernel(dataOnly(
       {"Where",
        {randomBools({300, 100}, rng), randomBools({100}, rng), randomBools({300, 1}, rng)}}));
+}
+
+TEST_CASE("Not, IsNaN and IsInf kernels", "[kernels]") {
+  std::mt19937 rng(7);
+  checkKernel(dataOnly({"Not", {randomBools({3, 17}, rng)}}));
+  float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor x = Tensor::fromVector<float>({6}, {1, nan, inf, -inf, 0, -2});
+  checkKernel(dataOnly({"IsNaN", {x}}));
+  for (int64_t negative : {0, 1})
+    for (int64_t positive : {0, 1})
+      checkKernel(
+          dataOnly({"IsInf", {x}, {{"detect_negative", negative}, {"detect_positive", positive}}}));
 }
 
 TEST_CASE("comparison, Max, Min, Mod, logic and PRelu kernels", "[kernels]") {

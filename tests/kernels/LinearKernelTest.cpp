@@ -202,9 +202,12 @@ TEST_CASE("pooling kernels", "[kernels]") {
        1,
        {false}});
   for (const Ints &dims :
-       std::vector<Ints>{{1, 8, 7, 7}, {2, 3, 5}, {1, 2, 3, 4, 5}, {2, 512, 7, 7}})
+       std::vector<Ints>{{1, 8, 7, 7}, {2, 3, 5}, {1, 2, 3, 4, 5}, {2, 512, 7, 7}}) {
     CHECK(checkKernel({"GlobalAveragePool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
           "spcc_kernel_global_average_pool");
+    CHECK(checkKernel({"GlobalMaxPool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
+          "spcc_kernel_reduce");
+  }
 }
 
 TEST_CASE("FusedAttention kernel: heads in place, masks broadcast, query tails", "[kernels]") {

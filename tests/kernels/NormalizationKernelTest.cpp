@@ -77,6 +77,26 @@ TEST_CASE("Softmax and LogSoftmax kernels along any axis", "[kernels]") {
     }
 }
 
+TEST_CASE("ArgMax and ArgMin kernels", "[kernels]") {
+  std::mt19937 rng(24);
+  for (const Ints &dims : std::vector<Ints>{{7}, {3, 5}, {2, 3, 4}, {1, 10, 33}})
+    for (int64_t axis = -1; axis < int64_t(dims.size()); ++axis)
+      for (int64_t keep : {0, 1})
+        for (int64_t last : {0, 1})
+          for (const char *op : {"ArgMax", "ArgMin"}) {
+            INFO(op << " " << dimsToString(dims) << " axis " << axis << " keepdims " << keep
+                    << " last " << last);
+            std::map<std::string, Attribute> attrs{
+                {"axis", axis}, {"keepdims", keep}, {"select_last_index", last}};
+            // Few distinct values, so that ties occur.
+            Tensor x = randomTensor(dims, rng, -2, 2);
+            for (float &v : x.getMutableData<float>()) v = std::round(v);
+            CHECK(checkKernel({op, {x}, attrs, 1, {false}}) == "spcc_kernel_arg_reduce");
+          }
+  for (const char *op : {"ArgMax", "ArgMin"})
+    checkKernel({op, {Tensor::fromVector<int64_t>({3}, {4, -1, 4})}, {}, 1, {false}});
+}
+
 TEST_CASE("ReduceMean and ReduceSum kernels over any axes", "[kernels]") {
   std::mt19937 rng(23);
   std::vector<std::pair<Ints, Ints>> cases = {

@@ -8,7 +8,9 @@ python3-onnx's helper API in that opset's form of each op: Pad (attributes befor
 from 11, an `axes` input from 18), Conv with a 90%-pruned weight, BatchNormalization (`spatial`
 before 9), Clip (attributes before 11), MaxPool, Slice (attributes before 10), Split (the
 `split` attribute before 13, an input from 13, `num_outputs` from 18) and Concat, Unsqueeze and
-Squeeze (`axes` attributes before 13), ReduceMean (`axes` input from 18), Flatten, Dropout, a
+Squeeze (`axes` attributes before 13), ReduceMean (`axes` input from 18), nearest upsampling
+(Upsample before 10, Resize-10's two inputs, then Resize with linear / align_corners from sizes
+and cubic from scales from 11), Flatten, Dropout, a
 Gemm with a 90%-pruned weight, and Softmax (2-D coercion before 13). Each model is compiled by
 spcc, run from the .so and by the reference evaluation (spcc-run), and by ONNX Runtime 1.30
 (tools/oracle/run_ort.js), which runs every opset; the outputs must agree within
@@ -103,6 +105,24 @@ def build(opset, path):
                                       ["squeezed"]))
         nodes.append(helper.make_node("Unsqueeze", ["squeezed", ints("unsqueeze_axes", [3])],
                                       ["unsqueezed"]))
+    # Nearest upsampling of `mixed` by 2 on H and W: Upsample before opset 10, Resize after.
+    scales = (const("up_scales", np.array([1, 1, 2, 2], np.float32)) if opset >= 9 else None)
+    if opset < 9:
+        nodes.append(helper.make_node("Upsample", ["mixed"], ["up"], scales=[1.0, 1.0, 2.0, 2.0]))
+    elif opset < 10:
+        nodes.append(helper.make_node("Upsample", ["mixed", scales], ["up"]))
+    elif opset < 11:
+        nodes.append(helper.make_node("Resize", ["mixed", scales], ["up"]))
+    else:
+        roi = "" if opset >= 13 else const("roi", np.zeros(0, np.float32))
+        nodes.append(helper.make_node("Resize", ["mixed", roi, scales], ["up"]))
+        # Linear from sizes, align_corners; cubic with half_pixel.
+        nodes.append(helper.make_node(
+            "Resize", ["mixed", roi, const("no_scales", np.zeros(0, np.float32)) if opset < 13
+                       else "", ints("sizes", [1, 12, 9, 13])], ["up_linear"], mode="linear",
+            coordinate_transformation_mode="align_corners"))
+        nodes.append(helper.make_node("Resize", ["mixed", roi, scales], ["up_cubic"],
+                                      mode="cubic"))
     nodes.append(helper.make_node("Flatten", ["unsqueezed"], ["flat"], axis=1))  # [1, 72]
     dropout = {"ratio": 0.5} if opset < 12 else {}
     nodes.append(helper.make_node("Dropout", ["flat"], ["kept"], **dropout))
@@ -113,7 +133,12 @@ def build(opset, path):
     graph = helper.make_graph(nodes, "opset%d" % opset,
                               [helper.make_tensor_value_info("x", FLOAT, [1, 3, 16, 16])],
                               [helper.make_tensor_value_info("probs", FLOAT, [1, 32]),
-                               helper.make_tensor_value_info("mixed", FLOAT, [1, 12, 6, 8])],
+                               helper.make_tensor_value_info("mixed", FLOAT, [1, 12, 6, 8]),
+                               helper.make_tensor_value_info("up", FLOAT, [1, 12, 12, 16])] +
+                              ([helper.make_tensor_value_info("up_linear", FLOAT, [1, 12, 9, 13]),
+                                helper.make_tensor_value_info("up_cubic", FLOAT,
+                                                              [1, 12, 12, 16])]
+                               if opset >= 11 else []),
                               inits)
     ir_version = 3 if opset < 9 else 4 if opset < 11 else 6 if opset < 13 else 8
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
