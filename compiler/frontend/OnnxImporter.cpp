@@ -36,6 +36,7 @@ public:
 private:
   llvm::Error checkOpset();
   llvm::Error expandVariadicOps();
+  llvm::Error splitDropoutMasks();
   llvm::Error checkSupportedOps();
   llvm::Error fixInputShapes();
   llvm::Error runOnnxShapeInference();
@@ -74,12 +75,12 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
     return makeError(ErrorCode::BadModel,
                      "not an ONNX model (ir_version " + llvm::Twine(model.ir_version()) + ")");
   if (!model.graph().name().empty()) graph->setName(model.graph().name());
-  for (auto step :
-       {&ModelImporter::checkOpset, &ModelImporter::expandVariadicOps,
-        &ModelImporter::checkSupportedOps, &ModelImporter::importConstants,
-        &ModelImporter::fixInputShapes, &ModelImporter::importInputs, &ModelImporter::importNodes,
-        &ModelImporter::inferTypes, &ModelImporter::importOutputs,
-        &ModelImporter::runOnnxShapeInference, &ModelImporter::checkAgainstOnnx})
+  for (auto step : {&ModelImporter::checkOpset, &ModelImporter::expandVariadicOps,
+                    &ModelImporter::splitDropoutMasks, &ModelImporter::checkSupportedOps,
+                    &ModelImporter::importConstants, &ModelImporter::fixInputShapes,
+                    &ModelImporter::importInputs, &ModelImporter::importNodes,
+                    &ModelImporter::inferTypes, &ModelImporter::importOutputs,
+                    &ModelImporter::runOnnxShapeInference, &ModelImporter::checkAgainstOnnx})
     if (llvm::Error err = (this->*step)()) return std::move(err);
   return std::move(graph);
 }
@@ -168,6 +169,48 @@ llvm::Error ModelImporter::expandVariadicOps() {
     }
   }
   protoGraph->mutable_node()->Swap(&rewritten);
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::splitDropoutMasks() {
+  // At inference a Dropout passes its input through and its mask output is all true (1.0
+  // before opset 10). A node that asks for the mask keeps only its first output; the mask
+  // becomes ConstantOfShape(Shape(x)), folded at compile time. Rewritten in the proto, so that
+  // ONNX's checker and shape inference see the same graph. A training_mode input leaves the
+  // node as it is (the shape rule accepts only a constant false).
+  auto *protoGraph = model.mutable_graph();
+  std::vector<onnx::NodeProto> masks;
+  for (auto &node : *protoGraph->mutable_node()) {
+    if (!isDefaultDomain(node.domain()) || node.op_type() != "Dropout" || node.output_size() != 2 ||
+        node.input_size() > 2 || node.input_size() < 1)
+      continue;
+    std::string base = node.name().empty() ? node.output(1) : node.name();
+    onnx::NodeProto shape;
+    shape.set_op_type("Shape");
+    shape.set_name(base + "/mask_shape");
+    shape.add_input(node.input(0));
+    shape.add_output(base + "/mask_shape");
+    onnx::NodeProto fill;
+    fill.set_op_type("ConstantOfShape");
+    fill.set_name(base + "/mask");
+    fill.add_input(shape.output(0));
+    fill.add_output(node.output(1));
+    onnx::AttributeProto *value = fill.add_attribute();
+    value->set_name("value");
+    value->set_type(onnx::AttributeProto::TENSOR);
+    value->mutable_t()->add_dims(1);
+    if (opset >= 10) {
+      value->mutable_t()->set_data_type(onnx::TensorProto::BOOL);
+      value->mutable_t()->add_int32_data(1);
+    } else {
+      value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+      value->mutable_t()->add_float_data(1.0f);
+    }
+    node.mutable_output()->RemoveLast();
+    masks.push_back(std::move(shape));
+    masks.push_back(std::move(fill));
+  }
+  for (onnx::NodeProto &node : masks) *protoGraph->add_node() = std::move(node);
   return llvm::Error::success();
 }
 

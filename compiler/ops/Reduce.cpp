@@ -34,12 +34,23 @@ public:
 
   /// ReduceSum took axes as an attribute before opset 13; the other reductions keep theirs as
   /// the canonical form (passes read it), though opset 18 made it input 1 for them too.
+  /// A reduction over no axes with noop_with_empty_axes = 1 is an Identity (a view of its
+  /// input, which memory planning and the kernels then treat alike).
   llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
-    if (attributeAxes)
-      return opset >= 18 ? moveConstantInputToIntsAttribute(node, 1, "axes")
-                         : llvm::Error::success();
-    if (opset >= 13) return llvm::Error::success();
-    return moveIntsAttributeToInput(node, graph, "axes", 1);
+    if (llvm::Error err = attributeAxes
+                              ? (opset >= 18 ? moveConstantInputToIntsAttribute(node, 1, "axes")
+                                             : llvm::Error::success())
+                          : opset >= 13 ? llvm::Error::success()
+                                        : moveIntsAttributeToInput(node, graph, "axes", 1))
+      return err;
+    const Value *axesInput = node.getInput(1);
+    bool noAxes = !node.hasAttribute("axes") || node.getInts("axes").empty();
+    if (axesInput) noAxes = axesInput->isConstant() && axesInput->getType().getNumElements() == 0;
+    if (noAxes && node.getInt("noop_with_empty_axes", 0) == 1) {
+      node.setOp("Identity", lookupOpSchema("Identity"));
+      node.setInputs({node.getInput(0)});
+    }
+    return llvm::Error::success();
   }
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {

@@ -1,16 +1,23 @@
 //===- ConformanceRunner.cpp - ONNX node tests against the evaluator -----===//
 //
-// spcc-conformance TESTS_DIR (--list FILE | --discover [--write-list FILE])
+// spcc-conformance TESTS_DIR (--list FILE | --discover [--write-list FILE]) [--compiled DIR]
+//                  [--shard I/N]
 //
 // Runs ONNX's node conformance tests (TESTS_DIR/node/test_*/: model.onnx, and
 // test_data_set_N/input_K.pb, output_K.pb) through spcc's importer, pass pipeline and reference
 // evaluator, comparing every output as ONNX's own runner does: |actual - expected| <=
 // atol + rtol * |expected| with rtol 1e-3, atol 1e-7; integer and bool outputs exactly.
+// With --compiled DIR, each test is instead compiled to DIR/<test>.so for the default target
+// (--tune=none) and run through the C API on two threads.
 //
 // --list runs the named tests, each of which must pass. --discover runs every test whose
-// operators spcc supports and reports the failures (to grow the list).
+// operators spcc supports and reports the failures (to grow the list). --shard I/N runs the
+// I-th of N interleaved parts of the tests (ctest runs the parts in parallel).
 //
 //===----------------------------------------------------------------------===//
+#include "backends/Target.h"
+#include "backends/common/CompileOptions.h"
+#include "backends/common/CompileReport.h"
 #include "compiler/eval/Interpreter.h"
 #include "compiler/frontend/OnnxImporter.h"
 #include "compiler/frontend/TensorProtoReader.h"
@@ -25,6 +32,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "spcc/spcc.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
@@ -38,6 +47,9 @@ constexpr double kRelativeTolerance = 1e-3;
 constexpr double kAbsoluteTolerance = 1e-7;
 
 enum class Outcome { Passed, Failed, Unsupported };
+
+/// Where compiled tests go; empty: tests run on the reference evaluator.
+std::string compiledDir;
 
 struct Result {
   Outcome outcome;
@@ -61,6 +73,53 @@ llvm::Error compareTensors(const Tensor &actual, const Tensor &expected, const s
                                                 std::to_string(e));
   }
   return llvm::Error::success();
+}
+
+/// Compiles \p graph to DIR/<label>.so and runs it on \p feeds through the C API.
+llvm::Expected<std::vector<Tensor>> runCompiled(const Graph &graph,
+                                                const std::map<std::string, Tensor> &feeds,
+                                                const std::string &label) {
+  llvm::SmallString<256> library(compiledDir);
+  llvm::sys::path::append(library, label + ".so");
+  CompileOptions options;
+  options.target = TargetRegistry::get().defaultTargetName();
+  options.outputPath = library.str().str();
+  options.tune = TuneLevel::None;
+  CompileReport report;
+  auto target = TargetRegistry::get().lookup(options.target);
+  if (!target) return target.takeError();
+  if (llvm::Error err = target->compile(graph, options, report))
+    return addContext(std::move(err), "compiling");
+  spcc_model *model = nullptr;
+  auto runtimeError = [&](const char *what) {
+    return makeError(ErrorCode::Internal, llvm::Twine(what) + ": " + spcc_last_error());
+  };
+  if (spcc_model_load(options.outputPath.c_str(), &model) != SPCC_OK)
+    return runtimeError("spcc_model_load");
+  // Empty tensors still get a pointer: the C API refuses NULL.
+  static uint64_t empty = 0;
+  std::vector<const void *> inputs;
+  for (const Value *in : graph.getInputs()) {
+    const Tensor &t = feeds.at(in->getName());
+    inputs.push_back(t.getNumElements() > 0 ? static_cast<const void *>(t.getBytes().data())
+                                            : &empty);
+  }
+  std::vector<Tensor> outputs;
+  std::vector<void *> outputPtrs;
+  for (const GraphOutput &out : graph.getOutputs()) {
+    outputs.push_back(Tensor(out.value->getType()));
+    outputPtrs.push_back(outputs.back().getNumElements() > 0
+                             ? outputs.back().getMutableBytes().data()
+                             : static_cast<void *>(&empty));
+  }
+  spcc_context *context = nullptr;
+  spcc_status status = spcc_context_create(model, 2, &context);
+  if (status == SPCC_OK) status = spcc_run(context, inputs.data(), outputPtrs.data());
+  llvm::Error err = status == SPCC_OK ? llvm::Error::success() : runtimeError("spcc_run");
+  spcc_context_free(context);
+  spcc_model_free(model);
+  if (err) return std::move(err);
+  return outputs;
 }
 
 std::vector<std::string> dataSets(llvm::StringRef testDir) {
@@ -94,7 +153,7 @@ llvm::Expected<std::map<std::string, Tensor>> readInputs(const onnx::ModelProto 
 /// integer and scalar inputs, and every input after the first (the data), bound to the data
 /// set's values, as an ahead-of-time compiler would specialize them.
 Result runDataSet(llvm::StringRef modelPath, const std::map<std::string, Tensor> &inputs,
-                  const std::string &firstInput, const std::string &set) {
+                  const std::string &firstInput, const std::string &set, const std::string &label) {
   ImportOptions options;
   auto graph = importOnnxFile(modelPath, options);
   if (!graph) {
@@ -115,7 +174,8 @@ Result runDataSet(llvm::StringRef modelPath, const std::map<std::string, Tensor>
     return {Outcome::Failed, takeMessage(std::move(err))};
   std::map<std::string, Tensor> feeds;
   for (const Value *in : (*graph)->getInputs()) feeds[in->getName()] = inputs.at(in->getName());
-  auto outputs = interpretGraph(**graph, feeds);
+  auto outputs =
+      compiledDir.empty() ? interpretGraph(**graph, feeds) : runCompiled(**graph, feeds, label);
   if (!outputs) return {Outcome::Failed, takeMessage(outputs.takeError())};
   for (size_t i = 0; i < outputs->size(); ++i) {
     auto expected = readTensorProtoFile(set + "/output_" + std::to_string(i) + ".pb");
@@ -147,7 +207,9 @@ Result runTest(llvm::StringRef testDir) {
         firstInput = input.name();
         break;
       }
-    Result result = runDataSet(modelPath, *inputs, firstInput, set);
+    std::string label =
+        (llvm::sys::path::filename(testDir) + "-" + llvm::sys::path::filename(set)).str();
+    Result result = runDataSet(modelPath, *inputs, firstInput, set, label);
     if (result.outcome != Outcome::Passed) return result;
   }
   return {Outcome::Passed, ""};
@@ -170,7 +232,7 @@ std::vector<std::string> readList(llvm::StringRef path) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  reserveOptionNames({"list", "discover", "write-list"});
+  reserveOptionNames({"list", "discover", "write-list", "compiled", "shard"});
   llvm::cl::OptionCategory category("spcc-conformance options");
   llvm::cl::opt<std::string> testsDir(llvm::cl::Positional, llvm::cl::desc("<generated tests dir>"),
                                       llvm::cl::Required, llvm::cl::cat(category));
@@ -181,9 +243,30 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> writeList(
       "write-list", llvm::cl::desc("With --discover, write the passing tests here"),
       llvm::cl::cat(category));
+  llvm::cl::opt<std::string> compiled(
+      "compiled", llvm::cl::desc("Compile each test into this folder and run the .so"),
+      llvm::cl::cat(category));
+  llvm::cl::opt<std::string> shard("shard", llvm::cl::desc("Run part I of N (I/N)"),
+                                   llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(argc, argv, "spcc-conformance: ONNX node tests\n");
 
+  compiledDir = compiled;
+  if (!compiledDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(compiledDir)) {
+      llvm::errs() << "spcc-conformance: error: " << compiledDir << ": " << ec.message() << "\n";
+      return 3;
+    }
+  }
+  unsigned shardIndex = 0, shardCount = 1;
+  if (!shard.empty()) {
+    auto [index, count] = llvm::StringRef(shard).split('/');
+    if (index.getAsInteger(10, shardIndex) || count.getAsInteger(10, shardCount) ||
+        shardCount == 0 || shardIndex >= shardCount) {
+      llvm::errs() << "spcc-conformance: error: --shard expects I/N with I < N\n";
+      return 2;
+    }
+  }
   llvm::SmallString<256> nodeDir(testsDir);
   llvm::sys::path::append(nodeDir, "node");
   std::vector<std::string> names;
@@ -206,7 +289,9 @@ int main(int argc, char **argv) {
 
   int passed = 0, attempted = 0, unsupported = 0;
   std::vector<std::string> passing;
-  for (const std::string &name : names) {
+  for (size_t n = 0; n < names.size(); ++n) {
+    if (n % shardCount != shardIndex) continue;
+    const std::string &name = names[n];
     llvm::SmallString<256> dir(nodeDir);
     llvm::sys::path::append(dir, name);
     if (!llvm::sys::fs::is_directory(dir)) {
