@@ -3,14 +3,17 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 namespace spcc::lowering {
 namespace {
 
 /// A strided copy of input 0 into output 0: output element i reads offset +
-/// sum(i * strides).
-llvm::Expected<KernelCall> stridedCopy(const Node &node, int64_t offset, Dims strides) {
-  auto shape = collapse(node, {Dims(dimsOf(node.getOutput(0))), {std::move(strides)}});
+/// sum(i * strides), i walking \p dims (by default the output's) in row-major order.
+llvm::Expected<KernelCall> stridedCopy(const Node &node, int64_t offset, Dims strides,
+                                       std::optional<Dims> dims = std::nullopt) {
+  auto shape =
+      collapse(node, {dims ? *dims : Dims(dimsOf(node.getOutput(0))), {std::move(strides)}});
   if (!shape) return shape.takeError();
   auto p = zeroed<spcc_strided_copy_params>();
   p.rank = int32_t(shape->dims.size());
@@ -55,6 +58,46 @@ llvm::Expected<KernelCall> lowerTranspose(const Node &node, const KernelLayout &
   Dims inStrides = stridesOf(in), strides;
   for (int64_t axis : perm) strides.push_back(inStrides[size_t(axis)]);
   return stridedCopy(node, 0, strides);
+}
+
+/// DepthToSpace and SpaceToDepth: the transpose of a 6-D view of the input that ONNX defines
+/// them by.
+llvm::Expected<KernelCall> lowerBlockRearrange(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  int64_t b = node.getInt("blocksize", 1), n = x[0], c = x[1], h = x[2], w = x[3];
+  Dims view, perm;
+  if (node.getOpType() == "SpaceToDepth") {
+    view = {n, c, h / b, b, w / b, b};
+    perm = {0, 3, 5, 1, 2, 4};
+  } else if (node.getString("mode", "DCR") == "CRD") {
+    view = {n, c / (b * b), b, b, h, w};
+    perm = {0, 1, 4, 2, 5, 3};
+  } else {
+    view = {n, b, b, c / (b * b), h, w};
+    perm = {0, 3, 4, 1, 5, 2};
+  }
+  Dims viewStrides = stridesOf(view), dims, strides;
+  for (int64_t axis : perm) {
+    dims.push_back(view[size_t(axis)]);
+    strides.push_back(viewStrides[size_t(axis)]);
+  }
+  return stridedCopy(node, 0, strides, dims);
+}
+
+llvm::Expected<KernelCall> lowerTrilu(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto p = zeroed<spcc_trilu_params>();
+  p.rows = x[x.size() - 2];
+  p.cols = x.back();
+  p.matrices = p.rows * p.cols == 0 ? 0 : product(x) / (p.rows * p.cols);
+  if (node.getInput(1)) {
+    auto k = constantInput(node, 1, "k");
+    if (!k) return k.takeError();
+    p.k = (*k)->getAsInt(0);
+  }
+  p.upper = node.getInt("upper", 1) != 0;
+  p.elem_size = int32_t(dtypeSize(node.getInput(0)->getType().getDType()));
+  return makeCall("trilu", p);
 }
 
 llvm::Expected<KernelCall> lowerSlice(const Node &node, const KernelLayout &layout) {

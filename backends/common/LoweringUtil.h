@@ -92,6 +92,8 @@ llvm::Expected<KernelCall> lowerSplit(const Node &node, const KernelLayout &layo
 llvm::Expected<KernelCall> lowerGather(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerPad(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerResize(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerBlockRearrange(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerTrilu(const Node &node, const KernelLayout &layout);
 
 } // namespace spcc::lowering
 

@@ -634,6 +634,129 @@ public:
   }
 };
 
+/// DepthToSpace (mode DCR or CRD) and SpaceToDepth of an NCHW tensor by `blocksize`:
+///   DCR: out[n, c, h*b + i, w*b + j] = x[n, (i*b + j)*C' + c, h, w]
+///   CRD: out[n, c, h*b + i, w*b + j] = x[n, c*b*b + i*b + j, h, w]
+///   SpaceToDepth: out[n, (i*b + j)*C + c, h, w] = x[n, c, h*b + i, w*b + j]
+class BlockRearrangeOp : public OpSchema {
+public:
+  BlockRearrangeOp(llvm::StringRef name, bool toSpace) : OpSchema(name, 1, 1), toSpace(toSpace) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputRank(node, 0, 4)) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    int64_t b = node.getInt("blocksize", 0);
+    if (b < 1)
+      return nodeError(node, ErrorCode::BadModel,
+                       "attribute 'blocksize' must be positive, got " + llvm::Twine(b));
+    std::string mode = node.getString("mode", "DCR");
+    if (mode != "DCR" && mode != "CRD")
+      return nodeError(node, ErrorCode::BadModel, "mode \"" + mode + "\" is not DCR or CRD");
+    int64_t n = x.getDim(0), c = x.getDim(1), h = x.getDim(2), w = x.getDim(3);
+    if (toSpace) {
+      if (c % (b * b) != 0)
+        return nodeError(node, ErrorCode::Shape,
+                         "channels of " + x.str() +
+                             " are not a multiple of blocksize^2 = " + llvm::Twine(b * b));
+      return TypeList{TensorType(x.getDType(), {n, c / (b * b), h * b, w * b})};
+    }
+    if (h % b != 0 || w % b != 0)
+      return nodeError(node, ErrorCode::Shape,
+                       "height and width of " + x.str() + " are not multiples of blocksize " +
+                           llvm::Twine(b));
+    return TypeList{TensorType(x.getDType(), {n, c * b * b, h / b, w / b})};
+  }
+
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0});
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    Tensor out(node.getOutput(0)->getType());
+    int64_t b = node.getInt("blocksize", 1);
+    bool crd = node.getString("mode", "DCR") == "CRD";
+    // The dims on the space side (small channels, large planes).
+    llvm::ArrayRef<int64_t> space = toSpace ? out.getDims() : x.getDims();
+    int64_t n = space[0], c = space[1], h = space[2] / b, w = space[3] / b;
+    int64_t depthC = c * b * b;
+    size_t size = dtypeSize(x.getDType());
+    const uint8_t *src = x.getBytes().data();
+    uint8_t *dst = out.getMutableBytes().data();
+    for (int64_t in = 0; in < n; ++in)
+      for (int64_t ic = 0; ic < c; ++ic)
+        for (int64_t ih = 0; ih < h; ++ih)
+          for (int64_t i = 0; i < b; ++i)
+            for (int64_t iw = 0; iw < w; ++iw)
+              for (int64_t j = 0; j < b; ++j) {
+                int64_t depthChannel =
+                    crd && toSpace ? ic * b * b + i * b + j : (i * b + j) * c + ic;
+                int64_t spaceIndex = ((in * c + ic) * h * b + ih * b + i) * w * b + iw * b + j;
+                int64_t depthIndex = ((in * depthC + depthChannel) * h + ih) * w + iw;
+                int64_t from = toSpace ? depthIndex : spaceIndex;
+                int64_t to = toSpace ? spaceIndex : depthIndex;
+                std::memcpy(dst + size_t(to) * size, src + size_t(from) * size, size);
+              }
+    return TensorList{out};
+  }
+
+private:
+  bool toSpace;
+};
+
+/// Trilu(X, k?): keeps the upper (upper = 1) or lower triangle of the last two axes, from
+/// diagonal k on (k a compile-time int64 scalar, default 0), and zeros the rest.
+class TriluOp : public OpSchema {
+public:
+  TriluOp() : OpSchema("Trilu", 1, 2) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    const TensorType &x = node.getInput(0)->getType();
+    if (x.getRank() < 2)
+      return nodeError(node, ErrorCode::Shape, "input must have rank 2 or more, got " + x.str());
+    if (node.getInput(1)) {
+      if (auto err = expectInputDType(node, 1, {DType::Int64})) return std::move(err);
+      auto k = requireKnown(node, known, 1, "k");
+      if (!k) return k.takeError();
+      if ((*k)->getNumElements() != 1)
+        return nodeError(node, ErrorCode::Shape, "k must be a scalar");
+    }
+    return TypeList{x};
+  }
+
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    if (inputs[0].isSplit() && inputs[0].axis >= node.getInput(0)->getType().getRank() - 2)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "the samples of the run-time batch lie on the triangle's axes");
+    return leadingAxisSampleLayouts(node, inputs, {});
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    int64_t k = inputs.size() > 1 && !inputs[1].isNull() ? inputs[1].getAsInt(0) : 0;
+    bool upper = node.getInt("upper", 1) != 0;
+    Tensor out(x.getType()); // zeros
+    llvm::ArrayRef<int64_t> dims = x.getDims();
+    int64_t rows = dims[dims.size() - 2], cols = dims.back();
+    int64_t matrices = rows * cols == 0 ? 0 : x.getNumElements() / (rows * cols);
+    size_t size = dtypeSize(x.getDType());
+    for (int64_t m = 0; m < matrices; ++m)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j)
+          if (upper ? j - i >= k : j - i <= k) {
+            size_t e = size_t((m * rows + i) * cols + j) * size;
+            std::memcpy(out.getMutableBytes().data() + e, x.getBytes().data() + e, size);
+          }
+    return TensorList{out};
+  }
+};
+
 } // namespace
 
 std::unique_ptr<OpSchema> createTransposeSchema() { return std::make_unique<TransposeOp>(); }
@@ -642,5 +765,12 @@ std::unique_ptr<OpSchema> createSplitSchema() { return std::make_unique<SplitOp>
 std::unique_ptr<OpSchema> createSliceSchema() { return std::make_unique<SliceOp>(); }
 std::unique_ptr<OpSchema> createGatherSchema() { return std::make_unique<GatherOp>(); }
 std::unique_ptr<OpSchema> createPadSchema() { return std::make_unique<PadOp>(); }
+std::unique_ptr<OpSchema> createDepthToSpaceSchema() {
+  return std::make_unique<BlockRearrangeOp>("DepthToSpace", true);
+}
+std::unique_ptr<OpSchema> createSpaceToDepthSchema() {
+  return std::make_unique<BlockRearrangeOp>("SpaceToDepth", false);
+}
+std::unique_ptr<OpSchema> createTriluSchema() { return std::make_unique<TriluOp>(); }
 
 } // namespace spcc

@@ -177,3 +177,29 @@ extern "C" int32_t spcc_kernel_pad(const void *const *in, void *const *out, cons
   });
   return SPCC_KERNEL_OK;
 }
+
+extern "C" int32_t spcc_kernel_trilu(const void *const *in, void *const *out, const void *params,
+                                     int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_trilu_params *>(params);
+  const uint8_t *src = static_cast<const uint8_t *>(in[0]);
+  uint8_t *dst = static_cast<uint8_t *>(out[0]);
+  size_t size = size_t(p.elem_size);
+  parallelFor(
+      p.matrices * p.rows, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+          int64_t row = r % p.rows;
+          // Columns kept: [row + k, cols) for the upper triangle, [0, row + k] for the lower.
+          int64_t first = p.upper ? std::clamp<int64_t>(row + p.k, 0, p.cols) : 0;
+          int64_t last = p.upper ? p.cols : std::clamp<int64_t>(row + p.k + 1, 0, p.cols);
+          const uint8_t *x = src + size_t(r * p.cols) * size;
+          uint8_t *y = dst + size_t(r * p.cols) * size;
+          std::memset(y, 0, size_t(p.cols) * size);
+          if (last > first)
+            std::memcpy(y + size_t(first) * size, x + size_t(first) * size,
+                        size_t(last - first) * size);
+        }
+      },
+      std::max<int64_t>(1, copyGrainBytes / std::max<int64_t>(p.cols * p.elem_size, 1)));
+  return SPCC_KERNEL_OK;
+}

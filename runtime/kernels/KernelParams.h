@@ -260,6 +260,15 @@ typedef struct {
   int32_t reserved;
 } spcc_softmax_params;
 
+/** spcc_kernel_trilu: out[0] = in[0] on the upper (upper = 1: col - row >= k) or lower
+ * (col - row <= k) triangle of each of `matrices` rows x cols matrices, zero elsewhere;
+ * elements of elem_size bytes. */
+typedef struct {
+  int64_t matrices, rows, cols, k;
+  int32_t upper;
+  int32_t elem_size;
+} spcc_trilu_params;
+
 /** spcc_kernel_resize: float32 out[0] (out_dims) interpolated from in[0] (in_dims) axis by
  * axis, as ONNX's Resize: each output coordinate x maps to an input coordinate (coordinates,
  * dividing by scales[d]), whose 1 (nearest), 2 (linear) or 4 (cubic) neighbours, clamped into

@@ -161,3 +161,38 @@ TEST_CASE("Gather kernel: an index outside the axis gives zeros and fails the ca
           SPCC_KERNEL_OK);
   }
 }
+
+TEST_CASE("DepthToSpace, SpaceToDepth and Trilu kernels", "[kernels]") {
+  Tensor deep = iota(DType::Float32, {2, 8, 3, 2});
+  for (const char *mode : {"DCR", "CRD"}) {
+    INFO(mode);
+    CHECK(checkKernel({"DepthToSpace",
+                       {deep},
+                       {{"blocksize", int64_t(2)}, {"mode", std::string(mode)}},
+                       1,
+                       {false}}) == "spcc_kernel_strided_copy");
+  }
+  checkKernel({"SpaceToDepth",
+               {iota(DType::Float32, {1, 3, 4, 6})},
+               {{"blocksize", int64_t(2)}},
+               1,
+               {false}});
+  checkKernel({"SpaceToDepth",
+               {iota(DType::Int64, {2, 2, 6, 3})},
+               {{"blocksize", int64_t(3)}},
+               1,
+               {false}});
+  Tensor square = iota(DType::Float32, {2, 5, 5}), wide = iota(DType::Int64, {3, 4, 7});
+  for (int64_t upper : {0, 1})
+    for (int64_t k : {-6, -1, 0, 2, 9}) {
+      INFO("upper " << upper << " k " << k);
+      CHECK(checkKernel({"Trilu",
+                         {square, Tensor::scalar<int64_t>(k)},
+                         {{"upper", upper}},
+                         1,
+                         {false, true}}) == "spcc_kernel_trilu");
+      checkKernel(
+          {"Trilu", {wide, Tensor::scalar<int64_t>(k)}, {{"upper", upper}}, 1, {false, true}});
+    }
+  checkKernel({"Trilu", {square}, {}, 1, {false}});
+}
