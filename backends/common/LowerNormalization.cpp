@@ -31,6 +31,30 @@ llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node, const Kerne
   return makeCall("batch_norm", p);
 }
 
+llvm::Expected<KernelCall> lowerInstanceNormalization(const Node &node,
+                                                      const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto p = zeroed<spcc_instance_norm_params>();
+  p.channels = x[1];
+  p.planes = x[0] * x[1];
+  p.plane_size = product(x.drop_front(2));
+  p.epsilon = node.getFloat("epsilon", 1e-5f);
+  return makeCall("instance_norm", p);
+}
+
+llvm::Expected<KernelCall> lowerLrn(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto p = zeroed<spcc_lrn_params>();
+  p.n = x[0];
+  p.channels = x[1];
+  p.plane = product(x.drop_front(2));
+  p.size = node.getInt("size", 1);
+  p.alpha = node.getFloat("alpha", 1e-4f);
+  p.beta = node.getFloat("beta", 0.75f);
+  p.bias = node.getFloat("bias", 1.0f);
+  return makeCall("lrn", p);
+}
+
 llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   auto axis = normalizeAxis(node, node.getInt("axis", -1), int(x.size()));

@@ -81,6 +81,8 @@ llvm::Expected<KernelCall> lowerGlobalAveragePool(const Node &node, const Kernel
 llvm::Expected<KernelCall> lowerGlobalMaxPool(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerBatchNormalization(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerLayerNormalization(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerInstanceNormalization(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerLrn(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerSoftmax(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerArgReduce(const Node &node, const KernelLayout &layout);

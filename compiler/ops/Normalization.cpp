@@ -264,6 +264,109 @@ private:
   bool isLog;
 };
 
+/// InstanceNormalization(X, scale, B): each [n, c] plane normalized by its own mean and
+/// variance, then scale[c] * x + B[c].
+class InstanceNormalizationOp : public OpSchema {
+public:
+  InstanceNormalizationOp() : OpSchema("InstanceNormalization", 3, 3) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    for (size_t i = 0; i < 3; ++i)
+      if (auto err = expectInputDType(node, i, {DType::Float32})) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    if (x.getRank() < 3)
+      return nodeError(node, ErrorCode::Shape,
+                       "input must have rank 3 or more (N, C, spatial axes), got " + x.str());
+    for (size_t i = 1; i < 3; ++i)
+      if (node.getInput(i)->getType().getDims() != llvm::ArrayRef<int64_t>{x.getDim(1)})
+        return nodeError(node, ErrorCode::Shape,
+                         "input " + llvm::Twine(i) + " must be [C] = [" + llvm::Twine(x.getDim(1)) +
+                             "], got " + node.getInput(i)->getType().str());
+    return TypeList{x};
+  }
+
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0});
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    Tensor out(x.getType());
+    int64_t channels = x.getDims()[1], planes = x.getDims()[0] * channels;
+    int64_t size = planes == 0 ? 0 : x.getNumElements() / planes;
+    double epsilon = node.getFloat("epsilon", 1e-5f);
+    auto src = x.getData<float>();
+    auto scale = inputs[1].getData<float>(), bias = inputs[2].getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (int64_t p = 0; p < planes; ++p) {
+      const float *plane = src.data() + p * size;
+      double mean = 0, variance = 0;
+      for (int64_t i = 0; i < size; ++i) mean += plane[i];
+      mean /= double(size);
+      for (int64_t i = 0; i < size; ++i) variance += (plane[i] - mean) * (plane[i] - mean);
+      variance /= double(size);
+      double inv = 1.0 / std::sqrt(variance + epsilon);
+      size_t c = size_t(p % channels);
+      for (int64_t i = 0; i < size; ++i)
+        dst[size_t(p * size + i)] = float((plane[i] - mean) * inv * scale[c] + bias[c]);
+    }
+    return TensorList{out};
+  }
+};
+
+/// LRN(X): x / (bias + alpha / size * sum of x^2 over the `size` channels around)^beta.
+class LrnOp : public OpSchema {
+public:
+  LrnOp() : OpSchema("LRN", 1, 1) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    if (x.getRank() < 3)
+      return nodeError(node, ErrorCode::Shape,
+                       "input must have rank 3 or more (N, C, spatial axes), got " + x.str());
+    if (node.getInt("size", 0) < 1)
+      return nodeError(node, ErrorCode::BadModel, "attribute 'size' must be positive");
+    return TypeList{x};
+  }
+
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0});
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    Tensor out(x.getType());
+    int64_t n = x.getDims()[0], channels = x.getDims()[1];
+    int64_t plane = n * channels == 0 ? 0 : x.getNumElements() / (n * channels);
+    int64_t size = node.getInt("size", 1);
+    double alpha = node.getFloat("alpha", 1e-4f), beta = node.getFloat("beta", 0.75f);
+    double bias = node.getFloat("bias", 1.0f);
+    int64_t below = (size - 1) / 2, above = size - 1 - below; // floor, ceil of (size - 1) / 2
+    auto src = x.getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t i = 0; i < plane; ++i) {
+          double sum = 0;
+          for (int64_t k = std::max<int64_t>(0, c - below);
+               k <= std::min<int64_t>(channels - 1, c + above); ++k) {
+            double v = src[size_t((b * channels + k) * plane + i)];
+            sum += v * v;
+          }
+          size_t e = size_t((b * channels + c) * plane + i);
+          dst[e] = float(src[e] / std::pow(bias + alpha / double(size) * sum, beta));
+        }
+    return TensorList{out};
+  }
+};
+
 } // namespace
 
 std::unique_ptr<OpSchema> createBatchNormalizationSchema() {
@@ -278,5 +381,10 @@ std::unique_ptr<OpSchema> createSoftmaxSchema() {
 std::unique_ptr<OpSchema> createLogSoftmaxSchema() {
   return std::make_unique<SoftmaxOp>("LogSoftmax", /*isLog=*/true);
 }
+
+std::unique_ptr<OpSchema> createInstanceNormalizationSchema() {
+  return std::make_unique<InstanceNormalizationOp>();
+}
+std::unique_ptr<OpSchema> createLRNSchema() { return std::make_unique<LrnOp>(); }
 
 } // namespace spcc

@@ -260,6 +260,22 @@ typedef struct {
   int32_t reserved;
 } spcc_softmax_params;
 
+/** spcc_kernel_instance_norm: float32 out[0] = each of `planes` planes of `plane_size`
+ * elements of in[0] normalized by its mean and variance (+ epsilon), times in[1][p % channels]
+ * plus in[2][p % channels]. */
+typedef struct {
+  int64_t planes, channels, plane_size;
+  float epsilon;
+} spcc_instance_norm_params;
+
+/** spcc_kernel_lrn: float32 out[0] = x / (bias + alpha / size * sum of x^2 over channels
+ * [c - (size - 1) / 2, c + size / 2])^beta, for x of dims n x channels x plane. */
+typedef struct {
+  int64_t n, channels, plane;
+  int64_t size;
+  float alpha, beta, bias;
+} spcc_lrn_params;
+
 /** spcc_kernel_trilu: out[0] = in[0] on the upper (upper = 1: col - row >= k) or lower
  * (col - row <= k) triangle of each of `matrices` rows x cols matrices, zero elsewhere;
  * elements of elem_size bytes. */

@@ -240,3 +240,61 @@ extern "C" int32_t spcc_kernel_softmax(const void *const *in, void *const *out, 
       rowGrain(p.axis));
   return SPCC_KERNEL_OK;
 }
+
+extern "C" int32_t spcc_kernel_instance_norm(const void *const *in, void *const *out,
+                                             const void *params, int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_instance_norm_params *>(params);
+  const float *x = static_cast<const float *>(in[0]);
+  const float *scale = static_cast<const float *>(in[1]), *bias = static_cast<const float *>(in[2]);
+  float *y = static_cast<float *>(out[0]);
+  int64_t size = p.plane_size;
+  parallelFor(
+      p.planes, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t plane = begin; plane < end; ++plane) {
+          const float *src = x + plane * size;
+          double mean = 0, variance = 0;
+          for (int64_t i = 0; i < size; ++i) mean += src[i];
+          mean /= double(size);
+          for (int64_t i = 0; i < size; ++i) variance += (src[i] - mean) * (src[i] - mean);
+          variance /= double(size);
+          int64_t c = plane % p.channels;
+          float a = float(double(scale[c]) / std::sqrt(variance + double(p.epsilon)));
+          float b = float(double(bias[c]) - mean * double(a));
+          float *dst = y + plane * size;
+          for (int64_t i = 0; i < size; ++i) dst[i] = src[i] * a + b;
+        }
+      },
+      std::max<int64_t>(1, 4096 / std::max<int64_t>(size, 1)));
+  return SPCC_KERNEL_OK;
+}
+
+extern "C" int32_t spcc_kernel_lrn(const void *const *in, void *const *out, const void *params,
+                                   int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_lrn_params *>(params);
+  const float *x = static_cast<const float *>(in[0]);
+  float *y = static_cast<float *>(out[0]);
+  int64_t below = (p.size - 1) / 2, above = p.size - 1 - below;
+  float scale = p.alpha / float(p.size);
+  parallelFor(
+      p.n * p.channels, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t bc = begin; bc < end; ++bc) {
+          int64_t b = bc / p.channels, c = bc % p.channels;
+          int64_t first = std::max<int64_t>(0, c - below);
+          int64_t last = std::min<int64_t>(p.channels - 1, c + above);
+          const float *src = x + bc * p.plane;
+          float *dst = y + bc * p.plane;
+          for (int64_t i = 0; i < p.plane; ++i) {
+            float sum = 0;
+            for (int64_t k = first; k <= last; ++k) {
+              float v = x[(b * p.channels + k) * p.plane + i];
+              sum += v * v;
+            }
+            dst[i] = src[i] / std::pow(p.bias + scale * sum, p.beta);
+          }
+        }
+      },
+      1);
+  return SPCC_KERNEL_OK;
+}

@@ -141,3 +141,23 @@ TEST_CASE("ReduceMean and ReduceSum kernels over any axes", "[kernels]") {
                      1,
                      {false}}) == "");
 }
+
+TEST_CASE("InstanceNormalization and LRN kernels", "[kernels]") {
+  std::mt19937 rng(25);
+  for (const Ints &dims : std::vector<Ints>{{1, 3, 5, 7}, {2, 4, 9}, {2, 2, 3, 3, 2}}) {
+    INFO(dimsToString(dims));
+    Ints channels{dims[1]};
+    CHECK(checkKernel({"InstanceNormalization",
+                       {randomTensor(dims, rng, -3, 5), randomTensor(channels, rng),
+                        randomTensor(channels, rng)},
+                       {{"epsilon", 1e-3f}},
+                       1,
+                       {false, true, true}}) == "spcc_kernel_instance_norm");
+    for (int64_t size : {1, 2, 3, 5})
+      CHECK(checkKernel({"LRN",
+                         {randomTensor(dims, rng)},
+                         {{"size", size}, {"alpha", 0.01f}, {"beta", 0.6f}, {"bias", 2.0f}},
+                         1,
+                         {false}}) == "spcc_kernel_lrn");
+  }
+}
