@@ -84,6 +84,48 @@ llvm::Expected<KernelCall> lowerBlockRearrange(const Node &node, const KernelLay
   return stridedCopy(node, 0, strides, dims);
 }
 
+/// Tile: a strided copy over the view [r0, d0, r1, d1, ...] of the output, whose repeat axes
+/// step 0 through the input.
+llvm::Expected<KernelCall> lowerTile(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> in = dimsOf(node.getInput(0)), out = dimsOf(node.getOutput(0));
+  if (2 * in.size() > SPCC_KERNEL_MAX_RANK)
+    return nodeError(node, ErrorCode::Unsupported,
+                     "tiles a rank-" + llvm::Twine(in.size()) +
+                         " tensor; the kernel takes at most " +
+                         llvm::Twine(SPCC_KERNEL_MAX_RANK / 2) + " axes");
+  Dims inStrides = stridesOf(in), dims, strides;
+  for (size_t d = 0; d < in.size(); ++d) {
+    dims.push_back(in[d] == 0 ? 0 : out[d] / in[d]);
+    strides.push_back(0);
+    dims.push_back(in[d]);
+    strides.push_back(inStrides[d]);
+  }
+  return stridedCopy(node, 0, strides, dims);
+}
+
+llvm::Expected<KernelCall> lowerGatherElements(const Node &node, const KernelLayout &layout) {
+  const TensorType &data = node.getInput(0)->getType();
+  auto axis = normalizeAxis(node, node.getInt("axis", 0), data.getRank());
+  if (!axis) return axis.takeError();
+  if (data.getRank() > SPCC_KERNEL_MAX_RANK)
+    return nodeError(node, ErrorCode::Unsupported,
+                     "the kernel takes at most " + llvm::Twine(SPCC_KERNEL_MAX_RANK) + " axes");
+  auto p = zeroed<spcc_gather_elements_params>();
+  p.rank = data.getRank();
+  p.axis = *axis;
+  p.elem_size = int32_t(dtypeSize(data.getDType()));
+  p.index_dtype = kernelDType(node.getInput(1)->getType().getDType());
+  fill(p.dims, dimsOf(node.getInput(1)));
+  fill(p.data_strides, stridesOf(data.getDims()));
+  p.axis_dim = data.getDim(*axis);
+  KernelCall call = makeCall("gather_elements", p);
+  call.failureMessage =
+      (node.describe() + ": an index in '" + node.getInput(1)->getName() + "' is outside [-" +
+       llvm::Twine(p.axis_dim) + ", " + llvm::Twine(p.axis_dim) + ")")
+          .str();
+  return call;
+}
+
 llvm::Expected<KernelCall> lowerTrilu(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   auto p = zeroed<spcc_trilu_params>();

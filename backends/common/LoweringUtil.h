@@ -96,6 +96,8 @@ llvm::Expected<KernelCall> lowerPad(const Node &node, const KernelLayout &layout
 llvm::Expected<KernelCall> lowerResize(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerBlockRearrange(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerTrilu(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerTile(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerGatherElements(const Node &node, const KernelLayout &layout);
 
 } // namespace spcc::lowering
 

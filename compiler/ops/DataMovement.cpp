@@ -634,6 +634,102 @@ public:
   }
 };
 
+/// GatherElements(data, indices) along `axis`: out[..., i, ...] = data[..., indices[..., i,
+/// ...], ...], indices of data's rank (negative ones counted from the end); the output has the
+/// indices' shape.
+class GatherElementsOp : public OpSchema {
+public:
+  GatherElementsOp() : OpSchema("GatherElements", 2, 2) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    const TensorType &data = node.getInput(0)->getType();
+    if (auto err = expectInputDType(node, 1, {DType::Int64, DType::Int32})) return std::move(err);
+    const TensorType &indices = node.getInput(1)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 0), data.getRank());
+    if (!axis) return axis.takeError();
+    if (indices.getRank() != data.getRank())
+      return nodeError(node, ErrorCode::Shape,
+                       "indices " + indices.str() + " must have the rank of data " + data.str());
+    for (int d = 0; d < data.getRank(); ++d)
+      if (d != *axis && indices.getDim(d) > data.getDim(d))
+        return nodeError(node, ErrorCode::Shape,
+                         "indices " + indices.str() + " exceed data " + data.str() + " on axis " +
+                             llvm::Twine(d));
+    return TypeList{TensorType(data.getDType(), indices.getDims())};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &data = inputs[0], &indices = inputs[1];
+    int rank = data.getRank();
+    int axis = int(node.getInt("axis", 0));
+    if (axis < 0) axis += rank;
+    int64_t axisDim = data.getDims()[size_t(axis)];
+    Dims dataStrides = stridesOf(data.getDims());
+    Tensor out(node.getOutput(0)->getType());
+    size_t size = dtypeSize(data.getDType());
+    llvm::ArrayRef<int64_t> dims = indices.getDims();
+    for (int64_t e = 0, n = indices.getNumElements(); e < n; ++e) {
+      int64_t index = indices.getAsInt(e);
+      if (index < -axisDim || index >= axisDim)
+        return nodeError(node, ErrorCode::InvalidArgument,
+                         "index " + llvm::Twine(index) + " is out of range for an axis of size " +
+                             llvm::Twine(axisDim));
+      if (index < 0) index += axisDim;
+      int64_t rest = e, offset = 0;
+      for (int d = rank - 1; d >= 0; --d) {
+        int64_t coord = rest % dims[size_t(d)];
+        rest /= dims[size_t(d)];
+        offset += (d == axis ? index : coord) * dataStrides[size_t(d)];
+      }
+      std::memcpy(mutableBytes(out) + size_t(e) * size,
+                  data.getBytes().data() + size_t(offset) * size, size);
+    }
+    return TensorList{out};
+  }
+};
+
+/// Tile(input, repeats): the input repeated repeats[d] times along each axis d.
+class TileOp : public OpSchema {
+public:
+  TileOp() : OpSchema("Tile", 2, 2) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    const TensorType &in = node.getInput(0)->getType();
+    auto repeats = knownInts(node, known, 1, "repeats");
+    if (!repeats) return repeats.takeError();
+    if (int(repeats->size()) != in.getRank())
+      return nodeError(node, ErrorCode::Shape,
+                       "repeats " + dimsToString(*repeats) + " must have one value per axis of " +
+                           in.str());
+    Dims dims;
+    for (int d = 0; d < in.getRank(); ++d) {
+      int64_t r = (*repeats)[size_t(d)];
+      if (r < 0) return nodeError(node, ErrorCode::BadModel, "repeats must not be negative");
+      if (r > 0 && in.getDim(d) > kMaxTensorElements / r)
+        return nodeError(node, ErrorCode::Unsupported, "the tiled tensor would be too large");
+      dims.push_back(in.getDim(d) * r);
+    }
+    return TypeList{TensorType(in.getDType(), dims)};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    Tensor out(node.getOutput(0)->getType());
+    llvm::ArrayRef<int64_t> inDims = in.getDims(), outDims = out.getDims();
+    Dims inStrides = stridesOf(inDims);
+    size_t size = dtypeSize(in.getDType());
+    int rank = in.getRank();
+    for (int64_t e = 0, n = out.getNumElements(); e < n; ++e) {
+      int64_t rest = e, offset = 0;
+      for (int d = rank - 1; d >= 0; --d) {
+        offset += (rest % outDims[size_t(d)]) % inDims[size_t(d)] * inStrides[size_t(d)];
+        rest /= outDims[size_t(d)];
+      }
+      std::memcpy(mutableBytes(out) + size_t(e) * size,
+                  in.getBytes().data() + size_t(offset) * size, size);
+    }
+    return TensorList{out};
+  }
+};
+
 /// DepthToSpace (mode DCR or CRD) and SpaceToDepth of an NCHW tensor by `blocksize`:
 ///   DCR: out[n, c, h*b + i, w*b + j] = x[n, (i*b + j)*C' + c, h, w]
 ///   CRD: out[n, c, h*b + i, w*b + j] = x[n, c*b*b + i*b + j, h, w]
@@ -772,5 +868,9 @@ std::unique_ptr<OpSchema> createSpaceToDepthSchema() {
   return std::make_unique<BlockRearrangeOp>("SpaceToDepth", false);
 }
 std::unique_ptr<OpSchema> createTriluSchema() { return std::make_unique<TriluOp>(); }
+std::unique_ptr<OpSchema> createGatherElementsSchema() {
+  return std::make_unique<GatherElementsOp>();
+}
+std::unique_ptr<OpSchema> createTileSchema() { return std::make_unique<TileOp>(); }
 
 } // namespace spcc

@@ -192,13 +192,6 @@ private:
     std::vector<double> scales; ///< per axis, what the coordinate transform divides by
   };
 
-  static Dims stridesOf(llvm::ArrayRef<int64_t> dims) {
-    Dims strides(dims.size(), 1);
-    for (int d = int(dims.size()) - 2; d >= 0; --d)
-      strides[size_t(d)] = strides[size_t(d + 1)] * dims[size_t(d + 1)];
-    return strides;
-  }
-
   llvm::Expected<Plan> planOf(const Node &node, KnownInputs known) const {
     if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
     const TensorType &x = node.getInput(0)->getType();

@@ -203,3 +203,36 @@ extern "C" int32_t spcc_kernel_trilu(const void *const *in, void *const *out, co
       std::max<int64_t>(1, copyGrainBytes / std::max<int64_t>(p.cols * p.elem_size, 1)));
   return SPCC_KERNEL_OK;
 }
+
+extern "C" int32_t spcc_kernel_gather_elements(const void *const *in, void *const *out,
+                                               const void *params, int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_gather_elements_params *>(params);
+  const uint8_t *data = static_cast<const uint8_t *>(in[0]);
+  uint8_t *dst = static_cast<uint8_t *>(out[0]);
+  size_t size = size_t(p.elem_size);
+  int64_t count = productOf(p.dims, p.rank);
+  std::atomic<bool> outOfRange{false};
+  parallelFor(
+      count, num_threads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t e = begin; e < end; ++e) {
+          int64_t index = p.index_dtype == SPCC_KDT_I32 ? static_cast<const int32_t *>(in[1])[e]
+                                                        : static_cast<const int64_t *>(in[1])[e];
+          if (index < 0) index += p.axis_dim;
+          if (index < 0 || index >= p.axis_dim) {
+            std::memset(dst + size_t(e) * size, 0, size);
+            outOfRange.store(true, std::memory_order_relaxed);
+            continue;
+          }
+          int64_t rest = e, offset = 0;
+          for (int d = p.rank - 1; d >= 0; --d) {
+            int64_t coord = rest % p.dims[d];
+            rest /= p.dims[d];
+            offset += (d == p.axis ? index : coord) * p.data_strides[d];
+          }
+          std::memcpy(dst + size_t(e) * size, data + size_t(offset) * size, size);
+        }
+      },
+      4096);
+  return outOfRange.load() ? SPCC_KERNEL_INDEX_OUT_OF_RANGE : SPCC_KERNEL_OK;
+}

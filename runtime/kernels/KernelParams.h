@@ -276,6 +276,19 @@ typedef struct {
   float alpha, beta, bias;
 } spcc_lrn_params;
 
+/** spcc_kernel_gather_elements: out[0] (dims, row-major) element at index i reads in[0] at
+ * sum(i[d] * data_strides[d]) with i[axis] replaced by in[1][i] (int64 or int32, index_dtype;
+ * negative counts from the end). An index outside [-axis_dim, axis_dim) gives zero and the
+ * call returns SPCC_KERNEL_INDEX_OUT_OF_RANGE. Elements of elem_size bytes. */
+typedef struct {
+  int32_t rank, axis;
+  int32_t elem_size;
+  int32_t index_dtype;
+  int64_t axis_dim;
+  int64_t dims[SPCC_KERNEL_MAX_RANK];
+  int64_t data_strides[SPCC_KERNEL_MAX_RANK];
+} spcc_gather_elements_params;
+
 /** spcc_kernel_trilu: out[0] = in[0] on the upper (upper = 1: col - row >= k) or lower
  * (col - row <= k) triangle of each of `matrices` rows x cols matrices, zero elsewhere;
  * elements of elem_size bytes. */

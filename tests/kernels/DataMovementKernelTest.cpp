@@ -196,3 +196,25 @@ TEST_CASE("DepthToSpace, SpaceToDepth and Trilu kernels", "[kernels]") {
     }
   checkKernel({"Trilu", {square}, {}, 1, {false}});
 }
+
+TEST_CASE("GatherElements and Tile kernels", "[kernels]") {
+  std::mt19937 rng(32);
+  Tensor data = randomTensor({3, 4, 5}, rng);
+  for (int64_t axis : {0, 1, 2, -1}) {
+    INFO("axis " << axis);
+    int64_t dim = data.getDims()[size_t(axis < 0 ? axis + 3 : axis)];
+    Tensor indices(TensorType(DType::Int64, {2, 3, 4}));
+    for (int64_t &v : indices.getMutableData<int64_t>())
+      v = int64_t(rng() % uint64_t(2 * dim)) - dim;
+    CHECK(checkKernel({"GatherElements", {data, indices}, {{"axis", axis}}, 1, {true, false}}) ==
+          "spcc_kernel_gather_elements");
+  }
+  KernelRun run =
+      runKernel({"GatherElements", {data, ints({1, 1, 1}, {7})}, {}, 1, {true, false}}, 2);
+  CHECK(run.status == SPCC_KERNEL_INDEX_OUT_OF_RANGE);
+  for (const Ints &repeats : std::vector<Ints>{{1, 1, 1}, {2, 1, 3}, {1, 3, 1}, {2, 2, 2}})
+    CHECK(checkKernel(
+              {"Tile", {iota(DType::Float32, {2, 3, 4}), ints(repeats)}, {}, 1, {false, true}}) ==
+          "spcc_kernel_strided_copy");
+  checkKernel({"Tile", {iota(DType::Int64, {5}), ints({3})}, {}, 1, {false, true}});
+}
