@@ -97,16 +97,36 @@ llvm::Expected<KernelCall> lowerSoftmax(const Node &node, const KernelLayout &la
 
 llvm::Expected<KernelCall> lowerArgReduce(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
-  auto axis = normalizeAxis(node, node.getInt("axis", 0), int(x.size()));
+  int64_t defaultAxis = node.getOpType() == "Hardmax" ? -1 : 0;
+  auto axis = normalizeAxis(node, node.getInt("axis", defaultAxis), int(x.size()));
   if (!axis) return axis.takeError();
   auto p = zeroed<spcc_arg_reduce_params>();
   p.outer = product(x.take_front(size_t(*axis)));
   p.axis_dim = x[size_t(*axis)];
   p.inner = product(x.drop_front(size_t(*axis) + 1));
-  p.is_max = node.getOpType() == "ArgMax";
+  p.is_max = node.getOpType() != "ArgMin";
+  p.one_hot = node.getOpType() == "Hardmax";
   p.select_last_index = node.getInt("select_last_index", 0) != 0;
   p.dtype = kernelDType(node.getInput(0)->getType().getDType());
   return makeCall("arg_reduce", p);
+}
+
+llvm::Expected<KernelCall> lowerCumSum(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto axisTensor = constantInput(node, 1, "axis");
+  if (!axisTensor) return axisTensor.takeError();
+  auto axis = normalizeAxis(node, (*axisTensor)->getAsInt(0), int(x.size()));
+  if (!axis) return axis.takeError();
+  auto p = zeroed<spcc_cumsum_params>();
+  p.outer = product(x.take_front(size_t(*axis)));
+  p.axis_dim = x[size_t(*axis)];
+  p.inner = product(x.drop_front(size_t(*axis) + 1));
+  p.exclusive = node.getInt("exclusive", 0) != 0;
+  p.reverse = node.getInt("reverse", 0) != 0;
+  p.dtype = kernelDType(node.getInput(0)->getType().getDType());
+  KernelCall call = makeCall("cumsum", p);
+  call.inputMap = {0}; // the axis is in the parameters
+  return call;
 }
 
 llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &layout) {

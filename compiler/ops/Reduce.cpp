@@ -296,8 +296,118 @@ private:
   bool isMax;
 };
 
+/// CumSum(x, axis): running sums along the axis (a compile-time scalar); `exclusive` leaves
+/// each element out of its own sum, `reverse` runs from the end. Floats sum in double.
+class CumSumOp : public OpSchema {
+public:
+  CumSumOp() : OpSchema("CumSum", 2, 2) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32}))
+      return std::move(err);
+    if (auto err = expectInputDType(node, 1, {DType::Int64, DType::Int32})) return std::move(err);
+    auto axisTensor = requireKnown(node, known, 1, "axis");
+    if (!axisTensor) return axisTensor.takeError();
+    if ((*axisTensor)->getNumElements() != 1)
+      return nodeError(node, ErrorCode::Shape, "axis must be a scalar");
+    const TensorType &in = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, (*axisTensor)->getAsInt(0), in.getRank());
+    if (!axis) return axis.takeError();
+    return TypeList{in};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    auto axis = normalizeAxis(node, inputs[1].getAsInt(0), in.getRank());
+    if (!axis) return axis.takeError();
+    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
+    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
+    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    bool exclusive = node.getInt("exclusive", 0) != 0, reverse = node.getInt("reverse", 0) != 0;
+    Tensor out(in.getType());
+    dispatchDType(in.getDType(), [&](auto zero) {
+      using T = decltype(zero);
+      using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+      auto src = in.getData<T>();
+      auto dst = out.getMutableData<T>();
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = 0; i < inner; ++i) {
+          Acc acc = 0;
+          for (int64_t s = 0; s < n; ++s) {
+            int64_t k = reverse ? n - 1 - s : s;
+            size_t e = size_t((o * n + k) * inner + i);
+            if (exclusive) {
+              dst[e] = T(acc);
+              acc += Acc(src[e]);
+            } else {
+              acc += Acc(src[e]);
+              dst[e] = T(acc);
+            }
+          }
+        }
+    });
+    return TensorList{out};
+  }
+};
+
+/// Hardmax(x) along `axis` (default -1; opset 13's form, before which the input was coerced to
+/// 2-D at axis 1): 1 at the first maximum of each lane, 0 elsewhere.
+class HardmaxOp : public OpSchema {
+public:
+  HardmaxOp() : OpSchema("Hardmax", 1, 1) {}
+
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset >= 13) return llvm::Error::success();
+    const TensorType &x = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", 1), x.getRank());
+    if (!axis) return axis.takeError();
+    for (int d = *axis + 1; d < x.getRank(); ++d)
+      if (x.getDim(d) != 1)
+        return nodeError(node, ErrorCode::Unsupported,
+                         "opset " + llvm::Twine(opset) +
+                             " Hardmax flattens the input to 2-D; only the last axis is "
+                             "supported, input is " +
+                             x.str());
+    node.setAttribute("axis", int64_t(*axis));
+    return llvm::Error::success();
+  }
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getRank());
+    if (!axis) return axis.takeError();
+    return TypeList{x};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), in.getRank());
+    if (!axis) return axis.takeError();
+    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
+    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
+    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    Tensor out(in.getType()); // zeros
+    auto src = in.getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        int64_t best = 0;
+        for (int64_t k = 1; k < n; ++k)
+          if (src[size_t((o * n + k) * inner + i)] > src[size_t((o * n + best) * inner + i)])
+            best = k;
+        if (n > 0) dst[size_t((o * n + best) * inner + i)] = 1.0f;
+      }
+    return TensorList{out};
+  }
+};
+
 } // namespace
 
+std::unique_ptr<OpSchema> createHardmaxSchema() { return std::make_unique<HardmaxOp>(); }
+std::unique_ptr<OpSchema> createCumSumSchema() { return std::make_unique<CumSumOp>(); }
 std::unique_ptr<OpSchema> createArgMaxSchema() {
   return std::make_unique<ArgReduceOp>("ArgMax", true);
 }

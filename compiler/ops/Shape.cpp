@@ -100,6 +100,47 @@ private:
   }
 };
 
+/// EyeLike(input): a matrix of input's shape with ones on diagonal k (columns - rows = k), of
+/// element type `dtype` (default: the input's); known from the input's type alone.
+class EyeLikeOp : public OpSchema {
+public:
+  EyeLikeOp() : OpSchema("EyeLike", 1, 1) {}
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    const TensorType &in = node.getInput(0)->getType();
+    if (in.getRank() != 2)
+      return nodeError(node, ErrorCode::Shape, "input must be 2-D, got " + in.str());
+    DType dtype = in.getDType();
+    if (node.hasAttribute("dtype")) {
+      std::optional<DType> given = dtypeFromOnnx(int(node.getInt("dtype", 0)));
+      if (!given || *given == DType::Float16)
+        return nodeError(node, ErrorCode::Unsupported,
+                         "dtype " + onnxTypeName(int(node.getInt("dtype", 0))) +
+                             " is not supported");
+      dtype = *given;
+    }
+    return TypeList{TensorType(dtype, in.getDims())};
+  }
+  llvm::Expected<TensorList> evaluate(const Node &node, llvm::ArrayRef<Tensor>) const override {
+    return TensorList{*foldFromTypes(node)};
+  }
+  std::optional<Tensor> foldFromTypes(const Node &node) const override {
+    auto types = inferTypes(node, {});
+    if (!types) {
+      llvm::consumeError(types.takeError());
+      return std::nullopt;
+    }
+    Tensor eye((*types)[0]);
+    int64_t rows = eye.getDims()[0], cols = eye.getDims()[1], k = node.getInt("k", 0);
+    dispatchDType(eye.getDType(), [&](auto zero) {
+      using T = decltype(zero);
+      auto data = eye.getMutableData<T>();
+      for (int64_t i = 0; i < rows; ++i)
+        if (i + k >= 0 && i + k < cols) data[size_t(i * cols + i + k)] = T(1);
+    });
+    return eye;
+  }
+};
+
 /// Reshape(data, shape): 0 copies the input dim (unless allowzero=1), one -1 is inferred.
 class ReshapeOp : public ReshapeLikeOp {
 public:
@@ -385,6 +426,7 @@ private:
 } // namespace
 
 std::unique_ptr<OpSchema> createSizeSchema() { return std::make_unique<SizeOp>(); }
+std::unique_ptr<OpSchema> createEyeLikeSchema() { return std::make_unique<EyeLikeOp>(); }
 std::unique_ptr<OpSchema> createShapeSchema() { return std::make_unique<ShapeOp>(); }
 std::unique_ptr<OpSchema> createReshapeSchema() { return std::make_unique<ReshapeOp>(); }
 std::unique_ptr<OpSchema> createFlattenSchema() { return std::make_unique<FlattenOp>(); }

@@ -190,7 +190,8 @@ public:
 
 class CastOp : public ElementwiseOpSchema {
 public:
-  CastOp() : ElementwiseOpSchema("Cast", 1, 1) {}
+  explicit CastOp(llvm::StringRef name = "Cast", int maxInputs = 1)
+      : ElementwiseOpSchema(name, 1, maxInputs) {}
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
     int64_t to = node.getInt("to", 0);
     std::optional<DType> dtype = dtypeFromOnnx(int(to));
@@ -332,6 +333,38 @@ std::unique_ptr<OpSchema> createMishSchema() {
     return x * std::tanh(softplus);
   });
 }
+std::unique_ptr<OpSchema> createTanSchema() {
+  return floatUnary("Tan", [](const UnaryAttributes &, float x) { return std::tan(x); });
+}
+std::unique_ptr<OpSchema> createAsinSchema() {
+  return floatUnary("Asin", [](const UnaryAttributes &, float x) { return std::asin(x); });
+}
+std::unique_ptr<OpSchema> createAcosSchema() {
+  return floatUnary("Acos", [](const UnaryAttributes &, float x) { return std::acos(x); });
+}
+std::unique_ptr<OpSchema> createAtanSchema() {
+  return floatUnary("Atan", [](const UnaryAttributes &, float x) { return std::atan(x); });
+}
+std::unique_ptr<OpSchema> createSinhSchema() {
+  return floatUnary("Sinh", [](const UnaryAttributes &, float x) { return std::sinh(x); });
+}
+std::unique_ptr<OpSchema> createCoshSchema() {
+  return floatUnary("Cosh", [](const UnaryAttributes &, float x) { return std::cosh(x); });
+}
+std::unique_ptr<OpSchema> createAsinhSchema() {
+  return floatUnary("Asinh", [](const UnaryAttributes &, float x) { return std::asinh(x); });
+}
+std::unique_ptr<OpSchema> createAcoshSchema() {
+  return floatUnary("Acosh", [](const UnaryAttributes &, float x) { return std::acosh(x); });
+}
+std::unique_ptr<OpSchema> createAtanhSchema() {
+  return floatUnary("Atanh", [](const UnaryAttributes &, float x) { return std::atanh(x); });
+}
+std::unique_ptr<OpSchema> createShrinkSchema() {
+  return floatUnary("Shrink", [](const UnaryAttributes &a, float x) {
+    return x < -a.alpha ? x + a.beta : x > a.alpha ? x - a.beta : 0.0f;
+  });
+}
 std::unique_ptr<OpSchema> createGeluSchema() { return std::make_unique<GeluOp>(); }
 std::unique_ptr<OpSchema> createNegSchema() { return std::make_unique<NegOp>(); }
 std::unique_ptr<OpSchema> createClipSchema() { return std::make_unique<ClipOp>(); }
@@ -342,6 +375,24 @@ std::unique_ptr<OpSchema> createDropoutSchema() {
   return std::make_unique<PassThroughOp>("Dropout", 3, 2);
 }
 std::unique_ptr<OpSchema> createCastSchema() { return std::make_unique<CastOp>(); }
+
+namespace {
+/// CastLike(input, target): a Cast to the target's element type, which it becomes at import.
+class CastLikeOp : public CastOp {
+public:
+  CastLikeOp() : CastOp("CastLike", 2) {}
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    const Value *target = node.getInput(1);
+    if (!target) return nodeError(node, ErrorCode::BadModel, "input 1 (target_type) is missing");
+    node.setAttribute("to", Attribute(int64_t(dtypeToOnnx(target->getType().getDType()))));
+    node.setOp("Cast", lookupOpSchema("Cast"));
+    node.setInputs({node.getInput(0)});
+    return llvm::Error::success();
+  }
+};
+} // namespace
+
+std::unique_ptr<OpSchema> createCastLikeSchema() { return std::make_unique<CastLikeOp>(); }
 std::unique_ptr<OpSchema> createNotSchema() { return std::make_unique<PredicateOp>("Not"); }
 std::unique_ptr<OpSchema> createIsNaNSchema() { return std::make_unique<PredicateOp>("IsNaN"); }
 std::unique_ptr<OpSchema> createIsInfSchema() { return std::make_unique<PredicateOp>("IsInf"); }

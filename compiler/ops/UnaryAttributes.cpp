@@ -13,6 +13,10 @@ UnaryAttributes unaryAttributes(const Node &node) {
     a.alpha = node.getFloat("alpha", 1.67326319217681884765625f);
     a.beta = node.getFloat("gamma", 1.05070102214813232421875f);
   }
+  if (op == "Shrink") {
+    a.alpha = node.getFloat("lambd", 0.5f);
+    a.beta = node.getFloat("bias", 0.0f);
+  }
   if (op == "HardSigmoid") {
     a.alpha = node.getFloat("alpha", 0.2f);
     a.beta = node.getFloat("beta", 0.5f);

@@ -340,8 +340,18 @@ typedef struct {
   int64_t outer, axis_dim, inner;
   int32_t is_max;
   int32_t select_last_index;
-  int32_t dtype; /* spcc_kernel_dtype: f32, i64 or i32 */
+  int32_t dtype;   /* spcc_kernel_dtype: f32, i64 or i32 */
+  int32_t one_hot; /* Hardmax: float32 out[0] of in[0]'s dims, 1 at the index and 0 elsewhere */
 } spcc_arg_reduce_params;
+
+/** spcc_kernel_cumsum: out[0][o, k, i] = the sum of in[0][o, j, i] over j <= k (j < k when
+ * exclusive; j >= k / j > k when reverse), for dims outer x axis_dim x inner of dtype f32
+ * (summed in double), i64 or i32. */
+typedef struct {
+  int64_t outer, axis_dim, inner;
+  int32_t exclusive, reverse;
+  int32_t dtype;
+} spcc_cumsum_params;
 
 /** Reductions of spcc_kernel_reduce, one per ONNX Reduce* operator. */
 typedef enum {

@@ -144,7 +144,12 @@ void argReduce(const spcc_arg_reduce_params &p, const T *x, int64_t *y, int32_t 
             bool better = v != v || (p.is_max ? v > b : v < b) || (p.select_last_index && v == b);
             if (better) best = k;
           }
-          y[t] = best;
+          if (p.one_hot) {
+            float *lane = reinterpret_cast<float *>(y) + o * p.axis_dim * p.inner + i;
+            for (int64_t k = 0; k < p.axis_dim; ++k) lane[k * p.inner] = k == best ? 1.0f : 0.0f;
+          } else {
+            y[t] = best;
+          }
         }
       },
       std::max<int64_t>(1, 4096 / std::max<int64_t>(p.axis_dim, 1)));
@@ -160,6 +165,49 @@ extern "C" int32_t spcc_kernel_arg_reduce(const void *const *in, void *const *ou
   case SPCC_KDT_I64: argReduce(p, static_cast<const int64_t *>(in[0]), y, num_threads); break;
   case SPCC_KDT_I32: argReduce(p, static_cast<const int32_t *>(in[0]), y, num_threads); break;
   default: argReduce(p, static_cast<const float *>(in[0]), y, num_threads); break;
+  }
+  return SPCC_KERNEL_OK;
+}
+
+namespace {
+
+template <typename T>
+void cumsum(const spcc_cumsum_params &p, const T *x, T *y, int32_t numThreads) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+  parallelFor(
+      p.outer * p.inner, numThreads,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) {
+          int64_t o = t / p.inner, i = t % p.inner;
+          Acc acc = 0;
+          for (int64_t s = 0; s < p.axis_dim; ++s) {
+            int64_t k = p.reverse ? p.axis_dim - 1 - s : s;
+            int64_t e = (o * p.axis_dim + k) * p.inner + i;
+            Acc v = Acc(x[e]);
+            if (!p.exclusive) acc += v;
+            y[e] = T(acc);
+            if (p.exclusive) acc += v;
+          }
+        }
+      },
+      std::max<int64_t>(1, 4096 / std::max<int64_t>(p.axis_dim, 1)));
+}
+
+} // namespace
+
+extern "C" int32_t spcc_kernel_cumsum(const void *const *in, void *const *out, const void *params,
+                                      int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_cumsum_params *>(params);
+  switch (p.dtype) {
+  case SPCC_KDT_I64:
+    cumsum(p, static_cast<const int64_t *>(in[0]), static_cast<int64_t *>(out[0]), num_threads);
+    break;
+  case SPCC_KDT_I32:
+    cumsum(p, static_cast<const int32_t *>(in[0]), static_cast<int32_t *>(out[0]), num_threads);
+    break;
+  default:
+    cumsum(p, static_cast<const float *>(in[0]), static_cast<float *>(out[0]), num_threads);
+    break;
   }
   return SPCC_KERNEL_OK;
 }

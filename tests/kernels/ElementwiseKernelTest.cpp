@@ -82,6 +82,16 @@ TEST_CASE("unary float kernels match the reference", "[kernels]") {
       {"HardSwish", -5, 5, {}},
       {"ThresholdedRelu", -3, 3, {{"alpha", 0.5f}}},
       {"Mish", -10, 10, {}},
+      {"Tan", -1.4f, 1.4f, {}},
+      {"Asin", -0.99f, 0.99f, {}},
+      {"Acos", -0.99f, 0.99f, {}},
+      {"Atan", -5, 5, {}},
+      {"Sinh", -5, 5, {}},
+      {"Cosh", -5, 5, {}},
+      {"Asinh", -5, 5, {}},
+      {"Acosh", 1, 10, {}},
+      {"Atanh", -0.99f, 0.99f, {}},
+      {"Shrink", -2, 2, {{"lambd", 0.7f}, {"bias", 0.2f}}},
   };
   for (const Case &c : cases)
     for (const Ints &dims : unaryShapes) {

@@ -95,6 +95,31 @@ TEST_CASE("ArgMax and ArgMin kernels", "[kernels]") {
           }
   for (const char *op : {"ArgMax", "ArgMin"})
     checkKernel({op, {Tensor::fromVector<int64_t>({3}, {4, -1, 4})}, {}, 1, {false}});
+  for (int64_t axis : {-1, 0, 1, 2}) {
+    Tensor x = randomTensor({2, 3, 4}, rng, -2, 2);
+    for (float &v : x.getMutableData<float>()) v = std::round(v);
+    CHECK(checkKernel({"Hardmax", {x}, {{"axis", axis}}, 1, {false}}) == "spcc_kernel_arg_reduce");
+  }
+}
+
+TEST_CASE("CumSum kernel", "[kernels]") {
+  std::mt19937 rng(26);
+  for (const Ints &dims : std::vector<Ints>{{7}, {3, 5}, {2, 3, 4}})
+    for (int64_t axis = -1; axis < int64_t(dims.size()); ++axis)
+      for (int64_t exclusive : {0, 1})
+        for (int64_t reverse : {0, 1}) {
+          INFO(dimsToString(dims) << " axis " << axis << " exclusive " << exclusive << " reverse "
+                                  << reverse);
+          std::map<std::string, Attribute> attrs{{"exclusive", exclusive}, {"reverse", reverse}};
+          CHECK(checkKernel({"CumSum",
+                             {randomTensor(dims, rng), Tensor::scalar<int64_t>(axis)},
+                             attrs,
+                             1,
+                             {false, true}}) == "spcc_kernel_cumsum");
+          Tensor ints64(TensorType(DType::Int64, dims));
+          for (int64_t &v : ints64.getMutableData<int64_t>()) v = int64_t(rng() % 200) - 100;
+          checkKernel({"CumSum", {ints64, Tensor::scalar<int64_t>(axis)}, attrs, 1, {false, true}});
+        }
 }
 
 TEST_CASE("ReduceMean and ReduceSum kernels over any axes", "[kernels]") {
