@@ -65,6 +65,9 @@ private:
   const ImportOptions &options;
   std::unique_ptr<Graph> graph;
   int opset = 0;
+  /// The opset whose forms the nodes are in, for the rewrites into canonical forms: the model's,
+  /// or kMinOpset for an older model whose ops are all defined as at kMinOpset.
+  int formOpset = 0;
   /// Types ONNX's shape inference found, by value name (only fully static ones).
   std::map<std::string, TensorType> onnxTypes;
 };
@@ -88,10 +91,27 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
 llvm::Error ModelImporter::checkOpset() {
   for (const auto &entry : model.opset_import())
     if (isDefaultDomain(entry.domain())) opset = int(entry.version());
-  if (opset < kMinOpset || opset > kMaxOpset)
-    return makeError(ErrorCode::Unsupported,
-                     "model uses ONNX opset " + llvm::Twine(opset) + "; spcc supports opsets " +
-                         llvm::Twine(kMinOpset) + " to " + llvm::Twine(kMaxOpset));
+  formOpset = opset;
+  auto unsupported = [&](const llvm::Twine &why) {
+    return makeError(ErrorCode::Unsupported, "model uses ONNX opset " + llvm::Twine(opset) + why +
+                                                 "; spcc supports opsets " +
+                                                 llvm::Twine(kMinOpset) + " to " +
+                                                 llvm::Twine(kMaxOpset));
+  };
+  if (opset > kMaxOpset || opset < 1) return unsupported("");
+  if (opset >= kMinOpset) return llvm::Error::success();
+  // An older model imports when each of its ops is defined at its opset as at kMinOpset (Elu,
+  // Not, Softplus, ... have not changed since opsets 1-6): ONNX's registry says which version
+  // of each op applies at each opset.
+  for (const auto &node : model.graph().node()) {
+    if (!isDefaultDomain(node.domain())) continue;
+    const auto *old = onnx::OpSchemaRegistry::Schema(node.op_type(), opset, "");
+    const auto *current = onnx::OpSchemaRegistry::Schema(node.op_type(), kMinOpset, "");
+    if (!old || !current || old->SinceVersion() != current->SinceVersion())
+      return unsupported(" and its " + node.op_type() + " changed by opset " +
+                         llvm::Twine(kMinOpset));
+  }
+  formOpset = kMinOpset;
   return llvm::Error::success();
 }
 
@@ -199,7 +219,7 @@ llvm::Error ModelImporter::splitDropoutMasks() {
     value->set_name("value");
     value->set_type(onnx::AttributeProto::TENSOR);
     value->mutable_t()->add_dims(1);
-    if (opset >= 10) {
+    if (formOpset >= 10) {
       value->mutable_t()->set_data_type(onnx::TensorProto::BOOL);
       value->mutable_t()->add_int32_data(1);
     } else {
@@ -550,7 +570,7 @@ llvm::Error ModelImporter::checkNodeAgainstOnnxSchema(const onnx::NodeProto &pro
 
 llvm::Error ModelImporter::inferTypes() {
   TypeInferenceHooks hooks;
-  hooks.beforeNode = [&](Node &node) { return node.getSchema().upgrade(node, opset, *graph); };
+  hooks.beforeNode = [&](Node &node) { return node.getSchema().upgrade(node, formOpset, *graph); };
   return inferGraphTypes(*graph, TypeInferenceMode::Assign, hooks);
 }
 

@@ -368,7 +368,7 @@ TEST_CASE("bad input: the model itself must be a regular file", "[frontend][bad-
 }
 
 TEST_CASE("bad input: opsets outside 7-21 are rejected", "[frontend][bad-input]") {
-  for (int opset : {6, 22}) {
+  for (int opset : {0, 22}) {
     ModelBuilder b(opset);
     b.input("x", {2}).output("y");
     b.node("Relu", {"x"}, {"y"});
@@ -377,4 +377,21 @@ TEST_CASE("bad input: opsets outside 7-21 are rejected", "[frontend][bad-input]"
                                                               "; spcc supports opsets 7 to 21"));
     CHECK(code == ErrorCode::Unsupported);
   }
+}
+
+TEST_CASE("an opset below 7 imports when its ops are defined as at opset 7", "[frontend]") {
+  ModelBuilder unchanged(6);
+  unchanged.input("x", {2}).output("y");
+  unchanged.node("Elu", {"x"}, {"y"});
+  auto graph = import(unchanged.bytes());
+  REQUIRE(static_cast<bool>(graph));
+  CHECK((*graph)->getNumNodes() == 1);
+  ModelBuilder changed(6);
+  changed.input("x", {2}).input("z", {2}).output("y");
+  changed.node("Add", {"x", "z"}, {"y"});
+  ErrorCode code;
+  CHECK_THAT(
+      importError(changed.bytes(), &code),
+      Catch::Contains("opset 6 and its Add changed by opset 7; spcc supports opsets 7 to 21"));
+  CHECK(code == ErrorCode::Unsupported);
 }
