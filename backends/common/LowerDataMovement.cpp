@@ -24,6 +24,13 @@ llvm::Expected<KernelCall> stridedCopy(const Node &node, int64_t offset, Dims st
   return makeCall("strided_copy", p);
 }
 
+/// What a run reports when an index in \p node's input 1 falls outside an axis of \p axisDim.
+std::string indexFailure(const Node &node, int64_t axisDim) {
+  return (node.describe() + ": an index in '" + node.getInput(1)->getName() + "' is outside [-" +
+          llvm::Twine(axisDim) + ", " + llvm::Twine(axisDim) + ")")
+      .str();
+}
+
 /// Rows of \p dims before \p axis, and bytes per row from \p axis on.
 std::pair<int64_t, int64_t> rowsAndBytes(const TensorType &type, int axis) {
   llvm::ArrayRef<int64_t> dims = type.getDims();
@@ -119,10 +126,7 @@ llvm::Expected<KernelCall> lowerGatherElements(const Node &node, const KernelLay
   fill(p.data_strides, stridesOf(data.getDims()));
   p.axis_dim = data.getDim(*axis);
   KernelCall call = makeCall("gather_elements", p);
-  call.failureMessage =
-      (node.describe() + ": an index in '" + node.getInput(1)->getName() + "' is outside [-" +
-       llvm::Twine(p.axis_dim) + ", " + llvm::Twine(p.axis_dim) + ")")
-          .str();
+  call.failureMessage = indexFailure(node, p.axis_dim);
   return call;
 }
 
@@ -202,10 +206,7 @@ llvm::Expected<KernelCall> lowerGather(const Node &node, const KernelLayout &lay
       product(data.getDims().drop_front(size_t(*axis) + 1)) * int64_t(dtypeSize(data.getDType()));
   p.index_dtype = kernelDType(node.getInput(1)->getType().getDType());
   KernelCall call = makeCall("gather", p);
-  call.failureMessage =
-      (node.describe() + ": an index in '" + node.getInput(1)->getName() + "' is outside [-" +
-       llvm::Twine(p.axis_dim) + ", " + llvm::Twine(p.axis_dim) + ")")
-          .str();
+  call.failureMessage = indexFailure(node, p.axis_dim);
   return call;
 }
 

@@ -195,21 +195,8 @@ class SoftmaxOp : public OpSchema {
 public:
   SoftmaxOp(llvm::StringRef name, bool isLog) : OpSchema(name, 1, 1), isLog(isLog) {}
 
-  /// Before opset 13 the input was coerced to 2-D at `axis` (default 1): the same as opset 13's
-  /// softmax along `axis` when every dim after it is 1 (in particular for the last axis).
   llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
-    if (opset >= 13) return llvm::Error::success();
-    const TensorType &x = node.getInput(0)->getType();
-    auto axis = normalizeAxis(node, node.getInt("axis", 1), x.getRank());
-    if (!axis) return axis.takeError();
-    for (int d = *axis + 1; d < x.getRank(); ++d)
-      if (x.getDim(d) != 1)
-        return nodeError(node, ErrorCode::Unsupported,
-                         "opset " + llvm::Twine(opset) + " " + getName() +
-                             " flattens the input to 2-D at axis " + llvm::Twine(*axis) +
-                             "; only the last axis is supported, input is " + x.str());
-    node.setAttribute("axis", int64_t(*axis));
-    return llvm::Error::success();
+    return upgradeCoercedAxis(node, opset);
   }
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {

@@ -121,6 +121,21 @@ llvm::Error moveFloatAttributeToInput(Node &node, Graph &graph, const std::strin
   return llvm::Error::success();
 }
 
+llvm::Error upgradeCoercedAxis(Node &node, int opset) {
+  if (opset >= 13) return llvm::Error::success();
+  const TensorType &x = node.getInput(0)->getType();
+  auto axis = normalizeAxis(node, node.getInt("axis", 1), x.getRank());
+  if (!axis) return axis.takeError();
+  for (int d = *axis + 1; d < x.getRank(); ++d)
+    if (x.getDim(d) != 1)
+      return nodeError(node, ErrorCode::Unsupported,
+                       "opset " + llvm::Twine(opset) + " " + node.getOpType() +
+                           " flattens the input to 2-D at axis " + llvm::Twine(*axis) +
+                           "; only the last axis is supported, input is " + x.str());
+  node.setAttribute("axis", int64_t(*axis));
+  return llvm::Error::success();
+}
+
 llvm::Error moveConstantInputToIntsAttribute(Node &node, size_t index, const std::string &attr) {
   const Value *input = node.getNumInputs() > index ? node.getInput(index) : nullptr;
   if (!input) return llvm::Error::success();

@@ -75,6 +75,11 @@ llvm::Error moveFloatAttributeToInput(Node &node, Graph &graph, const std::strin
 /// the ints attribute \p attr and the input is dropped. No-op without the input.
 llvm::Error moveConstantInputToIntsAttribute(Node &node, size_t index, const std::string &attr);
 
+/// Before opset 13, Softmax, LogSoftmax and Hardmax coerced their input to 2-D at `axis`
+/// (default 1); that is opset 13's op along `axis` when every dim after it is 1, which this
+/// checks and makes explicit (any other input is refused by name).
+llvm::Error upgradeCoercedAxis(Node &node, int opset);
+
 } // namespace spcc
 
 #endif

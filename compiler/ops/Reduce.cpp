@@ -358,19 +358,7 @@ public:
   HardmaxOp() : OpSchema("Hardmax", 1, 1) {}
 
   llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
-    if (opset >= 13) return llvm::Error::success();
-    const TensorType &x = node.getInput(0)->getType();
-    auto axis = normalizeAxis(node, node.getInt("axis", 1), x.getRank());
-    if (!axis) return axis.takeError();
-    for (int d = *axis + 1; d < x.getRank(); ++d)
-      if (x.getDim(d) != 1)
-        return nodeError(node, ErrorCode::Unsupported,
-                         "opset " + llvm::Twine(opset) +
-                             " Hardmax flattens the input to 2-D; only the last axis is "
-                             "supported, input is " +
-                             x.str());
-    node.setAttribute("axis", int64_t(*axis));
-    return llvm::Error::success();
+    return upgradeCoercedAxis(node, opset);
   }
 
   llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
