@@ -294,6 +294,13 @@ def bert_base() -> nn.Module:
     return BertTiny(vocab=1000, max_positions=128, hidden=768, heads=12, ffn=3072, layers=12)
 
 
+def bert_demo() -> nn.Module:
+    """A 4-layer BERT encoder (hidden 512, 8 heads, FFN 2048, 128 positions; 13M parameters):
+    large enough that sparsity decides its speed, small enough to export and compile in
+    seconds for tools/demo.sh."""
+    return BertTiny(vocab=1000, max_positions=128, hidden=512, heads=8, ffn=2048, layers=4)
+
+
 def mobilenet_tiny() -> nn.Module:
     # (in channels, out channels, depthwise stride) per depthwise-separable block.
     return MobileNet([(16, 32, 1), (32, 64, 2), (64, 64, 1), (64, 128, 2)], classes=10)
@@ -399,6 +406,12 @@ BENCH_MODELS: Dict[str, ModelSpec] = {
     # The pruned families: magnitude pruning per weight matrix.
     "bert_base_95": ModelSpec(
         seed=211, opset=13, build=bert_base,
+        prune=lambda m: prune_linears(m, 0.95),
+        make_inputs=lambda rng: bert_inputs(rng, vocab=1000, seq=128),
+        output_names=["last_hidden_state", "pooler_output"]),
+    # The headline of tools/demo.sh.
+    "bert_demo_95": ModelSpec(
+        seed=214, opset=13, build=bert_demo,
         prune=lambda m: prune_linears(m, 0.95),
         make_inputs=lambda rng: bert_inputs(rng, vocab=1000, seq=128),
         output_names=["last_hidden_state", "pooler_output"]),
