@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything spcc needs on Debian 12: compilers, LLVM 19, ONNX 1.12, Eigen, OpenMP,
-# Catch2, the Python stack used to export test models, and ONNX Runtime (npm) used as the oracle.
+# Catch2, the Python stack used to export test models, Chromium (renders the --report page in
+# cli.report_html), and ONNX Runtime (npm) used as the oracle.
 # Idempotent: packages already present are skipped, so a second run takes a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ packages=(
   python3 python3-numpy python3-onnx python3-torch python3-torchvision
   libfuzzer-19-dev libclang-rt-19-dev
   libxsmm-dev libdnnl-dev
+  chromium
 )
 
 missing=()

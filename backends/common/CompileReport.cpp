@@ -1,9 +1,11 @@
 //===- CompileReport.cpp - What spcc -o decided and produced, per layer --===//
 #include "backends/common/CompileReport.h"
+#include "compiler/ir/SparseTensor.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace spcc {
@@ -20,7 +22,40 @@ llvm::json::Value secondsOrNull(double seconds) {
   return seconds;
 }
 
+/// Cells of a side of \p length scaled by \p scale: at least 1 (none for an empty side).
+int64_t scaledCells(int64_t length, double scale) {
+  if (length == 0) return 0;
+  return std::max<int64_t>(1, std::llround(double(length) * scale));
+}
+
 } // namespace
+
+void setDensityGrid(LayerReport &layer, const SparseTensor &a, int64_t maxCells) {
+  int64_t rows = a.getRows(), cols = a.getCols();
+  double scale = std::min(1.0, double(maxCells) / double(std::max<int64_t>({rows, cols, 1})));
+  int64_t gridRows = scaledCells(rows, scale), gridCols = scaledCells(cols, scale);
+  // Row r falls in grid row r * gridRows / rows: every grid row covers at least one row.
+  std::vector<int64_t> rowsIn(size_t(gridRows), 0), colsIn(size_t(gridCols), 0);
+  std::vector<int64_t> nonzeros(size_t(gridRows * gridCols), 0);
+  for (int64_t c = 0; c < cols; ++c) ++colsIn[size_t(c * gridCols / cols)];
+  llvm::ArrayRef<int64_t> rowStart = a.getRowStart();
+  llvm::ArrayRef<int32_t> colIndex = a.getColIndex();
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t gridRow = r * gridRows / rows;
+    ++rowsIn[size_t(gridRow)];
+    for (int64_t i = rowStart[size_t(r)]; i < rowStart[size_t(r) + 1]; ++i)
+      ++nonzeros[size_t(gridRow * gridCols + colIndex[size_t(i)] * gridCols / cols)];
+  }
+  layer.densityRows = gridRows;
+  layer.densityCols = gridCols;
+  layer.density.assign(nonzeros.size(), 0.0f);
+  for (int64_t i = 0; i < gridRows; ++i)
+    for (int64_t j = 0; j < gridCols; ++j) {
+      size_t cell = size_t(i * gridCols + j);
+      layer.density[cell] =
+          float(double(nonzeros[cell]) / double(rowsIn[size_t(i)] * colsIn[size_t(j)]));
+    }
+}
 
 void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
   os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8} {4,-16} {5,-8} {6,-30} {7,10} {8,10} {9,9} "
@@ -73,6 +108,11 @@ llvm::json::Value toJson(const CompileReport &report) {
       entry["feature_major_input"] = layer.featureMajorInput;
       entry["feature_major_output"] = layer.featureMajorOutput;
     }
+    llvm::json::Array density;
+    for (float fraction : layer.density) density.push_back(std::round(fraction * 1e4) / 1e4);
+    entry["density_rows"] = layer.densityRows;
+    entry["density_cols"] = layer.densityCols;
+    entry["density"] = std::move(density);
     layers.push_back(std::move(entry));
   }
   return llvm::json::Object{

@@ -1,7 +1,7 @@
 //===- CompileReport.h - What spcc -o decided and produced, per layer ----===//
 //
 // Filled by compileModel; printed as the per-layer table of `spcc -v` and written as JSON by
-// `spcc --report FILE.json`.
+// `spcc --report FILE.json` (as a page by `--report FILE.html`, tools/spcc/HtmlReport).
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_BACKENDS_COMMON_COMPILEREPORT_H
@@ -15,6 +15,8 @@
 #include <vector>
 
 namespace spcc {
+
+class SparseTensor;
 
 /// One weight layer that could run sparse.
 struct LayerReport {
@@ -35,6 +37,10 @@ struct LayerReport {
   /// Every tiling measured this compilation, with its seconds per run (empty when the choice
   /// came from the tuning cache).
   std::vector<std::pair<std::string, double>> trials;
+  /// The weights' sparsity pattern: the fraction of nonzeros (0 to 1) in each cell of a
+  /// densityRows x densityCols grid laid over the m x k matrix, row-major (setDensityGrid).
+  int64_t densityRows = 0, densityCols = 0;
+  std::vector<float> density;
 };
 
 struct CompileReport {
@@ -46,9 +52,19 @@ struct CompileReport {
   double tuneSeconds = 0, codegenSeconds = 0, linkSeconds = 0;
 };
 
+/// The most cells setDensityGrid gives a grid's longer side.
+constexpr int64_t kMaxDensityCells = 32;
+
+/// Sets \p layer's density grid from its weights \p a: a grid of a's own size when neither side
+/// is longer than \p maxCells, else a's shape scaled down to \p maxCells cells on its longer
+/// side (at least 1 on the other); each cell covers whole rows and columns of a.
+void setDensityGrid(LayerReport &layer, const SparseTensor &a, int64_t maxCells = kMaxDensityCells);
+
 /// The human-readable table: one row per layer.
 void printLayerTable(llvm::raw_ostream &os, const CompileReport &report);
 
+/// The report as JSON; a layer's density grid as density_rows, density_cols and density (its
+/// values rounded to 1e-4).
 llvm::json::Value toJson(const CompileReport &report);
 
 } // namespace spcc

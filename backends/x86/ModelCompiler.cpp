@@ -97,6 +97,7 @@ LayerReport reportLayer(const Node &node, const SparseLayer &layer, const Kernel
   entry.sparseSeconds = choice.sparseSeconds;
   entry.denseSeconds = choice.denseSeconds;
   entry.csrBytes = a.getCsrBytes();
+  setDensityGrid(entry, a);
   for (const TuningTrial &trial : choice.trials)
     entry.trials.push_back({trial.tiling.describe(), trial.seconds});
   return entry;

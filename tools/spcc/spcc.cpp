@@ -3,7 +3,7 @@
 // spcc MODEL.onnx [--shape NAME=DIMS]... [--dump-ir] [--print-after=PASS]... [--summary]
 //      [-o OUT.so [--target NAME] [--tune none|fast|full] [--tune-threads N]
 //       [--tune-cache FILE] [--dense] [--token-major] [--no-permute] [-j N]
-//       [--report FILE.json]] [-v]
+//       [--report FILE.json|FILE.html]] [-v]
 // spcc --list-targets | --list-passes
 //
 // Imports the model, runs the pass pipeline and reports on the result; with -o, compiles it
@@ -21,6 +21,7 @@
 #include "passes/MemoryPlanning.h"
 #include "passes/PassPipeline.h"
 #include "tools/common/CommandLine.h"
+#include "tools/spcc/HtmlReport.h"
 #include "tools/spcc/ModelSummary.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -149,9 +150,12 @@ struct DriverOptions {
   cl::opt<std::string> reportPath{
       "report",
       cl::desc("With -o: write what was decided and produced per weight layer (shape, "
-               "sparsity, fused epilogue, kernel and tiling, tuned times, code and CSR bytes) "
-               "and the activation arena as JSON to FILE; the same table goes to stderr"),
-      cl::value_desc("FILE.json"), cl::cat(category)};
+               "sparsity, fused epilogue, kernel and tiling, tuned times, code and CSR bytes, "
+               "the weights' density grid) and the activation arena to FILE as JSON; when FILE "
+               "ends in .html (upper or lower case), as one self-contained HTML page instead "
+               "(time chart, layer table with each weight's sparsity pattern). The same table "
+               "goes to stderr"),
+      cl::value_desc("FILE.json|FILE.html"), cl::cat(category)};
   cl::opt<std::string> maxMemory{
       "max-memory",
       cl::desc("The most memory spcc may use (e.g. 8G, 512M): a model whose import or code "
@@ -214,25 +218,37 @@ llvm::Expected<std::unique_ptr<Graph>> importAndOptimize(const DriverOptions &fl
   return graph;
 }
 
-/// Writes the --report document.
+/// Writes the --report document: an HTML page when its name ends in .html, else JSON.
 llvm::Error writeReport(const DriverOptions &flags, const Graph &graph, const CompileReport &report,
                         double compileSeconds) {
-  llvm::json::Object document{
-      {"model", flags.inputPath.getValue()},
-      {"output", flags.outputPath.getValue()},
-      {"target", flags.target.getValue()},
-      {"nodes", int64_t(graph.getNumNodes())},
-      {"arena_bytes", graph.getArenaBytes()},
-      {"arena_bytes_without_reuse", unsharedArenaBytes(graph)},
-      {"compile_seconds", compileSeconds},
-      {"compile", toJson(report)},
-  };
+  ReportHeader header;
+  header.modelPath = flags.inputPath;
+  header.outputPath = flags.outputPath;
+  header.target = flags.target;
+  header.nodes = int64_t(graph.getNumNodes());
+  header.arenaBytes = graph.getArenaBytes();
+  header.arenaBytesWithoutReuse = unsharedArenaBytes(graph);
+  header.compileSeconds = compileSeconds;
   std::error_code error;
   llvm::raw_fd_ostream file(flags.reportPath, error);
   if (error)
     return makeError(ErrorCode::IO,
                      "cannot write --report file '" + flags.reportPath + "': " + error.message());
-  file << llvm::formatv("{0:2}", llvm::json::Value(std::move(document))) << "\n";
+  if (llvm::StringRef(flags.reportPath).ends_with_insensitive(".html")) {
+    writeHtmlReport(file, header, report);
+  } else {
+    llvm::json::Object document{
+        {"model", header.modelPath},
+        {"output", header.outputPath},
+        {"target", header.target},
+        {"nodes", header.nodes},
+        {"arena_bytes", header.arenaBytes},
+        {"arena_bytes_without_reuse", header.arenaBytesWithoutReuse},
+        {"compile_seconds", header.compileSeconds},
+        {"compile", toJson(report)},
+    };
+    file << llvm::formatv("{0:2}", llvm::json::Value(std::move(document))) << "\n";
+  }
   return finishWriting(file, "--report file '" + flags.reportPath + "'");
 }
 
