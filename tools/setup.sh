@@ -12,6 +12,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libeigen3-dev catch2 clang-format-19 libxxhash-dev
   python3 python3-numpy python3-onnx python3-torch python3-torchvision
+  python3-pytest python3-pip python3-setuptools
   libfuzzer-19-dev libclang-rt-19-dev
   libxsmm-dev libdnnl-dev
   chromium

@@ -76,7 +76,7 @@ def test_pip_install_of_the_source_folder(prefix, tmp_path):
     target = tmp_path / "site"
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-index", "--no-build-isolation",
-         "--disable-pip-version-check", "--quiet", "--target", str(target),
+         "--no-deps", "--disable-pip-version-check", "--quiet", "--target", str(target),
          os.path.join(REPO_ROOT, "python")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(tmp_path))
     assert result.returncode == 0, result.stdout
