@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/x86/SpmmEmitter.h"
 
+#include "backends/common/ActivationIr.h"
 #include "backends/common/sparse/RowOrder.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -123,8 +124,6 @@ private:
         f32, builder.CreateConstInBoundsGEP1_64(f32, valueTable, uint64_t(valueIndex)));
     return fma(builder.CreateVectorSplat(unsigned(width), scalar), bv, acc);
   }
-  llvm::Value *activation(llvm::Value *x);
-  llvm::Value *erf(llvm::Value *x);
   /// \p acc (bias already in it) with the residual at \p index (elements from C's start), vector
   /// \p v, added and the activation applied.
   llvm::Value *finish(llvm::Value *acc, llvm::Value *index, int v, llvm::Value *mask);
@@ -249,54 +248,10 @@ std::vector<llvm::Value *> SpmmEmitter::stepMasks(llvm::Value *n, llvm::Value *l
   return masks;
 }
 
-llvm::Value *SpmmEmitter::erf(llvm::Value *x) {
-  // A rational minimax approximation on [-4, 4] (erf is +-1 to float precision beyond):
-  // erf(x) = x * P(x^2) / Q(x^2).
-  static constexpr float kP[] = {-2.72614225801306e-10f, 2.77068142495902e-08f,
-                                 -2.10102402082508e-06f, -5.69250639462346e-05f,
-                                 -7.34990630326855e-04f, -2.95459980854025e-03f,
-                                 -1.60960333262415e-02f};
-  static constexpr float kQ[] = {-1.45660718464996e-05f, -2.13374055278905e-04f,
-                                 -1.68282697438203e-03f, -7.37332916720468e-03f,
-                                 -1.42647390514189e-02f};
-  llvm::Value *clamped = builder.CreateIntrinsic(
-      llvm::Intrinsic::minnum, {vecTy},
-      {builder.CreateIntrinsic(llvm::Intrinsic::maxnum, {vecTy}, {x, splat(-4.0f)}), splat(4.0f)});
-  llvm::Value *x2 = builder.CreateFMul(clamped, clamped);
-  llvm::Value *p = splat(kP[0]);
-  for (size_t i = 1; i < std::size(kP); ++i) p = fma(x2, p, splat(kP[i]));
-  llvm::Value *q = splat(kQ[0]);
-  for (size_t i = 1; i < std::size(kQ); ++i) q = fma(x2, q, splat(kQ[i]));
-  return builder.CreateFDiv(builder.CreateFMul(clamped, p), q);
-}
-
-llvm::Value *SpmmEmitter::activation(llvm::Value *x) {
-  // max(v, bound) and min(v, bound) as compare-and-select that keeps NaN, as ONNX's Relu and
-  // Clip and the dense kernels do.
-  auto atLeast = [&](llvm::Value *v, float bound) {
-    return builder.CreateSelect(builder.CreateFCmpOLT(v, splat(bound)), splat(bound), v);
-  };
-  auto atMost = [&](llvm::Value *v, float bound) {
-    return builder.CreateSelect(builder.CreateFCmpOGT(v, splat(bound)), splat(bound), v);
-  };
-  const FusedActivation &act = spec.epilogue.activation;
-  switch (act.kind) {
-  case FusedActivation::Kind::None: return x;
-  case FusedActivation::Kind::Relu: return atLeast(x, 0.0f);
-  case FusedActivation::Kind::Clip: return atMost(atLeast(x, act.min), act.max);
-  case FusedActivation::Kind::Gelu: {
-    llvm::Value *e = erf(builder.CreateFMul(x, splat(float(llvm::numbers::inv_sqrt2))));
-    return builder.CreateFMul(builder.CreateFMul(x, splat(0.5f)),
-                              builder.CreateFAdd(e, splat(1.0f)));
-  }
-  }
-  return x;
-}
-
 llvm::Value *SpmmEmitter::finish(llvm::Value *acc, llvm::Value *index, int v, llvm::Value *mask) {
   if (spec.epilogue.residual)
     acc = builder.CreateFAdd(acc, load(at(argResidual, index, int64_t(v) * width), mask));
-  return activation(acc);
+  return emitFusedActivation(builder, acc, spec.epilogue.activation);
 }
 
 void SpmmEmitter::finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n, int v,
