@@ -295,10 +295,10 @@ def bert_base() -> nn.Module:
 
 
 def bert_demo() -> nn.Module:
-    """A 4-layer BERT encoder (hidden 512, 8 heads, FFN 2048, 128 positions; 13M parameters):
+    """A 2-layer BERT encoder (hidden 512, 8 heads, FFN 2048, 128 positions; 7M parameters):
     large enough that sparsity decides its speed, small enough to export and compile in
     seconds for tools/demo.sh."""
-    return BertTiny(vocab=1000, max_positions=128, hidden=512, heads=8, ffn=2048, layers=4)
+    return BertTiny(vocab=1000, max_positions=128, hidden=512, heads=8, ffn=2048, layers=2)
 
 
 def mobilenet_tiny() -> nn.Module:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, build, export a pruned BERT encoder (4 layers, hidden
+# The main job on a fresh machine: set up, build, export a pruned BERT encoder (2 layers, hidden
 # 512, sequence 128, every Linear 95% magnitude-pruned), compile it to a standalone .so with its
 # per-layer report (a table here, a page in build/demo/bert_demo_95.html), check its outputs
 # against ONNX Runtime, and end with the headline: the generated sparse code timed against
