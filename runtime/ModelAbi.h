@@ -23,7 +23,12 @@
 /** What kind of code a model holds, and so how the loader runs it (spcc_abi_model::code_kind). */
 typedef enum {
   /** Machine code for this process's CPU: `run` is called directly. */
-  SPCC_ABI_CODE_HOST = 0
+  SPCC_ABI_CODE_HOST = 0,
+  /** NVIDIA GPU kernels (`gpu`): PTX and maybe a cubin, launched through the CUDA driver. */
+  SPCC_ABI_CODE_GPU = 1,
+  /** The same GPU program with its kernels compiled for the host (`gpu->emulated_kernels`),
+   *  launched through the runtime's emulated driver: same launches, copies and offsets. */
+  SPCC_ABI_CODE_GPU_EMULATED = 2
 } spcc_abi_code_kind;
 
 /** One input or output: name (NUL-terminated), spcc_dtype value, rank, dims. */
@@ -41,6 +46,56 @@ typedef struct {
 typedef int32_t (*spcc_abi_run_fn)(const void *const *inputs, void *const *outputs, void *arena,
                                    int32_t num_threads);
 
+/** One argument of a GPU kernel launch, as the kernel's parameter list takes it. */
+typedef enum {
+  SPCC_ABI_GPU_ARG_DEVICE_POINTER = 0, /* the context's device arena + value (bytes) */
+  SPCC_ABI_GPU_ARG_INT32 = 1,          /* value, as a 32-bit integer */
+  SPCC_ABI_GPU_ARG_NULL = 2            /* a null device pointer (an unused operand) */
+} spcc_abi_gpu_arg_kind;
+
+typedef struct {
+  uint32_t kind; /* spcc_abi_gpu_arg_kind */
+  uint32_t reserved;
+  uint64_t value;
+} spcc_abi_gpu_arg;
+
+/** One kernel launch: grid (grid_x, grid_y), blocks of block_x threads. */
+typedef struct {
+  uint32_t kernel; /* index into kernel_names */
+  uint32_t num_args;
+  uint32_t grid_x, grid_y, block_x;
+  uint32_t reserved;
+  const spcc_abi_gpu_arg *args;
+} spcc_abi_gpu_launch;
+
+/** An emulated kernel: runs every block and thread of the grid in turn on the calling thread.
+ *  `params` is laid out as cuLaunchKernel's kernelParams: one pointer per parameter, to its
+ *  value. */
+typedef void (*spcc_abi_emulated_kernel)(void *const *params, int32_t grid_x, int32_t grid_y,
+                                         int32_t block_x);
+
+/** A GPU model's program. The device arena holds every input (at input_offsets), output (at
+ *  output_offsets) and intermediate; a run copies the inputs in, runs the launches in order on
+ *  the context's stream and copies the outputs out. */
+typedef struct {
+  const char *arch;  /* "sm_90" */
+  const char *ptx;   /* NUL-terminated PTX module */
+  const void *cubin; /* ptxas's cubin for `arch`, or NULL */
+  uint64_t cubin_bytes;
+  uint32_t num_kernels;
+  uint32_t num_launches;
+  const char *const *kernel_names;                  /* num_kernels entry names */
+  const spcc_abi_emulated_kernel *emulated_kernels; /* num_kernels; NULL unless emulated */
+  const spcc_abi_gpu_launch *launches;
+  uint64_t device_arena_bytes;
+  const uint64_t *input_offsets;  /* num_inputs byte offsets in the device arena */
+  const uint64_t *output_offsets; /* num_outputs */
+} spcc_abi_gpu_program;
+
+/** Most kernels and launches a GPU program may have. */
+#define SPCC_ABI_MAX_GPU_KERNELS (1u << 20)
+#define SPCC_ABI_MAX_GPU_ARGS 64
+
 typedef struct {
   uint32_t abi_version; /* SPCC_ABI_VERSION the model was compiled for */
   uint32_t num_inputs;
@@ -50,9 +105,11 @@ typedef struct {
   const spcc_abi_tensor *outputs;
   uint64_t arena_bytes;
   spcc_abi_run_fn run;
-  const char *target; /* ISA the kernels were compiled for, e.g. "x86-64-v4" */
+  const char *target; /* ISA the kernels were compiled for, e.g. "x86-64-v4" or "sm_90" */
   uint32_t num_run_failures;
   const char *const *run_failures; /* num_run_failures messages; NULL when there are none */
+  const spcc_abi_gpu_program *gpu; /* GPU code kinds only; NULL for host code (run is NULL
+                                      for GPU code) */
 } spcc_abi_model;
 
 /** Most failure messages a descriptor may carry (one per node that checks its input data). */

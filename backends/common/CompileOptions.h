@@ -50,6 +50,11 @@ struct CompileOptions {
   /// --max-memory: the most memory the compiling process may hold, in bytes; 0: what the
   /// address-space limit and the machine's available memory allow (MemoryBudget.h).
   uint64_t maxMemoryBytes = 0;
+  /// --emulate-gpu: a GPU target's kernels compiled for the host and run by the runtime's
+  /// emulated driver (checks indexing and arithmetic without a GPU).
+  bool emulateGpu = false;
+  /// --emit-ptx: a folder each GPU model's PTX module is also written to; empty: none.
+  std::string emitPtxDir;
   /// Stage progress, sizes and the per-layer table go here when set.
   llvm::raw_ostream *log = nullptr;
   /// Warnings ("spcc: warning: ..." lines: something was ignored, the compile goes on) go here

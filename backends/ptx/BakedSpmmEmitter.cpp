@@ -14,8 +14,9 @@ namespace {
 /// The body of one thread: rows [group * rowsPerGroup, +rowsPerGroup) at position `column`.
 class BakedSpmmBody {
 public:
-  BakedSpmmBody(const SparseKernelSpec &spec, const BakedSpmmTiling &tiling)
-      : spec(spec), tiling(tiling) {}
+  BakedSpmmBody(const SparseKernelSpec &spec, const BakedSpmmTiling &tiling,
+                const GpuProductLayout &layout)
+      : spec(spec), tiling(tiling), layout(layout) {}
 
   void emit(llvm::IRBuilder<> &builder, const ThreadIndices &indices,
             llvm::ArrayRef<llvm::Value *> arguments, llvm::BasicBlock *done) const;
@@ -26,6 +27,7 @@ private:
 
   const SparseKernelSpec &spec;
   const BakedSpmmTiling &tiling;
+  const GpuProductLayout &layout;
 };
 
 void BakedSpmmBody::emit(llvm::IRBuilder<> &builder, const ThreadIndices &indices,
@@ -67,9 +69,11 @@ void BakedSpmmBody::emitRow(llvm::IRBuilder<> &builder, int64_t row, llvm::Value
                             llvm::ArrayRef<llvm::Value *> arguments) const {
   llvm::Type *f32 = builder.getFloatTy();
   llvm::Value *position = builder.CreateZExt(column, builder.getInt64Ty());
-  auto element = [&](llvm::Value *base, int64_t offset) {
-    return builder.CreateInBoundsGEP(
-        f32, base, builder.CreateAdd(position, builder.getInt64(uint64_t(offset))));
+  llvm::Value *bPosition = builder.CreateMul(position, builder.getInt64(layout.bPositionStride));
+  llvm::Value *cPosition = builder.CreateMul(position, builder.getInt64(layout.cPositionStride));
+  auto element = [&](llvm::Value *base, llvm::Value *at, int64_t offset) {
+    return builder.CreateInBoundsGEP(f32, base,
+                                     builder.CreateAdd(at, builder.getInt64(uint64_t(offset))));
   };
   llvm::ArrayRef<int64_t> rowStart = spec.weights.getRowStart();
   llvm::ArrayRef<int32_t> columns = spec.weights.getColIndex();
@@ -78,7 +82,8 @@ void BakedSpmmBody::emitRow(llvm::IRBuilder<> &builder, int64_t row, llvm::Value
   llvm::Value *acc = llvm::ConstantFP::get(f32, rowStart[row] < rowStart[row + 1] ? -0.0 : 0.0);
   for (int64_t i = rowStart[row]; i < rowStart[row + 1]; ++i) {
     llvm::LoadInst *b = builder.CreateAlignedLoad(
-        f32, element(arguments[0], spec.bRowOffsets[size_t(columns[i])]), llvm::Align(4));
+        f32, element(arguments[0], bPosition, spec.bRowOffsets[size_t(columns[i])]),
+        llvm::Align(4));
     float value = values[i];
     if (value == 1.0f)
       acc = builder.CreateFAdd(acc, b);
@@ -91,19 +96,20 @@ void BakedSpmmBody::emitRow(llvm::IRBuilder<> &builder, int64_t row, llvm::Value
   if (!spec.epilogue.bias.empty())
     acc = builder.CreateFAdd(acc, llvm::ConstantFP::get(f32, double(spec.epilogue.bias[row])));
   if (spec.epilogue.residual) {
-    llvm::LoadInst *r =
-        builder.CreateAlignedLoad(f32, element(arguments[2], row * spec.ldc), llvm::Align(4));
+    llvm::LoadInst *r = builder.CreateAlignedLoad(
+        f32, element(arguments[2], cPosition, row * spec.ldc), llvm::Align(4));
     acc = builder.CreateFAdd(acc, r);
   }
   acc = emitFusedActivation(builder, acc, spec.epilogue.activation);
-  builder.CreateAlignedStore(acc, element(arguments[1], row * spec.ldc), llvm::Align(4));
+  builder.CreateAlignedStore(acc, element(arguments[1], cPosition, row * spec.ldc), llvm::Align(4));
 }
 
 } // namespace
 
 llvm::Expected<GpuLaunchShape> emitBakedSpmm(llvm::Module &module, llvm::StringRef name,
                                              const SparseKernelSpec &spec,
-                                             const BakedSpmmTiling &tiling, KernelFlavor flavor) {
+                                             const BakedSpmmTiling &tiling, KernelFlavor flavor,
+                                             const GpuProductLayout &layout) {
   if (spec.compacted.planeWidth != 0)
     return makeError(ErrorCode::Unsupported,
                      "the GPU's baked sparse product does not write compacted convolution output");
@@ -112,17 +118,21 @@ llvm::Expected<GpuLaunchShape> emitBakedSpmm(llvm::Module &module, llvm::StringR
   llvm::LLVMContext &context = module.getContext();
   llvm::Type *global = llvm::PointerType::get(context, kGlobalAddressSpace);
   llvm::Type *i32 = llvm::Type::getInt32Ty(context);
-  BakedSpmmBody body(spec, tiling);
+  BakedSpmmBody body(spec, tiling, layout);
   llvm::Function *kernel =
       emitKernel(module, name, {global, global, global, i32}, flavor, tiling.threadsPerBlock,
                  [&](llvm::IRBuilder<> &builder, const ThreadIndices &indices,
                      llvm::ArrayRef<llvm::Value *> arguments,
                      llvm::BasicBlock *done) { body.emit(builder, indices, arguments, done); });
-  // B and the residual are only read, C only written, and none overlaps another.
-  for (unsigned i = 0; i < 3; ++i) kernel->addParamAttr(i, llvm::Attribute::NoAlias);
-  kernel->addParamAttr(0, llvm::Attribute::ReadOnly);
-  kernel->addParamAttr(2, llvm::Attribute::ReadOnly);
-  kernel->addParamAttr(1, llvm::Attribute::WriteOnly);
+  if (flavor == KernelFlavor::Device) {
+    // B is only read and overlaps nothing the kernel writes: NVPTX reads it through the
+    // non-coherent cache. The residual may be C itself (each thread reads its element before
+    // writing it). (The emulation's parameters arrive through `params`.)
+    kernel->addParamAttr(0, llvm::Attribute::NoAlias);
+    kernel->addParamAttr(0, llvm::Attribute::ReadOnly);
+    kernel->addParamAttr(2, llvm::Attribute::ReadOnly);
+    kernel->addParamAttr(1, llvm::Attribute::WriteOnly);
+  }
   int64_t groups = (spec.weights.getRows() + tiling.rowsPerGroup - 1) / tiling.rowsPerGroup;
   return GpuLaunchShape{tiling.threadsPerBlock, std::max<int64_t>(groups, 1)};
 }

@@ -23,6 +23,14 @@ struct BakedSpmmTiling {
   int threadsPerBlock = 128; ///< positions per block (the grid's x)
 };
 
+/// Where a position's values lie: B's element (k, p) at bRowOffsets[k] + p * bPositionStride,
+/// C's (and the residual's) (m, p) at m * ldc + p * cPositionStride. {1, 1}: feature-major, as
+/// the x86 products; token-major activations ([positions, features]) have strides K and M.
+struct GpuProductLayout {
+  int64_t bPositionStride = 1;
+  int64_t cPositionStride = 1;
+};
+
 /// How to launch a generated kernel: grid (ceil(n / threadsPerBlock), gridY), block
 /// (threadsPerBlock).
 struct GpuLaunchShape {
@@ -30,14 +38,16 @@ struct GpuLaunchShape {
   int64_t gridY = 0;
 };
 
-/// Emits kernel \p name computing \p spec with \p tiling in \p flavor (KernelFlavor.h). Its
+/// Emits kernel \p name computing \p spec with \p tiling in \p flavor (KernelFlavor.h) over
+/// \p layout. Its
 /// parameters: `ptr addrspace(1) B, ptr addrspace(1) C, ptr addrspace(1) residual, i32 n`
 /// (residual is read only when spec.epilogue.residual; n: positions, any value up to the
 /// grid's coverage). Bias, residual and activation are applied before the store. Fails for a
 /// product the style does not compute (a compacted convolution output).
 llvm::Expected<GpuLaunchShape> emitBakedSpmm(llvm::Module &module, llvm::StringRef name,
                                              const SparseKernelSpec &spec,
-                                             const BakedSpmmTiling &tiling, KernelFlavor flavor);
+                                             const BakedSpmmTiling &tiling, KernelFlavor flavor,
+                                             const GpuProductLayout &layout = {});
 
 } // namespace spcc::ptx
 

@@ -54,23 +54,29 @@ llvm::Function *emitDeviceKernel(llvm::Module &module, llvm::StringRef name,
   return kernel;
 }
 
-/// for (y < gridY) for (x < gridX) for (t < blockDimX) body; the loops' latches are the body's
-/// `done`.
+/// `void name(void **params, i32 gridX, i32 gridY, i32 blockDimX)` (spcc_abi_emulated_kernel):
+/// the parameters read from `params` as cuLaunchKernel reads them, then for (y < gridY)
+/// for (x < gridX) for (t < blockDimX) body; the loops' latches are the body's `done`.
 llvm::Function *emitHostEmulationKernel(llvm::Module &module, llvm::StringRef name,
                                         llvm::ArrayRef<llvm::Type *> parameterTypes,
                                         const KernelBody &body) {
   llvm::LLVMContext &context = module.getContext();
   llvm::Type *i32 = llvm::Type::getInt32Ty(context);
-  std::vector<llvm::Type *> types(parameterTypes.begin(), parameterTypes.end());
-  types.insert(types.end(), {i32, i32, i32});
-  llvm::Function *kernel = declare(module, name, types);
-  auto argument = [&](size_t i) { return kernel->getArg(unsigned(i)); };
-  llvm::Value *gridX = argument(parameterTypes.size());
-  llvm::Value *gridY = argument(parameterTypes.size() + 1);
-  llvm::Value *blockDimX = argument(parameterTypes.size() + 2);
+  llvm::Type *ptr = llvm::PointerType::getUnqual(context);
+  llvm::Function *kernel = declare(module, name, {ptr, i32, i32, i32});
+  llvm::Value *params = kernel->getArg(0);
+  llvm::Value *gridX = kernel->getArg(1);
+  llvm::Value *gridY = kernel->getArg(2);
+  llvm::Value *blockDimX = kernel->getArg(3);
 
   llvm::IRBuilder<> builder(llvm::BasicBlock::Create(context, "entry", kernel));
   llvm::BasicBlock *entry = builder.GetInsertBlock();
+  std::vector<llvm::Value *> arguments;
+  for (size_t i = 0; i < parameterTypes.size(); ++i) {
+    llvm::Value *slot = builder.CreateLoad(
+        ptr, builder.CreateConstInBoundsGEP1_64(ptr, params, uint64_t(i)), "param.slot");
+    arguments.push_back(builder.CreateLoad(parameterTypes[i], slot, "param"));
+  }
   // One loop level: header with the phi, body block returned, latch increments and loops.
   struct Loop {
     llvm::PHINode *index;
@@ -100,8 +106,6 @@ llvm::Function *emitHostEmulationKernel(llvm::Module &module, llvm::StringRef na
   Loop y = openLoop(gridY, entry, "block.y");
   Loop x = openLoop(gridX, builder.GetInsertBlock(), "block.x");
   Loop t = openLoop(blockDimX, builder.GetInsertBlock(), "thread.x");
-  std::vector<llvm::Value *> arguments;
-  for (size_t i = 0; i < parameterTypes.size(); ++i) arguments.push_back(argument(i));
   body(builder, ThreadIndices{t.index, x.index, y.index, blockDimX}, arguments, t.latch);
   closeLoop(t);
   builder.CreateBr(x.latch);

@@ -4,7 +4,8 @@
 // kernel's body instruction for instruction and differ only in its entry:
 //   Device         a `ptx_kernel` entry for NVPTX; the body's thread and block indices are
 //                  read from PTX's special registers (%tid, %ctaid, %ntid).
-//   HostEmulation  an ordinary host function that takes the grid as arguments and runs the
+//   HostEmulation  an ordinary host function that takes the kernel's parameters as
+//                  cuLaunchKernel does and the grid as arguments, and runs the
 //                  body for every block and thread in turn, with the indices as loop
 //                  variables; compiled for x86 it checks the body's indexing and arithmetic
 //                  without a GPU (not races, memory ordering or speed).
@@ -47,8 +48,9 @@ using KernelBody =
 /// \p body in the entry of \p flavor:
 ///   Device:        `ptx_kernel void name(params...)`, at most \p maxThreadsPerBlock threads
 ///                  per block (.maxntid) and registers for kHalfOccupancyThreads per SM;
-///   HostEmulation: `void name(params..., i32 gridX, i32 gridY, i32 blockDimX)`, running every
-///                  (blockY, blockX, threadX) in order.
+///   HostEmulation: `void name(void **params, i32 gridX, i32 gridY, i32 blockDimX)`
+///                  (spcc_abi_emulated_kernel: params as cuLaunchKernel takes them), running
+///                  every (blockY, blockX, threadX) in order.
 llvm::Function *emitKernel(llvm::Module &module, llvm::StringRef name,
                            llvm::ArrayRef<llvm::Type *> parameterTypes, KernelFlavor flavor,
                            int maxThreadsPerBlock, const KernelBody &body);

@@ -1,6 +1,8 @@
 //===- ModelEmitter.cpp - LLVM IR of a compiled model --------------------===//
 #include "backends/x86/ModelEmitter.h"
 
+#include "backends/common/AbiConstants.h"
+
 #include "compiler/ops/Aliases.h"
 #include "compiler/support/Error.h"
 #include "runtime/ModelAbi.h"
@@ -24,32 +26,20 @@ static_assert(sizeof(void *) == 8 && sizeof(spcc_abi_tensor) == 24 &&
                   offsetof(spcc_abi_tensor, dtype) == 8 && offsetof(spcc_abi_tensor, rank) == 12 &&
                   offsetof(spcc_abi_tensor, dims) == 16,
               "spcc_abi_tensor layout changed");
-static_assert(sizeof(spcc_abi_model) == 72 && offsetof(spcc_abi_model, code_kind) == 12 &&
+static_assert(sizeof(spcc_abi_model) == 80 && offsetof(spcc_abi_model, code_kind) == 12 &&
                   offsetof(spcc_abi_model, inputs) == 16 &&
                   offsetof(spcc_abi_model, outputs) == 24 &&
                   offsetof(spcc_abi_model, arena_bytes) == 32 &&
                   offsetof(spcc_abi_model, run) == 40 && offsetof(spcc_abi_model, target) == 48 &&
                   offsetof(spcc_abi_model, num_run_failures) == 56 &&
-                  offsetof(spcc_abi_model, run_failures) == 64,
+                  offsetof(spcc_abi_model, run_failures) == 64 &&
+                  offsetof(spcc_abi_model, gpu) == 72,
               "spcc_abi_model layout changed");
 
 /// Alignment of weights in the model's read-only data, in bytes.
 constexpr uint64_t kWeightAlignment = 64;
 /// Alignment of parameter structs (KernelCall::params), in bytes.
 constexpr uint64_t kParamsAlignment = 8;
-
-int32_t abiDType(DType dtype) {
-  switch (dtype) {
-  case DType::Float32: return SPCC_FLOAT32;
-  case DType::Int64: return SPCC_INT64;
-  case DType::Int32: return SPCC_INT32;
-  case DType::Bool: return SPCC_BOOL;
-  case DType::Float16: return SPCC_FLOAT16;
-  case DType::Int8: return SPCC_INT8;
-  case DType::UInt8: return SPCC_UINT8;
-  }
-  llvm_unreachable("unknown dtype");
-}
 
 /// One emission: the module under construction and the storage of the values emitted so far.
 class ModelEmitter {
@@ -70,10 +60,13 @@ private:
   /// The parameters of a generated layer: its task's address and its tile table in the first
   /// two pointer fields, then the rest of call.params.
   llvm::GlobalVariable *generatedParams(const KernelCall &call, size_t index);
-  llvm::GlobalVariable *stringGlobal(const llvm::Twine &name, llvm::StringRef text);
-  /// The spcc_abi_tensor array describing \p tensors (name, value) pairs.
+  llvm::GlobalVariable *stringGlobal(const llvm::Twine &name, llvm::StringRef text) {
+    return emitStringGlobal(*module, name, text);
+  }
   llvm::Constant *tensorTable(llvm::StringRef kind,
-                              llvm::ArrayRef<std::pair<std::string, const Value *>> tensors);
+                              llvm::ArrayRef<std::pair<std::string, const Value *>> tensors) {
+    return emitTensorTable(*module, graph, kind, tensors);
+  }
   llvm::Expected<llvm::Function *> emitRunFunction();
   /// Calls \p kernel; when \p call can fail, a failure returns its number from the run function.
   void emitKernelCall(const KernelCall &call, llvm::FunctionCallee kernel,
@@ -148,47 +141,6 @@ llvm::GlobalVariable *ModelEmitter::generatedParams(const KernelCall &call, size
                                init, "params." + llvm::Twine(index));
   global->setAlignment(llvm::Align(kParamsAlignment));
   return global;
-}
-
-llvm::GlobalVariable *ModelEmitter::stringGlobal(const llvm::Twine &name, llvm::StringRef text) {
-  llvm::Constant *init = llvm::ConstantDataArray::getString(context, text);
-  auto *global = new llvm::GlobalVariable(*module, init->getType(), /*isConstant=*/true,
-                                          llvm::GlobalValue::PrivateLinkage, init, name);
-  global->setAlignment(llvm::Align(1));
-  return global;
-}
-
-llvm::Constant *
-ModelEmitter::tensorTable(llvm::StringRef kind,
-                          llvm::ArrayRef<std::pair<std::string, const Value *>> tensors) {
-  auto *tensorTy = llvm::StructType::get(context, {ptrTy, i32Ty, i32Ty, ptrTy});
-  std::vector<llvm::Constant *> entries;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const auto &[name, value] = tensors[i];
-    const TensorType &type = value->getType();
-    llvm::Constant *dims = llvm::ConstantPointerNull::get(ptrTy);
-    if (type.getRank() > 0) {
-      // A batched tensor's dim 0 is the run-time batch (-1); the graph computes one sample.
-      llvm::SmallVector<int64_t, 4> declared(type.getDims().begin(), type.getDims().end());
-      if (graph.isBatched(name)) declared[0] = -1;
-      llvm::Constant *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef(declared));
-      auto *global = new llvm::GlobalVariable(*module, init->getType(), true,
-                                              llvm::GlobalValue::PrivateLinkage, init,
-                                              kind + ".dims." + llvm::Twine(i));
-      global->setAlignment(llvm::Align(8));
-      dims = global;
-    }
-    entries.push_back(llvm::ConstantStruct::get(
-        tensorTy, {stringGlobal(kind + ".name." + llvm::Twine(i), name),
-                   llvm::ConstantInt::get(i32Ty, abiDType(type.getDType())),
-                   llvm::ConstantInt::get(i32Ty, type.getRank()), dims}));
-  }
-  if (entries.empty()) return llvm::ConstantPointerNull::get(ptrTy);
-  auto *arrayTy = llvm::ArrayType::get(tensorTy, entries.size());
-  auto *table = new llvm::GlobalVariable(*module, arrayTy, true, llvm::GlobalValue::PrivateLinkage,
-                                         llvm::ConstantArray::get(arrayTy, entries), kind);
-  table->setAlignment(llvm::Align(8));
-  return table;
 }
 
 llvm::Expected<llvm::Value *> ModelEmitter::storageOf(const Value *v) {
@@ -338,8 +290,8 @@ llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
   std::vector<std::pair<std::string, const Value *>> inputs, outputs;
   for (const Value *v : graph.getInputs()) inputs.push_back({v->getName(), v});
   for (const GraphOutput &out : graph.getOutputs()) outputs.push_back({out.name, out.value});
-  auto *modelTy = llvm::StructType::get(
-      context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty, ptrTy, ptrTy, i32Ty, ptrTy});
+  auto *modelTy = llvm::StructType::get(context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty,
+                                                  ptrTy, ptrTy, i32Ty, ptrTy, ptrTy});
   llvm::Constant *init = llvm::ConstantStruct::get(
       modelTy,
       {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
@@ -347,7 +299,7 @@ llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
        llvm::ConstantInt::get(i32Ty, SPCC_ABI_CODE_HOST), tensorTable("inputs", inputs),
        tensorTable("outputs", outputs), llvm::ConstantInt::get(i64Ty, arenaBytes()), *run,
        stringGlobal("target", kernelLevel), llvm::ConstantInt::get(i32Ty, failureMessages.size()),
-       failureTable()});
+       failureTable(), llvm::ConstantPointerNull::get(ptrTy)});
   auto *descriptor = new llvm::GlobalVariable(*module, modelTy, true,
                                               llvm::GlobalValue::PrivateLinkage, init, "model");
   descriptor->setAlignment(llvm::Align(8));

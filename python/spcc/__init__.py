@@ -17,7 +17,7 @@ from ._errors import ClosedError, CompileError, Error, LoadError, RunError
 from ._model import Context, Model, TensorInfo
 
 __version__ = "0.1.0"
-ABI_VERSION = 3  # SPCC_ABI_VERSION of the spcc.h this package binds
+ABI_VERSION = 4  # SPCC_ABI_VERSION of the spcc.h this package binds
 
 
 def load(path, threads=0):

@@ -12,6 +12,15 @@
 
 using namespace spcc::runtime;
 
+spcc_context::~spcc_context() {
+  if (GpuDriver *gpu = model ? model->gpu.get() : nullptr) {
+    gpu->makeCurrent();
+    if (deviceArena) gpu->release(deviceArena);
+    if (stream) gpu->destroyStream(stream);
+  }
+  std::free(arena);
+}
+
 namespace {
 
 /// All hardware threads, at least 1.
@@ -47,6 +56,13 @@ spcc_status createContext(const spcc_model *model, int numThreads, spcc_context 
     return fail(SPCC_ERR_OUT_OF_MEMORY, "spcc_context_create: cannot allocate the " +
                                             std::to_string(bytes) + "-byte activation arena");
   context->arenaBytes = bytes;
+  if (GpuDriver *gpu = model->gpu.get()) {
+    if (spcc_status s = gpu->makeCurrent()) return s;
+    if (spcc_status s = gpu->createStream(&context->stream)) return s;
+    if (spcc_status s =
+            gpu->allocate(model->descriptor->gpu->device_arena_bytes, &context->deviceArena))
+      return s;
+  }
   *out = context.release();
   return SPCC_OK;
 }
@@ -56,6 +72,8 @@ spcc_status createContext(const spcc_model *model, int numThreads, spcc_context 
 spcc_status callModel(spcc_context *ctx, const void *const *inputs, void *const *outputs,
                       const char *fn, int64_t sample) {
   const spcc_abi_model &model = *ctx->model->descriptor;
+  if (GpuDriver *gpu = ctx->model->gpu.get())
+    return runGpuProgram(*gpu, model, ctx->deviceArena, ctx->stream, inputs, outputs, fn);
   int32_t result = model.run(inputs, outputs, ctx->arena, ctx->numThreads);
   if (result == 0) return SPCC_OK;
   std::string where = std::string(fn) + ": ";

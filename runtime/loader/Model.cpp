@@ -44,14 +44,19 @@ struct FdCloser {
 };
 
 /// Whether this runtime can run the kind of code the model holds, and on this machine.
-spcc_status checkCodeKind(const spcc_abi_model &descriptor, const std::string &name) {
+/// A GPU model gets its driver here (\p gpu).
+spcc_status checkCodeKind(const spcc_abi_model &descriptor, const std::string &name,
+                          std::unique_ptr<GpuDriver> *gpu) {
   switch (descriptor.code_kind) {
   case SPCC_ABI_CODE_HOST: return checkTarget(descriptor.target, name);
+  case SPCC_ABI_CODE_GPU: return openCudaDriver(*descriptor.gpu, name, gpu);
+  case SPCC_ABI_CODE_GPU_EMULATED: return openEmulatedDriver(*descriptor.gpu, gpu);
   default:
     return fail(SPCC_ERR_UNSUPPORTED,
                 name + ": the model holds code of kind " + std::to_string(descriptor.code_kind) +
-                    ", which this runtime cannot run (it runs host code, kind " +
-                    std::to_string(SPCC_ABI_CODE_HOST) + "); recompile it or update spcc");
+                    ", which this runtime cannot run (it runs host code and GPU code, kinds " +
+                    std::to_string(SPCC_ABI_CODE_HOST) + " to " +
+                    std::to_string(SPCC_ABI_CODE_GPU_EMULATED) + "); recompile it or update spcc");
   }
 }
 
@@ -97,9 +102,11 @@ spcc_status loadModel(const char *path, spcc_model **out) {
                     std::to_string(descriptor->abi_version) + ", but this runtime has version " +
                     std::to_string(SPCC_ABI_VERSION) + "; recompile the model");
   if (spcc_status s = validateDescriptor(*descriptor, name)) return s;
-  if (spcc_status s = checkCodeKind(*descriptor, name)) return s;
+  std::unique_ptr<GpuDriver> gpu;
+  if (spcc_status s = checkCodeKind(*descriptor, name, &gpu)) return s;
 
   auto model = std::make_unique<spcc_model>();
+  model->gpu = std::move(gpu);
   model->descriptor = descriptor;
   model->path = std::move(name);
   model->handle = handle.release();
@@ -141,6 +148,7 @@ extern "C" spcc_status spcc_model_load(const char *path, spcc_model **out) {
 
 extern "C" void spcc_model_free(spcc_model *model) {
   if (!model) return;
+  model->gpu.reset(); // the driver reads the program in the .so
   dlclose(model->handle);
   delete model;
 }

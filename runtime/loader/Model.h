@@ -9,11 +9,13 @@
 #define SPCC_RUNTIME_LOADER_MODEL_H
 
 #include "Export.h"
+#include "GpuDriver.h"
 #include "runtime/ModelAbi.h"
 
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 /// A model loaded by spcc_model_load. Immutable after loading, so threads may share it.
@@ -24,6 +26,8 @@ struct spcc_model {
   const spcc_abi_model *descriptor = nullptr;
   /// The path it was loaded from, for error messages.
   std::string path;
+  /// The driver of a GPU model (code kinds SPCC_ABI_CODE_GPU*); null for host code.
+  std::unique_ptr<spcc::runtime::GpuDriver> gpu;
 };
 
 /// An execution context: the activation arena of one run at a time.
@@ -31,7 +35,7 @@ struct spcc_context {
   spcc_context() = default;
   spcc_context(const spcc_context &) = delete;
   spcc_context &operator=(const spcc_context &) = delete;
-  ~spcc_context() { std::free(arena); }
+  ~spcc_context();
 
   const spcc_model *model = nullptr;
   /// Threads passed to the model's run function (>= 1).
@@ -39,6 +43,9 @@ struct spcc_context {
   /// `arenaBytes` bytes aligned to spcc::runtime::ArenaAlignment; freed with std::free.
   void *arena = nullptr;
   std::size_t arenaBytes = 0;
+  /// A GPU model's device arena and stream (model->gpu's).
+  spcc::runtime::DevicePointer deviceArena = 0;
+  void *stream = nullptr;
   /// Set while spcc_run uses the arena, to reject overlapping runs on one context.
   std::atomic<bool> running{false};
 };

@@ -5,8 +5,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GpuDriver.h"
 #include "LastError.h"
 #include "Model.h"
+
+#include <cstdlib>
+#include <cstring>
 
 namespace spcc::runtime {
 namespace {
@@ -45,6 +49,60 @@ spcc_status validateTensors(const spcc_abi_tensor *tensors, uint32_t count, cons
   return SPCC_OK;
 }
 
+/// A GPU model's program: every table present, every index and offset within its bounds.
+spcc_status validateGpuProgram(const spcc_abi_model &d, const std::string &path) {
+  auto damaged = [&](const std::string &what) {
+    return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + what);
+  };
+  if (!d.gpu) return damaged("a GPU model without its program");
+  const spcc_abi_gpu_program &p = *d.gpu;
+  if (!p.arch || std::strncmp(p.arch, "sm_", 3) != 0 || std::atoi(p.arch + 3) <= 0)
+    return damaged("its GPU architecture is missing or malformed");
+  if (d.code_kind == SPCC_ABI_CODE_GPU && !p.ptx) return damaged("its PTX is missing");
+  if (p.num_kernels > SPCC_ABI_MAX_GPU_KERNELS || p.num_launches > SPCC_ABI_MAX_GPU_KERNELS)
+    return damaged("it claims " + std::to_string(p.num_kernels) + " kernels and " +
+                   std::to_string(p.num_launches) + " launches");
+  if ((p.num_kernels > 0 && !p.kernel_names) || (p.num_launches > 0 && !p.launches) ||
+      (d.num_inputs > 0 && !p.input_offsets) || (d.num_outputs > 0 && !p.output_offsets))
+    return damaged("a table of its GPU program is missing");
+  if (d.code_kind == SPCC_ABI_CODE_GPU_EMULATED && p.num_kernels > 0 && !p.emulated_kernels)
+    return damaged("an emulated GPU model without its host kernels");
+  for (uint32_t k = 0; k < p.num_kernels; ++k)
+    if (!p.kernel_names[k] || (d.code_kind == SPCC_ABI_CODE_GPU_EMULATED && !p.emulated_kernels[k]))
+      return damaged("GPU kernel " + std::to_string(k) + " is missing");
+  auto fits = [&](uint64_t offset, uint64_t bytes) {
+    return offset <= p.device_arena_bytes && bytes <= p.device_arena_bytes - offset;
+  };
+  for (int io = 0; io < 2; ++io) {
+    uint32_t count = io == 0 ? d.num_inputs : d.num_outputs;
+    const spcc_abi_tensor *tensors = io == 0 ? d.inputs : d.outputs;
+    const uint64_t *offsets = io == 0 ? p.input_offsets : p.output_offsets;
+    for (uint32_t i = 0; i < count; ++i) {
+      const spcc_abi_tensor &t = tensors[i];
+      if (t.rank > 0 && t.dims[0] == -1)
+        return damaged("GPU models take no run-time batch ('" + std::string(t.name) + "')");
+      if (!fits(offsets[i], tensorBytes(t)))
+        return damaged("'" + std::string(t.name) + "' lies outside the device arena");
+    }
+  }
+  for (uint32_t l = 0; l < p.num_launches; ++l) {
+    const spcc_abi_gpu_launch &launch = p.launches[l];
+    std::string which = "GPU launch " + std::to_string(l);
+    if (launch.kernel >= p.num_kernels || launch.num_args > SPCC_ABI_MAX_GPU_ARGS ||
+        (launch.num_args > 0 && !launch.args))
+      return damaged(which + " is malformed");
+    if (launch.grid_x == 0 || launch.grid_y == 0 || launch.block_x == 0 || launch.block_x > 1024)
+      return damaged(which + " has an empty or oversized grid");
+    for (uint32_t a = 0; a < launch.num_args; ++a) {
+      const spcc_abi_gpu_arg &arg = launch.args[a];
+      if (arg.kind > SPCC_ABI_GPU_ARG_NULL ||
+          (arg.kind == SPCC_ABI_GPU_ARG_DEVICE_POINTER && arg.value >= p.device_arena_bytes))
+        return damaged(which + " argument " + std::to_string(a) + " is malformed");
+    }
+  }
+  return SPCC_OK;
+}
+
 } // namespace
 
 spcc_status validateDescriptor(const spcc_abi_model &descriptor, const std::string &path) {
@@ -52,8 +110,13 @@ spcc_status validateDescriptor(const spcc_abi_model &descriptor, const std::stri
     return s;
   if (spcc_status s = validateTensors(descriptor.outputs, descriptor.num_outputs, "output", path))
     return s;
-  if (!descriptor.run)
+  bool gpu = descriptor.code_kind == SPCC_ABI_CODE_GPU ||
+             descriptor.code_kind == SPCC_ABI_CODE_GPU_EMULATED;
+  if (gpu) {
+    if (spcc_status s = validateGpuProgram(descriptor, path)) return s;
+  } else if (!descriptor.run) {
     return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: it has no run function");
+  }
   if (descriptor.num_run_failures > SPCC_ABI_MAX_RUN_FAILURES ||
       (descriptor.num_run_failures > 0 && !descriptor.run_failures))
     return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: its table of " +

@@ -67,8 +67,8 @@ double activate(const FusedActivation &act, double x) {
   return x;
 }
 
-using EmulatedKernel = void (*)(const float *b, float *c, const float *residual, int32_t n,
-                                int32_t gridX, int32_t gridY, int32_t blockDimX);
+using EmulatedKernel = void (*)(void *const *params, int32_t gridX, int32_t gridY,
+                                int32_t blockDimX);
 
 /// Runs \p spec's kernel in the host-emulation flavor over \p n positions.
 std::vector<float> runEmulated(const SparseKernelSpec &spec, const BakedSpmmTiling &tiling,
@@ -84,9 +84,13 @@ std::vector<float> runEmulated(const SparseKernelSpec &spec, const BakedSpmmTili
   // NaN everywhere first: every element must be written.
   std::vector<float> c(size_t(spec.weights.getRows() * spec.ldc), NAN);
   int64_t gridX = (n + launch->threadsPerBlock - 1) / launch->threadsPerBlock;
-  reinterpret_cast<EmulatedKernel>(*address)(
-      b.data(), c.data(), residual.empty() ? nullptr : residual.data(), int32_t(n), int32_t(gridX),
-      int32_t(launch->gridY), int32_t(launch->threadsPerBlock));
+  // The parameters as cuLaunchKernel takes them: one pointer to each value.
+  const float *bData = b.data(), *residualData = residual.empty() ? nullptr : residual.data();
+  float *cData = c.data();
+  int32_t positions = int32_t(n);
+  void *const params[] = {&bData, &cData, &residualData, &positions};
+  reinterpret_cast<EmulatedKernel>(*address)(params, int32_t(gridX), int32_t(launch->gridY),
+                                             int32_t(launch->threadsPerBlock));
   return c;
 }
 

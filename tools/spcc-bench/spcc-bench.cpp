@@ -73,7 +73,8 @@ int exitCodeOf(spcc_status status) {
   case SPCC_ERR_IO: return ExitIO;
   case SPCC_ERR_BAD_MODEL:
   case SPCC_ERR_ABI_MISMATCH: return ExitBadModel;
-  case SPCC_ERR_UNSUPPORTED: return ExitUnsupported;
+  case SPCC_ERR_UNSUPPORTED:
+  case SPCC_ERR_DEVICE: return ExitUnsupported; // this machine cannot run the model
   case SPCC_ERR_SHAPE: return ExitShape;
   default: return ExitInternal;
   }

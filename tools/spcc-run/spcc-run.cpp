@@ -107,7 +107,8 @@ ErrorCode errorCodeOf(spcc_status status) {
   case SPCC_ERR_BAD_MODEL:
   case SPCC_ERR_ABI_MISMATCH: return ErrorCode::BadModel;
   case SPCC_ERR_SHAPE: return ErrorCode::Shape;
-  case SPCC_ERR_UNSUPPORTED: return ErrorCode::Unsupported;
+  case SPCC_ERR_UNSUPPORTED:
+  case SPCC_ERR_DEVICE: return ErrorCode::Unsupported; // this machine cannot run the model
   default: return ErrorCode::Internal;
   }
 }

@@ -147,6 +147,15 @@ struct DriverOptions {
                "tuner measured a tile-greedy row order faster (the baseline of weight "
                "permutation)"),
       cl::cat(category)};
+  cl::opt<bool> emulateGpu{
+      "emulate-gpu",
+      cl::desc("With -o and a GPU --target (sm_80 ... sm_90): compile the GPU kernels for this "
+               "CPU instead, run by the runtime's emulated driver (checks a GPU model without "
+               "a GPU: indexing and arithmetic, not races or speed)"),
+      cl::cat(category)};
+  cl::opt<std::string> emitPtx{
+      "emit-ptx", cl::desc("With -o and a GPU --target: also write the model's PTX module to DIR"),
+      cl::value_desc("DIR"), cl::cat(category)};
   cl::opt<std::string> reportPath{
       "report",
       cl::desc("With -o: write what was decided and produced per weight layer (shape, "
@@ -265,7 +274,8 @@ int main(int argc, char **argv) {
                       "o",           "target",       "j",
                       "tune",        "tune-threads", "tune-cache",
                       "dense",       "token-major",  "no-permute",
-                      "report",      "max-memory"});
+                      "report",      "max-memory",   "emulate-gpu",
+                      "emit-ptx"});
   DriverOptions flags;
   cl::HideUnrelatedOptions(flags.category);
   cl::ParseCommandLineOptions(
@@ -311,6 +321,13 @@ int main(int argc, char **argv) {
   if (flags.target.empty()) flags.target = TargetRegistry::get().defaultTargetName();
   llvm::Expected<const Target &> target = TargetRegistry::get().lookup(flags.target);
   if (!target) return reportError("spcc", addContext(target.takeError(), "--target"));
+  if ((flags.emulateGpu || !flags.emitPtx.empty()) && target->name() != "ptx")
+    return reportError("spcc",
+                       makeError(ErrorCode::InvalidArgument,
+                                 std::string(flags.emulateGpu ? "--emulate-gpu" : "--emit-ptx") +
+                                     " needs a GPU --target (sm_80, sm_86, sm_89, "
+                                     "sm_90), not '" +
+                                     flags.target + "'"));
 
   // An allocation that fails from here on ends spcc with one line and exit 7, not an abort.
   installOutOfMemoryExit("spcc", flags.inputPath);
@@ -334,6 +351,8 @@ int main(int argc, char **argv) {
     compile.denseOnly = flags.dense;
     compile.selectLayouts = !flags.tokenMajor;
     compile.permuteRows = !flags.noPermute;
+    compile.emulateGpu = flags.emulateGpu;
+    compile.emitPtxDir = flags.emitPtx;
     if (progress) compile.log = &llvm::errs();
     compile.warnings = &llvm::errs();
     CompileReport report;

@@ -1,0 +1,494 @@
+//===- GpuModelCompiler.cpp - A memory-planned graph to a GPU model .so ---===//
+//
+// Every node becomes one kernel launch (or none, for a reshape): products with constant
+// weights get a baked-weights SpMM kernel specialized to their pattern, Relu and Add an
+// elementwise kernel. The device arena holds the inputs, then the outputs, then the graph's
+// memory-planned intermediates at their offsets. The kernels go to one NVPTX module (PTX, plus a
+// cubin when ptxas is installed) or, for --emulate-gpu, into the host module itself in their
+// host-emulation flavor. The host module holds the program's tables and the descriptor and is
+// linked by the x86 linker into the model .so.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/ptx/GpuModelCompiler.h"
+
+#include "backends/common/AbiConstants.h"
+#include "backends/common/ModelInterface.h"
+#include "backends/common/sparse/SparseKernelSpec.h"
+#include "backends/ptx/BakedSpmmEmitter.h"
+#include "backends/ptx/ElementwiseKernels.h"
+#include "backends/ptx/PtxEmitter.h"
+#include "backends/ptx/Ptxas.h"
+#include "backends/x86/Linker.h"
+#include "backends/x86/ObjectEmitter.h"
+#include "compiler/ops/Aliases.h"
+#include "compiler/ops/FusedEpilogue.h"
+#include "compiler/support/Error.h"
+#include "compiler/support/Files.h"
+#include "runtime/ModelAbi.h"
+#include "runtime/include/spcc/spcc.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+
+namespace spcc::ptx {
+namespace {
+
+// The LLVM struct types below spell out the C layouts of ModelAbi.h.
+static_assert(sizeof(spcc_abi_gpu_arg) == 16 && offsetof(spcc_abi_gpu_arg, value) == 8,
+              "spcc_abi_gpu_arg layout changed");
+static_assert(sizeof(spcc_abi_gpu_launch) == 32 && offsetof(spcc_abi_gpu_launch, args) == 24,
+              "spcc_abi_gpu_launch layout changed");
+static_assert(sizeof(spcc_abi_gpu_program) == 88 &&
+                  offsetof(spcc_abi_gpu_program, cubin_bytes) == 24 &&
+                  offsetof(spcc_abi_gpu_program, num_kernels) == 32 &&
+                  offsetof(spcc_abi_gpu_program, kernel_names) == 40 &&
+                  offsetof(spcc_abi_gpu_program, device_arena_bytes) == 64 &&
+                  offsetof(spcc_abi_gpu_program, output_offsets) == 80,
+              "spcc_abi_gpu_program layout changed");
+static_assert(sizeof(spcc_abi_model) == 80 && offsetof(spcc_abi_model, gpu) == 72,
+              "spcc_abi_model layout changed");
+
+/// Alignment of every buffer in the device arena (cudaMalloc's is 256 bytes).
+constexpr uint64_t kDeviceAlignment = 256;
+
+uint64_t alignUp(uint64_t bytes) {
+  return (bytes + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment;
+}
+
+struct GpuArg {
+  uint32_t kind = SPCC_ABI_GPU_ARG_NULL;
+  uint64_t value = 0;
+};
+
+struct GpuLaunch {
+  uint32_t kernel = 0;
+  uint32_t gridX = 1, gridY = 1, blockX = 1;
+  std::vector<GpuArg> args;
+};
+
+GpuArg pointerArg(uint64_t offset) { return {SPCC_ABI_GPU_ARG_DEVICE_POINTER, offset}; }
+GpuArg int32Arg(int64_t value) { return {SPCC_ABI_GPU_ARG_INT32, uint64_t(value)}; }
+
+llvm::Error unsupportedNode(const Node &node, const GpuArch &arch, llvm::StringRef why) {
+  return makeError(ErrorCode::Unsupported,
+                   "node '" + node.getName() + "' (" + node.getOpType() + "): " + why.str() +
+                       " on GPU target " + arch.name +
+                       " (it compiles MatMul, Gemm and FusedMatMul with constant weights, Relu, "
+                       "Add and reshapes so far)");
+}
+
+class GpuModelCompiler {
+public:
+  GpuModelCompiler(const Graph &graph, const CompileOptions &options, const GpuArch &arch,
+                   bool emulate, CompileReport &report)
+      : graph(graph), options(options), arch(arch), emulate(emulate), report(report),
+        host(std::make_unique<llvm::Module>(graph.getName(), context)),
+        device(std::make_unique<llvm::Module>(graph.getName() + ".gpu", context)) {}
+
+  llvm::Error run();
+
+private:
+  KernelFlavor flavor() const {
+    return emulate ? KernelFlavor::HostEmulation : KernelFlavor::Device;
+  }
+  llvm::Module &kernelModule() { return emulate ? *host : *device; }
+  std::string newKernelName() { return "spcc_gpu_k" + std::to_string(kernelNames.size()); }
+
+  void layOut();
+  llvm::Expected<uint64_t> offsetOf(const Value *value) const;
+  llvm::Error lowerNode(const Node &node);
+  llvm::Error lowerProduct(const Node &node);
+  llvm::Error lowerElementwise(const Node &node, ElementwiseOp op);
+  llvm::Expected<std::string> deviceCode(std::vector<char> &cubin);
+  void emitProgram(llvm::StringRef ptx, llvm::ArrayRef<char> cubin);
+  llvm::Error link();
+
+  const Graph &graph;
+  const CompileOptions &options;
+  const GpuArch &arch;
+  bool emulate;
+  CompileReport &report;
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> host, device;
+
+  std::vector<std::string> kernelNames;
+  std::vector<GpuLaunch> launches;
+  std::map<const Value *, uint64_t> aliasOffsets;
+  std::vector<uint64_t> inputOffsets, outputOffsets;
+  uint64_t arenaBase = 0, deviceArenaBytes = 0;
+};
+
+void GpuModelCompiler::layOut() {
+  uint64_t at = 0;
+  for (const Value *input : graph.getInputs()) {
+    inputOffsets.push_back(at);
+    at = alignUp(at + uint64_t(input->getType().getSizeInBytes()));
+  }
+  for (const GraphOutput &output : graph.getOutputs()) {
+    outputOffsets.push_back(at);
+    at = alignUp(at + uint64_t(output.value->getType().getSizeInBytes()));
+  }
+  arenaBase = at;
+  deviceArenaBytes = std::max<uint64_t>(alignUp(at + uint64_t(graph.getArenaBytes())), 1);
+}
+
+llvm::Expected<uint64_t> GpuModelCompiler::offsetOf(const Value *value) const {
+  if (auto it = aliasOffsets.find(value); it != aliasOffsets.end()) return it->second;
+  if (value->isConstant())
+    return makeError(ErrorCode::Unsupported, "constant '" + value->getName() +
+                                                 "' is read by a GPU kernel that cannot "
+                                                 "take it as data yet");
+  if (value->getArenaOffset() >= 0) return arenaBase + uint64_t(value->getArenaOffset());
+  llvm::ArrayRef<Value *> inputs = graph.getInputs();
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i] == value) return inputOffsets[i];
+  llvm::ArrayRef<GraphOutput> outputs = graph.getOutputs();
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (aliasRoot(outputs[i].value) == value) return outputOffsets[i];
+  return makeError(ErrorCode::Internal,
+                   "value '" + value->getName() + "' has no storage: memory planning has not run");
+}
+
+llvm::Error GpuModelCompiler::lowerProduct(const Node &node) {
+  const Value *x = node.getInput(0), *w = node.getInput(1);
+  bool gemm = node.getOpType() == "Gemm";
+  if (!w || !w->isConstant() || w->getType().getRank() != 2 ||
+      x->getType().getDType() != DType::Float32 || w->getType().getDType() != DType::Float32)
+    return unsupportedNode(node, arch, "only float32 products with constant 2-D weights run");
+  if (gemm && node.getInt("transA", 0) != 0)
+    return unsupportedNode(node, arch, "a Gemm with transA has no GPU kernel");
+  // W as the product's A: [m outputs, k features].
+  Tensor weights = w->getConstant();
+  bool transposed = gemm && node.getInt("transB", 0) != 0;
+  int64_t k = transposed ? weights.getType().getDims()[1] : weights.getType().getDims()[0];
+  int64_t m = transposed ? weights.getType().getDims()[0] : weights.getType().getDims()[1];
+  Tensor a(TensorType(DType::Float32, {m, k}));
+  {
+    llvm::ArrayRef<float> from = weights.getData<float>();
+    llvm::MutableArrayRef<float> to = a.getMutableData<float>();
+    float alpha = gemm ? node.getFloat("alpha", 1.0f) : 1.0f;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        to[size_t(i * k + j)] =
+            alpha * (transposed ? from[size_t(i * k + j)] : from[size_t(j * m + i)]);
+  }
+  int64_t rows = x->getType().getNumElements() / k;
+  SparseKernelSpec spec;
+  spec.weights = SparseTensor::fromDense(a);
+  for (int64_t j = 0; j < k; ++j) spec.bRowOffsets.push_back(j);
+  spec.n = rows;
+  spec.ldc = 1;
+  if (const Value *bias = node.getInput(2)) {
+    if (!bias->isConstant() || bias->getType().getNumElements() != m)
+      return unsupportedNode(node, arch, "only a constant bias of one value per output runs");
+    float beta = gemm ? node.getFloat("beta", 1.0f) : 1.0f;
+    for (float b : bias->getConstant().getData<float>()) spec.epilogue.bias.push_back(beta * b);
+  }
+  GpuArg residual;
+  if (node.getOpType() == "FusedMatMul") {
+    auto activation = fusedActivationOf(node);
+    if (!activation) return activation.takeError();
+    spec.epilogue.activation = *activation;
+    if (const Value *r = node.getInput(3)) {
+      auto at = offsetOf(r);
+      if (!at) return at.takeError();
+      spec.epilogue.residual = true;
+      residual = pointerArg(*at);
+    }
+  }
+  // Enough row groups to spread a narrow product over the GPU; blocks of whole warps.
+  BakedSpmmTiling tiling;
+  tiling.rowsPerGroup = rows >= 32 ? 16 : 4;
+  tiling.threadsPerBlock = int(std::min<int64_t>(128, (rows + 31) / 32 * 32));
+  std::string name = newKernelName();
+  auto shape = emitBakedSpmm(kernelModule(), name, spec, tiling, flavor(), GpuProductLayout{k, m});
+  if (!shape) return shape.takeError();
+  auto in = offsetOf(x), out = offsetOf(node.getOutput(0));
+  if (!in) return in.takeError();
+  if (!out) return out.takeError();
+  GpuLaunch launch;
+  launch.kernel = uint32_t(kernelNames.size());
+  launch.gridX = uint32_t((rows + shape->threadsPerBlock - 1) / shape->threadsPerBlock);
+  launch.gridY = uint32_t(shape->gridY);
+  launch.blockX = uint32_t(shape->threadsPerBlock);
+  launch.args = {pointerArg(*in), pointerArg(*out), residual, int32Arg(rows)};
+  launches.push_back(std::move(launch));
+  kernelNames.push_back(name);
+
+  LayerReport layer;
+  layer.name = node.getName();
+  layer.op = node.getOpType();
+  layer.m = m;
+  layer.k = k;
+  layer.n = rows;
+  layer.sparsity = spec.weights.getSparsity();
+  layer.sparse = true;
+  layer.tiling = "gpu-baked-r" + std::to_string(tiling.rowsPerGroup) + "-t" +
+                 std::to_string(tiling.threadsPerBlock);
+  layer.sparseSeconds = layer.denseSeconds = std::numeric_limits<double>::quiet_NaN();
+  layer.csrBytes = spec.weights.getCsrBytes();
+  if (!spec.epilogue.bias.empty()) layer.fused.push_back("bias");
+  if (spec.epilogue.residual) layer.fused.push_back("residual");
+  setDensityGrid(layer, spec.weights);
+  report.layers.push_back(std::move(layer));
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::lowerElementwise(const Node &node, ElementwiseOp op) {
+  const Value *out = node.getOutput(0);
+  if (out->getType().getDType() != DType::Float32)
+    return unsupportedNode(node, arch, "only float32 elementwise kernels exist");
+  for (const Value *input : node.getInputs())
+    if (input->getType().getDims() != out->getType().getDims())
+      return unsupportedNode(node, arch, "broadcasting has no GPU kernel yet");
+  auto a = offsetOf(node.getInput(0)), o = offsetOf(out);
+  if (!a) return a.takeError();
+  if (!o) return o.takeError();
+  GpuArg b;
+  if (op == ElementwiseOp::Add) {
+    auto at = offsetOf(node.getInput(1));
+    if (!at) return at.takeError();
+    b = pointerArg(*at);
+  }
+  std::string name = newKernelName();
+  emitElementwiseKernel(kernelModule(), name, op, flavor());
+  int64_t count = out->getType().getNumElements();
+  GpuLaunch launch;
+  launch.kernel = uint32_t(kernelNames.size());
+  launch.gridX =
+      uint32_t(std::max<int64_t>(1, (count + kElementwiseThreads - 1) / kElementwiseThreads));
+  launch.blockX = kElementwiseThreads;
+  launch.args = {pointerArg(*o), pointerArg(*a), b, int32Arg(count)};
+  launches.push_back(std::move(launch));
+  kernelNames.push_back(name);
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::lowerNode(const Node &node) {
+  llvm::StringRef op = node.getOpType();
+  if (isAliasOp(node)) {
+    // The output is the input's bytes: no launch (a graph output copies from there).
+    auto at = offsetOf(node.getInput(0));
+    if (!at) return at.takeError();
+    aliasOffsets[node.getOutput(0)] = *at;
+    return llvm::Error::success();
+  }
+  if (op == "MatMul" || op == "Gemm" || op == "FusedMatMul") return lowerProduct(node);
+  if (op == "Relu") return lowerElementwise(node, ElementwiseOp::Relu);
+  if (op == "Add") return lowerElementwise(node, ElementwiseOp::Add);
+  return unsupportedNode(node, arch, "no GPU kernel yet");
+}
+
+llvm::Expected<std::string> GpuModelCompiler::deviceCode(std::vector<char> &cubin) {
+  auto machine = createNvptxTargetMachine(arch);
+  if (!machine) return machine.takeError();
+  auto ptx = emitPtx(*device, **machine);
+  if (!ptx) return ptx.takeError();
+  if (std::optional<std::string> ptxas = findPtxas()) {
+    auto assembled = assemblePtx(*ptxas, *ptx, arch);
+    if (!assembled) return assembled.takeError();
+    cubin = std::move(assembled->cubin);
+  } else if (options.warnings) {
+    *options.warnings << "spcc: warning: ptxas not found (set CUDA_HOME): the model carries PTX "
+                         "only, which the driver compiles when the model is loaded\n";
+  }
+  return ptx;
+}
+
+void GpuModelCompiler::emitProgram(llvm::StringRef ptx, llvm::ArrayRef<char> cubin) {
+  llvm::IRBuilder<> builder(context);
+  llvm::Type *ptrTy = builder.getPtrTy(), *i32Ty = builder.getInt32Ty(),
+             *i64Ty = builder.getInt64Ty();
+  llvm::Constant *null = llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(context));
+  auto constantGlobal = [&](llvm::Constant *init, const llvm::Twine &name, unsigned align) {
+    auto *global = new llvm::GlobalVariable(*host, init->getType(), true,
+                                            llvm::GlobalValue::PrivateLinkage, init, name);
+    global->setAlignment(llvm::Align(align));
+    return global;
+  };
+  auto pointerTable = [&](llvm::ArrayRef<llvm::Constant *> entries, const llvm::Twine &name) {
+    if (entries.empty()) return null;
+    auto *type = llvm::ArrayType::get(ptrTy, entries.size());
+    return static_cast<llvm::Constant *>(
+        constantGlobal(llvm::ConstantArray::get(type, entries), name, 8));
+  };
+  auto offsetTable = [&](llvm::ArrayRef<uint64_t> offsets, const llvm::Twine &name) {
+    if (offsets.empty()) return null;
+    return static_cast<llvm::Constant *>(
+        constantGlobal(llvm::ConstantDataArray::get(context, offsets), name, 8));
+  };
+
+  std::vector<llvm::Constant *> names, emulated;
+  for (size_t k = 0; k < kernelNames.size(); ++k) {
+    names.push_back(emitStringGlobal(*host, "kernel.name." + llvm::Twine(k), kernelNames[k]));
+    if (emulate) emulated.push_back(host->getFunction(kernelNames[k]));
+  }
+  auto *argTy = llvm::StructType::get(context, {i32Ty, i32Ty, i64Ty});
+  auto *launchTy =
+      llvm::StructType::get(context, {i32Ty, i32Ty, i32Ty, i32Ty, i32Ty, i32Ty, ptrTy});
+  std::vector<llvm::Constant *> launchEntries;
+  for (size_t l = 0; l < launches.size(); ++l) {
+    const GpuLaunch &launch = launches[l];
+    std::vector<llvm::Constant *> args;
+    for (const GpuArg &arg : launch.args)
+      args.push_back(llvm::ConstantStruct::get(argTy, {llvm::ConstantInt::get(i32Ty, arg.kind),
+                                                       llvm::ConstantInt::get(i32Ty, 0),
+                                                       llvm::ConstantInt::get(i64Ty, arg.value)}));
+    auto *argsTy = llvm::ArrayType::get(argTy, args.size());
+    llvm::Constant *argTable =
+        constantGlobal(llvm::ConstantArray::get(argsTy, args), "launch.args." + llvm::Twine(l), 8);
+    launchEntries.push_back(
+        llvm::ConstantStruct::get(launchTy, {llvm::ConstantInt::get(i32Ty, launch.kernel),
+                                             llvm::ConstantInt::get(i32Ty, launch.args.size()),
+                                             llvm::ConstantInt::get(i32Ty, launch.gridX),
+                                             llvm::ConstantInt::get(i32Ty, launch.gridY),
+                                             llvm::ConstantInt::get(i32Ty, launch.blockX),
+                                             llvm::ConstantInt::get(i32Ty, 0), argTable}));
+  }
+  llvm::Constant *launchTable = null;
+  if (!launchEntries.empty())
+    launchTable =
+        constantGlobal(llvm::ConstantArray::get(
+                           llvm::ArrayType::get(launchTy, launchEntries.size()), launchEntries),
+                       "launches", 8);
+  llvm::Constant *ptxText = emulate ? null : emitStringGlobal(*host, "ptx", ptx);
+  llvm::Constant *cubinData = null;
+  if (!cubin.empty())
+    cubinData = constantGlobal(
+        llvm::ConstantDataArray::get(
+            context,
+            llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(cubin.data()), cubin.size())),
+        "cubin", 16);
+
+  auto *programTy = llvm::StructType::get(context, {ptrTy, ptrTy, ptrTy, i64Ty, i32Ty, i32Ty, ptrTy,
+                                                    ptrTy, ptrTy, i64Ty, ptrTy, ptrTy});
+  llvm::Constant *program =
+      constantGlobal(llvm::ConstantStruct::get(
+                         programTy, {emitStringGlobal(*host, "arch", arch.name), ptxText, cubinData,
+                                     llvm::ConstantInt::get(i64Ty, cubin.size()),
+                                     llvm::ConstantInt::get(i32Ty, kernelNames.size()),
+                                     llvm::ConstantInt::get(i32Ty, launches.size()),
+                                     pointerTable(names, "kernel.names"),
+                                     emulate ? pointerTable(emulated, "kernel.emulated") : null,
+                                     launchTable, llvm::ConstantInt::get(i64Ty, deviceArenaBytes),
+                                     offsetTable(inputOffsets, "input.offsets"),
+                                     offsetTable(outputOffsets, "output.offsets")}),
+                     "gpu.program", 8);
+
+  std::vector<std::pair<std::string, const Value *>> inputs, outputs;
+  for (const Value *v : graph.getInputs()) inputs.push_back({v->getName(), v});
+  for (const GraphOutput &out : graph.getOutputs()) outputs.push_back({out.name, out.value});
+  auto *modelTy = llvm::StructType::get(context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty,
+                                                  ptrTy, ptrTy, i32Ty, ptrTy, ptrTy});
+  llvm::Constant *descriptor = constantGlobal(
+      llvm::ConstantStruct::get(
+          modelTy,
+          {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
+           llvm::ConstantInt::get(i32Ty, inputs.size()),
+           llvm::ConstantInt::get(i32Ty, outputs.size()),
+           llvm::ConstantInt::get(i32Ty, emulate ? SPCC_ABI_CODE_GPU_EMULATED : SPCC_ABI_CODE_GPU),
+           emitTensorTable(*host, graph, "inputs", inputs),
+           emitTensorTable(*host, graph, "outputs", outputs), llvm::ConstantInt::get(i64Ty, 0),
+           null, emitStringGlobal(*host, "target", arch.name), llvm::ConstantInt::get(i32Ty, 0),
+           null, program}),
+      "model", 8);
+  auto *entry =
+      llvm::Function::Create(llvm::FunctionType::get(ptrTy, false),
+                             llvm::GlobalValue::ExternalLinkage, SPCC_MODEL_ENTRY_SYMBOL, *host);
+  entry->addFnAttr(llvm::Attribute::NoUnwind);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
+  builder.CreateRet(descriptor);
+}
+
+llvm::Error GpuModelCompiler::link() {
+  // The host side needs no more than baseline x86-64: the descriptor, and for emulation the
+  // kernels, which any x86-64 machine runs.
+  x86::TargetIsa isa{"x86-64", "", "x86-64-v3"};
+  auto machine = x86::createTargetMachine(isa);
+  if (!machine) return machine.takeError();
+  auto object = x86::emitObject(*host, **machine);
+  if (!object) return object.takeError();
+  report.objectBytes = int64_t(object->size());
+  auto archive = x86::findKernelLibrary(isa.kernelLevel, options.executablePath, "a");
+  if (!archive) return archive.takeError();
+  llvm::ArrayRef<char> objects[] = {*object};
+  if (llvm::Error err = x86::linkModel(objects, *archive, options.outputPath)) return err;
+  uint64_t libraryBytes = 0;
+  if (!llvm::sys::fs::file_size(options.outputPath, libraryBytes))
+    report.sharedLibraryBytes = int64_t(libraryBytes);
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::run() {
+  auto started = std::chrono::steady_clock::now();
+  auto lap = [&] {
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - started).count();
+    started = now;
+    return seconds;
+  };
+  report.target = arch.name;
+  report.kernelLevel = emulate ? "emulated on the host" : "PTX " + std::string(kPtxFeatures + 4);
+  for (const Value *input : graph.getInputs())
+    if (graph.isBatched(input->getName()))
+      return makeError(ErrorCode::Unsupported, "input '" + input->getName() +
+                                                   "': GPU targets take fixed shapes (no "
+                                                   "run-time batch) so far");
+  layOut();
+  for (const Node *node : graph.getNodes())
+    if (llvm::Error err = lowerNode(*node)) return err;
+  // A graph output that is a graph input or a constant is not computed by any launch.
+  for (const GraphOutput &output : graph.getOutputs()) {
+    const Value *root = aliasRoot(output.value);
+    if (root->isConstant() || llvm::is_contained(graph.getInputs(), root))
+      return makeError(ErrorCode::Unsupported,
+                       "output '" + output.name +
+                           "' is a constant or a graph input, which GPU targets do not copy to "
+                           "an output so far");
+  }
+
+  std::string ptx;
+  std::vector<char> cubin;
+  if (!emulate) {
+    auto code = deviceCode(cubin);
+    if (!code) return code.takeError();
+    ptx = std::move(*code);
+    if (!options.emitPtxDir.empty()) {
+      llvm::SmallString<256> path(options.emitPtxDir);
+      llvm::sys::path::append(path,
+                              llvm::sys::path::stem(options.outputPath) + "." + arch.name + ".ptx");
+      if (std::error_code error = llvm::sys::fs::create_directories(options.emitPtxDir))
+        return makeError(ErrorCode::IO, "--emit-ptx: cannot create '" + options.emitPtxDir +
+                                            "': " + error.message());
+      std::error_code error;
+      llvm::raw_fd_ostream file(path, error);
+      if (error)
+        return makeError(ErrorCode::IO, "--emit-ptx: cannot write '" + std::string(path) +
+                                            "': " + error.message());
+      file << ptx;
+      if (llvm::Error err = finishWriting(file, path)) return err;
+    }
+  }
+  report.codegenSeconds = lap();
+  emitProgram(ptx, cubin);
+  if (llvm::Error err = link()) return err;
+  report.linkSeconds = lap();
+  if (options.log) printLayerTable(*options.log, report);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error compileGpuModel(const Graph &graph, const CompileOptions &options, const GpuArch &arch,
+                            bool emulate, CompileReport &report) {
+  if (llvm::Error err = checkModelInterface(graph)) return err;
+  report = CompileReport();
+  return GpuModelCompiler(graph, options, arch, emulate, report).run();
+}
+
+} // namespace spcc::ptx

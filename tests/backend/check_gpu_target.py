@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""The GPU target without a GPU: emulation, the ptxas gate, and the device path's refusals.
+
+check_gpu_target.py SPCC SPCC_RUN RUNTIME_LIBRARY MLP.onnx MLP_INPUTS_DIR WORK_DIR
+
+1. A token-major network written here (MatMul + bias + Relu, MatMul + residual Add, Gemm; 40
+   positions, so blocks and row groups end in tails; weights 90% zero, random nonzeros) and the
+   exported MLP, compiled with --target sm_90 --emulate-gpu, run by spcc-run through the
+   runtime's emulated driver, against ONNX Runtime (rtol 1e-4, atol 1e-5).
+2. The same models compiled for sm_80 and sm_90 (device code, --emit-ptx): every PTX module
+   assembles with ptxas -arch=sm_80 / sm_90 without spills; a visible SKIP line where ptxas is
+   absent.
+3. Loading a device model here (no NVIDIA driver): exit 5 and a message saying so; a model with
+   an op the GPU target has no kernel for: exit 5 naming node, op and target; --emulate-gpu with
+   an x86 target: exit 2. The runtime library does not link libcuda (ldd).
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def sparse(rng, shape, sparsity=0.9):
+    w = rng.uniform(-1, 1, shape).astype(np.float32)
+    w[rng.random(shape) < sparsity] = 0
+    return w
+
+
+def write_token_major_model(path, rng):
+    """x[40, 96] -> MatMul W1[96, 128] + b1 -> Relu -> MatMul W2[128, 96] + x -> Gemm W3^T."""
+    positions, features, hidden, classes = 40, 96, 128, 24
+    inits = [numpy_helper.from_array(sparse(rng, (features, hidden)), "w1"),
+             numpy_helper.from_array(rng.uniform(-1, 1, hidden).astype(np.float32), "b1"),
+             numpy_helper.from_array(sparse(rng, (hidden, features)), "w2"),
+             numpy_helper.from_array(sparse(rng, (classes, features)), "w3"),
+             numpy_helper.from_array(rng.uniform(-1, 1, classes).astype(np.float32), "b3")]
+    nodes = [helper.make_node("MatMul", ["x", "w1"], ["h0"], name="fc1"),
+             helper.make_node("Add", ["h0", "b1"], ["h1"], name="bias1"),
+             helper.make_node("Relu", ["h1"], ["h2"], name="relu1"),
+             helper.make_node("MatMul", ["h2", "w2"], ["h3"], name="fc2"),
+             helper.make_node("Add", ["h3", "x"], ["h4"], name="residual"),
+             helper.make_node("Gemm", ["h4", "w3", "b3"], ["y"], name="classifier", transB=1)]
+    graph = helper.make_graph(
+        nodes, "token_major", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                             [positions, features])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [positions, classes])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(model, path)
+    return {"x": rng.standard_normal((positions, features)).astype(np.float32)}
+
+
+def run(command, expect=0, **kwargs):
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **kwargs)
+    if result.returncode != expect:
+        sys.exit("check_gpu_target: %s exited %d (expected %d):\n%s%s" % (
+            " ".join(command), result.returncode, expect, result.stdout, result.stderr))
+    return result
+
+
+def main():
+    spcc, spcc_run, runtime, mlp, mlp_inputs, work = sys.argv[1:7]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    rng = np.random.default_rng(17)
+    token_model = os.path.join(work, "token_major.onnx")
+    token_inputs = write_token_major_model(token_model, rng)
+    input_dir = os.path.join(work, "token_major.inputs")
+    os.makedirs(input_dir)
+    for name, value in token_inputs.items():
+        np.save(os.path.join(input_dir, name + ".npy"), value)
+    models = [(token_model, input_dir), (mlp, mlp_inputs)]
+
+    # 1. Emulated against ONNX Runtime.
+    for model, inputs in models:
+        stem = os.path.splitext(os.path.basename(model))[0]
+        library = os.path.join(work, stem + ".emulated.so")
+        run([spcc, model, "--target", "sm_90", "--emulate-gpu", "-o", library])
+        feeds = ["%s=%s" % (os.path.splitext(f)[0], os.path.join(inputs, f))
+                 for f in sorted(os.listdir(inputs))]
+        ort_dir, out_dir = os.path.join(work, stem + ".ort"), os.path.join(work, stem + ".out")
+        run(["node", os.path.join(REPO_ROOT, "tools", "oracle", "run_ort.js"), model, ort_dir]
+            + feeds)
+        run_command = [spcc_run, library, "-o", out_dir]
+        for feed in feeds:
+            run_command += ["-i", feed]
+        run(run_command)
+        run([sys.executable, os.path.join(REPO_ROOT, "tools", "compare_outputs.py"), out_dir,
+             ort_dir, "--rtol", "1e-4", "--atol", "1e-5"])
+        print("ok: %s emulated for sm_90 matches ONNX Runtime" % stem)
+
+    # 2. Device code through ptxas.
+    ptxas = shutil.which("ptxas") or os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"),
+                                                  "bin", "ptxas")
+    for arch in ("sm_80", "sm_90"):
+        for model, _ in models:
+            stem = os.path.splitext(os.path.basename(model))[0]
+            library = os.path.join(work, "%s.%s.so" % (stem, arch))
+            ptx_dir = os.path.join(work, "ptx")
+            run([spcc, model, "--target", arch, "-o", library, "--emit-ptx", ptx_dir])
+            ptx = os.path.join(ptx_dir, "%s.%s.%s.ptx" % (stem, arch, arch))
+            if not os.path.exists(ptx):
+                sys.exit("check_gpu_target: --emit-ptx wrote no %s" % ptx)
+            if not os.access(ptxas, os.X_OK):
+                print("SKIP: ptxas not found (set CUDA_HOME): %s was not assembled" % ptx)
+                continue
+            log = run([ptxas, "-arch=" + arch, "-O3", "-v", ptx, "-o",
+                       os.path.join(work, "out.cubin")]).stderr
+            kernels = re.findall(r"Compiling entry function '(\w+)'", log)
+            spills = re.findall(r"(\d+) bytes spill stores, (\d+) bytes spill loads", log)
+            registers = [int(r) for r in re.findall(r"Used (\d+) registers", log)]
+            if not kernels or any(int(a) or int(b) for a, b in spills) or max(registers) > 64:
+                sys.exit("check_gpu_target: %s for %s: spills or more than 64 registers:\n%s" % (
+                    stem, arch, log))
+            print("ok: %s for %s: %d kernels assemble, no spills, at most %d registers" % (
+                stem, arch, len(kernels), max(registers)))
+
+    # 3. Refusals.
+    device_model = os.path.join(work, "token_major.sm_90.so")
+    result = run([spcc_run, device_model, "--random-inputs"], expect=5)
+    if "no NVIDIA driver" not in result.stderr:
+        sys.exit("check_gpu_target: loading a GPU model without a driver said: " + result.stderr)
+    print("ok: a device model here: exit 5, " + result.stderr.strip())
+    conv = os.path.join(work, "conv.onnx")
+    onnx.save(helper.make_model(helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="stem")], "conv",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])],
+        [numpy_helper.from_array(sparse(rng, (4, 3, 3, 3)), "w")]),
+        opset_imports=[helper.make_opsetid("", 13)]), conv)
+    result = run([spcc, conv, "--target", "sm_90", "-o", os.path.join(work, "conv.so")],
+                 expect=5)
+    if "node 'stem' (Conv)" not in result.stderr or "sm_90" not in result.stderr:
+        sys.exit("check_gpu_target: an op without a GPU kernel said: " + result.stderr)
+    print("ok: " + result.stderr.strip())
+    run([spcc, mlp, "--emulate-gpu", "-o", os.path.join(work, "x.so")], expect=2)
+    ldd = run(["ldd", runtime]).stdout
+    if "cuda" in ldd.lower():
+        sys.exit("check_gpu_target: the runtime links CUDA:\n" + ldd)
+    print("ok: the runtime needs nothing of CUDA")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
