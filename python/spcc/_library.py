@@ -73,6 +73,7 @@ _POINTERS = ctypes.POINTER(ctypes.c_void_p)
 _PROTOTYPES = {
     "spcc_model_load": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_VOID_P)]),
     "spcc_model_free": (None, [_VOID_P]),
+    "spcc_model_device": (ctypes.c_char_p, [_VOID_P]),
     "spcc_model_num_inputs": (ctypes.c_int, [_VOID_P]),
     "spcc_model_num_outputs": (ctypes.c_int, [_VOID_P]),
     "spcc_model_input": (ctypes.c_int, [_VOID_P, ctypes.c_int, ctypes.POINTER(TensorInfo)]),

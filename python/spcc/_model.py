@@ -80,6 +80,8 @@ class Model:
         except Exception:
             self.close()
             raise
+        #: Where it runs: "cpu (x86-64-v3)", or the GPU and driver (spcc_model_device).
+        self.device = library.spcc_model_device(handle).decode("utf-8", "replace")
         # A run-time batch: the first dim of some input (and output) is None.
         self.batched = any(i.shape and i.shape[0] is None for i in self.inputs)
 

@@ -20,6 +20,7 @@ def test_describes_inputs_and_outputs(compiled):
             ("last_hidden_state", np.dtype(np.float32), (1, 16, 64)),
             ("pooler_output", np.dtype(np.float32), (1, 64))]
         assert not model.batched
+        assert model.device.startswith("cpu (x86-64")
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -98,3 +99,13 @@ def test_bench_gives_spcc_bench_figures(compiled):
         assert asynchronous["streams"] == 2
         with pytest.raises(ValueError, match="mode"):
             model.bench(mode="fast")
+
+
+def test_gpu_model_emulated_on_the_host(compiled):
+    """A GPU model (--target sm_90) in its host-emulation build: same API, same answers."""
+    test_model, cpu_path = compiled("mlp_demo")
+    _, gpu_path = compiled("mlp_demo", target="sm_90", extra_args=("--emulate-gpu",))
+    with spcc.load(gpu_path) as gpu, spcc.load(cpu_path) as cpu:
+        assert gpu.device == "emulated on the host (sm_90 program)"
+        np.testing.assert_allclose(gpu.run(test_model.inputs)["logits"],
+                                   cpu.run(test_model.inputs)["logits"], rtol=1e-5, atol=1e-6)

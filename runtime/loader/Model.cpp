@@ -106,6 +106,7 @@ spcc_status loadModel(const char *path, spcc_model **out) {
   if (spcc_status s = checkCodeKind(*descriptor, name, &gpu)) return s;
 
   auto model = std::make_unique<spcc_model>();
+  model->device = gpu ? gpu->description() : "cpu (" + std::string(descriptor->target) + ")";
   model->gpu = std::move(gpu);
   model->descriptor = descriptor;
   model->path = std::move(name);
@@ -151,6 +152,10 @@ extern "C" void spcc_model_free(spcc_model *model) {
   model->gpu.reset(); // the driver reads the program in the .so
   dlclose(model->handle);
   delete model;
+}
+
+extern "C" const char *spcc_model_device(const spcc_model *model) {
+  return model ? model->device.c_str() : "";
 }
 
 extern "C" int spcc_model_num_inputs(const spcc_model *model) {

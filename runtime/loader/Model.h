@@ -28,6 +28,8 @@ struct spcc_model {
   std::string path;
   /// The driver of a GPU model (code kinds SPCC_ABI_CODE_GPU*); null for host code.
   std::unique_ptr<spcc::runtime::GpuDriver> gpu;
+  /// What spcc_model_device returns.
+  std::string device;
 };
 
 /// An execution context: the activation arena of one run at a time.

@@ -95,6 +95,7 @@ static void testLoadQueryRun(void) {
   spcc_tensor_info info;
   spcc_context *ctx = NULL;
   CHECK(spcc_model_num_inputs(model) == 1);
+  CHECK(strncmp(spcc_model_device(model), "cpu (", 5) == 0);
   CHECK(spcc_model_num_outputs(model) == 1);
   CHECK_OK(spcc_model_input(model, 0, &info));
   CHECK(strcmp(info.name, "x") == 0);
@@ -208,6 +209,7 @@ static void testNullArguments(void) {
   CHECK_FAILS(spcc_model_load(fixture("add_model.so"), NULL), SPCC_ERR_INVALID_ARGUMENT);
   spcc_model_free(NULL);
   CHECK(spcc_model_num_inputs(NULL) == -1);
+  CHECK(strcmp(spcc_model_device(NULL), "") == 0);
   CHECK(spcc_model_num_outputs(NULL) == -1);
   CHECK_FAILS(spcc_model_input(NULL, 0, &info), SPCC_ERR_INVALID_ARGUMENT);
   CHECK_FAILS(spcc_model_input(model, 0, NULL), SPCC_ERR_INVALID_ARGUMENT);

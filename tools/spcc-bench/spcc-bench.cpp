@@ -391,21 +391,26 @@ std::string jsonString(const std::string &text) {
   return out + "\"";
 }
 
-void printJson(const Options &options, int threads, int streams, const Summary &s) {
-  std::printf("{\"model\": %s, \"mode\": \"%s\", \"threads\": %d, \"streams\": %d, "
+void printJson(const Options &options, const LoadedModel &loaded, int threads, int streams,
+               const Summary &s) {
+  std::printf("{\"model\": %s, \"device\": %s, \"mode\": \"%s\", \"threads\": %d, "
+              "\"streams\": %d, "
               "\"warmup\": %d, \"runs\": %zu, \"seconds\": %.6f, "
               "\"latency_ms_median\": %.6f, \"latency_ms_p90\": %.6f, \"latency_ms_p99\": %.6f, "
               "\"latency_ms_mean\": %.6f, \"latency_ms_min\": %.6f, \"throughput_per_s\": %.6f, "
               "\"batch\": %d, \"samples_per_s\": %.6f, \"latency_ms_per_sample\": %.6f}\n",
-              jsonString(options.modelPath).c_str(), options.mode == Mode::Sync ? "sync" : "async",
-              threads, streams, options.warmup, s.runs, s.seconds, s.latencyMedian, s.latencyP90,
-              s.latencyP99, s.latencyMean, s.latencyMin, s.throughputPerSecond, options.batch,
+              jsonString(options.modelPath).c_str(),
+              jsonString(spcc_model_device(loaded.model)).c_str(),
+              options.mode == Mode::Sync ? "sync" : "async", threads, streams, options.warmup,
+              s.runs, s.seconds, s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean,
+              s.latencyMin, s.throughputPerSecond, options.batch,
               s.throughputPerSecond * options.batch, s.latencyMedian / options.batch);
 }
 
 void printHuman(std::FILE *out, const Options &options, const LoadedModel &loaded, int threads,
                 int streams, const Summary &s) {
-  std::fprintf(out, "model:      %s\n", options.modelPath.c_str());
+  std::fprintf(out, "model:      %s\ndevice:     %s\n", options.modelPath.c_str(),
+               spcc_model_device(loaded.model));
   std::fprintf(out, "inputs:     %s (random)\noutputs:    %s\n", loaded.inputText.c_str(),
                loaded.outputText.c_str());
   if (options.mode == Mode::Sync)
@@ -468,7 +473,7 @@ int run(int argc, char **argv) {
   if (failure) return fail(*failure);
   if (options.json) {
     printHuman(stderr, options, loaded, threads, streams, summary);
-    printJson(options, threads, streams, summary);
+    printJson(options, loaded, threads, streams, summary);
   } else {
     printHuman(stdout, options, loaded, threads, streams, summary);
   }

@@ -62,6 +62,10 @@ spcc_status spcc_model_load(const char *path, spcc_model **out);
 /** Unloads a model; its contexts must be freed first. NULL is ignored. */
 void spcc_model_free(spcc_model *model);
 
+/** Where the model runs: "cpu (x86-64-v3)", "NVIDIA H200 (sm_90), CUDA driver 13.0", "emulated
+ *  on the host (sm_90 program)"; owned by the model. "" for a NULL model. */
+const char *spcc_model_device(const spcc_model *model);
+
 /** Number of inputs / outputs; -1 for a NULL model. */
 int spcc_model_num_inputs(const spcc_model *model);
 int spcc_model_num_outputs(const spcc_model *model);
