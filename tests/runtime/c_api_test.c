@@ -398,6 +398,34 @@ static void testRunBatch(void) {
   spcc_model_free(batched);
 }
 
+/* An emulated GPU model: the runtime's emulated driver, device arena, copies and launch. */
+static void testGpuEmulated(void) {
+  spcc_model *model = loadFixture("gpu_emulated_model.so");
+  spcc_context *ctx = NULL;
+  float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {0};
+  const void *inputs[1] = {x};
+  void *outputs[1] = {y};
+  int i;
+  CHECK(strcmp(spcc_model_device(model), "emulated on the host (sm_80 program)") == 0);
+  CHECK_OK(spcc_context_create(model, 1, &ctx));
+  CHECK_OK(spcc_run(ctx, inputs, outputs));
+  for (i = 0; i < 6; ++i) CHECK(y[i] == x[i] + 1.0f);
+  spcc_context_free(ctx);
+  spcc_model_free(model);
+}
+
+/* A GPU program whose tables point outside themselves is refused before anything runs. */
+static void testGpuDamaged(void) {
+  checkLoadFails("gpu_bad_kernel_model.so", SPCC_ERR_BAD_MODEL, "GPU launch 0 is malformed");
+  checkLoadFails("gpu_bad_offset_model.so", SPCC_ERR_BAD_MODEL, "argument 0 is malformed");
+  checkLoadFails("gpu_no_program_model.so", SPCC_ERR_BAD_MODEL, "without its program");
+}
+
+/* A GPU model on a machine without the NVIDIA driver: SPCC_ERR_DEVICE saying so. */
+static void testGpuNoDriver(void) {
+  checkLoadFails("gpu_device_model.so", SPCC_ERR_DEVICE, "no NVIDIA driver is installed");
+}
+
 static const Test tests[] = {
     {"load_query_run", testLoadQueryRun},
     {"missing_file", testMissingFile},
@@ -419,6 +447,9 @@ static const Test tests[] = {
     {"two_models", testTwoModels},
     {"concurrent_contexts", testConcurrentContexts},
     {"run_batch", testRunBatch},
+    {"gpu_emulated", testGpuEmulated},
+    {"gpu_damaged", testGpuDamaged},
+    {"gpu_no_driver", testGpuNoDriver},
 };
 
 int main(int argc, char **argv) {

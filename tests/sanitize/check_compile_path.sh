@@ -3,7 +3,8 @@
 #
 # Runs the compile path of a sanitized spcc (SPCC_SANITIZE=ON: AddressSanitizer and
 # UndefinedBehaviorSanitizer) over every test model: import and every pass (--dump-ir), then code
-# generation and linking (-o, --tune=none and --tune=fast), and import plus passes over every
+# generation and linking (-o, --tune=none and --tune=fast; --target sm_90, with and without
+# --emulate-gpu), and import plus passes over every
 # ONNX node test model. A model may be refused (a clean error exit); a sanitizer report fails.
 set -u
 spcc=$1 models=$2 node_tests=$3 work=$4
@@ -34,6 +35,11 @@ for model in bert_tiny mobilenet_tiny resnet_tiny mlp; do
   run "$model -o --tune=none" "$onnx" "${shapes[@]}" -o "$work/$model.so" --tune=none
   run "$model -o --tune=fast" "$onnx" "${shapes[@]}" -o "$work/$model.so" --tune=fast \
       --tune-cache= --tune-threads=1
+  # The GPU target: device code (PTX through NVPTX) and the host emulation; the models it
+  # cannot run yet are refused, which exercises the refusal path.
+  run "$model -o --target sm_90" "$onnx" "${shapes[@]}" -o "$work/$model.gpu.so" --target sm_90
+  run "$model -o --target sm_90 --emulate-gpu" "$onnx" "${shapes[@]}" -o "$work/$model.gpu.so" \
+      --target sm_90 --emulate-gpu
 done
 run "demo -o" "$(dirname "$0")/../../models/demo/mlp_pruned.onnx" -o "$work/demo.so" --tune=none
 

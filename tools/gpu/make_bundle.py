@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""Prepares, on this (CPU) machine, what a lent GPU machine runs in one call: tools/gpu/README.md.
+
+Usage:
+    /usr/bin/python3 tools/gpu/make_bundle.py --out DIR [--arch sm_90] [--emulate] [--quick|--full]
+
+Writes DIR/ with: models/*.so compiled by build/tools/spcc for --arch (device code; with
+--emulate the host-emulation build instead, to rehearse the run here), inputs/ and expected/
+(.npy: the reference evaluation's outputs, from numpy for the products and from spcc-run's
+reference interpreter for the network), lib/ (libspcc_runtime and the libxxhash it needs),
+python/spcc (the package the runner loads the models with), run_bundle.py and run.sh, and
+manifest.json. The GPU machine needs nothing else: no LLVM, no build.
+
+The product models are one MatMul + bias, x[n, k] @ W[k, m], at the shape of BERT-base's
+attention output (768 x 768), sparsity 90 / 95 / 97%, n = 1, 128, 512 positions (about 40 MB,
+within what the device tool carries); --quick: 95% and n = 1, 128; --full adds n = 32 and the
+FFN shape (768 -> 3072), several times larger: the baked kernels' PTX grows with the nonzeros.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(REPO_ROOT, "build")
+
+
+def product_model(path, n, k, m, sparsity, rng):
+    """x[n, k] @ W[k, m] + b with W magnitude-free random, `sparsity` of it zero."""
+    w = rng.uniform(-1, 1, (k, m)).astype(np.float32)
+    w[rng.random((k, m)) < sparsity] = 0
+    b = rng.uniform(-1, 1, m).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["h"], name="product"),
+         helper.make_node("Add", ["h", "b"], ["y"], name="bias")],
+        "spmm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n, m])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    x = rng.standard_normal((n, k)).astype(np.float32)
+    expected = (x.astype(np.float64) @ w.astype(np.float64) + b).astype(np.float32)
+    return {"x": x}, {"y": expected}
+
+
+def run(command):
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        sys.exit("make_bundle: %s failed (exit %d): %s" % (
+            os.path.basename(command[0]), result.returncode, result.stderr.strip()))
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--arch", default="sm_90")
+    parser.add_argument("--emulate", action="store_true")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true")
+    size.add_argument("--full", action="store_true")
+    args = parser.parse_args()
+    spcc, spcc_run = os.path.join(BUILD, "tools", "spcc"), os.path.join(BUILD, "tools", "spcc-run")
+    for tool in (spcc, spcc_run):
+        if not os.access(tool, os.X_OK):
+            sys.exit("make_bundle: %s not found; build first (tools/build.sh)" % tool)
+    out = os.path.abspath(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    for sub in ("models", "inputs", "expected", "lib", "onnx"):
+        os.makedirs(os.path.join(out, sub))
+    rng = np.random.default_rng(2026)
+    flags = ["--target", args.arch] + (["--emulate-gpu"] if args.emulate else [])
+    manifest = {"arch": args.arch, "emulated": args.emulate, "models": []}
+
+    def add(name, onnx_path, inputs, expected, info):
+        library = os.path.join(out, "models", name + ".so")
+        run([spcc, onnx_path, "-o", library] + flags)
+        entry = {"name": name, "so": "models/%s.so" % name, "inputs": {}, "expected": {}}
+        entry.update(info)
+        for kind, arrays in (("inputs", inputs), ("expected", expected)):
+            for tensor, value in arrays.items():
+                path = "%s/%s.%s.npy" % (kind, name, tensor)
+                np.save(os.path.join(out, path), value)
+                entry[kind][tensor] = path
+        manifest["models"].append(entry)
+        print("bundled %s" % name)
+
+    shapes = [("attn", 768, 768)] + ([("ffn", 768, 3072)] if args.full else [])
+    sparsities = [0.95] if args.quick else [0.9, 0.95, 0.97]
+    positions = [1, 128] if args.quick else [1, 32, 128, 512] if args.full else [1, 128, 512]
+    for label, k, m in shapes:
+        for sparsity in sparsities:
+            for n in positions:
+                name = "spmm_%s_%d_n%d" % (label, round(sparsity * 100), n)
+                path = os.path.join(out, "onnx", name + ".onnx")
+                inputs, expected = product_model(path, n, k, m, sparsity, rng)
+                add(name, path, inputs, expected,
+                    {"kind": "spmm", "n": n, "k": k, "m": m, "sparsity": sparsity})
+
+    # The exported MLP, expected outputs from spcc-run's reference evaluation of the ONNX file.
+    mlp = os.path.join(BUILD, "models", "mlp", "mlp.onnx")
+    if os.path.exists(mlp):
+        x = np.load(os.path.join(BUILD, "models", "mlp", "mlp.inputs", "input.npy"))
+        np.save(os.path.join(out, "onnx", "mlp_input.npy"), x)
+        reference = os.path.join(out, "onnx", "mlp_reference")
+        run([spcc_run, mlp, "-i", "input=" + os.path.join(out, "onnx", "mlp_input.npy"), "-o",
+             reference])
+        add("mlp", mlp, {"input": x}, {"logits": np.load(os.path.join(reference, "logits.npy"))},
+            {"kind": "model"})
+
+    runtime = os.path.realpath(os.path.join(BUILD, "runtime", "libspcc_runtime.so"))
+    shutil.copy(runtime, os.path.join(out, "lib", "libspcc_runtime.so"))
+    ldd = run(["ldd", runtime]).stdout
+    for line in ldd.splitlines():
+        if "libxxhash" in line and "=>" in line:
+            shutil.copy(line.split("=>")[1].split()[0], os.path.join(out, "lib"))
+    shutil.copytree(os.path.join(REPO_ROOT, "python", "spcc"), os.path.join(out, "python", "spcc"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.in"))
+    here = os.path.dirname(os.path.abspath(__file__))
+    for script in ("run_bundle.py", "run.sh"):
+        shutil.copy(os.path.join(here, script), out)
+    with open(os.path.join(out, "manifest.json"), "w") as file:
+        json.dump(manifest, file, indent=1)
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+    print("bundle %s: %d models, %.1f MB" % (out, len(manifest["models"]), size / 1e6))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
