@@ -13,6 +13,7 @@
 #include "backends/ptx/Ptxas.h"
 #include "backends/x86/KernelJit.h"
 #include "compiler/support/Error.h"
+#include "tests/backend/SparseTestData.h"
 
 #include <catch2/catch.hpp>
 
@@ -23,6 +24,7 @@
 
 using namespace spcc;
 using namespace spcc::ptx;
+using namespace spcc::test;
 
 namespace {
 
@@ -33,38 +35,6 @@ x86::KernelJit &jit() {
     return std::move(*created);
   }();
   return *instance;
-}
-
-/// A [rows, cols] matrix of uniform values in [-1, 1], each zero with probability \p sparsity,
-/// a tenth of the rest exactly +-1 (emitted as add / subtract).
-Tensor randomWeights(int64_t rows, int64_t cols, double sparsity, std::mt19937 &random) {
-  Tensor t(TensorType(DType::Float32, {rows, cols}));
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::uniform_real_distribution<double> coin(0.0, 1.0);
-  for (float &x : t.getMutableData<float>()) {
-    double c = coin(random);
-    x = c < sparsity                          ? 0.0f
-        : c < sparsity + (1 - sparsity) * 0.1 ? (c < 0.5 ? 1.0f : -1.0f)
-                                              : uniform(random);
-  }
-  return t;
-}
-
-std::vector<float> randomVector(int64_t count, std::mt19937 &random) {
-  std::vector<float> v(static_cast<size_t>(count));
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  for (float &x : v) x = uniform(random);
-  return v;
-}
-
-double activate(const FusedActivation &act, double x) {
-  switch (act.kind) {
-  case FusedActivation::Kind::None: return x;
-  case FusedActivation::Kind::Relu: return std::max(x, 0.0);
-  case FusedActivation::Kind::Clip: return std::min(std::max(x, double(act.min)), double(act.max));
-  case FusedActivation::Kind::Gelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-  }
-  return x;
 }
 
 using EmulatedKernel = void (*)(void *const *params, int32_t gridX, int32_t gridY,
@@ -111,7 +81,7 @@ TEST_CASE("GPU baked SpMM: the host emulation matches the reference", "[gpu]") {
       for (BakedSpmmTiling tiling :
            {BakedSpmmTiling{1, 32}, BakedSpmmTiling{8, 128}, BakedSpmmTiling{32, 64}}) {
         ++variant;
-        Tensor weights = randomWeights(m, k, sparsity, random);
+        Tensor weights = randomWeights({m, k}, sparsity, random);
         SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), n);
         SparseEpilogue &epilogue = layer.spec.epilogue;
         if (variant % 2) epilogue.bias = randomVector(m, random);
@@ -157,7 +127,7 @@ TEST_CASE("GPU baked SpMM: the PTX assembles with ptxas for sm_80 and sm_90, wit
     if (!machine) FAIL(takeMessage(machine.takeError()));
     for (double sparsity : {0.0, 0.9, 0.99, 1.0})
       for (BakedSpmmTiling tiling : {BakedSpmmTiling{8, 128}, BakedSpmmTiling{32, 256}}) {
-        Tensor weights = randomWeights(96, 256, sparsity, random);
+        Tensor weights = randomWeights({96, 256}, sparsity, random);
         SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 512);
         layer.spec.epilogue.bias = randomVector(96, random);
         layer.spec.epilogue.residual = true;

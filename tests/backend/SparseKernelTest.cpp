@@ -10,6 +10,7 @@
 #include "backends/x86/SparseTuner.h"
 #include "backends/x86/SpmmEmitter.h"
 #include "compiler/support/Error.h"
+#include "tests/backend/SparseTestData.h"
 
 #include "llvm/TargetParser/Host.h"
 
@@ -20,6 +21,7 @@
 
 using namespace spcc;
 using namespace spcc::x86;
+using namespace spcc::test;
 
 namespace {
 
@@ -38,38 +40,6 @@ std::vector<TargetIsa> hostIsas() {
   if (llvm::sys::getHostCPUFeatures().lookup("avx512f"))
     isas.push_back({"x86-64-v4", "", "x86-64-v4"});
   return isas;
-}
-
-/// A [rows, cols...] tensor of uniform values in [-1, 1] with each entry zero with probability
-/// \p sparsity; a few entries are exactly +-1 (folded to add / subtract).
-Tensor randomWeights(std::vector<int64_t> dims, double sparsity, std::mt19937 &random) {
-  Tensor t(TensorType(DType::Float32, dims));
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::uniform_real_distribution<double> coin(0.0, 1.0);
-  for (float &x : t.getMutableData<float>()) {
-    double c = coin(random);
-    x = c < sparsity                          ? 0.0f
-        : c < sparsity + (1 - sparsity) * 0.1 ? (c < 0.5 ? 1.0f : -1.0f)
-                                              : uniform(random);
-  }
-  return t;
-}
-
-std::vector<float> randomVector(int64_t count, std::mt19937 &random) {
-  std::vector<float> v(static_cast<size_t>(count));
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  for (float &x : v) x = uniform(random);
-  return v;
-}
-
-double activate(const FusedActivation &act, double x) {
-  switch (act.kind) {
-  case FusedActivation::Kind::None: return x;
-  case FusedActivation::Kind::Relu: return std::max(x, 0.0);
-  case FusedActivation::Kind::Clip: return std::min(std::max(x, double(act.min)), double(act.max));
-  case FusedActivation::Kind::Gelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-  }
-  return x;
 }
 
 /// Runs \p layer compiled with \p tiling for \p isa on \p threads threads.
