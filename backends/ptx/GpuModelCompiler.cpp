@@ -15,6 +15,7 @@
 #include "backends/common/ModelInterface.h"
 #include "backends/common/sparse/SparseKernelSpec.h"
 #include "backends/ptx/BakedSpmmEmitter.h"
+#include "backends/ptx/ConvKernels.h"
 #include "backends/ptx/ElementwiseKernels.h"
 #include "backends/ptx/PtxEmitter.h"
 #include "backends/ptx/Ptxas.h"
@@ -22,6 +23,7 @@
 #include "backends/x86/ObjectEmitter.h"
 #include "compiler/ops/Aliases.h"
 #include "compiler/ops/FusedEpilogue.h"
+#include "compiler/ops/SpatialWindow.h"
 #include "compiler/support/Error.h"
 #include "compiler/support/Files.h"
 #include "runtime/ModelAbi.h"
@@ -75,11 +77,12 @@ GpuArg pointerArg(uint64_t offset) { return {SPCC_ABI_GPU_ARG_DEVICE_POINTER, of
 GpuArg int32Arg(int64_t value) { return {SPCC_ABI_GPU_ARG_INT32, uint64_t(value)}; }
 
 llvm::Error unsupportedNode(const Node &node, const GpuArch &arch, llvm::StringRef why) {
-  return makeError(ErrorCode::Unsupported,
-                   "node '" + node.getName() + "' (" + node.getOpType() + "): " + why.str() +
-                       " on GPU target " + arch.name +
-                       " (it compiles MatMul, Gemm and FusedMatMul with constant weights, Relu, "
-                       "Add and reshapes so far)");
+  return makeError(
+      ErrorCode::Unsupported,
+      "node '" + node.getName() + "' (" + node.getOpType() + "): " + why.str() + " on GPU target " +
+          arch.name +
+          " (it compiles MatMul, Gemm, FusedMatMul and 2-D Conv / FusedConv with "
+          "constant weights, MaxPool, GlobalAveragePool, Relu, Add and reshapes so far)");
 }
 
 class GpuModelCompiler {
@@ -103,6 +106,16 @@ private:
   llvm::Expected<uint64_t> offsetOf(const Value *value) const;
   llvm::Error lowerNode(const Node &node);
   llvm::Error lowerProduct(const Node &node);
+  llvm::Error lowerConv(const Node &node);
+  llvm::Error lowerGlobalAveragePool(const Node &node);
+  llvm::Error lowerMaxPool(const Node &node);
+  /// Adds a product layer's launch of \p kernel and its report row.
+  void addProductLaunch(const Node &node, const std::string &kernel, const SparseKernelSpec &spec,
+                        const BakedSpmmTiling &tiling, const GpuLaunchShape &shape, uint64_t input,
+                        uint64_t output, GpuArg residual);
+  /// Adds a launch of one thread per element over \p count elements.
+  void addElementLaunch(const std::string &kernel, int64_t count, int threads,
+                        std::vector<GpuArg> args);
   llvm::Error lowerElementwise(const Node &node, ElementwiseOp op);
   llvm::Expected<std::string> deviceCode(std::vector<char> &cubin);
   void emitProgram(llvm::StringRef ptx, llvm::ArrayRef<char> cubin);
@@ -211,21 +224,29 @@ llvm::Error GpuModelCompiler::lowerProduct(const Node &node) {
   auto in = offsetOf(x), out = offsetOf(node.getOutput(0));
   if (!in) return in.takeError();
   if (!out) return out.takeError();
+  addProductLaunch(node, name, spec, tiling, *shape, *in, *out, residual);
+  return llvm::Error::success();
+}
+
+void GpuModelCompiler::addProductLaunch(const Node &node, const std::string &kernel,
+                                        const SparseKernelSpec &spec, const BakedSpmmTiling &tiling,
+                                        const GpuLaunchShape &shape, uint64_t input,
+                                        uint64_t output, GpuArg residual) {
   GpuLaunch launch;
   launch.kernel = uint32_t(kernelNames.size());
-  launch.gridX = uint32_t((rows + shape->threadsPerBlock - 1) / shape->threadsPerBlock);
-  launch.gridY = uint32_t(shape->gridY);
-  launch.blockX = uint32_t(shape->threadsPerBlock);
-  launch.args = {pointerArg(*in), pointerArg(*out), residual, int32Arg(rows)};
+  launch.gridX = uint32_t((spec.n + shape.threadsPerBlock - 1) / shape.threadsPerBlock);
+  launch.gridY = uint32_t(shape.gridY);
+  launch.blockX = uint32_t(shape.threadsPerBlock);
+  launch.args = {pointerArg(input), pointerArg(output), residual, int32Arg(spec.n)};
   launches.push_back(std::move(launch));
-  kernelNames.push_back(name);
+  kernelNames.push_back(kernel);
 
   LayerReport layer;
   layer.name = node.getName();
   layer.op = node.getOpType();
-  layer.m = m;
-  layer.k = k;
-  layer.n = rows;
+  layer.m = spec.weights.getRows();
+  layer.k = spec.weights.getCols();
+  layer.n = spec.n;
   layer.sparsity = spec.weights.getSparsity();
   layer.sparse = true;
   layer.tiling = "gpu-baked-r" + std::to_string(tiling.rowsPerGroup) + "-t" +
@@ -236,6 +257,153 @@ llvm::Error GpuModelCompiler::lowerProduct(const Node &node) {
   if (spec.epilogue.residual) layer.fused.push_back("residual");
   setDensityGrid(layer, spec.weights);
   report.layers.push_back(std::move(layer));
+}
+
+void GpuModelCompiler::addElementLaunch(const std::string &kernel, int64_t count, int threads,
+                                        std::vector<GpuArg> args) {
+  GpuLaunch launch;
+  launch.kernel = uint32_t(kernelNames.size());
+  launch.gridX = uint32_t(std::max<int64_t>(1, (count + threads - 1) / threads));
+  launch.blockX = uint32_t(threads);
+  launch.args = std::move(args);
+  launches.push_back(std::move(launch));
+  kernelNames.push_back(kernel);
+}
+
+/// A 2-D convolution of one image: a pointwise one as a product over the image's positions
+/// (the baked SpMM), any other as a direct convolution; FusedConv's residual and activation in
+/// the epilogue.
+llvm::Error GpuModelCompiler::lowerConv(const Node &node) {
+  const Value *x = node.getInput(0), *w = node.getInput(1), *y = node.getOutput(0);
+  llvm::ArrayRef<int64_t> xDims = x->getType().getDims(), wDims = w->getType().getDims();
+  if (xDims.size() != 4 || xDims[0] != 1 || !w->isConstant() ||
+      x->getType().getDType() != DType::Float32)
+    return unsupportedNode(node, arch,
+                           "only 2-D float32 convolutions of one image with "
+                           "constant weights run");
+  auto window = resolveSpatialWindow(node, xDims.drop_front(2), wDims.drop_front(2), false);
+  if (!window) return window.takeError();
+  std::vector<float> bias;
+  if (const Value *b = node.getInput(2)) {
+    if (!b->isConstant()) return unsupportedNode(node, arch, "only a constant bias runs");
+    llvm::ArrayRef<float> values = b->getConstant().getData<float>();
+    bias.assign(values.begin(), values.end());
+  }
+  FusedActivation activation;
+  GpuArg residual;
+  if (node.getOpType() == "FusedConv") {
+    auto fused = fusedActivationOf(node);
+    if (!fused) return fused.takeError();
+    activation = *fused;
+    if (const Value *r = node.getInput(3)) {
+      auto at = offsetOf(r);
+      if (!at) return at.takeError();
+      residual = pointerArg(*at);
+    }
+  }
+  auto in = offsetOf(x), out = offsetOf(y);
+  if (!in) return in.takeError();
+  if (!out) return out.takeError();
+  int64_t group = node.getInt("group", 1), cout = wDims[0];
+  int64_t inH = xDims[2], inW = xDims[3], outH = window->outDims[0], outW = window->outDims[1];
+  bool pointwise = wDims[2] == 1 && wDims[3] == 1 && group == 1 && window->strides[0] == 1 &&
+                   window->strides[1] == 1 && window->padsBegin[0] == 0 &&
+                   window->padsBegin[1] == 0 && outH == inH && outW == inW;
+  std::string name = newKernelName();
+  if (pointwise) {
+    // A product over the image's positions: W [cout, cin] times X [cin, H * W], feature-major.
+    SparseKernelSpec spec;
+    Tensor weights = w->getConstant();
+    spec.weights = SparseTensor::fromDense(
+        Tensor::fromVector<float>({cout, xDims[1]}, weights.getData<float>()));
+    for (int64_t c = 0; c < xDims[1]; ++c) spec.bRowOffsets.push_back(c * inH * inW);
+    spec.n = spec.ldc = inH * inW;
+    spec.epilogue.bias = std::move(bias);
+    spec.epilogue.residual = residual.kind == SPCC_ABI_GPU_ARG_DEVICE_POINTER;
+    spec.epilogue.activation = activation;
+    BakedSpmmTiling tiling;
+    tiling.rowsPerGroup = spec.n >= 32 ? 16 : 4;
+    tiling.threadsPerBlock = int(std::min<int64_t>(128, (spec.n + 31) / 32 * 32));
+    auto shape = emitBakedSpmm(kernelModule(), name, spec, tiling, flavor());
+    if (!shape) return shape.takeError();
+    addProductLaunch(node, name, spec, tiling, *shape, *in, *out, residual);
+    return llvm::Error::success();
+  }
+  DirectConvSpec spec;
+  spec.inChannels = xDims[1];
+  spec.inH = inH;
+  spec.inW = inW;
+  spec.outChannels = cout;
+  spec.outH = outH;
+  spec.outW = outW;
+  spec.kernelH = wDims[2];
+  spec.kernelW = wDims[3];
+  spec.strideH = window->strides[0];
+  spec.strideW = window->strides[1];
+  spec.padTop = window->padsBegin[0];
+  spec.padLeft = window->padsBegin[1];
+  spec.dilationH = window->dilations[0];
+  spec.dilationW = window->dilations[1];
+  spec.group = group;
+  llvm::ArrayRef<float> weights = w->getConstant().getData<float>();
+  spec.weights.assign(weights.begin(), weights.end());
+  spec.bias = std::move(bias);
+  spec.residual = residual.kind == SPCC_ABI_GPU_ARG_DEVICE_POINTER;
+  spec.activation = activation;
+  emitDirectConvKernel(kernelModule(), name, spec, flavor());
+  int64_t count = y->getType().getNumElements();
+  addElementLaunch(name, count, kConvThreads,
+                   {pointerArg(*out), pointerArg(*in), residual, int32Arg(count)});
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::lowerMaxPool(const Node &node) {
+  const Value *x = node.getInput(0), *y = node.getOutput(0);
+  llvm::ArrayRef<int64_t> dims = x->getType().getDims();
+  if (dims.size() != 4 || x->getType().getDType() != DType::Float32 ||
+      (node.getNumOutputs() > 1 && node.getOutput(1)))
+    return unsupportedNode(node, arch, "only 2-D float32 max pooling without Indices runs");
+  std::vector<int64_t> kernel = node.getInts("kernel_shape");
+  auto window = resolveSpatialWindow(node, dims.drop_front(2), kernel, true);
+  if (!window) return window.takeError();
+  auto in = offsetOf(x), out = offsetOf(y);
+  if (!in) return in.takeError();
+  if (!out) return out.takeError();
+  MaxPoolSpec spec;
+  spec.channels = dims[0] * dims[1];
+  spec.inH = dims[2];
+  spec.inW = dims[3];
+  spec.outH = window->outDims[0];
+  spec.outW = window->outDims[1];
+  spec.kernelH = window->kernel[0];
+  spec.kernelW = window->kernel[1];
+  spec.strideH = window->strides[0];
+  spec.strideW = window->strides[1];
+  spec.padTop = window->padsBegin[0];
+  spec.padLeft = window->padsBegin[1];
+  spec.dilationH = window->dilations[0];
+  spec.dilationW = window->dilations[1];
+  std::string name = newKernelName();
+  emitMaxPoolKernel(kernelModule(), name, spec, flavor());
+  int64_t count = y->getType().getNumElements();
+  addElementLaunch(name, count, kConvThreads,
+                   {pointerArg(*out), pointerArg(*in), GpuArg(), int32Arg(count)});
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::lowerGlobalAveragePool(const Node &node) {
+  llvm::ArrayRef<int64_t> dims = node.getInput(0)->getType().getDims();
+  if (dims.size() < 3 || node.getInput(0)->getType().getDType() != DType::Float32)
+    return unsupportedNode(node, arch, "only float32 pooling runs");
+  auto in = offsetOf(node.getInput(0)), out = offsetOf(node.getOutput(0));
+  if (!in) return in.takeError();
+  if (!out) return out.takeError();
+  int64_t channels = dims[0] * dims[1];
+  int64_t plane = node.getInput(0)->getType().getNumElements() / channels;
+  std::string name = newKernelName();
+  emitGlobalAveragePoolKernel(kernelModule(), name, plane, flavor());
+  addElementLaunch(name, channels, kConvThreads,
+                   {pointerArg(*out), pointerArg(*in), GpuArg(), int32Arg(channels)});
   return llvm::Error::success();
 }
 
@@ -279,6 +447,9 @@ llvm::Error GpuModelCompiler::lowerNode(const Node &node) {
     return llvm::Error::success();
   }
   if (op == "MatMul" || op == "Gemm" || op == "FusedMatMul") return lowerProduct(node);
+  if (op == "Conv" || op == "FusedConv") return lowerConv(node);
+  if (op == "GlobalAveragePool") return lowerGlobalAveragePool(node);
+  if (op == "MaxPool") return lowerMaxPool(node);
   if (op == "Relu") return lowerElementwise(node, ElementwiseOp::Relu);
   if (op == "Add") return lowerElementwise(node, ElementwiseOp::Add);
   return unsupportedNode(node, arch, "no GPU kernel yet");

@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """The GPU target without a GPU: emulation, the ptxas gate, and the device path's refusals.
 
-check_gpu_target.py SPCC SPCC_RUN RUNTIME_LIBRARY MLP.onnx MLP_INPUTS_DIR WORK_DIR
+check_gpu_target.py SPCC SPCC_RUN RUNTIME_LIBRARY MODELS_DIR WORK_DIR
 
 1. A token-major network written here (MatMul + bias + Relu, MatMul + residual Add, Gemm; 40
    positions, so blocks and row groups end in tails; weights 90% zero, random nonzeros) and the
-   exported MLP, compiled with --target sm_90 --emulate-gpu, run by spcc-run through the
+   exported MLP, MobileNet and ResNet (MODELS_DIR/NAME/NAME.onnx, NAME.inputs/: stem and
+   depthwise convolutions direct, pointwise ones as products, max and global average pooling,
+   residual epilogues), compiled with --target sm_90 --emulate-gpu, run by spcc-run through the
    runtime's emulated driver, against ONNX Runtime (rtol 1e-4, atol 1e-5).
 2. The same models compiled for sm_80 and sm_90 (device code, --emit-ptx): every PTX module
    assembles with ptxas -arch=sm_80 / sm_90 without spills; a visible SKIP line where ptxas is
    absent.
 3. Loading a device model here (no NVIDIA driver): exit 5 and a message saying so; a model with
-   an op the GPU target has no kernel for: exit 5 naming node, op and target; --emulate-gpu with
+   an op the GPU target has no kernel for (Softmax): exit 5 naming node, op and target; --emulate-gpu with
    an x86 target: exit 2. The runtime library does not link libcuda (ldd).
 """
 import os
@@ -66,7 +68,7 @@ def run(command, expect=0, **kwargs):
 
 
 def main():
-    spcc, spcc_run, runtime, mlp, mlp_inputs, work = sys.argv[1:7]
+    spcc, spcc_run, runtime, models_dir, work = sys.argv[1:6]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     rng = np.random.default_rng(17)
@@ -76,7 +78,11 @@ def main():
     os.makedirs(input_dir)
     for name, value in token_inputs.items():
         np.save(os.path.join(input_dir, name + ".npy"), value)
-    models = [(token_model, input_dir), (mlp, mlp_inputs)]
+    models = [(token_model, input_dir)]
+    for name in ("mlp", "mobilenet_tiny", "resnet_tiny"):
+        models.append((os.path.join(models_dir, name, name + ".onnx"),
+                       os.path.join(models_dir, name, name + ".inputs")))
+    mlp = models[1][0]
 
     # 1. Emulated against ONNX Runtime.
     for model, inputs in models:
@@ -128,16 +134,15 @@ def main():
     if "no NVIDIA driver" not in result.stderr:
         sys.exit("check_gpu_target: loading a GPU model without a driver said: " + result.stderr)
     print("ok: a device model here: exit 5, " + result.stderr.strip())
-    conv = os.path.join(work, "conv.onnx")
+    softmax = os.path.join(work, "softmax.onnx")
     onnx.save(helper.make_model(helper.make_graph(
-        [helper.make_node("Conv", ["x", "w"], ["y"], name="stem")], "conv",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])],
-        [numpy_helper.from_array(sparse(rng, (4, 3, 3, 3)), "w")]),
-        opset_imports=[helper.make_opsetid("", 13)]), conv)
-    result = run([spcc, conv, "--target", "sm_90", "-o", os.path.join(work, "conv.so")],
+        [helper.make_node("Softmax", ["x"], ["y"], name="soft")], "softmax",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 8])]),
+        opset_imports=[helper.make_opsetid("", 13)]), softmax)
+    result = run([spcc, softmax, "--target", "sm_90", "-o", os.path.join(work, "soft.so")],
                  expect=5)
-    if "node 'stem' (Conv)" not in result.stderr or "sm_90" not in result.stderr:
+    if "node 'soft' (Softmax)" not in result.stderr or "sm_90" not in result.stderr:
         sys.exit("check_gpu_target: an op without a GPU kernel said: " + result.stderr)
     print("ok: " + result.stderr.strip())
     run([spcc, mlp, "--emulate-gpu", "-o", os.path.join(work, "x.so")], expect=2)
