@@ -7,7 +7,7 @@ Usage:
 Writes DIR/ with: models/*.so compiled by build/tools/spcc for --arch (device code; with
 --emulate the host-emulation build instead, to rehearse the run here), inputs/ and expected/
 (.npy: the reference evaluation's outputs, from numpy for the products and from spcc-run's
-reference interpreter for the network), lib/ (libspcc_runtime and the libxxhash it needs),
+reference interpreter for the test models: MLP, MobileNet, ResNet), lib/ (libspcc_runtime and the libxxhash it needs),
 python/spcc (the package the runner loads the models with), run_bundle.py and run.sh, and
 manifest.json. The GPU machine needs nothing else: no LLVM, no build.
 
@@ -102,15 +102,24 @@ def main():
                 add(name, path, inputs, expected,
                     {"kind": "spmm", "n": n, "k": k, "m": m, "sparsity": sparsity})
 
-    # The exported MLP, expected outputs from spcc-run's reference evaluation of the ONNX file.
-    mlp = os.path.join(BUILD, "models", "mlp", "mlp.onnx")
-    if os.path.exists(mlp):
-        x = np.load(os.path.join(BUILD, "models", "mlp", "mlp.inputs", "input.npy"))
-        np.save(os.path.join(out, "onnx", "mlp_input.npy"), x)
-        reference = os.path.join(out, "onnx", "mlp_reference")
-        run([spcc_run, mlp, "-i", "input=" + os.path.join(out, "onnx", "mlp_input.npy"), "-o",
-             reference])
-        add("mlp", mlp, {"input": x}, {"logits": np.load(os.path.join(reference, "logits.npy"))},
+    # The exported test models the GPU target compiles, expected outputs from spcc-run's
+    # reference evaluation of the ONNX file.
+    for model_name in ("mlp", "mobilenet_tiny", "resnet_tiny"):
+        folder = os.path.join(BUILD, "models", model_name)
+        onnx_path = os.path.join(folder, model_name + ".onnx")
+        if not os.path.exists(onnx_path):
+            print("skipped %s: not exported (the model tests export it)" % model_name)
+            continue
+        feeds = {os.path.splitext(f)[0]: os.path.join(folder, model_name + ".inputs", f)
+                 for f in sorted(os.listdir(os.path.join(folder, model_name + ".inputs")))}
+        reference = os.path.join(out, "onnx", model_name + "_reference")
+        command = [spcc_run, onnx_path, "-o", reference]
+        for tensor, path in feeds.items():
+            command += ["-i", "%s=%s" % (tensor, path)]
+        run(command)
+        expected = {f[:-len(".npy")]: np.load(os.path.join(reference, f))
+                    for f in sorted(os.listdir(reference)) if f.endswith(".npy")}
+        add(model_name, onnx_path, {t: np.load(p) for t, p in feeds.items()}, expected,
             {"kind": "model"})
 
     runtime = os.path.realpath(os.path.join(BUILD, "runtime", "libspcc_runtime.so"))
