@@ -76,23 +76,23 @@ llvm::Function *emitDirectConvKernel(llvm::Module &module, llvm::StringRef name,
     llvm::Value *ox = builder.CreateURem(rest, constant(spec.outW), "ox");
     llvm::Value *firstIn =
         builder.CreateMul(builder.CreateUDiv(co, constant(outPerGroup)), constant(inPerGroup));
-    llvm::Value *y0 =
-        builder.CreateSub(builder.CreateMul(oy, constant(spec.strideH)), constant(spec.padTop));
-    llvm::Value *x0 =
-        builder.CreateSub(builder.CreateMul(ox, constant(spec.strideW)), constant(spec.padLeft));
+    llvm::Value *y0 = builder.CreateSub(builder.CreateMul(oy, constant(spec.window.strideH)),
+                                        constant(spec.window.padTop));
+    llvm::Value *x0 = builder.CreateSub(builder.CreateMul(ox, constant(spec.window.strideW)),
+                                        constant(spec.window.padLeft));
     llvm::Value *weightRow = builder.CreateMul(co, constant(inPerGroup));
     llvm::Value *zero = llvm::ConstantFP::get(f32, 0.0);
     llvm::Value *acc = accumulateLoop(
         builder, inPerGroup, zero,
         [&](llvm::Value *c, llvm::Value *sum) {
           llvm::Value *channel = builder.CreateAdd(firstIn, c);
-          llvm::Value *wBase = builder.CreateMul(builder.CreateAdd(weightRow, c),
-                                                 constant(spec.kernelH * spec.kernelW));
+          llvm::Value *wBase = builder.CreateMul(
+              builder.CreateAdd(weightRow, c), constant(spec.window.kernelH * spec.window.kernelW));
           // The taps unrolled; a tap outside the image reads element 0 and adds zero.
-          for (int64_t ky = 0; ky < spec.kernelH; ++ky)
-            for (int64_t kx = 0; kx < spec.kernelW; ++kx) {
-              llvm::Value *iy = builder.CreateAdd(y0, constant(ky * spec.dilationH));
-              llvm::Value *ix = builder.CreateAdd(x0, constant(kx * spec.dilationW));
+          for (int64_t ky = 0; ky < spec.window.kernelH; ++ky)
+            for (int64_t kx = 0; kx < spec.window.kernelW; ++kx) {
+              llvm::Value *iy = builder.CreateAdd(y0, constant(ky * spec.window.dilationH));
+              llvm::Value *ix = builder.CreateAdd(x0, constant(kx * spec.window.dilationW));
               llvm::Value *inside =
                   builder.CreateAnd(builder.CreateICmpULT(iy, constant(spec.inH)),
                                     builder.CreateICmpULT(ix, constant(spec.inW)));
@@ -112,8 +112,9 @@ llvm::Function *emitDirectConvKernel(llvm::Module &module, llvm::StringRef name,
                   f32,
                   builder.CreateInBoundsGEP(
                       f32, weights,
-                      builder.CreateZExt(builder.CreateAdd(wBase, constant(ky * spec.kernelW + kx)),
-                                         builder.getInt64Ty())),
+                      builder.CreateZExt(
+                          builder.CreateAdd(wBase, constant(ky * spec.window.kernelW + kx)),
+                          builder.getInt64Ty())),
                   llvm::Align(4));
               sum = builder.CreateIntrinsic(llvm::Intrinsic::fma, {f32}, {w, x, sum});
             }
@@ -157,17 +158,19 @@ llvm::Function *emitMaxPoolKernel(llvm::Module &module, llvm::StringRef name,
     llvm::Value *i = elementIndex(builder, indices, arguments[3], done);
     llvm::Value *channel = builder.CreateUDiv(i, constant(plane));
     llvm::Value *rest = builder.CreateURem(i, constant(plane));
-    llvm::Value *y0 = builder.CreateSub(
-        builder.CreateMul(builder.CreateUDiv(rest, constant(spec.outW)), constant(spec.strideH)),
-        constant(spec.padTop));
-    llvm::Value *x0 = builder.CreateSub(
-        builder.CreateMul(builder.CreateURem(rest, constant(spec.outW)), constant(spec.strideW)),
-        constant(spec.padLeft));
+    llvm::Value *y0 =
+        builder.CreateSub(builder.CreateMul(builder.CreateUDiv(rest, constant(spec.outW)),
+                                            constant(spec.window.strideH)),
+                          constant(spec.window.padTop));
+    llvm::Value *x0 =
+        builder.CreateSub(builder.CreateMul(builder.CreateURem(rest, constant(spec.outW)),
+                                            constant(spec.window.strideW)),
+                          constant(spec.window.padLeft));
     llvm::Value *best = llvm::ConstantFP::getInfinity(f32, /*Negative=*/true);
-    for (int64_t ky = 0; ky < spec.kernelH; ++ky)
-      for (int64_t kx = 0; kx < spec.kernelW; ++kx) {
-        llvm::Value *iy = builder.CreateAdd(y0, constant(ky * spec.dilationH));
-        llvm::Value *ix = builder.CreateAdd(x0, constant(kx * spec.dilationW));
+    for (int64_t ky = 0; ky < spec.window.kernelH; ++ky)
+      for (int64_t kx = 0; kx < spec.window.kernelW; ++kx) {
+        llvm::Value *iy = builder.CreateAdd(y0, constant(ky * spec.window.dilationH));
+        llvm::Value *ix = builder.CreateAdd(x0, constant(kx * spec.window.dilationW));
         llvm::Value *inside = builder.CreateAnd(builder.CreateICmpULT(iy, constant(spec.inH)),
                                                 builder.CreateICmpULT(ix, constant(spec.inW)));
         llvm::Value *at = builder.CreateAdd(

@@ -20,12 +20,18 @@ namespace spcc::ptx {
 /// Threads per block of the kernels below.
 inline constexpr int kConvThreads = 128;
 
+/// Where a 2-D window of taps lies over the input for each output.
+struct Window2D {
+  int64_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
+  int64_t dilationH = 1, dilationW = 1;
+};
+
 /// A 2-D convolution of one image: weights [cout, cin / group, kernelH, kernelW].
 struct DirectConvSpec {
   int64_t inChannels = 0, inH = 0, inW = 0;
   int64_t outChannels = 0, outH = 0, outW = 0;
-  int64_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
-  int64_t dilationH = 1, dilationW = 1, group = 1;
+  Window2D window;
+  int64_t group = 1;
   std::vector<float> weights;
   std::vector<float> bias; ///< one per output channel, or empty
   bool residual = false;
@@ -41,8 +47,7 @@ llvm::Function *emitDirectConvKernel(llvm::Module &module, llvm::StringRef name,
 /// A 2-D max pooling window over one image's channels.
 struct MaxPoolSpec {
   int64_t channels = 0, inH = 0, inW = 0, outH = 0, outW = 0;
-  int64_t kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, padTop = 0, padLeft = 0;
-  int64_t dilationH = 1, dilationW = 1;
+  Window2D window;
 };
 
 /// Emits kernel \p name computing \p spec (NaN in a window gives NaN; padding is never the

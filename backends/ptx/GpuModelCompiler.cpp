@@ -73,6 +73,19 @@ struct GpuLaunch {
   std::vector<GpuArg> args;
 };
 
+Window2D window2D(const SpatialWindow &window) {
+  Window2D w;
+  w.kernelH = window.kernel[0];
+  w.kernelW = window.kernel[1];
+  w.strideH = window.strides[0];
+  w.strideW = window.strides[1];
+  w.padTop = window.padsBegin[0];
+  w.padLeft = window.padsBegin[1];
+  w.dilationH = window.dilations[0];
+  w.dilationW = window.dilations[1];
+  return w;
+}
+
 GpuArg pointerArg(uint64_t offset) { return {SPCC_ABI_GPU_ARG_DEVICE_POINTER, offset}; }
 GpuArg int32Arg(int64_t value) { return {SPCC_ABI_GPU_ARG_INT32, uint64_t(value)}; }
 
@@ -336,14 +349,7 @@ llvm::Error GpuModelCompiler::lowerConv(const Node &node) {
   spec.outChannels = cout;
   spec.outH = outH;
   spec.outW = outW;
-  spec.kernelH = wDims[2];
-  spec.kernelW = wDims[3];
-  spec.strideH = window->strides[0];
-  spec.strideW = window->strides[1];
-  spec.padTop = window->padsBegin[0];
-  spec.padLeft = window->padsBegin[1];
-  spec.dilationH = window->dilations[0];
-  spec.dilationW = window->dilations[1];
+  spec.window = window2D(*window);
   spec.group = group;
   llvm::ArrayRef<float> weights = w->getConstant().getData<float>();
   spec.weights.assign(weights.begin(), weights.end());
@@ -375,14 +381,7 @@ llvm::Error GpuModelCompiler::lowerMaxPool(const Node &node) {
   spec.inW = dims[3];
   spec.outH = window->outDims[0];
   spec.outW = window->outDims[1];
-  spec.kernelH = window->kernel[0];
-  spec.kernelW = window->kernel[1];
-  spec.strideH = window->strides[0];
-  spec.strideW = window->strides[1];
-  spec.padTop = window->padsBegin[0];
-  spec.padLeft = window->padsBegin[1];
-  spec.dilationH = window->dilations[0];
-  spec.dilationW = window->dilations[1];
+  spec.window = window2D(*window);
   std::string name = newKernelName();
   emitMaxPoolKernel(kernelModule(), name, spec, flavor());
   int64_t count = y->getType().getNumElements();
