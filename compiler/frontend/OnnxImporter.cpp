@@ -1,6 +1,7 @@
 #include "compiler/frontend/OnnxImporter.h"
 
 #include "compiler/eval/TypeInference.h"
+#include "compiler/frontend/InlineIf.h"
 #include "compiler/frontend/TensorProtoReader.h"
 #include "compiler/ops/OpSchema.h"
 #include "compiler/support/Files.h"
@@ -618,7 +619,11 @@ importModel(llvm::ArrayRef<uint8_t> bytes, std::string modelDir, const ImportOpt
   onnx::ModelProto model;
   if (!model.ParseFromArray(bytes.data(), int(bytes.size())))
     return makeError(ErrorCode::BadModel, "not a valid ONNX model (protobuf parsing failed)");
-  return ModelImporter(model, std::move(modelDir), options).run();
+  ProtoImporter importProto = [&](onnx::ModelProto &proto) {
+    return ModelImporter(proto, modelDir, options).run();
+  };
+  if (llvm::Error err = inlineConstantIfs(model, importProto)) return std::move(err);
+  return importProto(model);
 }
 
 } // namespace
