@@ -329,6 +329,8 @@ public:
     if (!depth) return depth.takeError();
     auto axis = normalizeAxis(node, node.getInt("axis", -1), indices.getRank() + 1);
     if (!axis) return axis.takeError();
+    if (indices.getNumElements() > kMaxTensorElements / *depth)
+      return nodeError(node, ErrorCode::Unsupported, "the one-hot tensor would be too large");
     Dims dims(indices.getDims());
     dims.insert(dims.begin() + *axis, *depth);
     return TypeList{TensorType(values.getDType(), dims)};

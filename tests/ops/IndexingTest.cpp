@@ -243,6 +243,8 @@ TEST_CASE("OneHot errors", "[ops][indexing]") {
              Catch::Contains("depth must be a positive count, got 0"));
   CHECK_THAT(runOpError({"OneHot", {indices, i64({}, {3}), f32({3}, {0, 1, 2})}}),
              Catch::Contains("must hold two elements: off, on"));
+  CHECK_THAT(runOpError({"OneHot", {indices, i64({}, {int64_t(1) << 40}), values}}),
+             Catch::Contains("the one-hot tensor would be too large"));
   CHECK_THAT(runOpError({"OneHot", {indices, i64({2}, {3, 3}), values}}),
              Catch::Contains("must be a scalar"));
   CHECK_THAT(runOpError({"OneHot", {indices, i64({}, {3}), values}, {{"axis", int64_t(2)}}}),
