@@ -1,4 +1,4 @@
-//===- LowerDataMovement.cpp - Transpose, Slice, Expand, Concat, ... ----===//
+//===- LowerDataMovement.cpp - Transpose, Slice, Concat, Gather, Scatter, ... ===//
 #include "backends/common/LoweringUtil.h"
 
 #include <algorithm>
@@ -53,6 +53,30 @@ llvm::Expected<KernelCall> concatOrSplit(const Node &node, llvm::ArrayRef<Value 
   for (size_t i = 0; i < parts.size(); ++i)
     p.part_bytes[i] = rowsAndBytes(parts[i]->getType(), *axis).second;
   return makeCall(kernel, p);
+}
+
+/// What a run reports when an index tuple in \p node's input 1 falls outside the axes of
+/// \p dims it addresses.
+std::string tupleFailure(const Node &node, llvm::ArrayRef<int64_t> dims) {
+  return node.describe() + ": an index in '" + node.getInput(1)->getName() +
+         "' is outside the dims " + dimsToString(dims) + " it addresses";
+}
+
+/// The scatter's `reduction` (the schema checked the name).
+int32_t scatterReduction(const Node &node) {
+  std::string name = node.getString("reduction", "none");
+  return name == "add"   ? SPCC_SCATTER_ADD
+         : name == "mul" ? SPCC_SCATTER_MUL
+         : name == "max" ? SPCC_SCATTER_MAX
+         : name == "min" ? SPCC_SCATTER_MIN
+                         : SPCC_SCATTER_NONE;
+}
+
+llvm::Error checkKernelRank(const Node &node, int64_t rank) {
+  if (rank <= SPCC_KERNEL_MAX_RANK) return llvm::Error::success();
+  return nodeError(node, ErrorCode::Unsupported,
+                   "indexes " + llvm::Twine(rank) + " axes; the kernel takes at most " +
+                       llvm::Twine(SPCC_KERNEL_MAX_RANK));
 }
 
 } // namespace
@@ -237,6 +261,78 @@ llvm::Expected<KernelCall> lowerPad(const Node &node, const KernelLayout &layout
     p.pads_begin[a] = values[size_t(a)];
   }
   return makeCall("pad", p);
+}
+
+llvm::Expected<KernelCall> lowerScatterND(const Node &node, const KernelLayout &layout) {
+  const TensorType &data = node.getInput(0)->getType();
+  int64_t k = dimsOf(node.getInput(1)).back();
+  if (auto err = checkKernelRank(node, k)) return std::move(err);
+  auto p = zeroed<spcc_scatter_nd_params>();
+  p.index_rank = int32_t(k);
+  p.reduction = scatterReduction(node);
+  p.dtype = kernelDType(data.getDType());
+  p.elem_size = int32_t(dtypeSize(data.getDType()));
+  p.num_updates = product(dimsOf(node.getInput(1)).drop_back());
+  p.slice_elems = product(data.getDims().drop_front(size_t(k)));
+  fill(p.dims, data.getDims().take_front(size_t(k)));
+  KernelCall call = makeCall("scatter_nd", p);
+  call.failureMessage = tupleFailure(node, data.getDims().take_front(size_t(k)));
+  return call;
+}
+
+llvm::Expected<KernelCall> lowerScatterElements(const Node &node, const KernelLayout &layout) {
+  const TensorType &data = node.getInput(0)->getType();
+  auto axis = normalizeAxis(node, node.getInt("axis", 0), data.getRank());
+  if (!axis) return axis.takeError();
+  if (auto err = checkKernelRank(node, data.getRank())) return std::move(err);
+  auto p = zeroed<spcc_scatter_elements_params>();
+  p.rank = data.getRank();
+  p.axis = *axis;
+  p.reduction = scatterReduction(node);
+  p.dtype = kernelDType(data.getDType());
+  p.elem_size = int32_t(dtypeSize(data.getDType()));
+  p.index_dtype = kernelDType(node.getInput(1)->getType().getDType());
+  p.axis_dim = data.getDim(*axis);
+  p.data_elems = data.getNumElements();
+  fill(p.dims, dimsOf(node.getInput(1)));
+  fill(p.data_strides, stridesOf(data.getDims()));
+  KernelCall call = makeCall("scatter_elements", p);
+  call.failureMessage = indexFailure(node, p.axis_dim);
+  return call;
+}
+
+llvm::Expected<KernelCall> lowerGatherND(const Node &node, const KernelLayout &layout) {
+  const TensorType &data = node.getInput(0)->getType();
+  llvm::ArrayRef<int64_t> dims = data.getDims(), indices = dimsOf(node.getInput(1));
+  size_t b = size_t(node.getInt("batch_dims", 0));
+  int64_t k = indices.back();
+  if (auto err = checkKernelRank(node, k)) return std::move(err);
+  Dims strides = stridesOf(dims);
+  auto p = zeroed<spcc_gather_nd_params>();
+  p.index_rank = int32_t(k);
+  p.elem_size = int32_t(dtypeSize(data.getDType()));
+  p.batches = product(dims.take_front(b));
+  p.tuples = product(indices.drop_front(b).drop_back());
+  p.batch_stride = b == 0 ? 0 : strides[b - 1];
+  p.slice_elems = product(dims.drop_front(b + size_t(k)));
+  fill(p.dims, dims.slice(b, size_t(k)));
+  fill(p.strides, llvm::ArrayRef<int64_t>(strides).slice(b, size_t(k)));
+  KernelCall call = makeCall("gather_nd", p);
+  call.failureMessage = tupleFailure(node, dims.slice(b, size_t(k)));
+  return call;
+}
+
+llvm::Expected<KernelCall> lowerOneHot(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> indices = dimsOf(node.getInput(0));
+  auto axis = normalizeAxis(node, node.getInt("axis", -1), int(indices.size()) + 1);
+  if (!axis) return axis.takeError();
+  auto p = zeroed<spcc_one_hot_params>();
+  p.outer = product(indices.take_front(size_t(*axis)));
+  p.depth = dimsOf(node.getOutput(0))[size_t(*axis)];
+  p.inner = product(indices.drop_front(size_t(*axis)));
+  p.index_dtype = kernelDType(node.getInput(0)->getType().getDType());
+  p.elem_size = int32_t(dtypeSize(node.getOutput(0)->getType().getDType()));
+  return makeCall("one_hot", p);
 }
 
 } // namespace spcc::lowering

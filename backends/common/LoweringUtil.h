@@ -99,6 +99,10 @@ llvm::Expected<KernelCall> lowerBlockRearrange(const Node &node, const KernelLay
 llvm::Expected<KernelCall> lowerTrilu(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerTile(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerGatherElements(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerScatterND(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerScatterElements(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerGatherND(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerOneHot(const Node &node, const KernelLayout &layout);
 
 } // namespace spcc::lowering
 

@@ -289,6 +289,76 @@ typedef struct {
   int64_t data_strides[SPCC_KERNEL_MAX_RANK];
 } spcc_gather_elements_params;
 
+/** How spcc_kernel_scatter_nd and spcc_kernel_scatter_elements combine an update with the
+ * element it lands on (ONNX's `reduction`). */
+typedef enum {
+  SPCC_SCATTER_NONE = 0, /* replace */
+  SPCC_SCATTER_ADD = 1,
+  SPCC_SCATTER_MUL = 2,
+  SPCC_SCATTER_MAX = 3,
+  SPCC_SCATTER_MIN = 4
+} spcc_scatter_reduction;
+
+/** spcc_kernel_scatter_nd: out[0] = in[0] (data: `dims[0..index_rank)` then slices of
+ * slice_elems elements) with the num_updates slices of in[2] (updates) applied in order: slice u
+ * lands on the slice addressed by in[1][u * index_rank ...] (int64 coordinates, negative counted
+ * from the end) and is combined by `reduction` (spcc_scatter_reduction); a duplicate index with
+ * SPCC_SCATTER_NONE keeps the last update. An update whose index lies outside its axis is skipped
+ * and the call returns SPCC_KERNEL_INDEX_OUT_OF_RANGE. Elements of elem_size bytes; `dtype`
+ * (spcc_kernel_dtype: f32, i64 or i32) matters for the reductions only. */
+typedef struct {
+  int32_t index_rank;
+  int32_t reduction;
+  int32_t dtype;
+  int32_t elem_size;
+  int64_t num_updates;
+  int64_t slice_elems;
+  int64_t dims[SPCC_KERNEL_MAX_RANK];
+} spcc_scatter_nd_params;
+
+/** spcc_kernel_scatter_elements: out[0] = in[0] (data, data_elems elements, data_strides) with
+ * the elements of in[2] (updates, row-major `dims`, the dims of in[1]) applied in order: the
+ * update at position p lands on data at p with p[axis] replaced by in[1][p] (int64 or int32,
+ * index_dtype; negative counted from the end), combined by `reduction` as in scatter_nd. An
+ * index outside [-axis_dim, axis_dim) is skipped and the call returns
+ * SPCC_KERNEL_INDEX_OUT_OF_RANGE. */
+typedef struct {
+  int32_t rank, axis;
+  int32_t reduction;
+  int32_t dtype;
+  int32_t elem_size;
+  int32_t index_dtype;
+  int64_t axis_dim;
+  int64_t data_elems;
+  int64_t dims[SPCC_KERNEL_MAX_RANK];
+  int64_t data_strides[SPCC_KERNEL_MAX_RANK];
+} spcc_scatter_elements_params;
+
+/** spcc_kernel_gather_nd: out[0] holds batches * tuples slices of slice_elems elements: slice
+ * t copies in[0] (data) at (t / tuples) * batch_stride + sum(i_j * strides[j]), i_j being the
+ * index_rank int64 coordinates in[1][t * index_rank ...] (negative counted from the end) within
+ * dims[j]. An index outside its axis gives a zero slice and the call returns
+ * SPCC_KERNEL_INDEX_OUT_OF_RANGE. Elements of elem_size bytes. */
+typedef struct {
+  int32_t index_rank;
+  int32_t elem_size;
+  int64_t batches, tuples;
+  int64_t batch_stride;
+  int64_t slice_elems;
+  int64_t dims[SPCC_KERNEL_MAX_RANK];
+  int64_t strides[SPCC_KERNEL_MAX_RANK];
+} spcc_gather_nd_params;
+
+/** spcc_kernel_one_hot: out[0] [outer, depth, inner] = in[2][1] (on) where the coordinate d
+ * equals in[0][o, i] (indices: f32, i64 or i32, index_dtype; floats truncated, negative counted
+ * from the end), in[2][0] (off) elsewhere, and off for an index outside [-depth, depth).
+ * Elements of out[0] and in[2] have elem_size bytes. */
+typedef struct {
+  int64_t outer, depth, inner;
+  int32_t index_dtype;
+  int32_t elem_size;
+} spcc_one_hot_params;
+
 /** spcc_kernel_trilu: out[0] = in[0] on the upper (upper = 1: col - row >= k) or lower
  * (col - row <= k) triangle of each of `matrices` rows x cols matrices, zero elsewhere;
  * elements of elem_size bytes. */

@@ -218,3 +218,200 @@ TEST_CASE("GatherElements and Tile kernels", "[kernels]") {
           "spcc_kernel_strided_copy");
   checkKernel({"Tile", {iota(DType::Int64, {5}), ints({3})}, {}, 1, {false, true}});
 }
+
+namespace {
+
+/// An int64 tensor of \p dims with values uniform in [lo, hi).
+Tensor randomInts(llvm::ArrayRef<int64_t> dims, std::mt19937 &rng, int64_t lo, int64_t hi) {
+  Tensor t(TensorType(DType::Int64, dims));
+  for (int64_t &v : t.getMutableData<int64_t>()) v = lo + int64_t(rng() % uint64_t(hi - lo));
+  return t;
+}
+
+/// Attributes with `reduction` and, unless empty, one more int attribute.
+std::map<std::string, Attribute> scatterAttrs(const char *reduction, const char *key = nullptr,
+                                              int64_t value = 0) {
+  std::map<std::string, Attribute> attrs{{"reduction", std::string(reduction)}};
+  if (key) attrs[key] = value;
+  return attrs;
+}
+
+const char *const reductions[] = {"none", "add", "mul", "max", "min"};
+
+} // namespace
+
+TEST_CASE("ScatterND kernel: slices, elements, duplicates and reductions", "[kernels]") {
+  std::mt19937 rng(33);
+  Tensor data = randomTensor({6, 5, 4}, rng);
+  // Index tuples of length 1, 2 and 3, drawn with repeats and negative values.
+  std::vector<std::pair<Tensor, Tensor>> cases = {
+      {randomInts({7, 1}, rng, -6, 6), randomTensor({7, 5, 4}, rng)},
+      {Tensor(), randomTensor({3, 4, 4}, rng)},
+      {Tensor(), randomTensor({10}, rng)},
+  };
+  Tensor pairs(TensorType(DType::Int64, {3, 4, 2}));
+  for (int64_t i = 0; i < 24; ++i)
+    pairs.getMutableData<int64_t>()[size_t(i)] = int64_t(rng() % 10) - 5 + (i % 2 ? 0 : 1);
+  cases[1].first = pairs;
+  Tensor triples(TensorType(DType::Int64, {10, 3}));
+  for (int64_t i = 0; i < 10; ++i)
+    for (int64_t j = 0; j < 3; ++j)
+      triples.getMutableData<int64_t>()[size_t(3 * i + j)] =
+          int64_t(rng() % uint64_t(2 * data.getDims()[size_t(j)])) - data.getDims()[size_t(j)];
+  cases[2].first = triples;
+  for (const char *reduction : reductions)
+    for (auto &[indices, updates] : cases) {
+      INFO(reduction << " indices " << indices.getType().str());
+      CHECK(checkKernel({"ScatterND",
+                         {data, indices, updates},
+                         scatterAttrs(reduction),
+                         1,
+                         {false, false, false}}) == "spcc_kernel_scatter_nd");
+    }
+  // Rows of 4 KB: the rows are spread over the threads.
+  Tensor wide = randomTensor({64, 1024}, rng);
+  for (const char *reduction : {"none", "add"})
+    checkKernel({"ScatterND",
+                 {wide, randomInts({50, 1}, rng, -64, 64), randomTensor({50, 1024}, rng)},
+                 scatterAttrs(reduction),
+                 1,
+                 {false, false, false}});
+  Tensor i64Data = iota(DType::Int64, {4, 3});
+  for (const char *reduction : reductions)
+    checkKernel({"ScatterND",
+                 {i64Data, ints({3, 1}, {1, -3, 3}), randomInts({3, 3}, rng, -9, 9)},
+                 scatterAttrs(reduction),
+                 1,
+                 {false, false, false}});
+  Tensor i32 = iota(DType::Int32, {5});
+  Tensor i32Updates = Tensor::fromVector<int32_t>({3}, {4, -2, 7});
+  for (const char *reduction : reductions)
+    checkKernel({"ScatterND",
+                 {i32, ints({3, 1}, {4, 0, 4}), i32Updates},
+                 scatterAttrs(reduction),
+                 1,
+                 {true, false, true}});
+}
+
+TEST_CASE("ScatterND kernel: an index outside its axis is skipped and fails the call",
+          "[kernels]") {
+  Tensor data = iota(DType::Float32, {3, 2});
+  Tensor updates = Tensor::fromVector<float>({3, 2}, {10, 11, 20, 21, 30, 31});
+  for (int32_t threads : {1, 2}) {
+    INFO("threads " << threads);
+    KernelRun run = runKernel(
+        {"ScatterND", {data, ints({3, 1}, {-1, 3, 0}), updates}, {}, 1, {false, false, true}},
+        threads);
+    CHECK(run.status == SPCC_KERNEL_INDEX_OUT_OF_RANGE);
+    CHECK(run.failureMessage ==
+          "node 'node' (ScatterND): an index in 'in1' is outside the dims [3] it addresses");
+    CHECK(run.outputs[0].getData<float>() == llvm::ArrayRef<float>({30, 31, 2, 3, 10, 11}));
+    CHECK(runKernel({"ScatterND",
+                     {data, ints({1, 1}, {-3}), Tensor::fromVector<float>({1, 2}, {0, 0})},
+                     {},
+                     1,
+                     {false, false, false}},
+                    threads)
+              .status == SPCC_KERNEL_OK);
+  }
+}
+
+TEST_CASE("ScatterElements kernel along every axis, with reductions", "[kernels]") {
+  std::mt19937 rng(34);
+  Tensor data = randomTensor({3, 4, 5}, rng);
+  for (const char *reduction : reductions)
+    for (int64_t axis : {0, 1, 2, -1}) {
+      INFO(reduction << " axis " << axis);
+      int64_t dim = data.getDims()[size_t(axis < 0 ? axis + 3 : axis)];
+      Tensor indices = randomInts({2, 3, 4}, rng, -dim, dim);
+      CHECK(checkKernel({"ScatterElements",
+                         {data, indices, randomTensor({2, 3, 4}, rng)},
+                         scatterAttrs(reduction, "axis", axis),
+                         1,
+                         {false, false, false}}) == "spcc_kernel_scatter_elements");
+    }
+  Tensor i32Indices = Tensor::fromVector<int32_t>({2, 2}, {1, 1, -2, 0});
+  for (const char *reduction : reductions) {
+    checkKernel({"ScatterElements",
+                 {iota(DType::Int64, {2, 2}), i32Indices, ints({2, 2}, {5, -6, 7, 8})},
+                 scatterAttrs(reduction),
+                 1,
+                 {false, false, false}});
+    checkKernel({"ScatterElements",
+                 {iota(DType::Int32, {2, 3}), i32Indices,
+                  Tensor::fromVector<int32_t>({2, 2}, {3, 3, -1, 9})},
+                 scatterAttrs(reduction, "axis", 1),
+                 1,
+                 {false, true, false}});
+  }
+  KernelRun run = runKernel({"ScatterElements",
+                             {iota(DType::Float32, {4}), ints({3}, {1, 4, -1}),
+                              Tensor::fromVector<float>({3}, {10, 20, 30})},
+                             {},
+                             1,
+                             {false, false, false}},
+                            2);
+  CHECK(run.status == SPCC_KERNEL_INDEX_OUT_OF_RANGE);
+  CHECK(run.failureMessage ==
+        "node 'node' (ScatterElements): an index in 'in1' is outside [-4, 4)");
+  CHECK(run.outputs[0].getData<float>() == llvm::ArrayRef<float>({0, 10, 2, 30}));
+}
+
+TEST_CASE("GatherND kernel with and without batch_dims", "[kernels]") {
+  std::mt19937 rng(35);
+  Tensor data = randomTensor({3, 4, 5}, rng);
+  Tensor pairs(TensorType(DType::Int64, {2, 6, 2}));
+  for (int64_t i = 0; i < 24; ++i)
+    pairs.getMutableData<int64_t>()[size_t(i)] = int64_t(rng() % 6) - 3;
+  CHECK(checkKernel({"GatherND", {data, pairs}, {}, 1, {true, false}}) == "spcc_kernel_gather_nd");
+  checkKernel({"GatherND", {data, randomInts({7, 1}, rng, -3, 3)}, {}, 1, {false, false}});
+  checkKernel({"GatherND", {data, ints({2, 3}, {0, 1, 2, -1, -1, -1})}, {}, 1, {false, false}});
+  checkKernel({"GatherND",
+               {data, randomInts({3, 2, 1}, rng, -4, 4)},
+               {{"batch_dims", int64_t(1)}},
+               1,
+               {false, false}});
+  checkKernel({"GatherND",
+               {iota(DType::Int64, {3, 4, 5}), randomInts({3, 4, 1}, rng, -5, 5)},
+               {{"batch_dims", int64_t(2)}},
+               1,
+               {false, false}});
+  checkKernel({"GatherND",
+               {iota(DType::Bool, {2, 3}), ints({4, 2}, {0, 0, 1, 2, -1, 1, 0, -3})},
+               {},
+               1,
+               {false, false}});
+  KernelRun run = runKernel(
+      {"GatherND", {iota(DType::Float32, {3, 2}), ints({2, 1}, {2, -4})}, {}, 1, {false, false}},
+      2);
+  CHECK(run.status == SPCC_KERNEL_INDEX_OUT_OF_RANGE);
+  CHECK(run.failureMessage ==
+        "node 'node' (GatherND): an index in 'in1' is outside the dims [3] it addresses");
+  CHECK(run.outputs[0].getData<float>() == llvm::ArrayRef<float>({4, 5, 0, 0}));
+}
+
+TEST_CASE("OneHot kernel along every axis", "[kernels]") {
+  std::mt19937 rng(36);
+  Tensor indices = randomInts({3, 4}, rng, -7, 7); // some outside [-5, 5): rows of off values
+  Tensor floatIndices = randomTensor({3, 4}, rng, -6, 6);
+  Tensor i32Indices = Tensor::fromVector<int32_t>({4}, {0, -1, 5, 2});
+  Tensor depth = Tensor::scalar<int64_t>(5);
+  Tensor values = Tensor::fromVector<float>({2}, {-1, 3});
+  for (int64_t axis : {0, 1, 2, -1, -3}) {
+    INFO("axis " << axis);
+    CHECK(checkKernel(
+              {"OneHot", {indices, depth, values}, {{"axis", axis}}, 1, {false, true, false}}) ==
+          "spcc_kernel_one_hot");
+    checkKernel({"OneHot",
+                 {floatIndices, Tensor::scalar(5.0f), ints({2}, {0, 9})},
+                 {{"axis", axis}},
+                 1,
+                 {false, true, true}});
+  }
+  checkKernel({"OneHot", {i32Indices, depth, values}, {}, 1, {false, true, true}});
+  checkKernel({"OneHot",
+               {i32Indices, ints({1}, {1000}), values},
+               {{"axis", int64_t(0)}},
+               1,
+               {false, true, true}});
+}
