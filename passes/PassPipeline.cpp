@@ -27,6 +27,8 @@ constexpr llvm::StringLiteral kMemoryPlanning = "memory-planning";
 /// The default pipeline, as data.
 const PipelineStage kDefaultPipeline[] = {
     {"constant-folding"},
+    // After folding, which makes the weights constants; its steps are then ordinary nodes.
+    {"expand-recurrent"},
     {"dead-code"},
     // Exporters' spelled-out GELU and LayerNorm as single ops, before fusion looks for a Gelu.
     {"recognize-gelu"},

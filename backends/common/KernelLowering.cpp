@@ -78,6 +78,12 @@ llvm::Expected<KernelCall> lowerFoldedOnly(const Node &node, const KernelLayout 
                    "have been folded at compile time");
 }
 
+llvm::Expected<KernelCall> lowerExpanded(const Node &node, const KernelLayout &) {
+  return nodeError(node, ErrorCode::Unsupported,
+                   "has no kernel of its own: the expand-recurrent pass rewrites it into the "
+                   "ops of its steps (was it disabled?)");
+}
+
 } // namespace lowering
 
 llvm::Expected<KernelCall> lowerToKernelCall(const Node &node, const KernelLayout &layout) {

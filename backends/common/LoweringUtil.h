@@ -64,9 +64,10 @@ inline int64_t product(llvm::ArrayRef<int64_t> dims) {
 }
 
 // Lowerings named in the Lowering column of Ops.def: lower<Lowering> is defined in the
-// Lower<Family>.cpp of its family (Alias and FoldedOnly in KernelLowering.cpp).
+// Lower<Family>.cpp of its family (Alias, FoldedOnly and Expanded in KernelLowering.cpp).
 llvm::Expected<KernelCall> lowerAlias(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerFoldedOnly(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerExpanded(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerUnary(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerCast(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerBinary(const Node &node, const KernelLayout &layout);

@@ -510,11 +510,12 @@ llvm::Error ModelImporter::importNodes() {
     std::string name =
         proto.name().empty() ? proto.op_type() + "_" + std::to_string(index - 1) : proto.name();
     std::vector<std::string> outputs;
-    for (const std::string &out : proto.output()) {
-      if (out.empty())
-        return makeError(ErrorCode::Unsupported,
-                         "node '" + name + "' (" + proto.op_type() +
-                             "): omitted optional outputs are not supported");
+    for (const std::string &given : proto.output()) {
+      // An omitted optional output (an empty name) gets a name of its own; nothing reads it.
+      std::string out =
+          given.empty()
+              ? graph->makeUniqueName(name + "/unused_output" + std::to_string(outputs.size()))
+              : given;
       if (graph->findValue(out) || llvm::is_contained(outputs, out))
         return makeError(ErrorCode::BadModel, "node '" + name + "' (" + proto.op_type() +
                                                   "): output '" + out + "' is defined twice");

@@ -154,8 +154,15 @@ llvm::Expected<std::map<std::string, Tensor>> readInputs(const onnx::ModelProto 
 /// set's values, as an ahead-of-time compiler would specialize them.
 Result runDataSet(llvm::StringRef modelPath, const std::map<std::string, Tensor> &inputs,
                   const std::string &firstInput, const std::string &set, const std::string &label) {
+  // Import and the pass pipeline (which wants recurrent weights as constants).
+  auto compile = [&](const ImportOptions &options) -> llvm::Expected<std::unique_ptr<Graph>> {
+    auto graph = importOnnxFile(modelPath, options);
+    if (!graph) return graph.takeError();
+    if (llvm::Error err = runDefaultPipeline(**graph, PipelineOptions())) return std::move(err);
+    return graph;
+  };
   ImportOptions options;
-  auto graph = importOnnxFile(modelPath, options);
+  auto graph = compile(options);
   if (!graph) {
     ErrorCode code;
     std::string message = takeMessage(graph.takeError(), &code);
@@ -164,14 +171,12 @@ Result runDataSet(llvm::StringRef modelPath, const std::map<std::string, Tensor>
     for (const auto &[name, tensor] : inputs)
       if (tensor.getDType() != DType::Float32 || tensor.getRank() == 0 || name != firstInput)
         options.boundInputs[name] = tensor;
-    graph = importOnnxFile(modelPath, options);
+    graph = compile(options);
     if (!graph) {
       message = takeMessage(graph.takeError(), &code);
       return {code == ErrorCode::Unsupported ? Outcome::Unsupported : Outcome::Failed, message};
     }
   }
-  if (llvm::Error err = runDefaultPipeline(**graph, PipelineOptions()))
-    return {Outcome::Failed, takeMessage(std::move(err))};
   std::map<std::string, Tensor> feeds;
   for (const Value *in : (*graph)->getInputs()) feeds[in->getName()] = inputs.at(in->getName());
   auto outputs =
