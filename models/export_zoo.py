@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Exports real architectures at several opsets, dense and magnitude-pruned, for the model-zoo
 checks: torchvision 0.14's classification zoo (one model of each family), two segmentation nets
-whose heads upsample, and a GPT-style causal transformer that branches (If) on its input's
-length.
+whose heads upsample, a speech-style net with a bidirectional LSTM and a GRU, and a GPT-style
+causal transformer that branches (If) on its input's length.
 
 Usage:
     /usr/bin/python3 models/export_zoo.py --out DIR [--only NAME ...] [--sparsity 0.9] [--list]
@@ -103,6 +103,29 @@ def token_feeds(generator: torch.Generator) -> List[Dict[str, torch.Tensor]]:
             for length in (48, 20)]
 
 
+class SpeechNet(nn.Module):
+    """A keyword-spotting style acoustic model: a 1-D convolution over 40 mel features, a
+    bidirectional LSTM, a GRU and a per-frame classifier."""
+
+    def __init__(self, features=40, hidden=64, classes=12):
+        super().__init__()
+        self.conv = nn.Conv1d(features, 64, 5, padding=2)
+        self.lstm = nn.LSTM(64, hidden, batch_first=True, bidirectional=True)
+        self.gru = nn.GRU(2 * hidden, hidden, batch_first=True)
+        self.classify = nn.Linear(hidden, classes)
+
+    def forward(self, mel):
+        x = torch.relu(self.conv(mel)).transpose(1, 2)  # [B, T, 64]
+        x, _ = self.lstm(x)
+        x, _ = self.gru(x)
+        return self.classify(x)
+
+
+def mel_feeds(generator: torch.Generator) -> List[Dict[str, torch.Tensor]]:
+    """100 frames of 40 mel features."""
+    return [{"mel": torch.randn(1, 40, 100, generator=generator)}]
+
+
 # One model of each family torchvision 0.14 builds, the smallest of its sizes, plus two
 # segmentation nets whose heads upsample (bilinear Resize).
 ZOO: Dict[str, ZooSpec] = {
@@ -130,6 +153,7 @@ ZOO: Dict[str, ZooSpec] = {
         weights=None, weights_backbone=None, aux_loss=False)), 112, 11, large=True),
     "deeplabv3": ZooSpec(_segmentation(lambda: _tv().segmentation.deeplabv3_mobilenet_v3_large(
         weights=None, weights_backbone=None, aux_loss=False)), 112, 13),
+    "speech_rnn": ZooSpec(SpeechNet, 0, 13, feeds=mel_feeds),
     "gpt_if": ZooSpec(CausalLm, 0, 15, feeds=token_feeds, dynamic_axes={"ids": {1: "tokens"}}),
 }
 

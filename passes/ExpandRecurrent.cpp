@@ -58,9 +58,17 @@ public:
   Value *transpose(Value *x, std::vector<int64_t> perm) {
     return emit("Transpose", {x}, {{"perm", std::move(perm)}});
   }
-  /// \p parts joined along \p axis (one part passes through).
+  /// \p parts joined along \p axis (one part passes through); many parts as a tree of
+  /// Concats of at most kMaxConcatParts each (the kernel's limit).
   Value *concat(llvm::ArrayRef<Value *> parts, int64_t axis) {
-    return parts.size() == 1 ? parts[0] : emit("Concat", parts, {{"axis", axis}});
+    constexpr size_t kMaxConcatParts = 32;
+    if (parts.size() == 1) return parts[0];
+    if (parts.size() <= kMaxConcatParts) return emit("Concat", parts, {{"axis", axis}});
+    std::vector<Value *> groups;
+    for (size_t begin = 0; begin < parts.size(); begin += kMaxConcatParts)
+      groups.push_back(
+          concat(parts.slice(begin, std::min(kMaxConcatParts, parts.size() - begin)), axis));
+    return concat(groups, axis);
   }
 
   llvm::Error error() { return std::move(failure); }
