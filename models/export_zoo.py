@@ -41,6 +41,9 @@ class ZooSpec:
     image: int            # input height and width (0: not an image model; see `feeds`)
     opset: int            # the opset it is exported at (spread over 7-17 on purpose)
     large: bool = False   # in the `zoo-large` test label (slow to compile or run)
+    # The absolute tolerance of the comparison with ONNX Runtime; raised only where PyTorch
+    # itself differs from ONNX Runtime by more than the default.
+    atol: float = 1e-4
     # For a model that does not take one image: the input sets it is checked on (the first is
     # the export's example), and the dynamic axes of its inputs.
     feeds: Optional[Callable[[torch.Generator], List[Dict[str, torch.Tensor]]]] = None
@@ -150,7 +153,8 @@ ZOO: Dict[str, ZooSpec] = {
     "vit": ZooSpec(lambda: _tv().vit_b_16(), 224, 14, large=True),
     "swin": ZooSpec(lambda: _tv().swin_t(), 224, 13, large=True),
     "fcn": ZooSpec(_segmentation(lambda: _tv().segmentation.fcn_resnet50(
-        weights=None, weights_backbone=None, aux_loss=False)), 112, 11, large=True),
+        weights=None, weights_backbone=None, aux_loss=False)), 112, 11, large=True,
+        atol=3e-4),  # 60 layers: PyTorch and ONNX Runtime differ by 1.7e-4 on its output
     "deeplabv3": ZooSpec(_segmentation(lambda: _tv().segmentation.deeplabv3_mobilenet_v3_large(
         weights=None, weights_backbone=None, aux_loss=False)), 112, 13),
     "speech_rnn": ZooSpec(SpeechNet, 0, 13, feeds=mel_feeds),
@@ -171,6 +175,15 @@ def calibrate_batch_norm(model: nn.Module, image: int, generator: torch.Generato
     with torch.no_grad():
         model(torch.randn(4, 3, image, image, generator=generator))
     model.eval()
+
+
+def give_zero_layers_weights(model: nn.Module) -> None:
+    """Some architectures start a layer at zero (ViT's classifier head), which a trained model
+    never has and which would make every output 0: such layers get random weights."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.Linear) and not module.weight.any():
+                nn.init.normal_(module.weight, std=1.0 / module.in_features ** 0.5)
 
 
 def prune_keeping_norm(model: nn.Module, sparsity: float) -> None:
@@ -213,6 +226,7 @@ def export(name: str, spec: ZooSpec, out_dir: str, sparsity: float) -> List[str]
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(1)
     model = spec.build()
+    give_zero_layers_weights(model)
     calibrate_batch_norm(model, spec.image, generator)
     model.eval()
     if spec.feeds:
@@ -246,11 +260,11 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="export these models only")
     parser.add_argument("--sparsity", type=float, default=0.9)
     parser.add_argument("--list", action="store_true",
-                        help="print NAME OPSET IMAGE small|large for every model and exit")
+                        help="print NAME OPSET IMAGE small|large ATOL for every model and exit")
     args = parser.parse_args(argv)
     if args.list:
         for name, spec in ZOO.items():
-            print(name, spec.opset, spec.image, "large" if spec.large else "small")
+            print(name, spec.opset, spec.image, "large" if spec.large else "small", spec.atol)
         return 0
     if not args.out:
         parser.error("--out is required")

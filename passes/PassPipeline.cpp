@@ -27,8 +27,10 @@ constexpr llvm::StringLiteral kMemoryPlanning = "memory-planning";
 /// The default pipeline, as data.
 const PipelineStage kDefaultPipeline[] = {
     {"constant-folding"},
-    // After folding, which makes the weights constants; its steps are then ordinary nodes.
+    // After folding, which makes the weights constants; what they write is then ordinary
+    // nodes for the passes below.
     {"expand-recurrent"},
+    {"expand-conv-transpose"},
     {"dead-code"},
     // Exporters' spelled-out GELU and LayerNorm as single ops, before fusion looks for a Gelu.
     {"recognize-gelu"},

@@ -80,8 +80,8 @@ llvm::Expected<KernelCall> lowerFoldedOnly(const Node &node, const KernelLayout 
 
 llvm::Expected<KernelCall> lowerExpanded(const Node &node, const KernelLayout &) {
   return nodeError(node, ErrorCode::Unsupported,
-                   "has no kernel of its own: the expand-recurrent pass rewrites it into the "
-                   "ops of its steps (was it disabled?)");
+                   "has no kernel of its own: a pass (expand-recurrent, expand-conv-transpose) "
+                   "rewrites it into other ops (was it disabled?)");
 }
 
 } // namespace lowering

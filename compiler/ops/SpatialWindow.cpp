@@ -2,9 +2,7 @@
 #include "compiler/ops/SpatialWindow.h"
 
 namespace spcc {
-namespace {
 
-/// Reads an ints attribute of \p count entries (\p dflt each when absent), each >= \p min.
 llvm::Expected<Dims> readPerAxis(const Node &node, const std::string &key, size_t count,
                                  int64_t dflt, int64_t min) {
   std::vector<int64_t> values = node.getInts(key, std::vector<int64_t>(count, dflt));
@@ -25,6 +23,8 @@ llvm::Expected<Dims> readPerAxis(const Node &node, const std::string &key, size_
   }
   return Dims(values.begin(), values.end());
 }
+
+namespace {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 

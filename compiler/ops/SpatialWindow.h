@@ -26,6 +26,11 @@ struct SpatialWindow {
   Dims outDims;   ///< Output extent, >= 1.
 };
 
+/// Reads the ints attribute \p key of \p count entries (\p dflt each when absent), each in
+/// [\p min, kMaxTensorElements]; fails with BadModel naming the attribute otherwise.
+llvm::Expected<Dims> readPerAxis(const Node &node, const std::string &key, size_t count,
+                                 int64_t dflt, int64_t min);
+
 /// The number of spatial axes of input \p index, laid out N, C, spatial...: fails with Shape
 /// below rank 3 and with Unsupported above rank 5 (more than three spatial axes).
 llvm::Expected<int> spatialRankOf(const Node &node, size_t index);

@@ -138,10 +138,15 @@ public:
     TypeList types{type};
     if (node.getNumOutputs() > 1) types.push_back(TensorType(DType::Bool, type.getDims()));
     if (node.getNumInputs() > 2 && node.getInput(2)) {
+      // Training mode with a ratio of 0 (what F.dropout(p=0) exports) drops nothing either.
       const Tensor *training = known.size() > 2 ? known[2] : nullptr;
-      if (!training || training->getNumElements() != 1 || training->getAsInt(0) != 0)
+      const Tensor *ratio = known.size() > 1 ? known[1] : nullptr;
+      bool keepsAll = ratio && ratio->getDType() == DType::Float32 &&
+                      ratio->getNumElements() == 1 && ratio->getData<float>()[0] == 0.0f;
+      if (!training || training->getNumElements() != 1 || (training->getAsInt(0) != 0 && !keepsAll))
         return nodeError(node, ErrorCode::Unsupported,
-                         "training_mode must be a constant false for inference");
+                         "training_mode must be a constant false for inference (or the ratio "
+                         "a constant 0)");
     }
     return types;
   }

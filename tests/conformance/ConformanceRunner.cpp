@@ -245,6 +245,9 @@ int main(int argc, char **argv) {
                                       llvm::cl::cat(category));
   llvm::cl::opt<bool> discover("discover", llvm::cl::desc("Run every test with supported ops"),
                                llvm::cl::cat(category));
+  llvm::cl::opt<bool> showSkipped(
+      "show-skipped", llvm::cl::desc("With --discover, print why each skipped test is skipped"),
+      llvm::cl::cat(category));
   llvm::cl::opt<std::string> writeList(
       "write-list", llvm::cl::desc("With --discover, write the passing tests here"),
       llvm::cl::cat(category));
@@ -307,6 +310,7 @@ int main(int argc, char **argv) {
     Result result = runTest(dir);
     if (result.outcome == Outcome::Unsupported && discover) {
       ++unsupported;
+      if (showSkipped) llvm::outs() << "SKIP " << name << ": " << result.detail << "\n";
       continue;
     }
     ++attempted;

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """One real architecture from models/export_zoo.py, dense and pruned, compiled and checked.
 
-check_zoo.py NAME SPCC SPCC_RUN SOURCE_DIR WORK_DIR
+check_zoo.py NAME SPCC SPCC_RUN SOURCE_DIR WORK_DIR [ATOL]
 
 Exports NAME (unless WORK_DIR already holds it), then for each of NAME-dense.onnx and
 NAME-s90.onnx and each of its input sets (NAME.inputs/K/): runs ONNX Runtime 1.30
 (tools/oracle/run_ort.js), compiles the model with `spcc -o` for the inputs' shapes (tuning by
 the cost model, so the test does not depend on timings), runs the .so with spcc-run and
-compares the outputs with tools/compare_outputs.py at rtol 1e-3, atol 1e-4.
+compares the outputs with tools/compare_outputs.py at rtol 1e-3, atol 1e-4 (or ATOL: the
+model's own tolerance from `export_zoo.py --list`).
 Also fails when the expected output is degenerate (its standard deviation below 1e-3, where an
 absolute tolerance would hide errors) or when the pruned model has no layer that runs
 generated sparse code. Exits 0 when both variants agree, 1 otherwise.
@@ -20,7 +21,8 @@ import time
 
 import numpy as np
 
-RTOL, ATOL = 1e-3, 1e-4
+RTOL = 1e-3
+ATOL = 1e-4
 
 
 def run(cmd, **kwargs):
@@ -80,10 +82,13 @@ def check_variant(stem, inputs, spcc, spcc_run, source_dir, work_dir, pruned):
 
 
 def main(argv):
-    if len(argv) != 6:
+    global ATOL
+    if len(argv) not in (6, 7):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    name, spcc, spcc_run, source_dir, work_dir = argv[1:]
+    name, spcc, spcc_run, source_dir, work_dir = argv[1:6]
+    if len(argv) == 7:
+        ATOL = float(argv[6])
     os.makedirs(work_dir, exist_ok=True)
     stems = [name + "-dense", name + "-s90"]
     if not all(os.path.exists(os.path.join(work_dir, s + ".onnx")) for s in stems):
