@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exports real architectures at several opsets, dense and magnitude-pruned, for the model-zoo
 checks: torchvision 0.14's classification zoo (one model of each family), two segmentation nets
-whose heads upsample, a speech-style net with a bidirectional LSTM and a GRU, and a GPT-style
+whose heads upsample, a U-Net that upsamples by ConvTranspose, a speech-style net with a bidirectional LSTM and a GRU, and a GPT-style
 causal transformer that branches (If) on its input's length.
 
 Usage:
@@ -106,6 +106,33 @@ def token_feeds(generator: torch.Generator) -> List[Dict[str, torch.Tensor]]:
             for length in (48, 20)]
 
 
+class UNet(nn.Module):
+    """A small U-Net: two downsampling stages, a bottleneck, and two upsampling stages by
+    ConvTranspose (2x2 stride 2, and 4x4 stride 2 pad 1) joined to the encoder's features."""
+
+    def __init__(self, classes=5):
+        super().__init__()
+
+        def block(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout),
+                                 nn.ReLU(), nn.Conv2d(cout, cout, 3, padding=1),
+                                 nn.BatchNorm2d(cout), nn.ReLU())
+        self.down1, self.down2, self.middle = block(3, 32), block(32, 64), block(64, 128)
+        self.up2 = nn.ConvTranspose2d(128, 64, 2, stride=2)
+        self.dec2 = block(128, 64)
+        self.up1 = nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
+        self.dec1 = block(64, 32)
+        self.head = nn.Conv2d(32, classes, 1)
+
+    def forward(self, x):
+        d1 = self.down1(x)
+        d2 = self.down2(nn.functional.max_pool2d(d1, 2))
+        m = self.middle(nn.functional.max_pool2d(d2, 2))
+        u2 = self.dec2(torch.cat([self.up2(m), d2], 1))
+        u1 = self.dec1(torch.cat([self.up1(u2), d1], 1))
+        return self.head(u1)
+
+
 class SpeechNet(nn.Module):
     """A keyword-spotting style acoustic model: a 1-D convolution over 40 mel features, a
     bidirectional LSTM, a GRU and a per-frame classifier."""
@@ -157,6 +184,7 @@ ZOO: Dict[str, ZooSpec] = {
         atol=3e-4),  # 60 layers: PyTorch and ONNX Runtime differ by 1.7e-4 on its output
     "deeplabv3": ZooSpec(_segmentation(lambda: _tv().segmentation.deeplabv3_mobilenet_v3_large(
         weights=None, weights_backbone=None, aux_loss=False)), 112, 13),
+    "unet": ZooSpec(UNet, 64, 12),
     "speech_rnn": ZooSpec(SpeechNet, 0, 13, feeds=mel_feeds),
     "gpt_if": ZooSpec(CausalLm, 0, 15, feeds=token_feeds, dynamic_axes={"ids": {1: "tokens"}}),
 }
