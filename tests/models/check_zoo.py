@@ -11,7 +11,8 @@ compares the outputs with tools/compare_outputs.py at rtol 1e-3, atol 1e-4 (or A
 model's own tolerance from `export_zoo.py --list`).
 Also fails when the expected output is degenerate (its standard deviation below 1e-3, where an
 absolute tolerance would hide errors) or when the pruned model has no layer that runs
-generated sparse code. Exits 0 when both variants agree, 1 otherwise.
+generated sparse code. Each checked variant's line (errors, output spread, sparse layers, times) also goes to
+WORK_DIR/STEM.K.result.txt. Exits 0 when both variants agree, 1 otherwise.
 """
 import json
 import os
@@ -66,10 +67,13 @@ def check_variant(stem, inputs, spcc, spcc_run, source_dir, work_dir, pruned):
     spread = float(expected.std())
     layers = json.load(open(report))["compile"]["layers"]
     sparse = sum(1 for layer in layers if layer["kernel"] == "sparse")
-    print("%s: %s; output std %.3g; %d of %d weight layers sparse; compile %.1f s, "
-          "ORT %.1f s, spcc-run %.1f s, .so %.1f MB"
-          % (tag, compared.strip().replace("\n", "; "), spread, sparse, len(layers),
-             compile_seconds, ort_seconds, run_seconds, os.path.getsize(library) / 1e6))
+    line = ("%s: %s; output std %.3g; %d of %d weight layers sparse; compile %.1f s, "
+            "ORT %.1f s, spcc-run %.1f s, .so %.1f MB"
+            % (tag, compared.strip().replace("\n", "; "), spread, sparse, len(layers),
+               compile_seconds, ort_seconds, run_seconds, os.path.getsize(library) / 1e6))
+    print(line)
+    with open(os.path.join(work_dir, tag + ".result.txt"), "w") as result:
+        result.write(line + "\n")
     ok = True
     if spread < 1e-3:
         print("check_zoo: %s: the expected output is degenerate (std %.3g)" % (tag, spread))
