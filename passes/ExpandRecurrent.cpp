@@ -200,6 +200,13 @@ public:
       auto shape =
           readRecurrentShape(*node, lens && lens->isConstant() ? &lens->getConstant() : nullptr);
       if (!shape) return shape.takeError();
+      // Unrolled, each step is a dozen nodes: past this, compile time and code size run away.
+      constexpr int64_t kMaxUnrolledSteps = 4096;
+      if (shape->steps * shape->directions > kMaxUnrolledSteps)
+        return nodeError(*node, ErrorCode::Unsupported,
+                         llvm::Twine(shape->steps) + " steps x " + llvm::Twine(shape->directions) +
+                             " directions: spcc unrolls at most " + llvm::Twine(kMaxUnrolledSteps) +
+                             " steps");
       if (llvm::Error err = RecurrentExpander(graph, *node, std::move(*shape)).run()) return err;
       changed = true;
     }

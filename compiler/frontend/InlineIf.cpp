@@ -165,6 +165,9 @@ llvm::Error inlineConstantIfs(onnx::ModelProto &model, const ProtoImporter &impo
         ready.push_back(i);
     }
     if (!anyIf) return llvm::Error::success();
+    if (ready.empty()) // every condition depends on an If: the graph has a cycle
+      return makeError(ErrorCode::BadModel, "the conditions of the If nodes depend on each "
+                                            "other's outputs (a cycle)");
 
     auto values = evaluateConditions(model, ready, import);
     if (!values) return values.takeError();

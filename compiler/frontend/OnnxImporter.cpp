@@ -197,13 +197,13 @@ llvm::Error ModelImporter::splitDropoutMasks() {
   // At inference a Dropout passes its input through and its mask output is all true (1.0
   // before opset 10). A node that asks for the mask keeps only its first output; the mask
   // becomes ConstantOfShape(Shape(x)), folded at compile time. Rewritten in the proto, so that
-  // ONNX's checker and shape inference see the same graph. A training_mode input leaves the
-  // node as it is (the shape rule accepts only a constant false).
+  // ONNX's checker and shape inference see the same graph. With a training_mode input the mask
+  // is all true too wherever the shape rule accepts the node (training false, or ratio 0).
   auto *protoGraph = model.mutable_graph();
   std::vector<onnx::NodeProto> masks;
   for (auto &node : *protoGraph->mutable_node()) {
     if (!isDefaultDomain(node.domain()) || node.op_type() != "Dropout" || node.output_size() != 2 ||
-        node.input_size() > 2 || node.input_size() < 1)
+        node.input_size() > 3 || node.input_size() < 1)
       continue;
     std::string base = node.name().empty() ? node.output(1) : node.name();
     onnx::NodeProto shape;

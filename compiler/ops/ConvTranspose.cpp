@@ -71,6 +71,13 @@ llvm::Expected<ConvTransposeGeometry> resolveConvTransposeGeometry(const Node &n
       return nodeError(node, ErrorCode::BadModel,
                        "output_padding " + dimsToString(g.outputPadding) +
                            " must be below the stride or dilation on each axis");
+    // Each factor is at most kMaxTensorElements (2^40): bound the products before forming them.
+    double reach = double(g.strides[a]) * double(g.in[a] - 1) +
+                   double(g.kernel[a] - 1) * double(g.dilations[a]);
+    if (reach > double(kMaxTensorElements))
+      return nodeError(node, ErrorCode::Shape,
+                       "strides and dilations this large would make spatial axis " +
+                           llvm::Twine(a) + " longer than a tensor may be");
     int64_t full =
         g.strides[a] * (g.in[a] - 1) + g.outputPadding[a] + (g.kernel[a] - 1) * g.dilations[a] + 1;
     // ONNX: a given output_shape (or SAME_*: input x stride) fixes the total padding, split
