@@ -111,6 +111,22 @@ llvm::Expected<KernelCall> lowerArgReduce(const Node &node, const KernelLayout &
   return makeCall("arg_reduce", p);
 }
 
+llvm::Expected<KernelCall> lowerTopK(const Node &node, const KernelLayout &layout) {
+  llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
+  auto axis = normalizeAxis(node, node.getInt("axis", -1), int(x.size()));
+  if (!axis) return axis.takeError();
+  auto p = zeroed<spcc_top_k_params>();
+  p.outer = product(x.take_front(size_t(*axis)));
+  p.axis_dim = x[size_t(*axis)];
+  p.inner = product(x.drop_front(size_t(*axis) + 1));
+  p.k = node.getOutput(0)->getType().getDim(*axis);
+  p.largest = node.getInt("largest", 1) != 0;
+  p.dtype = kernelDType(node.getInput(0)->getType().getDType());
+  KernelCall call = makeCall("top_k", p);
+  call.inputMap = {0}; // k is compiled in
+  return call;
+}
+
 llvm::Expected<KernelCall> lowerCumSum(const Node &node, const KernelLayout &layout) {
   llvm::ArrayRef<int64_t> x = dimsOf(node.getInput(0));
   auto axisTensor = constantInput(node, 1, "axis");

@@ -86,6 +86,7 @@ llvm::Expected<KernelCall> lowerInstanceNormalization(const Node &node, const Ke
 llvm::Expected<KernelCall> lowerLrn(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerSoftmax(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerReduce(const Node &node, const KernelLayout &layout);
+llvm::Expected<KernelCall> lowerTopK(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerArgReduce(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerCumSum(const Node &node, const KernelLayout &layout);
 llvm::Expected<KernelCall> lowerTranspose(const Node &node, const KernelLayout &layout);

@@ -296,6 +296,90 @@ private:
   bool isMax;
 };
 
+/// The order TopK ranks by: NaN beyond every number (first for the largest, last for the
+/// smallest), equal values by their index, lower first.
+template <typename T> bool ranksBefore(T a, int64_t ia, T b, int64_t ib, bool largest) {
+  bool nanA = a != a, nanB = b != b; // NaN only for floats
+  if (nanA || nanB) {
+    if (nanA && nanB) return ia < ib;
+    return largest ? nanA : nanB;
+  }
+  if (a != b) return largest ? a > b : a < b;
+  return ia < ib;
+}
+
+/// TopK(x, k) along `axis`: the k largest (or smallest) values and their int64 indices, always
+/// sorted (`sorted = 0` allows any order; sorted is one). k must be known at compile time; before
+/// opset 10 it is the attribute `k`.
+class TopKOp : public OpSchema {
+public:
+  TopKOp() : OpSchema("TopK", 1, 2, 2, 2) {}
+
+  llvm::Error upgrade(Node &node, int opset, Graph &graph) const override {
+    if (opset < 10) return moveIntsAttributeToInput(node, graph, "k", 1);
+    return llvm::Error::success();
+  }
+
+  static llvm::Expected<int64_t> readK(const Node &node, const Tensor *k, int64_t axisDim) {
+    if (!k) return nodeError(node, ErrorCode::Unsupported, "k must be known at compile time");
+    if (k->getNumElements() != 1)
+      return nodeError(node, ErrorCode::Shape, "k must have one element");
+    int64_t value = k->getAsInt(0);
+    if (value < 0 || value > axisDim)
+      return nodeError(node, ErrorCode::Shape,
+                       "k = " + llvm::Twine(value) + " is outside [0, " + llvm::Twine(axisDim) +
+                           "], the extent of the axis");
+    return value;
+  }
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs known) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32, DType::Int64, DType::Int32}))
+      return std::move(err);
+    if (node.getNumInputs() < 2 || !node.getInput(1))
+      return nodeError(node, ErrorCode::BadModel, "input 1 (k) is required");
+    if (auto err = expectInputDType(node, 1, {DType::Int64})) return std::move(err);
+    const TensorType &in = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), in.getRank());
+    if (!axis) return axis.takeError();
+    auto k = readK(node, known.size() > 1 ? known[1] : nullptr, in.getDim(*axis));
+    if (!k) return k.takeError();
+    Dims dims(in.getDims().begin(), in.getDims().end());
+    dims[size_t(*axis)] = *k;
+    return TypeList{TensorType(in.getDType(), dims), TensorType(DType::Int64, dims)};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &in = inputs[0];
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), in.getRank());
+    if (!axis) return axis.takeError();
+    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
+    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
+    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    int64_t k = node.getOutput(0)->getType().getDim(*axis);
+    bool largest = node.getInt("largest", 1) != 0;
+    Tensor values(node.getOutput(0)->getType()), indices(node.getOutput(1)->getType());
+    auto idx = indices.getMutableData<int64_t>();
+    size_t size = dtypeSize(in.getDType());
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        auto at = [&](int64_t j) { return in.getAsDouble((o * n + j) * inner + i); };
+        for (int64_t j = 0; j < n; ++j) order[size_t(j)] = j;
+        std::sort(order.begin(), order.end(),
+                  [&](int64_t a, int64_t b) { return ranksBefore(at(a), a, at(b), b, largest); });
+        for (int64_t j = 0; j < k; ++j) {
+          int64_t e = (o * k + j) * inner + i;
+          idx[size_t(e)] = order[size_t(j)];
+          std::memcpy(values.getMutableData<uint8_t>().data() + size_t(e) * size,
+                      in.getBytes().data() + size_t((o * n + order[size_t(j)]) * inner + i) * size,
+                      size);
+        }
+      }
+    return TensorList{values, indices};
+  }
+};
+
 /// CumSum(x, axis): running sums along the axis (a compile-time scalar); `exclusive` leaves
 /// each element out of its own sum, `reverse` runs from the end. Floats sum in double.
 class CumSumOp : public OpSchema {
@@ -396,6 +480,7 @@ public:
 
 std::unique_ptr<OpSchema> createHardmaxSchema() { return std::make_unique<HardmaxOp>(); }
 std::unique_ptr<OpSchema> createCumSumSchema() { return std::make_unique<CumSumOp>(); }
+std::unique_ptr<OpSchema> createTopKSchema() { return std::make_unique<TopKOp>(); }
 std::unique_ptr<OpSchema> createArgMaxSchema() {
   return std::make_unique<ArgReduceOp>("ArgMax", true);
 }

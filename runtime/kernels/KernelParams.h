@@ -414,6 +414,15 @@ typedef struct {
   int32_t one_hot; /* Hardmax: float32 out[0] of in[0]'s dims, 1 at the index and 0 elsewhere */
 } spcc_arg_reduce_params;
 
+/** spcc_kernel_top_k: out[0][o, :k, i] = the k largest (or smallest) elements of
+ * in[0][o, :, i] (dims outer x axis_dim x inner, dtype f32, i64 or i32), sorted, and int64
+ * out[1] their indices; a NaN ranks beyond every number, equal values by index, lower first. */
+typedef struct {
+  int64_t outer, axis_dim, inner, k;
+  int32_t largest;
+  int32_t dtype; /* spcc_kernel_dtype */
+} spcc_top_k_params;
+
 /** spcc_kernel_cumsum: out[0][o, k, i] = the sum of in[0][o, j, i] over j <= k (j < k when
  * exclusive; j >= k / j > k when reverse), for dims outer x axis_dim x inner of dtype f32
  * (summed in double), i64 or i32. */

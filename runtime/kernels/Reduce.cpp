@@ -171,6 +171,65 @@ extern "C" int32_t spcc_kernel_arg_reduce(const void *const *in, void *const *ou
 
 namespace {
 
+template <typename T> bool topKBefore(T a, int64_t ia, T b, int64_t ib, bool largest) {
+  bool nanA = a != a, nanB = b != b; // NaN only for floats
+  if (nanA || nanB) {
+    if (nanA && nanB) return ia < ib;
+    return largest ? nanA : nanB;
+  }
+  if (a != b) return largest ? a > b : a < b;
+  return ia < ib;
+}
+
+template <typename T>
+void topK(const spcc_top_k_params &p, const T *x, T *values, int64_t *indices, int32_t numThreads) {
+  parallelFor(
+      p.outer * p.inner, numThreads,
+      [&](int64_t begin, int64_t end) {
+        std::vector<int64_t> order(size_t(p.axis_dim));
+        for (int64_t t = begin; t < end; ++t) {
+          int64_t o = t / p.inner, i = t % p.inner;
+          const T *row = x + o * p.axis_dim * p.inner + i;
+          for (int64_t j = 0; j < p.axis_dim; ++j) order[size_t(j)] = j;
+          // Index order breaks ties, so the partial sort is deterministic.
+          std::partial_sort(
+              order.begin(), order.begin() + p.k, order.end(), [&](int64_t a, int64_t b) {
+                return topKBefore(row[a * p.inner], a, row[b * p.inner], b, p.largest != 0);
+              });
+          for (int64_t j = 0; j < p.k; ++j) {
+            int64_t e = (o * p.k + j) * p.inner + i;
+            indices[e] = order[size_t(j)];
+            values[e] = row[order[size_t(j)] * p.inner];
+          }
+        }
+      },
+      std::max<int64_t>(1, 4096 / std::max<int64_t>(p.axis_dim, 1)));
+}
+
+} // namespace
+
+extern "C" int32_t spcc_kernel_top_k(const void *const *in, void *const *out, const void *params,
+                                     int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_top_k_params *>(params);
+  auto *indices = static_cast<int64_t *>(out[1]);
+  switch (p.dtype) {
+  case SPCC_KDT_I64:
+    topK(p, static_cast<const int64_t *>(in[0]), static_cast<int64_t *>(out[0]), indices,
+         num_threads);
+    break;
+  case SPCC_KDT_I32:
+    topK(p, static_cast<const int32_t *>(in[0]), static_cast<int32_t *>(out[0]), indices,
+         num_threads);
+    break;
+  default:
+    topK(p, static_cast<const float *>(in[0]), static_cast<float *>(out[0]), indices, num_threads);
+    break;
+  }
+  return SPCC_KERNEL_OK;
+}
+
+namespace {
+
 template <typename T>
 void cumsum(const spcc_cumsum_params &p, const T *x, T *y, int32_t numThreads) {
   using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;

@@ -186,3 +186,28 @@ TEST_CASE("InstanceNormalization and LRN kernels", "[kernels]") {
                          {false}}) == "spcc_kernel_lrn");
   }
 }
+
+TEST_CASE("TopK kernel", "[kernels]") {
+  std::mt19937 rng(31);
+  for (const Ints &dims : std::vector<Ints>{{7}, {3, 5}, {2, 6, 4}})
+    for (int64_t axis = 0; axis < int64_t(dims.size()); ++axis)
+      for (int64_t k : {int64_t(0), int64_t(1), dims[size_t(axis)]})
+        for (int64_t largest : {0, 1}) {
+          INFO(dimsToString(dims) << " axis " << axis << " k " << k << " largest " << largest);
+          // Few distinct values, so that ties occur; a NaN among them.
+          Tensor x = randomTensor(dims, rng, -2, 2);
+          for (float &v : x.getMutableData<float>()) v = std::round(v);
+          x.getMutableData<float>()[0] = NAN;
+          std::map<std::string, Attribute> attrs{{"axis", axis}, {"largest", largest}};
+          CHECK(
+              checkKernel(
+                  {"TopK", {x, Tensor::fromVector<int64_t>({1}, {k})}, attrs, 2, {false, true}}) ==
+              "spcc_kernel_top_k");
+        }
+  checkKernel(
+      {"TopK",
+       {Tensor::fromVector<int64_t>({5}, {4, -1, 4, 9, 0}), Tensor::fromVector<int64_t>({1}, {2})},
+       {},
+       2,
+       {false, true}});
+}

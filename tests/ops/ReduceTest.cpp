@@ -145,3 +145,24 @@ TEST_CASE("ReduceSum upgrade moves opset-11 axes into an input", "[ops][reduce]"
   requireSuccess(schema->upgrade(*newer, 13, graph));
   CHECK(newer->getNumInputs() == 1);
 }
+
+TEST_CASE("TopK: largest and smallest, ties by index, NaN beyond every number", "[ops][reduce]") {
+  Tensor x = Tensor::fromVector<float>({2, 4}, {3, 1, 3, 2, 0, NAN, -1, 5});
+  Tensor k = Tensor::fromVector<int64_t>({1}, {3});
+  TensorList largest = runOpOrFail({"TopK", {x, k}, {{"axis", int64_t(1)}}, 2});
+  CHECK(largest[1].getData<int64_t>().vec() == std::vector<int64_t>{0, 2, 3, 1, 3, 0});
+  auto values = largest[0].getData<float>();
+  CHECK(values[0] == 3);
+  CHECK(values[2] == 2);
+  CHECK(std::isnan(values[3]));
+  CHECK(values[4] == 5);
+  TensorList smallest =
+      runOpOrFail({"TopK", {x, k}, {{"axis", int64_t(-1)}, {"largest", int64_t(0)}}, 2});
+  CHECK(smallest[1].getData<int64_t>().vec() == std::vector<int64_t>{1, 3, 0, 2, 0, 3});
+  CHECK(smallest[0].getData<float>().vec() == std::vector<float>{1, 2, 3, -1, 0, 5});
+
+  CHECK_THAT(runOpError({"TopK", {x, Tensor::fromVector<int64_t>({1}, {5})}, {}, 2}),
+             Catch::Matchers::Contains("k = 5 is outside [0, 4]"));
+  CHECK_THAT(runOpError({"TopK", {x, k}, {}, 2, {true, false}}),
+             Catch::Matchers::Contains("k must be known at compile time"));
+}
