@@ -25,6 +25,11 @@ namespace {
 
 bool isDefaultDomain(const std::string &domain) { return domain.empty() || domain == "ai.onnx"; }
 
+/// float16 and double, the element types spcc reads as float32.
+bool isWideOrHalfFloat(int onnxType) {
+  return onnxType == onnx::TensorProto::FLOAT16 || onnxType == onnx::TensorProto::DOUBLE;
+}
+
 /// Builds a Graph from a parsed ModelProto. One instance per import.
 class ModelImporter {
 public:
@@ -36,6 +41,7 @@ public:
 
 private:
   llvm::Error checkOpset();
+  llvm::Error computeInFloat32();
   llvm::Error expandVariadicOps();
   llvm::Error splitDropoutMasks();
   llvm::Error checkSupportedOps();
@@ -79,12 +85,13 @@ llvm::Expected<std::unique_ptr<Graph>> ModelImporter::run() {
     return makeError(ErrorCode::BadModel,
                      "not an ONNX model (ir_version " + llvm::Twine(model.ir_version()) + ")");
   if (!model.graph().name().empty()) graph->setName(model.graph().name());
-  for (auto step : {&ModelImporter::checkOpset, &ModelImporter::expandVariadicOps,
-                    &ModelImporter::splitDropoutMasks, &ModelImporter::checkSupportedOps,
-                    &ModelImporter::importConstants, &ModelImporter::fixInputShapes,
-                    &ModelImporter::importInputs, &ModelImporter::importNodes,
-                    &ModelImporter::inferTypes, &ModelImporter::importOutputs,
-                    &ModelImporter::runOnnxShapeInference, &ModelImporter::checkAgainstOnnx})
+  for (auto step :
+       {&ModelImporter::checkOpset, &ModelImporter::computeInFloat32,
+        &ModelImporter::expandVariadicOps, &ModelImporter::splitDropoutMasks,
+        &ModelImporter::checkSupportedOps, &ModelImporter::importConstants,
+        &ModelImporter::fixInputShapes, &ModelImporter::importInputs, &ModelImporter::importNodes,
+        &ModelImporter::inferTypes, &ModelImporter::importOutputs,
+        &ModelImporter::runOnnxShapeInference, &ModelImporter::checkAgainstOnnx})
     if (llvm::Error err = (this->*step)()) return std::move(err);
   return std::move(graph);
 }
@@ -113,6 +120,42 @@ llvm::Error ModelImporter::checkOpset() {
                          llvm::Twine(kMinOpset));
   }
   formOpset = kMinOpset;
+  return llvm::Error::success();
+}
+
+llvm::Error ModelImporter::computeInFloat32() {
+  // spcc computes in float32. A model's float16 and double values become float32 values: the
+  // reader converts initializers and constants as it reads them, and here, in the proto (so that
+  // ONNX's checker and shape inference see the same types), graph inputs, outputs and value
+  // infos of those types are declared float32, Casts to them cast to float32, and tensors held
+  // in node attributes (Constant, ConstantOfShape) are rewritten as float32.
+  auto *protoGraph = model.mutable_graph();
+  for (auto *infos : {protoGraph->mutable_input(), protoGraph->mutable_output(),
+                      protoGraph->mutable_value_info()})
+    for (auto &info : *infos) {
+      auto *tensorType = info.mutable_type()->mutable_tensor_type();
+      if (info.type().has_tensor_type() && isWideOrHalfFloat(tensorType->elem_type()))
+        tensorType->set_elem_type(onnx::TensorProto::FLOAT);
+    }
+  for (auto &node : *protoGraph->mutable_node())
+    for (auto &attr : *node.mutable_attribute()) {
+      if (attr.type() == onnx::AttributeProto::INT &&
+          (attr.name() == "to" || attr.name() == "dtype") && isWideOrHalfFloat(int(attr.i())))
+        attr.set_i(onnx::TensorProto::FLOAT);
+      if (attr.type() != onnx::AttributeProto::TENSOR || !isWideOrHalfFloat(attr.t().data_type()))
+        continue;
+      auto value = reader.read(attr.t());
+      if (!value)
+        return addContext(value.takeError(), "node '" + node.name() + "' (" + node.op_type() +
+                                                 "): attribute '" + attr.name() + "'");
+      onnx::TensorProto converted;
+      converted.set_name(attr.t().name());
+      *converted.mutable_dims() = attr.t().dims();
+      converted.set_data_type(onnx::TensorProto::FLOAT);
+      auto bytes = value->getBytes();
+      converted.set_raw_data(bytes.data(), bytes.size());
+      *attr.mutable_t() = std::move(converted);
+    }
   return llvm::Error::success();
 }
 
@@ -369,10 +412,21 @@ llvm::Error ModelImporter::runOnnxShapeInference() {
   for (const auto &sparse : protoGraph->sparse_initializer()) {
     auto *declared = protoGraph->add_initializer();
     declared->set_name(sparse.values().name());
-    declared->set_data_type(sparse.values().data_type());
+    int type = sparse.values().data_type();
+    declared->set_data_type(isWideOrHalfFloat(type) ? int(onnx::TensorProto::FLOAT) : type);
     for (int64_t d : sparse.dims()) declared->add_dims(d);
   }
   protoGraph->clear_sparse_initializer();
+  // float16 and double initializers were read as float32 (computeInFloat32): declared so, by
+  // type and dims (inference needs no float data).
+  for (auto &init : *protoGraph->mutable_initializer()) {
+    if (!isWideOrHalfFloat(init.data_type())) continue;
+    onnx::TensorProto declared;
+    declared.set_name(init.name());
+    *declared.mutable_dims() = init.dims();
+    declared.set_data_type(onnx::TensorProto::FLOAT);
+    init = std::move(declared);
+  }
   try {
     onnx::ShapeInferenceOptions inferenceOptions(/*check_type=*/true, /*strict_mode=*/0,
                                                  /*data_prop=*/true);

@@ -7,8 +7,10 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include <Eigen/Core>
 #include <onnx/onnx_pb.h>
 
+#include <cstring>
 #include <limits>
 
 namespace spcc {
@@ -24,6 +26,46 @@ void copyField(const Field &field, llvm::MutableArrayRef<T> out) {
 } // namespace
 
 llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
+  // spcc computes in float32: float16 and double data become float32 as they are read.
+  if (proto.data_type() == onnx::TensorProto::DOUBLE) return readDouble(proto);
+  auto stored = readAsStored(proto);
+  if (!stored || stored->getDType() != DType::Float16) return stored;
+  Tensor out(TensorType(DType::Float32, stored->getDims()));
+  auto src = stored->getData<uint16_t>();
+  auto dst = out.getMutableData<float>();
+  for (size_t i = 0; i < dst.size(); ++i)
+    dst[i] = float(Eigen::numext::bit_cast<Eigen::half>(src[i]));
+  return out;
+}
+
+llvm::Expected<Tensor> TensorProtoReader::readDouble(const onnx::TensorProto &proto) {
+  // Read as int64 of the same dims (8-byte elements alike), then reinterpret each as a double.
+  onnx::TensorProto asBits;
+  asBits.set_name(proto.name());
+  *asBits.mutable_dims() = proto.dims();
+  asBits.set_data_type(onnx::TensorProto::INT64);
+  if (proto.has_raw_data()) asBits.set_raw_data(proto.raw_data());
+  asBits.set_data_location(proto.data_location());
+  *asBits.mutable_external_data() = proto.external_data();
+  for (double v : proto.double_data()) {
+    int64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    asBits.add_int64_data(bits);
+  }
+  auto bits = readAsStored(asBits);
+  if (!bits) return bits.takeError();
+  Tensor out(TensorType(DType::Float32, bits->getDims()));
+  auto src = bits->getData<int64_t>();
+  auto dst = out.getMutableData<float>();
+  for (size_t i = 0; i < dst.size(); ++i) {
+    double v;
+    std::memcpy(&v, &src[i], sizeof v);
+    dst[i] = float(v);
+  }
+  return out;
+}
+
+llvm::Expected<Tensor> TensorProtoReader::readAsStored(const onnx::TensorProto &proto) {
   std::optional<DType> dtype = dtypeFromOnnx(proto.data_type());
   if (!dtype)
     return makeError(ErrorCode::Unsupported, tensorLabel(proto) + " has element type " +

@@ -25,12 +25,17 @@ public:
   /// external data is an error).
   explicit TensorProtoReader(std::string modelDir) : modelDir(std::move(modelDir)) {}
 
-  /// Converts \p proto (raw_data, typed fields or external data) to a dense tensor.
+  /// Converts \p proto (raw_data, typed fields or external data) to a dense tensor; float16
+  /// and double data become float32, as spcc computes.
   llvm::Expected<Tensor> read(const onnx::TensorProto &proto);
   /// Converts a SparseTensorProto (COO, linear or per-axis indices) to a dense tensor.
   llvm::Expected<Tensor> readSparse(const onnx::SparseTensorProto &proto);
 
 private:
+  /// The tensor in its stored element type (float16 included).
+  llvm::Expected<Tensor> readAsStored(const onnx::TensorProto &proto);
+  /// A double tensor, as float32.
+  llvm::Expected<Tensor> readDouble(const onnx::TensorProto &proto);
   llvm::Expected<llvm::ArrayRef<uint8_t>> readExternal(const onnx::TensorProto &proto,
                                                        int64_t expectedBytes);
 

@@ -14,6 +14,7 @@ const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // "\x93NUMPY"
 const DTYPES = [
   { descr: '<f4', ort: 'float32', array: Float32Array },
   { descr: '<f8', ort: 'float64', array: Float64Array },
+  { descr: '<f2', ort: 'float16', array: Uint16Array }, // float16 bits, as onnxruntime-node takes them
   { descr: '<i8', ort: 'int64', array: BigInt64Array },
   { descr: '<i4', ort: 'int32', array: Int32Array },
   { descr: '|i1', ort: 'int8', array: Int8Array },
