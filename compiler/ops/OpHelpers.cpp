@@ -157,4 +157,11 @@ llvm::Error moveConstantInputToIntsAttribute(Node &node, size_t index, const std
   return llvm::Error::success();
 }
 
+AxisSplit splitAtAxis(llvm::ArrayRef<int64_t> dims, int axis) {
+  AxisSplit split{1, dims[size_t(axis)], 1};
+  for (int d = 0; d < axis; ++d) split.outer *= dims[size_t(d)];
+  for (size_t d = size_t(axis) + 1; d < dims.size(); ++d) split.inner *= dims[d];
+  return split;
+}
+
 } // namespace spcc

@@ -60,6 +60,12 @@ template <typename Fn> auto dispatchElementSize(DType dtype, Fn &&fn) {
   }
 }
 
+/// \p dims seen as outer x extent x inner around \p axis (products of the dims before and after).
+struct AxisSplit {
+  int64_t outer, extent, inner;
+};
+AxisSplit splitAtAxis(llvm::ArrayRef<int64_t> dims, int axis);
+
 /// Moves the ints attribute \p attr of an older opset into input \p index as an int64 constant
 /// (spcc's canonical form is the newest opset's, where these are inputs). No-op without it.
 llvm::Error moveIntsAttributeToInput(Node &node, Graph &graph, const std::string &attr,

@@ -268,9 +268,7 @@ public:
     const Tensor &in = inputs[0];
     auto axis = normalizeAxis(node, node.getInt("axis", 0), in.getRank());
     if (!axis) return axis.takeError();
-    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
-    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
-    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    auto [outer, n, inner] = splitAtAxis(in.getDims(), *axis);
     bool last = node.getInt("select_last_index", 0) != 0;
     Tensor out(node.getOutput(0)->getType());
     auto dst = out.getMutableData<int64_t>();
@@ -353,9 +351,7 @@ public:
     const Tensor &in = inputs[0];
     auto axis = normalizeAxis(node, node.getInt("axis", -1), in.getRank());
     if (!axis) return axis.takeError();
-    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
-    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
-    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    auto [outer, n, inner] = splitAtAxis(in.getDims(), *axis);
     int64_t k = node.getOutput(0)->getType().getDim(*axis);
     bool largest = node.getInt("largest", 1) != 0;
     Tensor values(node.getOutput(0)->getType()), indices(node.getOutput(1)->getType());
@@ -405,9 +401,7 @@ public:
     const Tensor &in = inputs[0];
     auto axis = normalizeAxis(node, inputs[1].getAsInt(0), in.getRank());
     if (!axis) return axis.takeError();
-    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
-    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
-    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    auto [outer, n, inner] = splitAtAxis(in.getDims(), *axis);
     bool exclusive = node.getInt("exclusive", 0) != 0, reverse = node.getInt("reverse", 0) != 0;
     Tensor out(in.getType());
     dispatchDType(in.getDType(), [&](auto zero) {
@@ -458,9 +452,7 @@ public:
     const Tensor &in = inputs[0];
     auto axis = normalizeAxis(node, node.getInt("axis", -1), in.getRank());
     if (!axis) return axis.takeError();
-    int64_t outer = 1, inner = 1, n = in.getDims()[size_t(*axis)];
-    for (int d = 0; d < *axis; ++d) outer *= in.getDims()[size_t(d)];
-    for (int d = *axis + 1; d < in.getRank(); ++d) inner *= in.getDims()[size_t(d)];
+    auto [outer, n, inner] = splitAtAxis(in.getDims(), *axis);
     Tensor out(in.getType()); // zeros
     auto src = in.getData<float>();
     auto dst = out.getMutableData<float>();

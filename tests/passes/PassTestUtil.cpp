@@ -1,6 +1,7 @@
 #include "tests/passes/PassTestUtil.h"
 
 #include "compiler/eval/Interpreter.h"
+#include "compiler/frontend/OnnxImporter.h"
 #include "compiler/ir/IRParser.h"
 #include "compiler/ir/IRPrinter.h"
 #include "compiler/ir/Verifier.h"
@@ -84,6 +85,38 @@ double maxOutputDifference(const std::string &text, const std::string &pass, uin
     for (size_t i = 0; i < e.size(); ++i) worst = std::max(worst, double(std::fabs(e[i] - a[i])));
   }
   return worst;
+}
+
+float checkPipelineMatchesReference(const std::string &bytes,
+                                    const std::map<std::string, Tensor> &feeds,
+                                    const std::string &expandedOp) {
+  auto import = [&] {
+    return importOnnxBuffer({reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()},
+                            "model.onnx", {});
+  };
+  auto reference = import();
+  if (!reference) FAIL(takeMessage(reference.takeError()));
+  auto expected = interpretGraph(**reference, feeds);
+  if (!expected) FAIL(takeMessage(expected.takeError()));
+  auto expanded = import();
+  if (!expanded) FAIL(takeMessage(expanded.takeError()));
+  if (llvm::Error err = runDefaultPipeline(**expanded, PipelineOptions()))
+    FAIL(takeMessage(std::move(err)));
+  for (Node *n : (*expanded)->getNodes()) CHECK(n->getOpType() != expandedOp);
+  auto actual = interpretGraph(**expanded, feeds);
+  if (!actual) FAIL(takeMessage(actual.takeError()));
+  REQUIRE(actual->size() == expected->size());
+  float largest = 0;
+  for (size_t o = 0; o < actual->size(); ++o) {
+    INFO("output " << o);
+    REQUIRE((*actual)[o].getType() == (*expected)[o].getType());
+    auto a = (*actual)[o].getData<float>(), e = (*expected)[o].getData<float>();
+    for (size_t i = 0; i < a.size(); ++i) {
+      CHECK(std::abs(a[i] - e[i]) <= 1e-5f + 1e-4f * std::abs(e[i]));
+      largest = std::max(largest, std::abs(e[i]));
+    }
+  }
+  return largest;
 }
 
 } // namespace spcc::test

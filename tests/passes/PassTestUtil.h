@@ -4,6 +4,7 @@
 
 #include "compiler/ir/Graph.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,14 @@ std::string randomConstant(const std::string &name, const std::vector<int64_t> &
 /// Runs \p text's graph with the reference evaluations before and after pass \p pass, on the
 /// same random inputs, and returns the largest absolute difference of any output element.
 double maxOutputDifference(const std::string &text, const std::string &pass, uint32_t seed);
+
+/// Imports the ONNX model \p bytes twice and runs one with the reference evaluations as
+/// imported and the other after the default pipeline, which must leave no \p expandedOp node;
+/// checks every output element within 1e-5 + 1e-4 |expected| and returns the largest |expected|
+/// (so a caller can refuse a degenerate comparison).
+float checkPipelineMatchesReference(const std::string &bytes,
+                                    const std::map<std::string, Tensor> &feeds,
+                                    const std::string &expandedOp);
 
 } // namespace spcc::test
 
