@@ -31,7 +31,7 @@ llvm::Expected<Tensor> TensorProtoReader::read(const onnx::TensorProto &proto) {
   auto stored = readAsStored(proto);
   if (!stored || stored->getDType() != DType::Float16) return stored;
   Tensor out(TensorType(DType::Float32, stored->getDims()));
-  auto src = stored->getData<uint16_t>();
+  const auto *src = reinterpret_cast<const uint16_t *>(stored->getBytes().data());
   auto dst = out.getMutableData<float>();
   for (size_t i = 0; i < dst.size(); ++i)
     dst[i] = float(Eigen::numext::bit_cast<Eigen::half>(src[i]));

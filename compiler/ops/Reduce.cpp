@@ -367,7 +367,7 @@ public:
         for (int64_t j = 0; j < k; ++j) {
           int64_t e = (o * k + j) * inner + i;
           idx[size_t(e)] = order[size_t(j)];
-          std::memcpy(values.getMutableData<uint8_t>().data() + size_t(e) * size,
+          std::memcpy(values.getMutableBytes().data() + size_t(e) * size,
                       in.getBytes().data() + size_t((o * n + order[size_t(j)]) * inner + i) * size,
                       size);
         }
