@@ -29,6 +29,7 @@ const PipelineStage kDefaultPipeline[] = {
     {"constant-folding"},
     // After folding, which makes the weights constants; what they write is then ordinary
     // nodes for the passes below.
+    {"expand-einsum"},
     {"expand-recurrent"},
     {"expand-conv-transpose"},
     {"dead-code"},
