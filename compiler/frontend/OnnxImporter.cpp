@@ -1,7 +1,7 @@
 #include "compiler/frontend/OnnxImporter.h"
 
 #include "compiler/eval/TypeInference.h"
-#include "compiler/frontend/InlineIf.h"
+#include "compiler/frontend/ControlFlow.h"
 #include "compiler/frontend/TensorProtoReader.h"
 #include "compiler/ops/OpSchema.h"
 #include "compiler/support/Files.h"
@@ -677,7 +677,7 @@ importModel(llvm::ArrayRef<uint8_t> bytes, std::string modelDir, const ImportOpt
   ProtoImporter importProto = [&](onnx::ModelProto &proto) {
     return ModelImporter(proto, modelDir, options).run();
   };
-  if (llvm::Error err = inlineConstantIfs(model, importProto)) return std::move(err);
+  if (llvm::Error err = resolveControlFlow(model, importProto)) return std::move(err);
   return importProto(model);
 }
 
