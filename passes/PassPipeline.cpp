@@ -30,6 +30,7 @@ const PipelineStage kDefaultPipeline[] = {
     // After folding, which makes the weights constants; what they write is then ordinary
     // nodes for the passes below.
     {"expand-einsum"},
+    {"expand-normalizations"},
     {"expand-recurrent"},
     {"expand-conv-transpose"},
     {"dead-code"},

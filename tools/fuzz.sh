@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets (clang, libFuzzer + ASan/UBSan) into build-fuzz/ and runs one.
 # Usage: tools/fuzz.sh [SECONDS=180] [import|pipeline|loader]
-#   import: the ONNX importer, from the bundled and ONNX node test models;
+#   import: the ONNX importer, from the bundled, ONNX node test and rewritten-op test models;
 #   pipeline: import, passes, lowering and LLVM IR emission, from the same models;
 #   loader: spcc_model_load on model files, from a compiled model and damaged copies of it.
 # Crashes are written to build-fuzz/crashes/.
@@ -21,6 +21,8 @@ case "$target" in
         cp "$f" "$corpus/$(basename "$(dirname "$f")").onnx"
       done
     fi
+    # Loop, Scan, Einsum and the opset 18 / 21 normalizations (tests/models/check_rewritten_ops.py)
+    if [ -d build/rewritten-op-models ]; then cp build/rewritten-op-models/*.onnx "$corpus"/; fi
     max_len=65536 ;;
   loader)
     build-fuzz/tools/spcc models/demo/mlp_pruned.onnx -o "$corpus/mlp.so" --tune=none 2>/dev/null

@@ -304,6 +304,121 @@ public:
   }
 };
 
+/// GroupNormalization(X, scale, bias) (opsets 18 and 21): the C channels of each sample split
+/// into num_groups groups, each group's [C / G, spatial...] values normalized by their mean and
+/// variance, then scale and bias applied per channel ([C], opset 21) or per group ([G], opset
+/// 18's form; the two coincide when G = C). The expand-normalizations pass rewrites it into an
+/// InstanceNormalization over the grouped view.
+class GroupNormalizationOp : public OpSchema {
+public:
+  GroupNormalizationOp() : OpSchema("GroupNormalization", 3, 3) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    for (size_t i = 0; i < 3; ++i)
+      if (auto err = expectInputDType(node, i, {DType::Float32})) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    if (x.getRank() < 2)
+      return nodeError(node, ErrorCode::Shape,
+                       "input must have rank 2 or more (N, C, spatial axes), got " + x.str());
+    int64_t groups = node.getInt("num_groups", 0), channels = x.getDim(1);
+    if (!node.hasAttribute("num_groups") || groups < 1 || channels % groups != 0)
+      return nodeError(node, ErrorCode::BadModel,
+                       "attribute 'num_groups' must be given and divide the " +
+                           llvm::Twine(channels) + " channels, got " + llvm::Twine(groups));
+    for (size_t i = 1; i < 3; ++i) {
+      llvm::ArrayRef<int64_t> dims = node.getInput(i)->getType().getDims();
+      if (dims != llvm::ArrayRef<int64_t>{channels} && dims != llvm::ArrayRef<int64_t>{groups})
+        return nodeError(node, ErrorCode::Shape,
+                         "input " + llvm::Twine(i) + " must be [C] = [" + llvm::Twine(channels) +
+                             "] (or opset 18's [num_groups] = [" + llvm::Twine(groups) +
+                             "]), got " + node.getInput(i)->getType().str());
+    }
+    return TypeList{x};
+  }
+
+  llvm::Expected<SampleLayouts> inferSampleLayouts(const Node &node,
+                                                   llvm::ArrayRef<SampleLayout> inputs,
+                                                   int64_t) const override {
+    return leadingAxisSampleLayouts(node, inputs, {0});
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    Tensor out(x.getType());
+    int64_t batch = x.getDims()[0], channels = x.getDims()[1];
+    int64_t groups = node.getInt("num_groups", 1), groupChannels = channels / groups;
+    int64_t plane = batch * channels == 0 ? 0 : x.getNumElements() / (batch * channels);
+    int64_t size = groupChannels * plane;
+    double epsilon = node.getFloat("epsilon", 1e-5f);
+    auto src = x.getData<float>();
+    auto scale = inputs[1].getData<float>(), bias = inputs[2].getData<float>();
+    bool perGroup = int64_t(scale.size()) != channels;
+    auto dst = out.getMutableData<float>();
+    for (int64_t p = 0; p < batch * groups; ++p) {
+      const float *values = src.data() + p * size;
+      double mean = 0, variance = 0;
+      for (int64_t i = 0; i < size; ++i) mean += values[i];
+      mean /= double(size);
+      for (int64_t i = 0; i < size; ++i) variance += (values[i] - mean) * (values[i] - mean);
+      variance /= double(size);
+      double inv = 1.0 / std::sqrt(variance + epsilon);
+      for (int64_t i = 0; i < size; ++i) {
+        int64_t g = p % groups, c = g * groupChannels + i / plane;
+        size_t k = size_t(perGroup ? g : c);
+        dst[size_t(p * size + i)] = float((values[i] - mean) * inv * scale[k] + bias[k]);
+      }
+    }
+    return TensorList{out};
+  }
+};
+
+/// LpNormalization(X): x divided by the L1 or L2 norm (attribute p) of its vector along `axis`.
+/// The expand-normalizations pass rewrites it into a ReduceL1 / ReduceL2 and a Div.
+class LpNormalizationOp : public OpSchema {
+public:
+  LpNormalizationOp() : OpSchema("LpNormalization", 1, 1) {}
+
+  llvm::Expected<TypeList> inferTypes(const Node &node, KnownInputs) const override {
+    if (auto err = expectInputDType(node, 0, {DType::Float32})) return std::move(err);
+    const TensorType &x = node.getInput(0)->getType();
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getRank());
+    if (!axis) return axis.takeError();
+    int64_t p = node.getInt("p", 2);
+    if (p != 1 && p != 2)
+      return nodeError(node, ErrorCode::BadModel,
+                       "attribute 'p' must be 1 or 2, got " + llvm::Twine(p));
+    return TypeList{x};
+  }
+
+  llvm::Expected<TensorList> evaluate(const Node &node,
+                                      llvm::ArrayRef<Tensor> inputs) const override {
+    const Tensor &x = inputs[0];
+    auto axis = normalizeAxis(node, node.getInt("axis", -1), x.getType().getRank());
+    if (!axis) return axis.takeError();
+    bool l1 = node.getInt("p", 2) == 1;
+    AxisSplit split = splitAtAxis(x.getDims(), *axis);
+    Tensor out(x.getType());
+    auto src = x.getData<float>();
+    auto dst = out.getMutableData<float>();
+    for (int64_t o = 0; o < split.outer; ++o)
+      for (int64_t i = 0; i < split.inner; ++i) {
+        size_t base = size_t(o * split.extent * split.inner + i);
+        double norm = 0;
+        for (int64_t e = 0; e < split.extent; ++e) {
+          double v = src[base + size_t(e * split.inner)];
+          norm += l1 ? std::fabs(v) : v * v;
+        }
+        norm = l1 ? norm : std::sqrt(norm);
+        for (int64_t e = 0; e < split.extent; ++e) {
+          size_t k = base + size_t(e * split.inner);
+          dst[k] = float(src[k] / norm);
+        }
+      }
+    return TensorList{out};
+  }
+};
+
 /// LRN(X): x / (bias + alpha / size * sum of x^2 over the `size` channels around)^beta.
 class LrnOp : public OpSchema {
 public:
@@ -371,6 +486,12 @@ std::unique_ptr<OpSchema> createLogSoftmaxSchema() {
 
 std::unique_ptr<OpSchema> createInstanceNormalizationSchema() {
   return std::make_unique<InstanceNormalizationOp>();
+}
+std::unique_ptr<OpSchema> createGroupNormalizationSchema() {
+  return std::make_unique<GroupNormalizationOp>();
+}
+std::unique_ptr<OpSchema> createLpNormalizationSchema() {
+  return std::make_unique<LpNormalizationOp>();
 }
 std::unique_ptr<OpSchema> createLRNSchema() { return std::make_unique<LrnOp>(); }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Einsum, Loop and Scan models, compiled by spcc, against ONNX Runtime.
+"""Models of the ops spcc rewrites into others, compiled by spcc, against ONNX Runtime:
+Loop and Scan (unrolled), If (inlined), Einsum (MatMuls), GroupNormalization and
+LpNormalization (an InstanceNormalization or a reduction, and elementwise ops).
 
-check_einsum_loops.py SPCC SPCC_RUN SOURCE_DIR WORK_DIR
+check_rewritten_ops.py SPCC SPCC_RUN SOURCE_DIR WORK_DIR
 
-Each model is compiled to a .so (spcc unrolls the loops and rewrites the Einsums into MatMuls)
-and run with spcc-run on random inputs; ONNX Runtime 1.30 runs the original model natively.
+Each model is compiled to a .so and run with spcc-run on random inputs; ONNX Runtime 1.30 runs the original model natively.
 Outputs must agree at rtol 1e-4, atol 1e-5. Models whose loops cannot be unrolled must be
 refused with one error line naming the node and a non-zero exit code, never a crash.
 Exits 0 when every check passes, 1 otherwise.
@@ -131,6 +132,25 @@ def einsum_model(rng):
     return graph, 12, {"x": (2, 8, 32), "k": (2, 4, 8, 8), "v": (2, 4, 8, 8)}
 
 
+def group_norm_model(rng, opset):
+    """GroupNormalization over 4 groups of 12 channels: opset 21's per-channel scale and bias,
+    or opset 18's per-group ones; then LpNormalization (L1 over the channels, L2 over the
+    last axis)."""
+    groups, channels = 4, 12
+    affine = channels if opset >= 21 else groups
+    nodes = [helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["g"],
+                              num_groups=groups, epsilon=1e-3),
+             helper.make_node("LpNormalization", ["g"], ["l1"], axis=1, p=1),
+             helper.make_node("LpNormalization", ["x"], ["l2"])]
+    graph = helper.make_graph(
+        nodes, "norms", [value("x", [2, channels, 5, 3])],
+        [value("g", [2, channels, 5, 3]), value("l1", [2, channels, 5, 3]),
+         value("l2", [2, channels, 5, 3])],
+        [const("scale", rng.standard_normal(affine).astype(np.float32)),
+         const("bias", rng.standard_normal(affine).astype(np.float32))])
+    return graph, opset, {"x": (2, channels, 5, 3)}
+
+
 def refused_models():
     """(name, graph, opset, expected message part): loops spcc must refuse."""
     body = helper.make_graph(
@@ -163,7 +183,9 @@ def main(argv):
     ok = True
     cases = [("loop", loop_model(rng)), ("loop_condition_if", loop_condition_model(rng)),
              ("scan9", scan_model(rng, 9)), ("scan16", scan_model(rng, 16)),
-             ("scan8", scan_model(rng, 8)), ("einsum", einsum_model(rng))]
+             ("scan8", scan_model(rng, 8)), ("einsum", einsum_model(rng)),
+             ("group_norm18", group_norm_model(rng, 18)),
+             ("group_norm21", group_norm_model(rng, 21))]
     for name, (graph, opset, shapes) in cases:
         path = os.path.join(work, name + ".onnx")
         save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), path)
