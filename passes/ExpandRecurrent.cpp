@@ -126,6 +126,17 @@ private:
     std::vector<Value *> outputs(size_t(s.steps));
     for (int64_t step = 0; step < s.steps; ++step) {
       int64_t t = reverse ? s.steps - 1 - step : step;
+      // Sequences shorter than T: entries past their length keep their state and output zeros
+      // (a reverse direction starts at each one's last element).
+      std::vector<float> active(size_t(s.batch), 1.0f);
+      for (size_t b = 0; b < s.lengths.size(); ++b) active[b] = t < s.lengths[b] ? 1.0f : 0.0f;
+      int64_t activeCount = int64_t(std::count(active.begin(), active.end(), 1.0f));
+      if (activeCount == 0) {
+        outputs[size_t(t)] =
+            emitter.constant("zeros", Tensor(TensorType(DType::Float32, {1, 1, s.batch, H})));
+        continue;
+      }
+      Value *previousState = state, *previousCell = cell;
       Value *xt = emitter.slice(projected, 0, t * s.batch, (t + 1) * s.batch);
       Value *hr = emitter.emit("MatMul", {state, recurrent});
       if (s.cell == RecurrentCell::Rnn) {
@@ -153,7 +164,6 @@ private:
                 : emitter.emit("Sub", {emitter.constant("one", Tensor::scalar(1.0f)), z});
         state = emitter.emit("Add",
                              {emitter.emit("Mul", {keepNew, hh}), emitter.emit("Mul", {z, state})});
-        emitter.emit("Add", {hh, emitter.emit("Mul", {z, emitter.emit("Sub", {state, hh})})});
       } else {
         Value *gates = emitter.emit("Add", {xt, hr});
         Value *i = activate(act[0], withPeephole(gate(gates, 0), 0, cell));
@@ -164,7 +174,19 @@ private:
         Value *o = activate(act[0], withPeephole(gate(gates, 1), 1, cell));
         state = emitter.emit("Mul", {o, emitter.emit(act[2], {cell})});
       }
-      outputs[size_t(t)] = emitter.reshape(state, {1, 1, s.batch, H});
+      Value *output = state;
+      if (activeCount < s.batch) {
+        Value *mask = emitter.constant("active", Tensor::fromVector<float>({s.batch, 1}, active));
+        auto masked = [&](Value *previous, Value *next) {
+          return emitter.emit(
+              "Add",
+              {previous, emitter.emit("Mul", {mask, emitter.emit("Sub", {next, previous})})});
+        };
+        output = emitter.emit("Mul", {mask, state});
+        state = masked(previousState, state);
+        if (lstm) cell = masked(previousCell, cell);
+      }
+      outputs[size_t(t)] = emitter.reshape(output, {1, 1, s.batch, H});
     }
     ys.push_back(emitter.concat(outputs, 0));
     lastH.push_back(emitter.reshape(state, {1, s.batch, H}));

@@ -112,13 +112,17 @@ llvm::Expected<RecurrentShape> readRecurrentShape(const Node &node, const Tensor
   if (node.getNumInputs() > kRecurrentSequenceLens && node.getInput(kRecurrentSequenceLens)) {
     if (!sequenceLens)
       return nodeError(node, ErrorCode::Unsupported, "sequence_lens must be known at compile time");
-    for (int64_t b = 0; b < sequenceLens->getNumElements(); ++b)
-      if (sequenceLens->getAsInt(b) != s.steps)
-        return nodeError(node, ErrorCode::Unsupported,
-                         "sequence_lens " + llvm::Twine(sequenceLens->getAsInt(b)) +
-                             " for batch entry " + llvm::Twine(b) +
-                             ": only full-length sequences (" + llvm::Twine(s.steps) +
-                             ") are supported");
+    bool full = true;
+    for (int64_t b = 0; b < sequenceLens->getNumElements(); ++b) {
+      int64_t length = sequenceLens->getAsInt(b);
+      if (length < 0 || length > s.steps)
+        return nodeError(node, ErrorCode::BadModel,
+                         "sequence_lens " + llvm::Twine(length) + " for batch entry " +
+                             llvm::Twine(b) + " is outside [0, " + llvm::Twine(s.steps) + "]");
+      s.lengths.push_back(length);
+      full &= length == s.steps;
+    }
+    if (full) s.lengths.clear();
   }
 
   size_t perDirection = size_t(s.gates == 1 ? 1 : s.gates == 3 ? 2 : 3);
@@ -237,6 +241,7 @@ public:
       for (int64_t step = 0; step < T; ++step) {
         int64_t t = reverse ? T - 1 - step : step;
         for (int64_t b = 0; b < B; ++b) {
+          if (!s.lengths.empty() && t >= s.lengths[size_t(b)]) continue; // past its length
           float *hb = &h[size_t(b * H)], *cb = &c[size_t(b * H)];
           const float *xt = x.data() + xAt(t, b);
           for (int64_t j = 0; j < G * H; ++j) {

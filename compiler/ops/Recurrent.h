@@ -45,6 +45,9 @@ struct RecurrentShape {
   int64_t inputSize = 0;   ///< I
   bool batchMajor = false; ///< layout 1: X [B, T, I], Y [B, T, D, H], Y_h [B, D, H]
   bool linearBeforeReset = false; ///< GRU
+  /// Each batch entry's sequence length where sequence_lens gives one shorter than T (empty
+  /// when every sequence is full length).
+  std::vector<int64_t> lengths;
   bool hasClip = false;
   float clip = 0;
   /// Per direction, the cell's activations by their ONNX names: f, g (GRU, LSTM), h (LSTM).
@@ -54,7 +57,7 @@ struct RecurrentShape {
 RecurrentCell recurrentCellOf(const Node &node);
 
 /// Reads and checks \p node's attributes and input dims (and that sequence_lens, when given,
-/// is known and every sequence is full length: shorter ones are not supported).
+/// is known, each length within [0, T]).
 llvm::Expected<RecurrentShape> readRecurrentShape(const Node &node, const Tensor *sequenceLens);
 
 /// The activations spcc runs in a recurrent cell (ONNX names; those taking alpha / beta are

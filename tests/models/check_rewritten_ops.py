@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Models of the ops spcc rewrites into others, compiled by spcc, against ONNX Runtime:
 Loop and Scan (unrolled), If (inlined), Einsum (MatMuls), GroupNormalization and
-LpNormalization (an InstanceNormalization or a reduction, and elementwise ops).
+LpNormalization (an InstanceNormalization or a reduction, and elementwise ops), LSTM and GRU
+over sequences of several lengths (unrolled steps, masked past each sequence's end).
 
 check_rewritten_ops.py SPCC SPCC_RUN SOURCE_DIR WORK_DIR
 
@@ -151,6 +152,24 @@ def group_norm_model(rng, opset):
     return graph, opset, {"x": (2, channels, 5, 3)}
 
 
+def recurrent_lengths_model(rng, op):
+    """A bidirectional LSTM or GRU over sequences of lengths 6, 2 and 4 (T = 6)."""
+    gates = 4 if op == "LSTM" else 3
+    T, B, I, H = 6, 3, 5, 8
+    outputs = ["y", "y_h"] + (["y_c"] if op == "LSTM" else [])
+    node = helper.make_node(op, ["x", "w", "r", "b", "lens"], outputs, hidden_size=H,
+                            direction="bidirectional")
+    dims = {"y": [T, 2, B, H], "y_h": [2, B, H], "y_c": [2, B, H]}
+    graph = helper.make_graph(
+        [node], op.lower() + "_lengths", [value("x", [T, B, I])],
+        [value(o, dims[o]) for o in outputs],
+        [const("w", rng.standard_normal((2, gates * H, I)).astype(np.float32) * 0.5),
+         const("r", rng.standard_normal((2, gates * H, H)).astype(np.float32) * 0.5),
+         const("b", rng.standard_normal((2, 2 * gates * H)).astype(np.float32) * 0.2),
+         const("lens", np.array([6, 2, 4], np.int32))])
+    return graph, 14, {"x": (T, B, I)}
+
+
 def refused_models():
     """(name, graph, opset, expected message part): loops spcc must refuse."""
     body = helper.make_graph(
@@ -185,7 +204,9 @@ def main(argv):
              ("scan9", scan_model(rng, 9)), ("scan16", scan_model(rng, 16)),
              ("scan8", scan_model(rng, 8)), ("einsum", einsum_model(rng)),
              ("group_norm18", group_norm_model(rng, 18)),
-             ("group_norm21", group_norm_model(rng, 21))]
+             ("group_norm21", group_norm_model(rng, 21)),
+             ("lstm_lengths", recurrent_lengths_model(rng, "LSTM")),
+             ("gru_lengths", recurrent_lengths_model(rng, "GRU"))]
     for name, (graph, opset, shapes) in cases:
         path = os.path.join(work, name + ".onnx")
         save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), path)

@@ -1,6 +1,6 @@
 // The expand-recurrent pass against the recurrent ops' reference evaluation, over the variants
 // the ONNX node tests leave out: bidirectional, layout 1, initial states, peepholes, clip,
-// linear_before_reset, Relu activations.
+// linear_before_reset, Relu activations, sequences shorter than T.
 #include "tests/frontend/ModelBuilder.h"
 #include "tests/ops/OpTestUtil.h"
 
@@ -21,6 +21,7 @@ struct RecurrentCase {
   int64_t layout = 0;
   bool initialStates = false, peepholes = false, clip = false, linearBeforeReset = false;
   std::vector<std::string> activations = {};
+  std::vector<int32_t> lengths = {}; ///< sequence_lens, one per batch entry (none: full)
 };
 
 std::vector<float> randomValues(std::mt19937 &rng, int64_t n, float scale) {
@@ -43,6 +44,14 @@ void checkExpansion(const RecurrentCase &c) {
   b.initializer("R", {D, c.gates * H, H}, randomValues(rng, D * c.gates * H * H, 0.5f));
   b.initializer("B", {D, 2 * c.gates * H}, randomValues(rng, D * 2 * c.gates * H, 0.2f));
   std::vector<std::string> inputs = {"x", "W", "R", "B", ""};
+  if (!c.lengths.empty()) {
+    onnx::TensorProto *lens = b.proto().mutable_graph()->add_initializer();
+    lens->set_name("lens");
+    lens->set_data_type(onnx::TensorProto::INT32);
+    lens->add_dims(int64_t(c.lengths.size()));
+    for (int32_t length : c.lengths) lens->add_int32_data(length);
+    inputs[4] = "lens";
+  }
   std::map<std::string, Tensor> feeds = {
       {"x", Tensor::fromVector<float>(xDims, randomValues(rng, T * B * I, 1.0f))}};
   if (c.initialStates) {
@@ -95,17 +104,20 @@ TEST_CASE("expand-recurrent matches the LSTM reference evaluation", "[passes]") 
   checkExpansion({"LSTM", 4});
   checkExpansion({"LSTM", 4, "bidirectional", 1, true, true});
   checkExpansion({"LSTM", 4, "reverse", 0, true, false, true});
+  checkExpansion({"LSTM", 4, "bidirectional", 0, true, true, false, false, {}, {3, 5}});
 }
 
 TEST_CASE("expand-recurrent matches the GRU reference evaluation", "[passes]") {
   checkExpansion({"GRU", 3});
   checkExpansion({"GRU", 3, "bidirectional", 1, true, false, false, true});
   checkExpansion({"GRU", 3, "reverse", 0, false, false, true, false});
+  checkExpansion({"GRU", 3, "reverse", 1, true, false, false, false, {}, {2, 0}});
 }
 
 TEST_CASE("expand-recurrent matches the RNN reference evaluation", "[passes]") {
   checkExpansion({"RNN", 1});
   checkExpansion({"RNN", 1, "bidirectional", 0, true, false, false, false, {"Relu", "Tanh"}});
+  checkExpansion({"RNN", 1, "forward", 0, false, false, false, false, {}, {5, 1}});
 }
 
 TEST_CASE("recurrent ops refuse what they do not support by name", "[passes]") {
