@@ -3,6 +3,8 @@
 
 #include "compiler/support/Error.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <cassert>
 
 namespace spcc {
@@ -31,6 +33,25 @@ void TargetRegistry::add(std::unique_ptr<Target> target) {
 }
 
 llvm::Expected<const Target &> TargetRegistry::lookup(llvm::StringRef targetName) const {
+  if (targetName.contains(',')) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    targetName.split(parts, ',');
+    const Target *common = nullptr;
+    for (llvm::StringRef part : parts) {
+      auto target = lookup(part);
+      if (!target) return target.takeError();
+      if (common && common != &*target)
+        return makeError(ErrorCode::InvalidArgument,
+                         "'" + targetName + "' names targets of different backends (" +
+                             common->name() + ", " + target->name() + ")");
+      common = &*target;
+    }
+    if (!common->combinesTargets())
+      return makeError(ErrorCode::InvalidArgument,
+                       "'" + targetName + "': the " + common->name() +
+                           " backend compiles for one target at a time");
+    return *common;
+  }
   std::string known;
   for (const auto &[name, target] : names()) {
     if (name.name == targetName) return *target;

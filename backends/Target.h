@@ -39,8 +39,13 @@ public:
   /// The --target values this backend compiles for.
   virtual std::vector<TargetName> targetNames() const = 0;
 
-  /// Compiles \p graph (after the pass pipeline) for options.target, one of targetNames(), to
-  /// the shared object options.outputPath, recording decisions and sizes in \p report.
+  /// Whether options.target may also be a comma-separated list of targetNames(): one model
+  /// that carries code for each and runs the best one the loading machine supports.
+  virtual bool combinesTargets() const { return false; }
+
+  /// Compiles \p graph (after the pass pipeline) for options.target, one of targetNames() (or a
+  /// list of them, where combinesTargets()), to the shared object options.outputPath, recording
+  /// decisions and sizes in \p report.
   virtual llvm::Error compile(const Graph &graph, const CompileOptions &options,
                               CompileReport &report) const = 0;
 };
@@ -54,7 +59,8 @@ public:
   /// Adds \p target; its --target names must be new.
   void add(std::unique_ptr<Target> target);
 
-  /// The target that accepts \p targetName, or an InvalidArgument error that lists every name.
+  /// The target that accepts \p targetName (or each name of a comma-separated list, where that
+  /// target combines them), or an InvalidArgument error that lists every name.
   llvm::Expected<const Target &> lookup(llvm::StringRef targetName) const;
 
   /// The --target name marked isDefault.

@@ -1,12 +1,13 @@
 # spcc_add_model(TARGET MODEL.onnx [OUTPUT FILE.so] [SHAPE NAME=DIMS...]
-#                [TARGET_ISA host|x86-64-v3|x86-64-v4] [OPTIONS flag...])
+#                [TARGET_ISA host|x86-64-v3|x86-64-v4|LEVEL,LEVEL] [OPTIONS flag...])
 #
 # Compiles MODEL.onnx (relative paths: to the current source directory) with `spcc -o` into
 # FILE.so (default TARGET.so; relative paths: to the current binary directory) as a build step,
 # and adds the custom target TARGET, built by default, that produces it. The step reruns when the
 # model or the spcc executable changes. SHAPE fixes the dims of dynamic inputs (spcc --shape);
-# TARGET_ISA selects the instruction set (spcc --target; default x86-64-v3); OPTIONS are passed
-# to spcc as they are.
+# TARGET_ISA selects the instruction set (spcc --target; default host: the best level of the
+# building machine; x86-64-v3,x86-64-v4 carries both and runs the best one the loading CPU has);
+# OPTIONS are passed to spcc as they are.
 #
 # The absolute path of the .so is the TARGET's property SPCC_MODEL_FILE, e.g.
 #   target_compile_definitions(app PRIVATE MODEL="$<TARGET_PROPERTY:TARGET,SPCC_MODEL_FILE>")
@@ -39,9 +40,9 @@ function(spcc_add_model target model)
     list(APPEND flags "--shape=${shape}")
   endforeach()
   if(arg_TARGET_ISA)
-    if(NOT arg_TARGET_ISA MATCHES "^(host|x86-64-v3|x86-64-v4)$")
-      message(FATAL_ERROR "spcc_add_model(${target}): TARGET_ISA must be host, x86-64-v3 or "
-                          "x86-64-v4, got '${arg_TARGET_ISA}'")
+    if(NOT arg_TARGET_ISA MATCHES "^(host|x86-64-v3|x86-64-v4)(,(host|x86-64-v3|x86-64-v4))*$")
+      message(FATAL_ERROR "spcc_add_model(${target}): TARGET_ISA must be host, x86-64-v3, "
+                          "x86-64-v4 or a comma-separated list of them, got '${arg_TARGET_ISA}'")
     endif()
     list(APPEND flags "--target=${arg_TARGET_ISA}")
   endif()

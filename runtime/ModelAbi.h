@@ -130,4 +130,27 @@ typedef struct {
   uint64_t trailer_hash; /* XXH3-64 of the 24 bytes above */
 } spcc_abi_trailer;
 
+/** A model compiled for several x86-64 levels (`--target x86-64-v3,x86-64-v4`) is the lowest
+ *  level's model (a complete one: any loader runs it) whose image goes on, after that model's
+ *  ELF bytes, with each higher level's complete model file (image and trailer), then a table of
+ *  all of them, then the variant footer; the file's own trailer covers it all. The loader runs
+ *  the highest level the CPU has. */
+#define SPCC_ABI_VARIANTS_MAGIC "SPCCISA\001"
+#define SPCC_ABI_MAX_VARIANTS 8
+
+/** One entry of the table: where a level's model lies in the file. The lowest level's entry is
+ *  the file itself (offset 0, `bytes` its ELF bytes); the others are embedded model files. */
+typedef struct {
+  char target[24]; /* the level, NUL-terminated: "x86-64-v3", "x86-64-v4" */
+  uint64_t offset;
+  uint64_t bytes;
+} spcc_abi_variant;
+
+/** Ends the image of a multi-level model, right before the trailer; the table of `count`
+ *  entries lies right before it. */
+typedef struct {
+  uint64_t count;
+  char magic[8]; /* SPCC_ABI_VARIANTS_MAGIC, without its terminating NUL */
+} spcc_abi_variants_footer;
+
 #endif /* SPCC_RUNTIME_MODELABI_H */

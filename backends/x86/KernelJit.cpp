@@ -45,7 +45,7 @@ llvm::Expected<void *> KernelJit::load(std::unique_ptr<llvm::Module> module, con
   auto start = std::chrono::steady_clock::now();
   auto machine = createTargetMachine(isa);
   if (!machine) return machine.takeError();
-  auto object = emitObject(*module, **machine);
+  auto object = emitObject(*module, **machine, isa.tuneCpu);
   if (!object) return object.takeError();
   if (stats) {
     auto measured = measureObject(*object);

@@ -128,6 +128,7 @@ public:
 
   llvm::Error run() {
     report.target = isa.cpu.empty() ? isa.kernelLevel : isa.cpu;
+    if (!isa.tuneCpu.empty()) report.target += ", tuned for " + isa.tuneCpu;
     report.kernelLevel = isa.kernelLevel;
     for (auto stage :
          {&ModelCompiler::openMeasurement, &ModelCompiler::chooseKernels,
@@ -224,8 +225,8 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   const SparseLayer &layer = *layers[i];
   SelectionContext selection{isa,       options.tune,     options.tuneThreads,
                              jit.get(), denseTimer.get(), unrolledBudget};
-  TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.kernelLevel, options.tune,
-                        options.tuneThreads, unrolledBudget};
+  TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.tuneCpu + "|" + isa.kernelLevel,
+                        options.tune, options.tuneThreads, unrolledBudget};
   std::string key = TuneCache::keyOf(layer, setting);
   std::optional<KernelChoice> cached = readCache(key, layer, unrolledBudget, *nodes[i]);
   if (cached) {

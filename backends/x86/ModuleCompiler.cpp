@@ -20,7 +20,7 @@ llvm::Error compileModules(std::vector<ModuleJob> &jobs, const TargetIsa &isa, u
     for (size_t i = next++; i < jobs.size(); i = next++) {
       auto start = std::chrono::steady_clock::now();
       llvm::Expected<llvm::SmallVector<char, 0>> object =
-          machine ? emitObject(*jobs[i].module, **machine)
+          machine ? emitObject(*jobs[i].module, **machine, isa.tuneCpu)
                   : llvm::Expected<llvm::SmallVector<char, 0>>(
                         makeError(ErrorCode::Internal, "no target machine"));
       if (!object) {

@@ -53,9 +53,13 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(const T
   return machine;
 }
 
-llvm::Expected<llvm::SmallVector<char, 0>> emitObject(llvm::Module &module,
-                                                      llvm::TargetMachine &machine) {
+llvm::Expected<llvm::SmallVector<char, 0>>
+emitObject(llvm::Module &module, llvm::TargetMachine &machine, llvm::StringRef tuneCpu) {
   module.setTargetTriple(kTargetTriple);
+  // The machine's CPU fixes the instructions; "tune-cpu" only their choice and scheduling.
+  if (!tuneCpu.empty())
+    for (llvm::Function &function : module)
+      if (!function.isDeclaration()) function.addFnAttr("tune-cpu", tuneCpu);
   module.setDataLayout(machine.createDataLayout());
   module.setPICLevel(llvm::PICLevel::BigPIC);
   std::string problems;

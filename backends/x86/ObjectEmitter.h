@@ -20,9 +20,9 @@ constexpr const char *kTargetTriple = "x86_64-unknown-linux-gnu";
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createTargetMachine(const TargetIsa &isa);
 
 /// Compiles \p module (its triple and data layout are set to \p machine's) to an ELF relocatable
-/// object, returned as bytes.
-llvm::Expected<llvm::SmallVector<char, 0>> emitObject(llvm::Module &module,
-                                                      llvm::TargetMachine &machine);
+/// object, returned as bytes; its functions are scheduled for \p tuneCpu where one is named.
+llvm::Expected<llvm::SmallVector<char, 0>>
+emitObject(llvm::Module &module, llvm::TargetMachine &machine, llvm::StringRef tuneCpu = {});
 
 } // namespace spcc::x86
 

@@ -4,12 +4,8 @@
 #include "compiler/support/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
-
-#include <algorithm>
-#include <vector>
 
 namespace spcc::x86 {
 namespace {
@@ -38,14 +34,9 @@ llvm::Expected<TargetIsa> selectTargetIsa(llvm::StringRef name) {
     return makeError(ErrorCode::Unsupported, llvm::Twine("--target host: this CPU lacks ") +
                                                  missing + ", which the kernels need (x86-64-v3)");
   TargetIsa isa;
-  isa.cpu = llvm::sys::getHostCPUName().str();
   isa.kernelLevel = firstMissing(features, kV4Features) ? "x86-64-v3" : "x86-64-v4";
-  // Sorted, so that the same machine always gives the same string (and the same object).
-  std::vector<std::string> flags;
-  for (const auto &entry : features)
-    flags.push_back((entry.getValue() ? "+" : "-") + entry.getKey().str());
-  std::sort(flags.begin(), flags.end());
-  isa.features = llvm::join(flags, ",");
+  isa.cpu = isa.kernelLevel;
+  isa.tuneCpu = llvm::sys::getHostCPUName().str();
   return isa;
 }
 

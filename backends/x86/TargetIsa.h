@@ -15,11 +15,15 @@ struct TargetIsa {
   std::string features;
   /// The kernel library level linked in and recorded in the model ("x86-64-v3" or "x86-64-v4").
   std::string kernelLevel;
+  /// The CPU whose scheduling and tuning the code follows (LLVM's "tune-cpu"), without using
+  /// its instructions beyond `cpu`'s; empty: `cpu` itself.
+  std::string tuneCpu;
 };
 
-/// Resolves a --target value: "x86-64-v3", "x86-64-v4", or "host" (this machine's CPU and
-/// features, with the highest kernel level it supports). Fails for other names, or for a host
-/// without x86-64-v3.
+/// Resolves a --target value: "x86-64-v3", "x86-64-v4", or "host": the highest of those two
+/// levels this machine runs, tuned for its CPU, so that the model also runs on every other CPU
+/// of that level (the loader checks the level; it could not check a CPU's every feature).
+/// Fails for other names, or for a host without x86-64-v3.
 llvm::Expected<TargetIsa> selectTargetIsa(llvm::StringRef name);
 
 } // namespace spcc::x86

@@ -109,3 +109,39 @@ def test_gpu_model_emulated_on_the_host(compiled):
         assert gpu.device == "emulated on the host (sm_90 program)"
         np.testing.assert_allclose(gpu.run(test_model.inputs)["logits"],
                                    cpu.run(test_model.inputs)["logits"], rtol=1e-5, atol=1e-6)
+
+
+def _cpu_has_avx512():
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next(line for line in cpuinfo if line.startswith("flags")).split()
+    return all(f in flags for f in ("avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"))
+
+
+def test_multi_level_model_runs_the_best_level_the_cpu_has(compiled, monkeypatch):
+    test_model, both = compiled("bert_tiny", target="x86-64-v3,x86-64-v4")
+    _, v3 = compiled("bert_tiny", target="x86-64-v3")
+    _, v4 = compiled("bert_tiny", target="x86-64-v4")
+    best, best_path = ("x86-64-v4", v4) if _cpu_has_avx512() else ("x86-64-v3", v3)
+
+    def run(path):
+        with spcc.load(path) as model:
+            return model.device, model.run(test_model.inputs)
+
+    def assert_same(outputs, path):
+        for name, value in run(path)[1].items():
+            np.testing.assert_array_equal(outputs[name], value)
+
+    device, outputs = run(both)
+    assert device == "cpu (%s)" % best
+    assert_same(outputs, best_path)
+    # Two loads of the embedded level at once are two models, and both run.
+    with spcc.load(both) as first, spcc.load(both) as second:
+        for name, value in second.run(test_model.inputs).items():
+            np.testing.assert_array_equal(first.run(test_model.inputs)[name], value)
+    monkeypatch.setenv("SPCC_MAX_ISA", "x86-64-v3")
+    device, outputs = run(both)
+    assert device == "cpu (x86-64-v3)"
+    assert_same(outputs, v3)
+    monkeypatch.setenv("SPCC_MAX_ISA", "x86-64-v9")
+    with pytest.raises(spcc.LoadError, match="SPCC_MAX_ISA"):
+        spcc.load(both)

@@ -48,7 +48,8 @@ const char *missingX86Feature(int level) {
 #endif
 }
 
-/// The x86-64 level (1..4) named by `target`, or 0 if it names none.
+} // namespace
+
 int x86Level(const char *target) {
   if (std::strcmp(target, "x86-64") == 0) return 1;
   if (std::strcmp(target, "x86-64-v2") == 0) return 2;
@@ -57,7 +58,7 @@ int x86Level(const char *target) {
   return 0;
 }
 
-} // namespace
+bool cpuRunsLevel(int level) { return missingX86Feature(level) == nullptr; }
 
 spcc_status checkTarget(const char *target, const std::string &path) {
   if (!target) return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: it names no target ISA");

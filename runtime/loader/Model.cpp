@@ -76,12 +76,20 @@ spcc_status loadModel(const char *path, spcc_model **out) {
   if (fd < 0)
     return fail(SPCC_ERR_IO, name + ": cannot open the model file (" + ioReason(errno) + ")");
   std::unique_ptr<int, FdCloser> closeFd(&fd);
-  if (spcc_status s = verifyModelFile(fd, name)) return s;
+  uint64_t imageBytes = 0;
+  if (spcc_status s = verifyModelFile(fd, name, &imageBytes)) return s;
+  ModelVariant variant;
+  if (spcc_status s = selectModelVariant(fd, imageBytes, name, &variant)) return s;
 
   // dlopen searches the library path for names without '/': load exactly the named file.
   // (Not through /proc/self/fd: the dynamic loader knows loaded objects by name, and a
-  // descriptor's number is reused by the next model.)
+  // descriptor's number is reused by the next model. An embedded level has no file of its own,
+  // so it is the exception, with a name checked to be new.)
   std::string openName = name.find('/') == std::string::npos ? "./" + name : name;
+  int variantFd = -1;
+  if (variant.embedded)
+    if (spcc_status s = openEmbeddedModel(fd, variant, name, &variantFd, &openName)) return s;
+  std::unique_ptr<int, FdCloser> closeVariant(variantFd >= 0 ? &variantFd : nullptr);
   dlerror();
   UniqueHandle handle(dlopen(openName.c_str(), RTLD_NOW | RTLD_LOCAL));
   if (!handle)
@@ -102,6 +110,10 @@ spcc_status loadModel(const char *path, spcc_model **out) {
                     std::to_string(descriptor->abi_version) + ", but this runtime has version " +
                     std::to_string(SPCC_ABI_VERSION) + "; recompile the model");
   if (spcc_status s = validateDescriptor(*descriptor, name)) return s;
+  if (!variant.target.empty() && (!descriptor->target || variant.target != descriptor->target))
+    return fail(SPCC_ERR_BAD_MODEL, name + ": damaged model: its table says " + variant.target +
+                                        ", its code says " +
+                                        (descriptor->target ? descriptor->target : "nothing"));
   std::unique_ptr<GpuDriver> gpu;
   if (spcc_status s = checkCodeKind(*descriptor, name, &gpu)) return s;
 
@@ -111,6 +123,8 @@ spcc_status loadModel(const char *path, spcc_model **out) {
   model->descriptor = descriptor;
   model->path = std::move(name);
   model->handle = handle.release();
+  model->variantFd = variantFd;
+  closeVariant.release();
   *out = model.release();
   return SPCC_OK;
 }
@@ -151,6 +165,7 @@ extern "C" void spcc_model_free(spcc_model *model) {
   if (!model) return;
   model->gpu.reset(); // the driver reads the program in the .so
   dlclose(model->handle);
+  if (model->variantFd >= 0) close(model->variantFd);
   delete model;
 }
 

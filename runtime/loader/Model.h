@@ -30,6 +30,9 @@ struct spcc_model {
   std::unique_ptr<spcc::runtime::GpuDriver> gpu;
   /// What spcc_model_device returns.
   std::string device;
+  /// The memory file holding the level of a multi-level model that was loaded (closed after
+  /// dlclose), or -1 when the file itself was.
+  int variantFd = -1;
 };
 
 /// An execution context: the activation arena of one run at a time.
@@ -62,9 +65,38 @@ inline constexpr uint32_t MaxTensors = SPCC_ABI_MAX_TENSORS;
 inline constexpr int32_t MaxRank = SPCC_ABI_MAX_RANK;
 
 /// Checks the model file open as `fd` against the trailer spcc appended to it (length, XXH3 of
-/// the whole image, a sane ELF header) before the dynamic loader maps it. Returns SPCC_OK, or
-/// SPCC_ERR_BAD_MODEL / SPCC_ERR_IO with the last error naming `path` and the problem.
-spcc_status verifyModelFile(int fd, const std::string &path);
+/// the whole image, a sane ELF header) before the dynamic loader maps it. Returns SPCC_OK (and
+/// the bytes before the trailer in `imageBytes`, if given), or SPCC_ERR_BAD_MODEL / SPCC_ERR_IO
+/// with the last error naming `path` and the problem.
+spcc_status verifyModelFile(int fd, const std::string &path, uint64_t *imageBytes = nullptr);
+
+/// Which model of a file to load: the file itself, or one level of a multi-level model embedded
+/// in it (ModelAbi.h, spcc_abi_variant).
+struct ModelVariant {
+  bool embedded = false;
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  /// The level it was compiled for; empty for a file of one level.
+  std::string target;
+};
+
+/// Reads the table of a multi-level model from the verified file `fd` (`imageBytes` before its
+/// trailer) and picks the highest level this CPU runs, at most SPCC_MAX_ISA where that is set;
+/// a file without the table is its own model. SPCC_ERR_BAD_MODEL for a damaged table.
+spcc_status selectModelVariant(int fd, uint64_t imageBytes, const std::string &path,
+                               ModelVariant *out);
+
+/// Copies the embedded `variant` of the file `fd` into an anonymous memory file, checks it as a
+/// model file, and returns that file (`variantFd`, the caller closes it after dlclose) and the
+/// name to dlopen it by.
+spcc_status openEmbeddedModel(int fd, const ModelVariant &variant, const std::string &path,
+                              int *variantFd, std::string *openName);
+
+/// The x86-64 level (1..4) named by `target` ("x86-64", "x86-64-v2" ... "x86-64-v4"), or 0.
+int x86Level(const char *target);
+
+/// Whether this CPU has every feature of x86-64 level `level`.
+bool cpuRunsLevel(int level);
 
 /// Checks that `descriptor` is self-consistent (counts, ranks, dtypes, dims, non-null
 /// pointers). Returns SPCC_OK or SPCC_ERR_BAD_MODEL with the last error naming the problem.

@@ -63,7 +63,7 @@ spcc_status checkElfHeader(int fd, uint64_t imageBytes, const std::string &path)
 
 } // namespace
 
-spcc_status verifyModelFile(int fd, const std::string &path) {
+spcc_status verifyModelFile(int fd, const std::string &path, uint64_t *imageBytes) {
   struct stat info;
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
     return fail(SPCC_ERR_IO, path + ": cannot open the model file (not a regular file)");
@@ -97,6 +97,7 @@ spcc_status verifyModelFile(int fd, const std::string &path) {
   }
   if (XXH3_64bits_digest(state.get()) != trailer.image_hash)
     return damaged(path, "its contents do not match the checksum written when it was compiled");
+  if (imageBytes) *imageBytes = trailer.image_bytes;
   return checkElfHeader(fd, trailer.image_bytes, path);
 }
 
