@@ -43,4 +43,18 @@ for offset in 4 5 18 24 32 40 54 60 64 72 100 300 600 1000 2000 $((size / 3)) $(
   expect_refused "$work/flip.so" "bit 0 of byte $offset flipped"
   flips=$((flips + 1))
 done
+# A model carrying two ISA levels: damage in the embedded level or in the table of levels.
+"$spcc" "$model" -o "$work/levels.so" --tune=none --target x86-64-v3,x86-64-v4 2>/dev/null ||
+  fail "cannot compile $model for two levels"
+"$run" "$work/levels.so" --random-inputs >/dev/null 2>&1 || fail "the intact two-level model does not run"
+levels_size=$(wc -c <"$work/levels.so")
+for offset in $((levels_size * 3 / 4)) $((levels_size - 32 - 16 - 40 - 30)) $((levels_size - 40)); do
+  cp "$work/levels.so" "$work/flip.so"
+  byte=$(od -An -tu1 -j "$offset" -N1 "$work/levels.so" | tr -d ' ')
+  printf "\\$(printf '%03o' $((byte ^ 1)))" |
+    dd of="$work/flip.so" bs=1 seek="$offset" conv=notrunc status=none
+  expect_refused "$work/flip.so" "two-level model, bit 0 of byte $offset flipped"
+  flips=$((flips + 1))
+done
+
 echo "ok: $cuts truncations and $flips bit flips of a $size-byte model refused"
