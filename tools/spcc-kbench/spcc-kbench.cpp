@@ -16,6 +16,9 @@
 #include "tools/spcc-kbench/KernelImpl.h"
 #include "tools/spcc-kbench/KernelProblem.h"
 
+#include "backends/x86/TargetIsa.h"
+#include "compiler/support/Error.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -24,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -64,21 +68,28 @@ Correctness: every output is compared with a double-precision reference; a resul
 when max|C - ref| > 1e-4 * max(1, max|ref|) * sqrt(K), K = k (product) or cin*kh*kw
 (convolution). A wrong result is a row with status "wrong: ..." and exit code 1.
 CSV columns: kind,m,k,n,cin,cout,h,w,kh,kw,stride,sparsity,threads,impl,variant,median_s,gflops,
-speedup_vs_onednn,status,code_bytes,data_bytes,csr_bytes,compile_s. The last four are spcc's
+speedup_vs_onednn,nonzero_gflops,pct_of_onednn,status,code_bytes,data_bytes,csr_bytes,compile_s.
+The last four are spcc's
 (empty for peers): machine code and read-only data of the chosen kernel, the weights as CSR
 (float values, int32 columns and row starts) for comparison, and that kernel's LLVM code
 generation seconds (tuning compiles and times several; prepare time is printed per problem).
 gflops is effective dense GFLOP/s: 2*m*k*n / median_s for a
 product, 2*cout*cin*kh*kw*outH*outW / median_s for a convolution (zeros counted), so it is
 comparable across implementations. speedup_vs_onednn = onednn median_s / this median_s.
+nonzero_gflops counts only the weights' nonzeros (the work a sparse kernel must do), and
+pct_of_onednn is it as a percentage of onednn's dense GFLOP/s on the same problem: how close
+the kernel comes to the dense peak this core reaches. The CPU and the ISA level of spcc's code
+are printed first (stderr) and above the summary.
 After the table: geometric-mean speedups over onednn per thread count and sparsity, spcc over
 libxsmm, and the break-even sparsity of spcc against onednn (linear interpolation).
 Exit codes: 0 ok, 1 a wrong result or a failed implementation, 2 bad arguments.
 )";
 
-const char *const csvHeader = "kind,m,k,n,cin,cout,h,w,kh,kw,stride,sparsity,threads,impl,"
-                              "variant,median_s,gflops,speedup_vs_onednn,status,code_bytes,"
-                              "data_bytes,csr_bytes,compile_s";
+const char *const csvHeader =
+    "kind,m,k,n,cin,cout,h,w,kh,kw,stride,sparsity,threads,impl,"
+    "variant,median_s,gflops,speedup_vs_onednn,nonzero_gflops,pct_of_onednn,"
+    "status,code_bytes,"
+    "data_bytes,csr_bytes,compile_s";
 
 /// Implementations in the order they are prepared and timed; onednn first as the baseline.
 const char *const knownImpls[] = {"onednn", "spcc", "libxsmm", "eigen"};
@@ -436,6 +447,13 @@ std::string csvField(const std::string &text) {
   return quoted + "\"";
 }
 
+/// The fraction of the weights that are nonzero (a sparse kernel's share of the dense work).
+double nonzeroFraction(const KernelProblem &p) {
+  if (p.a.empty()) return 1;
+  auto nonzeros = std::count_if(p.a.begin(), p.a.end(), [](float v) { return v != 0; });
+  return double(nonzeros) / double(p.a.size());
+}
+
 std::string csvRow(const KernelProblem &p, const Measurement &m, const Outcome &o) {
   auto num = [](int64_t v) { return std::to_string(v); };
   std::string row;
@@ -456,8 +474,16 @@ std::string csvRow(const KernelProblem &p, const Measurement &m, const Outcome &
       std::snprintf(text, sizeof(text), "%.4f", speedup);
       row += text;
     }
+    double nonzeroGflops = p.denseFlops() * nonzeroFraction(p) / o.seconds * 1e-9;
+    std::snprintf(text, sizeof(text), ",%.3f,", nonzeroGflops);
+    row += text;
+    if (const Outcome *onednn = m.find("onednn")) {
+      std::snprintf(text, sizeof(text), "%.1f",
+                    100 * nonzeroGflops * onednn->seconds * 1e9 / p.denseFlops());
+      row += text;
+    }
   } else {
-    row += ",,";
+    row += ",,,,";
   }
   row += "," + csvField(o.status);
   if (!o.code) return row + ",,,,";
@@ -579,14 +605,36 @@ std::string breakEven(const std::vector<std::pair<double, double>> &speedups) {
   return text;
 }
 
+/// "CPU model (family F, model M), spcc code for LEVEL tuned for CPU": what the figures are of.
+std::string machineDescription() {
+  std::string name = "unknown CPU", family = "?", model = "?";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line) && line != "";) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
+    std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+    if (key == "model name") name = value;
+    if (key == "cpu family") family = value;
+    if (key == "model") model = value;
+  }
+  std::string text = name + " (family " + family + ", model " + model + ")";
+  auto isa = spcc::x86::selectTargetIsa("host");
+  if (!isa) return text + ", " + spcc::takeMessage(isa.takeError());
+  return text + ", spcc code for " + isa->kernelLevel + " tuned for " + isa->tuneCpu;
+}
+
 void printSummary(const std::vector<KernelProblem> &problems,
+                  const std::vector<double> &nonzeroShare,
                   const std::vector<Measurement> &measurements, const Options &options) {
+  std::printf("\n== machine: %s ==\n", machineDescription().c_str());
   std::vector<std::string> others;
   for (const std::string &impl : options.impls)
     if (impl != "onednn") others.push_back(impl);
   bool hasOnednn = others.size() != options.impls.size();
   bool spccVsLibxsmm = std::count(others.begin(), others.end(), "spcc") &&
                        std::count(others.begin(), others.end(), "libxsmm");
+  bool spccRuns = std::count(others.begin(), others.end(), "spcc");
   for (auto kind : {KernelProblem::Kind::Spmm, KernelProblem::Kind::Conv}) {
     const char *kindName = kind == KernelProblem::Kind::Spmm ? "spmm" : "conv";
     for (int threads : options.threads) {
@@ -605,13 +653,14 @@ void printSummary(const std::vector<KernelProblem> &problems,
       std::printf("%-9s %8s", "sparsity", "problems");
       for (const std::string &impl : others) std::printf(" %9s", impl.c_str());
       if (spccVsLibxsmm) std::printf("  %s", "spcc-over-libxsmm");
+      if (spccRuns) std::printf("  %s", "spcc-%-of-onednn-peak");
       std::printf("\n");
       std::vector<std::pair<double, double>> spccCurve;
       auto row = [&](const char *label, auto selected) {
         int count = 0;
         std::printf("%-9s", label);
         std::map<std::string, std::vector<double>> speedups;
-        std::vector<double> overLibxsmm;
+        std::vector<double> overLibxsmm, percentOfOnednn;
         for (const Measurement &m : measurements) {
           if (m.threads != threads || problems[m.problem].kind != kind ||
               !selected(problems[m.problem]))
@@ -620,6 +669,9 @@ void printSummary(const std::vector<KernelProblem> &problems,
           for (const std::string &impl : others) speedups[impl].push_back(m.speedup(impl));
           const Outcome *spcc = m.find("spcc"), *libxsmm = m.find("libxsmm");
           if (spcc && libxsmm) overLibxsmm.push_back(libxsmm->seconds / spcc->seconds);
+          if (const Outcome *onednn = m.find("onednn"); spcc && onednn)
+            percentOfOnednn.push_back(100 * nonzeroShare[m.problem] * onednn->seconds /
+                                      spcc->seconds);
         }
         std::printf(" %8d", count);
         std::map<std::string, double> means;
@@ -628,6 +680,13 @@ void printSummary(const std::vector<KernelProblem> &problems,
           std::printf(" %9s", ratioText(means[impl]).c_str());
         }
         if (spccVsLibxsmm) std::printf("  %17s", ratioText(geometricMean(overLibxsmm)).c_str());
+        if (spccRuns) {
+          double percent = geometricMean(percentOfOnednn);
+          if (std::isnan(percent))
+            std::printf("  %12s", "-");
+          else
+            std::printf("  %11.0f%%", percent);
+        }
         std::printf("\n");
         return means.count("spcc") ? means["spcc"] : NAN;
       };
@@ -690,12 +749,15 @@ int main(int argc, char **argv) {
   };
   emit(csvHeader);
 
+  std::fprintf(stderr, "spcc-kbench: %s\n", machineDescription().c_str());
   std::vector<Measurement> measurements;
+  std::vector<double> nonzeroShare(problems.size(), 1.0);
   bool failed = false;
   for (size_t index = 0; index < problems.size(); ++index) {
     KernelProblem &problem = problems[index];
     generate(problem);
     std::vector<float> ref = reference(problem);
+    nonzeroShare[index] = nonzeroFraction(problem);
     for (int threads : options.threads) {
       Measurement m = measure(problem, ref, threads, impls, options.rounds);
       m.problem = index;
@@ -712,6 +774,6 @@ int main(int argc, char **argv) {
     problem.b = {};
   }
   if (csv) std::fclose(csv);
-  printSummary(problems, measurements, options);
+  printSummary(problems, nonzeroShare, measurements, options);
   return failed ? 1 : 0;
 }
