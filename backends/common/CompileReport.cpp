@@ -59,9 +59,10 @@ void setDensityGrid(LayerReport &layer, const SparseTensor &a, int64_t maxCells)
 
 void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
   os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8} {4,-16} {5,-8} {6,-30} {7,10} {8,10} {9,9} "
-                      "{10,9} {11,-6}\n",
+                      "{10,9} {11,-13} {12}\n",
                       "layer", "op", "m x k x n", "sparsity", "fused", "kernel", "tiling",
-                      "sparse ms", "dense ms", "code KiB", "CSR KiB", "feature-major");
+                      "sparse ms", "dense ms", "code KiB", "CSR KiB", "feature-major",
+                      "decided by");
   for (const LayerReport &layer : report.layers) {
     std::string name = layer.name;
     if (name.size() > 28) name = "..." + name.substr(name.size() - 25);
@@ -71,11 +72,12 @@ void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
                                    ? (layer.featureMajorOutput ? "in+out" : "in")
                                    : (layer.featureMajorOutput ? "out" : "-");
     os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8:f3} {4,-16} {5,-8} {6,-30} {7,10} {8,10} "
-                        "{9,9:f1} {10,9:f1} {11,-6}\n",
+                        "{9,9:f1} {10,9:f1} {11,-13} {12}\n",
                         name, layer.op, shape, layer.sparsity, fused.empty() ? "-" : fused,
                         layer.sparse ? "sparse" : "dense", layer.sparse ? layer.tiling : "-",
                         milliseconds(layer.sparseSeconds), milliseconds(layer.denseSeconds),
-                        layer.codeBytes / 1024.0, layer.csrBytes / 1024.0, featureMajor);
+                        layer.codeBytes / 1024.0, layer.csrBytes / 1024.0, featureMajor,
+                        layer.decidedBy.empty() ? "-" : layer.decidedBy);
   }
 }
 
@@ -95,6 +97,7 @@ llvm::json::Value toJson(const CompileReport &report) {
         {"kernel", layer.sparse ? "sparse" : "dense"},
         {"sparse_seconds", secondsOrNull(layer.sparseSeconds)},
         {"dense_seconds", secondsOrNull(layer.denseSeconds)},
+        {"decided_by", layer.decidedBy},
         {"csr_bytes", layer.csrBytes},
     };
     llvm::json::Array trials;

@@ -31,8 +31,9 @@ struct LayerReport {
   /// (LayoutSelection).
   bool featureMajorInput = false, featureMajorOutput = false;
   double sparseSeconds = 0, denseSeconds = 0; ///< measured per run; NaN: cost model
-  int64_t csrBytes = 0;      ///< the weights as CSR: float values, int32 columns and row starts
-  int64_t codeBytes = 0;     ///< object code and data of the generated layer (0 when dense)
+  std::string decidedBy; ///< KernelChoice::decidedBy: measured, cost model (why) or tuning cache
+  int64_t csrBytes = 0;  ///< the weights as CSR: float values, int32 columns and row starts
+  int64_t codeBytes = 0; ///< object code and data of the generated layer (0 when dense)
   double codegenSeconds = 0; ///< LLVM code generation of the layer's module
   /// Every tiling measured this compilation, with its seconds per run (empty when the choice
   /// came from the tuning cache).

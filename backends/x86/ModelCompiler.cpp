@@ -96,6 +96,7 @@ LayerReport reportLayer(const Node &node, const SparseLayer &layer, const Kernel
   entry.tiling = choice.tiling.describe();
   entry.sparseSeconds = choice.sparseSeconds;
   entry.denseSeconds = choice.denseSeconds;
+  entry.decidedBy = choice.decidedBy;
   entry.csrBytes = a.getCsrBytes();
   setDensityGrid(entry, a);
   for (const TuningTrial &trial : choice.trials)
@@ -231,6 +232,8 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   std::optional<KernelChoice> cached = readCache(key, layer, unrolledBudget, *nodes[i]);
   if (cached) {
     choices[i] = std::move(*cached);
+    choices[i].decidedBy = std::isnan(choices[i].sparseSeconds) ? "tuning cache (cost model)"
+                                                                : "tuning cache (measured)";
   } else {
     auto choice = x86::chooseKernel(*nodes[i], layer, denseCalls[i], selection);
     if (!choice) return addContext(choice.takeError(), nodes[i]->describe());

@@ -10,12 +10,32 @@
 namespace spcc::x86 {
 namespace {
 
-/// Estimated cycles of the dense kernel: a good GEMM reaches ~80% of the FMA peak.
+/// Weights (or code) larger than this do not stay in one core's caches between runs.
+constexpr double kCachedBytes = 2.0 * 1024 * 1024;
+/// One core's share of memory bandwidth, in bytes per cycle (~25 GB/s at 3 GHz).
+constexpr double kMemoryBytesPerCycle = 8.0;
+
+/// Cycles to stream \p bytes from memory on every run, where they do not stay in cache.
+double streamCycles(double bytes) {
+  return bytes > kCachedBytes ? bytes / kMemoryBytesPerCycle : 0.0;
+}
+
+/// Estimated cycles of the dense kernel: a good GEMM reaches ~80% of the FMA peak, and a large
+/// matrix with few columns (a matrix-vector product) is bound by reading its weights instead.
 double estimateDenseCycles(const SparseLayer &layer) {
   const SparseTensor &a = layer.spec.weights;
   double flops = 2.0 * double(a.getRows()) * double(a.getCols()) * double(layer.spec.n);
   double peakPerCycle = 32.0; // two 256-bit or one 512-bit FMA per cycle
-  return flops / (0.8 * peakPerCycle);
+  return std::max(flops / (0.8 * peakPerCycle),
+                  streamCycles(4.0 * double(a.getRows()) * double(a.getCols())));
+}
+
+/// The same bound for generated code: its weights as code (straight-line tiles, ~7 bytes per
+/// nonzero and vector) or as values and column indices (loops, 8 bytes per nonzero).
+double sparseStreamCycles(const SparseLayer &layer, const SpmmTiling &tiling) {
+  double nonzeros = double(layer.spec.weights.getNumNonZeros());
+  bool unrolled = tiling.schedule == SpmmTiling::Schedule::Unrolled;
+  return streamCycles(unrolled ? nonzeros * tiling.vectors * 7.0 : nonzeros * 8.0);
 }
 
 /// Sparse and dense timings closer than this ratio are measured again before deciding.
@@ -36,13 +56,21 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   std::vector<SpmmTiling> predicted =
       candidateTilings(layer, width, TuneLevel::None, context.unrolledBudget);
   choice.tiling = predicted.front();
-  double sparseCycles = estimateCycles(layer, choice.tiling, width);
+  double sparseCycles = std::max(estimateCycles(layer, choice.tiling, width),
+                                 sparseStreamCycles(layer, choice.tiling));
   double denseCycles = estimateDenseCycles(layer);
   bool measurable = context.jit && context.denseTimer && context.level != TuneLevel::None;
   // Far from break-even the model is trusted; near it, only measurements decide.
   if (!measurable || sparseCycles > 3 * denseCycles) {
     choice.sparse = sparseCycles < denseCycles;
     choice.sparseSeconds = choice.denseSeconds = std::nan("");
+    if (context.level == TuneLevel::None)
+      choice.decidedBy = "cost model (--tune=none)";
+    else if (!measurable)
+      choice.decidedBy = "cost model (this machine does not run the target)";
+    else
+      choice.decidedBy = "cost model (sparse estimated " +
+                         std::to_string(int(sparseCycles / denseCycles)) + "x slower)";
     return choice;
   }
   TuneOptions options;
@@ -73,6 +101,7 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   choice.denseSeconds = medianOf(denseRuns);
   choice.trials = std::move(tuned->trials);
   choice.sparse = choice.sparseSeconds < choice.denseSeconds;
+  choice.decidedBy = "measured";
   return choice;
 }
 

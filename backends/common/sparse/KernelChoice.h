@@ -4,6 +4,7 @@
 
 #include "backends/common/sparse/SpmmTiling.h"
 
+#include <string>
 #include <vector>
 
 namespace spcc {
@@ -21,6 +22,9 @@ struct KernelChoice {
   /// Seconds per run, measured on this host (NaN when decided by the cost model).
   double sparseSeconds = 0, denseSeconds = 0;
   std::vector<TuningTrial> trials;
+  /// How the choice was made: "measured", "cost model (why it was not measured)", or "tuning
+  /// cache (...)" for a choice an earlier compilation made.
+  std::string decidedBy;
 };
 
 } // namespace spcc
