@@ -2,56 +2,13 @@
 #include "backends/ptx/ConvKernels.h"
 
 #include "backends/common/ActivationIr.h"
+#include "backends/ptx/KernelIr.h"
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Intrinsics.h"
 
 namespace spcc::ptx {
-namespace {
-
-/// `i = blockX * blockDimX + threadX`; branches to \p done unless i < count. Returns i.
-llvm::Value *elementIndex(llvm::IRBuilder<> &builder, const ThreadIndices &indices,
-                          llvm::Value *count, llvm::BasicBlock *done) {
-  llvm::Value *i =
-      builder.CreateAdd(builder.CreateMul(indices.blockX, indices.blockDimX), indices.threadX, "i");
-  llvm::Function *function = builder.GetInsertBlock()->getParent();
-  auto *inRange = llvm::BasicBlock::Create(builder.getContext(), "in.range", function, done);
-  builder.CreateCondBr(builder.CreateICmpSLT(i, count), inRange, done);
-  builder.SetInsertPoint(inRange);
-  return i;
-}
-
-/// A counted loop `for (v = 0; v < count; ++v)` around \p body, which gets v and the
-/// accumulator and returns the new accumulator. Returns the final accumulator.
-llvm::Value *accumulateLoop(llvm::IRBuilder<> &builder, int64_t count, llvm::Value *initial,
-                            const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &body,
-                            const char *label) {
-  llvm::LLVMContext &context = builder.getContext();
-  llvm::Function *function = builder.GetInsertBlock()->getParent();
-  llvm::BasicBlock *before = builder.GetInsertBlock();
-  auto *loop = llvm::BasicBlock::Create(context, label, function);
-  auto *after = llvm::BasicBlock::Create(context, std::string(label) + ".end", function);
-  builder.CreateBr(loop);
-  builder.SetInsertPoint(loop);
-  llvm::PHINode *index = builder.CreatePHI(builder.getInt32Ty(), 2, "v");
-  llvm::PHINode *acc = builder.CreatePHI(initial->getType(), 2, "acc");
-  index->addIncoming(builder.getInt32(0), before);
-  acc->addIncoming(initial, before);
-  llvm::Value *next = body(index, acc);
-  llvm::Value *step = builder.CreateAdd(index, builder.getInt32(1));
-  index->addIncoming(step, builder.GetInsertBlock());
-  acc->addIncoming(next, builder.GetInsertBlock());
-  builder.CreateCondBr(builder.CreateICmpSLT(step, builder.getInt32(uint32_t(count))), loop, after);
-  builder.SetInsertPoint(after);
-  return next;
-}
-
-llvm::Type *globalPointer(llvm::LLVMContext &context) {
-  return llvm::PointerType::get(context, kGlobalAddressSpace);
-}
-
-} // namespace
 
 llvm::Function *emitDirectConvKernel(llvm::Module &module, llvm::StringRef name,
                                      const DirectConvSpec &spec, KernelFlavor flavor) {

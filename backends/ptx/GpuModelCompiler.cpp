@@ -16,9 +16,10 @@
 #include "backends/common/sparse/SparseKernelSpec.h"
 #include "backends/ptx/BakedSpmmEmitter.h"
 #include "backends/ptx/ConvKernels.h"
-#include "backends/ptx/ElementwiseKernels.h"
 #include "backends/ptx/PtxEmitter.h"
 #include "backends/ptx/Ptxas.h"
+#include "backends/ptx/StridedKernels.h"
+#include "backends/ptx/TransformerKernels.h"
 #include "backends/x86/Linker.h"
 #include "backends/x86/ObjectEmitter.h"
 #include "compiler/ops/Aliases.h"
@@ -95,7 +96,8 @@ llvm::Error unsupportedNode(const Node &node, const GpuArch &arch, llvm::StringR
       "node '" + node.getName() + "' (" + node.getOpType() + "): " + why.str() + " on GPU target " +
           arch.name +
           " (it compiles MatMul, Gemm, FusedMatMul and 2-D Conv / FusedConv with "
-          "constant weights, MaxPool, GlobalAveragePool, Relu, Add and reshapes so far)");
+          "constant weights, MaxPool, GlobalAveragePool, FusedAttention, LayerNormalization, "
+          "Gather, Transpose, Cast to float, float elementwise ops and reshapes so far)");
 }
 
 class GpuModelCompiler {
@@ -129,7 +131,15 @@ private:
   /// Adds a launch of one thread per element over \p count elements.
   void addElementLaunch(const std::string &kernel, int64_t count, int threads,
                         std::vector<GpuArg> args);
-  llvm::Error lowerElementwise(const Node &node, ElementwiseOp op);
+  /// An operand of a strided kernel: \p value read at \p strides (or baked, when constant).
+  llvm::Expected<StridedOperand> stridedOperand(const Node &node, const Value *value,
+                                                std::vector<int64_t> strides, GpuArg &arg);
+  llvm::Error lowerStrided(const Node &node, StridedOp op);
+  llvm::Error lowerTranspose(const Node &node);
+  llvm::Error addStridedLaunch(const Node &node, const StridedSpec &spec, GpuArg a, GpuArg b);
+  llvm::Error lowerGather(const Node &node);
+  llvm::Error lowerLayerNorm(const Node &node);
+  llvm::Error lowerAttention(const Node &node);
   llvm::Expected<std::string> deviceCode(std::vector<char> &cubin);
   void emitProgram(llvm::StringRef ptx, llvm::ArrayRef<char> cubin);
   llvm::Error link();
@@ -406,33 +416,232 @@ llvm::Error GpuModelCompiler::lowerGlobalAveragePool(const Node &node) {
   return llvm::Error::success();
 }
 
-llvm::Error GpuModelCompiler::lowerElementwise(const Node &node, ElementwiseOp op) {
+/// Row-major strides of \p dims, in elements.
+std::vector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> dims) {
+  std::vector<int64_t> strides(dims.size(), 1);
+  for (size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * dims[d];
+  return strides;
+}
+
+/// The strides over \p outDims at which an operand of \p dims broadcasts (NumPy rules: dims
+/// aligned at the end, a dim of 1 repeats).
+std::vector<int64_t> broadcastStrides(llvm::ArrayRef<int64_t> dims,
+                                      llvm::ArrayRef<int64_t> outDims) {
+  std::vector<int64_t> own = rowMajorStrides(dims), strides(outDims.size(), 0);
+  size_t shift = outDims.size() - dims.size();
+  for (size_t d = 0; d < dims.size(); ++d) strides[shift + d] = dims[d] == 1 ? 0 : own[d];
+  return strides;
+}
+
+llvm::Expected<StridedOperand> GpuModelCompiler::stridedOperand(const Node &node,
+                                                                const Value *value,
+                                                                std::vector<int64_t> strides,
+                                                                GpuArg &arg) {
+  StridedOperand operand;
+  operand.strides = std::move(strides);
+  DType dtype = value->getType().getDType();
+  if (dtype != DType::Float32 && dtype != DType::Int64 && dtype != DType::Int32 &&
+      dtype != DType::Bool)
+    return unsupportedNode(node, arch, "only float32, int64, int32 and bool operands are read");
+  if (value->isConstant()) {
+    const Tensor &tensor = value->getConstant();
+    for (int64_t i = 0; i < tensor.getNumElements(); ++i)
+      operand.constant.push_back(float(tensor.getAsDouble(i)));
+    return operand;
+  }
+  operand.dtype = dtype;
+  auto at = offsetOf(value);
+  if (!at) return at.takeError();
+  arg = pointerArg(*at);
+  return operand;
+}
+
+llvm::Error GpuModelCompiler::lowerStrided(const Node &node, StridedOp op) {
   const Value *out = node.getOutput(0);
   if (out->getType().getDType() != DType::Float32)
-    return unsupportedNode(node, arch, "only float32 elementwise kernels exist");
-  for (const Value *input : node.getInputs())
-    if (input->getType().getDims() != out->getType().getDims())
-      return unsupportedNode(node, arch, "broadcasting has no GPU kernel yet");
-  auto a = offsetOf(node.getInput(0)), o = offsetOf(out);
-  if (!a) return a.takeError();
-  if (!o) return o.takeError();
-  GpuArg b;
-  if (op == ElementwiseOp::Add) {
-    auto at = offsetOf(node.getInput(1));
-    if (!at) return at.takeError();
-    b = pointerArg(*at);
+    return unsupportedNode(node, arch, "only elementwise ops with a float32 result run");
+  size_t operands = isBinary(op) ? 2 : 1;
+  if (node.getNumInputs() < operands ||
+      (operands == 1 && node.getNumInputs() > 1 && node.getOpType() != "Cast") ||
+      (operands == 2 && node.getNumInputs() > 2))
+    return unsupportedNode(node, arch, "only the one- and two-operand forms run");
+  llvm::ArrayRef<int64_t> outDims = out->getType().getDims();
+  StridedSpec spec;
+  spec.op = op;
+  spec.outDims.assign(outDims.begin(), outDims.end());
+  GpuArg args[2];
+  for (size_t k = 0; k < operands; ++k) {
+    const Value *input = node.getInput(k);
+    auto operand =
+        stridedOperand(node, input, broadcastStrides(input->getType().getDims(), outDims), args[k]);
+    if (!operand) return operand.takeError();
+    spec.operands.push_back(std::move(*operand));
   }
-  std::string name = newKernelName();
-  emitElementwiseKernel(kernelModule(), name, op, flavor());
+  return addStridedLaunch(node, spec, args[0], args[1]);
+}
+
+llvm::Error GpuModelCompiler::lowerTranspose(const Node &node) {
+  const Value *x = node.getInput(0), *out = node.getOutput(0);
+  llvm::ArrayRef<int64_t> dims = x->getType().getDims();
+  std::vector<int64_t> perm = node.getInts("perm");
+  if (perm.empty())
+    for (size_t d = dims.size(); d-- > 0;) perm.push_back(int64_t(d));
+  std::vector<int64_t> own = rowMajorStrides(dims), strides;
+  for (int64_t axis : perm) strides.push_back(own[size_t(axis)]);
+  StridedSpec spec;
+  llvm::ArrayRef<int64_t> outDims = out->getType().getDims();
+  spec.outDims.assign(outDims.begin(), outDims.end());
+  GpuArg arg;
+  auto operand = stridedOperand(node, x, strides, arg);
+  if (!operand) return operand.takeError();
+  if (x->getType().getDType() != DType::Float32)
+    return unsupportedNode(node, arch, "only float32 transposes run");
+  spec.operands.push_back(std::move(*operand));
+  return addStridedLaunch(node, spec, arg, GpuArg());
+}
+
+llvm::Error GpuModelCompiler::addStridedLaunch(const Node &node, const StridedSpec &spec, GpuArg a,
+                                               GpuArg b) {
+  const Value *out = node.getOutput(0);
   int64_t count = out->getType().getNumElements();
-  GpuLaunch launch;
-  launch.kernel = uint32_t(kernelNames.size());
-  launch.gridX =
-      uint32_t(std::max<int64_t>(1, (count + kElementwiseThreads - 1) / kElementwiseThreads));
-  launch.blockX = kElementwiseThreads;
-  launch.args = {pointerArg(*o), pointerArg(*a), b, int32Arg(count)};
-  launches.push_back(std::move(launch));
-  kernelNames.push_back(name);
+  if (count >= (int64_t(1) << 31))
+    return unsupportedNode(node, arch, "tensors of 2^31 elements or more have no GPU kernel");
+  auto o = offsetOf(out);
+  if (!o) return o.takeError();
+  std::string name = newKernelName();
+  emitStridedKernel(kernelModule(), name, spec, flavor());
+  addElementLaunch(name, count, kStridedThreads, {pointerArg(*o), a, b, int32Arg(count)});
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::lowerGather(const Node &node) {
+  const Value *data = node.getInput(0), *indices = node.getInput(1), *out = node.getOutput(0);
+  DType indexType = indices->getType().getDType();
+  if (data->getType().getDType() != DType::Float32 ||
+      (indexType != DType::Int64 && indexType != DType::Int32))
+    return unsupportedNode(node, arch,
+                           "only a Gather of float32 data by int64 / int32 indices runs");
+  llvm::ArrayRef<int64_t> dims = data->getType().getDims();
+  int64_t axis = node.getInt("axis", 0);
+  if (axis < 0) axis += int64_t(dims.size());
+  GatherSpec spec;
+  spec.indexType = indexType;
+  spec.axisDim = dims[size_t(axis)];
+  spec.numIndices = indices->getType().getNumElements();
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (int64_t(d) < axis) spec.outer *= dims[d];
+    if (int64_t(d) > axis) spec.inner *= dims[d];
+  }
+  GpuArg table;
+  if (data->isConstant()) {
+    llvm::ArrayRef<float> values = data->getConstant().getData<float>();
+    spec.data.assign(values.begin(), values.end());
+  } else {
+    auto at = offsetOf(data);
+    if (!at) return at.takeError();
+    table = pointerArg(*at);
+  }
+  GpuArg indexArg;
+  if (indices->isConstant()) {
+    spec.indexType = DType::Int64;
+    for (int64_t i = 0; i < spec.numIndices; ++i)
+      spec.indices.push_back(indices->getConstant().getAsInt(i));
+  } else {
+    auto at = offsetOf(indices);
+    if (!at) return at.takeError();
+    indexArg = pointerArg(*at);
+  }
+  auto o = offsetOf(out);
+  if (!o) return o.takeError();
+  int64_t count = out->getType().getNumElements();
+  std::string name = newKernelName();
+  emitGatherKernel(kernelModule(), name, spec, flavor());
+  addElementLaunch(name, count, kStridedThreads,
+                   {pointerArg(*o), table, indexArg, int32Arg(count)});
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::lowerLayerNorm(const Node &node) {
+  const Value *x = node.getInput(0), *scale = node.getInput(1);
+  const Value *bias = node.getNumInputs() > 2 ? node.getInput(2) : nullptr;
+  for (size_t i = 1; i < node.getNumOutputs(); ++i)
+    if (node.getOutput(i))
+      return unsupportedNode(node, arch, "the Mean and InvStdDev outputs have no GPU kernel");
+  llvm::ArrayRef<int64_t> dims = x->getType().getDims();
+  int64_t axis = node.getInt("axis", -1);
+  if (axis < 0) axis += int64_t(dims.size());
+  LayerNormSpec spec;
+  for (size_t d = 0; d < dims.size(); ++d) (int64_t(d) < axis ? spec.rows : spec.size) *= dims[d];
+  auto constantValues = [&](const Value *value, std::vector<float> &to) {
+    if (!value->isConstant() || value->getType().getDType() != DType::Float32) return false;
+    const Tensor &tensor = value->getConstant();
+    // Scale and bias broadcast to the normalized dims; spelled out per element.
+    llvm::ArrayRef<int64_t> own = value->getType().getDims();
+    std::vector<int64_t> normalized(dims.begin() + axis, dims.end());
+    std::vector<int64_t> strides = broadcastStrides(own, normalized);
+    for (int64_t i = 0; i < spec.size; ++i) {
+      int64_t rest = i, at = 0;
+      for (size_t d = normalized.size(); d-- > 0;) {
+        at += rest % normalized[d] * strides[d];
+        rest /= normalized[d];
+      }
+      to.push_back(tensor.getData<float>()[size_t(at)]);
+    }
+    return true;
+  };
+  if (x->getType().getDType() != DType::Float32 || !constantValues(scale, spec.scale) ||
+      (bias && !constantValues(bias, spec.bias)))
+    return unsupportedNode(node, arch, "only float32 data with a constant scale and bias runs");
+  spec.epsilon = node.getFloat("epsilon", 1e-5f);
+  auto in = offsetOf(x), o = offsetOf(node.getOutput(0));
+  if (!in) return in.takeError();
+  if (!o) return o.takeError();
+  std::string name = newKernelName();
+  emitLayerNormKernel(kernelModule(), name, spec, flavor());
+  addElementLaunch(name, spec.rows, kRowThreads,
+                   {pointerArg(*o), pointerArg(*in), GpuArg(), int32Arg(spec.rows)});
+  return llvm::Error::success();
+}
+
+llvm::Error GpuModelCompiler::lowerAttention(const Node &node) {
+  llvm::ArrayRef<int64_t> q = node.getInput(0)->getType().getDims();
+  llvm::ArrayRef<int64_t> k = node.getInput(1)->getType().getDims();
+  llvm::ArrayRef<int64_t> v = node.getInput(2)->getType().getDims();
+  AttentionSpec spec;
+  spec.batch = q[0];
+  spec.queries = q[1];
+  spec.heads = q[2];
+  spec.depth = q[3];
+  spec.keys = k[1];
+  spec.valueDepth = v[3];
+  spec.scale = node.getFloat("scale", 1.0f);
+  std::vector<GpuArg> args;
+  for (size_t i = 0; i < 3; ++i) {
+    if (node.getInput(i)->isConstant())
+      return unsupportedNode(node, arch, "constant Q, K or V have no GPU kernel");
+    auto at = offsetOf(node.getInput(i));
+    if (!at) return at.takeError();
+    args.push_back(pointerArg(*at));
+  }
+  GpuArg mask;
+  if (const Value *m = node.getNumInputs() > 3 ? node.getInput(3) : nullptr) {
+    if (m->isConstant())
+      return unsupportedNode(node, arch, "a constant attention mask has no GPU kernel yet");
+    std::vector<int64_t> strides =
+        broadcastStrides(m->getType().getDims(), {spec.batch, spec.heads, spec.queries, spec.keys});
+    std::copy(strides.begin(), strides.end(), spec.maskStrides);
+    spec.hasMask = true;
+    auto at = offsetOf(m);
+    if (!at) return at.takeError();
+    mask = pointerArg(*at);
+  }
+  auto o = offsetOf(node.getOutput(0));
+  if (!o) return o.takeError();
+  int64_t rows = spec.batch * spec.queries * spec.heads;
+  std::string name = newKernelName();
+  emitAttentionKernel(kernelModule(), name, spec, flavor());
+  addElementLaunch(name, rows, kRowThreads,
+                   {pointerArg(*o), args[0], args[1], args[2], mask, int32Arg(rows)});
   return llvm::Error::success();
 }
 
@@ -449,8 +658,20 @@ llvm::Error GpuModelCompiler::lowerNode(const Node &node) {
   if (op == "Conv" || op == "FusedConv") return lowerConv(node);
   if (op == "GlobalAveragePool") return lowerGlobalAveragePool(node);
   if (op == "MaxPool") return lowerMaxPool(node);
-  if (op == "Relu") return lowerElementwise(node, ElementwiseOp::Relu);
-  if (op == "Add") return lowerElementwise(node, ElementwiseOp::Add);
+  static const std::map<llvm::StringRef, StridedOp> stridedOps = {
+      {"Relu", StridedOp::Relu}, {"Tanh", StridedOp::Tanh},
+      {"Sqrt", StridedOp::Sqrt}, {"Exp", StridedOp::Exp},
+      {"Erf", StridedOp::Erf},   {"Sigmoid", StridedOp::Sigmoid},
+      {"Neg", StridedOp::Neg},   {"Reciprocal", StridedOp::Reciprocal},
+      {"Add", StridedOp::Add},   {"Sub", StridedOp::Sub},
+      {"Mul", StridedOp::Mul},   {"Div", StridedOp::Div},
+      {"Max", StridedOp::Max},   {"Min", StridedOp::Min},
+      {"Cast", StridedOp::Copy}};
+  if (auto it = stridedOps.find(op); it != stridedOps.end()) return lowerStrided(node, it->second);
+  if (op == "Transpose") return lowerTranspose(node);
+  if (op == "Gather") return lowerGather(node);
+  if (op == "LayerNormalization") return lowerLayerNorm(node);
+  if (op == "FusedAttention") return lowerAttention(node);
   return unsupportedNode(node, arch, "no GPU kernel yet");
 }
 

@@ -5,9 +5,10 @@ check_gpu_target.py SPCC SPCC_RUN RUNTIME_LIBRARY MODELS_DIR WORK_DIR
 
 1. A token-major network written here (MatMul + bias + Relu, MatMul + residual Add, Gemm; 40
    positions, so blocks and row groups end in tails; weights 90% zero, random nonzeros) and the
-   exported MLP, MobileNet and ResNet (MODELS_DIR/NAME/NAME.onnx, NAME.inputs/: stem and
-   depthwise convolutions direct, pointwise ones as products, max and global average pooling,
-   residual epilogues), compiled with --target sm_90 --emulate-gpu, run by spcc-run through the
+   network of elementwise ops, gathers and layer norms written here (write_elementwise_model),
+   and the exported MLP, MobileNet, ResNet and BERT (MODELS_DIR/NAME/NAME.onnx, NAME.inputs/:
+   stem and depthwise convolutions direct, pointwise ones as products, max and global average
+   pooling, residual epilogues; embeddings, layer norms, attention with its mask), compiled with --target sm_90 --emulate-gpu, run by spcc-run through the
    runtime's emulated driver, against ONNX Runtime (rtol 1e-4, atol 1e-5).
 2. The same models compiled for sm_80 and sm_90 (device code, --emit-ptx): every PTX module
    assembles with ptxas -arch=sm_80 / sm_90 without spills; a visible SKIP line where ptxas is
@@ -58,6 +59,53 @@ def write_token_major_model(path, rng):
     return {"x": rng.standard_normal((positions, features)).astype(np.float32)}
 
 
+def write_elementwise_model(path, rng):
+    """The strided, gather and layer norm kernels: broadcasting binary ops with constants and
+    with run-time operands, a transpose, casts from bool and int64, every unary op, a gather
+    from a constant table by run-time indices (negative ones included) and from run-time data
+    by a constant index, and layer norms over one and over two trailing axes."""
+    f = TensorProto.FLOAT
+    const = lambda name, value: numpy_helper.from_array(np.asarray(value, np.float32), name)
+    inits = [const("bias3", rng.uniform(-1, 1, 3)), const("two", 2.0),
+             const("table", rng.uniform(-1, 1, (10, 4))),
+             const("scale3", rng.uniform(0.5, 1.5, 3)), const("shift3", rng.uniform(-1, 1, 3)),
+             const("scale23", rng.uniform(0.5, 1.5, (2, 3))),
+             numpy_helper.from_array(np.asarray([1], np.int64), "second")]
+    node = helper.make_node
+    nodes = [node("Transpose", ["x"], ["xt"], perm=[2, 0, 1]),              # [8, 2, 3]
+             node("Add", ["xt", "bias3"], ["a"]),
+             node("Cast", ["flag"], ["flagf"], to=TensorProto.FLOAT),       # [8, 1, 1]
+             node("Mul", ["a", "flagf"], ["b"]),
+             node("Cast", ["ids"], ["idsf"], to=TensorProto.FLOAT),         # [5]
+             node("Tanh", ["b"], ["t"]), node("Sigmoid", ["b"], ["sg"]),
+             node("Exp", ["t"], ["e"]), node("Erf", ["b"], ["er"]),
+             node("Neg", ["er"], ["ng"]), node("Mul", ["b", "b"], ["sq"]),
+             node("Add", ["sq", "two"], ["sq2"]), node("Sqrt", ["sq2"], ["rt"]),
+             node("Reciprocal", ["rt"], ["rc"]), node("Div", ["e", "rt"], ["dv"]),
+             node("Sub", ["dv", "ng"], ["sb"]), node("Max", ["sb", "sg"], ["mx"]),
+             node("Min", ["mx", "rc"], ["mn"]), node("Relu", ["b"], ["rl"]),
+             node("Add", ["mn", "rl"], ["y"]),
+             node("Gather", ["table", "ids"], ["g"]),                         # [5, 4]
+             node("Gather", ["y", "second"], ["g2"], axis=1),                 # [8, 1, 3]
+             node("LayerNormalization", ["y", "scale3", "shift3"], ["ln"], epsilon=1e-3),
+             node("LayerNormalization", ["y", "scale23"], ["ln2"], axis=-2)]
+    graph = helper.make_graph(
+        nodes, "elementwise",
+        [helper.make_tensor_value_info("x", f, [2, 3, 8]),
+         helper.make_tensor_value_info("flag", TensorProto.BOOL, [8, 1, 1]),
+         helper.make_tensor_value_info("ids", TensorProto.INT64, [5])],
+        [helper.make_tensor_value_info("y", f, [8, 2, 3]),
+         helper.make_tensor_value_info("idsf", f, [5]),
+         helper.make_tensor_value_info("g", f, [5, 4]),
+         helper.make_tensor_value_info("g2", f, [8, 1, 3]),
+         helper.make_tensor_value_info("ln", f, [8, 2, 3]),
+         helper.make_tensor_value_info("ln2", f, [8, 2, 3])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return {"x": rng.standard_normal((2, 3, 8)).astype(np.float32),
+            "flag": rng.random((8, 1, 1)) < 0.7,
+            "ids": np.asarray([0, 9, -1, 3, -10], np.int64)}
+
+
 def run(command, expect=0, **kwargs):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             **kwargs)
@@ -78,17 +126,28 @@ def main():
     os.makedirs(input_dir)
     for name, value in token_inputs.items():
         np.save(os.path.join(input_dir, name + ".npy"), value)
-    models = [(token_model, input_dir)]
-    for name in ("mlp", "mobilenet_tiny", "resnet_tiny"):
+    models = [(token_model, input_dir, [])]
+    elementwise_model = os.path.join(work, "elementwise.onnx")
+    elementwise_dir = os.path.join(work, "elementwise.inputs")
+    os.makedirs(elementwise_dir)
+    for name, value in write_elementwise_model(elementwise_model, rng).items():
+        np.save(os.path.join(elementwise_dir, name + ".npy"), value)
+    models.append((elementwise_model, elementwise_dir, []))
+    for name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny"):
+        shapes = []
+        shape_file = os.path.join(models_dir, name, name + ".shape")
+        if os.path.exists(shape_file):
+            with open(shape_file) as file:
+                shapes = ["--shape=" + item for item in file.read().split()]
         models.append((os.path.join(models_dir, name, name + ".onnx"),
-                       os.path.join(models_dir, name, name + ".inputs")))
-    mlp = models[1][0]
+                       os.path.join(models_dir, name, name + ".inputs"), shapes))
+    mlp = models[2][0]
 
     # 1. Emulated against ONNX Runtime.
-    for model, inputs in models:
+    for model, inputs, shapes in models:
         stem = os.path.splitext(os.path.basename(model))[0]
         library = os.path.join(work, stem + ".emulated.so")
-        run([spcc, model, "--target", "sm_90", "--emulate-gpu", "-o", library])
+        run([spcc, model, "--target", "sm_90", "--emulate-gpu", "-o", library] + shapes)
         feeds = ["%s=%s" % (os.path.splitext(f)[0], os.path.join(inputs, f))
                  for f in sorted(os.listdir(inputs))]
         ort_dir, out_dir = os.path.join(work, stem + ".ort"), os.path.join(work, stem + ".out")
@@ -106,11 +165,11 @@ def main():
     ptxas = shutil.which("ptxas") or os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"),
                                                   "bin", "ptxas")
     for arch in ("sm_80", "sm_90"):
-        for model, _ in models:
+        for model, _, shapes in models:
             stem = os.path.splitext(os.path.basename(model))[0]
             library = os.path.join(work, "%s.%s.so" % (stem, arch))
             ptx_dir = os.path.join(work, "ptx")
-            run([spcc, model, "--target", arch, "-o", library, "--emit-ptx", ptx_dir])
+            run([spcc, model, "--target", arch, "-o", library, "--emit-ptx", ptx_dir] + shapes)
             ptx = os.path.join(ptx_dir, "%s.%s.%s.ptx" % (stem, arch, arch))
             if not os.path.exists(ptx):
                 sys.exit("check_gpu_target: --emit-ptx wrote no %s" % ptx)
