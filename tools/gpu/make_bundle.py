@@ -7,7 +7,7 @@ Usage:
 Writes DIR/ with: models/*.so compiled by build/tools/spcc for --arch (device code; with
 --emulate the host-emulation build instead, to rehearse the run here), inputs/ and expected/
 (.npy: the reference evaluation's outputs, from numpy for the products and from spcc-run's
-reference interpreter for the test models: MLP, MobileNet, ResNet), lib/ (libspcc_runtime and the libxxhash it needs),
+reference interpreter for the test models: MLP, MobileNet, ResNet, BERT), lib/ (libspcc_runtime and the libxxhash it needs),
 python/spcc (the package the runner loads the models with), run_bundle.py and run.sh, and
 manifest.json. The GPU machine needs nothing else: no LLVM, no build.
 
@@ -82,9 +82,9 @@ def main():
     flags = ["--target", args.arch] + (["--emulate-gpu"] if args.emulate else [])
     manifest = {"arch": args.arch, "emulated": args.emulate, "models": []}
 
-    def add(name, onnx_path, inputs, expected, info):
+    def add(name, onnx_path, inputs, expected, info, shapes=()):
         library = os.path.join(out, "models", name + ".so")
-        run([spcc, onnx_path, "-o", library] + flags)
+        run([spcc, onnx_path, "-o", library] + flags + list(shapes))
         entry = {"name": name, "so": "models/%s.so" % name, "inputs": {}, "expected": {}}
         entry.update(info)
         for kind, arrays in (("inputs", inputs), ("expected", expected)):
@@ -109,7 +109,7 @@ def main():
 
     # The exported test models the GPU target compiles, expected outputs from spcc-run's
     # reference evaluation of the ONNX file.
-    for model_name in ("mlp", "mobilenet_tiny", "resnet_tiny"):
+    for model_name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny"):
         folder = os.path.join(BUILD, "models", model_name)
         onnx_path = os.path.join(folder, model_name + ".onnx")
         if not os.path.exists(onnx_path):
@@ -117,15 +117,20 @@ def main():
             continue
         feeds = {os.path.splitext(f)[0]: os.path.join(folder, model_name + ".inputs", f)
                  for f in sorted(os.listdir(os.path.join(folder, model_name + ".inputs")))}
+        shapes = []
+        shape_file = os.path.join(folder, model_name + ".shape")
+        if os.path.exists(shape_file):
+            with open(shape_file) as file:
+                shapes = ["--shape=" + item for item in file.read().split()]
         reference = os.path.join(work, model_name + "_reference")
-        command = [spcc_run, onnx_path, "-o", reference]
+        command = [spcc_run, onnx_path, "-o", reference] + shapes
         for tensor, path in feeds.items():
             command += ["-i", "%s=%s" % (tensor, path)]
         run(command)
         expected = {f[:-len(".npy")]: np.load(os.path.join(reference, f))
                     for f in sorted(os.listdir(reference)) if f.endswith(".npy")}
         add(model_name, onnx_path, {t: np.load(p) for t, p in feeds.items()}, expected,
-            {"kind": "model"})
+            {"kind": "model"}, shapes)
 
     runtime = os.path.realpath(os.path.join(BUILD, "runtime", "libspcc_runtime.so"))
     shutil.copy(runtime, os.path.join(out, "lib", "libspcc_runtime.so"))
