@@ -16,6 +16,7 @@
 #include "backends/common/sparse/SparseKernelSpec.h"
 #include "backends/ptx/BakedSpmmEmitter.h"
 #include "backends/ptx/ConvKernels.h"
+#include "backends/ptx/CsrSpmmEmitter.h"
 #include "backends/ptx/PtxEmitter.h"
 #include "backends/ptx/Ptxas.h"
 #include "backends/ptx/StridedKernels.h"
@@ -55,6 +56,11 @@ static_assert(sizeof(spcc_abi_gpu_program) == 88 &&
               "spcc_abi_gpu_program layout changed");
 static_assert(sizeof(spcc_abi_model) == 80 && offsetof(spcc_abi_model, gpu) == 72,
               "spcc_abi_model layout changed");
+
+/// The most nonzeros a layer bakes into code (SparseRT's style): ~16 bytes of sm_90 machine code
+/// each, so 256 KB at most, and LLVM's NVPTX code generation grows with them; larger layers get
+/// the CSR kernel, whose code does not grow. A size rule, not yet measured on a GPU.
+constexpr int64_t kBakedNonzeroBudget = 16384;
 
 /// Alignment of every buffer in the device arena (cudaMalloc's is 256 bytes).
 constexpr uint64_t kDeviceAlignment = 256;
@@ -124,10 +130,15 @@ private:
   llvm::Error lowerConv(const Node &node);
   llvm::Error lowerGlobalAveragePool(const Node &node);
   llvm::Error lowerMaxPool(const Node &node);
+  /// Emits \p spec's sparse product, baked into code or as CSR data by its size, and its launch.
+  llvm::Error lowerSparseProduct(const Node &node, const SparseKernelSpec &spec,
+                                 const GpuProductLayout &layout, uint64_t input, uint64_t output,
+                                 GpuArg residual);
   /// Adds a product layer's launch of \p kernel and its report row.
   void addProductLaunch(const Node &node, const std::string &kernel, const SparseKernelSpec &spec,
-                        const BakedSpmmTiling &tiling, const GpuLaunchShape &shape, uint64_t input,
-                        uint64_t output, GpuArg residual);
+                        const std::string &tiling, const std::string &decidedBy,
+                        const GpuLaunchShape &shape, uint64_t input, uint64_t output,
+                        GpuArg residual);
   /// Adds a launch of one thread per element over \p count elements.
   void addElementLaunch(const std::string &kernel, int64_t count, int threads,
                         std::vector<GpuArg> args);
@@ -237,24 +248,46 @@ llvm::Error GpuModelCompiler::lowerProduct(const Node &node) {
       residual = pointerArg(*at);
     }
   }
-  // Enough row groups to spread a narrow product over the GPU; blocks of whole warps.
-  BakedSpmmTiling tiling;
-  tiling.rowsPerGroup = rows >= 32 ? 16 : 4;
-  tiling.threadsPerBlock = int(std::min<int64_t>(128, (rows + 31) / 32 * 32));
-  std::string name = newKernelName();
-  auto shape = emitBakedSpmm(kernelModule(), name, spec, tiling, flavor(), GpuProductLayout{k, m});
-  if (!shape) return shape.takeError();
   auto in = offsetOf(x), out = offsetOf(node.getOutput(0));
   if (!in) return in.takeError();
   if (!out) return out.takeError();
-  addProductLaunch(node, name, spec, tiling, *shape, *in, *out, residual);
+  return lowerSparseProduct(node, spec, GpuProductLayout{k, m}, *in, *out, residual);
+}
+
+llvm::Error GpuModelCompiler::lowerSparseProduct(const Node &node, const SparseKernelSpec &spec,
+                                                 const GpuProductLayout &layout, uint64_t input,
+                                                 uint64_t output, GpuArg residual) {
+  std::string name = newKernelName();
+  int64_t nonzeros = spec.weights.getNumNonZeros();
+  // Blocks of whole warps, at most 128 positions.
+  int threads = int(std::min<int64_t>(128, (spec.n + 31) / 32 * 32));
+  std::string tilingName, decidedBy;
+  llvm::Expected<GpuLaunchShape> shape = GpuLaunchShape{};
+  if (nonzeros <= kBakedNonzeroBudget) {
+    // Enough row groups to spread a narrow product over the GPU.
+    BakedSpmmTiling tiling;
+    tiling.rowsPerGroup = spec.n >= 32 ? 16 : 4;
+    tiling.threadsPerBlock = threads;
+    shape = emitBakedSpmm(kernelModule(), name, spec, tiling, flavor(), layout);
+    tilingName = "gpu-baked-r" + std::to_string(tiling.rowsPerGroup) + "-t" +
+                 std::to_string(tiling.threadsPerBlock);
+    decidedBy = "cost model (" + std::to_string(nonzeros) + " nonzeros: baked up to " +
+                std::to_string(kBakedNonzeroBudget) + ")";
+  } else {
+    shape = emitCsrSpmm(kernelModule(), name, spec, CsrSpmmTiling{threads}, flavor(), layout);
+    tilingName = "gpu-csr-t" + std::to_string(threads);
+    decidedBy = "cost model (" + std::to_string(nonzeros) + " nonzeros: more than the " +
+                std::to_string(kBakedNonzeroBudget) + " baked into code)";
+  }
+  if (!shape) return addContext(shape.takeError(), node.describe());
+  addProductLaunch(node, name, spec, tilingName, decidedBy, *shape, input, output, residual);
   return llvm::Error::success();
 }
 
 void GpuModelCompiler::addProductLaunch(const Node &node, const std::string &kernel,
-                                        const SparseKernelSpec &spec, const BakedSpmmTiling &tiling,
-                                        const GpuLaunchShape &shape, uint64_t input,
-                                        uint64_t output, GpuArg residual) {
+                                        const SparseKernelSpec &spec, const std::string &tiling,
+                                        const std::string &decidedBy, const GpuLaunchShape &shape,
+                                        uint64_t input, uint64_t output, GpuArg residual) {
   GpuLaunch launch;
   launch.kernel = uint32_t(kernelNames.size());
   launch.gridX = uint32_t((spec.n + shape.threadsPerBlock - 1) / shape.threadsPerBlock);
@@ -272,8 +305,8 @@ void GpuModelCompiler::addProductLaunch(const Node &node, const std::string &ker
   layer.n = spec.n;
   layer.sparsity = spec.weights.getSparsity();
   layer.sparse = true;
-  layer.tiling = "gpu-baked-r" + std::to_string(tiling.rowsPerGroup) + "-t" +
-                 std::to_string(tiling.threadsPerBlock);
+  layer.tiling = tiling;
+  layer.decidedBy = decidedBy;
   layer.sparseSeconds = layer.denseSeconds = std::numeric_limits<double>::quiet_NaN();
   layer.csrBytes = spec.weights.getCsrBytes();
   if (!spec.epilogue.bias.empty()) layer.fused.push_back("bias");
@@ -294,7 +327,7 @@ void GpuModelCompiler::addElementLaunch(const std::string &kernel, int64_t count
 }
 
 /// A 2-D convolution of one image: a pointwise one as a product over the image's positions
-/// (the baked SpMM), any other as a direct convolution; FusedConv's residual and activation in
+/// (a sparse product), any other as a direct convolution; FusedConv's residual and activation in
 /// the epilogue.
 llvm::Error GpuModelCompiler::lowerConv(const Node &node) {
   const Value *x = node.getInput(0), *w = node.getInput(1), *y = node.getOutput(0);
@@ -344,13 +377,7 @@ llvm::Error GpuModelCompiler::lowerConv(const Node &node) {
     spec.epilogue.bias = std::move(bias);
     spec.epilogue.residual = residual.kind == SPCC_ABI_GPU_ARG_DEVICE_POINTER;
     spec.epilogue.activation = activation;
-    BakedSpmmTiling tiling;
-    tiling.rowsPerGroup = spec.n >= 32 ? 16 : 4;
-    tiling.threadsPerBlock = int(std::min<int64_t>(128, (spec.n + 31) / 32 * 32));
-    auto shape = emitBakedSpmm(kernelModule(), name, spec, tiling, flavor());
-    if (!shape) return shape.takeError();
-    addProductLaunch(node, name, spec, tiling, *shape, *in, *out, residual);
-    return llvm::Error::success();
+    return lowerSparseProduct(node, spec, GpuProductLayout{}, *in, *out, residual);
   }
   DirectConvSpec spec;
   spec.inChannels = xDims[1];

@@ -62,6 +62,34 @@ llvm::Value *accumulateLoop(llvm::IRBuilder<> &builder, int64_t count, llvm::Val
   return next;
 }
 
+llvm::Value *accumulateRange(llvm::IRBuilder<> &builder, llvm::Value *begin, llvm::Value *end,
+                             llvm::Value *initial,
+                             const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &body,
+                             const char *label) {
+  llvm::LLVMContext &context = builder.getContext();
+  llvm::Function *function = builder.GetInsertBlock()->getParent();
+  llvm::BasicBlock *before = builder.GetInsertBlock();
+  auto *loop = llvm::BasicBlock::Create(context, label, function);
+  auto *after = llvm::BasicBlock::Create(context, std::string(label) + ".end", function);
+  builder.CreateCondBr(builder.CreateICmpSLT(begin, end), loop, after);
+  builder.SetInsertPoint(loop);
+  llvm::PHINode *index = builder.CreatePHI(builder.getInt32Ty(), 2, "v");
+  llvm::PHINode *acc = builder.CreatePHI(initial->getType(), 2, "acc");
+  index->addIncoming(begin, before);
+  acc->addIncoming(initial, before);
+  llvm::Value *next = body(index, acc);
+  llvm::Value *step = builder.CreateAdd(index, builder.getInt32(1));
+  index->addIncoming(step, builder.GetInsertBlock());
+  acc->addIncoming(next, builder.GetInsertBlock());
+  llvm::BasicBlock *latchBlock = builder.GetInsertBlock();
+  builder.CreateCondBr(builder.CreateICmpSLT(step, end), loop, after);
+  builder.SetInsertPoint(after);
+  llvm::PHINode *result = builder.CreatePHI(initial->getType(), 2, "sum");
+  result->addIncoming(initial, before);
+  result->addIncoming(next, latchBlock);
+  return result;
+}
+
 llvm::GlobalVariable *bakeFloats(llvm::Module &module, const llvm::Twine &name,
                                  llvm::ArrayRef<float> values) {
   llvm::Constant *init = llvm::ConstantDataArray::get(module.getContext(), values);

@@ -33,6 +33,13 @@ llvm::Value *accumulateLoop(llvm::IRBuilder<> &builder, int64_t count, llvm::Val
                             const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &body,
                             const char *label, int unrollCount = 0);
 
+/// A loop `for (v = begin; v < end; ++v)` over i32 bounds known only at run time (none when
+/// begin >= end); as accumulateLoop otherwise.
+llvm::Value *accumulateRange(llvm::IRBuilder<> &builder, llvm::Value *begin, llvm::Value *end,
+                             llvm::Value *initial,
+                             const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &body,
+                             const char *label);
+
 /// \p values as read-only float32 data in global memory of \p module, named \p name.
 llvm::GlobalVariable *bakeFloats(llvm::Module &module, const llvm::Twine &name,
                                  llvm::ArrayRef<float> values);

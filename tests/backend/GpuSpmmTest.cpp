@@ -1,14 +1,16 @@
 //===- GpuSpmmTest.cpp - Generated GPU sparse products, without a GPU ----===//
 //
-// The baked-weights GPU SpMM over sparsity {0, 0.5, 0.9, 0.99, 1}, sizes that are not multiples
-// of a block or a row group, and every epilogue: (1) its host-emulation flavor, compiled for this
-// CPU, against a double-precision reference; (2) its device flavor through LLVM's NVPTX backend
-// and ptxas for sm_80 and sm_90: it must assemble, without spills, within the register budget of
-// its designed occupancy. (2) prints a SKIP line where ptxas is not installed.
+// The GPU sparse products, baked weights and CSR data, over sparsity {0, 0.5, 0.9, 0.99, 1},
+// sizes that are not multiples of a block or a row group, and every epilogue: (1) their
+// host-emulation flavor, compiled for this CPU, against a double-precision reference; (2) their
+// device flavor through LLVM's NVPTX backend and ptxas for sm_80 and sm_90: it must assemble,
+// without spills, within the register budget of its designed occupancy. (2) prints a SKIP line
+// where ptxas is not installed.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/common/sparse/SparseLayer.h"
 #include "backends/ptx/BakedSpmmEmitter.h"
+#include "backends/ptx/CsrSpmmEmitter.h"
 #include "backends/ptx/PtxEmitter.h"
 #include "backends/ptx/Ptxas.h"
 #include "backends/x86/KernelJit.h"
@@ -40,14 +42,23 @@ x86::KernelJit &jit() {
 using EmulatedKernel = void (*)(void *const *params, int32_t gridX, int32_t gridY,
                                 int32_t blockDimX);
 
+/// Emits a product kernel: the baked one with \p tiling, or the CSR one when \p csr.
+llvm::Expected<GpuLaunchShape> emitProduct(llvm::Module &module, llvm::StringRef name,
+                                           const SparseKernelSpec &spec,
+                                           const BakedSpmmTiling &tiling, bool csr,
+                                           KernelFlavor flavor) {
+  if (csr) return emitCsrSpmm(module, name, spec, CsrSpmmTiling{tiling.threadsPerBlock}, flavor);
+  return emitBakedSpmm(module, name, spec, tiling, flavor);
+}
+
 /// Runs \p spec's kernel in the host-emulation flavor over \p n positions.
 std::vector<float> runEmulated(const SparseKernelSpec &spec, const BakedSpmmTiling &tiling,
-                               const std::vector<float> &b, const std::vector<float> &residual,
-                               int64_t n) {
+                               bool csr, const std::vector<float> &b,
+                               const std::vector<float> &residual, int64_t n) {
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("gpu-spmm", *context);
   std::string name = jit().uniqueName("gpu_spmm_");
-  auto launch = emitBakedSpmm(*module, name, spec, tiling, KernelFlavor::HostEmulation);
+  auto launch = emitProduct(*module, name, spec, tiling, csr, KernelFlavor::HostEmulation);
   if (!launch) FAIL(takeMessage(launch.takeError()));
   auto address = jit().load(std::move(module), {"x86-64-v3", "", "x86-64-v3"}, name);
   if (!address) FAIL(takeMessage(address.takeError()));
@@ -66,7 +77,7 @@ std::vector<float> runEmulated(const SparseKernelSpec &spec, const BakedSpmmTili
 
 } // namespace
 
-TEST_CASE("GPU baked SpMM: the host emulation matches the reference", "[gpu]") {
+TEST_CASE("GPU baked and CSR SpMM: the host emulation matches the reference", "[gpu]") {
   std::mt19937 random(21);
   const FusedActivation activations[] = {{},
                                          {FusedActivation::Kind::Relu},
@@ -91,7 +102,9 @@ TEST_CASE("GPU baked SpMM: the host emulation matches the reference", "[gpu]") {
         std::vector<float> residual;
         if (epilogue.residual) residual = randomVector(m * n, random);
 
-        std::vector<float> actual = runEmulated(layer.spec, tiling, b, residual, n);
+        // CSR: its tiling's threads per block; the rows are the grid's y.
+        bool csr = variant % 2 == 0;
+        std::vector<float> actual = runEmulated(layer.spec, tiling, csr, b, residual, n);
         const float *w = weights.getData<float>().data();
         for (int64_t i = 0; i < m; ++i)
           for (int64_t j = 0; j < n; ++j) {
@@ -103,15 +116,17 @@ TEST_CASE("GPU baked SpMM: the host emulation matches the reference", "[gpu]") {
             }
             if (epilogue.residual) sum += residual[size_t(i * n + j)];
             double expected = activate(epilogue.activation, sum);
-            INFO("sparsity " << sparsity << ", " << m << "x" << k << "x" << n << ", rows/group "
-                             << tiling.rowsPerGroup << ", threads " << tiling.threadsPerBlock
-                             << ", element (" << i << ", " << j << ")");
+            INFO((csr ? "CSR" : "baked")
+                 << ", sparsity " << sparsity << ", " << m << "x" << k << "x" << n
+                 << ", rows/group " << tiling.rowsPerGroup << ", threads " << tiling.threadsPerBlock
+                 << ", element (" << i << ", " << j << ")");
             REQUIRE(std::abs(actual[size_t(i * n + j)] - expected) <= 1e-5 * (1 + magnitude));
           }
       }
 }
 
-TEST_CASE("GPU baked SpMM: the PTX assembles with ptxas for sm_80 and sm_90, without spills",
+TEST_CASE("GPU baked and CSR SpMM: the PTX assembles with ptxas for sm_80 and sm_90, without "
+          "spills",
           "[gpu]") {
   std::optional<std::string> ptxas = findPtxas();
   if (!ptxas) {
@@ -126,7 +141,9 @@ TEST_CASE("GPU baked SpMM: the PTX assembles with ptxas for sm_80 and sm_90, wit
     auto machine = createNvptxTargetMachine(*arch);
     if (!machine) FAIL(takeMessage(machine.takeError()));
     for (double sparsity : {0.0, 0.9, 0.99, 1.0})
-      for (BakedSpmmTiling tiling : {BakedSpmmTiling{8, 128}, BakedSpmmTiling{32, 256}}) {
+      for (auto [tiling, csr] :
+           {std::pair{BakedSpmmTiling{8, 128}, false}, std::pair{BakedSpmmTiling{32, 256}, false},
+            std::pair{BakedSpmmTiling{1, 128}, true}}) {
         Tensor weights = randomWeights({96, 256}, sparsity, random);
         SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 512);
         layer.spec.epilogue.bias = randomVector(96, random);
@@ -134,11 +151,12 @@ TEST_CASE("GPU baked SpMM: the PTX assembles with ptxas for sm_80 and sm_90, wit
         layer.spec.epilogue.activation = {FusedActivation::Kind::Gelu};
         llvm::LLVMContext context;
         llvm::Module module("gpu-spmm", context);
-        auto launch = emitBakedSpmm(module, "spmm", layer.spec, tiling, KernelFlavor::Device);
+        auto launch = emitProduct(module, "spmm", layer.spec, tiling, csr, KernelFlavor::Device);
         REQUIRE(bool(launch));
         auto ptx = emitPtx(module, **machine);
         if (!ptx) FAIL(takeMessage(ptx.takeError()));
-        INFO(archName.str() << ", sparsity " << sparsity << ", rows/group " << tiling.rowsPerGroup);
+        INFO(archName.str() << (csr ? ", CSR" : ", baked") << ", sparsity " << sparsity
+                            << ", rows/group " << tiling.rowsPerGroup);
         CHECK(llvm::StringRef(*ptx).contains(".entry spmm"));
         CHECK(llvm::StringRef(*ptx).contains(".maxntid " + std::to_string(tiling.threadsPerBlock)));
         if (sparsity < 1.0) CHECK(llvm::StringRef(*ptx).contains("ld.global.nc.f32"));

@@ -5,7 +5,8 @@ check_gpu_target.py SPCC SPCC_RUN RUNTIME_LIBRARY MODELS_DIR WORK_DIR
 
 1. A token-major network written here (MatMul + bias + Relu, MatMul + residual Add, Gemm; 40
    positions, so blocks and row groups end in tails; weights 90% zero, random nonzeros) and the
-   network of elementwise ops, gathers and layer norms written here (write_elementwise_model),
+   network of elementwise ops, gathers and layer norms and one of products too large to bake
+   into code (the CSR kernel) written here,
    and the exported MLP, MobileNet, ResNet and BERT (MODELS_DIR/NAME/NAME.onnx, NAME.inputs/:
    stem and depthwise convolutions direct, pointwise ones as products, max and global average
    pooling, residual epilogues; embeddings, layer norms, attention with its mask), compiled with --target sm_90 --emulate-gpu, run by spcc-run through the
@@ -57,6 +58,30 @@ def write_token_major_model(path, rng):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     onnx.save(model, path)
     return {"x": rng.standard_normal((positions, features)).astype(np.float32)}
+
+
+def write_large_layers_model(path, rng):
+    """Products above the baked kernel's nonzero budget, so they get the CSR kernel: a
+    pointwise convolution (feature-major, bias and Relu fused) and a token-major MatMul + bias."""
+    conv_w = sparse(rng, (256, 256, 1, 1), 0.5)
+    mat_w = sparse(rng, (512, 256), 0.5)
+    inits = [numpy_helper.from_array(conv_w, "conv_w"),
+             numpy_helper.from_array(rng.uniform(-1, 1, 256).astype(np.float32), "conv_b"),
+             numpy_helper.from_array(mat_w, "mat_w"),
+             numpy_helper.from_array(rng.uniform(-1, 1, 256).astype(np.float32), "mat_b")]
+    nodes = [helper.make_node("Conv", ["x", "conv_w", "conv_b"], ["c"], name="pointwise"),
+             helper.make_node("Relu", ["c"], ["y1"], name="relu"),
+             helper.make_node("MatMul", ["t", "mat_w"], ["m"], name="product"),
+             helper.make_node("Add", ["m", "mat_b"], ["y2"], name="bias")]
+    graph = helper.make_graph(
+        nodes, "large_layers",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 256, 5, 7]),
+         helper.make_tensor_value_info("t", TensorProto.FLOAT, [9, 512])],
+        [helper.make_tensor_value_info("y1", TensorProto.FLOAT, [1, 256, 5, 7]),
+         helper.make_tensor_value_info("y2", TensorProto.FLOAT, [9, 256])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    return {"x": rng.standard_normal((1, 256, 5, 7)).astype(np.float32),
+            "t": rng.standard_normal((9, 512)).astype(np.float32)}
 
 
 def write_elementwise_model(path, rng):
@@ -133,6 +158,12 @@ def main():
     for name, value in write_elementwise_model(elementwise_model, rng).items():
         np.save(os.path.join(elementwise_dir, name + ".npy"), value)
     models.append((elementwise_model, elementwise_dir, []))
+    large_model = os.path.join(work, "large_layers.onnx")
+    large_dir = os.path.join(work, "large_layers.inputs")
+    os.makedirs(large_dir)
+    for name, value in write_large_layers_model(large_model, rng).items():
+        np.save(os.path.join(large_dir, name + ".npy"), value)
+    models.append((large_model, large_dir, []))
     for name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny"):
         shapes = []
         shape_file = os.path.join(models_dir, name, name + ".shape")
@@ -141,7 +172,7 @@ def main():
                 shapes = ["--shape=" + item for item in file.read().split()]
         models.append((os.path.join(models_dir, name, name + ".onnx"),
                        os.path.join(models_dir, name, name + ".inputs"), shapes))
-    mlp = models[2][0]
+    mlp = models[3][0]
 
     # 1. Emulated against ONNX Runtime.
     for model, inputs, shapes in models:
