@@ -26,8 +26,11 @@ case "$target" in
     max_len=65536 ;;
   loader)
     build-fuzz/tools/spcc models/demo/mlp_pruned.onnx -o "$corpus/mlp.so" --tune=none 2>/dev/null
+    # A model carrying two ISA levels (its table of levels is parsed before dlopen).
+    build-fuzz/tools/spcc models/demo/mlp_pruned.onnx -o "$corpus/levels.so" --tune=none \
+      --target x86-64-v3,x86-64-v4 2>/dev/null
     head -c 4096 "$corpus/mlp.so" >"$corpus/cut.so"
-    max_len=$(wc -c <"$corpus/mlp.so") ;;
+    max_len=$(wc -c <"$corpus/levels.so") ;;
   *) echo "fuzz.sh: unknown target '$target' (import, pipeline, loader)" >&2; exit 2 ;;
 esac
 "build-fuzz/tests/fuzz/spcc-$target-fuzzer" "$corpus" -max_total_time="$seconds" -timeout=10 \

@@ -17,16 +17,6 @@ namespace {
 /// The grid's y dimension holds at most this many blocks.
 constexpr int64_t kMaxGridY = 65535;
 
-llvm::GlobalVariable *bakeInts(llvm::Module &module, const llvm::Twine &name,
-                               llvm::ArrayRef<int32_t> values) {
-  llvm::Constant *init = llvm::ConstantDataArray::get(module.getContext(), values);
-  auto *global = new llvm::GlobalVariable(module, init->getType(), true,
-                                          llvm::GlobalValue::PrivateLinkage, init, name, nullptr,
-                                          llvm::GlobalValue::NotThreadLocal, kGlobalAddressSpace);
-  global->setAlignment(llvm::Align(16));
-  return global;
-}
-
 } // namespace
 
 llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef name,
@@ -63,9 +53,9 @@ llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef
   std::vector<float> valueData(values.begin(), values.end());
   if (valueData.empty()) valueData.push_back(0.0f), offsets.push_back(0);
   llvm::Value *valueTable = bakeFloats(module, name + ".values", valueData);
-  llvm::Value *offsetTable = bakeInts(module, name + ".offsets", offsets);
-  llvm::Value *startTable = bakeInts(module, name + ".starts", starts);
-  llvm::Value *orderTable = bakeInts(module, name + ".order", order);
+  llvm::Value *offsetTable = bakeInt32s(module, name + ".offsets", offsets);
+  llvm::Value *startTable = bakeInt32s(module, name + ".starts", starts);
+  llvm::Value *orderTable = bakeInt32s(module, name + ".order", order);
   llvm::Value *biasTable =
       spec.epilogue.bias.empty() ? nullptr : bakeFloats(module, name + ".bias", spec.epilogue.bias);
 

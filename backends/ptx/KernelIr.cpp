@@ -90,14 +90,31 @@ llvm::Value *accumulateRange(llvm::IRBuilder<> &builder, llvm::Value *begin, llv
   return result;
 }
 
-llvm::GlobalVariable *bakeFloats(llvm::Module &module, const llvm::Twine &name,
-                                 llvm::ArrayRef<float> values) {
-  llvm::Constant *init = llvm::ConstantDataArray::get(module.getContext(), values);
+namespace {
+
+llvm::GlobalVariable *bake(llvm::Module &module, const llvm::Twine &name, llvm::Constant *init) {
   auto *global = new llvm::GlobalVariable(module, init->getType(), true,
                                           llvm::GlobalValue::PrivateLinkage, init, name, nullptr,
                                           llvm::GlobalValue::NotThreadLocal, kGlobalAddressSpace);
   global->setAlignment(llvm::Align(16));
   return global;
+}
+
+} // namespace
+
+llvm::GlobalVariable *bakeFloats(llvm::Module &module, const llvm::Twine &name,
+                                 llvm::ArrayRef<float> values) {
+  return bake(module, name, llvm::ConstantDataArray::get(module.getContext(), values));
+}
+
+llvm::GlobalVariable *bakeInt32s(llvm::Module &module, const llvm::Twine &name,
+                                 llvm::ArrayRef<int32_t> values) {
+  return bake(module, name, llvm::ConstantDataArray::get(module.getContext(), values));
+}
+
+llvm::GlobalVariable *bakeInt64s(llvm::Module &module, const llvm::Twine &name,
+                                 llvm::ArrayRef<int64_t> values) {
+  return bake(module, name, llvm::ConstantDataArray::get(module.getContext(), values));
 }
 
 llvm::Value *loadFloat(llvm::IRBuilder<> &builder, llvm::Value *base, llvm::Value *index) {

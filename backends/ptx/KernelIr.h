@@ -40,9 +40,13 @@ llvm::Value *accumulateRange(llvm::IRBuilder<> &builder, llvm::Value *begin, llv
                              const std::function<llvm::Value *(llvm::Value *, llvm::Value *)> &body,
                              const char *label);
 
-/// \p values as read-only float32 data in global memory of \p module, named \p name.
+/// \p values as read-only data in global memory of \p module, named \p name.
 llvm::GlobalVariable *bakeFloats(llvm::Module &module, const llvm::Twine &name,
                                  llvm::ArrayRef<float> values);
+llvm::GlobalVariable *bakeInt32s(llvm::Module &module, const llvm::Twine &name,
+                                 llvm::ArrayRef<int32_t> values);
+llvm::GlobalVariable *bakeInt64s(llvm::Module &module, const llvm::Twine &name,
+                                 llvm::ArrayRef<int64_t> values);
 
 /// Loads the float at element \p index (i32) of \p base.
 llvm::Value *loadFloat(llvm::IRBuilder<> &builder, llvm::Value *base, llvm::Value *index);

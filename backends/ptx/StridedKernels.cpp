@@ -117,14 +117,8 @@ llvm::Function *emitGatherKernel(llvm::Module &module, llvm::StringRef name, con
                                  KernelFlavor flavor) {
   llvm::LLVMContext &context = module.getContext();
   llvm::Value *table = spec.data.empty() ? nullptr : bakeFloats(module, name + ".data", spec.data);
-  llvm::GlobalVariable *bakedIndices = nullptr;
-  if (!spec.indices.empty()) {
-    llvm::Constant *init = llvm::ConstantDataArray::get(context, llvm::ArrayRef(spec.indices));
-    bakedIndices = new llvm::GlobalVariable(
-        module, init->getType(), true, llvm::GlobalValue::PrivateLinkage, init, name + ".indices",
-        nullptr, llvm::GlobalValue::NotThreadLocal, kGlobalAddressSpace);
-    bakedIndices->setAlignment(llvm::Align(8));
-  }
+  llvm::Value *bakedIndices =
+      spec.indices.empty() ? nullptr : bakeInt64s(module, name + ".indices", spec.indices);
   auto body = [&](llvm::IRBuilder<> &builder, const ThreadIndices &indices,
                   llvm::ArrayRef<llvm::Value *> arguments, llvm::BasicBlock *done) {
     auto constant = [&](int64_t v) { return builder.getInt32(uint32_t(v)); };

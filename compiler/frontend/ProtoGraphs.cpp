@@ -74,8 +74,25 @@ std::set<std::string> namesIn(const onnx::GraphProto &graph) {
 }
 
 std::string freshName(const std::string &base, std::set<std::string> &taken) {
-  std::string fresh = base;
-  for (int k = 1; taken.count(fresh); ++k) fresh = base + "__" + std::to_string(k);
+  auto candidate = [&](int64_t k) { return k == 0 ? base : base + "__" + std::to_string(k); };
+  // Suffixes are handed out in order, so a base used n times has taken base__1 ... base__n-1:
+  // double k until a free one, then halve the gap between a taken k and a free one. Any free
+  // name will do, so gaps left by other names do not matter; log n lookups instead of n (an
+  // unrolled loop names thousands of values after one base).
+  if (!taken.count(base)) {
+    taken.insert(base);
+    return base;
+  }
+  int64_t usedK = 0, freeK = 1;
+  while (taken.count(candidate(freeK))) {
+    usedK = freeK;
+    freeK *= 2;
+  }
+  while (freeK - usedK > 1) {
+    int64_t middle = usedK + (freeK - usedK) / 2;
+    (taken.count(candidate(middle)) ? usedK : freeK) = middle;
+  }
+  std::string fresh = candidate(freeK);
   taken.insert(fresh);
   return fresh;
 }

@@ -243,6 +243,8 @@ llvm::Error unrollLoop(onnx::ModelProto &model, int index, const ProtoImporter &
                      describe(node) + ": runs forever (no trip count, and the condition never "
                                       "changes)");
 
+  // A trip count beyond the limit is refused before any unrolling.
+  if (condition && trips && *trips > kMaxUnrolledIterations) return tooManyIterations(node);
   std::vector<std::string> carried(node.input().begin() + 2, node.input().end());
   std::vector<std::vector<std::string>> scans(static_cast<size_t>(scanCount));
   for (int64_t i = 0; condition && (!trips || i < *trips); ++i) {

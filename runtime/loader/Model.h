@@ -64,6 +64,9 @@ inline constexpr std::size_t ArenaAlignment = SPCC_ABI_ARENA_ALIGNMENT;
 inline constexpr uint32_t MaxTensors = SPCC_ABI_MAX_TENSORS;
 inline constexpr int32_t MaxRank = SPCC_ABI_MAX_RANK;
 
+/// Reads exactly `bytes` bytes of file `fd` at `offset`; false on a short read or an error.
+bool readAt(int fd, void *buffer, size_t bytes, uint64_t offset);
+
 /// Checks the model file open as `fd` against the trailer spcc appended to it (length, XXH3 of
 /// the whole image, a sane ELF header) before the dynamic loader maps it. Returns SPCC_OK (and
 /// the bytes before the trailer in `imageBytes`, if given), or SPCC_ERR_BAD_MODEL / SPCC_ERR_IO

@@ -23,19 +23,6 @@
 namespace spcc::runtime {
 namespace {
 
-bool readAt(int fd, void *buffer, size_t bytes, uint64_t offset) {
-  auto *out = static_cast<char *>(buffer);
-  while (bytes > 0) {
-    ssize_t got = pread(fd, out, bytes, off_t(offset));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    out += got;
-    bytes -= size_t(got);
-    offset += uint64_t(got);
-  }
-  return true;
-}
-
 bool writeAll(int fd, const char *data, size_t bytes) {
   while (bytes > 0) {
     ssize_t put = write(fd, data, bytes);

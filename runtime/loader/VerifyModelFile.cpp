@@ -20,9 +20,7 @@
 #include <unistd.h>
 
 namespace spcc::runtime {
-namespace {
 
-/// Reads exactly `bytes` bytes at `offset`; false on a short read or an error.
 bool readAt(int fd, void *buffer, size_t bytes, uint64_t offset) {
   auto *out = static_cast<char *>(buffer);
   while (bytes > 0) {
@@ -35,6 +33,8 @@ bool readAt(int fd, void *buffer, size_t bytes, uint64_t offset) {
   }
   return true;
 }
+
+namespace {
 
 spcc_status damaged(const std::string &path, const std::string &what) {
   return fail(SPCC_ERR_BAD_MODEL, path + ": damaged model: " + what);

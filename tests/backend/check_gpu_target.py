@@ -131,6 +131,15 @@ def write_elementwise_model(path, rng):
             "ids": np.asarray([0, 9, -1, 3, -10], np.int64)}
 
 
+def written_model(work, name, writer, rng):
+    """(WORK/NAME.onnx, its input folder, no shape flags) of the model \p writer writes."""
+    path, inputs = os.path.join(work, name + ".onnx"), os.path.join(work, name + ".inputs")
+    os.makedirs(inputs)
+    for tensor, value in writer(path, rng).items():
+        np.save(os.path.join(inputs, tensor + ".npy"), value)
+    return path, inputs, []
+
+
 def run(command, expect=0, **kwargs):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             **kwargs)
@@ -145,25 +154,10 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     rng = np.random.default_rng(17)
-    token_model = os.path.join(work, "token_major.onnx")
-    token_inputs = write_token_major_model(token_model, rng)
-    input_dir = os.path.join(work, "token_major.inputs")
-    os.makedirs(input_dir)
-    for name, value in token_inputs.items():
-        np.save(os.path.join(input_dir, name + ".npy"), value)
-    models = [(token_model, input_dir, [])]
-    elementwise_model = os.path.join(work, "elementwise.onnx")
-    elementwise_dir = os.path.join(work, "elementwise.inputs")
-    os.makedirs(elementwise_dir)
-    for name, value in write_elementwise_model(elementwise_model, rng).items():
-        np.save(os.path.join(elementwise_dir, name + ".npy"), value)
-    models.append((elementwise_model, elementwise_dir, []))
-    large_model = os.path.join(work, "large_layers.onnx")
-    large_dir = os.path.join(work, "large_layers.inputs")
-    os.makedirs(large_dir)
-    for name, value in write_large_layers_model(large_model, rng).items():
-        np.save(os.path.join(large_dir, name + ".npy"), value)
-    models.append((large_model, large_dir, []))
+    models = [written_model(work, name, writer, rng)
+              for name, writer in (("token_major", write_token_major_model),
+                                   ("elementwise", write_elementwise_model),
+                                   ("large_layers", write_large_layers_model))]
     for name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny"):
         shapes = []
         shape_file = os.path.join(models_dir, name, name + ".shape")
