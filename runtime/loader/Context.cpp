@@ -177,6 +177,48 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs, voi
   return SPCC_OK;
 }
 
+/// spcc_run_device: a GPU model on the caller's device buffers, enqueued on \p stream.
+spcc_status runDevice(spcc_context *ctx, int numInputs, const uint64_t *inputs, int numOutputs,
+                      const uint64_t *outputs, void *stream) {
+  const std::string fn = "spcc_run_device";
+  if (!ctx) return fail(SPCC_ERR_INVALID_ARGUMENT, fn + ": ctx is NULL");
+  GpuDriver *gpu = ctx->model->gpu.get();
+  if (!gpu)
+    return fail(SPCC_ERR_UNSUPPORTED, fn + ": " + ctx->model->path + " runs on the " +
+                                          ctx->model->device +
+                                          ", which has no device buffers; run it with spcc_run");
+  const spcc_abi_model &d = *ctx->model->descriptor;
+  if (numInputs < 0 || uint32_t(numInputs) != d.num_inputs || numOutputs < 0 ||
+      uint32_t(numOutputs) != d.num_outputs)
+    return fail(SPCC_ERR_INVALID_ARGUMENT,
+                fn + ": " + std::to_string(numInputs) + " inputs and " +
+                    std::to_string(numOutputs) + " outputs given, the model has " +
+                    std::to_string(d.num_inputs) + " and " + std::to_string(d.num_outputs));
+  if ((!inputs && d.num_inputs > 0) || (!outputs && d.num_outputs > 0))
+    return fail(SPCC_ERR_INVALID_ARGUMENT, fn + ": inputs or outputs is NULL");
+  for (uint32_t i = 0; i < d.num_inputs; ++i)
+    if (!inputs[i])
+      return fail(SPCC_ERR_INVALID_ARGUMENT,
+                  fn + ": inputs[" + std::to_string(i) + "] ('" + d.inputs[i].name + "') is 0");
+  for (uint32_t i = 0; i < d.num_outputs; ++i)
+    if (!outputs[i])
+      return fail(SPCC_ERR_INVALID_ARGUMENT,
+                  fn + ": outputs[" + std::to_string(i) + "] ('" + d.outputs[i].name + "') is 0");
+  if (const spcc_abi_tensor *batched = firstBatched(d))
+    return fail(SPCC_ERR_SHAPE, fn + ": '" + batched->name +
+                                    "' has a run-time batch; device runs take fixed shapes");
+  if (ctx->running.exchange(true, std::memory_order_acquire))
+    return fail(SPCC_ERR_INVALID_ARGUMENT,
+                fn + ": the context is already running on another thread (use one context "
+                     "per concurrent run)");
+  struct RunningGuard {
+    std::atomic<bool> &flag;
+    ~RunningGuard() { flag.store(false, std::memory_order_release); }
+  } guard{ctx->running};
+  return runGpuProgramOnDevice(*gpu, d, ctx->deviceArena, stream ? stream : ctx->stream, inputs,
+                               outputs, fn.c_str());
+}
+
 /// Checks that the caller's array lengths match the model's counts.
 spcc_status checkCounts(const spcc_context *ctx, int numInputs, int numOutputs) {
   if (!ctx) return fail(SPCC_ERR_INVALID_ARGUMENT, "spcc_run_checked: ctx is NULL");
@@ -219,6 +261,17 @@ extern "C" spcc_status spcc_run(spcc_context *ctx, const void *const *inputs,
     return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run: out of memory");
   } catch (...) {
     return failStatic(SPCC_ERR_INTERNAL, "spcc_run: the model's run function threw an exception");
+  }
+}
+
+extern "C" spcc_status spcc_run_device(spcc_context *ctx, int num_inputs, const uint64_t *inputs,
+                                       int num_outputs, const uint64_t *outputs, void *stream) {
+  try {
+    return runDevice(ctx, num_inputs, inputs, num_outputs, outputs, stream);
+  } catch (const std::bad_alloc &) {
+    return failStatic(SPCC_ERR_OUT_OF_MEMORY, "spcc_run_device: out of memory");
+  } catch (...) {
+    return failStatic(SPCC_ERR_INTERNAL, "spcc_run_device: unexpected internal error");
   }
 }
 

@@ -52,6 +52,7 @@ struct CudaApi {
   CUresult (*memFree)(CUdeviceptr) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream) = nullptr;
   CUresult (*memcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream) = nullptr;
+  CUresult (*memcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream) = nullptr;
   CUresult (*streamCreate)(CUstream *, unsigned) = nullptr;
   CUresult (*streamDestroy)(CUstream) = nullptr;
   CUresult (*streamSynchronize)(CUstream) = nullptr;
@@ -96,6 +97,10 @@ public:
   }
   spcc_status copyToHost(void *to, DevicePointer from, std::size_t bytes, void *stream) override {
     return check(api.memcpyDtoHAsync(to, from, bytes, CUstream(stream)), "cuMemcpyDtoHAsync");
+  }
+  spcc_status copyOnDevice(DevicePointer to, DevicePointer from, std::size_t bytes,
+                           void *stream) override {
+    return check(api.memcpyDtoDAsync(to, from, bytes, CUstream(stream)), "cuMemcpyDtoDAsync");
   }
   spcc_status launch(uint32_t kernel, const spcc_abi_gpu_launch &launch, void **params,
                      void *stream) override {
@@ -167,6 +172,7 @@ spcc_status CudaDriver::open(const spcc_abi_gpu_program &program, const std::str
       {"cuMemFree", &api.memFree},
       {"cuMemcpyHtoDAsync", &api.memcpyHtoDAsync},
       {"cuMemcpyDtoHAsync", &api.memcpyDtoHAsync},
+      {"cuMemcpyDtoDAsync", &api.memcpyDtoDAsync},
       {"cuStreamCreate", &api.streamCreate},
       {"cuStreamDestroy", &api.streamDestroy},
       {"cuStreamSynchronize", &api.streamSynchronize},

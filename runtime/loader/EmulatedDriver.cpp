@@ -45,6 +45,11 @@ public:
     std::memcpy(to, reinterpret_cast<const void *>(from), bytes);
     return SPCC_OK;
   }
+  spcc_status copyOnDevice(DevicePointer to, DevicePointer from, std::size_t bytes,
+                           void *) override {
+    std::memmove(reinterpret_cast<void *>(to), reinterpret_cast<const void *>(from), bytes);
+    return SPCC_OK;
+  }
   spcc_status launch(uint32_t kernel, const spcc_abi_gpu_launch &launch, void **params,
                      void *) override {
     program.emulated_kernels[kernel](params, int32_t(launch.grid_x), int32_t(launch.grid_y),

@@ -40,6 +40,8 @@ public:
   virtual spcc_status copyToDevice(DevicePointer to, const void *from, std::size_t bytes,
                                    void *stream) = 0;
   virtual spcc_status copyToHost(void *to, DevicePointer from, std::size_t bytes, void *stream) = 0;
+  virtual spcc_status copyOnDevice(DevicePointer to, DevicePointer from, std::size_t bytes,
+                                   void *stream) = 0;
   /// Enqueues kernel \p kernel of the program with \p launch's grid and \p params
   /// (cuLaunchKernel's kernelParams).
   virtual spcc_status launch(uint32_t kernel, const spcc_abi_gpu_launch &launch, void **params,
@@ -62,6 +64,12 @@ spcc_status openEmulatedDriver(const spcc_abi_gpu_program &program,
 spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, DevicePointer arena,
                           void *stream, const void *const *inputs, void *const *outputs,
                           const char *fn);
+
+/// The same with the caller's device buffers, enqueued on \p stream without waiting for it
+/// (spcc_run_device).
+spcc_status runGpuProgramOnDevice(GpuDriver &driver, const spcc_abi_model &model,
+                                  DevicePointer arena, void *stream, const DevicePointer *inputs,
+                                  const DevicePointer *outputs, const char *fn);
 
 /// Bytes of a tensor of the descriptor (fixed dims).
 uint64_t tensorBytes(const spcc_abi_tensor &tensor);

@@ -15,15 +15,11 @@ uint64_t tensorBytes(const spcc_abi_tensor &tensor) {
   return bytes;
 }
 
-spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, DevicePointer arena,
-                          void *stream, const void *const *inputs, void *const *outputs,
-                          const char *fn) {
-  const spcc_abi_gpu_program &program = *model.gpu;
-  if (spcc_status s = driver.makeCurrent()) return s;
-  for (uint32_t i = 0; i < model.num_inputs; ++i)
-    if (spcc_status s = driver.copyToDevice(arena + program.input_offsets[i], inputs[i],
-                                            tensorBytes(model.inputs[i]), stream))
-      return s;
+namespace {
+
+/// Enqueues the program's launches in order on \p stream over the device arena \p arena.
+spcc_status enqueueLaunches(GpuDriver &driver, const spcc_abi_gpu_program &program,
+                            DevicePointer arena, void *stream, const char *fn) {
   // The values each launch's parameters point to, as cuLaunchKernel reads them.
   std::vector<uint64_t> pointers(SPCC_ABI_MAX_GPU_ARGS);
   std::vector<int32_t> integers(SPCC_ABI_MAX_GPU_ARGS);
@@ -44,11 +40,43 @@ spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, Device
       return fail(s, std::string(fn) + ": launch " + std::to_string(l) + " (" +
                          program.kernel_names[launch.kernel] + "): " + spcc_last_error());
   }
+  return SPCC_OK;
+}
+
+} // namespace
+
+spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, DevicePointer arena,
+                          void *stream, const void *const *inputs, void *const *outputs,
+                          const char *fn) {
+  const spcc_abi_gpu_program &program = *model.gpu;
+  if (spcc_status s = driver.makeCurrent()) return s;
+  for (uint32_t i = 0; i < model.num_inputs; ++i)
+    if (spcc_status s = driver.copyToDevice(arena + program.input_offsets[i], inputs[i],
+                                            tensorBytes(model.inputs[i]), stream))
+      return s;
+  if (spcc_status s = enqueueLaunches(driver, program, arena, stream, fn)) return s;
   for (uint32_t i = 0; i < model.num_outputs; ++i)
     if (spcc_status s = driver.copyToHost(outputs[i], arena + program.output_offsets[i],
                                           tensorBytes(model.outputs[i]), stream))
       return s;
   return driver.synchronize(stream);
+}
+
+spcc_status runGpuProgramOnDevice(GpuDriver &driver, const spcc_abi_model &model,
+                                  DevicePointer arena, void *stream, const DevicePointer *inputs,
+                                  const DevicePointer *outputs, const char *fn) {
+  const spcc_abi_gpu_program &program = *model.gpu;
+  if (spcc_status s = driver.makeCurrent()) return s;
+  for (uint32_t i = 0; i < model.num_inputs; ++i)
+    if (spcc_status s = driver.copyOnDevice(arena + program.input_offsets[i], inputs[i],
+                                            tensorBytes(model.inputs[i]), stream))
+      return s;
+  if (spcc_status s = enqueueLaunches(driver, program, arena, stream, fn)) return s;
+  for (uint32_t i = 0; i < model.num_outputs; ++i)
+    if (spcc_status s = driver.copyOnDevice(outputs[i], arena + program.output_offsets[i],
+                                            tensorBytes(model.outputs[i]), stream))
+      return s;
+  return SPCC_OK;
 }
 
 } // namespace spcc::runtime

@@ -414,6 +414,34 @@ static void testGpuEmulated(void) {
   spcc_model_free(model);
 }
 
+/* spcc_run_device on an emulated GPU model (device pointers are host addresses there); a CPU
+ * model, wrong counts and null pointers are refused. */
+static void testGpuRunDevice(void) {
+  spcc_model *model = loadFixture("gpu_emulated_model.so");
+  spcc_model *cpu = loadFixture("add_model.so");
+  spcc_context *ctx = NULL, *cpuCtx = NULL;
+  float x[6] = {1, -2, 3.5f, 4, 5, 6}, y[6] = {0};
+  uint64_t inputs[1], outputs[1], none[1] = {0};
+  int i;
+  inputs[0] = (uint64_t)(uintptr_t)x;
+  outputs[0] = (uint64_t)(uintptr_t)y;
+  CHECK_OK(spcc_context_create(model, 1, &ctx));
+  CHECK_OK(spcc_run_device(ctx, 1, inputs, 1, outputs, NULL));
+  for (i = 0; i < 6; ++i) CHECK(y[i] == x[i] + 1.0f);
+  CHECK_FAILS(spcc_run_device(ctx, 2, inputs, 1, outputs, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run_device(ctx, 1, none, 1, outputs, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(spcc_last_error(), "inputs[0] ('x') is 0") != NULL);
+  CHECK_FAILS(spcc_run_device(ctx, 1, NULL, 1, outputs, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_run_device(NULL, 1, inputs, 1, outputs, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_OK(spcc_context_create(cpu, 1, &cpuCtx));
+  CHECK_FAILS(spcc_run_device(cpuCtx, 1, inputs, 1, outputs, NULL), SPCC_ERR_UNSUPPORTED);
+  CHECK(strstr(spcc_last_error(), "spcc_run") != NULL);
+  spcc_context_free(cpuCtx);
+  spcc_context_free(ctx);
+  spcc_model_free(cpu);
+  spcc_model_free(model);
+}
+
 /* A GPU program whose tables point outside themselves is refused before anything runs. */
 static void testGpuDamaged(void) {
   checkLoadFails("gpu_bad_kernel_model.so", SPCC_ERR_BAD_MODEL, "GPU launch 0 is malformed");
@@ -448,6 +476,7 @@ static const Test tests[] = {
     {"concurrent_contexts", testConcurrentContexts},
     {"run_batch", testRunBatch},
     {"gpu_emulated", testGpuEmulated},
+    {"gpu_run_device", testGpuRunDevice},
     {"gpu_damaged", testGpuDamaged},
     {"gpu_no_driver", testGpuNoDriver},
 };

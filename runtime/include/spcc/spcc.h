@@ -96,6 +96,17 @@ spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs, const void *cons
 spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch, const void *const *inputs,
                            void *const *outputs);
 
+/** Runs a GPU model on device buffers: `inputs` / `outputs` hold one device pointer
+ *  (CUdeviceptr) per model input / output, in model order; `num_inputs` / `num_outputs` must
+ *  equal the model's counts. The copies in, the kernels and the copies out are enqueued on
+ *  `stream` (a CUstream; NULL: the context's own) and the call returns without waiting: the
+ *  outputs are ready once that stream has finished, and the context must not run again before
+ *  then. With an emulated GPU model (`--emulate-gpu`) the device pointers are host addresses and
+ *  the run is complete when the call returns. A model of fixed shapes only; a CPU model is
+ *  SPCC_ERR_UNSUPPORTED (it takes host buffers: spcc_run). */
+spcc_status spcc_run_device(spcc_context *ctx, int num_inputs, const uint64_t *inputs,
+                            int num_outputs, const uint64_t *outputs, void *stream);
+
 /** The message of the last failing call on this thread ("" if none). */
 const char *spcc_last_error(void);
 
