@@ -82,6 +82,8 @@ _PROTOTYPES = {
     "spcc_context_free": (None, [_VOID_P]),
     "spcc_run_checked": (ctypes.c_int, [_VOID_P, ctypes.c_int, _POINTERS, ctypes.c_int, _POINTERS]),
     "spcc_run_batch": (ctypes.c_int, [_VOID_P, ctypes.c_int64, _POINTERS, _POINTERS]),
+    "spcc_run_device": (ctypes.c_int, [_VOID_P, ctypes.c_int, ctypes.POINTER(ctypes.c_uint64),
+                                       ctypes.c_int, ctypes.POINTER(ctypes.c_uint64), _VOID_P]),
     "spcc_last_error": (ctypes.c_char_p, []),
 }
 

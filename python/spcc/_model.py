@@ -217,6 +217,21 @@ class Context:
         """See Model.run_batch."""
         return self._run(inputs, batch, batch_call=True)
 
+    def run_device(self, inputs, outputs, stream=None):
+        """Runs a GPU model on device buffers, without waiting (spcc_run_device): `inputs` and
+        `outputs` are sequences of device addresses (ints, e.g. a CUDA tensor's data_ptr()) in
+        model order, `stream` a CUstream handle (int, e.g. torch.cuda.current_stream().cuda_stream;
+        None: the context's own). The outputs are ready once that stream has finished."""
+        library = _library.runtime()
+        in_array = (ctypes.c_uint64 * max(1, len(inputs)))(*[int(p) for p in inputs])
+        out_array = (ctypes.c_uint64 * max(1, len(outputs)))(*[int(p) for p in outputs])
+        with self._lock:
+            if self._handle is None or self.model.closed:
+                raise ClosedError("model '%s' is closed" % self.model.path)
+            _check(library.spcc_run_device(self._handle, len(inputs), in_array, len(outputs),
+                                           out_array, ctypes.c_void_p(stream) if stream else None),
+                   RunError)
+
     def _run(self, inputs, batch, batch_call):
         model = self.model
         arrays, batch = _bind_inputs(model, inputs, batch)

@@ -111,6 +111,24 @@ def test_gpu_model_emulated_on_the_host(compiled):
                                    cpu.run(test_model.inputs)["logits"], rtol=1e-5, atol=1e-6)
 
 
+def test_run_device_on_an_emulated_gpu_model(compiled):
+    """Context.run_device (spcc_run_device): with the emulated driver device addresses are host
+    addresses, so numpy buffers stand in for CUDA tensors; a CPU model refuses it."""
+    test_model, cpu_path = compiled("mlp_demo")
+    _, gpu_path = compiled("mlp_demo", target="sm_90", extra_args=("--emulate-gpu",))
+    with spcc.load(gpu_path) as gpu, gpu.context() as context:
+        inputs = [np.ascontiguousarray(test_model.inputs[i.name], dtype=i.dtype)
+                  for i in gpu.inputs]
+        outputs = [np.full(o.shape, np.nan, o.dtype) for o in gpu.outputs]
+        context.run_device([a.ctypes.data for a in inputs], [a.ctypes.data for a in outputs])
+        np.testing.assert_array_equal(outputs[0], gpu.run(test_model.inputs)["logits"])
+        with pytest.raises(spcc.RunError, match="inputs\\[0\\]"):
+            context.run_device([0], [outputs[0].ctypes.data])
+    with spcc.load(cpu_path) as cpu, cpu.context() as context:
+        with pytest.raises(spcc.RunError, match="spcc_run"):
+            context.run_device([inputs[0].ctypes.data], [outputs[0].ctypes.data])
+
+
 def _cpu_has_avx512():
     with open("/proc/cpuinfo") as cpuinfo:
         flags = next(line for line in cpuinfo if line.startswith("flags")).split()
