@@ -130,6 +130,25 @@ typedef struct {
   uint64_t trailer_hash; /* XXH3-64 of the 24 bytes above */
 } spcc_abi_trailer;
 
+/** A host model also exports SPCC_MODEL_PROFILE_SYMBOL, returning its per-node timing table:
+ *  while `*enabled` is nonzero, the run function adds the nanoseconds each node's kernel call
+ *  takes to `nanoseconds[i]` (node i of `names` / `ops`, in run order) and counts completed
+ *  runs in `*runs`. Optional: a model without it cannot be profiled. */
+#define SPCC_MODEL_PROFILE_SYMBOL "spcc_model_profile_v1"
+#define SPCC_ABI_MAX_PROFILE_STEPS (1u << 20)
+
+typedef struct {
+  uint32_t num_steps;
+  uint32_t reserved;
+  const char *const *names; /* the nodes' names */
+  const char *const *ops;   /* their op types */
+  uint64_t *nanoseconds;    /* num_steps counters */
+  uint64_t *runs;
+  int32_t *enabled;
+} spcc_abi_profile;
+
+typedef const spcc_abi_profile *(*spcc_abi_profile_fn)(void);
+
 /** A model compiled for several x86-64 levels (`--target x86-64-v3,x86-64-v4`) is the lowest
  *  level's model (a complete one: any loader runs it) whose image goes on, after that model's
  *  ELF bytes, with each higher level's complete model file (image and trailer), then a table of

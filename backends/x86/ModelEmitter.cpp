@@ -16,7 +16,9 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <functional>
 
 namespace spcc::x86 {
 namespace {
@@ -35,6 +37,13 @@ static_assert(sizeof(spcc_abi_model) == 80 && offsetof(spcc_abi_model, code_kind
                   offsetof(spcc_abi_model, run_failures) == 64 &&
                   offsetof(spcc_abi_model, gpu) == 72,
               "spcc_abi_model layout changed");
+static_assert(sizeof(spcc_abi_profile) == 48 && offsetof(spcc_abi_profile, names) == 8 &&
+                  offsetof(spcc_abi_profile, nanoseconds) == 24 &&
+                  offsetof(spcc_abi_profile, enabled) == 40,
+              "spcc_abi_profile layout changed");
+
+/// CLOCK_MONOTONIC, as Linux numbers it.
+constexpr int kMonotonicClock = 1;
 
 /// Alignment of weights in the model's read-only data, in bytes.
 constexpr uint64_t kWeightAlignment = 64;
@@ -73,6 +82,14 @@ private:
                       llvm::ArrayRef<llvm::Value *> arguments);
   /// The run_failures table: the message of each failure number, from 1.
   llvm::Constant *failureTable();
+  /// The per-node timing counters (spcc_abi_profile) for \p steps kernel calls.
+  void createProfileCounters(size_t steps);
+  /// Nanoseconds of CLOCK_MONOTONIC, through libc's clock_gettime.
+  llvm::Value *emitNow();
+  /// Emits \p emitCall, timed into counter \p step while profiling is on.
+  void emitTimed(size_t step, const std::function<void()> &emitCall);
+  /// The exported spcc_abi_profile of the model.
+  void emitProfileEntry();
   /// The address of \p v's bytes inside the run function (v is a storage root).
   llvm::Expected<llvm::Value *> storageOf(const Value *v);
   /// The scratch memory of kernel calls: the arena past the planned values.
@@ -110,6 +127,11 @@ private:
   unsigned numWeights = 0;
   /// KernelCall::failureMessage of each checked call, in order: failure number i + 1.
   std::vector<std::string> failureMessages;
+  // Profiling: the switch, the counters, and each timed call's node name and op.
+  llvm::GlobalVariable *profileEnabled = nullptr, *profileNanoseconds = nullptr,
+                       *profileRuns = nullptr;
+  llvm::Value *timespec = nullptr;
+  std::vector<std::string> profileNames, profileOps;
 };
 
 llvm::GlobalVariable *ModelEmitter::bytesGlobal(const llvm::Twine &name,
@@ -202,6 +224,10 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
   llvm::Value *outArray =
       builder.CreateAlloca(llvm::ArrayType::get(ptrTy, maxOutputs), nullptr, "kernel.outputs");
   auto *kernelTy = llvm::FunctionType::get(i32Ty, {ptrTy, ptrTy, ptrTy, i32Ty}, false);
+  size_t steps = 0;
+  for (size_t n = 0; n < nodes.size(); ++n) steps += !calls[n].isAlias;
+  createProfileCounters(steps);
+  timespec = builder.CreateAlloca(llvm::ArrayType::get(i64Ty, 2), nullptr, "timespec");
 
   for (size_t n = 0; n < nodes.size(); ++n) {
     const Node &node = *nodes[n];
@@ -236,7 +262,14 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
     else if (!call.params.empty())
       params = bytesGlobal("params." + llvm::Twine(n), call.params, kParamsAlignment);
     llvm::FunctionCallee kernel = module->getOrInsertFunction(call.symbol, kernelTy);
-    emitKernelCall(call, kernel, {inArray, outArray, params, threads});
+    profileNames.push_back(node.getName().empty() ? node.getOutput(0)->getName() : node.getName());
+    // The op and the kernel that runs it ("FusedConv (depthwise_conv)"): one op may run on
+    // several kernels (generated sparse code, dense, depthwise), which a profile tells apart.
+    llvm::StringRef kernelName = call.symbol;
+    kernelName.consume_front("spcc_kernel_");
+    profileOps.push_back((node.getOpType() + " (" + kernelName + ")").str());
+    emitTimed(profileNames.size() - 1,
+              [&] { emitKernelCall(call, kernel, {inArray, outArray, params, threads}); });
   }
 
   // Outputs that are not computed in place: copies of inputs, constants, or another output.
@@ -248,8 +281,99 @@ llvm::Expected<llvm::Function *> ModelEmitter::emitRunFunction() {
     builder.CreateMemCpy(outputPtrs[i], llvm::MaybeAlign(1), *source, llvm::MaybeAlign(1),
                          uint64_t(outputs[i].value->getType().getSizeInBytes()));
   }
+  // A completed run while profiling counts.
+  llvm::Value *runs = builder.CreateLoad(i64Ty, profileRuns);
+  llvm::Value *on = builder.CreateICmpNE(builder.CreateLoad(i32Ty, profileEnabled),
+                                         llvm::ConstantInt::get(i32Ty, 0));
+  builder.CreateStore(builder.CreateAdd(runs, builder.CreateZExt(on, i64Ty)), profileRuns);
   builder.CreateRet(llvm::ConstantInt::get(i32Ty, 0));
   return run;
+}
+
+void ModelEmitter::createProfileCounters(size_t steps) {
+  auto counter = [&](llvm::Type *type, const char *name) {
+    auto *global = new llvm::GlobalVariable(*module, type, /*isConstant=*/false,
+                                            llvm::GlobalValue::InternalLinkage,
+                                            llvm::Constant::getNullValue(type), name);
+    global->setAlignment(llvm::Align(8));
+    return global;
+  };
+  profileEnabled = counter(i32Ty, "profile.enabled");
+  profileRuns = counter(i64Ty, "profile.runs");
+  profileNanoseconds =
+      counter(llvm::ArrayType::get(i64Ty, std::max<size_t>(steps, 1)), "profile.nanoseconds");
+}
+
+llvm::Value *ModelEmitter::emitNow() {
+  llvm::FunctionCallee clockGettime = module->getOrInsertFunction(
+      "clock_gettime", llvm::FunctionType::get(i32Ty, {i32Ty, ptrTy}, false));
+  builder.CreateCall(clockGettime, {llvm::ConstantInt::get(i32Ty, kMonotonicClock), timespec});
+  llvm::Value *seconds = builder.CreateLoad(i64Ty, timespec);
+  llvm::Value *nanoseconds =
+      builder.CreateLoad(i64Ty, builder.CreateConstInBoundsGEP1_64(i64Ty, timespec, 1));
+  return builder.CreateAdd(builder.CreateMul(seconds, llvm::ConstantInt::get(i64Ty, 1000000000)),
+                           nanoseconds);
+}
+
+void ModelEmitter::emitTimed(size_t step, const std::function<void()> &emitCall) {
+  // One load and branch per call when profiling is off.
+  llvm::Function *run = builder.GetInsertBlock()->getParent();
+  llvm::Value *on = builder.CreateICmpNE(builder.CreateLoad(i32Ty, profileEnabled),
+                                         llvm::ConstantInt::get(i32Ty, 0), "profiling");
+  llvm::BasicBlock *before = builder.GetInsertBlock();
+  auto *start = llvm::BasicBlock::Create(context, "profile.start", run);
+  auto *call = llvm::BasicBlock::Create(context, "call", run);
+  builder.CreateCondBr(on, start, call);
+  builder.SetInsertPoint(start);
+  llvm::Value *began = emitNow();
+  builder.CreateBr(call);
+  builder.SetInsertPoint(call);
+  llvm::PHINode *startTime = builder.CreatePHI(i64Ty, 2, "began");
+  startTime->addIncoming(began, start);
+  startTime->addIncoming(llvm::ConstantInt::get(i64Ty, 0), before);
+  emitCall();
+  auto *stop = llvm::BasicBlock::Create(context, "profile.stop", run);
+  auto *after = llvm::BasicBlock::Create(context, "after", run);
+  builder.CreateCondBr(on, stop, after);
+  builder.SetInsertPoint(stop);
+  llvm::Value *counter = builder.CreateConstInBoundsGEP2_64(profileNanoseconds->getValueType(),
+                                                            profileNanoseconds, 0, step);
+  builder.CreateStore(builder.CreateAdd(builder.CreateLoad(i64Ty, counter),
+                                        builder.CreateSub(emitNow(), startTime)),
+                      counter);
+  builder.CreateBr(after);
+  builder.SetInsertPoint(after);
+}
+
+void ModelEmitter::emitProfileEntry() {
+  auto names = [&](const std::vector<std::string> &texts, const char *kind) -> llvm::Constant * {
+    if (texts.empty()) return llvm::ConstantPointerNull::get(ptrTy);
+    std::vector<llvm::Constant *> entries;
+    for (size_t i = 0; i < texts.size(); ++i)
+      entries.push_back(
+          stringGlobal(llvm::Twine("profile.") + kind + "." + llvm::Twine(i), texts[i]));
+    auto *arrayTy = llvm::ArrayType::get(ptrTy, entries.size());
+    auto *table = new llvm::GlobalVariable(
+        *module, arrayTy, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantArray::get(arrayTy, entries), llvm::Twine("profile.") + kind);
+    table->setAlignment(llvm::Align(8));
+    return table;
+  };
+  auto *profileTy =
+      llvm::StructType::get(context, {i32Ty, i32Ty, ptrTy, ptrTy, ptrTy, ptrTy, ptrTy});
+  llvm::Constant *init = llvm::ConstantStruct::get(
+      profileTy, {llvm::ConstantInt::get(i32Ty, profileNames.size()),
+                  llvm::ConstantInt::get(i32Ty, 0), names(profileNames, "name"),
+                  names(profileOps, "op"), profileNanoseconds, profileRuns, profileEnabled});
+  auto *table = new llvm::GlobalVariable(*module, profileTy, true,
+                                         llvm::GlobalValue::PrivateLinkage, init, "profile");
+  table->setAlignment(llvm::Align(8));
+  auto *entry = llvm::Function::Create(llvm::FunctionType::get(ptrTy, false),
+                                       llvm::GlobalValue::ExternalLinkage,
+                                       SPCC_MODEL_PROFILE_SYMBOL, *module);
+  entry->addFnAttr(llvm::Attribute::NoUnwind);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
+  builder.CreateRet(table);
 }
 
 void ModelEmitter::emitKernelCall(const KernelCall &call, llvm::FunctionCallee kernel,
@@ -310,6 +434,7 @@ llvm::Expected<std::unique_ptr<llvm::Module>> ModelEmitter::emit() {
   entry->addFnAttr(llvm::Attribute::NoUnwind);
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
   builder.CreateRet(descriptor);
+  emitProfileEntry();
   return std::move(module);
 }
 

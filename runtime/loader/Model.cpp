@@ -118,6 +118,15 @@ spcc_status loadModel(const char *path, spcc_model **out) {
   if (spcc_status s = checkCodeKind(*descriptor, name, &gpu)) return s;
 
   auto model = std::make_unique<spcc_model>();
+  // Optional: models from before it, and GPU models, have no timing table.
+  if (void *profile = dlsym(handle.get(), SPCC_MODEL_PROFILE_SYMBOL)) {
+    const spcc_abi_profile *table = reinterpret_cast<spcc_abi_profile_fn>(profile)();
+    if (!table || table->num_steps > SPCC_ABI_MAX_PROFILE_STEPS ||
+        (table->num_steps > 0 && (!table->names || !table->ops || !table->nanoseconds)) ||
+        !table->runs || !table->enabled)
+      return fail(SPCC_ERR_BAD_MODEL, name + ": damaged model: its timing table is malformed");
+    model->profile = table;
+  }
   model->device = gpu ? gpu->description() : "cpu (" + std::string(descriptor->target) + ")";
   model->gpu = std::move(gpu);
   model->descriptor = descriptor;

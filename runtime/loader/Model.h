@@ -30,6 +30,8 @@ struct spcc_model {
   std::unique_ptr<spcc::runtime::GpuDriver> gpu;
   /// What spcc_model_device returns.
   std::string device;
+  /// The model's per-node timing table (SPCC_MODEL_PROFILE_SYMBOL), or null when it has none.
+  const spcc_abi_profile *profile = nullptr;
   /// The memory file holding the level of a multi-level model that was loaded (closed after
   /// dlclose), or -1 when the file itself was.
   int variantFd = -1;

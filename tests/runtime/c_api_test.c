@@ -442,6 +442,19 @@ static void testGpuRunDevice(void) {
   spcc_model_free(model);
 }
 
+/* A model without a timing table (these fixtures, GPU models) cannot be profiled. */
+static void testProfileUnsupported(void) {
+  spcc_model *model = loadFixture("add_model.so");
+  spcc_profile_entry entry;
+  CHECK(spcc_model_profile_size(model) == -1);
+  CHECK(spcc_model_profile_size(NULL) == -1);
+  CHECK_FAILS(spcc_model_profile_enable(model, 1), SPCC_ERR_UNSUPPORTED);
+  CHECK_FAILS(spcc_model_profile_enable(NULL, 1), SPCC_ERR_INVALID_ARGUMENT);
+  CHECK_FAILS(spcc_model_profile_entry(model, 0, &entry), SPCC_ERR_UNSUPPORTED);
+  CHECK_FAILS(spcc_model_profile_entry(model, 0, NULL), SPCC_ERR_INVALID_ARGUMENT);
+  spcc_model_free(model);
+}
+
 /* A GPU program whose tables point outside themselves is refused before anything runs. */
 static void testGpuDamaged(void) {
   checkLoadFails("gpu_bad_kernel_model.so", SPCC_ERR_BAD_MODEL, "GPU launch 0 is malformed");
@@ -477,6 +490,7 @@ static const Test tests[] = {
     {"run_batch", testRunBatch},
     {"gpu_emulated", testGpuEmulated},
     {"gpu_run_device", testGpuRunDevice},
+    {"profile_unsupported", testProfileUnsupported},
     {"gpu_damaged", testGpuDamaged},
     {"gpu_no_driver", testGpuNoDriver},
 };

@@ -25,6 +25,18 @@ assert (result["threads"], result["streams"]) == ((2, 1) if mode == "sync" else 
 print(mode, "ok:", result)
 ' "$work/$mode.json" "$mode"
 done
+# --profile: every node of the demo MLP timed, its shares adding up to about 100%.
+"$bench" "$work/demo.so" --threads 1 --seconds 0.2 --profile >"$work/profile.txt" ||
+  { echo "--profile failed"; exit 1; }
+/usr/bin/python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+assert re.search(r"^profile: \d+ runs, [0-9.]+ ms per run", text, re.M), text
+nodes = re.findall(r"^(/layers/\S+)\s+(\w+ \(\w+\))\s+([0-9.]+)\s+([0-9.]+)%$", text, re.M)
+assert len(nodes) == 5, text  # 3 Gemm, 2 Relu
+assert abs(sum(float(n[3]) for n in nodes) - 100) < 1, text
+print("profile ok:", len(nodes), "nodes")
+' "$work/profile.txt"
 # A bad flag and a file that is not a model: one error line and the documented exit code.
 set +e
 "$bench" "$work/demo.so" --mode fast 2>"$work/err.txt"; code=$?

@@ -1,7 +1,7 @@
 //===- spcc-bench.cpp - Latency and throughput of a compiled model --------===//
 //
 // spcc-bench MODEL.so [--mode sync|async] [--threads N] [--streams S] [--seconds T]
-//                     [--warmup K] [--batch B] [--json]
+//                     [--warmup K] [--batch B] [--json] [--profile]
 //
 // sync:  one context with N threads (default: all cores) runs the model back to back for T
 //        seconds; reports per-run latency median / p90 / p99 and runs per second.
@@ -14,6 +14,10 @@
 // A model compiled with a run-time batch (dims[0] == -1) runs B samples per run (default 1)
 // through spcc_run_batch; latency is per run, throughput counts samples.
 //
+// --profile: after the measurement, one more sync run of T seconds with the model's per-node
+// timing on (spcc_model_profile_enable), then a table of the nodes by time per run, and the
+// time by op class; profiling's own cost (two clock reads per kernel call) is in those runs,
+// not in the measurement above.
 // Prints a human-readable summary on stdout; with --json, one JSON object on stdout instead
 // (the summary goes to stderr). Uses only the public C API (spcc.h). Exit codes as spcc's:
 // 2 bad arguments, 3 cannot read the model, 4 not a (compatible) spcc model, 5 unsupported
@@ -47,7 +51,7 @@ using Clock = std::chrono::steady_clock;
 
 const char *const usage =
     "usage: spcc-bench MODEL.so [--mode sync|async] [--threads N] [--streams S] "
-    "[--seconds T] [--warmup K] [--batch B] [--json]";
+    "[--seconds T] [--warmup K] [--batch B] [--json] [--profile]";
 
 /// Exit codes, as the spcc command's.
 enum ExitCode {
@@ -98,6 +102,7 @@ struct Options {
   int warmup = 5;
   int batch = 1; ///< samples per run, for a model with a run-time batch
   bool json = false;
+  bool profile = false; ///< a per-node timing run after the measurement
 };
 
 std::optional<long> parseInteger(const std::string &text) {
@@ -128,6 +133,10 @@ std::optional<Failure> parseOptions(int argc, char **argv, Options &options) {
     if (arg == "-h" || arg == "--help") return Failure{usage, ExitOk};
     if (arg == "--json") {
       options.json = true;
+      continue;
+    }
+    if (arg == "--profile") {
+      options.profile = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
@@ -433,6 +442,65 @@ int fail(const Failure &failure) {
   return failure.exitCode;
 }
 
+/// --profile: a sync run with the model's per-node timing on, then the nodes by time per run
+/// and the time per op class, on \p out.
+std::optional<Failure> profileNodes(LoadedModel &loaded, const Options &options, std::FILE *out) {
+  if (spcc_status status = spcc_model_profile_enable(loaded.model, 1)) return apiFailure(status);
+  Runner runner;
+  if (auto failure = runner.create(loaded, options.threads)) return failure;
+  if (!runner.warmUp(1)) return runner.failure;
+  spcc_model_profile_enable(loaded.model, 1); // the warm-up run is not counted
+  Clock::time_point start = Clock::now();
+  if (!runner.measureUntil(deadlineAfter(start, options.seconds))) return runner.failure;
+  double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  spcc_model_profile_enable(loaded.model, 0);
+
+  struct Row {
+    std::string name, op;
+    double ms;
+  };
+  std::vector<Row> rows;
+  int64_t runs = 1;
+  double total = 0;
+  for (int i = 0; i < spcc_model_profile_size(loaded.model); ++i) {
+    spcc_profile_entry entry;
+    if (spcc_status status = spcc_model_profile_entry(loaded.model, i, &entry))
+      return apiFailure(status);
+    runs = std::max<int64_t>(1, entry.runs);
+    rows.push_back({entry.name, entry.op, entry.seconds * 1e3});
+    total += entry.seconds * 1e3;
+  }
+  for (Row &row : rows) row.ms /= double(runs);
+  total /= double(runs);
+  std::fprintf(out,
+               "\nprofile: %" PRId64 " runs, %.3f ms per run in kernel calls of %.3f ms "
+               "per run in all (with profiling's clock reads)\n",
+               runs, total, wall * 1e3 / double(runs));
+  std::vector<std::pair<std::string, double>> classes;
+  for (const Row &row : rows) {
+    auto it = std::find_if(classes.begin(), classes.end(),
+                           [&](const auto &entry) { return entry.first == row.op; });
+    if (it == classes.end()) classes.push_back({row.op, 0.0}), it = classes.end() - 1;
+    it->second += row.ms;
+  }
+  std::sort(classes.begin(), classes.end(),
+            [](const auto &a, const auto &b) { return a.second > b.second; });
+  std::fprintf(out, "%-44s %10s %7s\n", "op (kernel)", "ms/run", "share");
+  for (const auto &[op, ms] : classes)
+    std::fprintf(out, "%-44s %10.4f %6.1f%%\n", op.c_str(), ms, total > 0 ? 100 * ms / total : 0.0);
+  std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) {
+    return a.ms != b.ms ? a.ms > b.ms : a.name < b.name;
+  });
+  std::fprintf(out, "%-48s %-20s %10s %7s\n", "node", "op", "ms/run", "share");
+  for (const Row &row : rows) {
+    std::string name =
+        row.name.size() > 48 ? "..." + row.name.substr(row.name.size() - 45) : row.name;
+    std::fprintf(out, "%-48s %-20s %10.4f %6.1f%%\n", name.c_str(), row.op.c_str(), row.ms,
+                 total > 0 ? 100 * row.ms / total : 0.0);
+  }
+  return std::nullopt;
+}
+
 int run(int argc, char **argv) {
   Options options;
   if (auto failure = parseOptions(argc, argv, options)) {
@@ -476,6 +544,12 @@ int run(int argc, char **argv) {
     printJson(options, loaded, threads, streams, summary);
   } else {
     printHuman(stdout, options, loaded, threads, streams, summary);
+  }
+  if (options.profile) {
+    Options profiled = options;
+    profiled.threads = threads;
+    if (auto failure = profileNodes(loaded, profiled, options.json ? stderr : stdout))
+      return fail(*failure);
   }
   return ExitOk;
 }

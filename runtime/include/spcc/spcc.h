@@ -107,6 +107,25 @@ spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch, const void *const *
 spcc_status spcc_run_device(spcc_context *ctx, int num_inputs, const uint64_t *inputs,
                             int num_outputs, const uint64_t *outputs, void *stream);
 
+/** One node's time, summed over the runs since profiling was turned on. */
+typedef struct {
+  const char *name; /* the node's name (owned by the model) */
+  const char *op;   /* its op type and kernel, e.g. "FusedConv (sparse)" */
+  double seconds;   /* summed over `runs` runs */
+  int64_t runs;     /* runs completed while profiling */
+} spcc_profile_entry;
+
+/** Turns per-node timing of a CPU model on (clearing the sums) or off. While on, every kernel
+ *  call of every run is timed (two clock reads each) and added to its node's sum; runs of
+ *  several contexts at once mix into the same sums. SPCC_ERR_UNSUPPORTED for a model without
+ *  a timing table (GPU models). */
+spcc_status spcc_model_profile_enable(spcc_model *model, int enable);
+/** The number of timed nodes (kernel calls in run order), or -1 when the model cannot be
+ *  profiled. */
+int spcc_model_profile_size(const spcc_model *model);
+/** Node `index`'s name, op and summed time. */
+spcc_status spcc_model_profile_entry(const spcc_model *model, int index, spcc_profile_entry *out);
+
 /** The message of the last failing call on this thread ("" if none). */
 const char *spcc_last_error(void);
 
