@@ -13,6 +13,7 @@
 #include "compiler/ir/IRParser.h"
 #include "compiler/support/Error.h"
 #include "passes/PassPipeline.h"
+#include "runtime/ModelAbi.h"
 
 #include "spcc/spcc.h"
 
@@ -23,6 +24,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -358,7 +360,8 @@ TEST_CASE("the x86 target registers its three names, each described", "[backend]
   CHECK(TargetRegistry::get().defaultTargetName() == "host");
 }
 
-TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[backend]") {
+TEST_CASE("emitted module: aligned read-only weights, the descriptor and profile exported",
+          "[backend]") {
   std::unique_ptr<Graph> graph = plannedGraph(R"(graph @main(%x: f32[2,4]) {
   %w: f32[4,4] = constant [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
   %y: f32[2,4] = MatMul(%x, %w) @"mm"
@@ -384,7 +387,8 @@ TEST_CASE("emitted module: aligned read-only weights, one exported symbol", "[ba
   std::vector<std::string> exported;
   for (const llvm::GlobalValue &g : (*module)->global_values())
     if (!g.isDeclaration() && !g.hasLocalLinkage()) exported.push_back(g.getName().str());
-  CHECK(exported == std::vector<std::string>{"spcc_model_descriptor_v1"});
+  std::sort(exported.begin(), exported.end());
+  CHECK(exported == std::vector<std::string>{SPCC_MODEL_ENTRY_SYMBOL, SPCC_MODEL_PROFILE_SYMBOL});
   // y and z (32 bytes, one 64-byte slot each) are both live while tanh runs: two slots.
   CHECK(graph->getArenaBytes() == 128);
 
