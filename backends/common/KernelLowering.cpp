@@ -16,14 +16,6 @@ static_assert(SPCC_KDT_F32 == int(DType::Float32) && SPCC_KDT_F16 == int(DType::
 
 int32_t kernelDType(DType dtype) { return int32_t(dtype); }
 
-Dims broadcastStrides(llvm::ArrayRef<int64_t> outDims, llvm::ArrayRef<int64_t> inDims) {
-  Dims inStrides = stridesOf(inDims);
-  Dims strides(outDims.size(), 0);
-  size_t skip = outDims.size() - inDims.size();
-  for (size_t i = 0; i < inDims.size(); ++i) strides[skip + i] = inDims[i] == 1 ? 0 : inStrides[i];
-  return strides;
-}
-
 llvm::Expected<StridedShape> collapse(const Node &node, StridedShape shape) {
   StridedShape result;
   result.strides.resize(shape.strides.size());

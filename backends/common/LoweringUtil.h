@@ -29,11 +29,6 @@ int32_t kernelDType(DType dtype);
 /// The dims of value \p v.
 inline llvm::ArrayRef<int64_t> dimsOf(const Value *v) { return v->getType().getDims(); }
 
-/// Strides (elements) with which an input of \p inDims is read for each axis of
-/// an output of \p outDims under ONNX broadcasting (inDims aligned to the
-/// right): 0 on broadcast axes.
-Dims broadcastStrides(llvm::ArrayRef<int64_t> outDims, llvm::ArrayRef<int64_t> inDims);
-
 /// An output walked by several operands: dims and one stride list per operand.
 struct StridedShape {
   Dims dims;

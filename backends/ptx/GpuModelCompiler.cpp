@@ -11,12 +11,12 @@
 //===----------------------------------------------------------------------===//
 #include "backends/ptx/GpuModelCompiler.h"
 
-#include "backends/common/AbiConstants.h"
 #include "backends/common/ModelInterface.h"
 #include "backends/common/sparse/SparseKernelSpec.h"
 #include "backends/ptx/BakedSpmmEmitter.h"
 #include "backends/ptx/ConvKernels.h"
 #include "backends/ptx/CsrSpmmEmitter.h"
+#include "backends/ptx/GpuProgram.h"
 #include "backends/ptx/PtxEmitter.h"
 #include "backends/ptx/Ptxas.h"
 #include "backends/ptx/StridedKernels.h"
@@ -25,37 +25,20 @@
 #include "backends/x86/ObjectEmitter.h"
 #include "compiler/ops/Aliases.h"
 #include "compiler/ops/FusedEpilogue.h"
+#include "compiler/ops/OpHelpers.h"
 #include "compiler/ops/SpatialWindow.h"
 #include "compiler/support/Error.h"
 #include "compiler/support/Files.h"
 #include "runtime/ModelAbi.h"
-#include "runtime/include/spcc/spcc.h"
 
-#include "llvm/IR/IRBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <chrono>
-#include <cstddef>
 #include <map>
 
 namespace spcc::ptx {
 namespace {
-
-// The LLVM struct types below spell out the C layouts of ModelAbi.h.
-static_assert(sizeof(spcc_abi_gpu_arg) == 16 && offsetof(spcc_abi_gpu_arg, value) == 8,
-              "spcc_abi_gpu_arg layout changed");
-static_assert(sizeof(spcc_abi_gpu_launch) == 32 && offsetof(spcc_abi_gpu_launch, args) == 24,
-              "spcc_abi_gpu_launch layout changed");
-static_assert(sizeof(spcc_abi_gpu_program) == 88 &&
-                  offsetof(spcc_abi_gpu_program, cubin_bytes) == 24 &&
-                  offsetof(spcc_abi_gpu_program, num_kernels) == 32 &&
-                  offsetof(spcc_abi_gpu_program, kernel_names) == 40 &&
-                  offsetof(spcc_abi_gpu_program, device_arena_bytes) == 64 &&
-                  offsetof(spcc_abi_gpu_program, output_offsets) == 80,
-              "spcc_abi_gpu_program layout changed");
-static_assert(sizeof(spcc_abi_model) == 80 && offsetof(spcc_abi_model, gpu) == 72,
-              "spcc_abi_model layout changed");
 
 /// The most nonzeros a layer bakes into code (SparseRT's style): ~16 bytes of sm_90 machine code
 /// each, so 256 KB at most, and LLVM's NVPTX code generation grows with them; larger layers get
@@ -69,17 +52,6 @@ uint64_t alignUp(uint64_t bytes) {
   return (bytes + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment;
 }
 
-struct GpuArg {
-  uint32_t kind = SPCC_ABI_GPU_ARG_NULL;
-  uint64_t value = 0;
-};
-
-struct GpuLaunch {
-  uint32_t kernel = 0;
-  uint32_t gridX = 1, gridY = 1, blockX = 1;
-  std::vector<GpuArg> args;
-};
-
 Window2D window2D(const SpatialWindow &window) {
   Window2D w;
   w.kernelH = window.kernel[0];
@@ -92,9 +64,6 @@ Window2D window2D(const SpatialWindow &window) {
   w.dilationW = window.dilations[1];
   return w;
 }
-
-GpuArg pointerArg(uint64_t offset) { return {SPCC_ABI_GPU_ARG_DEVICE_POINTER, offset}; }
-GpuArg int32Arg(int64_t value) { return {SPCC_ABI_GPU_ARG_INT32, uint64_t(value)}; }
 
 llvm::Error unsupportedNode(const Node &node, const GpuArch &arch, llvm::StringRef why) {
   return makeError(
@@ -121,7 +90,7 @@ private:
     return emulate ? KernelFlavor::HostEmulation : KernelFlavor::Device;
   }
   llvm::Module &kernelModule() { return emulate ? *host : *device; }
-  std::string newKernelName() { return "spcc_gpu_k" + std::to_string(kernelNames.size()); }
+  std::string newKernelName() { return "spcc_gpu_k" + std::to_string(program.kernelNames.size()); }
 
   void layOut();
   llvm::Expected<uint64_t> offsetOf(const Value *value) const;
@@ -144,7 +113,7 @@ private:
                         std::vector<GpuArg> args);
   /// An operand of a strided kernel: \p value read at \p strides (or baked, when constant).
   llvm::Expected<StridedOperand> stridedOperand(const Node &node, const Value *value,
-                                                std::vector<int64_t> strides, GpuArg &arg);
+                                                llvm::ArrayRef<int64_t> strides, GpuArg &arg);
   llvm::Error lowerStrided(const Node &node, StridedOp op);
   llvm::Error lowerTranspose(const Node &node);
   llvm::Error addStridedLaunch(const Node &node, const StridedSpec &spec, GpuArg a, GpuArg b);
@@ -152,7 +121,6 @@ private:
   llvm::Error lowerLayerNorm(const Node &node);
   llvm::Error lowerAttention(const Node &node);
   llvm::Expected<std::string> deviceCode(std::vector<char> &cubin);
-  void emitProgram(llvm::StringRef ptx, llvm::ArrayRef<char> cubin);
   llvm::Error link();
 
   const Graph &graph;
@@ -163,25 +131,24 @@ private:
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> host, device;
 
-  std::vector<std::string> kernelNames;
-  std::vector<GpuLaunch> launches;
+  /// The kernels, launches and device arena layout the model's tables will hold.
+  GpuProgram program;
   std::map<const Value *, uint64_t> aliasOffsets;
-  std::vector<uint64_t> inputOffsets, outputOffsets;
-  uint64_t arenaBase = 0, deviceArenaBytes = 0;
+  uint64_t arenaBase = 0;
 };
 
 void GpuModelCompiler::layOut() {
   uint64_t at = 0;
   for (const Value *input : graph.getInputs()) {
-    inputOffsets.push_back(at);
+    program.inputOffsets.push_back(at);
     at = alignUp(at + uint64_t(input->getType().getSizeInBytes()));
   }
   for (const GraphOutput &output : graph.getOutputs()) {
-    outputOffsets.push_back(at);
+    program.outputOffsets.push_back(at);
     at = alignUp(at + uint64_t(output.value->getType().getSizeInBytes()));
   }
   arenaBase = at;
-  deviceArenaBytes = std::max<uint64_t>(alignUp(at + uint64_t(graph.getArenaBytes())), 1);
+  program.deviceArenaBytes = std::max<uint64_t>(alignUp(at + uint64_t(graph.getArenaBytes())), 1);
 }
 
 llvm::Expected<uint64_t> GpuModelCompiler::offsetOf(const Value *value) const {
@@ -193,10 +160,10 @@ llvm::Expected<uint64_t> GpuModelCompiler::offsetOf(const Value *value) const {
   if (value->getArenaOffset() >= 0) return arenaBase + uint64_t(value->getArenaOffset());
   llvm::ArrayRef<Value *> inputs = graph.getInputs();
   for (size_t i = 0; i < inputs.size(); ++i)
-    if (inputs[i] == value) return inputOffsets[i];
+    if (inputs[i] == value) return program.inputOffsets[i];
   llvm::ArrayRef<GraphOutput> outputs = graph.getOutputs();
   for (size_t i = 0; i < outputs.size(); ++i)
-    if (aliasRoot(outputs[i].value) == value) return outputOffsets[i];
+    if (aliasRoot(outputs[i].value) == value) return program.outputOffsets[i];
   return makeError(ErrorCode::Internal,
                    "value '" + value->getName() + "' has no storage: memory planning has not run");
 }
@@ -289,13 +256,13 @@ void GpuModelCompiler::addProductLaunch(const Node &node, const std::string &ker
                                         const std::string &decidedBy, const GpuLaunchShape &shape,
                                         uint64_t input, uint64_t output, GpuArg residual) {
   GpuLaunch launch;
-  launch.kernel = uint32_t(kernelNames.size());
+  launch.kernel = uint32_t(program.kernelNames.size());
   launch.gridX = uint32_t((spec.n + shape.threadsPerBlock - 1) / shape.threadsPerBlock);
   launch.gridY = uint32_t(shape.gridY);
   launch.blockX = uint32_t(shape.threadsPerBlock);
   launch.args = {pointerArg(input), pointerArg(output), residual, int32Arg(spec.n)};
-  launches.push_back(std::move(launch));
-  kernelNames.push_back(kernel);
+  program.launches.push_back(std::move(launch));
+  program.kernelNames.push_back(kernel);
 
   LayerReport layer;
   layer.name = node.getName();
@@ -318,12 +285,12 @@ void GpuModelCompiler::addProductLaunch(const Node &node, const std::string &ker
 void GpuModelCompiler::addElementLaunch(const std::string &kernel, int64_t count, int threads,
                                         std::vector<GpuArg> args) {
   GpuLaunch launch;
-  launch.kernel = uint32_t(kernelNames.size());
+  launch.kernel = uint32_t(program.kernelNames.size());
   launch.gridX = uint32_t(std::max<int64_t>(1, (count + threads - 1) / threads));
   launch.blockX = uint32_t(threads);
   launch.args = std::move(args);
-  launches.push_back(std::move(launch));
-  kernelNames.push_back(kernel);
+  program.launches.push_back(std::move(launch));
+  program.kernelNames.push_back(kernel);
 }
 
 /// A 2-D convolution of one image: a pointwise one as a product over the image's positions
@@ -365,7 +332,6 @@ llvm::Error GpuModelCompiler::lowerConv(const Node &node) {
   bool pointwise = wDims[2] == 1 && wDims[3] == 1 && group == 1 && window->strides[0] == 1 &&
                    window->strides[1] == 1 && window->padsBegin[0] == 0 &&
                    window->padsBegin[1] == 0 && outH == inH && outW == inW;
-  std::string name = newKernelName();
   if (pointwise) {
     // A product over the image's positions: W [cout, cin] times X [cin, H * W], feature-major.
     SparseKernelSpec spec;
@@ -393,6 +359,7 @@ llvm::Error GpuModelCompiler::lowerConv(const Node &node) {
   spec.bias = std::move(bias);
   spec.residual = residual.kind == SPCC_ABI_GPU_ARG_DEVICE_POINTER;
   spec.activation = activation;
+  std::string name = newKernelName();
   emitDirectConvKernel(kernelModule(), name, spec, flavor());
   int64_t count = y->getType().getNumElements();
   addElementLaunch(name, count, kConvThreads,
@@ -443,29 +410,12 @@ llvm::Error GpuModelCompiler::lowerGlobalAveragePool(const Node &node) {
   return llvm::Error::success();
 }
 
-/// Row-major strides of \p dims, in elements.
-std::vector<int64_t> rowMajorStrides(llvm::ArrayRef<int64_t> dims) {
-  std::vector<int64_t> strides(dims.size(), 1);
-  for (size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * dims[d];
-  return strides;
-}
-
-/// The strides over \p outDims at which an operand of \p dims broadcasts (NumPy rules: dims
-/// aligned at the end, a dim of 1 repeats).
-std::vector<int64_t> broadcastStrides(llvm::ArrayRef<int64_t> dims,
-                                      llvm::ArrayRef<int64_t> outDims) {
-  std::vector<int64_t> own = rowMajorStrides(dims), strides(outDims.size(), 0);
-  size_t shift = outDims.size() - dims.size();
-  for (size_t d = 0; d < dims.size(); ++d) strides[shift + d] = dims[d] == 1 ? 0 : own[d];
-  return strides;
-}
-
 llvm::Expected<StridedOperand> GpuModelCompiler::stridedOperand(const Node &node,
                                                                 const Value *value,
-                                                                std::vector<int64_t> strides,
+                                                                llvm::ArrayRef<int64_t> strides,
                                                                 GpuArg &arg) {
   StridedOperand operand;
-  operand.strides = std::move(strides);
+  operand.strides.assign(strides.begin(), strides.end());
   DType dtype = value->getType().getDType();
   if (dtype != DType::Float32 && dtype != DType::Int64 && dtype != DType::Int32 &&
       dtype != DType::Bool)
@@ -500,7 +450,7 @@ llvm::Error GpuModelCompiler::lowerStrided(const Node &node, StridedOp op) {
   for (size_t k = 0; k < operands; ++k) {
     const Value *input = node.getInput(k);
     auto operand =
-        stridedOperand(node, input, broadcastStrides(input->getType().getDims(), outDims), args[k]);
+        stridedOperand(node, input, broadcastStrides(outDims, input->getType().getDims()), args[k]);
     if (!operand) return operand.takeError();
     spec.operands.push_back(std::move(*operand));
   }
@@ -513,7 +463,8 @@ llvm::Error GpuModelCompiler::lowerTranspose(const Node &node) {
   std::vector<int64_t> perm = node.getInts("perm");
   if (perm.empty())
     for (size_t d = dims.size(); d-- > 0;) perm.push_back(int64_t(d));
-  std::vector<int64_t> own = rowMajorStrides(dims), strides;
+  Dims own = stridesOf(dims);
+  std::vector<int64_t> strides;
   for (int64_t axis : perm) strides.push_back(own[size_t(axis)]);
   StridedSpec spec;
   llvm::ArrayRef<int64_t> outDims = out->getType().getDims();
@@ -605,7 +556,7 @@ llvm::Error GpuModelCompiler::lowerLayerNorm(const Node &node) {
     // Scale and bias broadcast to the normalized dims; spelled out per element.
     llvm::ArrayRef<int64_t> own = value->getType().getDims();
     std::vector<int64_t> normalized(dims.begin() + axis, dims.end());
-    std::vector<int64_t> strides = broadcastStrides(own, normalized);
+    Dims strides = broadcastStrides(normalized, own);
     for (int64_t i = 0; i < spec.size; ++i) {
       int64_t rest = i, at = 0;
       for (size_t d = normalized.size(); d-- > 0;) {
@@ -654,8 +605,8 @@ llvm::Error GpuModelCompiler::lowerAttention(const Node &node) {
   if (const Value *m = node.getNumInputs() > 3 ? node.getInput(3) : nullptr) {
     if (m->isConstant())
       return unsupportedNode(node, arch, "a constant attention mask has no GPU kernel yet");
-    std::vector<int64_t> strides =
-        broadcastStrides(m->getType().getDims(), {spec.batch, spec.heads, spec.queries, spec.keys});
+    Dims strides =
+        broadcastStrides({spec.batch, spec.heads, spec.queries, spec.keys}, m->getType().getDims());
     std::copy(strides.begin(), strides.end(), spec.maskStrides);
     spec.hasMask = true;
     auto at = offsetOf(m);
@@ -716,111 +667,6 @@ llvm::Expected<std::string> GpuModelCompiler::deviceCode(std::vector<char> &cubi
                          "only, which the driver compiles when the model is loaded\n";
   }
   return ptx;
-}
-
-void GpuModelCompiler::emitProgram(llvm::StringRef ptx, llvm::ArrayRef<char> cubin) {
-  llvm::IRBuilder<> builder(context);
-  llvm::Type *ptrTy = builder.getPtrTy(), *i32Ty = builder.getInt32Ty(),
-             *i64Ty = builder.getInt64Ty();
-  llvm::Constant *null = llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(context));
-  auto constantGlobal = [&](llvm::Constant *init, const llvm::Twine &name, unsigned align) {
-    auto *global = new llvm::GlobalVariable(*host, init->getType(), true,
-                                            llvm::GlobalValue::PrivateLinkage, init, name);
-    global->setAlignment(llvm::Align(align));
-    return global;
-  };
-  auto pointerTable = [&](llvm::ArrayRef<llvm::Constant *> entries, const llvm::Twine &name) {
-    if (entries.empty()) return null;
-    auto *type = llvm::ArrayType::get(ptrTy, entries.size());
-    return static_cast<llvm::Constant *>(
-        constantGlobal(llvm::ConstantArray::get(type, entries), name, 8));
-  };
-  auto offsetTable = [&](llvm::ArrayRef<uint64_t> offsets, const llvm::Twine &name) {
-    if (offsets.empty()) return null;
-    return static_cast<llvm::Constant *>(
-        constantGlobal(llvm::ConstantDataArray::get(context, offsets), name, 8));
-  };
-
-  std::vector<llvm::Constant *> names, emulated;
-  for (size_t k = 0; k < kernelNames.size(); ++k) {
-    names.push_back(emitStringGlobal(*host, "kernel.name." + llvm::Twine(k), kernelNames[k]));
-    if (emulate) emulated.push_back(host->getFunction(kernelNames[k]));
-  }
-  auto *argTy = llvm::StructType::get(context, {i32Ty, i32Ty, i64Ty});
-  auto *launchTy =
-      llvm::StructType::get(context, {i32Ty, i32Ty, i32Ty, i32Ty, i32Ty, i32Ty, ptrTy});
-  std::vector<llvm::Constant *> launchEntries;
-  for (size_t l = 0; l < launches.size(); ++l) {
-    const GpuLaunch &launch = launches[l];
-    std::vector<llvm::Constant *> args;
-    for (const GpuArg &arg : launch.args)
-      args.push_back(llvm::ConstantStruct::get(argTy, {llvm::ConstantInt::get(i32Ty, arg.kind),
-                                                       llvm::ConstantInt::get(i32Ty, 0),
-                                                       llvm::ConstantInt::get(i64Ty, arg.value)}));
-    auto *argsTy = llvm::ArrayType::get(argTy, args.size());
-    llvm::Constant *argTable =
-        constantGlobal(llvm::ConstantArray::get(argsTy, args), "launch.args." + llvm::Twine(l), 8);
-    launchEntries.push_back(
-        llvm::ConstantStruct::get(launchTy, {llvm::ConstantInt::get(i32Ty, launch.kernel),
-                                             llvm::ConstantInt::get(i32Ty, launch.args.size()),
-                                             llvm::ConstantInt::get(i32Ty, launch.gridX),
-                                             llvm::ConstantInt::get(i32Ty, launch.gridY),
-                                             llvm::ConstantInt::get(i32Ty, launch.blockX),
-                                             llvm::ConstantInt::get(i32Ty, 0), argTable}));
-  }
-  llvm::Constant *launchTable = null;
-  if (!launchEntries.empty())
-    launchTable =
-        constantGlobal(llvm::ConstantArray::get(
-                           llvm::ArrayType::get(launchTy, launchEntries.size()), launchEntries),
-                       "launches", 8);
-  llvm::Constant *ptxText = emulate ? null : emitStringGlobal(*host, "ptx", ptx);
-  llvm::Constant *cubinData = null;
-  if (!cubin.empty())
-    cubinData = constantGlobal(
-        llvm::ConstantDataArray::get(
-            context,
-            llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(cubin.data()), cubin.size())),
-        "cubin", 16);
-
-  auto *programTy = llvm::StructType::get(context, {ptrTy, ptrTy, ptrTy, i64Ty, i32Ty, i32Ty, ptrTy,
-                                                    ptrTy, ptrTy, i64Ty, ptrTy, ptrTy});
-  llvm::Constant *program =
-      constantGlobal(llvm::ConstantStruct::get(
-                         programTy, {emitStringGlobal(*host, "arch", arch.name), ptxText, cubinData,
-                                     llvm::ConstantInt::get(i64Ty, cubin.size()),
-                                     llvm::ConstantInt::get(i32Ty, kernelNames.size()),
-                                     llvm::ConstantInt::get(i32Ty, launches.size()),
-                                     pointerTable(names, "kernel.names"),
-                                     emulate ? pointerTable(emulated, "kernel.emulated") : null,
-                                     launchTable, llvm::ConstantInt::get(i64Ty, deviceArenaBytes),
-                                     offsetTable(inputOffsets, "input.offsets"),
-                                     offsetTable(outputOffsets, "output.offsets")}),
-                     "gpu.program", 8);
-
-  std::vector<std::pair<std::string, const Value *>> inputs, outputs;
-  for (const Value *v : graph.getInputs()) inputs.push_back({v->getName(), v});
-  for (const GraphOutput &out : graph.getOutputs()) outputs.push_back({out.name, out.value});
-  auto *modelTy = llvm::StructType::get(context, {i32Ty, i32Ty, i32Ty, i32Ty, ptrTy, ptrTy, i64Ty,
-                                                  ptrTy, ptrTy, i32Ty, ptrTy, ptrTy});
-  llvm::Constant *descriptor = constantGlobal(
-      llvm::ConstantStruct::get(
-          modelTy,
-          {llvm::ConstantInt::get(i32Ty, SPCC_ABI_VERSION),
-           llvm::ConstantInt::get(i32Ty, inputs.size()),
-           llvm::ConstantInt::get(i32Ty, outputs.size()),
-           llvm::ConstantInt::get(i32Ty, emulate ? SPCC_ABI_CODE_GPU_EMULATED : SPCC_ABI_CODE_GPU),
-           emitTensorTable(*host, graph, "inputs", inputs),
-           emitTensorTable(*host, graph, "outputs", outputs), llvm::ConstantInt::get(i64Ty, 0),
-           null, emitStringGlobal(*host, "target", arch.name), llvm::ConstantInt::get(i32Ty, 0),
-           null, program}),
-      "model", 8);
-  auto *entry =
-      llvm::Function::Create(llvm::FunctionType::get(ptrTy, false),
-                             llvm::GlobalValue::ExternalLinkage, SPCC_MODEL_ENTRY_SYMBOL, *host);
-  entry->addFnAttr(llvm::Attribute::NoUnwind);
-  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", entry));
-  builder.CreateRet(descriptor);
 }
 
 llvm::Error GpuModelCompiler::link() {
@@ -893,7 +739,7 @@ llvm::Error GpuModelCompiler::run() {
     }
   }
   report.codegenSeconds = lap();
-  emitProgram(ptx, cubin);
+  emitGpuProgram(*host, graph, arch, program, emulate, ptx, cubin);
   if (llvm::Error err = link()) return err;
   report.linkSeconds = lap();
   if (options.log) printLayerTable(*options.log, report);

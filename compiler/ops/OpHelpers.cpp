@@ -8,6 +8,14 @@ Dims stridesOf(llvm::ArrayRef<int64_t> dims) {
   return strides;
 }
 
+Dims broadcastStrides(llvm::ArrayRef<int64_t> outDims, llvm::ArrayRef<int64_t> inDims) {
+  Dims inStrides = stridesOf(inDims);
+  Dims strides(outDims.size(), 0);
+  size_t skip = outDims.size() - inDims.size();
+  for (size_t i = 0; i < inDims.size(); ++i) strides[skip + i] = inDims[i] == 1 ? 0 : inStrides[i];
+  return strides;
+}
+
 llvm::Expected<int> normalizeAxis(const Node &node, int64_t axis, int rank, llvm::StringRef what) {
   if (axis < -rank || axis >= rank)
     return nodeError(node, ErrorCode::BadModel,

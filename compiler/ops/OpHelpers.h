@@ -13,6 +13,10 @@ using Dims = llvm::SmallVector<int64_t, 4>;
 /// Row-major strides (in elements) of \p dims.
 Dims stridesOf(llvm::ArrayRef<int64_t> dims);
 
+/// Strides (elements) with which an input of \p inDims is read for each axis of an output of
+/// \p outDims under ONNX broadcasting (inDims aligned to the right): 0 on broadcast axes.
+Dims broadcastStrides(llvm::ArrayRef<int64_t> outDims, llvm::ArrayRef<int64_t> inDims);
+
 /// Normalizes a possibly negative \p axis for \p rank; fails naming the node when out of range.
 llvm::Expected<int> normalizeAxis(const Node &node, int64_t axis, int rank,
                                   llvm::StringRef what = "axis");
