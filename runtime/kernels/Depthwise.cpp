@@ -1,19 +1,27 @@
 //===- Depthwise.cpp - 2-D depthwise convolution over channel planes ------===//
 //
-// Each channel plane is first copied into a zero-bordered scratch plane whose
-// rows are split into `stride` phases (phase k holds padded columns k, k + s,
-// k + 2s, ...), so that for every stride the inputs of consecutive outputs are
-// consecutive floats: tap (kh, kw) of output (oh, ow) sits at a fixed offset
-// from oh * s * rowFloats + ow. Outputs are then computed a block of rows by a
-// block of columns at a time, all taps accumulated in registers, bias and
-// activation applied before the one store. The borders of the scratch plane are
-// written once per thread: planes of one call share their geometry.
+// Outputs are computed a block of rows by one vector of columns at a time, all taps
+// accumulated in registers, bias and activation applied before the one store. Two ways to
+// reach the taps:
+// - 3x3 and 5x5 kernels (the depthwise layers of MobileNet, EfficientNet and their kin),
+//   undilated, stride 1 or 2, read the input plane in place: rows above and below it read a
+//   zero row, and vectors that cross its left or right border load only their columns inside
+//   it (masked loads); at stride 2 two vectors' evens and odds are split by permutes. The taps
+//   are compile-time constants, so a block loads each input row's tap vectors once and feeds
+//   every output row that uses them (8 rows of a 3x3 at stride 1: 30 vectors loaded for 72
+//   multiply-adds, not 72).
+// - every other kernel goes through a zero-bordered scratch plane whose rows
+//   are split into `stride` phases (phase k holds padded columns k, k + s, k + 2s, ...), so
+//   that for every stride the inputs of consecutive outputs are consecutive floats: tap
+//   (kh, kw) of output (oh, ow) sits at a fixed offset from oh * s * rowFloats + ow. The
+//   scratch borders are written once per thread: planes of one call share their geometry.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Depthwise.h"
 
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedCopy.h"
+#include "runtime/kernels/VectorLanes.h"
 
 #include <algorithm>
 #include <cstring>
@@ -25,8 +33,11 @@ namespace {
 
 constexpr int64_t kMaxTaps = 64;
 constexpr int64_t kMaxStride = 4;
-/// Output rows accumulated at once: independent accumulators hide the FMA latency.
-constexpr int kRowBlock = 4;
+/// Output rows of a fixed-tap block: independent accumulators hide the multiply-add latency;
+/// AVX2's 16 registers hold fewer of them beside a 3x3 kernel's nine weights.
+constexpr int kBlockRows = kWideLanes == 16 ? 8 : 4;
+/// Output rows of a generic-tap block.
+constexpr int kGenericRows = 4;
 
 /// Where the taps of an output sit in the phase-split scratch plane.
 struct PhasedPlane {
@@ -63,7 +74,7 @@ struct PhasedPlane {
       const float *src = x + ih * p.in[2];
       float *dst = scratch + row * rowFloats;
       if (stride == 1) {
-        std::memcpy(dst + p.pad_begin[2], src, size_t(usableColumns) * sizeof(float));
+        copyFloats(dst + p.pad_begin[2], src, usableColumns);
         continue;
       }
       if (stride == 2) {
@@ -101,78 +112,247 @@ struct Clamp {
   }
 };
 
-/// Eight floats as one vector (one AVX register; half an AVX-512 one), in clang's vector
-/// extension so the kernel compiles for every ISA level the library is built for.
-typedef float Float8 __attribute__((vector_size(32), aligned(4)));
+/// Clamps \p v (compare-and-select keeps NaN, as ONNX's Relu and Clip do) and stores the lanes
+/// of \p mask, all \p Lanes with one plain store.
+template <int Lanes>
+inline void finishVector(FloatVector<Lanes> v, FloatVector<Lanes> lo, FloatVector<Lanes> hi,
+                         float *dst, uint32_t mask) {
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  if (mask == laneRange(0, Lanes))
+    storeLanes<Lanes>(dst, v);
+  else
+    storeMasked<Lanes>(dst, v, mask);
+}
 
-inline Float8 splat(float v) { return Float8{v, v, v, v, v, v, v, v}; }
+/// Calls block.operator()<Rows>(oh) over output rows [0, rows): blocks of kBlockRows, then
+/// 4, 2 and 1 rows for the rest.
+template <typename Block> inline void forEachRowBlock(int64_t rows, Block &&block) {
+  int64_t oh = 0;
+  for (; oh + kBlockRows <= rows; oh += kBlockRows) block.template operator()<kBlockRows>(oh);
+  if constexpr (kBlockRows > 4)
+    if (rows - oh >= 4) block.template operator()<4>(oh), oh += 4;
+  if (rows - oh >= 2) block.template operator()<2>(oh), oh += 2;
+  if (rows - oh >= 1) block.template operator()<1>(oh);
+}
 
-/// Outputs of rows [oh, oh + Rows) and columns [ow, ow + 8 * Vectors) (clipped to the plane).
-template <int Rows, int Vectors>
-inline void outputBlock(const spcc_conv_params &p, const PhasedPlane &plane, const float *scratch,
-                        const float *w, float bias, Clamp clamp, int64_t oh, int64_t ow, float *y) {
-  Float8 acc[Rows][Vectors];
+//===----------------------------------------------------------------------===//
+// Fixed taps: 3x3 and 5x5, undilated, stride 1 or 2, read in place
+//===----------------------------------------------------------------------===//
+
+/// One output plane's weights, bias and clamp as vectors.
+template <int Lanes, int Taps> struct PlaneConstants {
+  FloatVector<Lanes> weights[Taps];
+  FloatVector<Lanes> bias, lo, hi;
+  PlaneConstants(const float *w, float b, Clamp clamp) {
+    for (int t = 0; t < Taps; ++t) weights[t] = splatLanes<Lanes>(w[t]);
+    bias = splatLanes<Lanes>(b);
+    lo = splatLanes<Lanes>(clamp.lo);
+    hi = splatLanes<Lanes>(clamp.hi);
+  }
+};
+
+/// Evens and odds of 2 * Lanes consecutive floats of a row: the taps of Lanes stride-2 outputs.
+template <int Lanes> struct StridedPair {
+  FloatVector<Lanes> evens, odds;
+};
+
+/// row[column + 2j] and row[column + 2j + 1], j < Lanes; with Masked, columns outside
+/// [0, width) read as zero (and are not read).
+template <int Lanes, bool Masked>
+inline StridedPair<Lanes> loadPairs(const float *row, int64_t column, int64_t width) {
+  const float *p = row + column;
+  auto mask = [&](int64_t first) { return laneRange(-(column + first), width - (column + first)); };
+#ifdef __AVX512F__
+  const __m512i evenLanes =
+      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i oddLanes = _mm512_add_epi32(evenLanes, _mm512_set1_epi32(1));
+  if constexpr (Lanes == 16) {
+    __m512 a = Masked ? _mm512_maskz_loadu_ps(__mmask16(mask(0)), p) : _mm512_loadu_ps(p);
+    __m512 b =
+        Masked ? _mm512_maskz_loadu_ps(__mmask16(mask(16)), p + 16) : _mm512_loadu_ps(p + 16);
+    return {FloatVector<16>(_mm512_permutex2var_ps(a, evenLanes, b)),
+            FloatVector<16>(_mm512_permutex2var_ps(a, oddLanes, b))};
+  } else {
+    __m512 a = Masked ? _mm512_maskz_loadu_ps(__mmask16(mask(0)), p) : _mm512_loadu_ps(p);
+    return {FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(evenLanes, a))),
+            FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(oddLanes, a)))};
+  }
+#else
+  __m256 a = Masked ? __m256(loadMasked<8>(p, mask(0))) : _mm256_loadu_ps(p);
+  __m256 b = Masked ? __m256(loadMasked<8>(p + 8, mask(8))) : _mm256_loadu_ps(p + 8);
+  // Per 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6; then 64-bit pairs in order 0, 2, 1, 3.
+  auto order = [](__m256 v) {
+    return FloatVector<8>(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8)));
+  };
+  return {order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
+          order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)))};
+#endif
+}
+
+/// The KW tap vectors of one input row for Lanes outputs whose first tap is row[column].
+template <int Lanes, int Stride, int KW, bool Masked>
+inline void loadTapColumns(const float *row, int64_t column, int64_t width,
+                           FloatVector<Lanes> (&taps)[KW]) {
+  if constexpr (Stride == 1) {
+    for (int kw = 0; kw < KW; ++kw) {
+      int64_t first = column + kw;
+      taps[kw] = Masked ? loadMasked<Lanes>(row + first, laneRange(-first, width - first))
+                        : loadLanes<Lanes>(row + first);
+    }
+  } else {
+    for (int kw = 0; kw < KW; kw += 2) {
+      StridedPair<Lanes> pair = loadPairs<Lanes, Masked>(row, column + kw, width);
+      taps[kw] = pair.evens;
+      if (kw + 1 < KW) taps[kw + 1] = pair.odds;
+    }
+  }
+}
+
+/// Rows x Lanes outputs of a plane read in place: input row i of the block (row
+/// oh * Stride - padTop + i) at rows[i], the outputs' first taps in column \p column. Each
+/// input vector is loaded once and multiplied into every output row whose window holds it.
+template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked>
+inline void fixedTapBlock(const float *const *rows, int64_t column, int64_t width,
+                          const PlaneConstants<Lanes, KH * KW> &k, float *y, int64_t yRowFloats,
+                          uint32_t storeMask) {
+  using Vector = FloatVector<Lanes>;
+  Vector acc[Rows];
+  for (int r = 0; r < Rows; ++r) acc[r] = k.bias;
+  constexpr int kInputRows = (Rows - 1) * Stride + KH;
+#pragma clang loop unroll(full)
+  for (int i = 0; i < kInputRows; ++i) {
+    Vector taps[KW];
+    loadTapColumns<Lanes, Stride, KW, Masked>(rows[i], column, width, taps);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < Rows; ++r) {
+      int kh = i - r * Stride;
+      if (kh >= 0 && kh < KH)
+        for (int kw = 0; kw < KW; ++kw) acc[r] += k.weights[kh * KW + kw] * taps[kw];
+    }
+  }
   for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < Vectors; ++v) acc[r][v] = splat(bias);
+    finishVector<Lanes>(acc[r], k.lo, k.hi, y + r * yRowFloats, storeMask);
+}
+
+/// One output plane read in place from x; \p zeroRow stands for the rows above and below it.
+template <int Lanes, int Stride, int K>
+void fixedTapPlane(const spcc_conv_params &p, const float *x, const float *zeroRow,
+                   const PlaneConstants<Lanes, K * K> &k, float *y) {
+  int64_t height = p.in[1], width = p.in[2], outW = p.out[2];
+  int64_t padT = p.pad_begin[1], padL = p.pad_begin[2];
+  const float *rows[(kBlockRows - 1) * Stride + K];
+  forEachRowBlock(p.out[1], [&]<int Rows>(int64_t oh) {
+    for (int i = 0; i < (Rows - 1) * Stride + K; ++i) {
+      int64_t ih = oh * Stride - padT + i;
+      rows[i] = ih >= 0 && ih < height ? x + ih * width : zeroRow;
+    }
+    for (int64_t ow = 0; ow < outW; ow += Lanes) {
+      int64_t column = ow * Stride - padL;
+      // Unmasked loads read columns [column, column + Stride * Lanes + K - 1).
+      bool inside = column >= 0 && column + Stride * Lanes + K - 1 <= width;
+      float *dst = y + oh * outW + ow;
+      uint32_t storeMask = laneRange(0, outW - ow);
+      if (inside)
+        fixedTapBlock<Lanes, Rows, Stride, K, K, false>(rows, column, width, k, dst, outW,
+                                                        storeMask);
+      else
+        fixedTapBlock<Lanes, Rows, Stride, K, K, true>(rows, column, width, k, dst, outW,
+                                                       storeMask);
+    }
+  });
+}
+
+/// Whether the fixed-tap planes handle \p p.
+bool fixedTapsApply(const spcc_conv_params &p) {
+  bool square = p.kernel[1] == p.kernel[2] && (p.kernel[1] == 3 || p.kernel[1] == 5);
+  return square && p.dilation[1] == 1 && p.dilation[2] == 1 && p.stride[1] == p.stride[2] &&
+         (p.stride[1] == 1 || p.stride[1] == 2);
+}
+
+template <int Lanes, int K>
+void fixedTapPlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
+                    float *y, int32_t numThreads) {
+  int64_t inPlane = p.in[1] * p.in[2], outPlane = p.out[1] * p.out[2];
+  int64_t multiplier = p.cout / p.cin;
+  Clamp clamp(p);
+  parallelFor(p.n * p.cout, numThreads, [&](int64_t begin, int64_t end) {
+    std::vector<float> zeros(size_t(p.in[2]), 0.0f);
+    for (int64_t index = begin; index < end; ++index) {
+      int64_t m = index % p.cout, n = index / p.cout;
+      const float *plane = x + (n * p.cin + m / multiplier) * inPlane;
+      PlaneConstants<Lanes, K * K> k(w + m * K * K, bias ? bias[m] : 0.0f, clamp);
+      if (p.stride[1] == 1)
+        fixedTapPlane<Lanes, 1, K>(p, plane, zeros.data(), k, y + index * outPlane);
+      else
+        fixedTapPlane<Lanes, 2, K>(p, plane, zeros.data(), k, y + index * outPlane);
+    }
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Generic taps: any kernel up to 64 taps, any dilation, strides up to 4
+//===----------------------------------------------------------------------===//
+
+/// Outputs of rows [oh, oh + Rows) and columns [ow, ow + Lanes) (clipped to the plane).
+template <int Lanes, int Rows>
+inline void genericBlock(const spcc_conv_params &p, const PhasedPlane &plane, const float *scratch,
+                         const float *w, float bias, Clamp clamp, int64_t oh, int64_t ow,
+                         float *y) {
+  using Vector = FloatVector<Lanes>;
+  Vector acc[Rows];
+  for (int r = 0; r < Rows; ++r) acc[r] = splatLanes<Lanes>(bias);
   int64_t rowStep = p.stride[1] * plane.rowFloats;
   const float *base = scratch + oh * rowStep + ow;
   for (int64_t t = 0; t < plane.numTaps; ++t) {
-    Float8 weight = splat(w[t]);
+    Vector weight = splatLanes<Lanes>(w[t]);
     const float *src = base + plane.tapOffsets[t];
-    for (int r = 0; r < Rows; ++r)
-      for (int v = 0; v < Vectors; ++v)
-        acc[r][v] += weight * *reinterpret_cast<const Float8 *>(src + r * rowStep + 8 * v);
+    for (int r = 0; r < Rows; ++r) acc[r] += weight * loadLanes<Lanes>(src + r * rowStep);
   }
-  // Compare-and-select keeps NaN, as ONNX's Relu and Clip do.
-  Float8 lo = splat(clamp.lo), hi = splat(clamp.hi);
+  Vector lo = splatLanes<Lanes>(clamp.lo), hi = splatLanes<Lanes>(clamp.hi);
+  uint32_t storeMask = laneRange(0, p.out[2] - ow);
   for (int r = 0; r < Rows; ++r)
-    for (int v = 0; v < Vectors; ++v) {
-      acc[r][v] = acc[r][v] < lo ? lo : acc[r][v];
-      acc[r][v] = acc[r][v] > hi ? hi : acc[r][v];
-    }
-  int64_t columns = std::min<int64_t>(8 * Vectors, p.out[2] - ow);
-  for (int r = 0; r < Rows; ++r) {
-    float *dst = y + (oh + r) * p.out[2] + ow;
-    if (columns == 8 * Vectors) {
-      for (int v = 0; v < Vectors; ++v) *reinterpret_cast<Float8 *>(dst + 8 * v) = acc[r][v];
-    } else {
-      const float *lanes = reinterpret_cast<const float *>(acc[r]);
-      for (int64_t j = 0; j < columns; ++j) dst[j] = lanes[j];
-    }
-  }
+    finishVector<Lanes>(acc[r], lo, hi, y + (oh + r) * p.out[2] + ow, storeMask);
 }
 
 template <int Lanes>
-void planeOutputs(const spcc_conv_params &p, const PhasedPlane &plane, const float *scratch,
-                  const float *w, float bias, float *y) {
-  Clamp clamp(p);
-  int64_t oh = 0;
-  for (; oh + kRowBlock <= p.out[1]; oh += kRowBlock)
-    for (int64_t ow = 0; ow < p.out[2]; ow += Lanes)
-      outputBlock<kRowBlock, Lanes / 8>(p, plane, scratch, w, bias, clamp, oh, ow, y);
-  for (; oh < p.out[1]; ++oh)
-    for (int64_t ow = 0; ow < p.out[2]; ow += Lanes)
-      outputBlock<1, Lanes / 8>(p, plane, scratch, w, bias, clamp, oh, ow, y);
-}
-
-template <int Lanes>
-void convolvePlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
-                    float *y, int32_t numThreads) {
+void genericPlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
+                   float *y, int32_t numThreads) {
   PhasedPlane plane(p, Lanes);
   int64_t inPlane = p.in[1] * p.in[2], outPlane = p.out[1] * p.out[2];
   int64_t taps = p.kernel[1] * p.kernel[2], multiplier = p.cout / p.cin;
+  Clamp clamp(p);
   parallelFor(p.n * p.cout, numThreads, [&](int64_t begin, int64_t end) {
     std::vector<float> scratch(size_t(plane.floats()), 0.0f);
-    int64_t filled = -1; // the input plane scratch holds
+    int64_t filled = -1; // the input plane the scratch holds
     for (int64_t index = begin; index < end; ++index) {
       int64_t m = index % p.cout, n = index / p.cout;
       int64_t source = n * p.cin + m / multiplier;
       if (source != filled) plane.fill(p, x + source * inPlane, scratch.data());
       filled = source;
-      planeOutputs<Lanes>(p, plane, scratch.data(), w + m * taps, bias ? bias[m] : 0.0f,
-                          y + index * outPlane);
+      const float *planeW = w + m * taps;
+      float planeBias = bias ? bias[m] : 0.0f, *out = y + index * outPlane;
+      int64_t oh = 0;
+      for (; oh + kGenericRows <= p.out[1]; oh += kGenericRows)
+        for (int64_t ow = 0; ow < p.out[2]; ow += Lanes)
+          genericBlock<Lanes, kGenericRows>(p, plane, scratch.data(), planeW, planeBias, clamp, oh,
+                                            ow, out);
+      for (; oh < p.out[1]; ++oh)
+        for (int64_t ow = 0; ow < p.out[2]; ow += Lanes)
+          genericBlock<Lanes, 1>(p, plane, scratch.data(), planeW, planeBias, clamp, oh, ow, out);
     }
   });
+}
+
+template <int Lanes>
+void convolvePlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
+                    float *y, int32_t numThreads) {
+  if (!fixedTapsApply(p))
+    genericPlanes<Lanes>(p, x, w, bias, y, numThreads);
+  else if (p.kernel[1] == 3)
+    fixedTapPlanes<Lanes, 3>(p, x, w, bias, y, numThreads);
+  else
+    fixedTapPlanes<Lanes, 5>(p, x, w, bias, y, numThreads);
 }
 
 } // namespace
@@ -185,11 +365,11 @@ bool depthwiseConv2dApplies(const spcc_conv_params &p) {
 
 void depthwiseConv2d(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
                      float *y, int32_t numThreads) {
-  // Narrow planes (7 columns in MobileNet's last blocks) waste less of a narrower block.
+  // Narrow planes (7 columns in MobileNet's last blocks) waste less of a narrower vector.
   if (p.out[2] <= 8)
     convolvePlanes<8>(p, x, w, bias, y, numThreads);
   else
-    convolvePlanes<16>(p, x, w, bias, y, numThreads);
+    convolvePlanes<kWideLanes>(p, x, w, bias, y, numThreads);
 }
 
 } // namespace spcc::kernels

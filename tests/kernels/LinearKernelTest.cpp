@@ -130,7 +130,9 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
     Ints x, w;
     Ints pads, strides, dilations;
   };
-  // Widths around the 8- and 16-column blocks, heights around the 4-row block.
+  // Widths around the 8- and 16-column vectors, heights around the 8- and 4-row blocks; the
+  // fixed-tap paths (3x3 and 5x5 at stride 1 or 2, read in place with masked borders) and the
+  // generic one (other kernels, dilations, strides).
   std::vector<DepthwiseCase> cases = {
       {"112x112 stride 2 (MobileNet)",
        {1, 4, 112, 112},
@@ -146,6 +148,22 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
       {"stride (1, 2)", {1, 2, 10, 33}, {2, 1, 3, 3}, {1, 1, 1, 1}, {1, 2}, {1, 1}},
       {"multiplier 3", {1, 2, 18, 18}, {6, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
       {"1x1 output", {1, 3, 3, 3}, {3, 1, 3, 3}, {0, 0, 0, 0}, {1, 1}, {1, 1}},
+      {"17x33 stride 1", {1, 2, 17, 33}, {2, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
+      {"9x16 stride 1, pads on one side",
+       {1, 2, 9, 16},
+       {2, 1, 3, 3},
+       {0, 0, 2, 2},
+       {1, 1},
+       {1, 1}},
+      {"15x34 stride 2, SAME-style pads",
+       {1, 2, 15, 34},
+       {2, 1, 3, 3},
+       {0, 0, 1, 1},
+       {2, 2},
+       {1, 1}},
+      {"1x2 stride 2", {1, 2, 1, 2}, {2, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      {"5x5 stride 1", {1, 3, 19, 18}, {3, 1, 5, 5}, {2, 2, 2, 2}, {1, 1}, {1, 1}},
+      {"5x5 stride 2", {1, 3, 29, 40}, {3, 1, 5, 5}, {2, 1, 2, 3}, {2, 2}, {1, 1}},
   };
   for (const DepthwiseCase &c : cases)
     for (const char *activation : {"", "Relu", "Clip"}) {
