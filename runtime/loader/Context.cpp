@@ -15,6 +15,7 @@ using namespace spcc::runtime;
 spcc_context::~spcc_context() {
   if (GpuDriver *gpu = model ? model->gpu.get() : nullptr) {
     gpu->makeCurrent();
+    if (launchGraph.graph) gpu->destroyGraph(launchGraph.graph);
     if (deviceArena) gpu->release(deviceArena);
     if (stream) gpu->destroyStream(stream);
   }
@@ -62,6 +63,9 @@ spcc_status createContext(const spcc_model *model, int numThreads, spcc_context 
     if (spcc_status s =
             gpu->allocate(model->descriptor->gpu->device_arena_bytes, &context->deviceArena))
       return s;
+    // SPCC_GPU_GRAPHS=0: launch kernel by kernel, as profilers that time each launch want.
+    const char *graphs = std::getenv("SPCC_GPU_GRAPHS");
+    context->launchGraph.off = graphs && std::string(graphs) == "0";
   }
   *out = context.release();
   return SPCC_OK;
@@ -73,7 +77,8 @@ spcc_status callModel(spcc_context *ctx, const void *const *inputs, void *const 
                       const char *fn, int64_t sample) {
   const spcc_abi_model &model = *ctx->model->descriptor;
   if (GpuDriver *gpu = ctx->model->gpu.get())
-    return runGpuProgram(*gpu, model, ctx->deviceArena, ctx->stream, inputs, outputs, fn);
+    return runGpuProgram(*gpu, model, ctx->deviceArena, ctx->stream, ctx->launchGraph, inputs,
+                         outputs, fn);
   int32_t result = model.run(inputs, outputs, ctx->arena, ctx->numThreads);
   if (result == 0) return SPCC_OK;
   std::string where = std::string(fn) + ": ";
@@ -215,8 +220,8 @@ spcc_status runDevice(spcc_context *ctx, int numInputs, const uint64_t *inputs, 
     std::atomic<bool> &flag;
     ~RunningGuard() { flag.store(false, std::memory_order_release); }
   } guard{ctx->running};
-  return runGpuProgramOnDevice(*gpu, d, ctx->deviceArena, stream ? stream : ctx->stream, inputs,
-                               outputs, fn.c_str());
+  return runGpuProgramOnDevice(*gpu, d, ctx->deviceArena, stream ? stream : ctx->stream,
+                               ctx->stream, ctx->launchGraph, inputs, outputs, fn.c_str());
 }
 
 /// Checks that the caller's array lengths match the model's counts.

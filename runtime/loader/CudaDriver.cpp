@@ -26,11 +26,14 @@ using CUcontext = struct CUctx_st *;
 using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
 constexpr int CU_JIT_INFO_LOG_BUFFER = 3, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
 constexpr int CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
+constexpr int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
 constexpr int kCudaApiVersion = 12000;
 
 /// The entry points spcc calls, resolved once per driver.
@@ -59,6 +62,13 @@ struct CudaApi {
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, CUstream, void **, void **) = nullptr;
   CUresult (*getErrorString)(CUresult, const char **) = nullptr;
+  // Graphs (optional: without them every run launches kernel by kernel).
+  CUresult (*streamBeginCapture)(CUstream, int) = nullptr;
+  CUresult (*streamEndCapture)(CUstream, CUgraph *) = nullptr;
+  CUresult (*graphInstantiate)(CUgraphExec *, CUgraph, unsigned long long) = nullptr;
+  CUresult (*graphDestroy)(CUgraph) = nullptr;
+  CUresult (*graphLaunch)(CUgraphExec, CUstream) = nullptr;
+  CUresult (*graphExecDestroy)(CUgraphExec) = nullptr;
 };
 
 class CudaDriver final : public GpuDriver {
@@ -112,6 +122,28 @@ public:
     return check(api.streamSynchronize(CUstream(stream)), "cuStreamSynchronize");
   }
 
+  spcc_status beginCapture(void *stream) override {
+    if (!hasGraphs) return fail(SPCC_ERR_UNSUPPORTED, "the NVIDIA driver has no graphs");
+    return check(api.streamBeginCapture(CUstream(stream), CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+                 "cuStreamBeginCapture");
+  }
+  spcc_status endCapture(void *stream, void **graph) override {
+    CUgraph captured = nullptr;
+    if (spcc_status s =
+            check(api.streamEndCapture(CUstream(stream), &captured), "cuStreamEndCapture"))
+      return s;
+    CUgraphExec executable = nullptr;
+    spcc_status s = check(api.graphInstantiate(&executable, captured, 0), "cuGraphInstantiate");
+    api.graphDestroy(captured);
+    if (s) return s;
+    *graph = executable;
+    return SPCC_OK;
+  }
+  spcc_status launchGraph(void *graph, void *stream) override {
+    return check(api.graphLaunch(CUgraphExec(graph), CUstream(stream)), "cuGraphLaunch");
+  }
+  void destroyGraph(void *graph) override { api.graphExecDestroy(CUgraphExec(graph)); }
+
 private:
   /// SPCC_ERR_DEVICE naming \p call and the driver's message for \p result.
   spcc_status check(CUresult result, const char *call) {
@@ -129,6 +161,7 @@ private:
   CUcontext context = nullptr;
   CUmodule module = nullptr;
   std::vector<CUfunction> functions;
+  bool hasGraphs = false;
   std::string text;
 };
 
@@ -183,6 +216,12 @@ spcc_status CudaDriver::open(const spcc_abi_gpu_program &program, const std::str
     if (!resolve(name, slot))
       return fail(SPCC_ERR_DEVICE,
                   path + ": the NVIDIA driver lacks " + name + " (CUDA 12.0 ABI); update it");
+  hasGraphs = resolve("cuStreamBeginCapture", &api.streamBeginCapture) &&
+              resolve("cuStreamEndCapture", &api.streamEndCapture) &&
+              resolve("cuGraphInstantiateWithFlags", &api.graphInstantiate) &&
+              resolve("cuGraphDestroy", &api.graphDestroy) &&
+              resolve("cuGraphLaunch", &api.graphLaunch) &&
+              resolve("cuGraphExecDestroy", &api.graphExecDestroy);
 
   std::string where = path + ": ";
   if (spcc_status s = check(api.init(0), "cuInit"))

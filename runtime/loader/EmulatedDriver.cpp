@@ -11,20 +11,32 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <vector>
 
 namespace spcc::runtime {
 namespace {
+
+/// One recorded launch: the kernel, its grid and its arguments' values.
+struct RecordedLaunch {
+  uint32_t kernel;
+  spcc_abi_gpu_launch launch;
+  std::vector<uint64_t> values; // an int32 argument in the low four bytes
+};
+using RecordedGraph = std::vector<RecordedLaunch>;
 
 class EmulatedDriver final : public GpuDriver {
 public:
   explicit EmulatedDriver(const spcc_abi_gpu_program &program) : program(program) {}
 
   const std::string &description() const override { return text; }
+  /// A stream is a token that keys its recording (launches run when they are enqueued).
   spcc_status createStream(void **stream) override {
-    *stream = nullptr;
+    *stream = new char;
     return SPCC_OK;
   }
-  void destroyStream(void *) override {}
+  void destroyStream(void *stream) override { delete static_cast<char *>(stream); }
   spcc_status allocate(std::size_t bytes, DevicePointer *out) override {
     std::size_t rounded = (bytes + SPCC_ABI_ARENA_ALIGNMENT - 1) / SPCC_ABI_ARENA_ALIGNMENT *
                           SPCC_ABI_ARENA_ALIGNMENT;
@@ -51,15 +63,54 @@ public:
     return SPCC_OK;
   }
   spcc_status launch(uint32_t kernel, const spcc_abi_gpu_launch &launch, void **params,
-                     void *) override {
+                     void *stream) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto recording = recordings.find(stream);
+      if (recording != recordings.end()) {
+        RecordedLaunch recorded{kernel, launch, std::vector<uint64_t>(launch.num_args, 0)};
+        for (uint32_t a = 0; a < launch.num_args; ++a)
+          std::memcpy(&recorded.values[a], params[a],
+                      launch.args[a].kind == SPCC_ABI_GPU_ARG_INT32 ? 4 : 8);
+        recording->second.push_back(std::move(recorded));
+        return SPCC_OK;
+      }
+    }
     program.emulated_kernels[kernel](params, int32_t(launch.grid_x), int32_t(launch.grid_y),
                                      int32_t(launch.block_x));
     return SPCC_OK;
   }
   spcc_status synchronize(void *) override { return SPCC_OK; }
 
+  spcc_status beginCapture(void *stream) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!recordings.emplace(stream, RecordedGraph()).second)
+      return fail(SPCC_ERR_INVALID_ARGUMENT, "the stream is already being recorded");
+    return SPCC_OK;
+  }
+  spcc_status endCapture(void *stream, void **graph) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto recording = recordings.find(stream);
+    if (recording == recordings.end())
+      return fail(SPCC_ERR_INVALID_ARGUMENT, "the stream is not being recorded");
+    *graph = new RecordedGraph(std::move(recording->second));
+    recordings.erase(recording);
+    return SPCC_OK;
+  }
+  spcc_status launchGraph(void *graph, void *stream) override {
+    for (RecordedLaunch &recorded : *static_cast<RecordedGraph *>(graph)) {
+      std::vector<void *> params;
+      for (uint64_t &value : recorded.values) params.push_back(&value);
+      if (spcc_status s = launch(recorded.kernel, recorded.launch, params.data(), stream)) return s;
+    }
+    return SPCC_OK;
+  }
+  void destroyGraph(void *graph) override { delete static_cast<RecordedGraph *>(graph); }
+
 private:
   const spcc_abi_gpu_program &program;
+  std::mutex mutex;
+  std::map<void *, RecordedGraph> recordings; ///< streams being recorded
   std::string text = std::string("emulated on the host (") + program.arch + " program)";
 };
 

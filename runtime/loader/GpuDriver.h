@@ -47,6 +47,24 @@ public:
   virtual spcc_status launch(uint32_t kernel, const spcc_abi_gpu_launch &launch, void **params,
                              void *stream) = 0;
   virtual spcc_status synchronize(void *stream) = 0;
+
+  /// Records the launches enqueued on \p stream until endCapture instead of running them (a
+  /// CUDA graph). SPCC_ERR_UNSUPPORTED where the driver has no graphs.
+  virtual spcc_status beginCapture(void *stream) = 0;
+  /// Ends the recording begun on \p stream; *graph replays it with one launchGraph call.
+  virtual spcc_status endCapture(void *stream, void **graph) = 0;
+  virtual spcc_status launchGraph(void *graph, void *stream) = 0;
+  virtual void destroyGraph(void *graph) = 0;
+};
+
+/// A context's launch sequence as one graph: the launches depend only on the program and the
+/// context's device arena, so after the first run records them, every run replays them with
+/// one call instead of one launch per kernel (small models are launch-bound otherwise).
+/// Copies stay outside: their host or caller buffers change from run to run.
+struct GpuLaunchGraph {
+  void *graph = nullptr;
+  /// Recording failed or SPCC_GPU_GRAPHS=0: launch kernel by kernel.
+  bool off = false;
 };
 
 /// The CUDA driver with \p program's module loaded on the first device (its primary context).
@@ -60,15 +78,17 @@ spcc_status openEmulatedDriver(const spcc_abi_gpu_program &program,
                                std::unique_ptr<GpuDriver> *out);
 
 /// Runs \p model's GPU program once on a context's device arena and stream: inputs copied in,
-/// the launches in order, outputs copied out, then waits for the stream.
+/// the launches in order (or \p graph's replay), outputs copied out, then waits for the
+/// stream.
 spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, DevicePointer arena,
-                          void *stream, const void *const *inputs, void *const *outputs,
-                          const char *fn);
+                          void *stream, GpuLaunchGraph &graph, const void *const *inputs,
+                          void *const *outputs, const char *fn);
 
 /// The same with the caller's device buffers, enqueued on \p stream without waiting for it
-/// (spcc_run_device).
+/// (spcc_run_device); a graph is recorded on \p ownStream, the context's.
 spcc_status runGpuProgramOnDevice(GpuDriver &driver, const spcc_abi_model &model,
-                                  DevicePointer arena, void *stream, const DevicePointer *inputs,
+                                  DevicePointer arena, void *stream, void *ownStream,
+                                  GpuLaunchGraph &graph, const DevicePointer *inputs,
                                   const DevicePointer *outputs, const char *fn);
 
 /// Bytes of a tensor of the descriptor (fixed dims).

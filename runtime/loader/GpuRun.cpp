@@ -43,18 +43,49 @@ spcc_status enqueueLaunches(GpuDriver &driver, const spcc_abi_gpu_program &progr
   return SPCC_OK;
 }
 
+/// Records the program's launches into \p graph on \p stream; leaves it off when the driver
+/// cannot (the runs go on launching kernel by kernel).
+void recordGraph(GpuDriver &driver, const spcc_abi_gpu_program &program, DevicePointer arena,
+                 void *stream, GpuLaunchGraph &graph, const char *fn) {
+  graph.off = true;
+  if (driver.beginCapture(stream)) return;
+  spcc_status enqueued = enqueueLaunches(driver, program, arena, stream, fn);
+  void *recorded = nullptr;
+  if (driver.endCapture(stream, &recorded) || enqueued) {
+    if (recorded) driver.destroyGraph(recorded);
+    return;
+  }
+  graph.graph = recorded;
+  graph.off = false;
+}
+
+/// The program's launches on \p stream: \p graph's replay once recorded; otherwise one by one,
+/// then recorded on \p ownStream for the next runs.
+spcc_status enqueueProgram(GpuDriver &driver, const spcc_abi_gpu_program &program,
+                           DevicePointer arena, void *stream, void *ownStream,
+                           GpuLaunchGraph &graph, const char *fn) {
+  if (graph.graph) {
+    if (spcc_status s = driver.launchGraph(graph.graph, stream))
+      return fail(s, std::string(fn) + ": graph launch: " + spcc_last_error());
+    return SPCC_OK;
+  }
+  if (spcc_status s = enqueueLaunches(driver, program, arena, stream, fn)) return s;
+  if (!graph.off) recordGraph(driver, program, arena, ownStream, graph, fn);
+  return SPCC_OK;
+}
+
 } // namespace
 
 spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, DevicePointer arena,
-                          void *stream, const void *const *inputs, void *const *outputs,
-                          const char *fn) {
+                          void *stream, GpuLaunchGraph &graph, const void *const *inputs,
+                          void *const *outputs, const char *fn) {
   const spcc_abi_gpu_program &program = *model.gpu;
   if (spcc_status s = driver.makeCurrent()) return s;
   for (uint32_t i = 0; i < model.num_inputs; ++i)
     if (spcc_status s = driver.copyToDevice(arena + program.input_offsets[i], inputs[i],
                                             tensorBytes(model.inputs[i]), stream))
       return s;
-  if (spcc_status s = enqueueLaunches(driver, program, arena, stream, fn)) return s;
+  if (spcc_status s = enqueueProgram(driver, program, arena, stream, stream, graph, fn)) return s;
   for (uint32_t i = 0; i < model.num_outputs; ++i)
     if (spcc_status s = driver.copyToHost(outputs[i], arena + program.output_offsets[i],
                                           tensorBytes(model.outputs[i]), stream))
@@ -63,7 +94,8 @@ spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, Device
 }
 
 spcc_status runGpuProgramOnDevice(GpuDriver &driver, const spcc_abi_model &model,
-                                  DevicePointer arena, void *stream, const DevicePointer *inputs,
+                                  DevicePointer arena, void *stream, void *ownStream,
+                                  GpuLaunchGraph &graph, const DevicePointer *inputs,
                                   const DevicePointer *outputs, const char *fn) {
   const spcc_abi_gpu_program &program = *model.gpu;
   if (spcc_status s = driver.makeCurrent()) return s;
@@ -71,7 +103,8 @@ spcc_status runGpuProgramOnDevice(GpuDriver &driver, const spcc_abi_model &model
     if (spcc_status s = driver.copyOnDevice(arena + program.input_offsets[i], inputs[i],
                                             tensorBytes(model.inputs[i]), stream))
       return s;
-  if (spcc_status s = enqueueLaunches(driver, program, arena, stream, fn)) return s;
+  if (spcc_status s = enqueueProgram(driver, program, arena, stream, ownStream, graph, fn))
+    return s;
   for (uint32_t i = 0; i < model.num_outputs; ++i)
     if (spcc_status s = driver.copyOnDevice(outputs[i], arena + program.output_offsets[i],
                                             tensorBytes(model.outputs[i]), stream))

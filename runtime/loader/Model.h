@@ -53,6 +53,7 @@ struct spcc_context {
   /// A GPU model's device arena and stream (model->gpu's).
   spcc::runtime::DevicePointer deviceArena = 0;
   void *stream = nullptr;
+  spcc::runtime::GpuLaunchGraph launchGraph;
   /// Set while spcc_run uses the arena, to reject overlapping runs on one context.
   std::atomic<bool> running{false};
 };

@@ -414,6 +414,35 @@ static void testGpuEmulated(void) {
   spcc_model_free(model);
 }
 
+/* Runs after the first replay the launches recorded as a graph (SPCC_GPU_GRAPHS=0: launched
+ * one by one); either way each run reads its own inputs, on spcc_run and spcc_run_device. */
+static void testGpuGraph(void) {
+  spcc_model *model = loadFixture("gpu_emulated_model.so");
+  int graphs, run, i;
+  for (graphs = 1; graphs >= 0; --graphs) {
+    spcc_context *ctx = NULL;
+    float x[6], y[6];
+    const void *inputs[1] = {x};
+    void *outputs[1] = {y};
+    uint64_t deviceIn[1], deviceOut[1];
+    deviceIn[0] = (uint64_t)(uintptr_t)x;
+    deviceOut[0] = (uint64_t)(uintptr_t)y;
+    CHECK(setenv("SPCC_GPU_GRAPHS", graphs ? "1" : "0", 1) == 0);
+    CHECK_OK(spcc_context_create(model, 1, &ctx));
+    for (run = 0; run < 4; ++run) {
+      for (i = 0; i < 6; ++i) x[i] = (float)(run * 10 + i), y[i] = -1.0f;
+      if (run % 2)
+        CHECK_OK(spcc_run_device(ctx, 1, deviceIn, 1, deviceOut, NULL));
+      else
+        CHECK_OK(spcc_run(ctx, inputs, outputs));
+      for (i = 0; i < 6; ++i) CHECK(y[i] == x[i] + 1.0f);
+    }
+    spcc_context_free(ctx);
+  }
+  CHECK(unsetenv("SPCC_GPU_GRAPHS") == 0);
+  spcc_model_free(model);
+}
+
 /* spcc_run_device on an emulated GPU model (device pointers are host addresses there); a CPU
  * model, wrong counts and null pointers are refused. */
 static void testGpuRunDevice(void) {
@@ -490,6 +519,7 @@ static const Test tests[] = {
     {"run_batch", testRunBatch},
     {"gpu_emulated", testGpuEmulated},
     {"gpu_run_device", testGpuRunDevice},
+    {"gpu_graph", testGpuGraph},
     {"profile_unsupported", testProfileUnsupported},
     {"gpu_damaged", testGpuDamaged},
     {"gpu_no_driver", testGpuNoDriver},
