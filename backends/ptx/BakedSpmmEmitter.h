@@ -31,11 +31,12 @@ struct GpuProductLayout {
   int64_t cPositionStride = 1;
 };
 
-/// How to launch a generated kernel: grid (ceil(n / threadsPerBlock), gridY), block
-/// (threadsPerBlock).
+/// How to launch a generated kernel: grid (ceil(n / (positionsPerThread * threadsPerBlock)),
+/// gridY), block (threadsPerBlock).
 struct GpuLaunchShape {
   int threadsPerBlock = 0;
   int64_t gridY = 0;
+  int positionsPerThread = 1; ///< the grid's x covers n / positionsPerThread threads
 };
 
 /// Emits kernel \p name computing \p spec with \p tiling in \p flavor (KernelFlavor.h) over

@@ -241,8 +241,16 @@ llvm::Error GpuModelCompiler::lowerSparseProduct(const Node &node, const SparseK
     decidedBy = "cost model (" + std::to_string(nonzeros) + " nonzeros: baked up to " +
                 std::to_string(kBakedNonzeroBudget) + ")";
   } else {
-    shape = emitCsrSpmm(kernelModule(), name, spec, CsrSpmmTiling{threads}, flavor(), layout);
-    tilingName = "gpu-csr-t" + std::to_string(threads);
+    CsrSpmmTiling tiling;
+    bool aligned16 = input % 16 == 0 && output % 16 == 0 &&
+                     (residual.kind != SPCC_ABI_GPU_ARG_DEVICE_POINTER || residual.value % 16 == 0);
+    tiling.positionsPerThread = csrVectorPositions(spec, layout, aligned16);
+    int64_t threadsNeeded = spec.n / tiling.positionsPerThread;
+    tiling.threadsPerBlock = int(std::min<int64_t>(128, (threadsNeeded + 31) / 32 * 32));
+    shape = emitCsrSpmm(kernelModule(), name, spec, tiling, flavor(), layout);
+    tilingName = "gpu-csr-t" + std::to_string(tiling.threadsPerBlock) + "-v" +
+                 std::to_string(tiling.positionsPerThread) +
+                 (csrNarrowColumns(spec) ? "-i16" : "-i32");
     decidedBy = "cost model (" + std::to_string(nonzeros) + " nonzeros: more than the " +
                 std::to_string(kBakedNonzeroBudget) + " baked into code)";
   }
@@ -257,7 +265,8 @@ void GpuModelCompiler::addProductLaunch(const Node &node, const std::string &ker
                                         uint64_t input, uint64_t output, GpuArg residual) {
   GpuLaunch launch;
   launch.kernel = uint32_t(program.kernelNames.size());
-  launch.gridX = uint32_t((spec.n + shape.threadsPerBlock - 1) / shape.threadsPerBlock);
+  int64_t perBlock = int64_t(shape.threadsPerBlock) * shape.positionsPerThread;
+  launch.gridX = uint32_t((spec.n + perBlock - 1) / perBlock);
   launch.gridY = uint32_t(shape.gridY);
   launch.blockX = uint32_t(shape.threadsPerBlock);
   launch.args = {pointerArg(input), pointerArg(output), residual, int32Arg(spec.n)};

@@ -112,6 +112,11 @@ llvm::GlobalVariable *bakeInt32s(llvm::Module &module, const llvm::Twine &name,
   return bake(module, name, llvm::ConstantDataArray::get(module.getContext(), values));
 }
 
+llvm::GlobalVariable *bakeInt16s(llvm::Module &module, const llvm::Twine &name,
+                                 llvm::ArrayRef<uint16_t> values) {
+  return bake(module, name, llvm::ConstantDataArray::get(module.getContext(), values));
+}
+
 llvm::GlobalVariable *bakeInt64s(llvm::Module &module, const llvm::Twine &name,
                                  llvm::ArrayRef<int64_t> values) {
   return bake(module, name, llvm::ConstantDataArray::get(module.getContext(), values));

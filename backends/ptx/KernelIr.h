@@ -45,6 +45,8 @@ llvm::GlobalVariable *bakeFloats(llvm::Module &module, const llvm::Twine &name,
                                  llvm::ArrayRef<float> values);
 llvm::GlobalVariable *bakeInt32s(llvm::Module &module, const llvm::Twine &name,
                                  llvm::ArrayRef<int32_t> values);
+llvm::GlobalVariable *bakeInt16s(llvm::Module &module, const llvm::Twine &name,
+                                 llvm::ArrayRef<uint16_t> values);
 llvm::GlobalVariable *bakeInt64s(llvm::Module &module, const llvm::Twine &name,
                                  llvm::ArrayRef<int64_t> values);
 

@@ -42,29 +42,40 @@ x86::KernelJit &jit() {
 using EmulatedKernel = void (*)(void *const *params, int32_t gridX, int32_t gridY,
                                 int32_t blockDimX);
 
-/// Emits a product kernel: the baked one with \p tiling, or the CSR one when \p csr.
+/// The product kernels under test: baked, CSR with one position per thread, CSR with four.
+enum class Style { Baked, Csr, CsrVector };
+
+const char *styleName(Style style) {
+  return style == Style::Baked ? "baked" : style == Style::Csr ? "CSR" : "CSR, 4 positions";
+}
+
+/// Emits a product kernel of \p style (the CSR ones take \p tiling's threads per block).
 llvm::Expected<GpuLaunchShape> emitProduct(llvm::Module &module, llvm::StringRef name,
                                            const SparseKernelSpec &spec,
-                                           const BakedSpmmTiling &tiling, bool csr,
+                                           const BakedSpmmTiling &tiling, Style style,
                                            KernelFlavor flavor) {
-  if (csr) return emitCsrSpmm(module, name, spec, CsrSpmmTiling{tiling.threadsPerBlock}, flavor);
-  return emitBakedSpmm(module, name, spec, tiling, flavor);
+  if (style == Style::Baked) return emitBakedSpmm(module, name, spec, tiling, flavor);
+  CsrSpmmTiling csr;
+  csr.threadsPerBlock = tiling.threadsPerBlock;
+  csr.positionsPerThread = style == Style::CsrVector ? 4 : 1;
+  return emitCsrSpmm(module, name, spec, csr, flavor);
 }
 
 /// Runs \p spec's kernel in the host-emulation flavor over \p n positions.
 std::vector<float> runEmulated(const SparseKernelSpec &spec, const BakedSpmmTiling &tiling,
-                               bool csr, const std::vector<float> &b,
+                               Style style, const std::vector<float> &b,
                                const std::vector<float> &residual, int64_t n) {
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("gpu-spmm", *context);
   std::string name = jit().uniqueName("gpu_spmm_");
-  auto launch = emitProduct(*module, name, spec, tiling, csr, KernelFlavor::HostEmulation);
+  auto launch = emitProduct(*module, name, spec, tiling, style, KernelFlavor::HostEmulation);
   if (!launch) FAIL(takeMessage(launch.takeError()));
   auto address = jit().load(std::move(module), {"x86-64-v3", "", "x86-64-v3"}, name);
   if (!address) FAIL(takeMessage(address.takeError()));
   // NaN everywhere first: every element must be written.
   std::vector<float> c(size_t(spec.weights.getRows() * spec.ldc), NAN);
-  int64_t gridX = (n + launch->threadsPerBlock - 1) / launch->threadsPerBlock;
+  int64_t perBlock = int64_t(launch->threadsPerBlock) * launch->positionsPerThread;
+  int64_t gridX = (n + perBlock - 1) / perBlock;
   // The parameters as cuLaunchKernel takes them: one pointer to each value.
   const float *bData = b.data(), *residualData = residual.empty() ? nullptr : residual.data();
   float *cData = c.data();
@@ -88,7 +99,9 @@ TEST_CASE("GPU baked and CSR SpMM: the host emulation matches the reference", "[
     for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{37, 50, 1},
                            {64, 96, 130},
                            {5, 300, 33},
-                           {1, 7, 129}})
+                           {1, 7, 129},
+                           {24, 40, 132},
+                           {9, 33, 4}})
       for (BakedSpmmTiling tiling :
            {BakedSpmmTiling{1, 32}, BakedSpmmTiling{8, 128}, BakedSpmmTiling{32, 64}}) {
         ++variant;
@@ -98,28 +111,38 @@ TEST_CASE("GPU baked and CSR SpMM: the host emulation matches the reference", "[
         if (variant % 2) epilogue.bias = randomVector(m, random);
         epilogue.residual = variant % 3 == 0;
         epilogue.activation = activations[variant % 4];
+        // Every fifth product reads B's rows in reverse: offsets that are not j * n, which the
+        // CSR kernel keeps as 32-bit offsets rather than 16-bit column indices.
+        bool reversed = variant % 5 == 0;
+        if (reversed)
+          for (int64_t p = 0; p < k; ++p) layer.spec.bRowOffsets[size_t(p)] = (k - 1 - p) * n;
         std::vector<float> b = randomVector(k * n, random);
         std::vector<float> residual;
         if (epilogue.residual) residual = randomVector(m * n, random);
 
         // CSR: its tiling's threads per block; the rows are the grid's y.
-        bool csr = variant % 2 == 0;
-        std::vector<float> actual = runEmulated(layer.spec, tiling, csr, b, residual, n);
+        Style style = variant % 2 ? Style::Baked : Style::Csr;
+        if (style == Style::Csr && variant % 4 == 0 &&
+            csrVectorPositions(layer.spec, GpuProductLayout{}, true) == 4)
+          style = Style::CsrVector;
+        if (reversed) CHECK(!csrNarrowColumns(layer.spec));
+        std::vector<float> actual = runEmulated(layer.spec, tiling, style, b, residual, n);
         const float *w = weights.getData<float>().data();
         for (int64_t i = 0; i < m; ++i)
           for (int64_t j = 0; j < n; ++j) {
             double sum = epilogue.bias.empty() ? 0.0 : epilogue.bias[size_t(i)];
             double magnitude = std::abs(sum);
             for (int64_t p = 0; p < k; ++p) {
-              sum += double(w[i * k + p]) * b[size_t(p * n + j)];
-              magnitude += std::abs(double(w[i * k + p]) * b[size_t(p * n + j)]);
+              float bValue = b[size_t((reversed ? k - 1 - p : p) * n + j)];
+              sum += double(w[i * k + p]) * bValue;
+              magnitude += std::abs(double(w[i * k + p]) * bValue);
             }
             if (epilogue.residual) sum += residual[size_t(i * n + j)];
             double expected = activate(epilogue.activation, sum);
-            INFO((csr ? "CSR" : "baked")
-                 << ", sparsity " << sparsity << ", " << m << "x" << k << "x" << n
-                 << ", rows/group " << tiling.rowsPerGroup << ", threads " << tiling.threadsPerBlock
-                 << ", element (" << i << ", " << j << ")");
+            INFO(styleName(style) << ", sparsity " << sparsity << ", " << m << "x" << k << "x" << n
+                                  << (reversed ? ", B rows reversed" : "") << ", rows/group "
+                                  << tiling.rowsPerGroup << ", threads " << tiling.threadsPerBlock
+                                  << ", element (" << i << ", " << j << ")");
             REQUIRE(std::abs(actual[size_t(i * n + j)] - expected) <= 1e-5 * (1 + magnitude));
           }
       }
@@ -141,9 +164,10 @@ TEST_CASE("GPU baked and CSR SpMM: the PTX assembles with ptxas for sm_80 and sm
     auto machine = createNvptxTargetMachine(*arch);
     if (!machine) FAIL(takeMessage(machine.takeError()));
     for (double sparsity : {0.0, 0.9, 0.99, 1.0})
-      for (auto [tiling, csr] :
-           {std::pair{BakedSpmmTiling{8, 128}, false}, std::pair{BakedSpmmTiling{32, 256}, false},
-            std::pair{BakedSpmmTiling{1, 128}, true}}) {
+      for (auto [tiling, style] : {std::pair{BakedSpmmTiling{8, 128}, Style::Baked},
+                                   std::pair{BakedSpmmTiling{32, 256}, Style::Baked},
+                                   std::pair{BakedSpmmTiling{1, 128}, Style::Csr},
+                                   std::pair{BakedSpmmTiling{1, 128}, Style::CsrVector}}) {
         Tensor weights = randomWeights({96, 256}, sparsity, random);
         SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 512);
         layer.spec.epilogue.bias = randomVector(96, random);
@@ -151,15 +175,17 @@ TEST_CASE("GPU baked and CSR SpMM: the PTX assembles with ptxas for sm_80 and sm
         layer.spec.epilogue.activation = {FusedActivation::Kind::Gelu};
         llvm::LLVMContext context;
         llvm::Module module("gpu-spmm", context);
-        auto launch = emitProduct(module, "spmm", layer.spec, tiling, csr, KernelFlavor::Device);
+        auto launch = emitProduct(module, "spmm", layer.spec, tiling, style, KernelFlavor::Device);
         REQUIRE(bool(launch));
         auto ptx = emitPtx(module, **machine);
         if (!ptx) FAIL(takeMessage(ptx.takeError()));
-        INFO(archName.str() << (csr ? ", CSR" : ", baked") << ", sparsity " << sparsity
+        INFO(archName.str() << ", " << styleName(style) << ", sparsity " << sparsity
                             << ", rows/group " << tiling.rowsPerGroup);
         CHECK(llvm::StringRef(*ptx).contains(".entry spmm"));
         CHECK(llvm::StringRef(*ptx).contains(".maxntid " + std::to_string(tiling.threadsPerBlock)));
-        if (sparsity < 1.0) CHECK(llvm::StringRef(*ptx).contains("ld.global.nc.f32"));
+        if (sparsity < 1.0)
+          CHECK(llvm::StringRef(*ptx).contains(style == Style::CsrVector ? "ld.global.nc.v4.f32"
+                                                                         : "ld.global.nc.f32"));
         auto assembled = assemblePtx(*ptxas, *ptx, *arch);
         if (!assembled) FAIL(takeMessage(assembled.takeError()));
         REQUIRE(assembled->kernels.count("spmm") == 1);
