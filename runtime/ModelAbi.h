@@ -74,6 +74,17 @@ typedef struct {
 typedef void (*spcc_abi_emulated_kernel)(void *const *params, int32_t grid_x, int32_t grid_y,
                                          int32_t block_x);
 
+/** A module-scope array of the GPU program's kernels (weights, CSR arrays, embedding tables)
+ *  that the model file carries as raw bytes rather than as initialized data in the PTX and
+ *  cubin: the loader copies `bytes` into the module's global `name` once, when the model is
+ *  loaded. In an emulated model `host_global` is that global in the model's host code. */
+typedef struct {
+  const char *name;
+  const void *bytes;
+  uint64_t size;
+  void *host_global; /* emulated models only; NULL otherwise */
+} spcc_abi_gpu_data;
+
 /** A GPU model's program. The device arena holds every input (at input_offsets), output (at
  *  output_offsets) and intermediate; a run copies the inputs in, runs the launches in order on
  *  the context's stream and copies the outputs out. */
@@ -90,9 +101,12 @@ typedef struct {
   uint64_t device_arena_bytes;
   const uint64_t *input_offsets;  /* num_inputs byte offsets in the device arena */
   const uint64_t *output_offsets; /* num_outputs */
+  uint32_t num_data;
+  uint32_t reserved;
+  const spcc_abi_gpu_data *data; /* num_data arrays filled at load */
 } spcc_abi_gpu_program;
 
-/** Most kernels and launches a GPU program may have. */
+/** Most kernels, launches and data arrays a GPU program may have. */
 #define SPCC_ABI_MAX_GPU_KERNELS (1u << 20)
 #define SPCC_ABI_MAX_GPU_ARGS 64
 

@@ -725,6 +725,9 @@ llvm::Error GpuModelCompiler::run() {
                            "an output so far");
   }
 
+  // Both flavors carry the kernels' arrays beside the code, so emulation checks the loader's
+  // copy too.
+  program.data = detachModuleData(kernelModule(), !emulate);
   std::string ptx;
   std::vector<char> cubin;
   if (!emulate) {

@@ -18,12 +18,15 @@ static_assert(sizeof(spcc_abi_gpu_arg) == 16 && offsetof(spcc_abi_gpu_arg, value
               "spcc_abi_gpu_arg layout changed");
 static_assert(sizeof(spcc_abi_gpu_launch) == 32 && offsetof(spcc_abi_gpu_launch, args) == 24,
               "spcc_abi_gpu_launch layout changed");
-static_assert(sizeof(spcc_abi_gpu_program) == 88 &&
+static_assert(sizeof(spcc_abi_gpu_data) == 32 && offsetof(spcc_abi_gpu_data, size) == 16,
+              "spcc_abi_gpu_data layout changed");
+static_assert(sizeof(spcc_abi_gpu_program) == 104 &&
                   offsetof(spcc_abi_gpu_program, cubin_bytes) == 24 &&
                   offsetof(spcc_abi_gpu_program, num_kernels) == 32 &&
                   offsetof(spcc_abi_gpu_program, kernel_names) == 40 &&
                   offsetof(spcc_abi_gpu_program, device_arena_bytes) == 64 &&
-                  offsetof(spcc_abi_gpu_program, output_offsets) == 80,
+                  offsetof(spcc_abi_gpu_program, output_offsets) == 80 &&
+                  offsetof(spcc_abi_gpu_program, data) == 96,
               "spcc_abi_gpu_program layout changed");
 static_assert(sizeof(spcc_abi_model) == 80 && offsetof(spcc_abi_model, gpu) == 72,
               "spcc_abi_model layout changed");
@@ -101,8 +104,31 @@ void emitGpuProgram(llvm::Module &host, const Graph &graph, const GpuArch &arch,
             llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(cubin.data()), cubin.size())),
         "cubin", 16);
 
-  auto *programTy = llvm::StructType::get(context, {ptrTy, ptrTy, ptrTy, i64Ty, i32Ty, i32Ty, ptrTy,
-                                                    ptrTy, ptrTy, i64Ty, ptrTy, ptrTy});
+  // Each detached array's bytes, and in an emulated model the kernels' global to fill.
+  auto *dataTy = llvm::StructType::get(context, {ptrTy, ptrTy, i64Ty, ptrTy});
+  std::vector<llvm::Constant *> dataEntries;
+  for (size_t i = 0; i < gpuProgram.data.size(); ++i) {
+    const DetachedData &data = gpuProgram.data[i];
+    llvm::Constant *bytes = constantGlobal(
+        llvm::ConstantDataArray::get(
+            context, llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(data.bytes.data()),
+                                             data.bytes.size())),
+        "data.bytes." + llvm::Twine(i), 16);
+    llvm::Constant *hostGlobal =
+        emulate ? llvm::ConstantExpr::getAddrSpaceCast(data.global, ptrTy) : null;
+    dataEntries.push_back(llvm::ConstantStruct::get(
+        dataTy, {emitStringGlobal(host, "data.name." + llvm::Twine(i), data.name), bytes,
+                 llvm::ConstantInt::get(i64Ty, data.bytes.size()), hostGlobal}));
+  }
+  llvm::Constant *dataTable = null;
+  if (!dataEntries.empty())
+    dataTable = constantGlobal(
+        llvm::ConstantArray::get(llvm::ArrayType::get(dataTy, dataEntries.size()), dataEntries),
+        "data", 8);
+
+  auto *programTy =
+      llvm::StructType::get(context, {ptrTy, ptrTy, ptrTy, i64Ty, i32Ty, i32Ty, ptrTy, ptrTy, ptrTy,
+                                      i64Ty, ptrTy, ptrTy, i32Ty, i32Ty, ptrTy});
   llvm::Constant *program = constantGlobal(
       llvm::ConstantStruct::get(
           programTy,
@@ -113,7 +139,9 @@ void emitGpuProgram(llvm::Module &host, const Graph &graph, const GpuArch &arch,
            emulate ? pointerTable(emulated, "kernel.emulated") : null, launchTable,
            llvm::ConstantInt::get(i64Ty, gpuProgram.deviceArenaBytes),
            offsetTable(gpuProgram.inputOffsets, "input.offsets"),
-           offsetTable(gpuProgram.outputOffsets, "output.offsets")}),
+           offsetTable(gpuProgram.outputOffsets, "output.offsets"),
+           llvm::ConstantInt::get(i32Ty, dataEntries.size()), llvm::ConstantInt::get(i32Ty, 0),
+           dataTable}),
       "gpu.program", 8);
 
   std::vector<std::pair<std::string, const Value *>> inputs, outputs;

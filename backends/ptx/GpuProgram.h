@@ -3,13 +3,15 @@
 // What a GPU model's host side holds (runtime/ModelAbi.h, spcc_abi_gpu_program): its kernels'
 // names, the launches in order with their arguments, the device arena's size and where the
 // inputs and outputs lie in it, the PTX and cubin (or, emulated, the host-compiled kernels),
-// and the model descriptor that points at it all.
+// the kernels' arrays the loader copies into the module, and the model descriptor that points
+// at it all.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_BACKENDS_PTX_GPUPROGRAM_H
 #define SPCC_BACKENDS_PTX_GPUPROGRAM_H
 
 #include "backends/ptx/GpuArch.h"
+#include "backends/ptx/ModuleData.h"
 #include "compiler/ir/Graph.h"
 #include "runtime/ModelAbi.h"
 
@@ -42,6 +44,8 @@ struct GpuProgram {
   std::vector<GpuLaunch> launches;
   std::vector<uint64_t> inputOffsets, outputOffsets;
   uint64_t deviceArenaBytes = 0;
+  /// The kernels' arrays the file carries beside the code (ModuleData.h).
+  std::vector<DetachedData> data;
 };
 
 /// Emits into \p host the tables of \p program for \p graph compiled for \p arch (with \p ptx

@@ -51,6 +51,8 @@ struct CudaApi {
   CUresult (*moduleLoadDataEx)(CUmodule *, const void *, unsigned, int *, void **) = nullptr;
   CUresult (*moduleUnload)(CUmodule) = nullptr;
   CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *) = nullptr;
+  CUresult (*moduleGetGlobal)(CUdeviceptr *, size_t *, CUmodule, const char *) = nullptr;
+  CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t) = nullptr;
   CUresult (*memAlloc)(CUdeviceptr *, size_t) = nullptr;
   CUresult (*memFree)(CUdeviceptr) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream) = nullptr;
@@ -201,6 +203,8 @@ spcc_status CudaDriver::open(const spcc_abi_gpu_program &program, const std::str
       {"cuModuleLoadDataEx", &api.moduleLoadDataEx},
       {"cuModuleUnload", &api.moduleUnload},
       {"cuModuleGetFunction", &api.moduleGetFunction},
+      {"cuModuleGetGlobal", &api.moduleGetGlobal},
+      {"cuMemcpyHtoD", &api.memcpyHtoD},
       {"cuMemAlloc", &api.memAlloc},
       {"cuMemFree", &api.memFree},
       {"cuMemcpyHtoDAsync", &api.memcpyHtoDAsync},
@@ -267,6 +271,21 @@ spcc_status CudaDriver::open(const spcc_abi_gpu_program &program, const std::str
                               "cuModuleGetFunction"))
       return fail(s, where + "kernel " + program.kernel_names[k] + ": " + spcc_last_error());
     functions.push_back(function);
+  }
+  // The arrays the file carries outside the PTX, copied into their module globals once.
+  for (uint32_t i = 0; i < program.num_data; ++i) {
+    const spcc_abi_gpu_data &data = program.data[i];
+    CUdeviceptr global = 0;
+    size_t bytes = 0;
+    std::string which = where + "GPU data '" + data.name + "': ";
+    if (spcc_status s =
+            check(api.moduleGetGlobal(&global, &bytes, module, data.name), "cuModuleGetGlobal"))
+      return fail(s, which + spcc_last_error());
+    if (bytes != data.size)
+      return fail(SPCC_ERR_BAD_MODEL, which + std::to_string(bytes) + " bytes in the module, " +
+                                          std::to_string(data.size) + " in the file");
+    if (spcc_status s = check(api.memcpyHtoD(global, data.bytes, bytes), "cuMemcpyHtoD"))
+      return fail(s, which + spcc_last_error());
   }
   int version = 0;
   api.driverGetVersion(&version);

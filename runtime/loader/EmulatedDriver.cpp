@@ -118,6 +118,14 @@ private:
 
 spcc_status openEmulatedDriver(const spcc_abi_gpu_program &program,
                                std::unique_ptr<GpuDriver> *out) {
+  // The arrays the file carries apart from the kernels, copied into the kernels' globals as the
+  // CUDA driver copies them into the module's (skipped when they hold them already: a file
+  // loaded twice shares its globals, which a running context may be reading).
+  for (uint32_t i = 0; i < program.num_data; ++i) {
+    const spcc_abi_gpu_data &data = program.data[i];
+    if (std::memcmp(data.host_global, data.bytes, data.size) != 0)
+      std::memcpy(data.host_global, data.bytes, data.size);
+  }
   *out = std::make_unique<EmulatedDriver>(program);
   return SPCC_OK;
 }

@@ -85,6 +85,14 @@ spcc_status validateGpuProgram(const spcc_abi_model &d, const std::string &path)
         return damaged("'" + std::string(t.name) + "' lies outside the device arena");
     }
   }
+  if (p.num_data > SPCC_ABI_MAX_GPU_KERNELS || (p.num_data > 0 && !p.data))
+    return damaged("its table of GPU data arrays is missing or too long");
+  for (uint32_t i = 0; i < p.num_data; ++i) {
+    const spcc_abi_gpu_data &data = p.data[i];
+    if (!data.name || !data.bytes || data.size == 0 ||
+        (d.code_kind == SPCC_ABI_CODE_GPU_EMULATED && !data.host_global))
+      return damaged("GPU data array " + std::to_string(i) + " is malformed");
+  }
   for (uint32_t l = 0; l < p.num_launches; ++l) {
     const spcc_abi_gpu_launch &launch = p.launches[l];
     std::string which = "GPU launch " + std::to_string(l);

@@ -398,7 +398,8 @@ static void testRunBatch(void) {
   spcc_model_free(batched);
 }
 
-/* An emulated GPU model: the runtime's emulated driver, device arena, copies and launch. */
+/* An emulated GPU model: the runtime's emulated driver, device arena, copies and launch, and
+ * the data array copied into the kernel's global at load (the ones added). */
 static void testGpuEmulated(void) {
   spcc_model *model = loadFixture("gpu_emulated_model.so");
   spcc_context *ctx = NULL;
@@ -489,6 +490,7 @@ static void testGpuDamaged(void) {
   checkLoadFails("gpu_bad_kernel_model.so", SPCC_ERR_BAD_MODEL, "GPU launch 0 is malformed");
   checkLoadFails("gpu_bad_offset_model.so", SPCC_ERR_BAD_MODEL, "argument 0 is malformed");
   checkLoadFails("gpu_no_program_model.so", SPCC_ERR_BAD_MODEL, "without its program");
+  checkLoadFails("gpu_bad_data_model.so", SPCC_ERR_BAD_MODEL, "GPU data array 0 is malformed");
 }
 
 /* A GPU model on a machine without the NVIDIA driver: SPCC_ERR_DEVICE saying so. */

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /** Version of the binary interface between a compiled model and this runtime. */
-#define SPCC_ABI_VERSION 4
+#define SPCC_ABI_VERSION 5
 
 typedef enum {
   SPCC_OK = 0,
