@@ -41,9 +41,11 @@ namespace spcc::ptx {
 namespace {
 
 /// The most nonzeros a layer bakes into code (SparseRT's style): ~16 bytes of sm_90 machine code
-/// each, so 256 KB at most, and LLVM's NVPTX code generation grows with them; larger layers get
-/// the CSR kernel, whose code does not grow. A size rule, not yet measured on a GPU.
-constexpr int64_t kBakedNonzeroBudget = 16384;
+/// each, so 128 KB at most, and LLVM's NVPTX code generation grows with them; larger layers get
+/// the CSR kernel, whose code does not grow. At 16384, ResNet-50's 13107-nonzero layers (rows
+/// of ~100 loads) spilled ~5 KB per thread under ptxas's 64-register budget. A size rule, not
+/// yet measured on a GPU.
+constexpr int64_t kBakedNonzeroBudget = 8192;
 
 /// Alignment of every buffer in the device arena (cudaMalloc's is 256 bytes).
 constexpr uint64_t kDeviceAlignment = 256;
