@@ -10,6 +10,15 @@ namespace spcc::x86 {
 
 int vectorWidthOf(const TargetIsa &isa) { return isa.kernelLevel == "x86-64-v4" ? 16 : 8; }
 
+int vectorWidthOf(const TargetIsa &isa, const SparseLayer &layer) {
+  int widest = vectorWidthOf(isa);
+  // A convolution's packed output permutes whole vectors of plane columns: it keeps the widest.
+  if (layer.spec.compacted.planeWidth != 0) return widest;
+  for (int width : {1, 4, 8})
+    if (width < widest && layer.spec.n <= width) return width;
+  return widest;
+}
+
 llvm::Expected<LoadedSparseLayer> LoadedSparseLayer::compile(KernelJit &jit,
                                                              const SparseLayer &layer,
                                                              const SpmmTiling &tiling,
@@ -17,8 +26,8 @@ llvm::Expected<LoadedSparseLayer> LoadedSparseLayer::compile(KernelJit &jit,
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("sparse_layer", *context);
   std::string name = jit.uniqueName("spcc_sparse_task");
-  EmittedSparseTask emitted =
-      emitSparseTask(*module, name, layer.spec, tiling, vectorWidthOf(isa), /*exported=*/true);
+  EmittedSparseTask emitted = emitSparseTask(*module, name, layer.spec, tiling,
+                                             vectorWidthOf(isa, layer), /*exported=*/true);
   LoadedSparseLayer loaded;
   // The module (and then its context) is gone once compiled.
   auto address = jit.load(std::move(module), isa, name, &loaded.stats);

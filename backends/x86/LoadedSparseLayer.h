@@ -8,8 +8,13 @@
 
 namespace spcc::x86 {
 
-/// SIMD width in floats of the generated code for \p isa (16 with AVX-512, else 8).
+/// The widest SIMD width in floats of the generated code for \p isa (16 with AVX-512, else 8).
 int vectorWidthOf(const TargetIsa &isa);
+
+/// The SIMD width of \p layer's code: the widest, except for a product of fewer positions than
+/// a vector (a classifier's one row, a recurrent step, a small batch of tokens), which runs on
+/// the narrowest of 1, 4 and 8 floats that holds them, not on a wide vector's masked lanes.
+int vectorWidthOf(const TargetIsa &isa, const SparseLayer &layer);
 
 /// A SparseLayer whose task was generated with one tiling, compiled for the host and loaded
 /// (KernelJit): what the tuner measures, the kernel tests check and spcc-kbench times.

@@ -212,7 +212,7 @@ std::optional<KernelChoice> ModelCompiler::readCache(const std::string &key,
     return std::nullopt;
   }
   if (*cached &&
-      !isOfferedTiling(layer, vectorWidthOf(isa),
+      !isOfferedTiling(layer, vectorWidthOf(isa, layer),
                        unrolledBudget > 0 ? unrolledBudget : defaultUnrolledBudget(options.tune),
                        (*cached)->tiling)) {
     warn("tuning cache " + cache.getPath() + ": tiling " + (*cached)->tiling.describe() +
@@ -273,7 +273,7 @@ void ModelCompiler::addSparseCall(size_t i) {
   job.module = std::make_unique<llvm::Module>("layer" + std::to_string(i), *job.context);
   std::string symbol = "spcc_layer_" + std::to_string(i);
   EmittedSparseTask task = emitSparseTask(*job.module, symbol, layer.spec, choices[i].tiling,
-                                          vectorWidthOf(isa), /*exported=*/true);
+                                          vectorWidthOf(isa, layer), /*exported=*/true);
   task.task->setVisibility(llvm::GlobalValue::HiddenVisibility);
   spcc_sparse_params params = launchParams(layer, task);
   KernelCall sparse = makeCall("sparse", params);

@@ -51,7 +51,7 @@ double medianOf(std::vector<double> values) {
 llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &layer,
                                           const KernelCall &dense,
                                           const SelectionContext &context) {
-  int width = vectorWidthOf(context.isa);
+  int width = vectorWidthOf(context.isa, layer);
   KernelChoice choice;
   std::vector<SpmmTiling> predicted =
       candidateTilings(layer, width, TuneLevel::None, context.unrolledBudget);

@@ -316,7 +316,7 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
                                            const TargetIsa &isa, const TuneOptions &options,
                                            SparseLayerTimer &timer) {
   std::vector<SpmmTiling> candidates =
-      candidateTilings(layer, vectorWidthOf(isa), options.level, options.unrolledBudget);
+      candidateTilings(layer, vectorWidthOf(isa, layer), options.level, options.unrolledBudget);
   std::optional<TunedLayer> best;
   std::vector<TuningTrial> trials;
   for (const SpmmTiling &tiling : candidates) {

@@ -103,6 +103,8 @@ TEST_CASE("generated SpMM matches the reference for every tiling, sparsity and t
       for (double sparsity : {0.0, 0.5, 0.9, 0.99, 1.0})
         for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{37, 29, 45},
                                {5, 70, 3},
+                               {9, 40, 1},
+                               {7, 33, 6},
                                {16, 16, 2 * int64_t(width) + 1}}) {
           Tensor weights = randomWeights({m, k}, sparsity, random);
           SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), n);
