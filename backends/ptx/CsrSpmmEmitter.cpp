@@ -43,13 +43,24 @@ int csrVectorPositions(const SparseKernelSpec &spec, const GpuProductLayout &lay
   return vectors ? 4 : 1;
 }
 
-llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef name,
-                                           const SparseKernelSpec &spec,
-                                           const CsrSpmmTiling &tiling, KernelFlavor flavor,
-                                           const GpuProductLayout &layout) {
+bool denseProductApplies(const SparseKernelSpec &spec) {
+  return spec.compacted.planeWidth == 0 && evenRowStep(spec) >= 0 &&
+         spec.weights.getRows() * spec.weights.getCols() < (int64_t(1) << 31);
+}
+
+namespace {
+
+/// The CSR kernel, or with \p dense its dense twin: every weight of a row in order, zeros
+/// included, so a weight's column is its place in the row and nothing else is read for it.
+llvm::Expected<GpuLaunchShape> emitWeightsAsData(llvm::Module &module, llvm::StringRef name,
+                                                 const SparseKernelSpec &spec,
+                                                 const CsrSpmmTiling &tiling, KernelFlavor flavor,
+                                                 const GpuProductLayout &layout, bool dense) {
   if (spec.compacted.planeWidth != 0)
     return makeError(ErrorCode::Unsupported,
                      "the GPU's CSR sparse product does not write compacted convolution output");
+  if (dense && !denseProductApplies(spec))
+    return makeError(ErrorCode::Internal, "the GPU's dense product needs evenly spaced rows of B");
   const SparseTensor &a = spec.weights;
   int64_t rows = a.getRows();
   if (rows > kMaxGridY)
@@ -67,9 +78,10 @@ llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef
   llvm::ArrayRef<int32_t> columns = a.getColIndex();
   std::vector<int32_t> starts(rowStart.begin(), rowStart.end()), offsets;
   std::vector<uint16_t> narrowColumns;
-  bool narrow = csrNarrowColumns(spec);
+  bool narrow = !dense && csrNarrowColumns(spec);
   int64_t rowStep = evenRowStep(spec);
   for (int32_t column : columns) {
+    if (dense) break;
     if (narrow)
       narrowColumns.push_back(uint16_t(column));
     else
@@ -82,14 +94,23 @@ llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef
   std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
     return length(x) != length(y) ? length(x) > length(y) : x < y;
   });
-  llvm::ArrayRef<float> values = a.getValues();
+  std::vector<float> valueData;
+  if (dense) {
+    Tensor full = a.toDense();
+    llvm::ArrayRef<float> all = full.getData<float>();
+    valueData.assign(all.begin(), all.end());
+    std::iota(order.begin(), order.end(), 0);
+  } else {
+    llvm::ArrayRef<float> values = a.getValues();
+    valueData.assign(values.begin(), values.end());
+  }
   // Empty arrays still need a global to point at.
-  std::vector<float> valueData(values.begin(), values.end());
   if (valueData.empty())
     valueData.push_back(0.0f), offsets.push_back(0), narrowColumns.push_back(0);
   llvm::Value *valueTable = bakeFloats(module, name + ".values", valueData);
-  llvm::Value *columnTable = narrow ? bakeInt16s(module, name + ".columns", narrowColumns)
-                                    : bakeInt32s(module, name + ".offsets", offsets);
+  llvm::Value *columnTable = dense    ? nullptr
+                             : narrow ? bakeInt16s(module, name + ".columns", narrowColumns)
+                                      : bakeInt32s(module, name + ".offsets", offsets);
   llvm::Value *startTable = bakeInt32s(module, name + ".starts", starts);
   llvm::Value *orderTable = bakeInt32s(module, name + ".order", order);
   llvm::Value *biasTable =
@@ -116,8 +137,18 @@ llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef
           i32, builder.CreateInBoundsGEP(i32, table, builder.CreateZExt(index, i64)),
           llvm::Align(4));
     };
-    // The offset in B of nonzero i's row.
+    llvm::Value *row = loadInt(orderTable, indices.blockY), *begin, *end;
+    if (dense) {
+      begin = builder.CreateMul(row, builder.getInt32(uint32_t(a.getCols())));
+      end = builder.CreateAdd(begin, builder.getInt32(uint32_t(a.getCols())));
+    } else {
+      begin = loadInt(startTable, row);
+      end = loadInt(startTable, builder.CreateAdd(row, builder.getInt32(1)));
+    }
+    // The offset in B of weight i's row.
     auto columnOffset = [&](llvm::Value *i) -> llvm::Value * {
+      if (dense)
+        return builder.CreateMul(builder.CreateSub(i, begin), builder.getInt32(uint32_t(rowStep)));
       if (!narrow) return loadInt(columnTable, i);
       llvm::Type *i16 = builder.getInt16Ty();
       llvm::Value *column = builder.CreateAlignedLoad(
@@ -129,9 +160,6 @@ llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef
     llvm::Value *count = lanes == 1 ? arguments[3] : builder.CreateLShr(arguments[3], 2);
     llvm::Value *position = builder.CreateMul(elementIndex(builder, indices, count, done),
                                               builder.getInt32(uint32_t(lanes)));
-    llvm::Value *row = loadInt(orderTable, indices.blockY);
-    llvm::Value *begin = loadInt(startTable, row);
-    llvm::Value *end = loadInt(startTable, builder.CreateAdd(row, builder.getInt32(1)));
     llvm::Value *bPosition =
         builder.CreateMul(position, builder.getInt32(uint32_t(layout.bPositionStride)));
     llvm::Value *sum = accumulateRange(
@@ -161,6 +189,22 @@ llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef
     kernel->addParamAttr(2, llvm::Attribute::ReadOnly);
   }
   return GpuLaunchShape{tiling.threadsPerBlock, std::max<int64_t>(rows, 1), lanes};
+}
+
+} // namespace
+
+llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef name,
+                                           const SparseKernelSpec &spec,
+                                           const CsrSpmmTiling &tiling, KernelFlavor flavor,
+                                           const GpuProductLayout &layout) {
+  return emitWeightsAsData(module, name, spec, tiling, flavor, layout, false);
+}
+
+llvm::Expected<GpuLaunchShape> emitDenseProduct(llvm::Module &module, llvm::StringRef name,
+                                                const SparseKernelSpec &spec,
+                                                const CsrSpmmTiling &tiling, KernelFlavor flavor,
+                                                const GpuProductLayout &layout) {
+  return emitWeightsAsData(module, name, spec, tiling, flavor, layout, true);
 }
 
 } // namespace spcc::ptx

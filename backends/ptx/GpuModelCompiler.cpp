@@ -35,6 +35,7 @@
 #include "llvm/Support/Path.h"
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 
 namespace spcc::ptx {
@@ -46,6 +47,17 @@ namespace {
 /// of ~100 loads) spilled ~5 KB per thread under ptxas's 64-register budget. A size rule, not
 /// yet measured on a GPU.
 constexpr int64_t kBakedNonzeroBudget = 8192;
+
+/// The sparsest weights a product beyond the baked budget runs dense: every weight read, no
+/// column index. At 1/3 zeros the index a CSR nonzero carries (2-4 bytes beside its 4-byte
+/// value) costs about what the zeros do. A size rule, not yet measured on a GPU.
+constexpr double kDenseUpToSparsity = 1.0 / 3.0;
+
+std::string formatSparsity(double sparsity) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%.2f", sparsity);
+  return text;
+}
 
 /// Alignment of every buffer in the device arena (cudaMalloc's is 256 bytes).
 constexpr uint64_t kDeviceAlignment = 256;
@@ -243,18 +255,27 @@ llvm::Error GpuModelCompiler::lowerSparseProduct(const Node &node, const SparseK
     decidedBy = "cost model (" + std::to_string(nonzeros) + " nonzeros: baked up to " +
                 std::to_string(kBakedNonzeroBudget) + ")";
   } else {
+    bool dense = spec.weights.getSparsity() <= kDenseUpToSparsity && denseProductApplies(spec);
     CsrSpmmTiling tiling;
     bool aligned16 = input % 16 == 0 && output % 16 == 0 &&
                      (residual.kind != SPCC_ABI_GPU_ARG_DEVICE_POINTER || residual.value % 16 == 0);
     tiling.positionsPerThread = csrVectorPositions(spec, layout, aligned16);
     int64_t threadsNeeded = spec.n / tiling.positionsPerThread;
     tiling.threadsPerBlock = int(std::min<int64_t>(128, (threadsNeeded + 31) / 32 * 32));
-    shape = emitCsrSpmm(kernelModule(), name, spec, tiling, flavor(), layout);
-    tilingName = "gpu-csr-t" + std::to_string(tiling.threadsPerBlock) + "-v" +
-                 std::to_string(tiling.positionsPerThread) +
-                 (csrNarrowColumns(spec) ? "-i16" : "-i32");
+    std::string form = "-v" + std::to_string(tiling.positionsPerThread);
     decidedBy = "cost model (" + std::to_string(nonzeros) + " nonzeros: more than the " +
-                std::to_string(kBakedNonzeroBudget) + " baked into code)";
+                std::to_string(kBakedNonzeroBudget) + " baked into code";
+    if (dense) {
+      shape = emitDenseProduct(kernelModule(), name, spec, tiling, flavor(), layout);
+      tilingName = "gpu-dense-t" + std::to_string(tiling.threadsPerBlock) + form;
+      decidedBy +=
+          "; sparsity up to " + formatSparsity(kDenseUpToSparsity) + ": dense, no column indices)";
+    } else {
+      shape = emitCsrSpmm(kernelModule(), name, spec, tiling, flavor(), layout);
+      tilingName = "gpu-csr-t" + std::to_string(tiling.threadsPerBlock) + form +
+                   (csrNarrowColumns(spec) ? "-i16" : "-i32");
+      decidedBy += ")";
+    }
   }
   if (!shape) return addContext(shape.takeError(), node.describe());
   addProductLaunch(node, name, spec, tilingName, decidedBy, *shape, input, output, residual);

@@ -42,11 +42,15 @@ x86::KernelJit &jit() {
 using EmulatedKernel = void (*)(void *const *params, int32_t gridX, int32_t gridY,
                                 int32_t blockDimX);
 
-/// The product kernels under test: baked, CSR with one position per thread, CSR with four.
-enum class Style { Baked, Csr, CsrVector };
+/// The product kernels under test: baked, CSR with one position per thread, CSR with four,
+/// dense (weights as data, zeros included).
+enum class Style { Baked, Csr, CsrVector, Dense };
 
 const char *styleName(Style style) {
-  return style == Style::Baked ? "baked" : style == Style::Csr ? "CSR" : "CSR, 4 positions";
+  return style == Style::Baked       ? "baked"
+         : style == Style::Csr       ? "CSR"
+         : style == Style::CsrVector ? "CSR, 4 positions"
+                                     : "dense";
 }
 
 /// Emits a product kernel of \p style (the CSR ones take \p tiling's threads per block).
@@ -58,6 +62,7 @@ llvm::Expected<GpuLaunchShape> emitProduct(llvm::Module &module, llvm::StringRef
   CsrSpmmTiling csr;
   csr.threadsPerBlock = tiling.threadsPerBlock;
   csr.positionsPerThread = style == Style::CsrVector ? 4 : 1;
+  if (style == Style::Dense) return emitDenseProduct(module, name, spec, csr, flavor);
   return emitCsrSpmm(module, name, spec, csr, flavor);
 }
 
@@ -125,6 +130,8 @@ TEST_CASE("GPU baked and CSR SpMM: the host emulation matches the reference", "[
         if (style == Style::Csr && variant % 4 == 0 &&
             csrVectorPositions(layer.spec, GpuProductLayout{}, true) == 4)
           style = Style::CsrVector;
+        else if (style == Style::Csr && variant % 3 == 1 && denseProductApplies(layer.spec))
+          style = Style::Dense;
         if (reversed) CHECK(!csrNarrowColumns(layer.spec));
         std::vector<float> actual = runEmulated(layer.spec, tiling, style, b, residual, n);
         const float *w = weights.getData<float>().data();
@@ -167,7 +174,8 @@ TEST_CASE("GPU baked and CSR SpMM: the PTX assembles with ptxas for sm_80 and sm
       for (auto [tiling, style] : {std::pair{BakedSpmmTiling{8, 128}, Style::Baked},
                                    std::pair{BakedSpmmTiling{32, 256}, Style::Baked},
                                    std::pair{BakedSpmmTiling{1, 128}, Style::Csr},
-                                   std::pair{BakedSpmmTiling{1, 128}, Style::CsrVector}}) {
+                                   std::pair{BakedSpmmTiling{1, 128}, Style::CsrVector},
+                                   std::pair{BakedSpmmTiling{1, 128}, Style::Dense}}) {
         Tensor weights = randomWeights({96, 256}, sparsity, random);
         SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 512);
         layer.spec.epilogue.bias = randomVector(96, random);

@@ -65,26 +65,34 @@ def write_token_major_model(path, rng):
 
 def write_large_layers_model(path, rng):
     """Products above the baked kernel's nonzero budget, so they get the CSR kernel: a
-    pointwise convolution (feature-major, bias and Relu fused) and a token-major MatMul + bias."""
+    pointwise convolution (feature-major, bias and Relu fused) and a token-major MatMul + bias;
+    and one with 20% zeros, which gets the dense kernel (a pointwise convolution of 16 columns:
+    four positions per thread)."""
     conv_w = sparse(rng, (256, 256, 1, 1), 0.5)
     mat_w = sparse(rng, (512, 256), 0.5)
+    dense_w = sparse(rng, (128, 96, 1, 1), 0.2)
     inits = [numpy_helper.from_array(conv_w, "conv_w"),
              numpy_helper.from_array(rng.uniform(-1, 1, 256).astype(np.float32), "conv_b"),
              numpy_helper.from_array(mat_w, "mat_w"),
-             numpy_helper.from_array(rng.uniform(-1, 1, 256).astype(np.float32), "mat_b")]
+             numpy_helper.from_array(rng.uniform(-1, 1, 256).astype(np.float32), "mat_b"),
+             numpy_helper.from_array(dense_w, "dense_w")]
     nodes = [helper.make_node("Conv", ["x", "conv_w", "conv_b"], ["c"], name="pointwise"),
              helper.make_node("Relu", ["c"], ["y1"], name="relu"),
              helper.make_node("MatMul", ["t", "mat_w"], ["m"], name="product"),
-             helper.make_node("Add", ["m", "mat_b"], ["y2"], name="bias")]
+             helper.make_node("Add", ["m", "mat_b"], ["y2"], name="bias"),
+             helper.make_node("Conv", ["d", "dense_w"], ["y3"], name="dense")]
     graph = helper.make_graph(
         nodes, "large_layers",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 256, 5, 7]),
-         helper.make_tensor_value_info("t", TensorProto.FLOAT, [9, 512])],
+         helper.make_tensor_value_info("t", TensorProto.FLOAT, [9, 512]),
+         helper.make_tensor_value_info("d", TensorProto.FLOAT, [1, 96, 4, 4])],
         [helper.make_tensor_value_info("y1", TensorProto.FLOAT, [1, 256, 5, 7]),
-         helper.make_tensor_value_info("y2", TensorProto.FLOAT, [9, 256])], inits)
+         helper.make_tensor_value_info("y2", TensorProto.FLOAT, [9, 256]),
+         helper.make_tensor_value_info("y3", TensorProto.FLOAT, [1, 128, 4, 4])], inits)
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
     return {"x": rng.standard_normal((1, 256, 5, 7)).astype(np.float32),
-            "t": rng.standard_normal((9, 512)).astype(np.float32)}
+            "t": rng.standard_normal((9, 512)).astype(np.float32),
+            "d": rng.standard_normal((1, 96, 4, 4)).astype(np.float32)}
 
 
 def write_elementwise_model(path, rng):
