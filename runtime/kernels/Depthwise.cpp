@@ -152,44 +152,6 @@ template <int Lanes, int Taps> struct PlaneConstants {
   }
 };
 
-/// Evens and odds of 2 * Lanes consecutive floats of a row: the taps of Lanes stride-2 outputs.
-template <int Lanes> struct StridedPair {
-  FloatVector<Lanes> evens, odds;
-};
-
-/// row[column + 2j] and row[column + 2j + 1], j < Lanes; with Masked, columns outside
-/// [0, width) read as zero (and are not read).
-template <int Lanes, bool Masked>
-inline StridedPair<Lanes> loadPairs(const float *row, int64_t column, int64_t width) {
-  const float *p = row + column;
-  auto mask = [&](int64_t first) { return laneRange(-(column + first), width - (column + first)); };
-#ifdef __AVX512F__
-  const __m512i evenLanes =
-      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i oddLanes = _mm512_add_epi32(evenLanes, _mm512_set1_epi32(1));
-  if constexpr (Lanes == 16) {
-    __m512 a = Masked ? _mm512_maskz_loadu_ps(__mmask16(mask(0)), p) : _mm512_loadu_ps(p);
-    __m512 b =
-        Masked ? _mm512_maskz_loadu_ps(__mmask16(mask(16)), p + 16) : _mm512_loadu_ps(p + 16);
-    return {FloatVector<16>(_mm512_permutex2var_ps(a, evenLanes, b)),
-            FloatVector<16>(_mm512_permutex2var_ps(a, oddLanes, b))};
-  } else {
-    __m512 a = Masked ? _mm512_maskz_loadu_ps(__mmask16(mask(0)), p) : _mm512_loadu_ps(p);
-    return {FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(evenLanes, a))),
-            FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(oddLanes, a)))};
-  }
-#else
-  __m256 a = Masked ? __m256(loadMasked<8>(p, mask(0))) : _mm256_loadu_ps(p);
-  __m256 b = Masked ? __m256(loadMasked<8>(p + 8, mask(8))) : _mm256_loadu_ps(p + 8);
-  // Per 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6; then 64-bit pairs in order 0, 2, 1, 3.
-  auto order = [](__m256 v) {
-    return FloatVector<8>(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8)));
-  };
-  return {order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
-          order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)))};
-#endif
-}
-
 /// The KW tap vectors of one input row for Lanes outputs whose first tap is row[column].
 template <int Lanes, int Stride, int KW, bool Masked>
 inline void loadTapColumns(const float *row, int64_t column, int64_t width,
@@ -202,7 +164,7 @@ inline void loadTapColumns(const float *row, int64_t column, int64_t width,
     }
   } else {
     for (int kw = 0; kw < KW; kw += 2) {
-      StridedPair<Lanes> pair = loadPairs<Lanes, Masked>(row, column + kw, width);
+      EvenOdd<Lanes> pair = loadEvenOdd<Lanes, Masked>(row, column + kw, width, 0.0f);
       taps[kw] = pair.evens;
       if (kw + 1 < KW) taps[kw + 1] = pair.odds;
     }

@@ -1,6 +1,7 @@
 //===- Pool.cpp - Pooling kernels ----------------------------------------===//
 #include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
+#include "runtime/kernels/MaxPool2d.h"
 #include "runtime/kernels/Parallel.h"
 
 #include <algorithm>
@@ -95,6 +96,11 @@ void pool(const spcc_pool_params &p, const float *x, float *y, int32_t numThread
 
 extern "C" int32_t spcc_kernel_max_pool(const void *const *in, void *const *out, const void *params,
                                         int32_t num_threads) {
+  const auto &p = *static_cast<const spcc_pool_params *>(params);
+  if (maxPool2dApplies(p)) {
+    maxPool2d(p, static_cast<const float *>(in[0]), static_cast<float *>(out[0]), num_threads);
+    return SPCC_KERNEL_OK;
+  }
   pool<true>(*static_cast<const spcc_pool_params *>(params), static_cast<const float *>(in[0]),
              static_cast<float *>(out[0]), num_threads);
   return SPCC_KERNEL_OK;

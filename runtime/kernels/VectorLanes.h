@@ -2,9 +2,10 @@
 //
 // The kernel library is compiled once per x86-64 level (v3: AVX2, v4: AVX-512). Kernels that
 // pick their vector length by hand use these: a float vector of N lanes in clang's vector
-// extension (arithmetic compiles for either level), and loads/stores of its first lanes only,
-// for the ends of rows (masked moves: no lane outside the mask is read or written, so a row's
-// last partial vector never touches memory past it).
+// extension (arithmetic compiles for either level), loads/stores of its first lanes only, for
+// the ends of rows (masked moves: no lane outside the mask is read or written, so a row's last
+// partial vector never touches memory past it), and the even and odd floats of two vectors, for
+// stride-2 windows.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_RUNTIME_KERNELS_VECTORLANES_H
@@ -72,6 +73,23 @@ template <int Lanes> inline FloatVector<Lanes> loadMasked(const float *p, uint32
 #endif
 }
 
+/// The lanes of \p mask loaded from p, the others \p fill (memory outside the mask is not
+/// read).
+template <int Lanes>
+inline FloatVector<Lanes> loadMaskedOr(const float *p, uint32_t mask, float fill) {
+  static_assert(Lanes == 8 || (Lanes == 16 && kWideLanes == 16), "no such vector here");
+#ifdef __AVX512F__
+  if constexpr (Lanes == 16)
+    return FloatVector<16>(_mm512_mask_loadu_ps(_mm512_set1_ps(fill), __mmask16(mask), p));
+  else
+    return FloatVector<8>(_mm256_mask_loadu_ps(_mm256_set1_ps(fill), __mmask8(mask), p));
+#else
+  __m256i lanes = laneMaskVector(mask);
+  return FloatVector<8>(_mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, lanes),
+                                         _mm256_castsi256_ps(lanes)));
+#endif
+}
+
 /// Stores the lanes of \p mask to p (memory outside the mask is not written).
 template <int Lanes> inline void storeMasked(float *p, FloatVector<Lanes> v, uint32_t mask) {
   static_assert(Lanes == 8 || (Lanes == 16 && kWideLanes == 16), "no such vector here");
@@ -82,6 +100,45 @@ template <int Lanes> inline void storeMasked(float *p, FloatVector<Lanes> v, uin
     _mm256_mask_storeu_ps(p, __mmask8(mask), __m256(v));
 #else
   _mm256_maskstore_ps(p, laneMaskVector(mask), __m256(v));
+#endif
+}
+
+/// Evens and odds of 2 * Lanes consecutive floats of a row: the inputs of Lanes stride-2
+/// outputs.
+template <int Lanes> struct EvenOdd {
+  FloatVector<Lanes> evens, odds;
+};
+
+/// row[column + 2j] and row[column + 2j + 1], j < Lanes; with Masked, columns outside
+/// [0, width) read as \p fill (and are not read). Two loads (one for 8 lanes with AVX-512) and
+/// a permute per half.
+template <int Lanes, bool Masked>
+inline EvenOdd<Lanes> loadEvenOdd(const float *row, int64_t column, int64_t width, float fill) {
+  const float *p = row + column;
+  auto mask = [&](int64_t first) { return laneRange(-(column + first), width - (column + first)); };
+#ifdef __AVX512F__
+  const __m512i evenLanes =
+      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i oddLanes = _mm512_add_epi32(evenLanes, _mm512_set1_epi32(1));
+  __m512 a = Masked ? __m512(loadMaskedOr<16>(p, mask(0), fill)) : _mm512_loadu_ps(p);
+  if constexpr (Lanes == 16) {
+    __m512 b = Masked ? __m512(loadMaskedOr<16>(p + 16, mask(16), fill)) : _mm512_loadu_ps(p + 16);
+    return {FloatVector<16>(_mm512_permutex2var_ps(a, evenLanes, b)),
+            FloatVector<16>(_mm512_permutex2var_ps(a, oddLanes, b))};
+  } else {
+    return {FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(evenLanes, a))),
+            FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(oddLanes, a)))};
+  }
+#else
+  static_assert(Lanes == 8, "no such vector here");
+  __m256 a = Masked ? __m256(loadMaskedOr<8>(p, mask(0), fill)) : _mm256_loadu_ps(p);
+  __m256 b = Masked ? __m256(loadMaskedOr<8>(p + 8, mask(8), fill)) : _mm256_loadu_ps(p + 8);
+  // Per 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6; then 64-bit pairs in order 0, 2, 1, 3.
+  auto order = [](__m256 v) {
+    return FloatVector<8>(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8)));
+  };
+  return {order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
+          order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)))};
 #endif
 }
 

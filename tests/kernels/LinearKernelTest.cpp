@@ -206,6 +206,12 @@ TEST_CASE("pooling kernels", "[kernels]") {
        {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}},
       {{1, 2, 31, 29},
        {{"kernel_shape", Ints{5, 4}}, {"strides", Ints{3, 3}}, {"pads", Ints{2, 1, 2, 3}}}},
+      // MaxPool's in-place 2-D path: widths around its 8- and 16-column vectors, strides 1
+      // and 2 across columns, windows that cross the borders.
+      {{1, 2, 9, 33},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{1, 2}}, {"pads", Ints{1, 0, 1, 2}}}},
+      {{1, 2, 6, 17}, {{"kernel_shape", Ints{2, 5}}, {"pads", Ints{1, 2, 0, 2}}}},
+      {{1, 2, 5, 16}, {{"kernel_shape", Ints{3, 2}}, {"strides", Ints{2, 2}}}},
   };
   for (auto &[dims, attrs] : cases)
     for (const char *op : {"MaxPool", "AveragePool"}) {
