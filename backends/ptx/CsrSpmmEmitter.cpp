@@ -89,17 +89,18 @@ llvm::Expected<GpuLaunchShape> emitWeightsAsData(llvm::Module &module, llvm::Str
   }
   std::vector<int32_t> order(static_cast<size_t>(rows));
   std::iota(order.begin(), order.end(), 0);
-  // Longest first; equal lengths in row order (the comparison is total: the same order always).
+  // Longest first (dense rows are all as long); equal lengths in row order (the comparison is
+  // total: the same order always).
   auto length = [&](int32_t row) { return rowStart[size_t(row) + 1] - rowStart[size_t(row)]; };
-  std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
-    return length(x) != length(y) ? length(x) > length(y) : x < y;
-  });
+  if (!dense)
+    std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
+      return length(x) != length(y) ? length(x) > length(y) : x < y;
+    });
   std::vector<float> valueData;
   if (dense) {
     Tensor full = a.toDense();
     llvm::ArrayRef<float> all = full.getData<float>();
     valueData.assign(all.begin(), all.end());
-    std::iota(order.begin(), order.end(), 0);
   } else {
     llvm::ArrayRef<float> values = a.getValues();
     valueData.assign(values.begin(), values.end());
@@ -111,8 +112,9 @@ llvm::Expected<GpuLaunchShape> emitWeightsAsData(llvm::Module &module, llvm::Str
   llvm::Value *columnTable = dense    ? nullptr
                              : narrow ? bakeInt16s(module, name + ".columns", narrowColumns)
                                       : bakeInt32s(module, name + ".offsets", offsets);
-  llvm::Value *startTable = bakeInt32s(module, name + ".starts", starts);
-  llvm::Value *orderTable = bakeInt32s(module, name + ".order", order);
+  // Dense rows start at row * k and are visited in order: no tables for either.
+  llvm::Value *startTable = dense ? nullptr : bakeInt32s(module, name + ".starts", starts);
+  llvm::Value *orderTable = dense ? nullptr : bakeInt32s(module, name + ".order", order);
   llvm::Value *biasTable =
       spec.epilogue.bias.empty() ? nullptr : bakeFloats(module, name + ".bias", spec.epilogue.bias);
 
@@ -137,7 +139,7 @@ llvm::Expected<GpuLaunchShape> emitWeightsAsData(llvm::Module &module, llvm::Str
           i32, builder.CreateInBoundsGEP(i32, table, builder.CreateZExt(index, i64)),
           llvm::Align(4));
     };
-    llvm::Value *row = loadInt(orderTable, indices.blockY), *begin, *end;
+    llvm::Value *row = dense ? indices.blockY : loadInt(orderTable, indices.blockY), *begin, *end;
     if (dense) {
       begin = builder.CreateMul(row, builder.getInt32(uint32_t(a.getCols())));
       end = builder.CreateAdd(begin, builder.getInt32(uint32_t(a.getCols())));

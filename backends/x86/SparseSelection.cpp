@@ -117,13 +117,13 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
       denseRuns.push_back(*again);
     }
   choice.tiling = tuned->tiling;
-  choice.sparseSeconds =
-      inModelSeconds(medianOf(sparseRuns), sparseWeightBytes(layer, choice.tiling));
-  choice.denseSeconds = inModelSeconds(medianOf(denseRuns), denseWeightBytes(layer));
+  double sparseMeasured = medianOf(sparseRuns), denseMeasured = medianOf(denseRuns);
+  choice.sparseSeconds = inModelSeconds(sparseMeasured, sparseWeightBytes(layer, choice.tiling));
+  choice.denseSeconds = inModelSeconds(denseMeasured, denseWeightBytes(layer));
   choice.trials = std::move(tuned->trials);
   choice.sparse = choice.sparseSeconds < choice.denseSeconds;
   choice.decidedBy = "measured";
-  if (choice.sparseSeconds > medianOf(sparseRuns) || choice.denseSeconds > medianOf(denseRuns))
+  if (choice.sparseSeconds > sparseMeasured || choice.denseSeconds > denseMeasured)
     choice.decidedBy += " (the weights do not stay in cache: streaming them bounds the time)";
   return choice;
 }

@@ -112,17 +112,14 @@ struct Clamp {
   }
 };
 
-/// Clamps \p v (compare-and-select keeps NaN, as ONNX's Relu and Clip do) and stores the lanes
-/// of \p mask, all \p Lanes with one plain store.
+/// Clamps \p v (compare-and-select keeps NaN, as ONNX's Relu and Clip do) and stores its first
+/// \p columns lanes.
 template <int Lanes>
 inline void finishVector(FloatVector<Lanes> v, FloatVector<Lanes> lo, FloatVector<Lanes> hi,
-                         float *dst, uint32_t mask) {
+                         float *dst, int64_t columns) {
   v = v < lo ? lo : v;
   v = v > hi ? hi : v;
-  if (mask == laneRange(0, Lanes))
-    storeLanes<Lanes>(dst, v);
-  else
-    storeMasked<Lanes>(dst, v, mask);
+  storeFirst<Lanes>(dst, v, columns);
 }
 
 /// Calls block.operator()<Rows>(oh) over output rows [0, rows): blocks of kBlockRows, then
@@ -177,7 +174,7 @@ inline void loadTapColumns(const float *row, int64_t column, int64_t width,
 template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked>
 inline void fixedTapBlock(const float *const *rows, int64_t column, int64_t width,
                           const PlaneConstants<Lanes, KH * KW> &k, float *y, int64_t yRowFloats,
-                          uint32_t storeMask) {
+                          int64_t outputColumns) {
   using Vector = FloatVector<Lanes>;
   Vector acc[Rows];
   for (int r = 0; r < Rows; ++r) acc[r] = k.bias;
@@ -194,7 +191,7 @@ inline void fixedTapBlock(const float *const *rows, int64_t column, int64_t widt
     }
   }
   for (int r = 0; r < Rows; ++r)
-    finishVector<Lanes>(acc[r], k.lo, k.hi, y + r * yRowFloats, storeMask);
+    finishVector<Lanes>(acc[r], k.lo, k.hi, y + r * yRowFloats, outputColumns);
 }
 
 /// One output plane read in place from x; \p zeroRow stands for the rows above and below it.
@@ -214,13 +211,13 @@ void fixedTapPlane(const spcc_conv_params &p, const float *x, const float *zeroR
       // Unmasked loads read columns [column, column + Stride * Lanes + K - 1).
       bool inside = column >= 0 && column + Stride * Lanes + K - 1 <= width;
       float *dst = y + oh * outW + ow;
-      uint32_t storeMask = laneRange(0, outW - ow);
+      int64_t outputColumns = outW - ow;
       if (inside)
         fixedTapBlock<Lanes, Rows, Stride, K, K, false>(rows, column, width, k, dst, outW,
-                                                        storeMask);
+                                                        outputColumns);
       else
         fixedTapBlock<Lanes, Rows, Stride, K, K, true>(rows, column, width, k, dst, outW,
-                                                       storeMask);
+                                                       outputColumns);
     }
   });
 }
@@ -272,9 +269,9 @@ inline void genericBlock(const spcc_conv_params &p, const PhasedPlane &plane, co
     for (int r = 0; r < Rows; ++r) acc[r] += weight * loadLanes<Lanes>(src + r * rowStep);
   }
   Vector lo = splatLanes<Lanes>(clamp.lo), hi = splatLanes<Lanes>(clamp.hi);
-  uint32_t storeMask = laneRange(0, p.out[2] - ow);
+  int64_t outputColumns = p.out[2] - ow;
   for (int r = 0; r < Rows; ++r)
-    finishVector<Lanes>(acc[r], lo, hi, y + (oh + r) * p.out[2] + ow, storeMask);
+    finishVector<Lanes>(acc[r], lo, hi, y + (oh + r) * p.out[2] + ow, outputColumns);
 }
 
 template <int Lanes>

@@ -71,12 +71,7 @@ void poolPlane(const spcc_pool_params &p, const float *x, float *y) {
         acc = inside ? joinRow<Lanes, Stride, false>(acc, row, column, width, p.kernel[2])
                      : joinRow<Lanes, Stride, true>(acc, row, column, width, p.kernel[2]);
       }
-      float *dst = y + oh * outW + ow;
-      uint32_t mask = laneRange(0, outW - ow);
-      if (mask == laneRange(0, Lanes))
-        storeLanes<Lanes>(dst, acc);
-      else
-        storeMasked<Lanes>(dst, acc, mask);
+      storeFirst<Lanes>(y + oh * outW + ow, acc, outW - ow);
     }
   }
 }

@@ -103,6 +103,15 @@ template <int Lanes> inline void storeMasked(float *p, FloatVector<Lanes> v, uin
 #endif
 }
 
+/// Stores the first \p count lanes of v to p (all of them with one plain store when count >=
+/// Lanes): a row's last vector writes nothing past the row.
+template <int Lanes> inline void storeFirst(float *p, FloatVector<Lanes> v, int64_t count) {
+  if (count >= Lanes)
+    storeLanes<Lanes>(p, v);
+  else
+    storeMasked<Lanes>(p, v, laneRange(0, count));
+}
+
 /// Evens and odds of 2 * Lanes consecutive floats of a row: the inputs of Lanes stride-2
 /// outputs.
 template <int Lanes> struct EvenOdd {

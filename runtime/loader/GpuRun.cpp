@@ -74,42 +74,51 @@ spcc_status enqueueProgram(GpuDriver &driver, const spcc_abi_gpu_program &progra
   return SPCC_OK;
 }
 
+/// Every run's order: each input copied in (copyIn(i, device address)), the launches, each
+/// output copied out (copyOut(i, device address)), all enqueued on \p stream.
+template <typename CopyIn, typename CopyOut>
+spcc_status enqueueRun(GpuDriver &driver, const spcc_abi_model &model, DevicePointer arena,
+                       void *stream, void *ownStream, GpuLaunchGraph &graph, const char *fn,
+                       CopyIn copyIn, CopyOut copyOut) {
+  const spcc_abi_gpu_program &program = *model.gpu;
+  if (spcc_status s = driver.makeCurrent()) return s;
+  for (uint32_t i = 0; i < model.num_inputs; ++i)
+    if (spcc_status s = copyIn(i, arena + program.input_offsets[i])) return s;
+  if (spcc_status s = enqueueProgram(driver, program, arena, stream, ownStream, graph, fn))
+    return s;
+  for (uint32_t i = 0; i < model.num_outputs; ++i)
+    if (spcc_status s = copyOut(i, arena + program.output_offsets[i])) return s;
+  return SPCC_OK;
+}
+
 } // namespace
 
 spcc_status runGpuProgram(GpuDriver &driver, const spcc_abi_model &model, DevicePointer arena,
                           void *stream, GpuLaunchGraph &graph, const void *const *inputs,
                           void *const *outputs, const char *fn) {
-  const spcc_abi_gpu_program &program = *model.gpu;
-  if (spcc_status s = driver.makeCurrent()) return s;
-  for (uint32_t i = 0; i < model.num_inputs; ++i)
-    if (spcc_status s = driver.copyToDevice(arena + program.input_offsets[i], inputs[i],
-                                            tensorBytes(model.inputs[i]), stream))
-      return s;
-  if (spcc_status s = enqueueProgram(driver, program, arena, stream, stream, graph, fn)) return s;
-  for (uint32_t i = 0; i < model.num_outputs; ++i)
-    if (spcc_status s = driver.copyToHost(outputs[i], arena + program.output_offsets[i],
-                                          tensorBytes(model.outputs[i]), stream))
-      return s;
-  return driver.synchronize(stream);
+  spcc_status s = enqueueRun(
+      driver, model, arena, stream, stream, graph, fn,
+      [&](uint32_t i, DevicePointer to) {
+        return driver.copyToDevice(to, inputs[i], tensorBytes(model.inputs[i]), stream);
+      },
+      [&](uint32_t i, DevicePointer from) {
+        return driver.copyToHost(outputs[i], from, tensorBytes(model.outputs[i]), stream);
+      });
+  return s ? s : driver.synchronize(stream);
 }
 
 spcc_status runGpuProgramOnDevice(GpuDriver &driver, const spcc_abi_model &model,
                                   DevicePointer arena, void *stream, void *ownStream,
                                   GpuLaunchGraph &graph, const DevicePointer *inputs,
                                   const DevicePointer *outputs, const char *fn) {
-  const spcc_abi_gpu_program &program = *model.gpu;
-  if (spcc_status s = driver.makeCurrent()) return s;
-  for (uint32_t i = 0; i < model.num_inputs; ++i)
-    if (spcc_status s = driver.copyOnDevice(arena + program.input_offsets[i], inputs[i],
-                                            tensorBytes(model.inputs[i]), stream))
-      return s;
-  if (spcc_status s = enqueueProgram(driver, program, arena, stream, ownStream, graph, fn))
-    return s;
-  for (uint32_t i = 0; i < model.num_outputs; ++i)
-    if (spcc_status s = driver.copyOnDevice(outputs[i], arena + program.output_offsets[i],
-                                            tensorBytes(model.outputs[i]), stream))
-      return s;
-  return SPCC_OK;
+  return enqueueRun(
+      driver, model, arena, stream, ownStream, graph, fn,
+      [&](uint32_t i, DevicePointer to) {
+        return driver.copyOnDevice(to, inputs[i], tensorBytes(model.inputs[i]), stream);
+      },
+      [&](uint32_t i, DevicePointer from) {
+        return driver.copyOnDevice(outputs[i], from, tensorBytes(model.outputs[i]), stream);
+      });
 }
 
 } // namespace spcc::runtime
