@@ -202,6 +202,13 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
       t.packB = layer.spec.n > step;
       t.packB = t.packB && packsB(t, layer.spec.n, step);
       all.push_back(t);
+      // One step spanning all of n reads B in place, but rows n floats apart start anywhere
+      // in a cache line (n = 49: three of four vectors straddle two lines): offered packed
+      // into aligned rows too, and measured against it.
+      if (layer.spec.n <= step) {
+        t.packB = true;
+        if (packsB(t, layer.spec.n, step)) all.push_back(t);
+      }
     }
   }
   return all;

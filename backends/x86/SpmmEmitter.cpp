@@ -190,8 +190,10 @@ private:
         builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, tableVar, index)), i64);
   }
   /// Copies the step at \p position of B's rows in reduction block \p kb into the task's
-  /// scratch (row c of the block at c * nStep()); returns the scratch.
-  llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position);
+  /// scratch (row c of the block at c * nStep()), lanes outside \p masks as zeros; returns the
+  /// scratch.
+  llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
+                                  const std::vector<llvm::Value *> &masks);
   /// Work before each row tile: its nonzeros plus one per row (the stores).
   std::vector<int64_t> tileWorkPrefix() const;
   llvm::GlobalVariable *table(const llvm::Twine &name, llvm::Constant *init);
@@ -440,8 +442,8 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   if (tileCount == 0) builder.CreateBr(next);
 }
 
-llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
-                                             llvm::Value *position) {
+llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
+                                             const std::vector<llvm::Value *> &masks) {
   const int64_t columns = spec.weights.getCols();
   if (!columnOffsetTable) {
     std::vector<int32_t> columnOffsets;
@@ -467,8 +469,10 @@ llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock,
   llvm::Value *source = builder.CreateAdd(rowOffset, position);
   llvm::Value *target =
       builder.CreateMul(builder.CreateSub(column, first), builder.getInt64(uint64_t(nStep())));
+  // A step wider than n copies n positions and zeros the rest: the loop then reads whole,
+  // aligned vectors (a row of B n floats long starts anywhere in a cache line).
   for (int v = 0; v < tiling.vectors; ++v)
-    store(load(at(argB, source, int64_t(v) * width), nullptr),
+    store(load(at(argB, source, int64_t(v) * width), masks[size_t(v)]),
           at(argScratch, target, int64_t(v) * width), nullptr);
   llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
   column->addIncoming(nextColumn, loop);
@@ -551,7 +555,8 @@ SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llv
       unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, j)));
   llvm::Value *bRow = packed ? offset : builder.CreateAdd(offset, step.position);
   for (int v = 0; v < tiling.vectors; ++v) {
-    llvm::Value *bv = load(at(bBase, bRow, int64_t(v) * width), step.masks[size_t(v)]);
+    llvm::Value *bv =
+        load(at(bBase, bRow, int64_t(v) * width), packed ? nullptr : step.masks[size_t(v)]);
     acc[size_t(v)]->addIncoming(fma(value, bv, acc[size_t(v)]), body);
   }
   j->addIncoming(builder.CreateAdd(j, builder.getInt64(1)), body);
@@ -639,7 +644,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
       builder.CreateICmpEQ(kb, builder.getInt64(uint64_t(kBlocks - 1)), "last_block");
   llvm::Value *segmentBase = builder.CreateMul(kb, builder.getInt64(uint64_t(rows())));
   llvm::Value *bBase = argB;
-  if (packed) bBase = emitPackedBlockOfB(kb, kBlock, stepPosition(nb, nbEnd));
+  if (packed) bBase = emitPackedBlockOfB(kb, kBlock, stepPosition(nb, nbEnd), stepMasks(nb, nbEnd));
   llvm::BasicBlock *rowsEntry = builder.GetInsertBlock();
   builder.CreateBr(rowHeader);
 
@@ -780,9 +785,9 @@ spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTas
 }
 
 bool packsB(const SpmmTiling &tiling, int64_t n, int64_t step) {
-  bool oneStepPerBlock = tiling.nBlock > 0 ? tiling.nBlock / step == 1 : n == step;
+  bool oneStepPerBlock = tiling.nBlock > 0 ? tiling.nBlock / step == 1 : n <= step;
   return tiling.packB && tiling.schedule == SpmmTiling::Schedule::Loop && tiling.kBlock > 0 &&
-         n >= step && oneStepPerBlock && tiling.kBlock * step * 4 <= kMaxPackedBytes;
+         oneStepPerBlock && tiling.kBlock * step * 4 <= kMaxPackedBytes;
 }
 
 int accumulatorRegisters(int vectorWidth) { return vectorWidth >= 16 ? 32 : 16; }

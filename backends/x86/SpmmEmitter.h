@@ -35,7 +35,8 @@ spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTas
 
 /// Whether \p tiling's loop copies blocks of B into a buffer for a layer of \p n positions
 /// and steps of \p step: asked for, with reduction blocks, one step per position block (or
-/// n exactly one step), and the buffer within kMaxPackedBytes.
+/// n at most one step: the copy is then padded with zeros to whole vectors), and the buffer
+/// within kMaxPackedBytes.
 bool packsB(const SpmmTiling &tiling, int64_t n, int64_t step);
 /// The largest packed block of B (in the calling thread's scratch): a quarter of Zen 4's L2.
 inline constexpr int64_t kMaxPackedBytes = 256 * 1024;

@@ -176,7 +176,8 @@ inline std::pair<int64_t, int64_t> planeRowsRead(const spcc_sparse_params &p, in
 /// 28x28 fill took 2-5x longer on two threads than on one).
 inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *in, float *out,
                                       float *staged, int64_t parts) {
-  int64_t planeFloats = sparseBFloats(p);
+  // The packed blocks of B after the planes start on a cache line, as the loop's loads expect.
+  int64_t planeFloats = (sparseBFloats(p) + 15) / 16 * 16;
   parallelFor(parts, int32_t(parts), [&](int64_t w0, int64_t w1) {
     float *planes = threadScratch(planeFloats + p.scratch_floats);
     float *scratch = p.scratch_floats > 0 ? planes + planeFloats : nullptr;

@@ -85,10 +85,11 @@ std::vector<SpmmTiling> tilingTable(int width) {
         table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block, false, kBlock});
     }
     // One step per position block: each reduction block's rows of B copied to a buffer first
-    // (when n holds a step; narrower layers fall back to masked loads from B).
+    // (narrower layers than a step copy n floats per row and zeros after them). Without
+    // position blocks, only layers no wider than a step are packed; wider ones read B in place.
     for (int64_t kBlock : {7, 16})
-      table.push_back(
-          {SpmmTiling::Schedule::Loop, 5, vectors, int64_t(vectors * width), false, kBlock, true});
+      for (int64_t block : {int64_t(vectors * width), int64_t(0)})
+        table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block, false, kBlock, true});
   }
   return table;
 }

@@ -43,6 +43,14 @@ TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[s
   CHECK(std::any_of(candidates.begin(), candidates.end(), [](const SpmmTiling &t) {
     return t.schedule == SpmmTiling::Schedule::Loop && t.kBlock == 0;
   }));
+  // n = 49 floats per row of B: one step spans it, and its rows start anywhere in a cache
+  // line; the split loops are offered reading B in place and packed into aligned rows.
+  SparseLayer short_ = planMatrixProduct(randomSparse(256, 1024, 0.1, random), 49);
+  std::vector<SpmmTiling> shortCandidates = candidateTilings(short_, 16, TuneLevel::Fast);
+  for (bool packed : {false, true})
+    CHECK(std::any_of(shortCandidates.begin(), shortCandidates.end(), [&](const SpmmTiling &t) {
+      return isSplitLoop(t) && t.nBlock == 0 && t.packB == packed;
+    }));
   // A short reduction fits as it is.
   SparseLayer narrow = planMatrixProduct(randomSparse(64, 48, 0.3, random), 512);
   for (TuneLevel level : {TuneLevel::Fast, TuneLevel::Full})
@@ -102,13 +110,13 @@ TEST_CASE("compilations sharing a tune cache keep each other's decisions", "[spa
   dense.sparse = false;
   // Both load the (empty) cache, decide a layer each, and save: the second save merges.
   TuneCache first = TuneCache::load(path), second = TuneCache::load(path);
-  first.insert("spcc-tune-7:A", sparse);
-  second.insert("spcc-tune-7:B", dense);
-  second.insert("spcc-tune-7:A", dense); // decided differently by the second: the first's stays
+  first.insert("spcc-tune-8:A", sparse);
+  second.insert("spcc-tune-8:B", dense);
+  second.insert("spcc-tune-8:A", dense); // decided differently by the second: the first's stays
   REQUIRE(!first.save());
   REQUIRE(!second.save());
   TuneCache merged = TuneCache::load(path);
-  auto a = merged.lookup("spcc-tune-7:A"), b = merged.lookup("spcc-tune-7:B");
+  auto a = merged.lookup("spcc-tune-8:A"), b = merged.lookup("spcc-tune-7:B");
   REQUIRE(static_cast<bool>(a));
   REQUIRE(static_cast<bool>(b));
   REQUIRE(a->has_value());
