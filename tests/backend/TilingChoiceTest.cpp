@@ -116,7 +116,7 @@ TEST_CASE("compilations sharing a tune cache keep each other's decisions", "[spa
   REQUIRE(!first.save());
   REQUIRE(!second.save());
   TuneCache merged = TuneCache::load(path);
-  auto a = merged.lookup("spcc-tune-8:A"), b = merged.lookup("spcc-tune-7:B");
+  auto a = merged.lookup("spcc-tune-8:A"), b = merged.lookup("spcc-tune-8:B");
   REQUIRE(static_cast<bool>(a));
   REQUIRE(static_cast<bool>(b));
   REQUIRE(a->has_value());
