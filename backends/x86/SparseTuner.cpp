@@ -197,17 +197,19 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
     for (int64_t kBlock : vectors > 2 ? reductionBlocksFor(layer, step) : std::vector<int64_t>{}) {
       t.nBlock = step < layer.spec.n ? step : 0;
       t.kBlock = kBlock;
-      // Rows of B lie a stride apart when a step is not a whole row; packed where the block
-      // fits the scratch limit.
-      t.packB = layer.spec.n > step;
-      t.packB = t.packB && packsB(t, layer.spec.n, step);
-      all.push_back(t);
-      // One step spanning all of n reads B in place, but rows n floats apart start anywhere
-      // in a cache line (n = 49: three of four vectors straddle two lines): offered packed
-      // into aligned rows too, and measured against it.
-      if (layer.spec.n <= step) {
+      // Rows of B lie a stride apart when a step is not a whole row: packed where the block
+      // fits the scratch limit. One step spanning all of n could read B in place, but rows n
+      // floats apart start anywhere in a cache line (n = 49: three of four vectors straddle
+      // two lines): offered both ways, and measured.
+      t.packB = true;
+      bool packable = packsB(t, layer.spec.n, step);
+      if (layer.spec.n <= step || !packable) {
+        t.packB = false;
+        all.push_back(t);
+      }
+      if (packable) {
         t.packB = true;
-        if (packsB(t, layer.spec.n, step)) all.push_back(t);
+        all.push_back(t);
       }
     }
   }
