@@ -51,6 +51,14 @@ TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[s
     CHECK(std::any_of(shortCandidates.begin(), shortCandidates.end(), [&](const SpmmTiling &t) {
       return isSplitLoop(t) && t.nBlock == 0 && t.packB == packed;
     }));
+  // The cost model (what --tune=none and levels this host cannot run go by) prices the split
+  // loads of the in-place form: each packed tiling is estimated cheaper than its in-place twin.
+  for (const SpmmTiling &packed : shortCandidates) {
+    if (!isSplitLoop(packed) || !packed.packB) continue;
+    SpmmTiling inPlace = packed;
+    inPlace.packB = false;
+    CHECK(estimateCycles(short_, packed, 16) < estimateCycles(short_, inPlace, 16));
+  }
   // A short reduction fits as it is.
   SparseLayer narrow = planMatrixProduct(randomSparse(64, 48, 0.3, random), 512);
   for (TuneLevel level : {TuneLevel::Fast, TuneLevel::Full})
