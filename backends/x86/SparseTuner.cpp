@@ -185,7 +185,14 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
       }
     }
   }
-  for (int vectors : {2, 4, 8}) {
+  // Also one step spanning all of n where that takes 9-16 vectors: n = 196 (14x14) in steps
+  // of 8 vectors computes 256 positions, in one of 13 vectors 208 (512x512 at 90%, packed:
+  // 0.170 against 0.185 ms).
+  std::set<int> loopVectors = {2, 4, 8};
+  int64_t spanning = (layer.spec.n + vectorWidth - 1) / vectorWidth;
+  if (spanning > 8 && spanning <= std::min(16, accumulatorRegisters(vectorWidth) - 4))
+    loopVectors.insert(int(spanning));
+  for (int vectors : loopVectors) {
     int64_t step = int64_t(vectors) * vectorWidth;
     if (vectors > 2 && step / 2 >= layer.spec.n) continue;
     std::set<int64_t> blocks = {0, blockFor(layer, step)};

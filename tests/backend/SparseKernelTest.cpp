@@ -91,6 +91,10 @@ std::vector<SpmmTiling> tilingTable(int width) {
       for (int64_t block : {int64_t(vectors * width), int64_t(0)})
         table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block, false, kBlock, true});
   }
+  // A step of an odd vector count spanning all of n (offered for 9-16 vectors), in place and
+  // packed.
+  for (bool packed : {false, true})
+    table.push_back({SpmmTiling::Schedule::Loop, 5, 11, 0, false, 7, packed});
   return table;
 }
 
