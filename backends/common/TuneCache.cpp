@@ -108,6 +108,7 @@ std::string TuneCache::keyOf(const SparseLayer &layer, const TuningSetting &sett
                      layer.spec.ldc,
                      layer.params.b_layout,
                      layer.params.c_layout,
+                     layer.images(),
                      int64_t(layer.spec.epilogue.bias.size()),
                      layer.spec.epilogue.residual,
                      int64_t(layer.spec.epilogue.activation.kind),

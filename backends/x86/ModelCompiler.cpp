@@ -89,7 +89,7 @@ LayerReport reportLayer(const Node &node, const SparseLayer &layer, const Kernel
   entry.op = node.getOpType();
   entry.m = a.getRows();
   entry.k = a.getCols();
-  entry.n = layer.spec.n;
+  entry.n = layer.spec.n * layer.images(); // every image's positions
   entry.sparsity = a.getSparsity();
   entry.fused = fusedOps(node);
   entry.sparse = choice.sparse;

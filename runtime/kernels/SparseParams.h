@@ -84,6 +84,9 @@ typedef struct {
   int64_t workspace_floats;
   /* Floats of scratch each task call needs for itself (see spcc_sparse_task_args). */
   int64_t scratch_floats;
+  /* A convolution over a batch: the layer runs once per image (0 or 1: one image), in[0]
+   * advancing image_in_floats floats per image, out[0] and the residual image_out_floats. */
+  int64_t images, image_in_floats, image_out_floats;
 } spcc_sparse_params;
 
 #ifdef __cplusplus

@@ -244,6 +244,47 @@ TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[b
   }
 }
 
+/// An IR constant of weights of \p dims, 90% of them zero.
+std::string prunedConstant(const std::string &name, const std::vector<int64_t> &dims,
+                           uint32_t seed) {
+  int64_t cols = 1;
+  for (size_t d = 1; d < dims.size(); ++d) cols *= dims[d];
+  std::string text = prunedConstant(name, dims[0], cols, seed);
+  std::string shape;
+  for (int64_t d : dims) shape += (shape.empty() ? "" : ",") + std::to_string(d);
+  std::string flat = std::to_string(dims[0]) + "," + std::to_string(cols);
+  return text.replace(text.find(flat), flat.size(), shape);
+}
+
+TEST_CASE("compiled: sparse convolutions over a batch of images", "[backend]") {
+  // Three images: each runs the generated code of one image (phase planes for the 3x3
+  // stride-2 convolution, B read in place for the 1x1 one, whose epilogue adds a residual).
+  std::string text = "graph @main(%x: f32[3,8,13,11]) {\n" +
+                     prunedConstant("w1", {16, 8, 3, 3}, 5) +
+                     prunedConstant("w2", {16, 16, 1, 1}, 6) + R"(  %b1: f32[16] = constant [)";
+  for (int i = 0; i < 16; ++i) text += (i ? ", " : "") + std::to_string(0.1 * (i - 8));
+  text += R"(]
+  %c: f32[3,16,7,6] = Conv(%x, %w1, %b1) {pads = [1, 1, 1, 1], strides = [2, 2], kernel_shape = [3, 3]} @"conv3x3"
+  %r: f32[3,16,7,6] = Relu(%c) @"relu"
+  %p: f32[3,16,7,6] = Conv(%r, %w2) {kernel_shape = [1, 1]} @"conv1x1"
+  %y: f32[3,16,7,6] = Add(%p, %r) @"residual"
+  return %y as "y"
+}
+)";
+  for (int threads : {1, 2}) {
+    INFO(threads << " threads");
+    CompileReport report;
+    CompileOptions options;
+    options.tune = TuneLevel::None;
+    checkAgainstEvaluator(text, threads, options, &report);
+    REQUIRE(report.layers.size() == 2);
+    for (const LayerReport &layer : report.layers) {
+      CHECK(layer.sparse);
+      CHECK(layer.n >= 3 * 7 * 6); // the positions of all three images
+    }
+  }
+}
+
 /// An IR constant of \p count values in [0.5, 1.5) (layer norm scales and biases).
 std::string denseConstant(const std::string &name, int64_t count, uint32_t seed) {
   std::mt19937 rng(seed);

@@ -100,6 +100,12 @@ SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &g, std::v
   return layer;
 }
 
+void runOverImages(SparseLayer &layer, int64_t images) {
+  layer.params.images = images;
+  layer.params.image_in_floats = layer.inputFloats();
+  layer.params.image_out_floats = layer.outputFloats();
+}
+
 SparseLayer planTransposedProduct(SparseTensor a, int64_t rows, std::vector<float> bias) {
   SparseLayer layer;
   for (int64_t j = 0; j < a.getCols(); ++j) layer.spec.bRowOffsets.push_back(j * rows);

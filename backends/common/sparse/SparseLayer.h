@@ -20,9 +20,11 @@ struct SparseLayer {
   /// the output itself, the transpose back adds it when C is staged transposed.
   bool readsResidual = false;
 
-  /// Floats of the layer's input and output tensors.
+  /// Floats of one image of the layer's input and output tensors.
   int64_t inputFloats() const;
   int64_t outputFloats() const;
+  /// Images the layer runs over (params.images, at least 1).
+  int64_t images() const { return params.images > 1 ? params.images : 1; }
 };
 
 /// A transposed product (planTransposedProduct) that reads its input already feature-major
@@ -48,6 +50,10 @@ SparseLayer planMatrixProduct(SparseTensor a, int64_t n);
 /// stride phase) in which every tap of every output is at a fixed offset.
 SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &geometry,
                             std::vector<float> bias);
+
+/// Runs a convolution's layer over \p images images (NCHW, one after another): the product,
+/// its tuning and its code stay those of one image.
+void runOverImages(SparseLayer &layer, int64_t images);
 
 /// Y[rows, M] = X[rows, K] * W[K, M] + bias, with W given as A = W^T [M, K]: computed
 /// feature-major on transposed copies.

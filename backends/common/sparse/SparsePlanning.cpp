@@ -53,7 +53,7 @@ bool moveEpilogueIntoLayer(const Node &node, SparseLayer &layer) {
 
 std::optional<SparseLayer> planConv(const Node &node) {
   const Value *x = node.getInput(0), *w = node.getInput(1), *b = node.getInput(2);
-  if (x->getType().getRank() != 4 || x->getType().getDims()[0] != 1 || !isFloatConstant(w, 4) ||
+  if (x->getType().getRank() != 4 || x->getType().getDims()[0] < 1 || !isFloatConstant(w, 4) ||
       node.getInt("group", 1) != 1 || (b && !isFloatConstant(b, 1)))
     return std::nullopt;
   llvm::ArrayRef<int64_t> xd = x->getType().getDims(), wd = w->getType().getDims();
@@ -87,6 +87,7 @@ std::optional<SparseLayer> planConv(const Node &node) {
   if (b)
     bias.assign(b->getConstant().getData<float>().begin(), b->getConstant().getData<float>().end());
   SparseLayer layer = planConvolution(w->getConstant(), g, std::move(bias));
+  runOverImages(layer, xd[0]);
   if (!moveEpilogueIntoLayer(node, layer)) return std::nullopt;
   return layer;
 }
