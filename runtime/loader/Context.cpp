@@ -19,6 +19,8 @@ spcc_context::~spcc_context() {
     if (deviceArena) gpu->release(deviceArena);
     if (stream) gpu->destroyStream(stream);
   }
+  sampleWorkers.reset();
+  for (void *extra : sampleArenas) std::free(extra);
   std::free(arena);
 }
 
@@ -71,15 +73,16 @@ spcc_status createContext(const spcc_model *model, int numThreads, spcc_context 
   return SPCC_OK;
 }
 
-/// One call of the model's run function on the context's arena; \p fn names the API call and
-/// \p sample the batch sample (-1: none) in errors.
-spcc_status callModel(spcc_context *ctx, const void *const *inputs, void *const *outputs,
-                      const char *fn, int64_t sample) {
+/// One call of the model's run function on \p arena (the context's own, or one of its sample
+/// arenas) with \p threads threads; \p fn names the API call and \p sample the batch sample
+/// (-1: none) in errors.
+spcc_status callModel(spcc_context *ctx, void *arena, int32_t threads, const void *const *inputs,
+                      void *const *outputs, const char *fn, int64_t sample) {
   const spcc_abi_model &model = *ctx->model->descriptor;
   if (GpuDriver *gpu = ctx->model->gpu.get())
     return runGpuProgram(*gpu, model, ctx->deviceArena, ctx->stream, ctx->launchGraph, inputs,
                          outputs, fn);
-  int32_t result = model.run(inputs, outputs, ctx->arena, ctx->numThreads);
+  int32_t result = model.run(inputs, outputs, arena, threads);
   if (result == 0) return SPCC_OK;
   std::string where = std::string(fn) + ": ";
   if (sample >= 0) where += "sample " + std::to_string(sample) + ": ";
@@ -123,9 +126,94 @@ uint64_t sampleStride(const spcc_abi_tensor &t) {
   return bytes;
 }
 
+/// The pointers of one sample's inputs and outputs inside a batch's.
+struct SamplePointers {
+  SamplePointers(const spcc_abi_model &d, const void *const *inputs, void *const *outputs)
+      : batchInputs(inputs), batchOutputs(outputs), inputs(inputs, inputs + d.num_inputs),
+        outputs(outputs, outputs + d.num_outputs) {
+    for (uint32_t i = 0; i < d.num_inputs; ++i) inputStrides.push_back(sampleStride(d.inputs[i]));
+    for (uint32_t i = 0; i < d.num_outputs; ++i)
+      outputStrides.push_back(sampleStride(d.outputs[i]));
+  }
+  /// Points inputs and outputs at sample \p s.
+  void select(int64_t s) {
+    for (size_t i = 0; i < inputs.size(); ++i)
+      inputs[i] = static_cast<const char *>(batchInputs[i]) + uint64_t(s) * inputStrides[i];
+    for (size_t i = 0; i < outputs.size(); ++i)
+      outputs[i] = static_cast<char *>(batchOutputs[i]) + uint64_t(s) * outputStrides[i];
+  }
+  const void *const *batchInputs;
+  void *const *batchOutputs;
+  std::vector<const void *> inputs;
+  std::vector<void *> outputs;
+  std::vector<uint64_t> inputStrides, outputStrides;
+};
+
+/// Whether spcc_run_batch runs \p batch samples of \p ctx side by side: host code, at least two
+/// threads and two samples, and no profiling (whose per-node sums one run at a time makes).
+bool runsSideBySide(const spcc_context *ctx, int64_t batch) {
+  const spcc_abi_profile *profile = ctx->model->profile;
+  return !ctx->model->gpu && ctx->numThreads >= 2 && batch >= 2 && !(profile && *profile->enabled);
+}
+
+/// The context's sample workers and their arenas, made on first use.
+spcc_status prepareSampleWorkers(spcc_context *ctx, const char *fn) {
+  if (ctx->sampleWorkers) return SPCC_OK;
+  while (ctx->sampleArenas.size() + 1 < size_t(ctx->numThreads)) {
+    void *extra = std::aligned_alloc(ArenaAlignment, ctx->arenaBytes);
+    if (!extra)
+      return fail(SPCC_ERR_OUT_OF_MEMORY, std::string(fn) + ": cannot allocate a " +
+                                              std::to_string(ctx->arenaBytes) +
+                                              "-byte arena to run samples side by side");
+    ctx->sampleArenas.push_back(extra);
+  }
+  ctx->sampleWorkers = std::make_unique<SampleWorkers>(ctx->numThreads - 1);
+  return SPCC_OK;
+}
+
+/// Runs samples [0, batch / workers * workers) of a batch side by side: min(threads, batch)
+/// workers, each on its own arena with its share of the threads, each its own run of
+/// consecutive samples. Returns the first failure in sample order.
+spcc_status runSamplesSideBySide(spcc_context *ctx, int64_t batch, const void *const *inputs,
+                                 void *const *outputs, const char *fn, int64_t *samplesRun) {
+  if (spcc_status status = prepareSampleWorkers(ctx, fn)) return status;
+  const spcc_abi_model &d = *ctx->model->descriptor;
+  int32_t threads = ctx->numThreads;
+  int32_t workers = int32_t(std::min<int64_t>(threads, batch));
+  int64_t each = batch / workers;
+  struct Failure {
+    spcc_status status = SPCC_OK;
+    std::string message;
+  };
+  std::vector<Failure> failures(static_cast<size_t>(workers));
+  ctx->sampleWorkers->runOnAll([&](int w) {
+    if (w >= workers) return;
+    try {
+      void *arena = w == 0 ? ctx->arena : ctx->sampleArenas[size_t(w - 1)];
+      int32_t share = threads / workers + (w < threads % workers ? 1 : 0);
+      SamplePointers sample(d, inputs, outputs);
+      for (int64_t s = w * each; s < (w + 1) * each; ++s) {
+        sample.select(s);
+        if (spcc_status status =
+                callModel(ctx, arena, share, sample.inputs.data(), sample.outputs.data(), fn, s)) {
+          failures[size_t(w)] = {status, spcc_last_error()};
+          return;
+        }
+      }
+    } catch (...) {
+      failures[size_t(w)] = {SPCC_ERR_OUT_OF_MEMORY, std::string(fn) + ": out of memory"};
+    }
+  });
+  for (const Failure &failure : failures)
+    if (failure.status) return fail(failure.status, failure.message);
+  *samplesRun = each * workers;
+  return SPCC_OK;
+}
+
 /// Runs \p batch samples: the model's run function once per sample, batched inputs and
-/// outputs advanced by one sample each time. \p fn names the API call in errors; only
-/// spcc_run_batch (\p batchCall) may run a model with a run-time batch.
+/// outputs advanced by one sample each time; side by side on separate threads where
+/// runsSideBySide says so, the rest one after another on all threads. \p fn names the API call
+/// in errors; only spcc_run_batch (\p batchCall) may run a model with a run-time batch.
 spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs, void *const *outputs,
                 const char *fn, bool batchCall) {
   if (!ctx) return fail(SPCC_ERR_INVALID_ARGUMENT, std::string(fn) + ": ctx is NULL");
@@ -165,18 +253,16 @@ spcc_status run(spcc_context *ctx, int64_t batch, const void *const *inputs, voi
     std::atomic<bool> &flag;
     ~RunningGuard() { flag.store(false, std::memory_order_release); }
   } guard{ctx->running};
-  if (!batched) return callModel(ctx, inputs, outputs, fn, -1);
-  std::vector<const void *> sampleInputs(inputs, inputs + d.num_inputs);
-  std::vector<void *> sampleOutputs(outputs, outputs + d.num_outputs);
-  std::vector<uint64_t> inputStrides, outputStrides;
-  for (uint32_t i = 0; i < d.num_inputs; ++i) inputStrides.push_back(sampleStride(d.inputs[i]));
-  for (uint32_t i = 0; i < d.num_outputs; ++i) outputStrides.push_back(sampleStride(d.outputs[i]));
-  for (int64_t s = 0; s < batch; ++s) {
-    for (uint32_t i = 0; i < d.num_inputs; ++i)
-      sampleInputs[i] = static_cast<const char *>(inputs[i]) + uint64_t(s) * inputStrides[i];
-    for (uint32_t i = 0; i < d.num_outputs; ++i)
-      sampleOutputs[i] = static_cast<char *>(outputs[i]) + uint64_t(s) * outputStrides[i];
-    if (spcc_status status = callModel(ctx, sampleInputs.data(), sampleOutputs.data(), fn, s))
+  if (!batched) return callModel(ctx, ctx->arena, ctx->numThreads, inputs, outputs, fn, -1);
+  int64_t first = 0;
+  if (runsSideBySide(ctx, batch))
+    if (spcc_status status = runSamplesSideBySide(ctx, batch, inputs, outputs, fn, &first))
+      return status;
+  SamplePointers sample(d, inputs, outputs);
+  for (int64_t s = first; s < batch; ++s) {
+    sample.select(s);
+    if (spcc_status status = callModel(ctx, ctx->arena, ctx->numThreads, sample.inputs.data(),
+                                       sample.outputs.data(), fn, s))
       return status;
   }
   return SPCC_OK;

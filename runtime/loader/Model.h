@@ -10,6 +10,7 @@
 
 #include "Export.h"
 #include "GpuDriver.h"
+#include "SampleWorkers.h"
 #include "runtime/ModelAbi.h"
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 /// A model loaded by spcc_model_load. Immutable after loading, so threads may share it.
 struct spcc_model {
@@ -56,6 +58,10 @@ struct spcc_context {
   spcc::runtime::GpuLaunchGraph launchGraph;
   /// Set while spcc_run uses the arena, to reject overlapping runs on one context.
   std::atomic<bool> running{false};
+  /// spcc_run_batch's samples side by side (SampleWorkers.h): numThreads - 1 threads and one
+  /// more arena for each (freed with std::free), made by the first batch that uses them.
+  std::unique_ptr<spcc::runtime::SampleWorkers> sampleWorkers;
+  std::vector<void *> sampleArenas;
 };
 
 namespace spcc::runtime {

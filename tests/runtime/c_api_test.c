@@ -388,12 +388,42 @@ static void testRunBatch(void) {
   CHECK_FAILS(spcc_run_batch(NULL, 2, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
   CHECK_FAILS(spcc_run_batch(ctx, 2, NULL, outputs), SPCC_ERR_INVALID_ARGUMENT);
 
+  spcc_context_free(ctx);
+  ctx = NULL;
+
+  /* Several threads: samples side by side, one run of consecutive samples per thread on its own
+   * arena (3 threads, 7 samples: three runs of two, then the last on all threads; 4 threads,
+   * 2 samples: two threads each), the first failing sample reported. */
+  {
+    float xs[7 * 3], ys[7 * 3];
+    int threads, batch;
+    for (threads = 3; threads <= 4; ++threads)
+      for (batch = 2; batch <= 7; batch += 5) {
+        CHECK_OK(spcc_context_create(batched, threads, &ctx));
+        for (i = 0; i < batch * 3; ++i) {
+          xs[i] = 0.5f * (float)i - 3.0f;
+          ys[i] = -100.0f;
+        }
+        inputs[0] = xs;
+        outputs[0] = ys;
+        CHECK_OK(spcc_run_batch(ctx, batch, inputs, outputs));
+        for (i = 0; i < batch * 3; ++i) CHECK(ys[i] == xs[i] + (0.5f + (float)(i % 3)));
+        xs[3 * (batch - 1)] = -1000.0f;
+        xs[3 * (batch / 2)] = -1000.0f;
+        CHECK_FAILS(spcc_run_batch(ctx, batch, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(spcc_last_error(), batch == 7 ? "sample 3: node 'c'" : "sample 1: node 'c'"));
+        spcc_context_free(ctx);
+        ctx = NULL;
+      }
+    inputs[0] = x;
+    outputs[0] = y;
+  }
+
   CHECK_OK(spcc_context_create(fixed, 1, &fixedCtx));
   CHECK_OK(spcc_run_batch(fixedCtx, 1, inputs, outputs));
   CHECK(y[5] == x[5] + 5.5f);
   CHECK_FAILS(spcc_run_batch(fixedCtx, 2, inputs, outputs), SPCC_ERR_SHAPE);
   spcc_context_free(fixedCtx);
-  spcc_context_free(ctx);
   spcc_model_free(fixed);
   spcc_model_free(batched);
 }
