@@ -434,6 +434,14 @@ BENCH_MODELS: Dict[str, ModelSpec] = {
         make_inputs=lambda rng: {
             "input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)},
         output_names=["logits"]),
+    # mobilenet_v1_90 (same seed, same weights) with a dynamic batch axis (tools/bench/batch.py).
+    "mobilenet_v1_90_batched": ModelSpec(
+        seed=212, opset=13, build=mobilenet_v1,
+        prune=lambda m: m.prune(0.9),
+        make_inputs=lambda rng: {
+            "input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)},
+        output_names=["logits"],
+        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}),
     "resnet50_80": ModelSpec(
         seed=213, opset=13, build=resnet50,
         prune=lambda m: prune_resnet50(m, 0.8),

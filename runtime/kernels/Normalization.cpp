@@ -81,7 +81,7 @@ namespace {
 /// Tokens a feature-major layer norm handles together: one vector of them, so that the
 /// statistics of a feature-major input accumulate lane by lane, and a token-major side is
 /// walked across this many rows at once (each cache line is used whole).
-constexpr int64_t kTokenBlock = 16;
+constexpr int64_t kTokenBlock = 64;
 
 using TokenVector = Eigen::Array<float, kTokenBlock, 1>;
 
@@ -91,11 +91,19 @@ void layerNormFullBlock(const spcc_layer_norm_params &p, const float *x, const f
                         const float *bias, float *y, float *meanOut, float *invStdOut, int64_t t0) {
   int64_t n = p.size, rows = p.rows;
   auto column = [&](int64_t j) { return Eigen::Map<const TokenVector>(x + j * rows + t0); };
-  TokenVector sum = TokenVector::Zero(), squares = TokenVector::Zero();
-  for (int64_t j = 0; j < n; ++j) sum += column(j);
-  TokenVector mean = sum / float(n);
-  for (int64_t j = 0; j < n; ++j) squares += (column(j) - mean).square();
-  TokenVector invStd = (squares / float(n) + p.epsilon).sqrt().inverse();
+  // One pass for both moments, each token's values shifted by its first one: the variance
+  // E[(x - s)^2] - E[x - s]^2 then cancels no more than the values' own spread, and the block
+  // is read twice instead of three times.
+  TokenVector shift = column(0), sum = TokenVector::Zero(), squares = TokenVector::Zero();
+  for (int64_t j = 0; j < n; ++j) {
+    TokenVector d = column(j) - shift;
+    sum += d;
+    squares += d.square();
+  }
+  TokenVector shiftedMean = sum / float(n);
+  TokenVector mean = shift + shiftedMean;
+  TokenVector variance = (squares / float(n) - shiftedMean.square()).max(0.0f);
+  TokenVector invStd = (variance + p.epsilon).sqrt().inverse();
   for (int64_t j = 0; j < n; ++j) {
     Eigen::Map<TokenVector> out(y + j * rows + t0);
     out = (column(j) - mean) * invStd * scale[j % p.scale_period];

@@ -29,6 +29,7 @@ TEST_CASE("LayerNormalization kernel: axes, broadcast parameters, optional outpu
     int64_t axis;
     Ints scale, bias; ///< Empty bias: none.
     size_t outputs;
+    float low = -3, high = 5; ///< the range of X
   };
   std::vector<Case> cases = {
       {{2, 5, 32}, -1, {32}, {32}, 1},
@@ -38,10 +39,13 @@ TEST_CASE("LayerNormalization kernel: axes, broadcast parameters, optional outpu
       {{1, 128, 256}, -1, {256}, {256}, 1},
       {{5, 6, 7}, 1, {6, 7}, {1, 7}, 2},
       {{1, 37, 24}, -1, {24}, {24}, 1}, // feature-major: a partial block of tokens
+      // Feature-major: full blocks of tokens whose mean is far from zero (their variance
+      // comes from one pass over values shifted by each token's first).
+      {{1, 130, 40}, -1, {40}, {40}, 1, 40, 44},
   };
   for (const Case &c : cases) {
     INFO(dimsToString(c.x) << " axis " << c.axis);
-    std::vector<Tensor> inputs{randomTensor(c.x, rng, -3, 5), randomTensor(c.scale, rng)};
+    std::vector<Tensor> inputs{randomTensor(c.x, rng, c.low, c.high), randomTensor(c.scale, rng)};
     if (!c.bias.empty()) inputs.push_back(randomTensor(c.bias, rng));
     CHECK(checkKernel({"LayerNormalization",
                        inputs,

@@ -2,15 +2,18 @@
 """Per-sample speed of a model compiled once with a run-time batch, against its static twin.
 
 Usage:
-    /usr/bin/python3 tools/bench/batch.py [STATIC BATCHED] [--batches 1,3,8] [--work DIR]
-                                          [--reps N] [--seconds T] [--modes sync,async]
+    /usr/bin/python3 tools/bench/batch.py [STATIC BATCHED] [--batches 1,3,8] [--fixed 4]
+                                          [--work DIR] [--reps N] [--seconds T]
+                                          [--modes sync,async]
 
 STATIC and BATCHED (default bert_base_95 and bert_base_95_batched: the same weights, the second
 exported with a dynamic batch axis) are names known to models/export_models.py; each is exported
 into the work directory (default build/bench) unless DIR/NAME.onnx exists. STATIC compiles with
 its fixed shapes (DIR/NAME.shape), BATCHED with dim 0 of each input left to run time
-(`--shape input_ids=Nx128 ...`). Then build/tools/spcc-bench runs the static model and the
-batched one at every batch size alternately, N repetitions (default 3) of T seconds (default 3):
+(`--shape input_ids=Nx128 ...`), and for each --fixed size B (default none) BATCHED once more
+with dim 0 fixed to B (`--shape input_ids=Bx128`: one graph over the whole batch). Then
+build/tools/spcc-bench runs the static model, the batched one at every batch size and the fixed
+ones alternately, N repetitions (default 3) of T seconds (default 3):
     sync   one context with --threads threads (default 2): latency per run, divided by the batch;
     async  --streams contexts of one thread (default 2): samples per second.
 The table gives medians over the repetitions and each batch's per-sample time relative to the
@@ -39,6 +42,7 @@ def main(argv=None):
     parser.add_argument("static", nargs="?", default="bert_base_95")
     parser.add_argument("batched", nargs="?", default="bert_base_95_batched")
     parser.add_argument("--batches", default="1,3,8")
+    parser.add_argument("--fixed", default="")
     parser.add_argument("--work", default=os.path.join(REPO_ROOT, "build", "bench"))
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -49,6 +53,7 @@ def main(argv=None):
     parser.add_argument("--bench", default=os.path.join(REPO_ROOT, "build", "tools", "spcc-bench"))
     args = parser.parse_args(argv)
     batches = [int(b) for b in args.batches.split(",")]
+    fixed = [int(b) for b in args.fixed.split(",") if b]
 
     static_onnx, static_shapes = export(args.static, args.work)
     batched_onnx, batched_shapes = export(args.batched, args.work)
@@ -59,6 +64,12 @@ def main(argv=None):
     batched_so = os.path.join(args.work, args.batched + ".batch-N.so")
     compile_model(args, static_onnx, static_shapes, static_so)
     compile_model(args, batched_onnx, batched_shapes, batched_so)
+    fixed_sos = []
+    for b in fixed:
+        so = os.path.join(args.work, "%s.batch-%d.so" % (args.batched, b))
+        compile_model(args, batched_onnx, [s.replace("=N", "=%d" % b, 1) for s in batched_shapes],
+                      so)
+        fixed_sos.append(("B=%d" % b, so, b))
 
     rows = []
     for mode in args.modes.split(","):
@@ -66,10 +77,17 @@ def main(argv=None):
         common += (["--threads", str(args.threads)] if mode == "sync"
                    else ["--streams", str(args.streams)])
         variants = [("static", static_so, 1)] + [("N=%d" % b, batched_so, b) for b in batches]
+        variants += fixed_sos
         results = {label: [] for label, _, _ in variants}
         for rep in range(args.reps):
             for label, so, batch in variants:
-                result = run_json([args.bench, so, "--batch", str(batch)] + common)
+                if label.startswith("B="):
+                    # A fixed batch runs as one sample of B rows.
+                    result = run_json([args.bench, so] + common)
+                    result["latency_ms_per_sample"] = result["latency_ms_median"] / batch
+                    result["samples_per_s"] = result["throughput_per_s"] * batch
+                else:
+                    result = run_json([args.bench, so, "--batch", str(batch)] + common)
                 results[label].append(result)
                 print("  %s %s rep %d: %.3f ms per sample, %.1f samples/s" % (
                     mode, label, rep + 1, result["latency_ms_per_sample"],
@@ -88,7 +106,8 @@ def main(argv=None):
     for mode, label, batch, value, ratio in rows:
         text = "%.2f ms" % value if mode == "sync" else "%.1f samples/s" % value
         print("%-6s %-8s %6d %22s %15.2fx" % (mode, label, batch, text, ratio))
-    print("(vs static: per-sample time relative to the static model; 1.00 = the same speed)")
+    print("(vs static: per-sample time relative to the static model, below 1.00 = faster; "
+          "N=b: run-time batch b; B=b: compiled for batch b)")
     return 0
 
 

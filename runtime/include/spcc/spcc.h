@@ -89,8 +89,11 @@ spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs, const void *cons
 
 /** Runs `batch` samples through a model compiled with a run-time batch (`spcc --shape
  *  NAME=Nx...`; its batched inputs and outputs report dims[0] == -1): each batched input and
- *  output holds `batch` samples one after another, other inputs are shared by every sample. The
- *  samples run one after another, each at the speed of the single-sample model. A model of
+ *  output holds `batch` samples one after another, other inputs are shared by every sample. Each
+ *  sample runs the single-sample model; on a context of two or more threads, samples run side by
+ *  side, one thread's share of consecutive samples each, on arenas the context allocates at its
+ *  first such batch (num_threads - 1 more) and keeps; the rest one after another. A failure
+ *  names the first failing sample. A model of
  *  fixed shapes accepts batch 1 only; spcc_run and spcc_run_checked refuse a batched model
  *  (SPCC_ERR_SHAPE), whose sample count they cannot know. */
 spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch, const void *const *inputs,
