@@ -1,12 +1,16 @@
 //===- KernelJit.cpp - Generated kernels loaded into the compiler's process ===//
 #include "backends/x86/KernelJit.h"
 
+#include "backends/x86/Linker.h"
 #include "backends/x86/ObjectEmitter.h"
 #include "compiler/support/Error.h"
 
 #include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
+
+#include <dlfcn.h>
 
 #include <chrono>
 #include <mutex>
@@ -38,6 +42,29 @@ llvm::Expected<std::unique_ptr<KernelJit>> KernelJit::create() {
   auto jit = llvm::orc::LLJITBuilder().create();
   if (!jit) return jit.takeError();
   return std::unique_ptr<KernelJit>(new KernelJit(std::move(*jit)));
+}
+
+KernelJit::~KernelJit() {
+  for (auto &[level, handle] : libraries) dlclose(handle);
+}
+
+llvm::Expected<spcc_kernel_fn> KernelJit::libraryKernel(const TargetIsa &isa,
+                                                        llvm::StringRef symbol) {
+  void *&handle = libraries[isa.kernelLevel];
+  if (!handle) {
+    // The installed spcc finds the libraries beside itself; the build tree's tools, tests and
+    // spcc-kbench in the build tree.
+    std::string self = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+    auto path = findKernelLibrary(isa.kernelLevel, self, "so");
+    if (!path) return path.takeError();
+    handle = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) return makeError(ErrorCode::IO, "cannot load " + *path + ": " + dlerror());
+  }
+  auto kernel = reinterpret_cast<spcc_kernel_fn>(dlsym(handle, symbol.str().c_str()));
+  if (!kernel)
+    return makeError(ErrorCode::Internal,
+                     "the " + isa.kernelLevel + " kernel library has no " + symbol.str());
+  return kernel;
 }
 
 llvm::Expected<void *> KernelJit::load(std::unique_ptr<llvm::Module> module, const TargetIsa &isa,

@@ -3,10 +3,12 @@
 #define SPCC_BACKENDS_X86_KERNELJIT_H
 
 #include "backends/x86/TargetIsa.h"
+#include "runtime/kernels/KernelAbi.h"
 
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/Module.h"
 
+#include <map>
 #include <memory>
 
 namespace spcc::x86 {
@@ -38,9 +40,21 @@ public:
   /// A symbol name no module loaded so far defines: \p prefix + a number.
   std::string uniqueName(llvm::StringRef prefix) { return (prefix + llvm::Twine(names++)).str(); }
 
+  /// Kernel \p symbol of the kernel library built for \p isa's level (libspcc_kernels_<level>.so,
+  /// found as Linker.h's findKernelLibrary does from this executable's place, opened once): the
+  /// very code a model linked for that level calls, e.g. spcc_kernel_sparse, which runs a
+  /// generated layer.
+  llvm::Expected<spcc_kernel_fn> libraryKernel(const TargetIsa &isa, llvm::StringRef symbol);
+
+  ~KernelJit();
+  KernelJit(const KernelJit &) = delete;
+  KernelJit &operator=(const KernelJit &) = delete;
+
 private:
   explicit KernelJit(std::unique_ptr<llvm::orc::LLJIT> jit) : jit(std::move(jit)) {}
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  /// dlopen handles of the kernel libraries, by level.
+  std::map<std::string, void *> libraries;
   unsigned modules = 0;
   unsigned names = 0;
 };

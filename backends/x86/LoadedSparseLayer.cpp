@@ -2,7 +2,6 @@
 #include "backends/x86/LoadedSparseLayer.h"
 
 #include "backends/x86/SpmmEmitter.h"
-#include "runtime/kernels/SparseLaunch.h"
 
 #include <limits>
 
@@ -32,8 +31,13 @@ llvm::Expected<LoadedSparseLayer> LoadedSparseLayer::compile(KernelJit &jit,
   // The module (and then its context) is gone once compiled.
   auto address = jit.load(std::move(module), isa, name, &loaded.stats);
   if (!address) return address.takeError();
+  auto launch = jit.libraryKernel(isa, "spcc_kernel_sparse");
+  if (!launch) return launch.takeError();
+  loaded.launch = *launch;
   loaded.params = launchParams(layer, emitted);
   loaded.params.task = reinterpret_cast<spcc_sparse_task_fn>(*address);
+  // One image: the tuner times one, the tests check one.
+  loaded.params.images = 1;
   loaded.tileWorkPrefix = std::move(emitted.tileWorkPrefix);
   loaded.workspace.assign(size_t(loaded.params.workspace_floats + 16),
                           std::numeric_limits<float>::quiet_NaN());
@@ -45,7 +49,9 @@ void LoadedSparseLayer::run(const float *input, const float *residual, float *ou
   p.tile_work_prefix = tileWorkPrefix.data();
   auto address = reinterpret_cast<uintptr_t>(workspace.data());
   float *aligned = reinterpret_cast<float *>((address + 63) / 64 * 64);
-  kernels::runSparse(p, input, residual, output, aligned, threads);
+  const void *in[2] = {input, residual};
+  void *out[2] = {output, aligned};
+  launch(in, out, &p, threads);
 }
 
 } // namespace spcc::x86

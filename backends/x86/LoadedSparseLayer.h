@@ -23,13 +23,15 @@ public:
   static llvm::Expected<LoadedSparseLayer> compile(KernelJit &jit, const SparseLayer &layer,
                                                    const SpmmTiling &tiling, const TargetIsa &isa);
 
-  /// Runs the layer as spcc_kernel_sparse would, in a workspace of its own (so one call at a
-  /// time); \p residual is null unless the epilogue adds one.
+  /// Runs the layer on one image through the kernel library's spcc_kernel_sparse, as a model
+  /// does, in a workspace of its own (so one call at a time); \p residual is null unless the
+  /// epilogue adds one.
   void run(const float *input, const float *residual, float *output, int threads);
   const ObjectStats &getStats() const { return stats; }
 
 private:
   spcc_sparse_params params{};
+  spcc_kernel_fn launch = nullptr;
   std::vector<int64_t> tileWorkPrefix;
   /// workspace_floats floats from the first 64-byte boundary; NaN until the layer writes them,
   /// so reading scratch it did not write shows in the output.

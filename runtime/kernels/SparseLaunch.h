@@ -1,7 +1,9 @@
 //===- SparseLaunch.h - Running one generated sparse layer --------------===//
 //
-// Header-only so that the compiler's tuner and spcc-kbench run generated tasks
-// exactly as a model does; SparseLaunch.cpp wraps it as spcc_kernel_sparse.
+// What spcc_kernel_sparse (SparseLaunch.cpp) does around a generated task: B prepared from the
+// input, the work split over the threads, C written back. The compiler's tuner, the kernel
+// tests and spcc-kbench call the kernel library's spcc_kernel_sparse too (KernelJit), so they
+// time and check this very code, compiled for the level.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_RUNTIME_KERNELS_SPARSELAUNCH_H
@@ -9,8 +11,10 @@
 
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/SparseParams.h"
+#include "runtime/kernels/SparseWorkspace.h"
 #include "runtime/kernels/StridedCopy.h"
 #include "runtime/kernels/Transpose.h"
+#include "runtime/kernels/VectorLanes.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -18,26 +22,6 @@
 #include <new>
 
 namespace spcc::kernels {
-
-/// Floats of workspace the prepared B occupies (0 when B is the input itself),
-/// rounded up to whole cache lines.
-inline int64_t sparseBFloats(const spcc_sparse_params &p) {
-  int64_t floats = 0;
-  if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES) {
-    floats = p.stride * p.stride * p.channels * p.plane_h * p.plane_w;
-    // A compacted convolution's positions run up to 15 past its last output (whole vectors):
-    // its last taps read that far past the planes.
-    if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) floats += 16;
-  } else if (p.b_layout == SPCC_SPARSE_B_TRANSPOSED)
-    floats = p.channels * p.n;
-  return (floats + 15) / 16 * 16;
-}
-
-/// Floats of workspace C is staged in (0 when C is the output itself): a compacted
-/// convolution's partial sums between reduction blocks.
-inline int64_t sparseCFloats(const spcc_sparse_params &p) {
-  return p.c_layout == SPCC_SPARSE_C_DIRECT ? 0 : (p.m * p.ldc + 15) / 16 * 16;
-}
 
 /// The calling thread's scratch for a task (spcc_sparse_task_args::scratch): at least \p floats
 /// floats, 64-byte aligned, kept for the thread's later calls (null when \p floats is 0). A
@@ -59,10 +43,39 @@ inline float *threadScratch(int64_t floats) {
   return buffer.data;
 }
 
+/// fillPhasePlaneRows at stride 1: plane row y is input row y - pad_top moved right by
+/// pad_left, zeros around it, written in whole vectors, each one masked load of the input
+/// columns it covers (a row is a few vectors: per-piece copies cost more than the data).
+inline void fillUnitStridePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
+                                    int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
+  constexpr int Lanes = kWideLanes;
+  int64_t planeSize = p.plane_h * p.plane_w;
+  for (int64_t c = c0; c < c1; ++c) {
+    const float *src = in + c * p.in_h * p.in_w;
+    for (int64_t y = y0; y < y1; ++y) {
+      float *row = planes + c * planeSize + y * p.plane_w;
+      int64_t iy = y - p.pad_top;
+      if (iy < 0 || iy >= p.in_h) {
+        for (int64_t x = 0; x < p.plane_w; x += Lanes)
+          storeFirst<Lanes>(row + x, splatLanes<Lanes>(0.0f), p.plane_w - x);
+        continue;
+      }
+      // Plane column x holds input column x - pad_left: lanes outside [0, in_w) stay zero and
+      // are not read.
+      const float *shifted = src + iy * p.in_w - p.pad_left;
+      for (int64_t x = 0; x < p.plane_w; x += Lanes) {
+        uint32_t inside = laneRange(p.pad_left - x, p.pad_left + p.in_w - x);
+        storeFirst<Lanes>(row + x, loadMasked<Lanes>(shifted + x, inside), p.plane_w - x);
+      }
+    }
+  }
+}
+
 /// Rows [y0, y1) of channels [c0, c1) of the zero-padded phase planes of a [channels, in_h,
 /// in_w] input (see SPCC_SPARSE_B_PHASE_PLANES).
 inline void fillPhasePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
                                int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
+  if (p.stride == 1) return fillUnitStridePlaneRows(p, in, planes, c0, c1, y0, y1);
   int64_t planeSize = p.plane_h * p.plane_w, s = p.stride;
   for (int64_t c = c0; c < c1; ++c)
     for (int64_t py = 0; py < std::min(s, p.kernel_h); ++py)

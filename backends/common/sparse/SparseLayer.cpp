@@ -1,7 +1,7 @@
 //===- SparseLayer.cpp - A sparse layer as one generated product plus glue ===//
 #include "backends/common/sparse/SparseLayer.h"
 
-#include "runtime/kernels/SparseLaunch.h"
+#include "runtime/kernels/SparseWorkspace.h"
 
 #include <cassert>
 
