@@ -156,10 +156,10 @@ bool runsSideBySide(const spcc_context *ctx, int64_t batch) {
   return !ctx->model->gpu && ctx->numThreads >= 2 && batch >= 2 && !(profile && *profile->enabled);
 }
 
-/// The context's sample workers and their arenas, made on first use.
-spcc_status prepareSampleWorkers(spcc_context *ctx, const char *fn) {
-  if (ctx->sampleWorkers) return SPCC_OK;
-  while (ctx->sampleArenas.size() + 1 < size_t(ctx->numThreads)) {
+/// The context's sample workers and arenas for \p workers samples at a time (the context's
+/// own arena is the first), made or grown on first use.
+spcc_status prepareSampleWorkers(spcc_context *ctx, int32_t workers, const char *fn) {
+  while (ctx->sampleArenas.size() + 1 < size_t(workers)) {
     void *extra = std::aligned_alloc(ArenaAlignment, ctx->arenaBytes);
     if (!extra)
       return fail(SPCC_ERR_OUT_OF_MEMORY, std::string(fn) + ": cannot allocate a " +
@@ -167,7 +167,10 @@ spcc_status prepareSampleWorkers(spcc_context *ctx, const char *fn) {
                                               "-byte arena to run samples side by side");
     ctx->sampleArenas.push_back(extra);
   }
-  ctx->sampleWorkers = std::make_unique<SampleWorkers>(ctx->numThreads - 1);
+  if (!ctx->sampleWorkers || ctx->sampleWorkers->extraThreads() < workers - 1) {
+    ctx->sampleWorkers.reset();
+    ctx->sampleWorkers = std::make_unique<SampleWorkers>(workers - 1);
+  }
   return SPCC_OK;
 }
 
@@ -176,10 +179,10 @@ spcc_status prepareSampleWorkers(spcc_context *ctx, const char *fn) {
 /// consecutive samples. Returns the first failure in sample order.
 spcc_status runSamplesSideBySide(spcc_context *ctx, int64_t batch, const void *const *inputs,
                                  void *const *outputs, const char *fn, int64_t *samplesRun) {
-  if (spcc_status status = prepareSampleWorkers(ctx, fn)) return status;
   const spcc_abi_model &d = *ctx->model->descriptor;
   int32_t threads = ctx->numThreads;
   int32_t workers = int32_t(std::min<int64_t>(threads, batch));
+  if (spcc_status status = prepareSampleWorkers(ctx, workers, fn)) return status;
   int64_t each = batch / workers;
   struct Failure {
     spcc_status status = SPCC_OK;

@@ -58,8 +58,9 @@ struct spcc_context {
   spcc::runtime::GpuLaunchGraph launchGraph;
   /// Set while spcc_run uses the arena, to reject overlapping runs on one context.
   std::atomic<bool> running{false};
-  /// spcc_run_batch's samples side by side (SampleWorkers.h): numThreads - 1 threads and one
-  /// more arena for each (freed with std::free), made by the first batch that uses them.
+  /// spcc_run_batch's samples side by side (SampleWorkers.h): up to numThreads - 1 threads
+  /// and one more arena for each (freed with std::free), made by the first batch that needs
+  /// them (min(numThreads, batch) samples at a time).
   std::unique_ptr<spcc::runtime::SampleWorkers> sampleWorkers;
   std::vector<void *> sampleArenas;
 };

@@ -27,6 +27,8 @@ public:
   SampleWorkers(const SampleWorkers &) = delete;
   SampleWorkers &operator=(const SampleWorkers &) = delete;
 
+  int extraThreads() const { return int(threads.size()); }
+
   /// Calls \p job(w) for every w in [0, extraThreads]: w = 0 on the calling thread, the others
   /// on the workers. Returns when all have returned. \p job must not throw.
   void runOnAll(const std::function<void(int)> &job);

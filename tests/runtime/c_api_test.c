@@ -391,15 +391,16 @@ static void testRunBatch(void) {
   spcc_context_free(ctx);
   ctx = NULL;
 
-  /* Several threads: samples side by side, one run of consecutive samples per thread on its own
+  /* Several threads: samples side by side, one run of consecutive samples per worker on its own
    * arena (3 threads, 7 samples: three runs of two, then the last on all threads; 4 threads,
-   * 2 samples: two threads each), the first failing sample reported. */
+   * 2 samples: two workers of two threads), the first failing sample reported. */
   {
     float xs[7 * 3], ys[7 * 3];
     int threads, batch;
-    for (threads = 3; threads <= 4; ++threads)
+    for (threads = 3; threads <= 4; ++threads) {
+      /* One context: batch 2 makes one more worker and arena, batch 7 grows them. */
+      CHECK_OK(spcc_context_create(batched, threads, &ctx));
       for (batch = 2; batch <= 7; batch += 5) {
-        CHECK_OK(spcc_context_create(batched, threads, &ctx));
         for (i = 0; i < batch * 3; ++i) {
           xs[i] = 0.5f * (float)i - 3.0f;
           ys[i] = -100.0f;
@@ -412,9 +413,10 @@ static void testRunBatch(void) {
         xs[3 * (batch / 2)] = -1000.0f;
         CHECK_FAILS(spcc_run_batch(ctx, batch, inputs, outputs), SPCC_ERR_INVALID_ARGUMENT);
         CHECK(strstr(spcc_last_error(), batch == 7 ? "sample 3: node 'c'" : "sample 1: node 'c'"));
-        spcc_context_free(ctx);
-        ctx = NULL;
       }
+      spcc_context_free(ctx);
+      ctx = NULL;
+    }
     inputs[0] = x;
     outputs[0] = y;
   }

@@ -92,10 +92,10 @@ spcc_status spcc_run_checked(spcc_context *ctx, int num_inputs, const void *cons
  *  output holds `batch` samples one after another, other inputs are shared by every sample. Each
  *  sample runs the single-sample model; on a context of two or more threads, samples run side by
  *  side, one thread's share of consecutive samples each, on arenas the context allocates at its
- *  first such batch (num_threads - 1 more) and keeps; the rest one after another. A failure
- *  names the first failing sample. A model of
- *  fixed shapes accepts batch 1 only; spcc_run and spcc_run_checked refuse a batched model
- *  (SPCC_ERR_SHAPE), whose sample count they cannot know. */
+ *  first such batch (up to min(num_threads, batch) - 1 more) and keeps; the rest one after
+ *  another. A failure names the first failing sample. A model of fixed shapes accepts batch 1
+ *  only; spcc_run and spcc_run_checked refuse a batched model (SPCC_ERR_SHAPE), whose sample
+ *  count they cannot know. */
 spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch, const void *const *inputs,
                            void *const *outputs);
 
