@@ -23,10 +23,9 @@
 
 namespace spcc::kernels {
 
-/// The calling thread's scratch for a task (spcc_sparse_task_args::scratch): at least \p floats
-/// floats, 64-byte aligned, kept for the thread's later calls (null when \p floats is 0). A
-/// packed block of B takes up to a few hundred KiB, more than a caller's stack may have.
-inline float *threadScratch(int64_t floats) {
+/// A buffer of the calling thread, one per \p Slot: at least \p floats floats, 64-byte aligned,
+/// kept for the thread's later calls (null when \p floats is 0).
+template <int Slot> inline float *threadBuffer(int64_t floats) {
   struct Buffer {
     float *data = nullptr;
     int64_t floats = 0;
@@ -42,6 +41,13 @@ inline float *threadScratch(int64_t floats) {
   buffer.floats = floats;
   return buffer.data;
 }
+
+/// The calling thread's scratch for a task (spcc_sparse_task_args::scratch): a packed block of
+/// B takes up to a few hundred KiB, more than a caller's stack may have.
+inline float *threadScratch(int64_t floats) { return threadBuffer<0>(floats); }
+
+/// The calling thread's own workspace for a layer's image (runSparseImages).
+inline float *threadWorkspace(int64_t floats) { return threadBuffer<1>(floats); }
 
 /// fillPhasePlaneRows at stride 1: plane row y is input row y - pad_top moved right by
 /// pad_left, zeros around it, written in whole vectors, each one masked load of the input
@@ -262,6 +268,28 @@ inline void runSparse(const spcc_sparse_params &p, const float *in, const float 
   if (p.c_layout == SPCC_SPARSE_C_TRANSPOSED) {
     transposeInto(staged, out, p.m, p.n, threads, residual);
   }
+}
+
+/// runSparse over a convolution's p.images images. With two threads or more and at least as
+/// many images, whole images run side by side, one thread each in a workspace of its own (a
+/// layer split by positions fills its planes and halos on every thread, and narrow layers
+/// barely split at all); images left over run one after another on all the threads.
+inline void runSparseImages(const spcc_sparse_params &p, const float *in, const float *residual,
+                            float *out, float *workspace, int32_t threads) {
+  int64_t images = std::max<int64_t>(1, p.images);
+  auto runImage = [&](int64_t image, float *imageWorkspace, int32_t imageThreads) {
+    runSparse(p, in + image * p.image_in_floats,
+              residual ? residual + image * p.image_out_floats : nullptr,
+              out + image * p.image_out_floats, imageWorkspace, imageThreads);
+  };
+  int64_t workers = std::min<int64_t>(resolveThreads(threads), images);
+  int64_t sideBySide = workers >= 2 ? images / workers * workers : 0;
+  if (sideBySide > 0)
+    parallelFor(sideBySide, int32_t(workers), [&](int64_t i0, int64_t i1) {
+      float *own = threadWorkspace(p.workspace_floats);
+      for (int64_t image = i0; image < i1; ++image) runImage(image, own, 1);
+    });
+  for (int64_t image = sideBySide; image < images; ++image) runImage(image, workspace, threads);
 }
 
 } // namespace spcc::kernels
