@@ -1,12 +1,9 @@
 //===- DenseKernelTimer.cpp - Timing the dense kernel a layer would run --===//
 #include "backends/x86/DenseKernelTimer.h"
 
-#include "backends/x86/Linker.h"
 #include "backends/x86/SparseTuner.h"
 #include "compiler/support/Error.h"
 #include "runtime/kernels/KernelAbi.h"
-
-#include <dlfcn.h>
 
 #include <random>
 
@@ -25,21 +22,11 @@ struct AlignedBuffer {
 
 } // namespace
 
-llvm::Expected<std::unique_ptr<DenseKernelTimer>>
-DenseKernelTimer::open(llvm::StringRef kernelLevel, llvm::StringRef executablePath) {
-  auto path = findKernelLibrary(kernelLevel, executablePath, "so");
-  if (!path) return path.takeError();
-  void *handle = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle) return makeError(ErrorCode::IO, "cannot load " + *path + ": " + dlerror());
-  return std::unique_ptr<DenseKernelTimer>(new DenseKernelTimer(handle));
-}
-
-DenseKernelTimer::~DenseKernelTimer() { dlclose(handle); }
-
 llvm::Expected<double> DenseKernelTimer::time(const Node &node, const KernelCall &call, int threads,
                                               double minSeconds) {
-  auto kernel = reinterpret_cast<spcc_kernel_fn>(dlsym(handle, call.symbol.c_str()));
-  if (!kernel) return makeError(ErrorCode::Internal, "the kernel library has no " + call.symbol);
+  auto found = jit.libraryKernel(isa, call.symbol);
+  if (!found) return found.takeError();
+  spcc_kernel_fn kernel = *found;
   std::mt19937 random(3);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   std::vector<AlignedBuffer> buffers;

@@ -3,6 +3,7 @@
 #define SPCC_BACKENDS_X86_DENSEKERNELTIMER_H
 
 #include "backends/common/KernelLowering.h"
+#include "backends/x86/KernelJit.h"
 #include "compiler/ir/Node.h"
 
 #include "llvm/Support/Error.h"
@@ -12,14 +13,11 @@
 namespace spcc::x86 {
 
 /// The target's dense kernel library (the module build of the archive models link) loaded
-/// into the compiler, so that sparse and dense are compared by measuring the code a model
-/// would really run.
+/// into the compiler (KernelJit::libraryKernel), so that sparse and dense are compared by
+/// measuring the code a model would really run.
 class DenseKernelTimer {
 public:
-  /// Loads libspcc_kernels_<level>.so (found as Linker.h's findKernelLibrary does).
-  static llvm::Expected<std::unique_ptr<DenseKernelTimer>> open(llvm::StringRef kernelLevel,
-                                                                llvm::StringRef executablePath);
-  ~DenseKernelTimer();
+  DenseKernelTimer(KernelJit &jit, TargetIsa isa) : jit(jit), isa(std::move(isa)) {}
 
   /// Seconds per call of \p call for \p node on \p threads threads: constant inputs hold their
   /// data, other float inputs random values.
@@ -27,8 +25,8 @@ public:
                               double minSeconds);
 
 private:
-  explicit DenseKernelTimer(void *handle) : handle(handle) {}
-  void *handle;
+  KernelJit &jit;
+  TargetIsa isa;
 };
 
 } // namespace spcc::x86

@@ -33,7 +33,7 @@ llvm::Expected<ObjectStats> measureObject(llvm::ArrayRef<char> object) {
   return stats;
 }
 
-llvm::Expected<std::unique_ptr<KernelJit>> KernelJit::create() {
+llvm::Expected<std::unique_ptr<KernelJit>> KernelJit::create(llvm::StringRef executablePath) {
   static std::once_flag initialized;
   std::call_once(initialized, [] {
     llvm::InitializeNativeTarget();
@@ -41,7 +41,9 @@ llvm::Expected<std::unique_ptr<KernelJit>> KernelJit::create() {
   });
   auto jit = llvm::orc::LLJITBuilder().create();
   if (!jit) return jit.takeError();
-  return std::unique_ptr<KernelJit>(new KernelJit(std::move(*jit)));
+  std::string path = executablePath.empty() ? llvm::sys::fs::getMainExecutable(nullptr, nullptr)
+                                            : executablePath.str();
+  return std::unique_ptr<KernelJit>(new KernelJit(std::move(*jit), std::move(path)));
 }
 
 KernelJit::~KernelJit() {
@@ -52,10 +54,7 @@ llvm::Expected<spcc_kernel_fn> KernelJit::libraryKernel(const TargetIsa &isa,
                                                         llvm::StringRef symbol) {
   void *&handle = libraries[isa.kernelLevel];
   if (!handle) {
-    // The installed spcc finds the libraries beside itself; the build tree's tools, tests and
-    // spcc-kbench in the build tree.
-    std::string self = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
-    auto path = findKernelLibrary(isa.kernelLevel, self, "so");
+    auto path = findKernelLibrary(isa.kernelLevel, executablePath, "so");
     if (!path) return path.takeError();
     handle = dlopen(path->c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) return makeError(ErrorCode::IO, "cannot load " + *path + ": " + dlerror());

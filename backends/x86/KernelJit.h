@@ -28,8 +28,9 @@ llvm::Expected<ObjectStats> measureObject(llvm::ArrayRef<char> object);
 /// lives as long as the KernelJit.
 class KernelJit {
 public:
-  /// Fails if this process cannot JIT (no host target).
-  static llvm::Expected<std::unique_ptr<KernelJit>> create();
+  /// Fails if this process cannot JIT (no host target). \p executablePath (empty: this
+  /// process's executable) is where libraryKernel looks for the kernel libraries from.
+  static llvm::Expected<std::unique_ptr<KernelJit>> create(llvm::StringRef executablePath = "");
 
   /// Compiles \p module for \p isa (which must run on this host), loads it, and returns the
   /// address of its external function \p symbol. \p stats, if given, receives the object's
@@ -41,9 +42,8 @@ public:
   std::string uniqueName(llvm::StringRef prefix) { return (prefix + llvm::Twine(names++)).str(); }
 
   /// Kernel \p symbol of the kernel library built for \p isa's level (libspcc_kernels_<level>.so,
-  /// found as Linker.h's findKernelLibrary does from this executable's place, opened once): the
-  /// very code a model linked for that level calls, e.g. spcc_kernel_sparse, which runs a
-  /// generated layer.
+  /// found as Linker.h's findKernelLibrary does, opened once): the very code a model linked for
+  /// that level calls, e.g. spcc_kernel_sparse, which runs a generated layer, or a dense kernel.
   llvm::Expected<spcc_kernel_fn> libraryKernel(const TargetIsa &isa, llvm::StringRef symbol);
 
   ~KernelJit();
@@ -51,8 +51,10 @@ public:
   KernelJit &operator=(const KernelJit &) = delete;
 
 private:
-  explicit KernelJit(std::unique_ptr<llvm::orc::LLJIT> jit) : jit(std::move(jit)) {}
+  KernelJit(std::unique_ptr<llvm::orc::LLJIT> jit, std::string executablePath)
+      : jit(std::move(jit)), executablePath(std::move(executablePath)) {}
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::string executablePath;
   /// dlopen handles of the kernel libraries, by level.
   std::map<std::string, void *> libraries;
   unsigned modules = 0;

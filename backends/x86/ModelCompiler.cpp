@@ -188,12 +188,10 @@ llvm::Error ModelCompiler::openMeasurement() {
   cache = TuneCache::load(useCache ? options.tuneCachePath : "");
   if (options.tune == TuneLevel::None || options.denseOnly || !hostRuns(isa))
     return llvm::Error::success();
-  auto createdJit = KernelJit::create();
+  auto createdJit = KernelJit::create(options.executablePath);
   if (!createdJit) return createdJit.takeError();
   jit = std::move(*createdJit);
-  auto timer = DenseKernelTimer::open(isa.kernelLevel, options.executablePath);
-  if (!timer) return timer.takeError();
-  denseTimer = std::move(*timer);
+  denseTimer = std::make_unique<DenseKernelTimer>(*jit, isa);
   return llvm::Error::success();
 }
 

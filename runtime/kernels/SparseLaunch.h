@@ -93,11 +93,11 @@ inline void fillStrideTwoPlaneRows(const spcc_sparse_params &p, const float *in,
           float *row = plane + y * p.plane_w;
           int64_t iy = 2 * y + py - p.pad_top;
           bool rowInside = iy >= 0 && iy < p.in_h;
+          const float *srcRow = src + iy * p.in_w;
           for (int64_t x = 0; x < p.plane_w; x += Lanes) {
             FloatVector<Lanes> v = splatLanes<Lanes>(0.0f);
             int64_t column = 2 * x + px - p.pad_left;
             if (rowInside) {
-              const float *srcRow = src + iy * p.in_w;
               v = column >= 0 && column + 2 * Lanes <= p.in_w
                       ? loadEvenOdd<Lanes, false>(srcRow, column, p.in_w, 0.0f).evens
                       : loadEvenOdd<Lanes, true>(srcRow, column, p.in_w, 0.0f).evens;
@@ -227,8 +227,9 @@ inline std::pair<int64_t, int64_t> planeRowsRead(const spcc_sparse_params &p, in
 /// 28x28 fill took 2-5x longer on two threads than on one).
 inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *in, float *out,
                                       float *staged, int64_t parts) {
-  // The packed blocks of B after the planes start on a cache line, as the loop's loads expect.
-  int64_t planeFloats = (sparseBFloats(p) + 15) / 16 * 16;
+  // Whole cache lines: the packed blocks of B after the planes start on one, as the loop's
+  // loads expect.
+  int64_t planeFloats = sparseBFloats(p);
   parallelFor(parts, int32_t(parts), [&](int64_t w0, int64_t w1) {
     float *planes = threadScratch(planeFloats + p.scratch_floats);
     float *scratch = p.scratch_floats > 0 ? planes + planeFloats : nullptr;

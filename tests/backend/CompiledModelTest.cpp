@@ -190,13 +190,19 @@ TEST_CASE("compiled: OpenMP threads give the evaluator's results", "[backend]") 
                         2);
 }
 
-/// An IR constant of \p rows x \p cols weights, 90% of them zero (a pruned layer).
-std::string prunedConstant(const std::string &name, int64_t rows, int64_t cols, uint32_t seed) {
+/// An IR constant of weights of \p dims, 90% of them zero (a pruned layer).
+std::string prunedConstant(const std::string &name, const std::vector<int64_t> &dims,
+                           uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::string text = "  %" + name + ": f32[" + std::to_string(rows) + "," + std::to_string(cols) +
-                     "] = constant [";
-  for (int64_t i = 0; i < rows * cols; ++i) {
+  std::string shape;
+  int64_t count = 1;
+  for (int64_t d : dims) {
+    shape += (shape.empty() ? "" : ",") + std::to_string(d);
+    count *= d;
+  }
+  std::string text = "  %" + name + ": f32[" + shape + "] = constant [";
+  for (int64_t i = 0; i < count; ++i) {
     float w = uniform(rng);
     text += (i ? ", " : "") + std::to_string(rng() % 10 == 0 ? w : 0.0f);
   }
@@ -217,9 +223,10 @@ CompileReport checkWithLayouts(const std::string &text, bool selectLayouts) {
 TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[backend]") {
   // h feeds two sparse MatMuls only: it stays feature-major. y2 is also read as a residual and
   // y3 is an output: both go back to token-major.
-  std::string text = "graph @main(%x: f32[24,32]) {\n" + prunedConstant("w1", 32, 48, 1) +
-                     prunedConstant("w2", 48, 32, 2) + prunedConstant("w3", 48, 32, 3) +
-                     prunedConstant("w4", 32, 32, 4) + R"(  %h: f32[24,48] = MatMul(%x, %w1) @"mm1"
+  std::string text = "graph @main(%x: f32[24,32]) {\n" + prunedConstant("w1", {32, 48}, 1) +
+                     prunedConstant("w2", {48, 32}, 2) + prunedConstant("w3", {48, 32}, 3) +
+                     prunedConstant("w4", {32, 32}, 4) +
+                     R"(  %h: f32[24,48] = MatMul(%x, %w1) @"mm1"
   %g: f32[24,48] = Relu(%h) @"relu"
   %y2: f32[24,32] = MatMul(%g, %w2) @"mm2"
   %y3: f32[24,32] = MatMul(%g, %w3) @"mm3"
@@ -242,18 +249,6 @@ TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[b
     CHECK(layouts["mm3"] == Flags{select, false});
     CHECK(layouts["mm4"] == Flags{false, false});
   }
-}
-
-/// An IR constant of weights of \p dims, 90% of them zero.
-std::string prunedConstant(const std::string &name, const std::vector<int64_t> &dims,
-                           uint32_t seed) {
-  int64_t cols = 1;
-  for (size_t d = 1; d < dims.size(); ++d) cols *= dims[d];
-  std::string text = prunedConstant(name, dims[0], cols, seed);
-  std::string shape;
-  for (int64_t d : dims) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-  std::string flat = std::to_string(dims[0]) + "," + std::to_string(cols);
-  return text.replace(text.find(flat), flat.size(), shape);
 }
 
 TEST_CASE("compiled: sparse convolutions over a batch of images", "[backend]") {
@@ -300,9 +295,9 @@ TEST_CASE("compiled: a transformer layer stays feature-major from the first laye
   // Every value between ln0 and ln2 is read and written by sparse products, layer norms,
   // attention and reshapes only: all of it stays feature-major, the residuals included.
   std::string text = "graph @main(%x: f32[1,16,32], %mask: f32[1,1,1,16]) {\n" +
-                     prunedConstant("wq", 32, 32, 11) + prunedConstant("wk", 32, 32, 12) +
-                     prunedConstant("wv", 32, 32, 13) + prunedConstant("wo", 32, 32, 14) +
-                     prunedConstant("w1", 32, 64, 15) + prunedConstant("w2", 64, 32, 16);
+                     prunedConstant("wq", {32, 32}, 11) + prunedConstant("wk", {32, 32}, 12) +
+                     prunedConstant("wv", {32, 32}, 13) + prunedConstant("wo", {32, 32}, 14) +
+                     prunedConstant("w1", {32, 64}, 15) + prunedConstant("w2", {64, 32}, 16);
   for (int i = 0; i < 3; ++i)
     text += denseConstant("s" + std::to_string(i), 32, 20 + i) +
             denseConstant("b" + std::to_string(i), 32, 30 + i);
