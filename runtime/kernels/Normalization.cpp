@@ -2,6 +2,7 @@
 #include "runtime/kernels/KernelAbi.h"
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/Parallel.h"
+#include "runtime/kernels/SoftmaxExp.h"
 
 #include <Eigen/Core>
 
@@ -26,8 +27,7 @@ void softmaxRow(const float *x, float *y, int64_t n, bool isLog) {
   ConstArrayMap xs(x, n);
   ArrayMap ys(y, n);
   float max = xs.maxCoeff();
-  ys = (xs - max).exp();
-  float sum = ys.sum();
+  float sum = expShifted(x, y, n, max);
   if (isLog)
     ys = (xs - max) - std::log(sum);
   else
@@ -40,7 +40,7 @@ void softmaxStrided(const float *x, float *y, int64_t n, int64_t step, bool isLo
   for (int64_t j = 0; j < n; ++j) max = std::max(max, x[j * step]);
   float sum = 0.0f;
   for (int64_t j = 0; j < n; ++j) {
-    float e = std::exp(x[j * step] - max);
+    float e = softmaxExp(x[j * step] - max);
     y[j * step] = e;
     sum += e;
   }

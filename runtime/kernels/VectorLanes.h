@@ -41,7 +41,9 @@ inline uint32_t laneRange(int64_t lo, int64_t hi) {
 }
 
 template <int Lanes> inline FloatVector<Lanes> splatLanes(float v) {
-  return FloatVector<Lanes>{} + v;
+  // v - 0 is v for every v (v + 0 is not, for -0): the subtraction folds away, leaving a
+  // broadcast.
+  return v - FloatVector<Lanes>{};
 }
 
 template <int Lanes> inline FloatVector<Lanes> loadLanes(const float *p) {

@@ -1,5 +1,7 @@
 #include "tests/kernels/KernelTestUtil.h"
 
+#include <limits>
+
 using namespace spcc;
 using namespace spcc::test;
 
@@ -255,6 +257,26 @@ TEST_CASE("FusedAttention kernel: heads in place, masks broadcast, query tails",
     CHECK(checkKernel({"FusedAttention", inputs, {{"scale", 0.125f}}}) == "spcc_kernel_attention");
     // Q, K, V and the output transposed, [heads * dim, batch * len], as between sparse products.
     CHECK(checkKernelFeatureMajor({"FusedAttention", inputs, {{"scale", 0.125f}}}, true, true) ==
+          "spcc_kernel_attention");
+  }
+}
+
+TEST_CASE("FusedAttention kernel: masked keys weigh nothing", "[kernels]") {
+  // BERT's padding mask: -1e4 (or -inf, or the lowest float) on the keys past the text. Their
+  // shifted scores are far below exp's range: a result that reads them as anything but zero,
+  // or a NaN, fails.
+  std::mt19937 rng(15);
+  for (float masked :
+       {-1e4f, -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::lowest()}) {
+    INFO("masked keys at " << masked);
+    const Ints q = {1, 70, 2, 16};
+    Tensor mask = randomTensor({1, 1, 1, 70}, rng);
+    auto values = mask.getMutableData<float>();
+    for (size_t j = 0; j < values.size(); ++j) values[j] = j < 50 ? 0.0f : masked;
+    std::vector<Tensor> inputs = {randomTensor(q, rng, -4, 4), randomTensor(q, rng, -4, 4),
+                                  randomTensor(q, rng), mask};
+    CHECK(checkKernel({"FusedAttention", inputs, {{"scale", 0.25f}}}) == "spcc_kernel_attention");
+    CHECK(checkKernelFeatureMajor({"FusedAttention", inputs, {{"scale", 0.25f}}}, true, true) ==
           "spcc_kernel_attention");
   }
 }

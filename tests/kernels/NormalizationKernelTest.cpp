@@ -79,6 +79,15 @@ TEST_CASE("Softmax and LogSoftmax kernels along any axis", "[kernels]") {
       CHECK(checkKernel({op, {randomTensor(dims, rng, -10, 10)}, {{"axis", axis}}, 1, {false}}) ==
             "spcc_kernel_softmax");
     }
+  // Scores far below the maximum (exps below float's normal range, as under a mask), along
+  // a contiguous and a strided axis.
+  for (const char *op : {"Softmax", "LogSoftmax"})
+    for (int64_t axis : {0, 1}) {
+      INFO(op << " wide range, axis " << axis);
+      CHECK(
+          checkKernel({op, {randomTensor({40, 40}, rng, -300, 0)}, {{"axis", axis}}, 1, {false}}) ==
+          "spcc_kernel_softmax");
+    }
 }
 
 TEST_CASE("ArgMax and ArgMin kernels", "[kernels]") {
