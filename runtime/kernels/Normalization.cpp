@@ -104,10 +104,13 @@ void layerNormFullBlock(const spcc_layer_norm_params &p, const float *x, const f
   TokenVector mean = shift + shiftedMean;
   TokenVector variance = (squares / float(n) - shiftedMean.square()).max(0.0f);
   TokenVector invStd = (variance + p.epsilon).sqrt().inverse();
-  for (int64_t j = 0; j < n; ++j) {
+  // Scale and bias repeat with their periods: indices that wrap, not a division per feature.
+  for (int64_t j = 0, js = 0, jb = 0; j < n; ++j) {
     Eigen::Map<TokenVector> out(y + j * rows + t0);
-    out = (column(j) - mean) * invStd * scale[j % p.scale_period];
-    if (bias) out += bias[j % p.bias_period];
+    out = (column(j) - mean) * invStd * scale[js];
+    if (bias) out += bias[jb];
+    if (++js == p.scale_period) js = 0;
+    if (++jb == p.bias_period) jb = 0;
   }
   if (meanOut) Eigen::Map<TokenVector>(meanOut + t0) = mean;
   if (invStdOut) Eigen::Map<TokenVector>(invStdOut + t0) = invStd;
@@ -147,13 +150,32 @@ void layerNormTokenBlock(const spcc_layer_norm_params &p, const float *x, const 
     }
   }
   // One side is token-major: walk it along its rows, the other across kTokenBlock rows.
-  for (int64_t outer = 0; outer < (OutputFeatureMajor ? n : count); ++outer)
-    for (int64_t inner = 0; inner < (OutputFeatureMajor ? count : n); ++inner) {
-      int64_t t = OutputFeatureMajor ? inner : outer, j = OutputFeatureMajor ? outer : inner;
-      float v = (at(t0 + t, j) - mean[t]) * invStd[t] * scale[j % p.scale_period];
-      if (bias) v += bias[j % p.bias_period];
-      y[OutputFeatureMajor ? j * rows + t0 + t : (t0 + t) * n + j] = v;
+  // Feature j's scale and bias, at indices that wrap (not a division per element).
+  auto normalized = [&](int64_t t, int64_t j, int64_t js, int64_t jb) {
+    float v = (at(t0 + t, j) - mean[t]) * invStd[t] * scale[js];
+    return bias ? v + bias[jb] : v;
+  };
+  auto next = [&](int64_t &js, int64_t &jb) {
+    if (++js == p.scale_period) js = 0;
+    if (++jb == p.bias_period) jb = 0;
+  };
+  if (OutputFeatureMajor) {
+    for (int64_t j = 0, js = 0, jb = 0; j < n; ++j, next(js, jb))
+      for (int64_t t = 0; t < count; ++t) y[j * rows + t0 + t] = normalized(t, j, js, jb);
+  } else {
+    // In tiles of kFeatureTile features: feature-major X then serves all tokens of a tile from
+    // kFeatureTile cache lines (a feature's tokens are contiguous), instead of n per token.
+    constexpr int64_t kFeatureTile = 16;
+    for (int64_t j0 = 0, js0 = 0, jb0 = 0; j0 < n; j0 += kFeatureTile) {
+      int64_t j1 = std::min(n, j0 + kFeatureTile), js = js0, jb = jb0;
+      for (int64_t t = 0; t < count; ++t) {
+        js = js0, jb = jb0;
+        for (int64_t j = j0; j < j1; ++j, next(js, jb))
+          y[(t0 + t) * n + j] = normalized(t, j, js, jb);
+      }
+      js0 = js, jb0 = jb;
     }
+  }
   for (int64_t t = 0; t < count; ++t) {
     if (meanOut) meanOut[t0 + t] = mean[t];
     if (invStdOut) invStdOut[t0 + t] = invStd[t];
