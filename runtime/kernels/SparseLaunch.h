@@ -78,34 +78,35 @@ inline void fillUnitStridePlaneRows(const spcc_sparse_params &p, const float *in
 }
 
 /// fillPhasePlaneRows at stride 2: plane (py, px) row y is every other column of input row
-/// 2y + py - pad_top from column px - pad_left on, written in whole vectors (the even floats
-/// of two vectors; columns outside the row read as zeros).
+/// 2y + py - pad_top from column px - pad_left on, written in whole vectors (columns outside
+/// the row read as zeros). One load of two vectors serves both column phases: its even floats
+/// are plane (py, 0)'s, its odd floats plane (py, 1)'s.
 inline void fillStrideTwoPlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
                                    int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
   constexpr int Lanes = kWideLanes;
   int64_t planeSize = p.plane_h * p.plane_w;
+  const bool twoPhases = p.kernel_w >= 2;
   for (int64_t c = c0; c < c1; ++c)
-    for (int64_t py = 0; py < std::min<int64_t>(2, p.kernel_h); ++py)
-      for (int64_t px = 0; px < std::min<int64_t>(2, p.kernel_w); ++px) {
-        float *plane = planes + ((py * 2 + px) * p.channels + c) * planeSize;
-        const float *src = in + c * p.in_h * p.in_w;
-        for (int64_t y = y0; y < y1; ++y) {
-          float *row = plane + y * p.plane_w;
-          int64_t iy = 2 * y + py - p.pad_top;
-          bool rowInside = iy >= 0 && iy < p.in_h;
-          const float *srcRow = src + iy * p.in_w;
-          for (int64_t x = 0; x < p.plane_w; x += Lanes) {
-            FloatVector<Lanes> v = splatLanes<Lanes>(0.0f);
-            int64_t column = 2 * x + px - p.pad_left;
-            if (rowInside) {
-              v = column >= 0 && column + 2 * Lanes <= p.in_w
-                      ? loadEvenOdd<Lanes, false>(srcRow, column, p.in_w, 0.0f).evens
-                      : loadEvenOdd<Lanes, true>(srcRow, column, p.in_w, 0.0f).evens;
-            }
-            storeFirst<Lanes>(row + x, v, p.plane_w - x);
-          }
+    for (int64_t py = 0; py < std::min<int64_t>(2, p.kernel_h); ++py) {
+      float *evenPlane = planes + (py * 2 * p.channels + c) * planeSize;
+      float *oddPlane = evenPlane + p.channels * planeSize;
+      const float *src = in + c * p.in_h * p.in_w;
+      for (int64_t y = y0; y < y1; ++y) {
+        int64_t iy = 2 * y + py - p.pad_top;
+        bool rowInside = iy >= 0 && iy < p.in_h;
+        const float *srcRow = src + iy * p.in_w;
+        for (int64_t x = 0; x < p.plane_w; x += Lanes) {
+          EvenOdd<Lanes> pair = {splatLanes<Lanes>(0.0f), splatLanes<Lanes>(0.0f)};
+          int64_t column = 2 * x - p.pad_left;
+          if (rowInside)
+            pair = column >= 0 && column + 2 * Lanes <= p.in_w
+                       ? loadEvenOdd<Lanes, false>(srcRow, column, p.in_w, 0.0f)
+                       : loadEvenOdd<Lanes, true>(srcRow, column, p.in_w, 0.0f);
+          storeFirst<Lanes>(evenPlane + y * p.plane_w + x, pair.evens, p.plane_w - x);
+          if (twoPhases) storeFirst<Lanes>(oddPlane + y * p.plane_w + x, pair.odds, p.plane_w - x);
         }
       }
+    }
 }
 
 /// Rows [y0, y1) of channels [c0, c1) of the zero-padded phase planes of a [channels, in_h,
