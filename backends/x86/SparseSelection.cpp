@@ -38,9 +38,13 @@ double estimateDenseCycles(const SparseLayer &layer) {
 }
 
 /// Bytes of generated code's weights: as code (straight-line tiles, ~7 bytes per nonzero and
-/// vector) or as values and column indices (loops, 8 bytes per nonzero).
+/// vector), as values and column indices (loops, 8 bytes per nonzero) or as every weight
+/// (dense tiles).
 double sparseWeightBytes(const SparseLayer &layer, const SpmmTiling &tiling) {
   double nonzeros = double(layer.spec.weights.getNumNonZeros());
+  const SparseTensor &a = layer.spec.weights;
+  if (tiling.schedule == SpmmTiling::Schedule::Dense)
+    return double(a.getRows()) * double(a.getCols()) * 4.0 + double(a.getCols()) * 4.0;
   bool unrolled = tiling.schedule == SpmmTiling::Schedule::Unrolled;
   return unrolled ? nonzeros * tiling.vectors * 7.0 : nonzeros * 8.0;
 }

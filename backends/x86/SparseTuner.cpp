@@ -48,6 +48,9 @@ int64_t blockFor(const SparseLayer &layer, int64_t step) {
   return block >= layer.spec.n ? 0 : block;
 }
 
+/// Dense register tiles are offered from this fraction of nonzero weights on.
+constexpr double kDenseTileDensity = 0.5;
+
 /// Bytes of a reduction block's rows of B that stay in L1 (Zen 4 has 32 KiB; measured best
 /// with packed blocks of 32 KiB at 70% sparsity).
 constexpr double kL1BlockBytes = 32 * 1024;
@@ -82,6 +85,14 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   double steps = std::ceil(double(layer.spec.n) / double(step));
   // Lanes computed past n in the last step are wasted work.
   double v = tiling.vectors;
+  if (tiling.schedule == SpmmTiling::Schedule::Dense) {
+    // Per column of a tile: a table load, v loads of B and rowTile weights, rowTile * v FMAs
+    // (zeros too); then the tile's stores.
+    double tileRows = tiling.rowTile;
+    double tiles = std::ceil(double(a.getRows()) / tileRows);
+    double perColumn = std::max(tileRows * v * fmaCost, (v + tileRows + 1) * loadCost);
+    return steps * tiles * (double(a.getCols()) * perColumn + tileRows * v * 1.5 + 12);
+  }
   std::vector<int64_t> seen(size_t(a.getCols()), -1);
   bool unrolled = tiling.schedule == SpmmTiling::Schedule::Unrolled;
   std::vector<int64_t> order =
@@ -227,6 +238,24 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
       }
     }
   }
+  // Register tiles over every column where most weights are nonzero (an unpruned stem): one
+  // load of B per vector serves all rows of the tile, the weights come from a table.
+  const SparseTensor &a = layer.spec.weights;
+  double cells =
+      double(std::max<int64_t>(1, a.getRows())) * double(std::max<int64_t>(1, a.getCols()));
+  if (double(a.getNumNonZeros()) >= kDenseTileDensity * cells)
+    for (int vectors : {2, 3, 4}) {
+      if ((vectors - 1) * vectorWidth >= layer.spec.n) continue;
+      for (int rows : {12, 8, 6, 4})
+        if (rows * vectors + vectors + 1 <= accumulatorRegisters(vectorWidth)) {
+          SpmmTiling t;
+          t.schedule = SpmmTiling::Schedule::Dense;
+          t.rowTile = rows;
+          t.vectors = vectors;
+          all.push_back(t);
+          break;
+        }
+    }
   return all;
 }
 
@@ -284,15 +313,16 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
     if (chosen.size() < keep) chosen.push_back(t);
   }
   addPermutedTwins(layer, level, chosen);
-  // Fast tuning always measures the best compact loop without reduction blocks and every one
-  // with them: the cost model is least sure where code size and cache misses matter, and
-  // compact loops compile in milliseconds.
+  // Fast tuning always measures the best compact loop without reduction blocks, every one
+  // with them and every dense tile: the cost model is least sure where code size and cache
+  // misses matter, and loops compile in milliseconds.
   if (level == TuneLevel::Fast) {
     auto measured = [&](const SpmmTiling &t) {
       return std::any_of(chosen.begin(), chosen.end(), [&](const SpmmTiling &c) { return c == t; });
     };
     bool wholeLoop = false;
     for (const auto &[cycles, t] : ranked) {
+      if (t.schedule == SpmmTiling::Schedule::Dense && !measured(t)) chosen.push_back(t);
       if (t.schedule != SpmmTiling::Schedule::Loop || measured(t)) continue;
       if (t.kBlock > 0 || !wholeLoop) chosen.push_back(t);
       wholeLoop = wholeLoop || t.kBlock == 0;

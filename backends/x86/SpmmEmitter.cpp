@@ -13,12 +13,14 @@
 // the order the code runs, so the only data read besides B is one float per
 // nonzero, streamed. Rows without nonzeros only store their epilogue.
 //
+// Dense register tiles (every weight, zeros included) are DenseTileEmitter.cpp's.
+//
 // A convolution's positions include the plane columns past each output row; its
 // finished vectors are packed (a permute chosen by the column the vector starts
 // at) and stored straight to the dense output, so no pass copies them later.
 //
 //===----------------------------------------------------------------------===//
-#include "backends/x86/SpmmEmitter.h"
+#include "backends/x86/SpmmEmitterImpl.h"
 
 #include "backends/common/ActivationIr.h"
 #include "backends/common/sparse/RowOrder.h"
@@ -35,193 +37,7 @@
 #include <cstddef>
 #include <map>
 
-namespace spcc::x86 {
-namespace {
-
-/// Field indices of spcc_sparse_task_args, which the task reads as an LLVM struct of eight-byte
-/// fields (taskArgsType).
-enum TaskArg {
-  ArgB,
-  ArgC,
-  ArgResidual,
-  ArgNBegin,
-  ArgNEnd,
-  ArgTileBegin,
-  ArgTileEnd,
-  ArgScratch,
-  ArgOut,
-  NumTaskArgs
-};
-static_assert(sizeof(void *) == 8 && sizeof(spcc_sparse_task_args) == NumTaskArgs * 8,
-              "spcc_sparse_task_args: eight-byte fields only");
-static_assert(offsetof(spcc_sparse_task_args, b) == ArgB * 8 &&
-                  offsetof(spcc_sparse_task_args, c) == ArgC * 8 &&
-                  offsetof(spcc_sparse_task_args, residual) == ArgResidual * 8 &&
-                  offsetof(spcc_sparse_task_args, n_begin) == ArgNBegin * 8 &&
-                  offsetof(spcc_sparse_task_args, n_end) == ArgNEnd * 8 &&
-                  offsetof(spcc_sparse_task_args, tile_begin) == ArgTileBegin * 8 &&
-                  offsetof(spcc_sparse_task_args, tile_end) == ArgTileEnd * 8 &&
-                  offsetof(spcc_sparse_task_args, scratch) == ArgScratch * 8 &&
-                  offsetof(spcc_sparse_task_args, out) == ArgOut * 8,
-              "TaskArg mirrors spcc_sparse_task_args field by field");
-
-class SpmmEmitter {
-public:
-  SpmmEmitter(llvm::Module &module, const SparseKernelSpec &spec, const SpmmTiling &tiling,
-              int vectorWidth)
-      : module(module), spec(spec), tiling(tiling), width(vectorWidth),
-        context(module.getContext()), builder(context), f32(builder.getFloatTy()),
-        i32(builder.getInt32Ty()), i64(builder.getInt64Ty()),
-        ptr(llvm::PointerType::getUnqual(context)),
-        vecTy(llvm::FixedVectorType::get(f32, unsigned(vectorWidth))) {}
-
-  EmittedSparseTask emit(llvm::StringRef name, bool exported);
-
-private:
-  int64_t nStep() const { return int64_t(tiling.vectors) * width; }
-  int64_t rows() const { return spec.weights.getRows(); }
-  /// Whether steps are masked: only when n is narrower than one step.
-  bool masked() const { return spec.n < nStep(); }
-  bool compacts() const { return spec.compacted.planeWidth > 0; }
-
-  /// Lanes of vector \p v of the step at \p n that lie before \p limit.
-  llvm::Value *laneMask(llvm::Value *n, llvm::Value *limit, int v);
-  /// Where the step the loop is at (\p n) reads and writes: n itself, or for unmasked
-  /// steps never past \p limit (the last one overlaps the one before).
-  llvm::Value *stepPosition(llvm::Value *n, llvm::Value *limit);
-  /// The masks of a step at \p n (null: unmasked).
-  std::vector<llvm::Value *> stepMasks(llvm::Value *n, llvm::Value *limit);
-  llvm::Value *splat(float value) {
-    return llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(unsigned(width)),
-                                          llvm::ConstantFP::get(f32, value));
-  }
-  /// &base[index + offset] as a float pointer.
-  llvm::Value *at(llvm::Value *base, llvm::Value *index, int64_t offset) {
-    llvm::Value *p = builder.CreateInBoundsGEP(f32, base, index);
-    return offset ? builder.CreateConstInBoundsGEP1_64(f32, p, uint64_t(offset)) : p;
-  }
-  llvm::Value *load(llvm::Value *address, llvm::Value *mask) {
-    if (!mask) return builder.CreateAlignedLoad(vecTy, address, llvm::Align(4));
-    return builder.CreateMaskedLoad(vecTy, address, llvm::Align(4), mask,
-                                    llvm::Constant::getNullValue(vecTy));
-  }
-  void store(llvm::Value *value, llvm::Value *address, llvm::Value *mask) {
-    if (mask)
-      builder.CreateMaskedStore(value, address, llvm::Align(4), mask);
-    else
-      builder.CreateAlignedStore(value, address, llvm::Align(4));
-  }
-  llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *acc) {
-    return builder.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {a, b, acc});
-  }
-  /// acc + value * bv, with +-1 folded into an add or subtract; other values are read from
-  /// \p valueTable at \p valueIndex.
-  llvm::Value *accumulate(llvm::Value *acc, float value, llvm::Value *bv,
-                          llvm::GlobalVariable *valueTable, int64_t valueIndex) {
-    if (value == 1.0f) return builder.CreateFAdd(acc, bv);
-    if (value == -1.0f) return builder.CreateFSub(acc, bv);
-    llvm::Value *scalar = builder.CreateLoad(
-        f32, builder.CreateConstInBoundsGEP1_64(f32, valueTable, uint64_t(valueIndex)));
-    return fma(builder.CreateVectorSplat(unsigned(width), scalar), bv, acc);
-  }
-  /// \p acc (bias already in it) with the residual at \p index (elements from C's start), vector
-  /// \p v, added and the activation applied.
-  llvm::Value *finish(llvm::Value *acc, llvm::Value *index, int v, llvm::Value *mask);
-  /// Applies the residual and activation to \p acc (bias already in it) and stores it to row
-  /// \p rowOffset (elements from C, a Value) at step \p n, vector \p v.
-  void finishAndStore(llvm::Value *acc, llvm::Value *rowOffset, llvm::Value *n, int v,
-                      llvm::Value *mask);
-  /// Stores the step's \p values at \p index, except lanes before \p n when the step was moved
-  /// back to \p position < n (they belong to the step before); then branches to \p next.
-  void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index, llvm::Value *n,
-                     llvm::Value *position, const std::vector<llvm::Value *> &masks,
-                     llvm::BasicBlock *next);
-  /// The plane row and column of position \p p of a compacted convolution.
-  std::pair<llvm::Value *, llvm::Value *> planeRowColumn(llvm::Value *p);
-  /// The output index of position \p p of a compacted convolution (of the next output when
-  /// \p p is not one).
-  llvm::Value *outputIndex(llvm::Value *p);
-  /// Stores the finished \p value, vector \p v of the step at \p position in row \p row, to the
-  /// compacted output: its output lanes packed together. (A step moved back stores the lanes
-  /// it shares with the step before again, with the same values.)
-  void storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Value *position, int v);
-
-  /// Emits the per-block body; returns the block the body ends in (falls through to \p next).
-  void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
-  void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
-
-  /// The constant tables a compact loop reads (emitLoopTables).
-  struct LoopTables {
-    /// The first nonzero of each (reduction block, row) segment, and one past the last.
-    llvm::GlobalVariable *segmentStart;
-    /// Each nonzero's row of B (an offset from B, or its place in the packed block) and value.
-    llvm::GlobalVariable *bOffsets, *values;
-    /// Each row's bias (zeros without one).
-    llvm::GlobalVariable *bias;
-  };
-  /// What one step of a compact loop works on.
-  struct LoopStep {
-    llvm::Value *n, *row, *rowOffset;
-    /// Where the step reads and writes (n, or moved back to end at the block's end), that
-    /// position in C (rowOffset + position), and each vector's lane mask (null: all lanes).
-    llvm::Value *position, *index;
-    std::vector<llvm::Value *> masks;
-  };
-  LoopTables emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed);
-  /// With reduction blocks: \p initial becomes the bias in the first block and the partial
-  /// sums reloaded from C in the others; returns the block the accumulators are defined in.
-  llvm::BasicBlock *emitInitialAccumulators(const LoopStep &step, llvm::Value *biasSplat,
-                                            llvm::Value *firstBlock,
-                                            std::vector<llvm::Value *> &initial);
-  /// The loop over nonzeros [first, last) of the row's segment in blocks \p loop and \p body,
-  /// leaving to \p done; returns the accumulators (live in \p done).
-  std::vector<llvm::PHINode *>
-  emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llvm::Value *bBase, bool packed,
-                  llvm::Value *first, llvm::Value *last, const std::vector<llvm::Value *> &initial,
-                  llvm::BasicBlock *initialBlock, llvm::BasicBlock *loop, llvm::BasicBlock *body,
-                  llvm::BasicBlock *done);
-  /// Stores the step's sums: finished in the last reduction block, partial before it; then
-  /// branches to \p next.
-  void emitStepStores(const LoopStep &step, const std::vector<llvm::PHINode *> &acc,
-                      int64_t kBlocks, llvm::Value *lastBlock, llvm::BasicBlock *next);
-  /// Element \p index of an i32 table, as an i64.
-  llvm::Value *loadIndex(llvm::GlobalVariable *tableVar, llvm::Value *index) {
-    return builder.CreateSExt(
-        builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, tableVar, index)), i64);
-  }
-  /// Copies the step at \p position of B's rows in reduction block \p kb into the task's
-  /// scratch (row c of the block at c * nStep()), lanes outside \p masks as zeros; returns the
-  /// scratch.
-  llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
-                                  const std::vector<llvm::Value *> &masks);
-  /// Work before each row tile: its nonzeros plus one per row (the stores).
-  std::vector<int64_t> tileWorkPrefix() const;
-  llvm::GlobalVariable *table(const llvm::Twine &name, llvm::Constant *init);
-
-  llvm::Module &module;
-  const SparseKernelSpec &spec;
-  const SpmmTiling &tiling;
-  int width;
-  llvm::LLVMContext &context;
-  llvm::IRBuilder<> builder;
-  llvm::Type *f32, *i32, *i64;
-  llvm::PointerType *ptr;
-  llvm::FixedVectorType *vecTy;
-
-  /// The rows of A in the order tiles take them (tile t: entries [t * rowTile, ...)).
-  std::vector<int64_t> rowOrder;
-  llvm::Function *function = nullptr;
-  llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr, *argOut = nullptr;
-  llvm::Value *tileBegin = nullptr, *tileEnd = nullptr;
-  /// Packed blocks of B: the scratch they go to, its size, and each row of B's offset (the
-  /// table created on first use).
-  llvm::Value *argScratch = nullptr;
-  int64_t scratchFloats = 0;
-  llvm::GlobalVariable *columnOffsetTable = nullptr;
-  /// Compacted output: for each column x of a plane row, the lanes of a vector starting there
-  /// that are outputs, in order (created on first use).
-  llvm::GlobalVariable *compactionTable = nullptr;
-};
+namespace spcc::x86::detail {
 
 llvm::Value *SpmmEmitter::laneMask(llvm::Value *n, llvm::Value *limit, int v) {
   // remaining = limit - n - v * width, compared lane-wise against 0, 1, ..., width - 1.
@@ -564,7 +380,7 @@ SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llv
   return acc;
 }
 
-void SpmmEmitter::emitStepStores(const LoopStep &step, const std::vector<llvm::PHINode *> &acc,
+void SpmmEmitter::emitStepStores(const LoopStep &step, const std::vector<llvm::Value *> &acc,
                                  int64_t kBlocks, llvm::Value *lastBlock, llvm::BasicBlock *next) {
   // The last reduction block finishes the sums (residual, activation); earlier ones store them.
   // A step moved back to end at the block's end overlaps positions that already hold this
@@ -688,7 +504,8 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
       emitNonzeroLoop(step, tables, bBase, packed, first, last, initial, initialBlock, nonzeroLoop,
                       nonzeroBody, stepEnd);
   builder.SetInsertPoint(stepEnd);
-  emitStepStores(step, acc, kBlocks, lastBlock, stepLatch);
+  emitStepStores(step, std::vector<llvm::Value *>(acc.begin(), acc.end()), kBlocks, lastBlock,
+                 stepLatch);
 
   builder.SetInsertPoint(stepLatch);
   llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
@@ -759,6 +576,8 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   result.nStep = nStep();
   if (tiling.schedule == SpmmTiling::Schedule::Unrolled)
     emitUnrolledTiles(nb, nbEnd, blockLatch);
+  else if (tiling.schedule == SpmmTiling::Schedule::Dense)
+    emitDenseTiles(nb, nbEnd, blockLatch);
   else
     emitLoopTiles(nb, nbEnd, blockLatch);
   result.tileWorkPrefix = tileWorkPrefix();
@@ -774,7 +593,9 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
   return result;
 }
 
-} // namespace
+} // namespace spcc::x86::detail
+
+namespace spcc::x86 {
 
 spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTask &task) {
   spcc_sparse_params params = layer.params;
@@ -795,7 +616,7 @@ int accumulatorRegisters(int vectorWidth) { return vectorWidth >= 16 ? 32 : 16; 
 EmittedSparseTask emitSparseTask(llvm::Module &module, llvm::StringRef name,
                                  const SparseKernelSpec &spec, const SpmmTiling &tiling,
                                  int vectorWidth, bool exported) {
-  return SpmmEmitter(module, spec, tiling, vectorWidth).emit(name, exported);
+  return detail::SpmmEmitter(module, spec, tiling, vectorWidth).emit(name, exported);
 }
 
 } // namespace spcc::x86

@@ -99,7 +99,8 @@ TEST_CASE("a tiling read from the tune cache must be one the tuner offers", "[sp
   // What a damaged or hand-edited cache could hold: absurd tiles and blocks compile for
   // minutes or exhaust memory.
   for (const char *text : {"unrolled-r100000-v100000", "loop-r16-v8-nb2147483647",
-                           "loop-r16-v4-kb100000", "loop-r1-v2-perm", "unrolled-r3-v2"}) {
+                           "loop-r16-v4-kb100000", "loop-r1-v2-perm", "unrolled-r3-v2",
+                           "dense-r6-v4"}) { // dense tiles: for mostly nonzero weights only
     auto tiling = parseTiling(text);
     REQUIRE(tiling);
     INFO(text);
@@ -118,13 +119,13 @@ TEST_CASE("compilations sharing a tune cache keep each other's decisions", "[spa
   dense.sparse = false;
   // Both load the (empty) cache, decide a layer each, and save: the second save merges.
   TuneCache first = TuneCache::load(path), second = TuneCache::load(path);
-  first.insert("spcc-tune-9:A", sparse);
-  second.insert("spcc-tune-9:B", dense);
-  second.insert("spcc-tune-9:A", dense); // decided differently by the second: the first's stays
+  first.insert("spcc-tune-10:A", sparse);
+  second.insert("spcc-tune-10:B", dense);
+  second.insert("spcc-tune-10:A", dense); // decided differently by the second: the first's stays
   REQUIRE(!first.save());
   REQUIRE(!second.save());
   TuneCache merged = TuneCache::load(path);
-  auto a = merged.lookup("spcc-tune-9:A"), b = merged.lookup("spcc-tune-9:B");
+  auto a = merged.lookup("spcc-tune-10:A"), b = merged.lookup("spcc-tune-10:B");
   REQUIRE(static_cast<bool>(a));
   REQUIRE(static_cast<bool>(b));
   REQUIRE(a->has_value());

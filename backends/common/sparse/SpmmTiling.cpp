@@ -7,7 +7,11 @@
 #include "backends/common/sparse/SpmmTiling.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+
+#include <iterator>
+#include <utility>
 
 namespace spcc {
 namespace {
@@ -27,8 +31,15 @@ struct FlagPart {
 constexpr FlagPart kFlagParts[] = {{"pack", &SpmmTiling::packB},
                                    {"perm", &SpmmTiling::permuteRows}};
 
+constexpr std::pair<SpmmTiling::Schedule, const char *> kScheduleNames[] = {
+    {SpmmTiling::Schedule::Unrolled, "unrolled"},
+    {SpmmTiling::Schedule::Loop, "loop"},
+    {SpmmTiling::Schedule::Dense, "dense"}};
+
 const char *scheduleName(SpmmTiling::Schedule schedule) {
-  return schedule == SpmmTiling::Schedule::Unrolled ? "unrolled" : "loop";
+  for (const auto &[value, name] : kScheduleNames)
+    if (value == schedule) return name;
+  return "?";
 }
 
 /// Reads one optional part into \p t; false when it is not one or repeats one.
@@ -65,12 +76,10 @@ std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
   text.split(parts, '-');
   if (parts.size() < 3) return std::nullopt;
   SpmmTiling t;
-  if (parts[0] == scheduleName(SpmmTiling::Schedule::Unrolled))
-    t.schedule = SpmmTiling::Schedule::Unrolled;
-  else if (parts[0] == scheduleName(SpmmTiling::Schedule::Loop))
-    t.schedule = SpmmTiling::Schedule::Loop;
-  else
-    return std::nullopt;
+  auto named =
+      llvm::find_if(kScheduleNames, [&](const auto &entry) { return parts[0] == entry.second; });
+  if (named == std::end(kScheduleNames)) return std::nullopt;
+  t.schedule = named->first;
   if (!parts[1].consume_front("r") || parts[1].getAsInteger(10, t.rowTile) || t.rowTile < 1 ||
       !parts[2].consume_front("v") || parts[2].getAsInteger(10, t.vectors) || t.vectors < 1)
     return std::nullopt;

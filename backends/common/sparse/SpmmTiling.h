@@ -20,10 +20,15 @@ struct SpmmTiling {
     /// A loop over each row's nonzeros reading column offsets and values from tables:
     /// code size independent of the nonzero count.
     Loop,
+    /// A loop over every column for a register tile of rowTile rows, zeros included, the
+    /// weights read from a table: one load of B per vector feeds every row of the tile. For
+    /// dense (unpruned) layers, where straight-line code streams from L2 and the nonzero loop
+    /// loads B once per row.
+    Dense,
   };
   Schedule schedule = Schedule::Unrolled;
-  /// Rows per tile: the register tile height (Unrolled) or the rows per unit of thread work
-  /// (Loop).
+  /// Rows per tile: the register tile height (Unrolled, Dense) or the rows per unit of thread
+  /// work (Loop).
   int rowTile = 8;
   /// SIMD vectors of positions per step (the register tile width).
   int vectors = 2;
