@@ -21,9 +21,6 @@ void SpmmEmitter::emitDenseTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basi
   const SparseTensor &a = spec.weights;
   const int64_t columns = a.getCols(), tileRows = tiling.rowTile;
   const int64_t tiles = (rows() + tileRows - 1) / tileRows;
-  std::vector<int32_t> offsets;
-  for (int64_t offset : spec.bRowOffsets) offsets.push_back(int32_t(offset));
-  if (offsets.empty()) offsets.push_back(0);
   std::vector<float> weights(size_t(std::max<int64_t>(1, tiles * columns * tileRows)), 0.0f);
   for (int64_t r = 0; r < rows(); ++r)
     for (int64_t j = a.getRowStart()[size_t(r)]; j < a.getRowStart()[size_t(r) + 1]; ++j)
@@ -31,8 +28,7 @@ void SpmmEmitter::emitDenseTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basi
                      r % tileRows)] = a.getValues()[size_t(j)];
   std::vector<float> bias = spec.epilogue.bias;
   bias.resize(size_t(tiles * tileRows), 0.0f);
-  llvm::GlobalVariable *offsetTable =
-      table("b_row_offsets", llvm::ConstantDataArray::get(context, offsets));
+  llvm::GlobalVariable *offsetTable = bRowOffsetTable();
   llvm::GlobalVariable *weightTable =
       table("dense_weights", llvm::ConstantDataArray::get(context, weights));
   llvm::GlobalVariable *biasTable = table("bias", llvm::ConstantDataArray::get(context, bias));
@@ -118,13 +114,7 @@ void SpmmEmitter::emitDenseTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basi
       else
         builder.CreateBr(store);
       builder.SetInsertPoint(store);
-      LoopStep step;
-      step.n = n;
-      step.row = row;
-      step.rowOffset = builder.CreateMul(row, builder.getInt64(uint64_t(spec.ldc)));
-      step.position = position;
-      step.masks = masks;
-      step.index = builder.CreateAdd(step.rowOffset, position);
+      LoopStep step = rowStep(n, row, position, masks);
       emitStepStores(step, std::vector<llvm::Value *>(acc[size_t(r)].begin(), acc[size_t(r)].end()),
                      1, nullptr, after);
       builder.SetInsertPoint(after);

@@ -48,6 +48,13 @@ int64_t blockFor(const SparseLayer &layer, int64_t step) {
   return block >= layer.spec.n ? 0 : block;
 }
 
+/// The fraction of \p a's entries that are nonzero.
+double weightDensity(const SparseTensor &a) {
+  double cells =
+      double(std::max<int64_t>(1, a.getRows())) * double(std::max<int64_t>(1, a.getCols()));
+  return double(a.getNumNonZeros()) / cells;
+}
+
 /// Dense register tiles are offered from this fraction of nonzero weights on.
 constexpr double kDenseTileDensity = 0.5;
 
@@ -65,8 +72,7 @@ std::vector<int64_t> reductionBlocksFor(const SparseLayer &layer, int64_t step) 
   const SparseTensor &a = layer.spec.weights;
   int64_t columns = a.getCols();
   if (4.0 * double(columns) * double(step) <= kL1BlockBytes) return {};
-  double cells = double(std::max<int64_t>(1, a.getRows())) * double(std::max<int64_t>(1, columns));
-  double density = std::max(double(a.getNumNonZeros()) / cells, 1e-3);
+  double density = std::max(weightDensity(a), 1e-3);
   int64_t block = int64_t(llvm::bit_floor(uint64_t(std::max(16.0, 16.0 / density))));
   std::vector<int64_t> blocks;
   for (int64_t b : {block, 2 * block})
@@ -240,10 +246,7 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
   }
   // Register tiles over every column where most weights are nonzero (an unpruned stem): one
   // load of B per vector serves all rows of the tile, the weights come from a table.
-  const SparseTensor &a = layer.spec.weights;
-  double cells =
-      double(std::max<int64_t>(1, a.getRows())) * double(std::max<int64_t>(1, a.getCols()));
-  if (double(a.getNumNonZeros()) >= kDenseTileDensity * cells)
+  if (weightDensity(layer.spec.weights) >= kDenseTileDensity)
     for (int vectors : {2, 3, 4}) {
       if ((vectors - 1) * vectorWidth >= layer.spec.n) continue;
       for (int rows : {12, 8, 6, 4})

@@ -258,16 +258,21 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   if (tileCount == 0) builder.CreateBr(next);
 }
 
+llvm::GlobalVariable *SpmmEmitter::bRowOffsetTable() {
+  if (!columnOffsetTable) {
+    std::vector<int32_t> offsets;
+    for (int64_t offset : spec.bRowOffsets) offsets.push_back(int32_t(offset));
+    if (offsets.empty()) offsets.push_back(0);
+    columnOffsetTable = table("b_row_offsets", llvm::ConstantDataArray::get(context, offsets));
+  }
+  return columnOffsetTable;
+}
+
 llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
                                              const std::vector<llvm::Value *> &masks) {
   const int64_t columns = spec.weights.getCols();
-  if (!columnOffsetTable) {
-    std::vector<int32_t> columnOffsets;
-    for (int64_t offset : spec.bRowOffsets) columnOffsets.push_back(int32_t(offset));
-    columnOffsetTable =
-        table("b_row_offsets", llvm::ConstantDataArray::get(context, columnOffsets));
-    scratchFloats = kBlock * nStep();
-  }
+  llvm::GlobalVariable *columnOffsetTable = bRowOffsetTable();
+  scratchFloats = kBlock * nStep();
   llvm::BasicBlock *before = builder.GetInsertBlock();
   auto *loop = llvm::BasicBlock::Create(context, "pack", function);
   auto *done = llvm::BasicBlock::Create(context, "pack.done", function);
@@ -477,7 +482,6 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
       loadIndex(tables.segmentStart, builder.CreateAdd(segment, builder.getInt64(1)));
   llvm::Value *biasSplat = builder.CreateVectorSplat(
       unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.bias, row)));
-  llvm::Value *rowOffset = builder.CreateMul(row, builder.getInt64(uint64_t(spec.ldc)));
   // A middle block without nonzeros in this row leaves its partial sums as they are.
   llvm::Value *skip = builder.CreateAnd(builder.CreateNot(builder.CreateOr(firstBlock, lastBlock)),
                                         builder.CreateICmpEQ(first, last));
@@ -486,15 +490,9 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   // ... and each step of the block's positions: accumulators start from the bias in the first
   // reduction block, else from C.
   builder.SetInsertPoint(stepLoop);
-  LoopStep step;
   llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
   n->addIncoming(nb, rowBody);
-  step.n = n;
-  step.row = row;
-  step.rowOffset = rowOffset;
-  step.position = stepPosition(n, nbEnd);
-  step.masks = stepMasks(n, nbEnd);
-  step.index = builder.CreateAdd(rowOffset, step.position);
+  LoopStep step = rowStep(n, row, stepPosition(n, nbEnd), stepMasks(n, nbEnd));
   std::vector<llvm::Value *> initial(size_t(tiling.vectors), biasSplat);
   llvm::BasicBlock *initialBlock = stepLoop;
   if (kBlocks > 1) initialBlock = emitInitialAccumulators(step, biasSplat, firstBlock, initial);

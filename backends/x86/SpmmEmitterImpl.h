@@ -13,6 +13,7 @@
 #include "llvm/IR/IRBuilder.h"
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace spcc::x86::detail {
@@ -147,6 +148,20 @@ private:
     llvm::Value *position, *index;
     std::vector<llvm::Value *> masks;
   };
+  /// The step at \p n of row \p row (a Value) reading and writing at \p position.
+  LoopStep rowStep(llvm::Value *n, llvm::Value *row, llvm::Value *position,
+                   std::vector<llvm::Value *> masks) {
+    LoopStep step;
+    step.n = n;
+    step.row = row;
+    step.rowOffset = builder.CreateMul(row, builder.getInt64(uint64_t(spec.ldc)));
+    step.position = position;
+    step.masks = std::move(masks);
+    step.index = builder.CreateAdd(step.rowOffset, position);
+    return step;
+  }
+  /// Each row of B's offset from B, an i32 table (created on first use).
+  llvm::GlobalVariable *bRowOffsetTable();
   LoopTables emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed);
   /// With reduction blocks: \p initial becomes the bias in the first block and the partial
   /// sums reloaded from C in the others; returns the block the accumulators are defined in.
@@ -193,8 +208,8 @@ private:
   llvm::Function *function = nullptr;
   llvm::Value *argB = nullptr, *argC = nullptr, *argResidual = nullptr, *argOut = nullptr;
   llvm::Value *tileBegin = nullptr, *tileEnd = nullptr;
-  /// Packed blocks of B: the scratch they go to, its size, and each row of B's offset (the
-  /// table created on first use).
+  /// Packed blocks of B: the scratch they go to and its size; each row of B's offset
+  /// (bRowOffsetTable).
   llvm::Value *argScratch = nullptr;
   int64_t scratchFloats = 0;
   llvm::GlobalVariable *columnOffsetTable = nullptr;

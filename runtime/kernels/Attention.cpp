@@ -45,8 +45,6 @@ auto headRows(Pointer data, const spcc_attention_params &p, int64_t batch, int64
               Strided(p.heads * dim));
 }
 
-constexpr int kLanes = kWideLanes;
-using Vec = FloatVector<kLanes>;
 /// One task: softmax(scale * Q K^T + mask) V for a block of query rows of one head.
 void attendRows(const spcc_attention_params &p, const float *q, const float *k, const float *v,
                 const float *mask, float *o, Matrix &scores, int64_t b, int64_t h, int64_t i0,
@@ -78,6 +76,9 @@ void attendRows(const spcc_attention_params &p, const float *q, const float *k, 
 /// vectors of queries (BERT's scores are 128 x 128: a row-wise softmax is horizontal, and
 /// Eigen's products pack K and V for each 128-row block), and Q, K, V are read in place.
 namespace transposed {
+
+constexpr int kLanes = kWideLanes;
+using Vec = FloatVector<kLanes>;
 
 /// Queries per block: four vectors. Tiles of kTileRows keys (or value features) x four
 /// vectors keep 24 (AVX-512) or 8 (AVX2: 16 registers) sums in registers.

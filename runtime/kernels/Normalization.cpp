@@ -169,7 +169,7 @@ void layerNormTokenBlock(const spcc_layer_norm_params &p, const float *x, const 
     for (int64_t j0 = 0, js0 = 0, jb0 = 0; j0 < n; j0 += kFeatureTile) {
       int64_t j1 = std::min(n, j0 + kFeatureTile), js = js0, jb = jb0;
       for (int64_t t = 0; t < count; ++t) {
-        js = js0, jb = jb0;
+        js = js0, jb = jb0; // every token walks the tile's features from the first
         for (int64_t j = j0; j < j1; ++j, next(js, jb))
           y[(t0 + t) * n + j] = normalized(t, j, js, jb);
       }
