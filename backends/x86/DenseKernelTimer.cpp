@@ -1,7 +1,7 @@
 //===- DenseKernelTimer.cpp - Timing the dense kernel a layer would run --===//
 #include "backends/x86/DenseKernelTimer.h"
 
-#include "backends/x86/SparseTuner.h"
+#include "backends/x86/ColdRunTimer.h"
 #include "compiler/support/Error.h"
 #include "runtime/kernels/KernelAbi.h"
 
@@ -32,6 +32,7 @@ llvm::Expected<double> DenseKernelTimer::time(const Node &node, const KernelCall
   std::vector<AlignedBuffer> buffers;
   buffers.reserve(node.getNumInputs() + node.getNumOutputs() + 1);
   std::vector<const void *> inputs;
+  std::vector<HotBytes> hot;
   for (size_t i = 0; i < node.getNumInputs(); ++i) {
     const Value *in = node.getInput(i);
     if (!in) {
@@ -45,6 +46,7 @@ llvm::Expected<double> DenseKernelTimer::time(const Node &node, const KernelCall
         for (int64_t e = 0; e < in->getType().getNumElements(); ++e) values[e] = uniform(random);
       }
       inputs.push_back(buffer.data());
+      hot.push_back({buffer.data(), size_t(in->getType().getSizeInBytes())});
     }
   }
   std::vector<void *> outputs;
@@ -52,7 +54,8 @@ llvm::Expected<double> DenseKernelTimer::time(const Node &node, const KernelCall
     outputs.push_back(buffers.emplace_back(node.getOutput(i)->getType().getSizeInBytes()).data());
   if (call.workspaceBytes > 0) outputs.push_back(buffers.emplace_back(call.workspaceBytes).data());
   const void *params = call.params.empty() ? nullptr : call.params.data();
-  return timeRuns([&] { kernel(inputs.data(), outputs.data(), params, threads); }, minSeconds);
+  return timeColdRuns([&] { kernel(inputs.data(), outputs.data(), params, threads); }, minSeconds,
+                      threads, hot);
 }
 
 } // namespace spcc::x86

@@ -2,6 +2,7 @@
 #include "backends/x86/SparseTuner.h"
 
 #include "backends/common/sparse/RowOrder.h"
+#include "backends/x86/ColdRunTimer.h"
 #include "backends/x86/SpmmEmitter.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -334,22 +335,6 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
   return chosen;
 }
 
-double timeRuns(const std::function<void()> &run, double minSeconds) {
-  using Clock = std::chrono::steady_clock;
-  run(); // warm caches and pages
-  std::vector<double> samples;
-  double total = 0;
-  while (samples.size() < 3 || (total < minSeconds && samples.size() < 1000)) {
-    auto start = Clock::now();
-    run();
-    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    samples.push_back(seconds);
-    total += seconds;
-  }
-  std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
-  return samples[samples.size() / 2];
-}
-
 SparseLayerTimer::SparseLayerTimer(const SparseLayer &layer)
     : input(size_t(layer.inputFloats())), output(size_t(layer.outputFloats())) {
   if (layer.spec.epilogue.residual) residual.resize(size_t(layer.params.m * layer.spec.ldc));
@@ -360,12 +345,14 @@ SparseLayerTimer::SparseLayerTimer(const SparseLayer &layer)
 }
 
 double SparseLayerTimer::time(LoadedSparseLayer &loaded, int threads, double minSeconds) {
-  return timeRuns(
+  return timeColdRuns(
       [&] {
         loaded.run(input.data(), residual.empty() ? nullptr : residual.data(), output.data(),
                    threads);
       },
-      minSeconds);
+      minSeconds, threads,
+      {{input.data(), input.size() * sizeof(float)},
+       {residual.data(), residual.size() * sizeof(float)}});
 }
 
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,

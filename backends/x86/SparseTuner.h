@@ -60,9 +60,6 @@ std::vector<SpmmTiling> candidateTilings(const SparseLayer &layer, int vectorWid
 /// The cost model: estimated cycles of one run of \p layer with \p tiling on one core.
 double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int vectorWidth);
 
-/// Seconds per run of \p run (median of repeated runs after one warm-up).
-double timeRuns(const std::function<void()> &run, double minSeconds);
-
 /// Random data of a layer's shapes, in buffers aligned like the activation arena, on which
 /// the tuner times each candidate (made once per layer, shared by every timing).
 class SparseLayerTimer {

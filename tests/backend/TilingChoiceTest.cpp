@@ -119,13 +119,13 @@ TEST_CASE("compilations sharing a tune cache keep each other's decisions", "[spa
   dense.sparse = false;
   // Both load the (empty) cache, decide a layer each, and save: the second save merges.
   TuneCache first = TuneCache::load(path), second = TuneCache::load(path);
-  first.insert("spcc-tune-10:A", sparse);
-  second.insert("spcc-tune-10:B", dense);
-  second.insert("spcc-tune-10:A", dense); // decided differently by the second: the first's stays
+  first.insert("spcc-tune-11:A", sparse);
+  second.insert("spcc-tune-11:B", dense);
+  second.insert("spcc-tune-11:A", dense); // decided differently by the second: the first's stays
   REQUIRE(!first.save());
   REQUIRE(!second.save());
   TuneCache merged = TuneCache::load(path);
-  auto a = merged.lookup("spcc-tune-10:A"), b = merged.lookup("spcc-tune-10:B");
+  auto a = merged.lookup("spcc-tune-11:A"), b = merged.lookup("spcc-tune-11:B");
   REQUIRE(static_cast<bool>(a));
   REQUIRE(static_cast<bool>(b));
   REQUIRE(a->has_value());
