@@ -84,10 +84,13 @@ def max_pool_model(path, rng):
     shape = [1, 3, 6, 6]
     nodes = [helper.make_node("MaxPool", ["x"], ["max"], kernel_shape=[2, 2], strides=[2, 2]),
              helper.make_node("MaxPool", ["x"], ["max3"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             # ResNet's: three taps a row at stride 2, one of them from a second pair of loads.
+             helper.make_node("MaxPool", ["x"], ["max3s2"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1], strides=[2, 2]),
              helper.make_node("AveragePool", ["x"], ["avg"], kernel_shape=[2, 2], strides=[2, 2])]
     save_model(path, nodes, [value("x", shape)],
                [value("max", [1, 3, 3, 3]), value("max3", [1, 3, 6, 6]),
-                value("avg", [1, 3, 3, 3])])
+                value("max3s2", [1, 3, 3, 3]), value("avg", [1, 3, 3, 3])])
     return {"x": with_specials(rng, shape, 9)}
 
 
@@ -194,7 +197,8 @@ def main():
         if name == "max_pool":
             # Windows holding a NaN: numpy's answer (NaN), not ONNX Runtime's.
             x = inputs["x"]
-            for output, (kernel, stride, pad) in [("max", (2, 2, 0)), ("max3", (3, 1, 1))]:
+            windows = [("max", (2, 2, 0)), ("max3", (3, 1, 1)), ("max3s2", (3, 2, 1))]
+            for output, (kernel, stride, pad) in windows:
                 numpy_max = nan_max_pool(x, kernel, stride, pad)
                 expected[output] = np.where(np.isnan(numpy_max), numpy_max, expected[output])
         for output, want in expected.items():
