@@ -2,6 +2,8 @@
 
 #include "backends/x86/ColdRunTimer.h"
 
+#include "compiler/support/AlignedVector.h"
+
 #include <algorithm>
 #include <chrono>
 #include <omp.h>
@@ -29,14 +31,14 @@ float readLines(const void *data, size_t bytes) {
   return sum;
 }
 
-/// Every thread reads a buffer of its own larger than its core's private caches.
+/// Every thread reads a buffer of its own larger than its core's private caches (made at its
+/// first sweep and kept for the next ones).
 void sweepPrivateCaches(int threads) {
+  static const size_t floats = sweepBytes() / sizeof(float);
   static std::vector<AlignedVector<float>> buffers;
   int count = threads > 0 ? threads : omp_get_max_threads();
-  size_t floats = sweepBytes() / sizeof(float);
-  if (buffers.size() < size_t(count)) buffers.resize(size_t(count));
-  for (int t = 0; t < count; ++t)
-    if (buffers[size_t(t)].size() < floats) buffers[size_t(t)].assign(floats, 1.0f);
+  if (buffers.size() < size_t(count))
+    buffers.resize(size_t(count), AlignedVector<float>(floats, 1.0f));
   volatile float sink = 0;
 #pragma omp parallel num_threads(count)
   {

@@ -11,8 +11,6 @@
 #ifndef SPCC_BACKENDS_X86_COLDRUNTIMER_H
 #define SPCC_BACKENDS_X86_COLDRUNTIMER_H
 
-#include "compiler/support/AlignedVector.h"
-
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstddef>

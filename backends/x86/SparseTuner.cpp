@@ -9,7 +9,6 @@
 #include "llvm/ADT/bit.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <random>

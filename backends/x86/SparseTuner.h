@@ -7,7 +7,6 @@
 #include "backends/x86/LoadedSparseLayer.h"
 #include "compiler/support/AlignedVector.h"
 
-#include <functional>
 #include <optional>
 #include <vector>
 

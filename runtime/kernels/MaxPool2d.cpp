@@ -110,21 +110,23 @@ void poolPlane(const spcc_pool_params &p, const float *x, float *y) {
   }
 }
 
-template <int Lanes, int Stride>
+template <int Lanes, int Stride, int KW>
 void poolPlanes(const spcc_pool_params &p, const float *x, float *y, int32_t numThreads) {
   int64_t inPlane = p.in[1] * p.in[2], outPlane = p.out[1] * p.out[2];
   parallelFor(p.planes, numThreads, [&](int64_t begin, int64_t end) {
-    for (int64_t plane = begin; plane < end; ++plane) {
-      const float *in = x + plane * inPlane;
-      float *out = y + plane * outPlane;
-      if (p.kernel[2] == 2)
-        poolPlane<Lanes, Stride, 2>(p, in, out);
-      else if (p.kernel[2] == 3)
-        poolPlane<Lanes, Stride, 3>(p, in, out);
-      else
-        poolPlane<Lanes, Stride, 0>(p, in, out);
-    }
+    for (int64_t plane = begin; plane < end; ++plane)
+      poolPlane<Lanes, Stride, KW>(p, x + plane * inPlane, y + plane * outPlane);
   });
+}
+
+template <int Lanes, int Stride>
+void poolPlanes(const spcc_pool_params &p, const float *x, float *y, int32_t numThreads) {
+  if (p.kernel[2] == 2)
+    poolPlanes<Lanes, Stride, 2>(p, x, y, numThreads);
+  else if (p.kernel[2] == 3)
+    poolPlanes<Lanes, Stride, 3>(p, x, y, numThreads);
+  else
+    poolPlanes<Lanes, Stride, 0>(p, x, y, numThreads);
 }
 
 template <int Lanes>
