@@ -113,6 +113,24 @@ extern "C" int32_t spcc_kernel_average_pool(const void *const *in, void *const *
   return SPCC_KERNEL_OK;
 }
 
+namespace {
+
+/// The sum of \p count floats in double precision, in 16 independent lanes: one chain of
+/// dependent adds per element ran 2x slower than ONNX Runtime on ResNet-50's 2048 7x7 planes.
+inline double sumInDouble(const float *src, int64_t count) {
+  constexpr int Lanes = 16;
+  double lanes[Lanes] = {};
+  int64_t i = 0;
+  for (; i + Lanes <= count; i += Lanes)
+    for (int l = 0; l < Lanes; ++l) lanes[l] += double(src[i + l]);
+  double sum = 0.0;
+  for (; i < count; ++i) sum += double(src[i]);
+  for (double lane : lanes) sum += lane;
+  return sum;
+}
+
+} // namespace
+
 extern "C" int32_t spcc_kernel_global_average_pool(const void *const *in, void *const *out,
                                                    const void *params, int32_t num_threads) {
   const auto &p = *static_cast<const spcc_global_pool_params *>(params);
@@ -122,9 +140,7 @@ extern "C" int32_t spcc_kernel_global_average_pool(const void *const *in, void *
       p.planes, num_threads,
       [&](int64_t begin, int64_t end) {
         for (int64_t plane = begin; plane < end; ++plane) {
-          const float *src = x + plane * p.plane_size;
-          double sum = 0.0;
-          for (int64_t i = 0; i < p.plane_size; ++i) sum += src[i];
+          double sum = sumInDouble(x + plane * p.plane_size, p.plane_size);
           y[plane] = p.plane_size > 0 ? float(sum / double(p.plane_size)) : 0.0f;
         }
       },
