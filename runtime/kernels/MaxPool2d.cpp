@@ -74,6 +74,41 @@ inline MaxWithNaN<Lanes> rowMax(const float *row, int64_t column, int64_t width,
   }
 }
 
+/// Lanes outputs of a 3-wide stride-2 window whose first tap is column \p column of rows
+/// [row, row + rows * width) (rows inside the plane; with Masked, columns outside [0, width)
+/// read as -inf, else columns [column, column + 2 * Lanes] are inside): the rows' maximum
+/// first, per input column (two vectors and the one column after them), then the taps across
+/// (evens, odds, evens moved down one). Three shuffles per output vector where taking each
+/// row's taps across first costs twelve.
+template <int Lanes, bool Masked>
+inline FloatVector<Lanes> stride2Width3Max(const float *row, int64_t column, int64_t width,
+                                           int64_t rows) {
+  auto load = [&](const float *p, int64_t first) {
+    return Masked
+               ? loadMaskedOr<Lanes>(p + first, laneRange(-first, width - first), kNegativeInfinity)
+               : loadLanes<Lanes>(p + first);
+  };
+  const int64_t after = column + 2 * Lanes;
+  const bool afterInside = !Masked || (after >= 0 && after < width);
+  auto loadAfter = [&](const float *p) {
+    return splatLanes<Lanes>(afterInside ? p[after] : kNegativeInfinity);
+  };
+  MaxWithNaN<Lanes> a = MaxWithNaN<Lanes>::of(load(row, column));
+  MaxWithNaN<Lanes> b = MaxWithNaN<Lanes>::of(load(row, column + Lanes));
+  MaxWithNaN<Lanes> last = MaxWithNaN<Lanes>::of(loadAfter(row));
+  for (int64_t r = 1; r < rows; ++r) {
+    row += width;
+    a.join(load(row, column));
+    b.join(load(row, column + Lanes));
+    last.join(loadAfter(row));
+  }
+  EvenOdd<Lanes> taps = splitEvenOdd<Lanes>(a.value(), b.value());
+  MaxWithNaN<Lanes> m = MaxWithNaN<Lanes>::of(taps.evens);
+  m.join(taps.odds);
+  m.join(shiftDownOne<Lanes>(taps.evens, last.value()));
+  return m.value();
+}
+
 /// One plane, a column block at a time: the block's masks at the plane's borders and its
 /// unmasked test are the same in every output row, so they are worked out once (hoisted out of
 /// the row loop) rather than per row, and with KW > 0 (the window's width known at compile
@@ -93,7 +128,11 @@ void poolPlane(const spcc_pool_params &p, const float *x, float *y) {
         int64_t kh0 = std::max<int64_t>(0, -firstRow);
         int64_t kh1 = std::min<int64_t>(p.kernel[1], height - firstRow);
         FloatVector<Lanes> result = splatLanes<Lanes>(kNegativeInfinity);
-        if (kh0 < kh1) {
+        if constexpr (Stride == 2 && KW == 3 && Lanes == kWideLanes) {
+          if (kh0 < kh1)
+            result = stride2Width3Max<Lanes, Masked>(x + (firstRow + kh0) * width, column, width,
+                                                     kh1 - kh0);
+        } else if (kh0 < kh1) {
           const float *row = x + (firstRow + kh0) * width;
           MaxWithNaN<Lanes> acc = rowMax<Lanes, Stride, Masked>(row, column, width, taps);
           for (int64_t kh = kh0 + 1; kh < kh1; ++kh)

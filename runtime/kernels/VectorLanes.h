@@ -120,6 +120,41 @@ template <int Lanes> struct EvenOdd {
   FloatVector<Lanes> evens, odds;
 };
 
+/// The evens and odds of the 2 * Lanes floats a then b (already in registers).
+template <int Lanes>
+inline EvenOdd<Lanes> splitEvenOdd(FloatVector<Lanes> a, FloatVector<Lanes> b) {
+#ifdef __AVX512F__
+  static_assert(Lanes == 16, "8-lane vectors load their evens and odds in one vector");
+  const __m512i evenLanes =
+      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i oddLanes = _mm512_add_epi32(evenLanes, _mm512_set1_epi32(1));
+  return {FloatVector<16>(_mm512_permutex2var_ps(__m512(a), evenLanes, __m512(b))),
+          FloatVector<16>(_mm512_permutex2var_ps(__m512(a), oddLanes, __m512(b)))};
+#else
+  static_assert(Lanes == 8, "no such vector here");
+  auto order = [](__m256 v) {
+    return FloatVector<8>(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8)));
+  };
+  return {order(_mm256_shuffle_ps(__m256(a), __m256(b), _MM_SHUFFLE(2, 0, 2, 0))),
+          order(_mm256_shuffle_ps(__m256(a), __m256(b), _MM_SHUFFLE(3, 1, 3, 1)))};
+#endif
+}
+
+/// v's lanes moved down by one, \p next's first lane shifted in at the top.
+template <int Lanes>
+inline FloatVector<Lanes> shiftDownOne(FloatVector<Lanes> v, FloatVector<Lanes> next) {
+#ifdef __AVX512F__
+  static_assert(Lanes == 16, "16-lane vectors only");
+  return FloatVector<16>(_mm512_castsi512_ps(
+      _mm512_alignr_epi32(_mm512_castps_si512(__m512(next)), _mm512_castps_si512(__m512(v)), 1)));
+#else
+  static_assert(Lanes == 8, "no such vector here");
+  __m256 rotated = _mm256_permutevar8x32_ps(__m256(v), _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0));
+  __m256 top = _mm256_permutevar8x32_ps(__m256(next), _mm256_setzero_si256());
+  return FloatVector<8>(_mm256_blend_ps(rotated, top, 0x80));
+#endif
+}
+
 /// row[column + 2j] and row[column + 2j + 1], j < Lanes; with Masked, columns outside
 /// [0, width) read as \p fill (and are not read). Two loads (one for 8 lanes with AVX-512) and
 /// a permute per half.

@@ -94,6 +94,20 @@ def max_pool_model(path, rng):
     return {"x": with_specials(rng, shape, 9)}
 
 
+def wide_max_pool_model(path, rng):
+    """ResNet's 3x3 stride-2 window over rows wide enough for whole 16-lane vectors of outputs
+    (35 columns: a block at each border and one between them)."""
+    shape = [1, 2, 5, 70]
+    nodes = [helper.make_node("MaxPool", ["x"], ["max3s2"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1], strides=[2, 2])]
+    save_model(path, nodes, [value("x", shape)], [value("max3s2", [1, 2, 3, 35])])
+    x = with_specials(rng, shape, 24)
+    # NaN in the column just past a vector's 32 (63 for the block of outputs 16-31, 31 for the
+    # first block, whose window starts in the padding), and in the last row of a window.
+    x[0, 0, 2, 63] = x[0, 1, 0, 31] = x[0, 1, 4, 40] = np.nan
+    return {"x": x}
+
+
 def epilogue_model(path, rng):
     """Relu and Clip after a sparse MatMul, a dense MatMul and a Conv, each with a NaN bias."""
     rows, features = 4, 64
@@ -161,6 +175,13 @@ def disagreement(actual, expected):
     return None
 
 
+# Each pooling model's outputs: (kernel, stride, pad).
+POOL_WINDOWS = {
+    "max_pool": [("max", (2, 2, 0)), ("max3", (3, 1, 1)), ("max3s2", (3, 2, 1))],
+    "wide_max_pool": [("max3s2", (3, 2, 1))],
+}
+
+
 def main():
     if len(sys.argv) != 5:
         print(__doc__.splitlines()[2], file=sys.stderr)
@@ -172,7 +193,8 @@ def main():
     rng = np.random.default_rng(7)
     failures = 0
     for name, build in [("unary", unary_model), ("softmax", softmax_model),
-                        ("max_pool", max_pool_model), ("epilogue", epilogue_model)]:
+                        ("max_pool", max_pool_model), ("wide_max_pool", wide_max_pool_model),
+                        ("epilogue", epilogue_model)]:
         model = os.path.join(work_dir, name + ".onnx")
         inputs = build(model, rng)
         feeds = []
@@ -194,11 +216,10 @@ def main():
                 run(command + [arg for feed in feeds for arg in ("-i", feed)] + ["-o", out_dir])
             results[kind] = outputs_of(out_dir)
         expected = results["onnxruntime"]
-        if name == "max_pool":
+        if name in POOL_WINDOWS:
             # Windows holding a NaN: numpy's answer (NaN), not ONNX Runtime's.
             x = inputs["x"]
-            windows = [("max", (2, 2, 0)), ("max3", (3, 1, 1)), ("max3s2", (3, 2, 1))]
-            for output, (kernel, stride, pad) in windows:
+            for output, (kernel, stride, pad) in POOL_WINDOWS[name]:
                 numpy_max = nan_max_pool(x, kernel, stride, pad)
                 expected[output] = np.where(np.isnan(numpy_max), numpy_max, expected[output])
         for output, want in expected.items():
