@@ -54,8 +54,8 @@ llvm::Expected<double> DenseKernelTimer::time(const Node &node, const KernelCall
     outputs.push_back(buffers.emplace_back(node.getOutput(i)->getType().getSizeInBytes()).data());
   if (call.workspaceBytes > 0) outputs.push_back(buffers.emplace_back(call.workspaceBytes).data());
   const void *params = call.params.empty() ? nullptr : call.params.data();
-  return timeColdRuns([&] { kernel(inputs.data(), outputs.data(), params, threads); }, minSeconds,
-                      threads, hot);
+  return timeRuns([&] { kernel(inputs.data(), outputs.data(), params, threads); }, minSeconds,
+                  threads, hot, CacheState::Cold);
 }
 
 } // namespace spcc::x86

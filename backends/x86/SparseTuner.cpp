@@ -343,15 +343,17 @@ SparseLayerTimer::SparseLayerTimer(const SparseLayer &layer)
   for (float &x : residual) x = uniform(random);
 }
 
-double SparseLayerTimer::time(LoadedSparseLayer &loaded, int threads, double minSeconds) {
-  return timeColdRuns(
+double SparseLayerTimer::time(LoadedSparseLayer &loaded, int threads, double minSeconds,
+                              CacheState caches) {
+  return timeRuns(
       [&] {
         loaded.run(input.data(), residual.empty() ? nullptr : residual.data(), output.data(),
                    threads);
       },
       minSeconds, threads,
       {{input.data(), input.size() * sizeof(float)},
-       {residual.data(), residual.size() * sizeof(float)}});
+       {residual.data(), residual.size() * sizeof(float)}},
+      caches);
 }
 
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
@@ -366,7 +368,7 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
     if (!loaded) return loaded.takeError();
     double seconds = std::nan("");
     if (options.level != TuneLevel::None)
-      seconds = timer.time(*loaded, options.threads, options.secondsPerCandidate);
+      seconds = timer.time(*loaded, options.threads, options.secondsPerCandidate, options.caches);
     trials.push_back({tiling, seconds});
     if (!best || seconds < best->seconds)
       best = TunedLayer{tiling, std::move(*loaded), seconds, {}};

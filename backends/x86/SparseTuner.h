@@ -4,6 +4,7 @@
 
 #include "backends/common/CompileOptions.h"
 #include "backends/common/sparse/KernelChoice.h"
+#include "backends/x86/ColdRunTimer.h"
 #include "backends/x86/LoadedSparseLayer.h"
 #include "compiler/support/AlignedVector.h"
 
@@ -20,6 +21,8 @@ struct TuneOptions {
   double secondsPerCandidate = 0.02;
   /// Most FMAs per step a straight-line candidate may have (0: defaultUnrolledBudget).
   int64_t unrolledBudget = 0;
+  /// Cold: each candidate timed as a model runs it; Warm: back to back (kernel benchmarks).
+  CacheState caches = CacheState::Cold;
 };
 
 /// FMAs per step above which only the compact loop is tried, unless the model grants a layer
@@ -64,8 +67,10 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
 class SparseLayerTimer {
 public:
   explicit SparseLayerTimer(const SparseLayer &layer);
-  /// Seconds per run of \p loaded (code of this layer) on \p threads threads.
-  double time(LoadedSparseLayer &loaded, int threads, double minSeconds);
+  /// Seconds per run of \p loaded (code of this layer) on \p threads threads, its runs finding
+  /// the caches as \p caches says.
+  double time(LoadedSparseLayer &loaded, int threads, double minSeconds,
+              CacheState caches = CacheState::Cold);
 
 private:
   AlignedVector<float> input, output, residual;

@@ -50,6 +50,8 @@ public:
     x86::TuneOptions options;
     options.level = TuneLevel::Fast;
     options.threads = threads;
+    // Timed as this benchmark times every implementation: back to back.
+    options.caches = x86::CacheState::Warm;
     auto tuned = x86::tuneSparseLayer(*jit, layer, isa, options);
     if (!tuned) return takeMessage(tuned.takeError());
     chosen = tuned->tiling.describe();

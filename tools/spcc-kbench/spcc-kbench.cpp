@@ -73,6 +73,8 @@ The last four are spcc's
 (empty for peers): machine code and read-only data of the chosen kernel, the weights as CSR
 (float values, int32 columns and row starts) for comparison, and that kernel's LLVM code
 generation seconds (tuning compiles and times several; prepare time is printed per problem).
+spcc's kernel is tuned as this benchmark times: back to back, caches warm (a model's tuner sweeps
+the caches before each timed run instead, and may choose another tiling for the same layer).
 gflops is effective dense GFLOP/s: 2*m*k*n / median_s for a
 product, 2*cout*cin*kh*kw*outH*outW / median_s for a convolution (zeros counted), so it is
 comparable across implementations. speedup_vs_onednn = onednn median_s / this median_s.
