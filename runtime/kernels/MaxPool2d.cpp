@@ -4,10 +4,11 @@
 // row inside the plane, the taps' vectors are joined into a maximum (MAXPS), and the lanes that
 // saw a NaN are tracked apart and made NaN once, before the one store. A vector that crosses the
 // plane's left or right border loads only its columns inside it, the others reading as -inf; at
-// stride 2 the taps are the even and odd floats of two vectors; window rows above or below the
-// plane are skipped (a maximum with -inf changes nothing). Windows 2 and 3 columns wide have
-// their taps unrolled. The generic kernel (Pool.cpp) walks each tap over a whole output row
-// instead: a load and a store of every output per tap, with strided loads at stride 2.
+// stride 2 the taps are the even and odd floats of two vectors (3-wide windows take the rows'
+// maximum first, then split it once); window rows above or below the plane are skipped (a
+// maximum with -inf changes nothing). Windows 2 and 3 columns wide have their taps unrolled.
+// The generic kernel (Pool.cpp) walks each tap over a whole output row instead: a load and a
+// store of every output per tap, with strided loads at stride 2.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/MaxPool2d.h"

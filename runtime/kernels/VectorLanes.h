@@ -132,6 +132,7 @@ inline EvenOdd<Lanes> splitEvenOdd(FloatVector<Lanes> a, FloatVector<Lanes> b) {
           FloatVector<16>(_mm512_permutex2var_ps(__m512(a), oddLanes, __m512(b)))};
 #else
   static_assert(Lanes == 8, "no such vector here");
+  // Per 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6; then 64-bit pairs in order 0, 2, 1, 3.
   auto order = [](__m256 v) {
     return FloatVector<8>(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8)));
   };
@@ -163,15 +164,14 @@ inline EvenOdd<Lanes> loadEvenOdd(const float *row, int64_t column, int64_t widt
   const float *p = row + column;
   auto mask = [&](int64_t first) { return laneRange(-(column + first), width - (column + first)); };
 #ifdef __AVX512F__
-  const __m512i evenLanes =
-      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i oddLanes = _mm512_add_epi32(evenLanes, _mm512_set1_epi32(1));
   __m512 a = Masked ? __m512(loadMaskedOr<16>(p, mask(0), fill)) : _mm512_loadu_ps(p);
   if constexpr (Lanes == 16) {
     __m512 b = Masked ? __m512(loadMaskedOr<16>(p + 16, mask(16), fill)) : _mm512_loadu_ps(p + 16);
-    return {FloatVector<16>(_mm512_permutex2var_ps(a, evenLanes, b)),
-            FloatVector<16>(_mm512_permutex2var_ps(a, oddLanes, b))};
+    return splitEvenOdd<16>(FloatVector<16>(a), FloatVector<16>(b));
   } else {
+    const __m512i evenLanes =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i oddLanes = _mm512_add_epi32(evenLanes, _mm512_set1_epi32(1));
     return {FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(evenLanes, a))),
             FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(oddLanes, a)))};
   }
@@ -179,12 +179,7 @@ inline EvenOdd<Lanes> loadEvenOdd(const float *row, int64_t column, int64_t widt
   static_assert(Lanes == 8, "no such vector here");
   __m256 a = Masked ? __m256(loadMaskedOr<8>(p, mask(0), fill)) : _mm256_loadu_ps(p);
   __m256 b = Masked ? __m256(loadMaskedOr<8>(p + 8, mask(8), fill)) : _mm256_loadu_ps(p + 8);
-  // Per 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6; then 64-bit pairs in order 0, 2, 1, 3.
-  auto order = [](__m256 v) {
-    return FloatVector<8>(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8)));
-  };
-  return {order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
-          order(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)))};
+  return splitEvenOdd<8>(FloatVector<8>(a), FloatVector<8>(b));
 #endif
 }
 
