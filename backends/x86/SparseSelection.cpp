@@ -116,8 +116,9 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   // every other run).
   if (std::max(sparseRuns[0], denseRuns[0]) < kRecheckRatio * std::min(sparseRuns[0], denseRuns[0]))
     for (int round = 0; round < 2; ++round) {
-      sparseRuns.push_back(timer.time(tuned->loaded, context.threads, options.secondsPerCandidate) *
-                           images);
+      sparseRuns.push_back(
+          timer.time(tuned->loaded, context.threads, options.secondsPerCandidate, options.caches) *
+          images);
       auto again =
           context.denseTimer->time(node, dense, context.threads, options.secondsPerCandidate);
       if (!again) return again.takeError();

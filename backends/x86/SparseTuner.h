@@ -69,8 +69,7 @@ public:
   explicit SparseLayerTimer(const SparseLayer &layer);
   /// Seconds per run of \p loaded (code of this layer) on \p threads threads, its runs finding
   /// the caches as \p caches says.
-  double time(LoadedSparseLayer &loaded, int threads, double minSeconds,
-              CacheState caches = CacheState::Cold);
+  double time(LoadedSparseLayer &loaded, int threads, double minSeconds, CacheState caches);
 
 private:
   AlignedVector<float> input, output, residual;
