@@ -266,6 +266,27 @@ TEST_CASE("a transposed product computes X * W + bias row-major", "[sparse]") {
                  expected, k);
 }
 
+TEST_CASE("a product of one position splits its rows over threads", "[sparse]") {
+  // Enough nonzeros that a one-position layer (a classifier) runs its row tiles on several
+  // threads: each must store exactly its own rows.
+  std::mt19937 random(16);
+  int64_t m = 700, k = 600;
+  Tensor weights = randomWeights({m, k}, 0.6, random);
+  SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 1);
+  std::vector<float> b = randomVector(k, random);
+  std::vector<double> expected(size_t(m), 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      expected[size_t(i)] += double(weights.getData<float>()[size_t(i * k + j)]) * b[size_t(j)];
+  for (const TargetIsa &isa : hostIsas())
+    for (const SpmmTiling &tiling :
+         candidateTilings(layer, vectorWidthOf(isa, layer), TuneLevel::Fast))
+      for (int threads : {1, 2, 3}) {
+        INFO(isa.kernelLevel << " " << tiling.describe() << " threads " << threads);
+        requireClose(runLayer(layer, tiling, isa, b, {}, threads), expected, k);
+      }
+}
+
 TEST_CASE("the tuner keeps the fastest measured candidate", "[sparse]") {
   std::mt19937 random(15);
   Tensor weights = randomWeights({64, 64}, 0.9, random);
