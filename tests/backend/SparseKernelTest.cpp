@@ -64,6 +64,19 @@ void requireClose(const std::vector<float> &actual, const std::vector<double> &e
   }
 }
 
+/// C = A * B in double precision: \p weights m x k, \p b k x n, both row-major.
+std::vector<double> referenceProduct(const Tensor &weights, const std::vector<float> &b,
+                                     int64_t n) {
+  int64_t m = weights.getType().getDims()[0], k = weights.getType().getDims()[1];
+  auto a = weights.getData<float>();
+  std::vector<double> c(size_t(m * n), 0.0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      for (int64_t p = 0; p < n; ++p)
+        c[size_t(i * n + p)] += double(a[size_t(i * k + j)]) * b[size_t(j * n + p)];
+  return c;
+}
+
 /// Every tiling shape the generator accepts for \p width-float vectors (what the tuner picks
 /// from), both schedules, with and without position and reduction blocks.
 std::vector<SpmmTiling> tilingTable(int width) {
@@ -119,12 +132,7 @@ TEST_CASE("generated SpMM matches the reference for every tiling, sparsity and t
           Tensor weights = randomWeights({m, k}, sparsity, random);
           SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), n);
           std::vector<float> b = randomVector(k * n, random);
-          std::vector<double> expected(size_t(m * n), 0.0);
-          auto a = weights.getData<float>();
-          for (int64_t i = 0; i < m; ++i)
-            for (int64_t j = 0; j < k; ++j)
-              for (int64_t p = 0; p < n; ++p)
-                expected[size_t(i * n + p)] += double(a[size_t(i * k + j)]) * b[size_t(j * n + p)];
+          std::vector<double> expected = referenceProduct(weights, b, n);
           for (int threads : {1, 2}) {
             INFO(isa.kernelLevel << " " << tiling.describe() << " sparsity " << sparsity << " m "
                                  << m << " k " << k << " n " << n << " threads " << threads);
@@ -274,10 +282,7 @@ TEST_CASE("a product of one position splits its rows over threads", "[sparse]") 
   Tensor weights = randomWeights({m, k}, 0.6, random);
   SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 1);
   std::vector<float> b = randomVector(k, random);
-  std::vector<double> expected(size_t(m), 0.0);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < k; ++j)
-      expected[size_t(i)] += double(weights.getData<float>()[size_t(i * k + j)]) * b[size_t(j)];
+  std::vector<double> expected = referenceProduct(weights, b, 1);
   for (const TargetIsa &isa : hostIsas())
     for (const SpmmTiling &tiling :
          candidateTilings(layer, vectorWidthOf(isa, layer), TuneLevel::Fast))
