@@ -34,6 +34,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -104,7 +105,14 @@ private:
     return emulate ? KernelFlavor::HostEmulation : KernelFlavor::Device;
   }
   llvm::Module &kernelModule() { return emulate ? *host : *device; }
-  std::string newKernelName() { return "spcc_gpu_k" + std::to_string(program.kernelNames.size()); }
+  /// "spcc_gpu_k<index>_<op>": a profiler's (nsys, ncu, PyTorch's) kernel list then names
+  /// each kernel's op, and the index finds its node in `--report`'s order.
+  std::string newKernelName(const Node &node) {
+    std::string op = node.getOpType();
+    for (char &c : op)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return "spcc_gpu_k" + std::to_string(program.kernelNames.size()) + "_" + op;
+  }
 
   void layOut();
   llvm::Expected<uint64_t> offsetOf(const Value *value) const;
@@ -238,7 +246,7 @@ llvm::Error GpuModelCompiler::lowerProduct(const Node &node) {
 llvm::Error GpuModelCompiler::lowerSparseProduct(const Node &node, const SparseKernelSpec &spec,
                                                  const GpuProductLayout &layout, uint64_t input,
                                                  uint64_t output, GpuArg residual) {
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   int64_t nonzeros = spec.weights.getNumNonZeros();
   // Blocks of whole warps, at most 128 positions.
   int threads = int(std::min<int64_t>(128, (spec.n + 31) / 32 * 32));
@@ -391,7 +399,7 @@ llvm::Error GpuModelCompiler::lowerConv(const Node &node) {
   spec.bias = std::move(bias);
   spec.residual = residual.kind == SPCC_ABI_GPU_ARG_DEVICE_POINTER;
   spec.activation = activation;
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   emitDirectConvKernel(kernelModule(), name, spec, flavor());
   int64_t count = y->getType().getNumElements();
   addElementLaunch(name, count, kConvThreads,
@@ -418,7 +426,7 @@ llvm::Error GpuModelCompiler::lowerMaxPool(const Node &node) {
   spec.outH = window->outDims[0];
   spec.outW = window->outDims[1];
   spec.window = window2D(*window);
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   emitMaxPoolKernel(kernelModule(), name, spec, flavor());
   int64_t count = y->getType().getNumElements();
   addElementLaunch(name, count, kConvThreads,
@@ -435,7 +443,7 @@ llvm::Error GpuModelCompiler::lowerGlobalAveragePool(const Node &node) {
   if (!out) return out.takeError();
   int64_t channels = dims[0] * dims[1];
   int64_t plane = node.getInput(0)->getType().getNumElements() / channels;
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   emitGlobalAveragePoolKernel(kernelModule(), name, plane, flavor());
   addElementLaunch(name, channels, kConvThreads,
                    {pointerArg(*out), pointerArg(*in), GpuArg(), int32Arg(channels)});
@@ -518,7 +526,7 @@ llvm::Error GpuModelCompiler::addStridedLaunch(const Node &node, const StridedSp
     return unsupportedNode(node, arch, "tensors of 2^31 elements or more have no GPU kernel");
   auto o = offsetOf(out);
   if (!o) return o.takeError();
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   emitStridedKernel(kernelModule(), name, spec, flavor());
   addElementLaunch(name, count, kStridedThreads, {pointerArg(*o), a, b, int32Arg(count)});
   return llvm::Error::success();
@@ -564,7 +572,7 @@ llvm::Error GpuModelCompiler::lowerGather(const Node &node) {
   auto o = offsetOf(out);
   if (!o) return o.takeError();
   int64_t count = out->getType().getNumElements();
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   emitGatherKernel(kernelModule(), name, spec, flavor());
   addElementLaunch(name, count, kStridedThreads,
                    {pointerArg(*o), table, indexArg, int32Arg(count)});
@@ -606,7 +614,7 @@ llvm::Error GpuModelCompiler::lowerLayerNorm(const Node &node) {
   auto in = offsetOf(x), o = offsetOf(node.getOutput(0));
   if (!in) return in.takeError();
   if (!o) return o.takeError();
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   emitLayerNormKernel(kernelModule(), name, spec, flavor());
   addElementLaunch(name, spec.rows, kRowThreads,
                    {pointerArg(*o), pointerArg(*in), GpuArg(), int32Arg(spec.rows)});
@@ -648,7 +656,7 @@ llvm::Error GpuModelCompiler::lowerAttention(const Node &node) {
   auto o = offsetOf(node.getOutput(0));
   if (!o) return o.takeError();
   int64_t rows = spec.batch * spec.queries * spec.heads;
-  std::string name = newKernelName();
+  std::string name = newKernelName(node);
   emitAttentionKernel(kernelModule(), name, spec, flavor());
   addElementLaunch(name, rows, kRowThreads,
                    {pointerArg(*o), args[0], args[1], args[2], mask, int32Arg(rows)});

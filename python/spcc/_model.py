@@ -221,7 +221,7 @@ class Context:
         """Runs a GPU model on device buffers, without waiting (spcc_run_device): `inputs` and
         `outputs` are sequences of device addresses (ints, e.g. a CUDA tensor's data_ptr()) in
         model order, `stream` a CUstream handle (int, e.g. torch.cuda.current_stream().cuda_stream;
-        None: the context's own). The outputs are ready once that stream has finished."""
+        None or 0: CUDA's default stream). The outputs are ready once that stream has finished."""
         library = _library.runtime()
         in_array = (ctypes.c_uint64 * max(1, len(inputs)))(*[int(p) for p in inputs])
         out_array = (ctypes.c_uint64 * max(1, len(outputs)))(*[int(p) for p in outputs])

@@ -309,8 +309,11 @@ spcc_status runDevice(spcc_context *ctx, int numInputs, const uint64_t *inputs, 
     std::atomic<bool> &flag;
     ~RunningGuard() { flag.store(false, std::memory_order_release); }
   } guard{ctx->running};
-  return runGpuProgramOnDevice(*gpu, d, ctx->deviceArena, stream ? stream : ctx->stream,
-                               ctx->stream, ctx->launchGraph, inputs, outputs, fn.c_str());
+  // A null stream is CUDA's default stream, as in every driver call: PyTorch's default stream
+  // is that handle, and running on the context's own stream instead would race with the
+  // caller's work on it.
+  return runGpuProgramOnDevice(*gpu, d, ctx->deviceArena, stream, ctx->stream, ctx->launchGraph,
+                               inputs, outputs, fn.c_str());
 }
 
 /// Checks that the caller's array lengths match the model's counts.

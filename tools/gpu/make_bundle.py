@@ -7,7 +7,8 @@ Usage:
 Writes DIR/ with: models/*.so compiled by build/tools/spcc for --arch (device code; with
 --emulate the host-emulation build instead, to rehearse the run here), inputs/ and expected/
 (.npy: the reference evaluation's outputs, from numpy for the products and from spcc-run's
-reference interpreter for the test models: MLP, MobileNet, ResNet, BERT), lib/ (libspcc_runtime and the libxxhash it needs),
+reference interpreter for the test models: MLP, MobileNet, ResNet, BERT), lib/ (libspcc_runtime and the libraries beyond C and C++'s that it and
+the models need: libxxhash, libomp),
 python/spcc (the package the runner loads the models with), run_bundle.py and run.sh, and
 manifest.json. The GPU machine needs nothing else: no LLVM, no build.
 
@@ -19,6 +20,7 @@ and cubins grow with the nonzeros: 90% alone adds about 24 MB).
 """
 import argparse
 import json
+import lzma
 import os
 import shutil
 import subprocess
@@ -31,6 +33,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(REPO_ROOT, "build")
+SYSTEM_LIBRARIES = ("libc.so", "libm.so", "libstdc++.so", "libgcc_s.so", "ld-linux", "linux-vdso")
 
 
 def product_model(path, n, k, m, sparsity, rng):
@@ -50,6 +53,28 @@ def product_model(path, n, k, m, sparsity, rng):
     return {"x": x}, {"y": expected}
 
 
+def packed(path):
+    """Compresses a file of over 1 MB with xz (pruned weights are mostly zeros: the benchmark
+    models' files shrink 1.4-6x, which keeps the bundle within what the device tool carries);
+    returns its path relative to the bundle, as run_bundle.py finds it."""
+    if os.path.getsize(path) > 1 << 20:
+        with open(path, "rb") as source, lzma.open(path + ".xz", "wb", preset=3) as target:
+            shutil.copyfileobj(source, target)
+        os.remove(path)
+        path += ".xz"
+    return os.path.relpath(path, os.path.dirname(os.path.dirname(path)))
+
+
+def shared_libraries(library):
+    """The libraries beyond the C and C++ runtimes that `library` loads (libxxhash, libomp):
+    the GPU machine may lack them, so they travel in the bundle's lib/."""
+    found = set()
+    for line in run(["ldd", library]).stdout.splitlines():
+        if "=>" in line and not line.split()[0].startswith(SYSTEM_LIBRARIES):
+            found.add(line.split("=>")[1].split()[0])
+    return found
+
+
 def run(command):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
@@ -66,6 +91,9 @@ def main():
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true")
     size.add_argument("--full", action="store_true")
+    parser.add_argument("--bench-models", action="store_true",
+                        help="add BERT-base 95%% and MobileNet V1 90%% (models/export_models.py "
+                             "--out build/bench), each with its ONNX file for ONNX Runtime there")
     args = parser.parse_args()
     spcc, spcc_run = os.path.join(BUILD, "tools", "spcc"), os.path.join(BUILD, "tools", "spcc-run")
     for tool in (spcc, spcc_run):
@@ -81,11 +109,17 @@ def main():
     rng = np.random.default_rng(2026)
     flags = ["--target", args.arch] + (["--emulate-gpu"] if args.emulate else [])
     manifest = {"arch": args.arch, "emulated": args.emulate, "models": []}
+    libraries = set()
 
-    def add(name, onnx_path, inputs, expected, info, shapes=()):
+    def add(name, onnx_path, inputs, expected, info, shapes=(), ship_onnx=False):
         library = os.path.join(out, "models", name + ".so")
         run([spcc, onnx_path, "-o", library] + flags + list(shapes))
-        entry = {"name": name, "so": "models/%s.so" % name, "inputs": {}, "expected": {}}
+        libraries.update(shared_libraries(library))
+        entry = {"name": name, "so": packed(library), "inputs": {}, "expected": {}}
+        if ship_onnx:
+            copy = os.path.join(out, "models", name + ".onnx")
+            shutil.copy(onnx_path, copy)
+            entry["onnx"] = packed(copy)
         entry.update(info)
         for kind, arrays in (("inputs", inputs), ("expected", expected)):
             for tensor, value in arrays.items():
@@ -107,13 +141,18 @@ def main():
                 add(name, path, inputs, expected,
                     {"kind": "spmm", "n": n, "k": k, "m": m, "sparsity": sparsity})
 
-    # The exported test models the GPU target compiles, expected outputs from spcc-run's
-    # reference evaluation of the ONNX file.
-    for model_name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny"):
-        folder = os.path.join(BUILD, "models", model_name)
+    # The exported test models the GPU target compiles (and, with --bench-models, the benchmark
+    # models), expected outputs from spcc-run's reference evaluation of the ONNX file.
+    exported = [(os.path.join(BUILD, "models", name), name, "the model tests export it")
+                for name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny")]
+    if args.bench_models:
+        exported += [(os.path.join(BUILD, "bench"), name,
+                      "models/export_models.py --out build/bench --only " + name)
+                     for name in ("bert_base_95", "mobilenet_v1_90")]
+    for folder, model_name, how in exported:
         onnx_path = os.path.join(folder, model_name + ".onnx")
         if not os.path.exists(onnx_path):
-            print("skipped %s: not exported (the model tests export it)" % model_name)
+            print("skipped %s: not exported (%s)" % (model_name, how))
             continue
         feeds = {os.path.splitext(f)[0]: os.path.join(folder, model_name + ".inputs", f)
                  for f in sorted(os.listdir(os.path.join(folder, model_name + ".inputs")))}
@@ -130,14 +169,12 @@ def main():
         expected = {f[:-len(".npy")]: np.load(os.path.join(reference, f))
                     for f in sorted(os.listdir(reference)) if f.endswith(".npy")}
         add(model_name, onnx_path, {t: np.load(p) for t, p in feeds.items()}, expected,
-            {"kind": "model"}, shapes)
+            {"kind": "model"}, shapes, ship_onnx=folder.endswith("bench"))
 
     runtime = os.path.realpath(os.path.join(BUILD, "runtime", "libspcc_runtime.so"))
     shutil.copy(runtime, os.path.join(out, "lib", "libspcc_runtime.so"))
-    ldd = run(["ldd", runtime]).stdout
-    for line in ldd.splitlines():
-        if "libxxhash" in line and "=>" in line:
-            shutil.copy(line.split("=>")[1].split()[0], os.path.join(out, "lib"))
+    for dependency in libraries | shared_libraries(runtime):
+        shutil.copy(dependency, os.path.join(out, "lib"))
     shutil.copytree(os.path.join(REPO_ROOT, "python", "spcc"), os.path.join(out, "python", "spcc"),
                     ignore=shutil.ignore_patterns("__pycache__", "*.in"))
     here = os.path.dirname(os.path.abspath(__file__))

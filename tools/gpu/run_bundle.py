@@ -6,18 +6,24 @@ run_bundle.py BUNDLE OUT_DIR   (run.sh sets the library paths)
 1. Every model: loaded through the spcc package (the C API), run on the bundled inputs, outputs
    against the expected ones (rtol 1e-3, atol 1e-4). A failure to load (no driver, no GPU) is
    reported per model and ends the run with exit 1.
-2. Timing, product by product (spcc, then its peers), medians of 3 rounds of ~0.3 s each:
-   spcc's run (host inputs copied in, the launches, outputs copied back, synchronized), spcc on
-   device buffers (Context.run_device on CUDA tensors and PyTorch's stream; on an emulated
-   bundle, numpy buffers; its outputs checked equal to the run's) and the peers on the same GPU through PyTorch, on a product of the same shape and sparsity: cuBLAS
-   fp32 (TF32 off) with and without the copies, TF32, bf16, and cuSPARSE CSR
-   (torch.sparse_csr); each synchronized.
+2. Timing, model by model (spcc, then its peers), medians of 3 rounds of ~0.3 s each: spcc's
+   run (host inputs copied in, the launches, outputs copied back, synchronized); spcc on device
+   buffers (Context.run_device on CUDA tensors, on PyTorch's current stream, that stream alone
+   synchronized, outputs checked equal to the run's; on an emulated bundle, numpy buffers),
+   once synchronized per run and once back to back (CUDA events around 200 runs).
+3. Peers: for each product, PyTorch on the same GPU at the same shape and sparsity (cuBLAS fp32
+   with TF32 off, with and without the copies, and back to back; TF32; bf16; cuSPARSE CSR); for
+   a model bundled with its ONNX file, ONNX Runtime (CUDA when its build has it, else the CPU).
+4. Per model on a GPU: each kernel's GPU time per run (PyTorch's profiler), summed by op.
 Writes OUT_DIR/results.json and OUT_DIR/results.md, and prints the table.
 """
 import json
+import lzma
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -39,6 +45,101 @@ def median_seconds(step, rounds=3, budget=0.3):
                 break
         means.append(elapsed / count)
     return statistics.median(means)
+
+
+def back_to_back_seconds(enqueue, runs=200):
+    """GPU time per run of `enqueue` (which only enqueues work on PyTorch's current stream),
+    from CUDA events around `runs` back-to-back calls: the launches' cost without a host
+    synchronization per run. None without CUDA."""
+    import torch
+    if not torch.cuda.is_available():
+        return None
+    for _ in range(10):
+        enqueue()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    means = []
+    for _ in range(3):
+        start.record()
+        for _ in range(runs):
+            enqueue()
+        end.record()
+        end.synchronize()
+        means.append(start.elapsed_time(end) / 1e3 / runs)
+    return statistics.median(means)
+
+
+def kernel_profile(model, inputs, runs=20):
+    """GPU time per run of each of the model's kernels, from PyTorch's profiler (CUPTI) over
+    `runs` runs of a context that launches kernel by kernel (SPCC_GPU_GRAPHS=0). Kernels are
+    named spcc_gpu_k<index>_<op>; returns {"kernels": [(name, us)] slowest first, "ops": [(op,
+    us)]}, or None without CUDA."""
+    import torch
+    if not torch.cuda.is_available():
+        return None
+    os.environ["SPCC_GPU_GRAPHS"] = "0"
+    context = model.context(threads=1)
+    del os.environ["SPCC_GPU_GRAPHS"]
+    try:
+        ins = [torch.from_numpy(np.ascontiguousarray(inputs[i.name], dtype=i.dtype)).cuda()
+               for i in model.inputs]
+        outs = [torch.empty(o.shape, dtype=torch.from_numpy(np.empty(0, o.dtype)).dtype,
+                            device="cuda") for o in model.outputs]
+        addresses = ([t.data_ptr() for t in ins], [t.data_ptr() for t in outs])
+        stream = torch.cuda.current_stream().cuda_stream
+        context.run_device(addresses[0], addresses[1], stream)
+        torch.cuda.synchronize()
+        activities = [torch.profiler.ProfilerActivity.CUDA]
+        with torch.profiler.profile(activities=activities) as profiler:
+            for _ in range(runs):
+                context.run_device(addresses[0], addresses[1], stream)
+            torch.cuda.synchronize()
+    finally:
+        context.close()
+    kernels = {}
+    for event in profiler.events():
+        if event.name.startswith("spcc_gpu_k"):
+            elapsed = event.time_range.elapsed_us()  # a kernel event spans its GPU time
+            kernels[event.name] = kernels.get(event.name, 0.0) + elapsed / runs
+    ops = {}
+    for name, us in kernels.items():
+        op = name.split("_", 3)[3] if name.count("_") >= 3 else name
+        ops[op] = ops.get(op, 0.0) + us
+    ranked = lambda table: sorted(table.items(), key=lambda item: -item[1])
+    return {"kernels": ranked(kernels)[:15], "ops": ranked(ops)}
+
+
+def unpacked(bundle, path, scratch):
+    """The bundle's file at `path`, decompressed into `scratch` when make_bundle.py packed it."""
+    if not path.endswith(".xz"):
+        return os.path.join(bundle, path)
+    target = os.path.join(scratch, os.path.basename(path)[:-len(".xz")])
+    with lzma.open(os.path.join(bundle, path)) as source, open(target, "wb") as sink:
+        shutil.copyfileobj(source, sink)
+    return target
+
+
+def onnxruntime_peer(onnx_path, inputs, expected):
+    """ONNX Runtime on the same inputs: CUDA when its build has the CUDA provider (TF32 off),
+    else the CPU. Returns a record of its provider, error against the expected outputs and
+    seconds per run (host inputs in, outputs back); {} without onnxruntime."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return {}
+    available = onnxruntime.get_available_providers()
+    if "CUDAExecutionProvider" in available:
+        providers = [("CUDAExecutionProvider", {"use_tf32": 0}), "CPUExecutionProvider"]
+    else:
+        providers = ["CPUExecutionProvider"]
+    session = onnxruntime.InferenceSession(onnx_path, providers=providers)
+    record = {"ort_provider": session.get_providers()[0]}
+    names = [o.name for o in session.get_outputs()]
+    outputs = dict(zip(names, session.run(names, inputs)))
+    record["ort_max_abs_error"] = max(float(np.max(np.abs(outputs[n] - expected[n])))
+                                      for n in expected if n in outputs)
+    record["ort_s"] = median_seconds(lambda: session.run(names, inputs))
+    return record
 
 
 def torch_peers(entry, bundle):
@@ -64,6 +165,9 @@ def torch_peers(entry, bundle):
         torch.matmul(x, wd)
         sync()
     peers["cublas_fp32"] = median_seconds(dense)
+    product = torch.empty((n, m), device="cuda")
+    peers["cublas_fp32_back_to_back"] = back_to_back_seconds(
+        lambda: torch.matmul(x, wd, out=product))
 
     def dense_copies():
         torch.matmul(torch.from_numpy(x_host).cuda(), wd).cpu()
@@ -93,8 +197,9 @@ def torch_peers(entry, bundle):
 
 def device_run_seconds(model, inputs, expected_outputs):
     """Times Context.run_device (no host copies): on CUDA tensors and the current stream when
-    the model runs on a GPU, on numpy buffers (host addresses) when it is emulated. Checks its
-    outputs equal run()'s; returns the median seconds, or None when neither is possible."""
+    the model runs on a GPU (synchronized each run, and back to back), on numpy buffers (host
+    addresses) when it is emulated. Checks its outputs equal run()'s; returns the seconds, or
+    None when neither is possible."""
     context = model.context(threads=1)
     try:
         if model.device.startswith("emulated"):
@@ -111,8 +216,11 @@ def device_run_seconds(model, inputs, expected_outputs):
             outs = [torch.empty(o.shape, dtype=torch.from_numpy(np.empty(0, o.dtype)).dtype,
                                 device="cuda") for o in model.outputs]
             addresses = ([t.data_ptr() for t in ins], [t.data_ptr() for t in outs])
-            stream = torch.cuda.current_stream().cuda_stream
-            sync, read = torch.cuda.synchronize, (lambda: [t.cpu().numpy() for t in outs])
+            # PyTorch's current stream, synchronized alone (not the whole device): outputs equal
+            # to run()'s then show that the run was ordered on that stream.
+            current = torch.cuda.current_stream()
+            stream = current.cuda_stream
+            sync, read = current.synchronize, (lambda: [t.cpu().numpy() for t in outs])
 
         def step():
             context.run_device(addresses[0], addresses[1], stream)
@@ -122,7 +230,11 @@ def device_run_seconds(model, inputs, expected_outputs):
         for info, value in zip(model.outputs, read()):
             if not np.array_equal(value, expected_outputs[info.name]):
                 raise RuntimeError("run_device's %s differs from run's" % info.name)
-        return median_seconds(step)
+        seconds = {"spcc_device_s": median_seconds(step)}
+        if not model.device.startswith("emulated"):
+            seconds["spcc_back_to_back_s"] = back_to_back_seconds(
+                lambda: context.run_device(addresses[0], addresses[1], stream))
+        return seconds
     finally:
         context.close()
 
@@ -133,13 +245,14 @@ def main():
     with open(os.path.join(bundle, "manifest.json")) as file:
         manifest = json.load(file)
     results, failed = [], 0
+    scratch = tempfile.TemporaryDirectory(prefix="spcc-bundle-")
     for entry in manifest["models"]:
         record = {"name": entry["name"], "kind": entry["kind"]}
         for key in ("n", "k", "m", "sparsity"):
             if key in entry:
                 record[key] = entry[key]
         try:
-            model = spcc.load(os.path.join(bundle, entry["so"]))
+            model = spcc.load(unpacked(bundle, entry["so"], scratch.name))
         except spcc.Error as error:
             record["error"] = "%s: %s" % (error.status, error.message)
             results.append(record)
@@ -167,39 +280,62 @@ def main():
             try:
                 device_seconds = device_run_seconds(model, inputs, outputs)
                 if device_seconds is not None:
-                    record["spcc_device_s"] = device_seconds
+                    record.update(device_seconds)
             except (spcc.Error, RuntimeError) as error:
                 record["error"] = "run_device: %s" % error
                 failed += 1
                 print("FAIL %s: %s" % (entry["name"], record["error"]))
+            if entry["kind"] == "model" and not model.device.startswith("emulated"):
+                try:
+                    record["kernel_profile"] = kernel_profile(model, inputs)
+                except Exception as error:  # the profile is a diagnosis, not a check
+                    record["kernel_profile_error"] = str(error)
         if entry["kind"] == "spmm":
             record.update({"peer_" + k: v for k, v in torch_peers(entry, bundle).items()})
+        if "onnx" in entry:
+            expected = {name: np.load(os.path.join(bundle, path))
+                        for name, path in entry["expected"].items()}
+            record.update(onnxruntime_peer(unpacked(bundle, entry["onnx"], scratch.name),
+                                           inputs, expected))
         results.append(record)
         print("ok %s: %s, spcc %.1f us" % (entry["name"], record.get("device"),
                                             record["spcc_s"] * 1e6))
     with open(os.path.join(out_dir, "results.json"), "w") as file:
         json.dump({"arch": manifest["arch"], "emulated": manifest["emulated"],
                    "results": results}, file, indent=1)
-    lines = ["| model | n | sparsity | spcc us (with copies) | spcc us (device buffers) | "
-             "cuBLAS fp32 us | cuBLAS fp32 + copies us | TF32 us | bf16 us | cuSPARSE us | "
-             "spcc vs fp32+copies | spcc vs fp32 (device) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    columns = [("spcc us (with copies)", "spcc_s"), ("spcc us (device buffers)", "spcc_device_s"),
+               ("spcc us (back to back)", "spcc_back_to_back_s"),
+               ("cuBLAS fp32 us", "peer_cublas_fp32"),
+               ("cuBLAS fp32 us (back to back)", "peer_cublas_fp32_back_to_back"),
+               ("cuBLAS fp32 + copies us", "peer_cublas_fp32_with_copies"),
+               ("TF32 us", "peer_cublas_tf32"), ("bf16 us", "peer_cublas_bf16"),
+               ("cuSPARSE us", "peer_cusparse_csr"), ("ONNX Runtime us", "ort_s")]
+    ratios = [("spcc vs fp32+copies", "peer_cublas_fp32_with_copies", "spcc_s"),
+              ("spcc vs fp32, back to back", "peer_cublas_fp32_back_to_back",
+               "spcc_back_to_back_s"),
+              ("spcc vs ONNX Runtime", "ort_s", "spcc_s")]
+    header = ["model", "n", "sparsity"] + [c[0] for c in columns] + [r[0] for r in ratios]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         if "spcc_s" not in r:
             continue
-
-        def us(key):
-            return "%.1f" % (r[key] * 1e6) if isinstance(r.get(key), float) else "-"
-        def ratio(peer, own):
-            if isinstance(r.get(peer), float) and isinstance(r.get(own), float):
-                return "%.2fx" % (r[peer] / r[own])
-            return "-"
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["name"], r.get("n", "-"), r.get("sparsity", "-"), us("spcc_s"),
-            us("spcc_device_s"), us("peer_cublas_fp32"), us("peer_cublas_fp32_with_copies"),
-            us("peer_cublas_tf32"), us("peer_cublas_bf16"), us("peer_cusparse_csr"),
-            ratio("peer_cublas_fp32_with_copies", "spcc_s"),
-            ratio("peer_cublas_fp32", "spcc_device_s")))
+        cells = [r["name"], str(r.get("n", "-")), str(r.get("sparsity", "-"))]
+        cells += ["%.1f" % (r[key] * 1e6) if isinstance(r.get(key), float) else "-"
+                  for _, key in columns]
+        cells += ["%.2fx" % (r[peer] / r[own])
+                  if isinstance(r.get(peer), float) and isinstance(r.get(own), float) else "-"
+                  for _, peer, own in ratios]
+        lines.append("| " + " | ".join(cells) + " |")
+    for r in results:
+        profile = r.get("kernel_profile")
+        if profile:
+            lines.append("\n%s, GPU us per run by op: %s; slowest kernels: %s" % (
+                r["name"], ", ".join("%s %.1f" % item for item in profile["ops"]),
+                ", ".join("%s %.1f" % item for item in profile["kernels"][:8])))
+    providers = sorted({r["ort_provider"] for r in results if "ort_provider" in r})
+    if providers:
+        lines.append("\nONNX Runtime ran on %s (host inputs in, outputs back, as spcc's run)."
+                     % ", ".join(providers))
     table = "\n".join(lines)
     with open(os.path.join(out_dir, "results.md"), "w") as file:
         file.write(table + "\n")

@@ -102,7 +102,8 @@ spcc_status spcc_run_batch(spcc_context *ctx, int64_t batch, const void *const *
 /** Runs a GPU model on device buffers: `inputs` / `outputs` hold one device pointer
  *  (CUdeviceptr) per model input / output, in model order; `num_inputs` / `num_outputs` must
  *  equal the model's counts. The copies in, the kernels and the copies out are enqueued on
- *  `stream` (a CUstream; NULL: the context's own) and the call returns without waiting: the
+ *  `stream` (a CUstream; NULL is CUDA's default stream, as in the driver API, which is PyTorch's
+ *  default stream too) and the call returns without waiting: the
  *  outputs are ready once that stream has finished, and the context must not run again before
  *  then. With an emulated GPU model (`--emulate-gpu`) the device pointers are host addresses and
  *  the run is complete when the call returns. A model of fixed shapes only; a CPU model is
