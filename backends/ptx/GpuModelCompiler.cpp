@@ -37,6 +37,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 namespace spcc::ptx {
@@ -115,6 +116,9 @@ private:
   }
 
   void layOut();
+  /// The offset of \p bytes of scratch for the node being lowered (every node's scratch is the
+  /// same region: the launches run in order on one stream).
+  uint64_t reserveScratch(uint64_t bytes);
   llvm::Expected<uint64_t> offsetOf(const Value *value) const;
   llvm::Error lowerNode(const Node &node);
   llvm::Error lowerProduct(const Node &node);
@@ -157,6 +161,8 @@ private:
   GpuProgram program;
   std::map<const Value *, uint64_t> aliasOffsets;
   uint64_t arenaBase = 0;
+  /// Past the planned intermediates: scratch that one node's launches pass between them.
+  uint64_t scratchBase = 0;
 };
 
 void GpuModelCompiler::layOut() {
@@ -170,7 +176,13 @@ void GpuModelCompiler::layOut() {
     at = alignUp(at + uint64_t(output.value->getType().getSizeInBytes()));
   }
   arenaBase = at;
-  program.deviceArenaBytes = std::max<uint64_t>(alignUp(at + uint64_t(graph.getArenaBytes())), 1);
+  scratchBase = alignUp(at + uint64_t(graph.getArenaBytes()));
+  program.deviceArenaBytes = std::max<uint64_t>(scratchBase, 1);
+}
+
+uint64_t GpuModelCompiler::reserveScratch(uint64_t bytes) {
+  program.deviceArenaBytes = std::max(program.deviceArenaBytes, scratchBase + alignUp(bytes));
+  return scratchBase;
 }
 
 llvm::Expected<uint64_t> GpuModelCompiler::offsetOf(const Value *value) const {
@@ -614,10 +626,18 @@ llvm::Error GpuModelCompiler::lowerLayerNorm(const Node &node) {
   auto in = offsetOf(x), o = offsetOf(node.getOutput(0));
   if (!in) return in.takeError();
   if (!o) return o.takeError();
+  int64_t count = spec.rows * spec.size, chunks = spec.rows * spec.chunks();
+  if (count > std::numeric_limits<int32_t>::max())
+    return unsupportedNode(node, arch, "a layer norm of over 2^31 elements has no GPU kernel");
+  GpuArg partials = pointerArg(reserveScratch(uint64_t(chunks) * 2 * sizeof(float)));
   std::string name = newKernelName(node);
+  emitLayerNormStatisticsKernel(kernelModule(), name, spec, flavor());
+  addElementLaunch(name, chunks, kTransformerThreads,
+                   {partials, pointerArg(*in), int32Arg(chunks)});
+  name = newKernelName(node);
   emitLayerNormKernel(kernelModule(), name, spec, flavor());
-  addElementLaunch(name, spec.rows, kRowThreads,
-                   {pointerArg(*o), pointerArg(*in), GpuArg(), int32Arg(spec.rows)});
+  addElementLaunch(name, count, kTransformerThreads,
+                   {pointerArg(*o), pointerArg(*in), partials, int32Arg(count)});
   return llvm::Error::success();
 }
 
@@ -655,11 +675,22 @@ llvm::Error GpuModelCompiler::lowerAttention(const Node &node) {
   }
   auto o = offsetOf(node.getOutput(0));
   if (!o) return o.takeError();
-  int64_t rows = spec.batch * spec.queries * spec.heads;
+  if (spec.scoreCount() > std::numeric_limits<int32_t>::max() ||
+      spec.outputCount() > std::numeric_limits<int32_t>::max())
+    return unsupportedNode(node, arch, "attention of over 2^31 scores has no GPU kernel");
+  GpuArg scores = pointerArg(reserveScratch(uint64_t(spec.scoreCount()) * sizeof(float)));
   std::string name = newKernelName(node);
-  emitAttentionKernel(kernelModule(), name, spec, flavor());
-  addElementLaunch(name, rows, kRowThreads,
-                   {pointerArg(*o), args[0], args[1], args[2], mask, int32Arg(rows)});
+  emitAttentionScoresKernel(kernelModule(), name, spec, flavor());
+  addElementLaunch(name, spec.scoreCount(), kTransformerThreads,
+                   {scores, args[0], args[1], mask, int32Arg(spec.scoreCount())});
+  int64_t rows = spec.batch * spec.heads * spec.queries;
+  name = newKernelName(node);
+  emitSoftmaxRowsKernel(kernelModule(), name, spec.keys, flavor());
+  addElementLaunch(name, rows, kRowThreads, {scores, int32Arg(rows)});
+  name = newKernelName(node);
+  emitAttentionValuesKernel(kernelModule(), name, spec, flavor());
+  addElementLaunch(name, spec.outputCount(), kTransformerThreads,
+                   {pointerArg(*o), scores, args[2], int32Arg(spec.outputCount())});
   return llvm::Error::success();
 }
 

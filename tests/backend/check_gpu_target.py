@@ -142,6 +142,44 @@ def write_elementwise_model(path, rng):
             "ids": np.asarray([0, 9, -1, 3, -10], np.int64)}
 
 
+def write_attention_model(path, rng):
+    """The attention and layer norm launches at shapes BERT's do not take: two batches, fewer
+    queries (5) than keys (7), three heads, value depth (6) unlike query depth (4), a mask
+    broadcast over heads and queries; then a layer norm over 90 features (chunks of 32, 32
+    and 26). Softmax has no GPU kernel of its own, so the model compiles only if the pattern
+    became one FusedAttention."""
+    f = TensorProto.FLOAT
+    node = helper.make_node
+    inits = [numpy_helper.from_array(np.asarray(2.0, np.float32), "root_depth"),
+             numpy_helper.from_array(rng.uniform(0.5, 1.5, (5, 3, 6)).astype(np.float32),
+                                     "scale"),
+             numpy_helper.from_array(rng.uniform(-1, 1, (5, 3, 6)).astype(np.float32), "shift")]
+    nodes = [node("Transpose", ["q"], ["qt"], perm=[0, 2, 1, 3]),
+             node("Transpose", ["k"], ["kt"], perm=[0, 2, 3, 1]),
+             node("Transpose", ["v"], ["vt"], perm=[0, 2, 1, 3]),
+             node("MatMul", ["qt", "kt"], ["s"]),
+             node("Div", ["s", "root_depth"], ["scaled"]),
+             node("Add", ["scaled", "mask"], ["masked"]),
+             node("Softmax", ["masked"], ["p"], axis=-1),
+             node("MatMul", ["p", "vt"], ["heads"]),
+             node("Transpose", ["heads"], ["o"], perm=[0, 2, 1, 3]),
+             node("LayerNormalization", ["o", "scale", "shift"], ["ln"], axis=1, epsilon=1e-4)]
+    graph = helper.make_graph(
+        nodes, "attention",
+        [helper.make_tensor_value_info("q", f, [2, 5, 3, 4]),
+         helper.make_tensor_value_info("k", f, [2, 7, 3, 4]),
+         helper.make_tensor_value_info("v", f, [2, 7, 3, 6]),
+         helper.make_tensor_value_info("mask", f, [2, 1, 1, 7])],
+        [helper.make_tensor_value_info("o", f, [2, 5, 3, 6]),
+         helper.make_tensor_value_info("ln", f, [2, 5, 3, 6])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    mask = np.zeros((2, 1, 1, 7), np.float32)
+    mask[0, ..., 5:] = -10000.0  # the first batch's last two keys masked out
+    return {"q": rng.standard_normal((2, 5, 3, 4)).astype(np.float32),
+            "k": rng.standard_normal((2, 7, 3, 4)).astype(np.float32),
+            "v": rng.standard_normal((2, 7, 3, 6)).astype(np.float32), "mask": mask}
+
+
 def written_model(work, name, writer, rng):
     """(WORK/NAME.onnx, its input folder, no shape flags) of the model \p writer writes."""
     path, inputs = os.path.join(work, name + ".onnx"), os.path.join(work, name + ".inputs")
@@ -188,6 +226,7 @@ def main():
     models = [written_model(work, name, writer, rng)
               for name, writer in (("token_major", write_token_major_model),
                                    ("elementwise", write_elementwise_model),
+                                   ("attention", write_attention_model),
                                    ("large_layers", write_large_layers_model))]
     for name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny"):
         shapes = []
@@ -197,7 +236,7 @@ def main():
                 shapes = ["--shape=" + item for item in file.read().split()]
         models.append((os.path.join(models_dir, name, name + ".onnx"),
                        os.path.join(models_dir, name, name + ".inputs"), shapes))
-    mlp = models[3][0]
+    mlp = models[4][0]
     check_models(spcc, spcc_run, work, models, "1e-4", "1e-5")
     check_refusals(spcc, spcc_run, runtime, work, mlp)
 
