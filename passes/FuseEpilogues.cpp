@@ -4,8 +4,11 @@
 // stored (FusedEpilogue.h), so none of them makes another pass over memory:
 //   Conv -> [Add(residual)] -> [Relu | Clip]                        becomes FusedConv
 //   MatMul(X, W) -> [Add(bias)] -> [Add(residual)] -> [Relu | Clip | Gelu]  becomes FusedMatMul
+//   Gemm(X, W, [C]) -> [Add(residual)] -> [Relu | Clip | Gelu]             becomes FusedMatMul
 // with W a constant matrix, the bias a constant [N] along the last axis, the residual of the
-// result's shape and Clip's bounds constant. A Conv's bias needs no fusing: after
+// result's shape and Clip's bounds constant. A Gemm (how exporters write a Linear layer) fuses
+// when it is a plain product plus bias: no transposed X, alpha and beta 1, C a constant [N] or
+// [1, N] (its bias); a transposed W is stored transposed. A Conv's bias needs no fusing: after
 // fold-batch-norm it is already an input of the Conv. Each value of the chain but the last
 // must have the chain's next node as its only reader.
 //
@@ -58,8 +61,53 @@ bool isColumnBias(const Value *v, int64_t n) {
          v->getType().getRank() == 1 && v->getType().getDims()[0] == n;
 }
 
+/// A Gemm that is X * W' + bias with W and the bias constant (see the file comment).
+bool isFusableGemm(const Node &node) {
+  if (node.getOpType() != "Gemm" || node.getInt("transA", 0) != 0 ||
+      node.getFloat("alpha", 1.0f) != 1.0f || node.getFloat("beta", 1.0f) != 1.0f)
+    return false;
+  const Value *w = node.getInput(1);
+  if (!w->isConstant() || w->getType().getDType() != DType::Float32 || w->getType().getRank() != 2)
+    return false;
+  const Value *c = node.getNumInputs() > 2 ? node.getInput(2) : nullptr;
+  if (!c) return true;
+  int64_t n = node.getOutput(0)->getType().getDims().back();
+  llvm::ArrayRef<int64_t> dims = c->getType().getDims();
+  return c->isConstant() && c->getType().getDType() == DType::Float32 &&
+         ((dims.size() == 1 && dims[0] == n) || (dims.size() == 2 && dims[0] == 1 && dims[1] == n));
+}
+
+/// Rewrites fusable Gemm \p gemm as the MatMul by constant [K, N] weights it computes (a
+/// FusedMatMul, whose input 2 is the bias).
+void gemmAsProduct(Graph &graph, Node &gemm) {
+  std::string base = gemm.getName().empty() ? gemm.getOutput(0)->getName() : gemm.getName();
+  if (gemm.getInt("transB", 0) != 0) {
+    const Tensor &w = gemm.getInput(1)->getConstant();
+    int64_t n = w.getDims()[0], k = w.getDims()[1];
+    Tensor transposed(TensorType(DType::Float32, {k, n}));
+    auto from = w.getData<float>();
+    auto to = transposed.getMutableData<float>();
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < k; ++j) to[size_t(j * n + i)] = from[size_t(i * k + j)];
+    gemm.setInput(
+        1, graph.addConstant(graph.makeUniqueName(base + "/weight_t"), std::move(transposed)));
+  }
+  if (gemm.getNumInputs() > 2 && gemm.getInput(2)->getType().getRank() == 2) {
+    const Tensor &c = gemm.getInput(2)->getConstant();
+    Tensor bias(TensorType(DType::Float32, {c.getNumElements()}));
+    std::copy(c.getData<float>().begin(), c.getData<float>().end(),
+              bias.getMutableData<float>().begin());
+    gemm.setInput(2, graph.addConstant(graph.makeUniqueName(base + "/bias"), std::move(bias)));
+  }
+  for (const char *attribute : {"transA", "transB", "alpha", "beta"})
+    gemm.removeAttribute(attribute);
+}
+
 EpilogueChain findChain(const Graph &graph, Node &product) {
-  bool matmul = product.getOpType() == "MatMul";
+  // A Gemm's C is its bias already: what follows may only be a residual and an activation.
+  bool matmul = product.getOpType() == "MatMul" ||
+                (product.getOpType() == "Gemm" && product.getNumInputs() < 3);
+  bool products = matmul || product.getOpType() == "Gemm";
   EpilogueChain chain;
   Value *current = product.getOutput(0);
   while (true) {
@@ -83,7 +131,7 @@ EpilogueChain findChain(const Graph &graph, Node &product) {
       std::optional<FusedActivation> clip = constantClip(*next);
       if (!clip) break;
       chain.activation = *clip;
-    } else if (op == "Gelu" && matmul && next->getString("approximate", "none") == "none") {
+    } else if (op == "Gelu" && products && next->getString("approximate", "none") == "none") {
       chain.activation.kind = FusedActivation::Kind::Gelu;
     } else {
       break;
@@ -104,13 +152,14 @@ public:
     bool changed = false;
     for (Node *product : graph.getNodes()) {
       if (product->isErased()) continue; // fused into a product earlier in this walk
-      bool conv = product->getOpType() == "Conv";
-      if ((!conv && !isWeightMatMul(*product)) ||
+      bool conv = product->getOpType() == "Conv", gemm = isFusableGemm(*product);
+      if ((!conv && !gemm && !isWeightMatMul(*product)) ||
           product->getOutput(0)->getType().getDType() != DType::Float32)
         continue;
       EpilogueChain chain = findChain(graph, *product);
       if (chain.fused.empty()) continue;
       const char *fusedOp = conv ? "FusedConv" : "FusedMatMul";
+      if (gemm) gemmAsProduct(graph, *product);
       product->setOp(fusedOp, lookupOpSchema(fusedOp));
       if (chain.bias) product->addInput(chain.bias);
       if (chain.residual) {

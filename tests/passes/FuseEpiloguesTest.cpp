@@ -149,3 +149,34 @@ TEST_CASE("fuse-epilogues keeps outputs on random pruned MatMuls", "[passes][fus
     CHECK(maxOutputDifference(text, "fuse-epilogues", seed) < 1e-5);
   }
 }
+
+TEST_CASE("fuse-epilogues turns a Gemm with a Relu or a residual into a FusedMatMul",
+          "[passes][fuse-epilogues]") {
+  for (uint32_t seed : {7u, 8u}) {
+    // A Linear layer as exporters write it (transB = 1, C of [N]), and one with C of [1, N]
+    // followed by a residual and GELU; the third Gemm (alpha 2) stays a Gemm.
+    std::string text = "graph @main(%x: f32[3,8], %shortcut: f32[3,5]) {\n" +
+                       randomConstant("w1", {6, 8}, seed, -1, 1, 0.8) +
+                       randomConstant("b1", {6}, seed + 10, -1, 1) +
+                       randomConstant("w2", {6, 5}, seed + 20, -1, 1, 0.5) +
+                       randomConstant("b2", {1, 5}, seed + 30, -1, 1) +
+                       randomConstant("w3", {5, 5}, seed + 40, -1, 1) +
+                       "  %y: f32[3,6] = Gemm(%x, %w1, %b1) {transB = 1} @\"linear\"\n"
+                       "  %r: f32[3,6] = Relu(%y) @\"relu\"\n"
+                       "  %z: f32[3,5] = Gemm(%r, %w2, %b2) @\"proj\"\n"
+                       "  %s: f32[3,5] = Add(%z, %shortcut) @\"residual\"\n"
+                       "  %g: f32[3,5] = Gelu(%s) @\"gelu\"\n"
+                       "  %h: f32[3,5] = Gemm(%g, %w3) {alpha = 2.0} @\"scaled\"\n"
+                       "  %o: f32[3,5] = Relu(%h) @\"relu2\"\n"
+                       "  return %o as \"out\"\n}\n";
+    std::string result = runPassOnText("fuse-epilogues", text);
+    INFO(result);
+    CHECK(result.find("FusedMatMul(%x, %\"linear/weight_t\", %b1)") != std::string::npos);
+    CHECK(result.find("FusedMatMul(%y, %w2, %\"proj/bias\", %shortcut)") != std::string::npos);
+    CHECK(result.find("= Relu(%y)") == std::string::npos);
+    CHECK(result.find("= Gelu(") == std::string::npos);
+    CHECK(result.find("Gemm(%z, %w3) {alpha = 2.0}") != std::string::npos);
+    CHECK(result.find("transB") == std::string::npos);
+    CHECK(maxOutputDifference(text, "fuse-epilogues", seed) < 1e-5);
+  }
+}

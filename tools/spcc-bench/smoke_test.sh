@@ -33,7 +33,7 @@ import re, sys
 text = open(sys.argv[1]).read()
 assert re.search(r"^profile: \d+ runs, [0-9.]+ ms per run", text, re.M), text
 nodes = re.findall(r"^(/layers/\S+)\s+(\w+ \(\w+\))\s+([0-9.]+)\s+([0-9.]+)%$", text, re.M)
-assert len(nodes) == 5, text  # 3 Gemm, 2 Relu
+assert len(nodes) == 3, text  # 2 Gemm + Relu fused as FusedMatMul, the last Gemm
 assert abs(sum(float(n[3]) for n in nodes) - 100) < 1, text
 print("profile ok:", len(nodes), "nodes")
 ' "$work/profile.txt"
