@@ -627,6 +627,7 @@ llvm::Error GpuModelCompiler::lowerLayerNorm(const Node &node) {
   if (!in) return in.takeError();
   if (!o) return o.takeError();
   int64_t count = spec.rows * spec.size, chunks = spec.rows * spec.chunks();
+  if (count == 0) return llvm::Error::success(); // nothing to compute
   if (count > std::numeric_limits<int32_t>::max())
     return unsupportedNode(node, arch, "a layer norm of over 2^31 elements has no GPU kernel");
   GpuArg partials = pointerArg(reserveScratch(uint64_t(chunks) * 2 * sizeof(float)));
@@ -675,6 +676,9 @@ llvm::Error GpuModelCompiler::lowerAttention(const Node &node) {
   }
   auto o = offsetOf(node.getOutput(0));
   if (!o) return o.takeError();
+  if (spec.outputCount() == 0) return llvm::Error::success(); // nothing to compute
+  if (spec.keys == 0 || spec.depth == 0)
+    return unsupportedNode(node, arch, "attention over no keys or of zero depth has no GPU kernel");
   if (spec.scoreCount() > std::numeric_limits<int32_t>::max() ||
       spec.outputCount() > std::numeric_limits<int32_t>::max())
     return unsupportedNode(node, arch, "attention of over 2^31 scores has no GPU kernel");
