@@ -91,9 +91,10 @@ def main():
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true")
     size.add_argument("--full", action="store_true")
-    parser.add_argument("--bench-models", action="store_true",
-                        help="add BERT-base 95%% and MobileNet V1 90%% (models/export_models.py "
-                             "--out build/bench), each with its ONNX file for ONNX Runtime there")
+    parser.add_argument("--bench-models", nargs="*", metavar="NAME",
+                        help="add benchmark models exported by models/export_models.py --out "
+                             "build/bench (default: bert_base_95 mobilenet_v1_90; resnet50_80 "
+                             "alone fills the bundle), each with its ONNX file for ONNX Runtime")
     args = parser.parse_args()
     spcc, spcc_run = os.path.join(BUILD, "tools", "spcc"), os.path.join(BUILD, "tools", "spcc-run")
     for tool in (spcc, spcc_run):
@@ -145,10 +146,10 @@ def main():
     # models), expected outputs from spcc-run's reference evaluation of the ONNX file.
     exported = [(os.path.join(BUILD, "models", name), name, "the model tests export it")
                 for name in ("mlp", "mobilenet_tiny", "resnet_tiny", "bert_tiny")]
-    if args.bench_models:
+    if args.bench_models is not None:
         exported += [(os.path.join(BUILD, "bench"), name,
                       "models/export_models.py --out build/bench --only " + name)
-                     for name in ("bert_base_95", "mobilenet_v1_90")]
+                     for name in args.bench_models or ("bert_base_95", "mobilenet_v1_90")]
     for folder, model_name, how in exported:
         onnx_path = os.path.join(folder, model_name + ".onnx")
         if not os.path.exists(onnx_path):
