@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 using namespace spcc::kernels;
 
@@ -186,68 +185,11 @@ void layerNormTokenBlock(const spcc_layer_norm_params &p, const float *x, const 
   }
 }
 
-/// Feature-major X and Y over too few token blocks to give each thread two (BERT at one
-/// sequence: 128 tokens, two blocks), on several threads: each thread sums its own range of
-/// features for every token, shifted by the token's first feature as layerNormFullBlock does;
-/// then each adds up all threads' sums and normalizes its range. The product before wrote X
-/// split by feature rows in the same order, so a thread mostly reads what its own core wrote;
-/// split by tokens, half of every thread's reads came from the other core's cache, and two
-/// threads took longer than one.
-void layerNormByFeatures(const spcc_layer_norm_params &p, const float *x, const float *scale,
-                         const float *bias, float *y, float *meanOut, float *invStdOut,
-                         int64_t parts) {
-  int64_t n = p.size, rows = p.rows;
-  using Tokens = Eigen::ArrayXf;
-  auto column = [&](int64_t j) { return Eigen::Map<const Tokens>(x + j * rows, rows); };
-  // Per part: the shifted sum, then the shifted sum of squares, of each token.
-  std::vector<float> partial(size_t(parts * 2 * rows));
-  auto features = [&](int64_t part) { return std::pair(n * part / parts, n * (part + 1) / parts); };
-  parallelFor(parts, int32_t(parts), [&](int64_t w0, int64_t w1) {
-    for (int64_t w = w0; w < w1; ++w) {
-      Eigen::Map<Tokens> sum(partial.data() + w * 2 * rows, rows);
-      Eigen::Map<Tokens> squares(partial.data() + (w * 2 + 1) * rows, rows);
-      sum.setZero();
-      squares.setZero();
-      auto [j0, j1] = features(w);
-      for (int64_t j = j0; j < j1; ++j) { // expressions, not a Tokens temporary per feature
-        sum += column(j) - column(0);
-        squares += (column(j) - column(0)).square();
-      }
-    }
-  });
-  parallelFor(parts, int32_t(parts), [&](int64_t w0, int64_t w1) {
-    Tokens sum = Tokens::Zero(rows), squares = Tokens::Zero(rows);
-    for (int64_t w = 0; w < parts; ++w) {
-      sum += Eigen::Map<const Tokens>(partial.data() + w * 2 * rows, rows);
-      squares += Eigen::Map<const Tokens>(partial.data() + (w * 2 + 1) * rows, rows);
-    }
-    Tokens shiftedMean = sum / float(n);
-    Tokens mean = column(0) + shiftedMean;
-    Tokens invStd =
-        ((squares / float(n) - shiftedMean.square()).max(0.0f) + p.epsilon).sqrt().inverse();
-    for (int64_t w = w0; w < w1; ++w) {
-      auto [j0, j1] = features(w);
-      for (int64_t j = j0; j < j1; ++j) {
-        Eigen::Map<Tokens> out(y + j * rows, rows);
-        out = (column(j) - mean) * invStd * scale[j % p.scale_period];
-        if (bias) out += bias[j % p.bias_period];
-      }
-      if (w == 0 && meanOut) Eigen::Map<Tokens>(meanOut, rows) = mean;
-      if (w == 0 && invStdOut) Eigen::Map<Tokens>(invStdOut, rows) = invStd;
-    }
-  });
-}
-
 template <bool InputFeatureMajor, bool OutputFeatureMajor>
 void layerNormFeatureMajor(const spcc_layer_norm_params &p, const float *x, const float *scale,
                            const float *bias, float *y, float *meanOut, float *invStdOut,
                            int32_t numThreads) {
   int64_t blocks = (p.rows + kTokenBlock - 1) / kTokenBlock;
-  int64_t threads = resolveThreads(numThreads);
-  if (InputFeatureMajor && OutputFeatureMajor && threads > 1 && blocks < 2 * threads &&
-      p.size >= 2 * threads && p.rows > 0 && !omp_in_parallel())
-    return layerNormByFeatures(p, x, scale, bias, y, meanOut, invStdOut,
-                               std::min<int64_t>(threads, p.size / 64 + 1));
   parallelFor(
       blocks, numThreads,
       [&](int64_t begin, int64_t end) {

@@ -42,8 +42,8 @@ TEST_CASE("LayerNormalization kernel: axes, broadcast parameters, optional outpu
       // Feature-major: full blocks of tokens whose mean is far from zero (their variance
       // comes from one pass over values shifted by each token's first).
       {{1, 130, 40}, -1, {40}, {40}, 1, 40, 44},
-      // Feature-major, too few blocks of tokens for the threads: each thread sums and
-      // normalizes a range of the 200 features (mean far from zero again).
+      // Feature-major: 200 features far from zero, a partial block of tokens (the shifted
+      // sum keeps the mean's low digits).
       {{1, 70, 200}, -1, {200}, {200}, 1, 40, 44},
       // Feature-major: a bias repeating within the 21 normalized values, a full and a partial
       // block of tokens, a partial tile of features.
