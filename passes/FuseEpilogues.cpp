@@ -61,6 +61,11 @@ bool isColumnBias(const Value *v, int64_t n) {
          v->getType().getRank() == 1 && v->getType().getDims()[0] == n;
 }
 
+/// A Gemm's C (its bias once fused), or null when it has none.
+const Value *gemmBias(const Node &gemm) {
+  return gemm.getNumInputs() > 2 ? gemm.getInput(2) : nullptr;
+}
+
 /// A Gemm that is X * W' + bias with W and the bias constant (see the file comment).
 bool isFusableGemm(const Node &node) {
   if (node.getOpType() != "Gemm" || node.getInt("transA", 0) != 0 ||
@@ -69,7 +74,7 @@ bool isFusableGemm(const Node &node) {
   const Value *w = node.getInput(1);
   if (!w->isConstant() || w->getType().getDType() != DType::Float32 || w->getType().getRank() != 2)
     return false;
-  const Value *c = node.getNumInputs() > 2 ? node.getInput(2) : nullptr;
+  const Value *c = gemmBias(node);
   if (!c) return true;
   int64_t n = node.getOutput(0)->getType().getDims().back();
   llvm::ArrayRef<int64_t> dims = c->getType().getDims();
@@ -92,10 +97,10 @@ void gemmAsProduct(Graph &graph, Node &gemm) {
     gemm.setInput(
         1, graph.addConstant(graph.makeUniqueName(base + "/weight_t"), std::move(transposed)));
   }
-  if (gemm.getNumInputs() > 2 && gemm.getInput(2)->getType().getRank() == 2) {
-    const Tensor &c = gemm.getInput(2)->getConstant();
-    Tensor bias(TensorType(DType::Float32, {c.getNumElements()}));
-    std::copy(c.getData<float>().begin(), c.getData<float>().end(),
+  if (const Value *c = gemmBias(gemm); c && c->getType().getRank() == 2) {
+    const Tensor &values = c->getConstant();
+    Tensor bias(TensorType(DType::Float32, {values.getNumElements()}));
+    std::copy(values.getData<float>().begin(), values.getData<float>().end(),
               bias.getMutableData<float>().begin());
     gemm.setInput(2, graph.addConstant(graph.makeUniqueName(base + "/bias"), std::move(bias)));
   }
@@ -105,9 +110,9 @@ void gemmAsProduct(Graph &graph, Node &gemm) {
 
 EpilogueChain findChain(const Graph &graph, Node &product) {
   // A Gemm's C is its bias already: what follows may only be a residual and an activation.
-  bool matmul = product.getOpType() == "MatMul" ||
-                (product.getOpType() == "Gemm" && product.getNumInputs() < 3);
-  bool products = matmul || product.getOpType() == "Gemm";
+  bool gemm = product.getOpType() == "Gemm";
+  bool takesBias = product.getOpType() == "MatMul" || (gemm && !gemmBias(product));
+  bool matrixProduct = product.getOpType() == "MatMul" || gemm;
   EpilogueChain chain;
   Value *current = product.getOutput(0);
   while (true) {
@@ -119,7 +124,7 @@ EpilogueChain findChain(const Graph &graph, Node &product) {
                        ? (next->getInput(0) == current ? next->getInput(1) : next->getInput(0))
                        : nullptr;
     if (op == "Add" && other == current) break;
-    if (op == "Add" && matmul && chain.fused.empty() &&
+    if (op == "Add" && takesBias && chain.fused.empty() &&
         isColumnBias(other, current->getType().getDims().back())) {
       chain.bias = other;
     } else if (op == "Add" && !chain.residual && other->getType() == current->getType() &&
@@ -131,7 +136,7 @@ EpilogueChain findChain(const Graph &graph, Node &product) {
       std::optional<FusedActivation> clip = constantClip(*next);
       if (!clip) break;
       chain.activation = *clip;
-    } else if (op == "Gelu" && products && next->getString("approximate", "none") == "none") {
+    } else if (op == "Gelu" && matrixProduct && next->getString("approximate", "none") == "none") {
       chain.activation.kind = FusedActivation::Kind::Gelu;
     } else {
       break;

@@ -69,6 +69,17 @@ def back_to_back_seconds(enqueue, runs=200):
     return statistics.median(means)
 
 
+def cuda_buffers(model, inputs):
+    """CUDA tensors holding the model's inputs and empty ones for its outputs, and their device
+    addresses in model order: (inputs, outputs, (input addresses, output addresses))."""
+    import torch
+    ins = [torch.from_numpy(np.ascontiguousarray(inputs[i.name], dtype=i.dtype)).cuda()
+           for i in model.inputs]
+    outs = [torch.empty(o.shape, dtype=torch.from_numpy(np.empty(0, o.dtype)).dtype,
+                        device="cuda") for o in model.outputs]
+    return ins, outs, ([t.data_ptr() for t in ins], [t.data_ptr() for t in outs])
+
+
 def kernel_profile(model, inputs, runs=20):
     """GPU time per run of each of the model's kernels, from PyTorch's profiler (CUPTI) over
     `runs` runs of a context that launches kernel by kernel (SPCC_GPU_GRAPHS=0). Kernels are
@@ -81,11 +92,7 @@ def kernel_profile(model, inputs, runs=20):
     context = model.context(threads=1)
     del os.environ["SPCC_GPU_GRAPHS"]
     try:
-        ins = [torch.from_numpy(np.ascontiguousarray(inputs[i.name], dtype=i.dtype)).cuda()
-               for i in model.inputs]
-        outs = [torch.empty(o.shape, dtype=torch.from_numpy(np.empty(0, o.dtype)).dtype,
-                            device="cuda") for o in model.outputs]
-        addresses = ([t.data_ptr() for t in ins], [t.data_ptr() for t in outs])
+        ins, outs, addresses = cuda_buffers(model, inputs)  # alive while the runs read them
         stream = torch.cuda.current_stream().cuda_stream
         context.run_device(addresses[0], addresses[1], stream)
         torch.cuda.synchronize()
@@ -211,11 +218,7 @@ def device_run_seconds(model, inputs, expected_outputs):
             import torch
             if not torch.cuda.is_available():
                 return None
-            ins = [torch.from_numpy(np.ascontiguousarray(inputs[i.name], dtype=i.dtype)).cuda()
-                   for i in model.inputs]
-            outs = [torch.empty(o.shape, dtype=torch.from_numpy(np.empty(0, o.dtype)).dtype,
-                                device="cuda") for o in model.outputs]
-            addresses = ([t.data_ptr() for t in ins], [t.data_ptr() for t in outs])
+            ins, outs, addresses = cuda_buffers(model, inputs)
             # PyTorch's current stream, synchronized alone (not the whole device): outputs equal
             # to run()'s then show that the run was ordered on that stream.
             current = torch.cuda.current_stream()
@@ -263,12 +266,13 @@ def main():
             record["device"] = model.device
             inputs = {name: np.load(os.path.join(bundle, path))
                       for name, path in entry["inputs"].items()}
+            expected = {name: np.load(os.path.join(bundle, path))
+                        for name, path in entry["expected"].items()}
             outputs = model.run(inputs)
             worst = 0.0
-            for name, path in entry["expected"].items():
-                expected = np.load(os.path.join(bundle, path))
-                worst = max(worst, float(np.max(np.abs(outputs[name] - expected))))
-                if not np.allclose(outputs[name], expected, rtol=1e-3, atol=1e-4):
+            for name, value in expected.items():
+                worst = max(worst, float(np.max(np.abs(outputs[name] - value))))
+                if not np.allclose(outputs[name], value, rtol=1e-3, atol=1e-4):
                     record["error"] = "output %s differs (max abs %.3g)" % (name, worst)
             record["max_abs_error"] = worst
             if "error" in record:
@@ -293,8 +297,6 @@ def main():
         if entry["kind"] == "spmm":
             record.update({"peer_" + k: v for k, v in torch_peers(entry, bundle).items()})
         if "onnx" in entry:
-            expected = {name: np.load(os.path.join(bundle, path))
-                        for name, path in entry["expected"].items()}
             record.update(onnxruntime_peer(unpacked(bundle, entry["onnx"], scratch.name),
                                            inputs, expected))
         results.append(record)
