@@ -4,7 +4,7 @@
 // same flags and JSON keys, so tools/bench/compare.py can put them side by side.
 //
 //   node tools/oracle/bench_ort.js MODEL.onnx [--mode sync|async] [--threads N] [--streams S]
-//        [--seconds T] [--warmup K] [--shape NAME=DIMS]... [--json]
+//        [--seconds T] [--warmup K] [--shape NAME=DIMS]... [--json] [--profile]
 //
 // sync:  one session with intraOpNumThreads N (default: all cores), runs back to back for T
 //        seconds (default 3); per-run latency median / p90 / p99 and runs per second.
@@ -16,22 +16,30 @@
 // unmeasured warm-up runs (default 5). Random inputs from a fixed seed: float32 N(0, 1);
 // int64 / int32 / bool inputs 0 or 1. --shape fixes dynamic dims (e.g. input_ids=1x16).
 // Latencies are wall time around `await session.run(feeds)`, output tensor creation included.
+// --profile: after the measurement, one more sync session (the sync thread count; 1 in async
+// mode) runs for T seconds with ONNX Runtime's profiler on, then prints its nodes by kernel
+// time per run and that time by op type, as spcc-bench --profile does for a compiled model
+// (JSON: a "profile" key). ORT names a node it fused after the output it computes, so names
+// differ from the ONNX graph's where ORT rewrote it; the profiler's own cost is in those runs.
 
+const fs = require('fs');
 const os = require('os');
+const path = require('path');
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 const ort = require('onnxruntime-node');
 
 const USAGE = 'usage: node bench_ort.js MODEL.onnx [--mode sync|async] [--threads N] ' +
-  '[--streams S] [--seconds T] [--warmup K] [--shape NAME=DIMS]... [--json]';
+  '[--streams S] [--seconds T] [--warmup K] [--shape NAME=DIMS]... [--json] [--profile]';
 
 function parseArgs(argv) {
   const options = { model: null, mode: 'sync', threads: 0, streams: 0, seconds: 3, warmup: 5,
-    shapes: {}, json: false };
+    shapes: {}, json: false, profile: false };
   const valueFlags = ['--mode', '--threads', '--streams', '--seconds', '--warmup', '--shape'];
   for (let i = 0; i < argv.length; ++i) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') { process.stdout.write(USAGE + '\n'); process.exit(0); }
     if (arg === '--json') { options.json = true; continue; }
+    if (arg === '--profile') { options.profile = true; continue; }
     if (!arg.startsWith('--')) {
       if (options.model) throw new Error(`more than one model given: '${options.model}' and '${arg}'`);
       options.model = arg;
@@ -106,13 +114,14 @@ function randomFeeds(session, shapes) {
   return feeds;
 }
 
-async function createSession(model, threads) {
+async function createSession(model, threads, profileFilePrefix) {
   return ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    ...(profileFilePrefix ? { enableProfiling: true, profileFilePrefix } : {}),
   });
 }
 
@@ -200,6 +209,77 @@ async function runAsync(options) {
   return summarize(results.flatMap((r) => r.latencies), seconds);
 }
 
+/// A convolution's kind from its input shapes (X, W): 'depthwise 3x3', '1x1', '7x7', ... so
+/// that depthwise and pointwise layers, which ORT both calls Conv, are told apart.
+function opLabel(op, inputShapes) {
+  if (!/Conv$/.test(op) || !inputShapes || inputShapes.length < 2) return op;
+  const [x, w] = inputShapes.map((shape) => Object.values(shape)[0]);
+  if (!Array.isArray(x) || !Array.isArray(w) || w.length < 3) return op;
+  const kernel = w.slice(2).join('x');
+  return w[1] === 1 && w[0] === x[1] && x[1] > 1 ? `${op} (depthwise ${kernel})` : `${op} (${kernel})`;
+}
+
+/// Sums the kernel time of each node in ORT's profile (Chrome trace events) over the runs after
+/// the first \p skipRuns; returns the nodes, slowest first, in ms per run.
+function nodeTimes(events, skipRuns, runs) {
+  const nodes = new Map();
+  for (const event of events) {
+    if (event.cat !== 'Node' || !event.name.endsWith('_kernel_time')) continue;
+    const name = event.name.slice(0, -'_kernel_time'.length);
+    if (!nodes.has(name)) {
+      nodes.set(name, { name, op: opLabel(event.args.op_name, event.args.input_type_shape), seen: 0, us: 0 });
+    }
+    const node = nodes.get(name);
+    if (node.seen++ >= skipRuns) node.us += event.dur;
+  }
+  return [...nodes.values()]
+    .map((node) => ({ name: node.name, op: node.op, ms: node.us / 1000 / runs }))
+    .sort((a, b) => b.ms - a.ms || (a.name < b.name ? -1 : 1));
+}
+
+/// One sync session with ORT's profiler on, run for options.seconds after one warm-up run.
+async function profileNodes(options, threads) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench_ort-'));
+  try {
+    const session = await createSession(options.model, threads, path.join(dir, 'profile'));
+    const feeds = randomFeeds(session, options.shapes);
+    const warmup = 1;
+    let start = 0;
+    const latencies = await measure(session, feeds, warmup, () => {
+      start = nowMs();
+      return start + options.seconds * 1000;
+    });
+    const wallMs = nowMs() - start;
+    await session.endProfiling();
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    if (files.length !== 1) throw new Error(`ONNX Runtime wrote ${files.length} profile files, not 1`);
+    const events = JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8'));
+    const runs = latencies.length;
+    const nodes = nodeTimes(events, warmup, runs);
+    const ops = new Map();
+    for (const node of nodes) ops.set(node.op, (ops.get(node.op) || 0) + node.ms);
+    const total = nodes.reduce((sum, node) => sum + node.ms, 0);
+    return { runs, threads, ms_per_run_in_kernels: total, ms_per_run: wallMs / runs,
+      ops: [...ops.entries()].map(([op, ms]) => ({ op, ms })).sort((a, b) => b.ms - a.ms), nodes };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function profileTable(profile) {
+  const share = (ms) => `${(profile.ms_per_run_in_kernels > 0 ? (100 * ms) / profile.ms_per_run_in_kernels : 0).toFixed(1)}%`;
+  const lines = [`\nprofile: ${profile.runs} runs on ${profile.threads} intra-op threads, ` +
+    `${profile.ms_per_run_in_kernels.toFixed(3)} ms per run in kernels of ${profile.ms_per_run.toFixed(3)} ms per run in all (with the profiler on)`];
+  lines.push(`${'op'.padEnd(44)} ${'ms/run'.padStart(10)} ${'share'.padStart(7)}`);
+  for (const { op, ms } of profile.ops) lines.push(`${op.padEnd(44)} ${ms.toFixed(4).padStart(10)} ${share(ms).padStart(7)}`);
+  lines.push(`${'node'.padEnd(48)} ${'op'.padEnd(20)} ${'ms/run'.padStart(10)} ${'share'.padStart(7)}`);
+  for (const node of profile.nodes) {
+    const name = node.name.length > 48 ? '...' + node.name.slice(-45) : node.name;
+    lines.push(`${name.padEnd(48)} ${node.op.padEnd(20)} ${node.ms.toFixed(4).padStart(10)} ${share(node.ms).padStart(7)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 async function main() {
   let options;
   try {
@@ -215,6 +295,7 @@ async function main() {
   const result = { model: options.model, runtime: `onnxruntime-node ${require('onnxruntime-node/package.json').version}`,
     mode: options.mode, threads: options.threads, streams: options.streams, warmup: options.warmup,
     ...summary };
+  if (options.profile) result.profile = await profileNodes(options, options.mode === 'sync' ? options.threads : 1);
   const human = [
     `model:      ${options.model} (${result.runtime})`,
     options.mode === 'sync' ? `mode:       sync, 1 session x ${options.threads} intra-op threads`
@@ -223,7 +304,7 @@ async function main() {
     `latency:    median ${summary.latency_ms_median.toFixed(3)} ms  p90 ${summary.latency_ms_p90.toFixed(3)} ms  ` +
       `p99 ${summary.latency_ms_p99.toFixed(3)} ms  (mean ${summary.latency_ms_mean.toFixed(3)}, min ${summary.latency_ms_min.toFixed(3)})`,
     `throughput: ${summary.throughput_per_s.toFixed(2)} inferences/s`,
-  ].join('\n') + '\n';
+  ].join('\n') + '\n' + (result.profile ? profileTable(result.profile) : '');
   if (options.json) {
     process.stderr.write(human);
     process.stdout.write(JSON.stringify(result) + '\n');
