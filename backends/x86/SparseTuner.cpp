@@ -99,6 +99,12 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
     double perColumn = std::max(tileRows * v * fmaCost, (v + tileRows + 1) * loadCost);
     return steps * tiles * (double(a.getCols()) * perColumn + tileRows * v * 1.5 + 12);
   }
+  if (tiling.schedule == SpmmTiling::Schedule::RowDot) {
+    // Per nonzero and position: its offset, value and B loads (scalars, two a cycle); per row
+    // the sums' combination, the epilogue and the store.
+    double perPosition = double(a.getNumNonZeros()) * 1.5 + double(a.getRows()) * 20;
+    return double(layer.spec.n) * perPosition;
+  }
   std::vector<int64_t> seen(size_t(a.getCols()), -1);
   bool unrolled = tiling.schedule == SpmmTiling::Schedule::Unrolled;
   std::vector<int64_t> order =
@@ -259,6 +265,15 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
           break;
         }
     }
+  // One position: row dot products. (A convolution's compacted output is stored by the vector
+  // schedules only.)
+  if (layer.spec.n == 1 && layer.spec.compacted.planeWidth == 0) {
+    SpmmTiling t;
+    t.schedule = SpmmTiling::Schedule::RowDot;
+    t.rowTile = 16;
+    t.vectors = 1;
+    all.push_back(t);
+  }
   return all;
 }
 

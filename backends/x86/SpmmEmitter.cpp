@@ -13,7 +13,8 @@
 // the order the code runs, so the only data read besides B is one float per
 // nonzero, streamed. Rows without nonzeros only store their epilogue.
 //
-// Dense register tiles (every weight, zeros included) are DenseTileEmitter.cpp's.
+// Dense register tiles (every weight, zeros included) are DenseTileEmitter.cpp's, row dot
+// products for one position RowDotEmitter.cpp's.
 //
 // A convolution's positions include the plane columns past each output row; its
 // finished vectors are packed (a permute chosen by the column the vector starts
@@ -576,6 +577,8 @@ EmittedSparseTask SpmmEmitter::emit(llvm::StringRef name, bool exported) {
     emitUnrolledTiles(nb, nbEnd, blockLatch);
   else if (tiling.schedule == SpmmTiling::Schedule::Dense)
     emitDenseTiles(nb, nbEnd, blockLatch);
+  else if (tiling.schedule == SpmmTiling::Schedule::RowDot)
+    emitRowDotTiles(nb, nbEnd, blockLatch);
   else
     emitLoopTiles(nb, nbEnd, blockLatch);
   result.tileWorkPrefix = tileWorkPrefix();

@@ -1,7 +1,8 @@
 //===- SpmmEmitterImpl.h - The sparse product emitter's class -------------===//
 //
 // Shared by the files that implement the emitter's schedules (SpmmEmitter.cpp: straight-line
-// tiles and nonzero loops; DenseTileEmitter.cpp: dense register tiles). Not for other users:
+// tiles and nonzero loops; DenseTileEmitter.cpp: dense register tiles; RowDotEmitter.cpp: row
+// dot products for one position). Not for other users:
 // they call emitSparseTask (SpmmEmitter.h).
 //
 //===----------------------------------------------------------------------===//
@@ -130,6 +131,7 @@ private:
   void emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
   void emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
   void emitDenseTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
+  void emitRowDotTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next);
 
   /// The constant tables a compact loop reads (emitLoopTables).
   struct LoopTables {

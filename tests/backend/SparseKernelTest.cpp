@@ -113,6 +113,8 @@ std::vector<SpmmTiling> tilingTable(int width) {
   for (auto [rows, vectors] : {std::pair{4, 2}, {3, 3}, {6, 1}})
     for (int64_t block : {int64_t(0), int64_t(vectors * width)})
       table.push_back({SpmmTiling::Schedule::Dense, rows, vectors, block});
+  // Row dot products (offered for one position; correct for any n, a position at a time).
+  for (int rows : {3, 16}) table.push_back({SpmmTiling::Schedule::RowDot, rows, 1, 0});
   return table;
 }
 
@@ -152,8 +154,8 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
                                 FusedActivation{FusedActivation::Kind::Clip, -1.5f, 2.5f},
                                 FusedActivation{FusedActivation::Kind::Gelu}})
       for (SpmmTiling::Schedule schedule :
-           {SpmmTiling::Schedule::Unrolled, SpmmTiling::Schedule::Loop,
-            SpmmTiling::Schedule::Dense}) {
+           {SpmmTiling::Schedule::Unrolled, SpmmTiling::Schedule::Loop, SpmmTiling::Schedule::Dense,
+            SpmmTiling::Schedule::RowDot}) {
         Tensor weights = randomWeights({m, k}, 0.7, random);
         SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), n);
         std::vector<float> bias = randomVector(m, random);

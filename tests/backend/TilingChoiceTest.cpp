@@ -65,12 +65,30 @@ TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[s
     for (const SpmmTiling &t : candidateTilings(narrow, 16, level)) CHECK_FALSE(isSplitLoop(t));
 }
 
+TEST_CASE("one position is offered row dot products, preferred to the nonzero loop untuned",
+          "[sparse]") {
+  std::mt19937 random(33);
+  auto isRowDot = [](const SpmmTiling &t) { return t.schedule == SpmmTiling::Schedule::RowDot; };
+  // A classifier on one sample: 1000 x 1024 at 90%.
+  SparseLayer classifier = planMatrixProduct(randomSparse(1000, 1024, 0.1, random), 1);
+  std::vector<SpmmTiling> untuned = candidateTilings(classifier, 16, TuneLevel::None);
+  REQUIRE(untuned.size() == 1);
+  CHECK(isRowDot(untuned[0]));
+  std::vector<SpmmTiling> fast = candidateTilings(classifier, 16, TuneLevel::Fast);
+  CHECK(std::any_of(fast.begin(), fast.end(), isRowDot));
+  // Two positions or more keep the vector schedules.
+  SparseLayer two = planMatrixProduct(randomSparse(1000, 1024, 0.1, random), 2);
+  for (TuneLevel level : {TuneLevel::None, TuneLevel::Fast, TuneLevel::Full})
+    for (const SpmmTiling &t : candidateTilings(two, 16, level)) CHECK_FALSE(isRowDot(t));
+}
+
 TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]") {
   std::vector<SpmmTiling> tilings = {
       {SpmmTiling::Schedule::Unrolled, 8, 2, 256, true},
       {SpmmTiling::Schedule::Loop, 16, 8, 128, false, 256},
       {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0},
       {SpmmTiling::Schedule::Loop, 16, 4, 64, false, 256, true},
+      {SpmmTiling::Schedule::RowDot, 16, 1, 0},
   };
   for (const SpmmTiling &t : tilings) {
     INFO(t.describe());
@@ -117,15 +135,23 @@ TEST_CASE("compilations sharing a tune cache keep each other's decisions", "[spa
   sparse.tiling = {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0};
   KernelChoice dense = sparse;
   dense.sparse = false;
+  // Two layers' keys, in the cache's current format.
+  std::mt19937 random(34);
+  TuningSetting setting{"test-target", TuneLevel::Fast, 1, 0};
+  std::string keyA =
+      TuneCache::keyOf(planMatrixProduct(randomSparse(8, 8, 0.5, random), 4), setting);
+  std::string keyB =
+      TuneCache::keyOf(planMatrixProduct(randomSparse(8, 9, 0.5, random), 4), setting);
+  REQUIRE(keyA != keyB);
   // Both load the (empty) cache, decide a layer each, and save: the second save merges.
   TuneCache first = TuneCache::load(path), second = TuneCache::load(path);
-  first.insert("spcc-tune-11:A", sparse);
-  second.insert("spcc-tune-11:B", dense);
-  second.insert("spcc-tune-11:A", dense); // decided differently by the second: the first's stays
+  first.insert(keyA, sparse);
+  second.insert(keyB, dense);
+  second.insert(keyA, dense); // decided differently by the second: the first's stays
   REQUIRE(!first.save());
   REQUIRE(!second.save());
   TuneCache merged = TuneCache::load(path);
-  auto a = merged.lookup("spcc-tune-11:A"), b = merged.lookup("spcc-tune-11:B");
+  auto a = merged.lookup(keyA), b = merged.lookup(keyB);
   REQUIRE(static_cast<bool>(a));
   REQUIRE(static_cast<bool>(b));
   REQUIRE(a->has_value());

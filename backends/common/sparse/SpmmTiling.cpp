@@ -34,7 +34,8 @@ constexpr FlagPart kFlagParts[] = {{"pack", &SpmmTiling::packB},
 constexpr std::pair<SpmmTiling::Schedule, const char *> kScheduleNames[] = {
     {SpmmTiling::Schedule::Unrolled, "unrolled"},
     {SpmmTiling::Schedule::Loop, "loop"},
-    {SpmmTiling::Schedule::Dense, "dense"}};
+    {SpmmTiling::Schedule::Dense, "dense"},
+    {SpmmTiling::Schedule::RowDot, "rowdot"}};
 
 const char *scheduleName(SpmmTiling::Schedule schedule) {
   for (const auto &[value, name] : kScheduleNames)

@@ -25,6 +25,10 @@ struct SpmmTiling {
     /// dense (unpruned) layers, where straight-line code streams from L2 and the nonzero loop
     /// loads B once per row.
     Dense,
+    /// One position (n = 1): each row a dot product of its nonzeros with B, in scalar sums
+    /// over consecutive nonzeros, reading offsets and values from tables. The other
+    /// schedules spend a vector operation per nonzero on one useful lane.
+    RowDot,
   };
   Schedule schedule = Schedule::Unrolled;
   /// Rows per tile: the register tile height (Unrolled, Dense) or the rows per unit of thread
