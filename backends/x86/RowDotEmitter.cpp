@@ -32,11 +32,7 @@ void SpmmEmitter::emitRowDotTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Bas
   const int64_t columns = std::max<int64_t>(1, spec.weights.getCols());
   LoopTables tables = emitLoopTables(columns, 1, false);
 
-  llvm::Value *rowTile = builder.getInt64(uint64_t(tiling.rowTile));
-  llvm::Value *rowBegin = builder.CreateMul(tileBegin, rowTile);
-  llvm::Value *rowEnd = builder.CreateMul(tileEnd, rowTile);
-  rowEnd = builder.CreateSelect(builder.CreateICmpSLT(rowEnd, builder.getInt64(uint64_t(rows()))),
-                                rowEnd, builder.getInt64(uint64_t(rows())));
+  auto [rowBegin, rowEnd] = threadRows();
   auto block = [&](const char *blockName) {
     return llvm::BasicBlock::Create(context, blockName, function);
   };

@@ -155,6 +155,15 @@ void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Val
   store(packed, at(argOut, index, 0), mask);
 }
 
+std::pair<llvm::Value *, llvm::Value *> SpmmEmitter::threadRows() {
+  llvm::Value *rowTile = builder.getInt64(uint64_t(tiling.rowTile));
+  llvm::Value *rowBegin = builder.CreateMul(tileBegin, rowTile);
+  llvm::Value *rowEnd = builder.CreateMul(tileEnd, rowTile);
+  rowEnd = builder.CreateSelect(builder.CreateICmpSLT(rowEnd, builder.getInt64(uint64_t(rows()))),
+                                rowEnd, builder.getInt64(uint64_t(rows())));
+  return {rowBegin, rowEnd};
+}
+
 llvm::GlobalVariable *SpmmEmitter::table(const llvm::Twine &name, llvm::Constant *init) {
   auto *global = new llvm::GlobalVariable(module, init->getType(), true,
                                           llvm::GlobalValue::PrivateLinkage, init, name);
@@ -431,11 +440,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   const bool packed = packsB(tiling, spec.n, nStep());
   LoopTables tables = emitLoopTables(kBlock, kBlocks, packed);
 
-  llvm::Value *rowTile = builder.getInt64(uint64_t(tiling.rowTile));
-  llvm::Value *rowBegin = builder.CreateMul(tileBegin, rowTile);
-  llvm::Value *rowEnd = builder.CreateMul(tileEnd, rowTile);
-  rowEnd = builder.CreateSelect(builder.CreateICmpSLT(rowEnd, builder.getInt64(uint64_t(rows()))),
-                                rowEnd, builder.getInt64(uint64_t(rows())));
+  auto [rowBegin, rowEnd] = threadRows();
   auto block = [&](const char *blockName) {
     return llvm::BasicBlock::Create(context, blockName, function);
   };

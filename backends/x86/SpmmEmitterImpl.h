@@ -191,6 +191,9 @@ private:
   /// scratch.
   llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
                                   const std::vector<llvm::Value *> &masks);
+  /// The first row of the task's tiles and one past its last (at most the row count), for
+  /// schedules that take a tile's rows one at a time.
+  std::pair<llvm::Value *, llvm::Value *> threadRows();
   /// Work before each row tile: its nonzeros plus one per row (the stores).
   std::vector<int64_t> tileWorkPrefix() const;
   llvm::GlobalVariable *table(const llvm::Twine &name, llvm::Constant *init);

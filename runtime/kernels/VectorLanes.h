@@ -156,16 +156,17 @@ inline FloatVector<Lanes> shiftDownOne(FloatVector<Lanes> v, FloatVector<Lanes> 
 #endif
 }
 
-/// p[2j] and p[2j + 1], j < Lanes, loading only the lanes of \p first (floats p[0, 16), or
-/// p[0, 8) for AVX2's 8 lanes) and \p second (the next 16 or 8; unused for 8 lanes with
-/// AVX-512), the others read as \p fill.
-template <int Lanes>
-inline EvenOdd<Lanes> loadEvenOddMasked(const float *p, uint32_t first, uint32_t second,
-                                        float fill) {
 #ifdef __AVX512F__
-  __m512 a = __m512(loadMaskedOr<16>(p, first, fill));
+using LoadedFloats = __m512;
+#else
+using LoadedFloats = __m256;
+#endif
+
+/// The evens and odds of the floats loadEvenOdd loaded: two vectors of 16 for 16 lanes, one
+/// (\p a) for 8 lanes with AVX-512, two of 8 with AVX2.
+template <int Lanes> inline EvenOdd<Lanes> evenOddOfLoaded(LoadedFloats a, LoadedFloats b) {
+#ifdef __AVX512F__
   if constexpr (Lanes == 16) {
-    __m512 b = __m512(loadMaskedOr<16>(p + 16, second, fill));
     return splitEvenOdd<16>(FloatVector<16>(a), FloatVector<16>(b));
   } else {
     const __m512i evenLanes =
@@ -176,14 +177,27 @@ inline EvenOdd<Lanes> loadEvenOddMasked(const float *p, uint32_t first, uint32_t
   }
 #else
   static_assert(Lanes == 8, "no such vector here");
-  __m256 a = __m256(loadMaskedOr<8>(p, first, fill));
-  __m256 b = __m256(loadMaskedOr<8>(p + 8, second, fill));
   return splitEvenOdd<8>(FloatVector<8>(a), FloatVector<8>(b));
 #endif
 }
 
 /// Floats per load of loadEvenOdd: 16 with AVX-512 (one load for 8 lanes), else 8.
 constexpr int64_t kEvenOddLoadFloats = kWideLanes;
+/// Whether loadEvenOdd loads a second vector.
+template <int Lanes> constexpr bool kEvenOddLoadsTwo = Lanes * 2 > kEvenOddLoadFloats;
+
+/// p[2j] and p[2j + 1], j < Lanes, loading only the lanes of \p first (floats
+/// p[0, kEvenOddLoadFloats)) and \p second (the next kEvenOddLoadFloats, when loaded), the
+/// others read as \p fill.
+template <int Lanes>
+inline EvenOdd<Lanes> loadEvenOddMasked(const float *p, uint32_t first, uint32_t second,
+                                        float fill) {
+  constexpr int kLoaded = int(kEvenOddLoadFloats);
+  auto a = LoadedFloats(loadMaskedOr<kLoaded>(p, first, fill));
+  auto b =
+      kEvenOddLoadsTwo<Lanes> ? LoadedFloats(loadMaskedOr<kLoaded>(p + kLoaded, second, fill)) : a;
+  return evenOddOfLoaded<Lanes>(a, b);
+}
 
 /// The masks of loadEvenOddMasked's two loads for the pairs starting at row[column], columns
 /// outside [0, width) masked off.
@@ -204,22 +218,10 @@ inline EvenOdd<Lanes> loadEvenOdd(const float *row, int64_t column, int64_t widt
     evenOddLoadMasks(column, width, first, second);
     return loadEvenOddMasked<Lanes>(p, first, second, fill);
   }
-#ifdef __AVX512F__
-  __m512 a = _mm512_loadu_ps(p);
-  if constexpr (Lanes == 16) {
-    return splitEvenOdd<16>(FloatVector<16>(a), FloatVector<16>(_mm512_loadu_ps(p + 16)));
-  } else {
-    const __m512i evenLanes =
-        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i oddLanes = _mm512_add_epi32(evenLanes, _mm512_set1_epi32(1));
-    return {FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(evenLanes, a))),
-            FloatVector<8>(_mm512_castps512_ps256(_mm512_permutexvar_ps(oddLanes, a)))};
-  }
-#else
-  static_assert(Lanes == 8, "no such vector here");
-  return splitEvenOdd<8>(FloatVector<8>(_mm256_loadu_ps(p)),
-                         FloatVector<8>(_mm256_loadu_ps(p + 8)));
-#endif
+  constexpr int kLoaded = int(kEvenOddLoadFloats);
+  auto a = LoadedFloats(loadLanes<kLoaded>(p));
+  auto b = kEvenOddLoadsTwo<Lanes> ? LoadedFloats(loadLanes<kLoaded>(p + kLoaded)) : a;
+  return evenOddOfLoaded<Lanes>(a, b);
 }
 
 } // namespace spcc::kernels
