@@ -287,12 +287,16 @@ void fixedTapPlanesOf(const spcc_conv_params &p, const float *x, const float *w,
     columns.push_back(
         ColumnVector<K>::template at<Lanes, Stride>(ow, p.pad_begin[2], p.in[2], p.out[2]));
   parallelFor(p.n * p.cout, numThreads, [&](int64_t begin, int64_t end) {
-    std::vector<float> zeros(size_t(p.in[2]), 0.0f);
+    // Private copies: what the lambda captures is shared with the OpenMP region, so the
+    // compiler would reload it from memory after every call (5-10% on small planes).
+    const spcc_conv_params params = p;
+    const std::vector<ColumnVector<K>> vectors = columns;
+    std::vector<float> zeros(size_t(params.in[2]), 0.0f);
     for (int64_t index = begin; index < end; ++index) {
-      int64_t m = index % p.cout, n = index / p.cout;
-      const float *plane = x + (n * p.cin + m / multiplier) * inPlane;
+      int64_t m = index % params.cout, n = index / params.cout;
+      const float *plane = x + (n * params.cin + m / multiplier) * inPlane;
       PlaneConstants<Lanes, K * K> k(w + m * K * K, bias ? bias[m] : 0.0f, clamp);
-      fixedTapPlane<Lanes, Stride, K, MaxRows>(p, plane, zeros.data(), columns, k,
+      fixedTapPlane<Lanes, Stride, K, MaxRows>(params, plane, zeros.data(), vectors, k,
                                                y + index * outPlane);
     }
   });
