@@ -15,14 +15,15 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/Intrinsics.h"
 
+#include <algorithm>
 #include <cassert>
 #include <vector>
 
 namespace spcc::x86::detail {
 namespace {
 
-/// Independent sums per row: enough to cover the FMA latency (4 cycles) at two loads of B and
-/// the tables per cycle.
+/// Independent sums per row: enough to cover the FMA latency (4 cycles) while the loads (B's
+/// float and the two table entries of each nonzero) issue two a cycle.
 constexpr int kChains = 8;
 
 } // namespace

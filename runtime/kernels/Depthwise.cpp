@@ -9,7 +9,8 @@
 //   it (masked loads); at stride 2 two vectors' evens and odds are split by permutes. The taps
 //   are compile-time constants, so a block loads each input row's tap vectors once and feeds
 //   every output row that uses them (8 rows of a 3x3 at stride 1: 30 vectors loaded for 72
-//   multiply-adds, not 72).
+//   multiply-adds, not 72). The border masks of each column vector depend only on the plane's
+//   geometry and are worked out once per call (ColumnVector).
 // - every other kernel goes through a zero-bordered scratch plane whose rows
 //   are split into `stride` phases (phase k holds padded columns k, k + s, k + 2s, ...), so
 //   that for every stride the inputs of consecutive outputs are consecutive floats: tap
@@ -213,8 +214,8 @@ template <int Lanes, int Stride, int KW, bool Masked>
 }
 
 /// Rows x Lanes outputs of a plane read in place: input row i of the block (row
-/// oh * Stride - padTop + i) at rows[i], the outputs' first taps in column \p column. Each
-/// input vector is loaded once and multiplied into every output row whose window holds it.
+/// oh * Stride - padTop + i) at rows[i], the outputs those of column vector \p c. Each input
+/// vector is loaded once and multiplied into every output row whose window holds it.
 template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked>
 [[gnu::always_inline]] inline void fixedTapBlock(const float *const *rows, const ColumnVector<KW> c,
                                                  const PlaneConstants<Lanes, KH * KW> &k, float *y,
