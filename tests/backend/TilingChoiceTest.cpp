@@ -118,7 +118,8 @@ TEST_CASE("a tiling read from the tune cache must be one the tuner offers", "[sp
   // minutes or exhaust memory.
   for (const char *text : {"unrolled-r100000-v100000", "loop-r16-v8-nb2147483647",
                            "loop-r16-v4-kb100000", "loop-r1-v2-perm", "unrolled-r3-v2",
-                           "dense-r6-v4"}) { // dense tiles: for mostly nonzero weights only
+                           "dense-r6-v4",      // dense tiles: for mostly nonzero weights only
+                           "rowdot-r16-v1"}) { // row dot products: for one position only
     auto tiling = parseTiling(text);
     REQUIRE(tiling);
     INFO(text);
