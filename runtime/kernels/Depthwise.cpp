@@ -172,6 +172,8 @@ template <int KW> struct ColumnVector {
   uint32_t loads[KW][2] = {};
   uint32_t store = 0;
   int64_t outputColumns = 0; ///< outputs of the vector that exist
+  /// Stride 2: whether the column after the pairs (column + 2 * Lanes) is inside the row.
+  bool afterInside = false;
 
   template <int Lanes, int Stride>
   static ColumnVector at(int64_t ow, int64_t padL, int64_t width, int64_t outW) {
@@ -186,6 +188,7 @@ template <int KW> struct ColumnVector {
       else
         evenOddLoadMasks(first, width, c.loads[kw][0], c.loads[kw][1]);
     }
+    c.afterInside = c.column + 2 * Lanes >= 0 && c.column + 2 * Lanes < width;
     c.outputColumns = std::min<int64_t>(Lanes, outW - ow);
     c.store = laneRange(0, c.outputColumns);
     return c;
@@ -201,6 +204,18 @@ template <int Lanes, int Stride, int KW, bool Masked>
       const float *first = row + c.column + kw;
       taps[kw] = Masked ? loadMasked<Lanes>(first, c.loads[kw][0]) : loadLanes<Lanes>(first);
     }
+  } else if constexpr (KW == 3 && Lanes == kWideLanes) {
+    // The third tap's evens are the first's moved down one lane with the float after the pairs
+    // shifted in: one scalar load and a shift instead of two vector loads and a permute.
+    const float *first = row + c.column;
+    EvenOdd<Lanes> pair = Masked
+                              ? loadEvenOddMasked<Lanes>(first, c.loads[0][0], c.loads[0][1], 0.0f)
+                              : loadEvenOdd<Lanes, false>(row, c.column, 0, 0.0f);
+    float after = 0.0f;
+    if (!Masked || c.afterInside) after = first[2 * Lanes];
+    taps[0] = pair.evens;
+    taps[1] = pair.odds;
+    taps[2] = shiftDownOne<Lanes>(pair.evens, splatLanes<Lanes>(after));
   } else {
     for (int kw = 0; kw < KW; kw += 2) {
       const float *first = row + c.column + kw;
