@@ -174,6 +174,9 @@ template <int KW> struct ColumnVector {
   int64_t outputColumns = 0; ///< outputs of the vector that exist
   /// Stride 2: whether the column after the pairs (column + 2 * Lanes) is inside the row.
   bool afterInside = false;
+  /// Stride 1: whether the first tap's load reaches the row's end, so that the other taps'
+  /// columns past it are all outside the row (planes one vector wide).
+  bool rowInFirstLoad = false;
 
   template <int Lanes, int Stride>
   static ColumnVector at(int64_t ow, int64_t padL, int64_t width, int64_t outW) {
@@ -189,6 +192,7 @@ template <int KW> struct ColumnVector {
         evenOddLoadMasks(first, width, c.loads[kw][0], c.loads[kw][1]);
     }
     c.afterInside = c.column + 2 * Lanes >= 0 && c.column + 2 * Lanes < width;
+    c.rowInFirstLoad = Stride == 1 && c.column + Lanes >= width;
     c.outputColumns = std::min<int64_t>(Lanes, outW - ow);
     c.store = laneRange(0, c.outputColumns);
     return c;
@@ -196,10 +200,17 @@ template <int KW> struct ColumnVector {
 };
 
 /// The KW tap vectors of one input row for the outputs of column vector \p c.
-template <int Lanes, int Stride, int KW, bool Masked>
+template <int Lanes, int Stride, int KW, bool Masked, bool Shifted>
 [[gnu::always_inline]] inline void loadTapColumns(const float *row, const ColumnVector<KW> &c,
                                                   FloatVector<Lanes> (&taps)[KW]) {
-  if constexpr (Stride == 1) {
+  if constexpr (Shifted) {
+    // The row ends inside the first tap's load: each next tap is the one before moved down a
+    // lane with a zero shifted in, one load and KW - 1 shifts instead of KW masked loads.
+    static_assert(Stride == 1 && Masked && Lanes == kWideLanes, "one-vector rows at stride 1");
+    taps[0] = loadMasked<Lanes>(row + c.column, c.loads[0][0]);
+    for (int kw = 1; kw < KW; ++kw)
+      taps[kw] = shiftDownOne<Lanes>(taps[kw - 1], FloatVector<Lanes>{});
+  } else if constexpr (Stride == 1) {
     for (int kw = 0; kw < KW; ++kw) {
       const float *first = row + c.column + kw;
       taps[kw] = Masked ? loadMasked<Lanes>(first, c.loads[kw][0]) : loadLanes<Lanes>(first);
@@ -231,7 +242,7 @@ template <int Lanes, int Stride, int KW, bool Masked>
 /// Rows x Lanes outputs of a plane read in place: input row i of the block (row
 /// oh * Stride - padTop + i) at rows[i], the outputs those of column vector \p c. Each input
 /// vector is loaded once and multiplied into every output row whose window holds it.
-template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked>
+template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked, bool Shifted = false>
 [[gnu::always_inline]] inline void fixedTapBlock(const float *const *rows, const ColumnVector<KW> c,
                                                  const PlaneConstants<Lanes, KH * KW> &k, float *y,
                                                  int64_t yRowFloats) {
@@ -242,7 +253,7 @@ template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked>
 #pragma clang loop unroll(full)
   for (int i = 0; i < kInputRows; ++i) {
     Vector taps[KW];
-    loadTapColumns<Lanes, Stride, KW, Masked>(rows[i], c, taps);
+    loadTapColumns<Lanes, Stride, KW, Masked, Shifted>(rows[i], c, taps);
 #pragma clang loop unroll(full)
     for (int r = 0; r < Rows; ++r) {
       int kh = i - r * Stride;
@@ -277,7 +288,12 @@ void fixedTapPlane(const spcc_conv_params &p, const float *x, const float *zeroR
       float *dst = y + oh * outW + int64_t(j) * Lanes;
       if (columns[j].inside)
         fixedTapBlock<Lanes, Rows, Stride, K, K, false>(rows, columns[j], k, dst, outW);
-      else
+      else if constexpr (Stride == 1 && Lanes == kWideLanes) {
+        if (columns[j].rowInFirstLoad)
+          fixedTapBlock<Lanes, Rows, Stride, K, K, true, true>(rows, columns[j], k, dst, outW);
+        else
+          fixedTapBlock<Lanes, Rows, Stride, K, K, true>(rows, columns[j], k, dst, outW);
+      } else
         fixedTapBlock<Lanes, Rows, Stride, K, K, true>(rows, columns[j], k, dst, outW);
     }
   });
