@@ -170,8 +170,7 @@ template <int KW> struct ColumnVector {
   /// Stride 1: tap kw's load at column + kw ([kw][0]). Stride 2: the two loads of the pairs
   /// from column + kw, kw even (evenOddLoadMasks).
   uint32_t loads[KW][2] = {};
-  uint32_t store = 0;
-  int64_t outputColumns = 0; ///< outputs of the vector that exist
+  uint32_t store = 0; ///< the lanes whose outputs exist
   /// Stride 2: whether the column after the pairs (column + 2 * Lanes) is inside the row.
   bool afterInside = false;
   /// Stride 1: whether the first tap's load reaches the row's end, so that the other taps'
@@ -193,8 +192,7 @@ template <int KW> struct ColumnVector {
     }
     c.afterInside = c.column + 2 * Lanes >= 0 && c.column + 2 * Lanes < width;
     c.rowInFirstLoad = Stride == 1 && c.column + Lanes >= width;
-    c.outputColumns = std::min<int64_t>(Lanes, outW - ow);
-    c.store = laneRange(0, c.outputColumns);
+    c.store = laneRange(0, std::min<int64_t>(Lanes, outW - ow));
     return c;
   }
 };
@@ -263,7 +261,7 @@ template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked, bool Shi
   }
   for (int r = 0; r < Rows; ++r) {
     FloatVector<Lanes> v = clampVector<Lanes>(acc[r], k.lo, k.hi);
-    if (c.outputColumns == Lanes)
+    if (c.store == laneRange(0, Lanes))
       storeLanes<Lanes>(y + r * yRowFloats, v);
     else
       storeMasked<Lanes>(y + r * yRowFloats, v, c.store);
