@@ -24,6 +24,7 @@
 #include "backends/x86/SpmmEmitterImpl.h"
 
 #include "backends/common/ActivationIr.h"
+#include "backends/common/sparse/RowGroups.h"
 #include "backends/common/sparse/RowOrder.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -37,6 +38,7 @@
 #include <cassert>
 #include <cstddef>
 #include <map>
+#include <tuple>
 
 namespace spcc::x86::detail {
 
@@ -313,86 +315,123 @@ llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, ll
   return argScratch;
 }
 
-SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed) {
+SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed,
+                                                    int group) {
   const SparseTensor &a = spec.weights;
+  // Each row's nonzeros in each reduction block, as (B offset, value); packed: the row's
+  // place in the block's buffer.
+  std::vector<std::vector<std::pair<int32_t, float>>> entries(size_t(kBlocks * rows()));
+  for (int64_t r = 0; r < rows(); ++r)
+    for (int64_t j = a.getRowStart()[size_t(r)]; j < a.getRowStart()[size_t(r) + 1]; ++j) {
+      int64_t column = a.getColIndex()[size_t(j)], kb = column / kBlock;
+      int32_t offset =
+          int32_t(packed ? (column - kb * kBlock) * nStep() : spec.bRowOffsets[size_t(column)]);
+      entries[size_t(kb * rows() + r)].push_back({offset, a.getValues()[size_t(j)]});
+    }
+  RowGroupLayout layout = groupRows(a, int(tiling.rowTile), group, kBlock);
   std::vector<int32_t> segmentStart, offsets;
   std::vector<float> values;
   for (int64_t kb = 0; kb < kBlocks; ++kb)
-    for (int64_t r = 0; r < rows(); ++r) {
-      segmentStart.push_back(int32_t(offsets.size()));
-      for (int64_t j = a.getRowStart()[size_t(r)]; j < a.getRowStart()[size_t(r) + 1]; ++j) {
-        int64_t column = a.getColIndex()[size_t(j)];
-        if (column / kBlock != kb) continue;
-        // Packed: the row's place in the block's buffer.
-        offsets.push_back(
-            int32_t(packed ? (column - kb * kBlock) * nStep() : spec.bRowOffsets[size_t(column)]));
-        values.push_back(a.getValues()[size_t(j)]);
-      }
+    for (int64_t q = 0; q < layout.groupsPerBlock; ++q) {
+      int64_t segment = kb * layout.groupsPerBlock + q;
+      segmentStart.push_back(int32_t(offsets.size() / size_t(group)));
+      for (int64_t e = 0; e < layout.lengths[size_t(segment)]; ++e)
+        for (int i = 0; i < group; ++i) {
+          int32_t row = layout.rows[size_t(segment * group + i)];
+          const auto *stream = row >= 0 ? &entries[size_t(kb * rows() + row)] : nullptr;
+          if (stream && e < int64_t(stream->size())) {
+            offsets.push_back((*stream)[size_t(e)].first);
+            values.push_back((*stream)[size_t(e)].second);
+            continue;
+          }
+          // Padding: a zero weight on a row of B the block has (the stream's last one).
+          int32_t padOffset = stream && !stream->empty()
+                                  ? stream->back().first
+                                  : int32_t(packed ? 0 : spec.bRowOffsets[size_t(kb * kBlock)]);
+          offsets.push_back(padOffset);
+          values.push_back(0.0f);
+        }
     }
-  segmentStart.push_back(int32_t(offsets.size()));
+  segmentStart.push_back(int32_t(offsets.size() / size_t(group)));
   std::vector<float> bias = spec.epilogue.bias;
   if (bias.empty()) bias.assign(size_t(rows()), 0.0f);
   if (offsets.empty()) offsets.push_back(0), values.push_back(0.0f);
   LoopTables tables;
+  tables.groupsPerBlock = layout.groupsPerBlock;
   tables.segmentStart = table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
   tables.bOffsets = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
   tables.values = table("values", llvm::ConstantDataArray::get(context, values));
   tables.bias = table("bias", llvm::ConstantDataArray::get(context, bias));
+  if (group > 1)
+    tables.groupRows = table("group_rows", llvm::ConstantDataArray::get(context, layout.rows));
   return tables;
 }
 
-llvm::BasicBlock *SpmmEmitter::emitInitialAccumulators(const LoopStep &step, llvm::Value *biasSplat,
-                                                       llvm::Value *firstBlock,
-                                                       std::vector<llvm::Value *> &initial) {
+llvm::BasicBlock *SpmmEmitter::emitInitialAccumulators(
+    const std::vector<LoopStep> &steps, const std::vector<llvm::Value *> &biasSplats,
+    llvm::Value *firstBlock, std::vector<std::vector<llvm::Value *>> &initial) {
   llvm::BasicBlock *start = builder.GetInsertBlock();
-  initial.assign(size_t(tiling.vectors), biasSplat);
   auto *reload = llvm::BasicBlock::Create(context, "partial.load", function);
   auto *join = llvm::BasicBlock::Create(context, "partial.join", function);
   builder.CreateCondBr(firstBlock, join, reload);
   builder.SetInsertPoint(reload);
-  std::vector<llvm::Value *> partial;
-  for (int v = 0; v < tiling.vectors; ++v)
-    partial.push_back(load(at(argC, step.index, int64_t(v) * width), step.masks[size_t(v)]));
+  std::vector<std::vector<llvm::Value *>> partial(steps.size());
+  for (size_t i = 0; i < steps.size(); ++i)
+    for (int v = 0; v < tiling.vectors; ++v)
+      partial[i].push_back(
+          load(at(argC, steps[i].index, int64_t(v) * width), steps[i].masks[size_t(v)]));
   builder.CreateBr(join);
   builder.SetInsertPoint(join);
-  for (int v = 0; v < tiling.vectors; ++v) {
-    llvm::PHINode *phi = builder.CreatePHI(vecTy, 2, "acc.init");
-    phi->addIncoming(biasSplat, start);
-    phi->addIncoming(partial[size_t(v)], reload);
-    initial[size_t(v)] = phi;
-  }
+  initial.assign(steps.size(), {});
+  for (size_t i = 0; i < steps.size(); ++i)
+    for (int v = 0; v < tiling.vectors; ++v) {
+      llvm::PHINode *phi = builder.CreatePHI(vecTy, 2, "acc.init");
+      phi->addIncoming(biasSplats[i], start);
+      phi->addIncoming(partial[i][size_t(v)], reload);
+      initial[i].push_back(phi);
+    }
   return join;
 }
 
-std::vector<llvm::PHINode *>
+std::vector<std::vector<llvm::Value *>>
 SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llvm::Value *bBase,
                              bool packed, llvm::Value *first, llvm::Value *last,
-                             const std::vector<llvm::Value *> &initial,
+                             const std::vector<std::vector<llvm::Value *>> &initial,
                              llvm::BasicBlock *initialBlock, llvm::BasicBlock *loop,
                              llvm::BasicBlock *body, llvm::BasicBlock *done) {
+  const size_t streams = initial.size();
   builder.SetInsertPoint(loop);
   llvm::PHINode *j = builder.CreatePHI(i64, 2, "j");
   j->addIncoming(first, initialBlock);
-  std::vector<llvm::PHINode *> acc;
-  for (int v = 0; v < tiling.vectors; ++v) {
-    acc.push_back(builder.CreatePHI(vecTy, 2, "acc"));
-    acc.back()->addIncoming(initial[size_t(v)], initialBlock);
-  }
+  std::vector<std::vector<llvm::PHINode *>> acc(streams);
+  for (size_t i = 0; i < streams; ++i)
+    for (int v = 0; v < tiling.vectors; ++v) {
+      acc[i].push_back(builder.CreatePHI(vecTy, 2, "acc"));
+      acc[i].back()->addIncoming(initial[i][size_t(v)], initialBlock);
+    }
   builder.CreateCondBr(builder.CreateICmpSLT(j, last), body, done);
 
+  // Entry j holds each stream's nonzero (or padding) side by side.
   builder.SetInsertPoint(body);
-  llvm::Value *offset = loadIndex(tables.bOffsets, j);
-  llvm::Value *value = builder.CreateVectorSplat(
-      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, j)));
-  llvm::Value *bRow = packed ? offset : builder.CreateAdd(offset, step.position);
-  for (int v = 0; v < tiling.vectors; ++v) {
-    llvm::Value *bv =
-        load(at(bBase, bRow, int64_t(v) * width), packed ? nullptr : step.masks[size_t(v)]);
-    acc[size_t(v)]->addIncoming(fma(value, bv, acc[size_t(v)]), body);
+  llvm::Value *entry = builder.CreateMul(j, builder.getInt64(uint64_t(streams)));
+  for (size_t i = 0; i < streams; ++i) {
+    llvm::Value *slot = builder.CreateAdd(entry, builder.getInt64(uint64_t(i)));
+    llvm::Value *offset = loadIndex(tables.bOffsets, slot);
+    llvm::Value *value = builder.CreateVectorSplat(
+        unsigned(width),
+        builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, slot)));
+    llvm::Value *bRow = packed ? offset : builder.CreateAdd(offset, step.position);
+    for (int v = 0; v < tiling.vectors; ++v) {
+      llvm::Value *bv =
+          load(at(bBase, bRow, int64_t(v) * width), packed ? nullptr : step.masks[size_t(v)]);
+      acc[i][size_t(v)]->addIncoming(fma(value, bv, acc[i][size_t(v)]), body);
+    }
   }
   j->addIncoming(builder.CreateAdd(j, builder.getInt64(1)), body);
   builder.CreateBr(loop);
-  return acc;
+  std::vector<std::vector<llvm::Value *>> sums(streams);
+  for (size_t i = 0; i < streams; ++i) sums[i].assign(acc[i].begin(), acc[i].end());
+  return sums;
 }
 
 void SpmmEmitter::emitStepStores(const LoopStep &step, const std::vector<llvm::Value *> &acc,
@@ -432,16 +471,29 @@ void SpmmEmitter::emitStepStores(const LoopStep &step, const std::vector<llvm::V
 }
 
 void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
-  // Tables: the first nonzero of each (reduction block, row) segment, each nonzero's B offset
-  // and value in segment order, each row's bias.
+  // Tables: the first entry of each (reduction block, row group) segment, each entry's B
+  // offsets and values (one per row of the group), each group's rows, each row's bias.
   const int64_t columns = std::max<int64_t>(1, spec.weights.getCols());
   const int64_t kBlock = tiling.kBlock > 0 ? std::min(tiling.kBlock, columns) : columns;
   const int64_t kBlocks = (columns + kBlock - 1) / kBlock;
   const bool packed = packsB(tiling, spec.n, nStep());
-  LoopTables tables = emitLoopTables(kBlock, kBlocks, packed);
+  const int group = int(std::max<int64_t>(1, tiling.rowGroup));
+  LoopTables tables = emitLoopTables(kBlock, kBlocks, packed, group);
+  // Only the last tile's last group can run out of rows.
+  const bool rowsMayRunOut = rows() % group != 0;
 
-  auto [rowBegin, rowEnd] = threadRows();
-  auto block = [&](const char *blockName) {
+  // The task's groups: rowTile / group per tile.
+  llvm::Value *groupBegin, *groupEnd;
+  if (group == 1) {
+    std::tie(groupBegin, groupEnd) = threadRows();
+  } else {
+    llvm::Value *perTile = builder.getInt64(uint64_t(tiling.rowTile / group));
+    llvm::Value *groups = builder.getInt64(uint64_t(tables.groupsPerBlock));
+    groupBegin = builder.CreateMul(tileBegin, perTile);
+    groupEnd = builder.CreateMul(tileEnd, perTile);
+    groupEnd = builder.CreateSelect(builder.CreateICmpSLT(groupEnd, groups), groupEnd, groups);
+  }
+  auto block = [&](const llvm::Twine &blockName) {
     return llvm::BasicBlock::Create(context, blockName, function);
   };
   auto *kbHeader = block("kb");
@@ -469,26 +521,40 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   llvm::Value *firstBlock = builder.CreateICmpEQ(kb, builder.getInt64(0), "first_block");
   llvm::Value *lastBlock =
       builder.CreateICmpEQ(kb, builder.getInt64(uint64_t(kBlocks - 1)), "last_block");
-  llvm::Value *segmentBase = builder.CreateMul(kb, builder.getInt64(uint64_t(rows())));
+  llvm::Value *segmentBase =
+      builder.CreateMul(kb, builder.getInt64(uint64_t(tables.groupsPerBlock)));
   llvm::Value *bBase = argB;
   if (packed) bBase = emitPackedBlockOfB(kb, kBlock, stepPosition(nb, nbEnd), stepMasks(nb, nbEnd));
   llvm::BasicBlock *rowsEntry = builder.GetInsertBlock();
   builder.CreateBr(rowHeader);
 
-  // ... each row of the thread's tiles ...
+  // ... each row group of the thread's tiles ...
   builder.SetInsertPoint(rowHeader);
-  llvm::PHINode *row = builder.CreatePHI(i64, 2, "row");
-  row->addIncoming(rowBegin, rowsEntry);
-  builder.CreateCondBr(builder.CreateICmpSLT(row, rowEnd), rowBody, kbLatch);
+  llvm::PHINode *groupIndex = builder.CreatePHI(i64, 2, "group");
+  groupIndex->addIncoming(groupBegin, rowsEntry);
+  builder.CreateCondBr(builder.CreateICmpSLT(groupIndex, groupEnd), rowBody, kbLatch);
 
   builder.SetInsertPoint(rowBody);
-  llvm::Value *segment = builder.CreateAdd(segmentBase, row);
+  llvm::Value *segment = builder.CreateAdd(segmentBase, groupIndex);
   llvm::Value *first = loadIndex(tables.segmentStart, segment);
   llvm::Value *last =
       loadIndex(tables.segmentStart, builder.CreateAdd(segment, builder.getInt64(1)));
-  llvm::Value *biasSplat = builder.CreateVectorSplat(
-      unsigned(width), builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.bias, row)));
-  // A middle block without nonzeros in this row leaves its partial sums as they are.
+  // Each stream's row; one past the rows reads and writes row 0 and stores nothing.
+  std::vector<llvm::Value *> rowOf, present, biasSplats;
+  for (int i = 0; i < group; ++i) {
+    llvm::Value *row = groupIndex;
+    if (group > 1)
+      row = loadIndex(tables.groupRows,
+                      builder.CreateAdd(builder.CreateMul(segment, builder.getInt64(group)),
+                                        builder.getInt64(uint64_t(i))));
+    present.push_back(builder.CreateICmpSGE(row, builder.getInt64(0)));
+    if (rowsMayRunOut) row = builder.CreateSelect(present.back(), row, builder.getInt64(0));
+    rowOf.push_back(row);
+    biasSplats.push_back(builder.CreateVectorSplat(
+        unsigned(width),
+        builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.bias, row))));
+  }
+  // A middle block without nonzeros in this group leaves its partial sums as they are.
   llvm::Value *skip = builder.CreateAnd(builder.CreateNot(builder.CreateOr(firstBlock, lastBlock)),
                                         builder.CreateICmpEQ(first, last));
   builder.CreateCondBr(skip, rowLatch, stepLoop);
@@ -498,18 +564,30 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   builder.SetInsertPoint(stepLoop);
   llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
   n->addIncoming(nb, rowBody);
-  LoopStep step = rowStep(n, row, stepPosition(n, nbEnd), stepMasks(n, nbEnd));
-  std::vector<llvm::Value *> initial(size_t(tiling.vectors), biasSplat);
+  llvm::Value *position = stepPosition(n, nbEnd);
+  std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
+  std::vector<LoopStep> steps;
+  for (llvm::Value *row : rowOf) steps.push_back(rowStep(n, row, position, masks));
+  std::vector<std::vector<llvm::Value *>> initial;
+  for (llvm::Value *bias : biasSplats) initial.emplace_back(size_t(tiling.vectors), bias);
   llvm::BasicBlock *initialBlock = stepLoop;
-  if (kBlocks > 1) initialBlock = emitInitialAccumulators(step, biasSplat, firstBlock, initial);
+  if (kBlocks > 1) initialBlock = emitInitialAccumulators(steps, biasSplats, firstBlock, initial);
   builder.CreateBr(nonzeroLoop);
 
-  std::vector<llvm::PHINode *> acc =
-      emitNonzeroLoop(step, tables, bBase, packed, first, last, initial, initialBlock, nonzeroLoop,
-                      nonzeroBody, stepEnd);
+  std::vector<std::vector<llvm::Value *>> acc =
+      emitNonzeroLoop(steps[0], tables, bBase, packed, first, last, initial, initialBlock,
+                      nonzeroLoop, nonzeroBody, stepEnd);
   builder.SetInsertPoint(stepEnd);
-  emitStepStores(step, std::vector<llvm::Value *>(acc.begin(), acc.end()), kBlocks, lastBlock,
-                 stepLatch);
+  for (int i = 0; i < group; ++i) {
+    llvm::BasicBlock *after = i + 1 < group ? block("store.row" + llvm::Twine(i + 1)) : stepLatch;
+    if (i > 0 && rowsMayRunOut) {
+      auto *stores = block("store.present");
+      builder.CreateCondBr(present[size_t(i)], stores, after);
+      builder.SetInsertPoint(stores);
+    }
+    emitStepStores(steps[size_t(i)], acc[size_t(i)], kBlocks, lastBlock, after);
+    if (after != stepLatch) builder.SetInsertPoint(after);
+  }
 
   builder.SetInsertPoint(stepLatch);
   llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
@@ -517,7 +595,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), stepLoop, rowLatch);
 
   builder.SetInsertPoint(rowLatch);
-  row->addIncoming(builder.CreateAdd(row, builder.getInt64(1)), rowLatch);
+  groupIndex->addIncoming(builder.CreateAdd(groupIndex, builder.getInt64(1)), rowLatch);
   builder.CreateBr(rowHeader);
 
   builder.SetInsertPoint(kbLatch);

@@ -135,12 +135,17 @@ private:
 
   /// The constant tables a compact loop reads (emitLoopTables).
   struct LoopTables {
-    /// The first nonzero of each (reduction block, row) segment, and one past the last.
-    llvm::GlobalVariable *segmentStart;
-    /// Each nonzero's row of B (an offset from B, or its place in the packed block) and value.
-    llvm::GlobalVariable *bOffsets, *values;
+    /// Row groups per reduction block (the rows, without groups).
+    int64_t groupsPerBlock = 0;
+    /// The first entry of each (reduction block, row group) segment, and one past the last.
+    llvm::GlobalVariable *segmentStart = nullptr;
+    /// Each entry's rows of B (offsets from B, or places in the packed block) and values, one
+    /// per row of the group, side by side.
+    llvm::GlobalVariable *bOffsets = nullptr, *values = nullptr;
     /// Each row's bias (zeros without one).
-    llvm::GlobalVariable *bias;
+    llvm::GlobalVariable *bias = nullptr;
+    /// Each segment's rows, -1 past the last (only for groups of two rows or more).
+    llvm::GlobalVariable *groupRows = nullptr;
   };
   /// What one step of a compact loop works on.
   struct LoopStep {
@@ -164,17 +169,21 @@ private:
   }
   /// Each row of B's offset from B, an i32 table (created on first use).
   llvm::GlobalVariable *bRowOffsetTable();
-  LoopTables emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed);
-  /// With reduction blocks: \p initial becomes the bias in the first block and the partial
-  /// sums reloaded from C in the others; returns the block the accumulators are defined in.
-  llvm::BasicBlock *emitInitialAccumulators(const LoopStep &step, llvm::Value *biasSplat,
+  /// The loop's tables for reduction blocks of \p kBlock columns and row groups of \p group.
+  LoopTables emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed, int group = 1);
+  /// With reduction blocks: each stream's \p initial becomes its bias in the first block and
+  /// its partial sums reloaded from C in the others; returns the block they are defined in.
+  llvm::BasicBlock *emitInitialAccumulators(const std::vector<LoopStep> &steps,
+                                            const std::vector<llvm::Value *> &biasSplats,
                                             llvm::Value *firstBlock,
-                                            std::vector<llvm::Value *> &initial);
-  /// The loop over nonzeros [first, last) of the row's segment in blocks \p loop and \p body,
-  /// leaving to \p done; returns the accumulators (live in \p done).
-  std::vector<llvm::PHINode *>
+                                            std::vector<std::vector<llvm::Value *>> &initial);
+  /// The loop over entries [first, last) of a group's segment in blocks \p loop and \p body,
+  /// one accumulator set per stream (row of the group, from \p initial), leaving to \p done;
+  /// returns the accumulators (live in \p done).
+  std::vector<std::vector<llvm::Value *>>
   emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llvm::Value *bBase, bool packed,
-                  llvm::Value *first, llvm::Value *last, const std::vector<llvm::Value *> &initial,
+                  llvm::Value *first, llvm::Value *last,
+                  const std::vector<std::vector<llvm::Value *>> &initial,
                   llvm::BasicBlock *initialBlock, llvm::BasicBlock *loop, llvm::BasicBlock *body,
                   llvm::BasicBlock *done);
   /// Stores the step's sums: finished in the last reduction block, partial before it; then

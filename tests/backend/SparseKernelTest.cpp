@@ -104,6 +104,13 @@ std::vector<SpmmTiling> tilingTable(int width) {
       for (int64_t block : {int64_t(vectors * width), int64_t(0)})
         table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block, false, kBlock, true});
   }
+  // Rows walked in lockstep groups (a divisor of the tile), each padded to its group's longest
+  // row: m not a multiple of the group leaves streams without a row in the last tile.
+  for (int64_t group : {2, 4})
+    for (int64_t kBlock : {0, 7})
+      table.push_back({SpmmTiling::Schedule::Loop, 4, 4, 0, false, kBlock, false, group});
+  table.push_back({SpmmTiling::Schedule::Loop, 4, 4, 4 * width, false, 16, true, 2});
+  table.push_back({SpmmTiling::Schedule::Loop, 6, 2, 0, false, 16, false, 2});
   // A step of an odd vector count spanning all of n (offered for 9-16 vectors), in place and
   // packed.
   for (bool packed : {false, true})

@@ -88,6 +88,7 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
       {SpmmTiling::Schedule::Loop, 16, 8, 128, false, 256},
       {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0},
       {SpmmTiling::Schedule::Loop, 16, 4, 64, false, 256, true},
+      {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 128, true, 4},
       {SpmmTiling::Schedule::RowDot, 16, 1, 0},
   };
   for (const SpmmTiling &t : tilings) {
@@ -97,12 +98,16 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
     CHECK(parsed->describe() == t.describe());
     CHECK(parsed->kBlock == t.kBlock);
     CHECK(parsed->packB == t.packB);
+    CHECK(parsed->rowGroup == t.rowGroup);
   }
   CHECK_FALSE(parseTiling("unrolled-r4-v2-kb64"));
   CHECK_FALSE(parseTiling("loop-r16-v8-kb0"));
   CHECK_FALSE(parseTiling("loop-r16-v8-kbx"));
   CHECK_FALSE(parseTiling("loop-r16-v8-pack")); // packing needs reduction blocks
   CHECK_FALSE(parseTiling("loop-r16-v8-kb64-pack-pack"));
+  CHECK_FALSE(parseTiling("loop-r16-v4-g1"));     // a group is two rows or more
+  CHECK_FALSE(parseTiling("loop-r6-v4-kb64-g4")); // ... dividing the row tile
+  CHECK_FALSE(parseTiling("unrolled-r4-v2-g2"));  // ... of a loop
 }
 
 TEST_CASE("a tiling read from the tune cache must be one the tuner offers", "[sparse]") {

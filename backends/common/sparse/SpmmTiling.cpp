@@ -21,7 +21,8 @@ struct NumberPart {
   const char *prefix;
   int64_t SpmmTiling::*field;
 };
-constexpr NumberPart kNumberParts[] = {{"nb", &SpmmTiling::nBlock}, {"kb", &SpmmTiling::kBlock}};
+constexpr NumberPart kNumberParts[] = {
+    {"nb", &SpmmTiling::nBlock}, {"kb", &SpmmTiling::kBlock}, {"g", &SpmmTiling::rowGroup}};
 
 /// Optional flags, written "-<name>" when set.
 struct FlagPart {
@@ -89,6 +90,10 @@ std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
   // Reduction blocks are a loop schedule only, and so is packing B's blocks.
   if (t.kBlock > 0 && t.schedule != SpmmTiling::Schedule::Loop) return std::nullopt;
   if (t.packB && t.kBlock == 0) return std::nullopt;
+  // Row groups: a loop's, of two rows or more, dividing its row tile.
+  if (t.rowGroup > 0 &&
+      (t.schedule != SpmmTiling::Schedule::Loop || t.rowGroup < 2 || t.rowTile % t.rowGroup != 0))
+    return std::nullopt;
   return t;
 }
 

@@ -50,9 +50,13 @@ struct SpmmTiling {
   /// first copied into the calling thread's scratch. Rows of B a power of two apart otherwise
   /// fall into a few cache sets and evict each other.
   bool packB = false;
+  /// Loop: rows walked in lockstep (0: one at a time), a divisor of rowTile. Each group's
+  /// nonzero loop keeps rowGroup * vectors accumulators and ends once for all its rows;
+  /// shorter rows are padded with zero weights (see RowGroups.h).
+  int64_t rowGroup = 0;
 
   /// A short name, e.g. "unrolled-r8-v2-nb256" ("-perm" when rows are permuted, "-kb128" for
-  /// reduction blocks, "-pack" for packed blocks of B).
+  /// reduction blocks, "-g2" for row groups, "-pack" for packed blocks of B).
   std::string describe() const;
 
   bool operator==(const SpmmTiling &other) const = default;
