@@ -21,6 +21,8 @@ namespace {
 
 /// Candidates timed within this factor of the fastest are timed again (tuneSparseLayer).
 constexpr double kContenderMargin = 1.10;
+/// Of those, at most this many (the fastest) are.
+constexpr size_t kMaxContenders = 3;
 
 /// Bytes of B one block may span to stay in the L2 cache next to C.
 constexpr double kBlockBytes = 256 * 1024;
@@ -429,15 +431,20 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
   }
   // One timing of ~20 ms on a shared machine is off by 5-10% now and then, enough to pick the
   // slower of two close tilings (MobileNet's five 512 x 512 x 196 layers chose two different
-  // ones): candidates within 10% of the fastest are timed twice more, interleaved, and ranked
-  // by the median of their three timings.
-  auto contends = [&](const Candidate &c) { return c.seconds[0] <= fastest * kContenderMargin; };
-  if (options.level != TuneLevel::None && std::count_if(timed.begin(), timed.end(), contends) > 1) {
+  // ones): the fastest few candidates within 10% of the fastest are timed twice more,
+  // interleaved, and ranked by the median of their three timings. (Not more of them: BERT's
+  // layers have many loops within 10%, and re-timing them all doubled its compile time.)
+  std::vector<Candidate *> contenders;
+  for (Candidate &c : timed)
+    if (!c.seconds.empty() && c.seconds[0] <= fastest * kContenderMargin) contenders.push_back(&c);
+  std::sort(contenders.begin(), contenders.end(),
+            [](const Candidate *x, const Candidate *y) { return x->seconds[0] < y->seconds[0]; });
+  if (contenders.size() > kMaxContenders) contenders.resize(kMaxContenders);
+  if (contenders.size() > 1) {
     for (Candidate &c : timed)
-      if (!contends(c)) c.loaded.reset();
+      if (std::find(contenders.begin(), contenders.end(), &c) == contenders.end()) c.loaded.reset();
     for (int round = 0; round < 2; ++round)
-      for (Candidate &c : timed)
-        if (c.loaded) time(c);
+      for (Candidate *c : contenders) time(*c);
   }
   auto score = [](const Candidate &c) {
     if (c.seconds.empty()) return std::nan("");
