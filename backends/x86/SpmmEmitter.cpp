@@ -539,7 +539,8 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   llvm::Value *first = loadIndex(tables.segmentStart, segment);
   llvm::Value *last =
       loadIndex(tables.segmentStart, builder.CreateAdd(segment, builder.getInt64(1)));
-  // Each stream's row; one past the rows reads and writes row 0 and stores nothing.
+  // Each stream's row. A stream past the last row (never the first of its group) reads the
+  // first stream's row, owned by this thread, and stores nothing.
   std::vector<llvm::Value *> rowOf, present, biasSplats;
   for (int i = 0; i < group; ++i) {
     llvm::Value *row = groupIndex;
@@ -548,7 +549,7 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
                       builder.CreateAdd(builder.CreateMul(segment, builder.getInt64(group)),
                                         builder.getInt64(uint64_t(i))));
     present.push_back(builder.CreateICmpSGE(row, builder.getInt64(0)));
-    if (rowsMayRunOut) row = builder.CreateSelect(present.back(), row, builder.getInt64(0));
+    if (rowsMayRunOut && i > 0) row = builder.CreateSelect(present.back(), row, rowOf[0]);
     rowOf.push_back(row);
     biasSplats.push_back(builder.CreateVectorSplat(
         unsigned(width),
