@@ -73,4 +73,9 @@ double timeRuns(const std::function<void()> &run, double minSeconds, int threads
   return samples[samples.size() / 2];
 }
 
+double medianOf(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
 } // namespace spcc::x86

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 namespace spcc::x86 {
 
@@ -40,6 +41,9 @@ enum class CacheState {
 /// core's private caches and \p hot is read back.
 double timeRuns(const std::function<void()> &run, double minSeconds, int threads,
                 llvm::ArrayRef<HotBytes> hot, CacheState caches);
+
+/// The median of \p values (the upper one of an even count); \p values must not be empty.
+double medianOf(std::vector<double> values);
 
 } // namespace spcc::x86
 

@@ -1,6 +1,7 @@
 //===- SparseSelection.cpp - Which layers run generated sparse code ------===//
 #include "backends/x86/SparseSelection.h"
 
+#include "backends/x86/ColdRunTimer.h"
 #include "backends/x86/SpmmEmitter.h"
 
 #include <algorithm>
@@ -64,11 +65,6 @@ double inModelSeconds(double measured, double weightBytes) {
 
 /// Sparse and dense timings closer than this ratio are measured again before deciding.
 constexpr double kRecheckRatio = 1.5;
-
-double medianOf(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
 
 } // namespace
 

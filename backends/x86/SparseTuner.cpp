@@ -134,7 +134,22 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
     if (!packed && !aligned) bLoadCost = 2 * loadCost;
   }
   double perStep = 0;
-  for (int64_t r0 = 0; r0 < a.getRows(); r0 += tiling.rowTile) {
+  const bool grouped = !unrolled && tiling.rowGroup > 1;
+  if (grouped) {
+    // Each entry of a group: its rows' nonzeros (or padding) side by side.
+    const double g = double(tiling.rowGroup);
+    int64_t kBlock = tiling.kBlock > 0 ? tiling.kBlock : std::max<int64_t>(1, a.getCols());
+    RowGroupLayout layout = groupRows(a, int(tiling.rowTile), int(tiling.rowGroup), kBlock);
+    double entries =
+        double(std::accumulate(layout.lengths.begin(), layout.lengths.end(), int64_t(0)));
+    double segments = double(layout.lengths.size());
+    double perEntry =
+        std::max({g * v * fmaCost, g * (v * bLoadCost + 1.5 * loadCost), 4.0}) + g * l2Cycles;
+    double groups = double(layout.groupsPerBlock);
+    perStep =
+        entries * perEntry + groups * (g * v * 1.5 + 12) + (segments - groups) * (g * v * 2 + 12);
+  }
+  for (int64_t r0 = 0; !grouped && r0 < a.getRows(); r0 += tiling.rowTile) {
     int64_t r1 = std::min(a.getRows(), r0 + tiling.rowTile);
     if (unrolled) {
       TileCounts t = countTile(a, order, r0, r1, seen, r0);
@@ -145,7 +160,6 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
       // A reduction block reloads and stores each row's partial sums.
       double segments =
           tiling.kBlock > 0 ? std::ceil(double(a.getCols()) / double(tiling.kBlock)) : 1.0;
-      if (tiling.rowGroup > 1) continue;
       for (int64_t r = r0; r < r1; ++r) {
         double nonzeros = double(a.getRowStart()[size_t(r) + 1] - a.getRowStart()[size_t(r)]);
         // Per nonzero: v loads of B, a broadcast and two table loads; FMA latency (4 cycles)
@@ -155,19 +169,6 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
         perStep += nonzeros * perNonzero + v * 1.5 + 12 + (segments - 1) * (v * 2 + 12);
       }
     }
-  }
-  if (!unrolled && tiling.rowGroup > 1) {
-    // Each entry of a group: its rows' nonzeros (or padding) side by side.
-    const double g = double(tiling.rowGroup);
-    int64_t kBlock = tiling.kBlock > 0 ? tiling.kBlock : std::max<int64_t>(1, a.getCols());
-    RowGroupLayout layout = groupRows(a, int(tiling.rowTile), int(tiling.rowGroup), kBlock);
-    double entries = 0, segments = 0;
-    for (int64_t length : layout.lengths) entries += double(length), segments += 1;
-    double perEntry =
-        std::max({g * v * fmaCost, g * (v * bLoadCost + 1.5 * loadCost), 4.0}) + g * l2Cycles;
-    double groups = double(layout.groupsPerBlock);
-    perStep =
-        entries * perEntry + groups * (g * v * 1.5 + 12) + (segments - groups) * (g * v * 2 + 12);
   }
   double cycles = perStep * steps;
   // Without blocking, B rows spill out of L2 when many positions are live.
@@ -452,10 +453,7 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
       for (Candidate *c : contenders) time(*c);
   }
   auto score = [](const Candidate &c) {
-    if (c.seconds.empty()) return std::nan("");
-    std::vector<double> sorted = c.seconds;
-    std::sort(sorted.begin(), sorted.end());
-    return sorted[sorted.size() / 2];
+    return c.seconds.empty() ? std::nan("") : medianOf(c.seconds);
   };
   Candidate *best = nullptr;
   std::vector<TuningTrial> trials;
