@@ -4,6 +4,7 @@
 //             [--reps R]
 // spcc-kbench --m M --k K --n N --sparsity S [--seed X] [--threads LIST] [--impl LIST] ...
 // spcc-kbench --cin C --cout C --hw HW [--stride S] --sparsity S [--seed X] ...
+// spcc-kbench --probe [--reps R]
 //
 // For every problem and thread count: generates A (magnitude-pruned Gaussian) and B, computes
 // the double-precision reference, prepares every implementation (spcc, LIBXSMM, oneDNN,
@@ -13,6 +14,7 @@
 // 1 an implementation computed a wrong result or failed, 2 bad arguments.
 //
 //===----------------------------------------------------------------------===//
+#include "tools/spcc-kbench/CoreProbe.h"
 #include "tools/spcc-kbench/KernelImpl.h"
 #include "tools/spcc-kbench/KernelProblem.h"
 
@@ -44,6 +46,7 @@ const char *const usageText = R"(usage:
   spcc-kbench --suite spmm|conv|all [--quick] [--threads LIST] [--csv FILE] [--impl LIST] [--reps R]
   spcc-kbench --m M --k K --n N --sparsity S [--seed X] [--threads LIST] [--impl LIST] [--reps R]
   spcc-kbench --cin C --cout C --hw HW [--stride S] --sparsity S [--seed X] [--threads LIST] ...
+  spcc-kbench --probe [--reps R]
 
 Times C = A * B (A sparse, m x k; B dense, k x n; all row-major) and 3x3 convolutions
 (pad 1, one NCHW image, weights [cout, cin, 3, 3] sparse) with spcc's generated kernels
@@ -63,6 +66,14 @@ no convolution). A: unit Gaussian magnitude-pruned to exactly S zeros; B uniform
                  the median over rounds of each round's median seconds per run
   --csv FILE     also write the CSV table to FILE
   --seed X       seed of the single problem's data (default 1; suites use 1)
+  --probe        instead of problems: time the instruction mixes spcc's kernels are made of
+                 (vector FMAs with operands in registers, each from its own vector load, one
+                 load shared by 2 or 4 FMAs, each weight broadcast from memory; one dependent
+                 chain; 16384 FMAs of straight-line code, as an unrolled tile past the
+                 instruction caches), JIT-compiled for this CPU's level at its vector widths,
+                 data in L1, R rounds (--reps), medians. A mix's FMAs per ns against
+                 register-only FMAs bound any kernel built from it: a nonzero loop loads one
+                 vector of B per FMA, so fma-load-each is its ceiling on this core.
 
 Correctness: every output is compared with a double-precision reference; a result is wrong
 when max|C - ref| > 1e-4 * max(1, max|ref|) * sqrt(K), K = k (product) or cin*kh*kw
@@ -103,6 +114,7 @@ struct Options {
   Suite suite = Suite::None;
   bool quick = false;
   bool help = false;
+  bool probe = false;
   std::vector<int> threads{1};
   std::string csvPath;
   std::vector<std::string> impls{std::begin(knownImpls), std::end(knownImpls)};
@@ -171,6 +183,8 @@ std::string parseFlag(const std::string &flag,
     options.help = true;
   } else if (flag == "--quick") {
     options.quick = true;
+  } else if (flag == "--probe") {
+    options.probe = true;
   } else if (flag == "--suite") {
     auto text = next();
     if (!text) return "--suite needs a value";
@@ -224,6 +238,11 @@ std::string parseProblem(const std::map<std::string, std::string> &problemFlags,
   bool product = problemFlags.count("m") || problemFlags.count("k") || problemFlags.count("n");
   bool conv = problemFlags.count("cin") || problemFlags.count("cout") || problemFlags.count("hw") ||
               problemFlags.count("stride");
+  if (options.probe) {
+    if (options.suite != Suite::None || !problemFlags.empty() || options.quick)
+      return "--probe takes no problem (--suite, --quick, --m, --cin, ...)";
+    return "";
+  }
   if (options.suite != Suite::None) {
     if (!problemFlags.empty())
       return "--suite and a single problem's flags (--m, --cin, --sparsity, ...) exclude each "
@@ -717,6 +736,10 @@ int main(int argc, char **argv) {
   if (options.help) {
     std::fputs(usageText, stdout);
     return 0;
+  }
+  if (options.probe) {
+    std::printf("machine: %s\n", machineDescription().c_str());
+    return runCoreProbe(options.rounds);
   }
   std::FILE *csv = nullptr;
   if (!options.csvPath.empty()) {

@@ -1,0 +1,234 @@
+//===- CoreProbe.cpp - The instruction mixes of spcc's kernels, timed alone -===//
+#include "tools/spcc-kbench/CoreProbe.h"
+
+#include "backends/x86/KernelJit.h"
+#include "backends/x86/LoadedSparseLayer.h"
+#include "backends/x86/TargetIsa.h"
+#include "compiler/support/AlignedVector.h"
+#include "compiler/support/Error.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace spcc::kbench {
+namespace {
+
+/// Independent FMAs per loop iteration: enough to cover the FMA latency on two pipes.
+constexpr int kFmas = 12;
+/// Windows of data the iterations cycle through, so no load is loop-invariant (all in L1).
+constexpr int kWindows = 4;
+
+/// One instruction mix: kFmas vector FMAs per iteration, their operands as described.
+struct Mix {
+  const char *name;
+  /// 0: the vector operand is a register; k: one vector load feeds k FMAs.
+  int loadShare;
+  /// Each FMA's multiplier is a float loaded and broadcast (a weight of a straight-line tile).
+  bool broadcastEach;
+  /// All FMAs add into one accumulator: the latency, not the throughput.
+  bool chain;
+  const char *models;
+  /// Instead of the loop of kFmas: this many FMAs of straight-line code per iteration, each
+  /// weight a float of its own from a constant table, one load of B per loadShare FMAs (an
+  /// unrolled tile's code, past the instruction caches).
+  int straightLineFmas = 0;
+};
+
+const Mix kMixes[] = {
+    {"fma-registers", 0, false, false, "the FMA peak: independent FMAs, operands in registers"},
+    {"fma-chain", 0, false, true, "one dependent chain: the FMA latency"},
+    {"fma-load-each", 1, false, false,
+     "nonzero loops: every FMA multiplies its own vector of B, loaded"},
+    {"fma-load-per-2", 2, false, false, "straight-line tiles: one vector of B feeds two rows"},
+    {"fma-load-per-4", 4, false, false, "straight-line tiles: one vector of B feeds four rows"},
+    {"fma-broadcast-each", 0, true, false,
+     "straight-line tiles, one vector: every FMA's weight broadcast from memory"},
+    {"straight-line-16k", 4, true, false,
+     "straight-line tiles past the instruction caches: 16384 FMAs of code, weights from a table",
+     16384},
+};
+
+/// Accumulators of the straight-line mix: a register tile's worth.
+constexpr int kStraightLineAccumulators = 24;
+/// Vectors of B the straight-line mix cycles through (in L1).
+constexpr int kStraightLineVectors = kWindows * kFmas;
+
+int fmasPerIteration(const Mix &mix) { return mix.straightLineFmas ? mix.straightLineFmas : kFmas; }
+
+/// The straight-line mix's FMAs into \p sums, B from \p data.
+void emitStraightLine(llvm::IRBuilder<> &b, llvm::Module &module, const Mix &mix, llvm::Type *vecTy,
+                      llvm::Value *data, std::vector<llvm::Value *> &sums) {
+  llvm::Type *f32 = b.getFloatTy();
+  int width = int(llvm::cast<llvm::FixedVectorType>(vecTy)->getNumElements());
+  std::vector<float> weights(size_t(mix.straightLineFmas));
+  for (size_t f = 0; f < weights.size(); ++f) weights[f] = 1e-3f * float(f % 7 + 1);
+  auto *table = new llvm::GlobalVariable(
+      module, llvm::ArrayType::get(f32, weights.size()), true, llvm::GlobalValue::PrivateLinkage,
+      llvm::ConstantDataArray::get(b.getContext(), weights), "weights");
+  table->setAlignment(llvm::Align(64));
+  llvm::Value *operand = nullptr;
+  for (int f = 0; f < mix.straightLineFmas; ++f) {
+    if (f % mix.loadShare == 0)
+      operand = b.CreateAlignedLoad(
+          vecTy,
+          b.CreateConstInBoundsGEP1_64(f32, data,
+                                       uint64_t(f / mix.loadShare % kStraightLineVectors * width)),
+          llvm::Align(64));
+    llvm::Value *weight = b.CreateVectorSplat(
+        unsigned(width), b.CreateLoad(f32, b.CreateConstInBoundsGEP2_64(table->getValueType(),
+                                                                        table, 0, uint64_t(f))));
+    llvm::Value *&sum = sums[size_t(f % kStraightLineAccumulators)];
+    sum = b.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {weight, operand, sum});
+  }
+}
+
+using ProbeFn = void (*)(const float *data, float *out, int64_t iterations);
+
+/// void probe(const float *data, float *out, i64 iterations): the mix's loop, then every
+/// accumulator stored to out (kFmas vectors of \p width floats).
+std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &mix, int width,
+                                         const std::string &name) {
+  auto module = std::make_unique<llvm::Module>(name, context);
+  llvm::IRBuilder<> b(context);
+  llvm::Type *f32 = b.getFloatTy();
+  auto *vecTy = llvm::FixedVectorType::get(f32, unsigned(width));
+  llvm::Type *ptr = b.getPtrTy(), *i64 = b.getInt64Ty();
+  auto *fnTy = llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr, i64}, false);
+  auto *fn = llvm::Function::Create(fnTy, llvm::Function::ExternalLinkage, name, *module);
+  llvm::Value *data = fn->getArg(0), *out = fn->getArg(1), *iterations = fn->getArg(2);
+
+  auto *entry = llvm::BasicBlock::Create(context, "entry", fn);
+  auto *loop = llvm::BasicBlock::Create(context, "loop", fn);
+  auto *exit = llvm::BasicBlock::Create(context, "exit", fn);
+  b.SetInsertPoint(entry);
+  // The multiplier comes from memory, so nothing folds to a constant.
+  llvm::Value *x = b.CreateVectorSplat(unsigned(width), b.CreateLoad(f32, data), "x");
+  b.CreateBr(loop);
+
+  b.SetInsertPoint(loop);
+  llvm::PHINode *i = b.CreatePHI(i64, 2, "i");
+  i->addIncoming(b.getInt64(0), entry);
+  const int accumulators =
+      mix.chain ? 1 : (mix.straightLineFmas ? kStraightLineAccumulators : kFmas);
+  std::vector<llvm::PHINode *> acc;
+  for (int a = 0; a < accumulators; ++a) {
+    acc.push_back(b.CreatePHI(vecTy, 2, "acc"));
+    acc.back()->addIncoming(llvm::Constant::getNullValue(vecTy), entry);
+  }
+  llvm::Value *window =
+      b.CreateMul(b.CreateAnd(i, b.getInt64(kWindows - 1)), b.getInt64(uint64_t(kFmas * width)));
+  llvm::Value *base = b.CreateInBoundsGEP(f32, data, window);
+  std::vector<llvm::Value *> sums(acc.begin(), acc.end());
+  if (mix.straightLineFmas) emitStraightLine(b, *module, mix, vecTy, data, sums);
+  llvm::Value *operand = x;
+  for (int f = 0; f < (mix.straightLineFmas ? 0 : kFmas); ++f) {
+    if (mix.loadShare > 0 && f % mix.loadShare == 0)
+      operand = b.CreateAlignedLoad(
+          vecTy, b.CreateConstInBoundsGEP1_64(f32, base, uint64_t(f / mix.loadShare * width)),
+          llvm::Align(64));
+    llvm::Value *multiplier = x;
+    if (mix.broadcastEach)
+      multiplier = b.CreateVectorSplat(
+          unsigned(width), b.CreateLoad(f32, b.CreateConstInBoundsGEP1_64(f32, base, uint64_t(f))));
+    llvm::Value *&sum = sums[size_t(mix.chain ? 0 : f)];
+    sum = b.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {multiplier, operand, sum});
+  }
+  for (int a = 0; a < accumulators; ++a) acc[size_t(a)]->addIncoming(sums[size_t(a)], loop);
+  llvm::Value *next = b.CreateAdd(i, b.getInt64(1));
+  i->addIncoming(next, loop);
+  b.CreateCondBr(b.CreateICmpSLT(next, iterations), loop, exit);
+
+  b.SetInsertPoint(exit);
+  for (int a = 0; a < accumulators; ++a)
+    b.CreateAlignedStore(acc[size_t(a)],
+                         b.CreateConstInBoundsGEP1_64(f32, out, uint64_t(a * width)),
+                         llvm::Align(64));
+  b.CreateRetVoid();
+  return module;
+}
+
+double secondsOf(ProbeFn probe, const float *data, float *out, int64_t iterations) {
+  auto start = std::chrono::steady_clock::now();
+  probe(data, out, iterations);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Probe {
+  const Mix *mix;
+  int width;
+  ProbeFn fn;
+  int64_t iterations = 1;
+  std::vector<double> fmasPerNs;
+};
+
+} // namespace
+
+int runCoreProbe(int rounds) {
+  auto host = x86::selectTargetIsa("host");
+  if (!host) {
+    std::fprintf(stderr, "spcc-kbench: error: %s\n", takeMessage(host.takeError()).c_str());
+    return 1;
+  }
+  auto jit = x86::KernelJit::create();
+  if (!jit) {
+    std::fprintf(stderr, "spcc-kbench: error: %s\n", takeMessage(jit.takeError()).c_str());
+    return 1;
+  }
+  llvm::LLVMContext context;
+  std::vector<int> widths{x86::vectorWidthOf(*host)};
+  if (widths[0] == 16) widths.push_back(8);
+  std::vector<Probe> probes;
+  for (int width : widths)
+    for (const Mix &mix : kMixes) {
+      std::string name = (*jit)->uniqueName("spcc_probe_");
+      auto address = (*jit)->load(buildProbe(context, mix, width, name), *host, name);
+      if (!address) {
+        std::fprintf(stderr, "spcc-kbench: error: %s\n", takeMessage(address.takeError()).c_str());
+        return 1;
+      }
+      probes.push_back({&mix, width, reinterpret_cast<ProbeFn>(*address)});
+    }
+
+  AlignedVector<float> data(size_t(kStraightLineVectors * 16), 0.5f),
+      out(size_t(kStraightLineAccumulators * 16), 0.0f);
+  // Each call runs >= 20 ms, so the timer's resolution and the call do not count.
+  for (Probe &probe : probes)
+    while (secondsOf(probe.fn, data.data(), out.data(), probe.iterations) < 0.02)
+      probe.iterations *= 2;
+  for (int round = 0; round < rounds; ++round)
+    for (Probe &probe : probes) {
+      double seconds = secondsOf(probe.fn, data.data(), out.data(), probe.iterations);
+      probe.fmasPerNs.push_back(double(probe.iterations) * fmasPerIteration(*probe.mix) / seconds *
+                                1e-9);
+    }
+
+  std::printf("== core probe: %d round%s, medians; a loop of %d vector FMAs per iteration (the "
+              "straight-line mix: its code), data of B in L1 ==\n",
+              rounds, rounds == 1 ? "" : "s", kFmas);
+  std::printf("%-20s %6s %9s %8s %8s  %s\n", "mix", "floats", "FMAs/ns", "GFLOP/s", "of peak",
+              "what it models");
+  for (int width : widths) {
+    double peak = 0;
+    for (Probe &probe : probes) {
+      if (probe.width != width) continue;
+      std::sort(probe.fmasPerNs.begin(), probe.fmasPerNs.end());
+      double median = probe.fmasPerNs[probe.fmasPerNs.size() / 2];
+      if (probe.mix == &kMixes[0]) peak = median;
+      std::printf("%-20s %6d %9.2f %8.1f %7.0f%%  %s\n", probe.mix->name, width, median,
+                  median * 2 * width, 100 * median / peak, probe.mix->models);
+    }
+  }
+  std::printf("(of peak: against fma-registers of the same width. A kernel whose FMAs each take "
+              "a fresh vector load cannot run faster than fma-load-each.)\n");
+  return 0;
+}
+
+} // namespace spcc::kbench
