@@ -214,6 +214,10 @@ TEST_CASE("pooling kernels", "[kernels]") {
        {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{1, 2}}, {"pads", Ints{1, 0, 1, 2}}}},
       {{1, 2, 6, 17}, {{"kernel_shape", Ints{2, 5}}, {"pads", Ints{1, 2, 0, 2}}}},
       {{1, 2, 5, 16}, {{"kernel_shape", Ints{3, 2}}, {"strides", Ints{2, 2}}}},
+      // ResNet-50's pool after its stem: 3.2 MB of planes, past L2, where MaxPool prefetches
+      // each next plane (PlanePrefetch.h).
+      {{1, 64, 112, 112},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}},
   };
   for (auto &[dims, attrs] : cases)
     for (const char *op : {"MaxPool", "AveragePool"}) {
