@@ -25,6 +25,10 @@ namespace {
 constexpr int kFmas = 12;
 /// Windows of data the iterations cycle through, so no load is loop-invariant (all in L1).
 constexpr int kWindows = 4;
+/// Windows of the mixes that read from L2: 768 KiB of 512-bit windows, visited in a scrambled
+/// order (window i * kL2Scramble) that the hardware prefetchers cannot follow.
+constexpr int kL2Windows = 1024;
+constexpr int kL2Scramble = 613;
 
 /// One instruction mix: kFmas vector FMAs per iteration, their operands as described.
 struct Mix {
@@ -36,6 +40,8 @@ struct Mix {
   /// All FMAs add into one accumulator: the latency, not the throughput.
   bool chain;
   const char *models;
+  /// The loads come from L2 (kL2Windows windows) instead of L1.
+  bool fromL2 = false;
   /// Instead of the loop of kFmas: this many FMAs of straight-line code per iteration, each
   /// weight a float of its own from a constant table, one load of B per loadShare FMAs (an
   /// unrolled tile's code, past the instruction caches).
@@ -47,13 +53,15 @@ const Mix kMixes[] = {
     {"fma-chain", 0, false, true, "one dependent chain: the FMA latency"},
     {"fma-load-each", 1, false, false,
      "nonzero loops: every FMA multiplies its own vector of B, loaded"},
+    {"fma-load-each-l2", 1, false, false,
+     "nonzero loops whose block of B outgrows L1: every FMA's vector loaded from L2", true},
     {"fma-load-per-2", 2, false, false, "straight-line tiles: one vector of B feeds two rows"},
     {"fma-load-per-4", 4, false, false, "straight-line tiles: one vector of B feeds four rows"},
     {"fma-broadcast-each", 0, true, false,
      "straight-line tiles, one vector: every FMA's weight broadcast from memory"},
     {"straight-line-16k", 4, true, false,
      "straight-line tiles past the instruction caches: 16384 FMAs of code, weights from a table",
-     16384},
+     false, 16384},
 };
 
 /// Accumulators of the straight-line mix: a register tile's worth.
@@ -123,8 +131,10 @@ std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &
     acc.push_back(b.CreatePHI(vecTy, 2, "acc"));
     acc.back()->addIncoming(llvm::Constant::getNullValue(vecTy), entry);
   }
-  llvm::Value *window =
-      b.CreateMul(b.CreateAnd(i, b.getInt64(kWindows - 1)), b.getInt64(uint64_t(kFmas * width)));
+  llvm::Value *windowIndex =
+      mix.fromL2 ? b.CreateAnd(b.CreateMul(i, b.getInt64(kL2Scramble)), b.getInt64(kL2Windows - 1))
+                 : b.CreateAnd(i, b.getInt64(kWindows - 1));
+  llvm::Value *window = b.CreateMul(windowIndex, b.getInt64(uint64_t(kFmas * width)));
   llvm::Value *base = b.CreateInBoundsGEP(f32, data, window);
   std::vector<llvm::Value *> sums(acc.begin(), acc.end());
   if (mix.straightLineFmas) emitStraightLine(b, *module, mix, vecTy, data, sums);
@@ -197,7 +207,7 @@ int runCoreProbe(int rounds) {
       probes.push_back({&mix, width, reinterpret_cast<ProbeFn>(*address)});
     }
 
-  AlignedVector<float> data(size_t(kStraightLineVectors * 16), 0.5f),
+  AlignedVector<float> data(size_t(kL2Windows * kFmas * 16), 0.5f),
       out(size_t(kStraightLineAccumulators * 16), 0.0f);
   // Each call runs >= 20 ms, so the timer's resolution and the call do not count.
   for (Probe &probe : probes)
@@ -211,7 +221,7 @@ int runCoreProbe(int rounds) {
     }
 
   std::printf("== core probe: %d round%s, medians; a loop of %d vector FMAs per iteration (the "
-              "straight-line mix: its code), data of B in L1 ==\n",
+              "straight-line mix: its code), B in L1 (the -l2 mix: in L2) ==\n",
               rounds, rounds == 1 ? "" : "s", kFmas);
   std::printf("%-20s %6s %9s %8s %8s  %s\n", "mix", "floats", "FMAs/ns", "GFLOP/s", "of peak",
               "what it models");
