@@ -98,10 +98,36 @@ void emitStraightLine(llvm::IRBuilder<> &b, llvm::Module &module, const Mix &mix
   }
 }
 
+/// One iteration of a looped mix (kFmas FMAs) into \p sums: its loads from the window of
+/// \p data that iteration \p i reads, \p x the multiplier kept in a register.
+void emitLoopedMix(llvm::IRBuilder<> &b, const Mix &mix, llvm::Type *vecTy, llvm::Value *data,
+                   llvm::Value *i, llvm::Value *x, std::vector<llvm::Value *> &sums) {
+  llvm::Type *f32 = b.getFloatTy();
+  int width = int(llvm::cast<llvm::FixedVectorType>(vecTy)->getNumElements());
+  llvm::Value *windowIndex =
+      mix.fromL2 ? b.CreateAnd(b.CreateMul(i, b.getInt64(kL2Scramble)), b.getInt64(kL2Windows - 1))
+                 : b.CreateAnd(i, b.getInt64(kWindows - 1));
+  llvm::Value *base =
+      b.CreateInBoundsGEP(f32, data, b.CreateMul(windowIndex, b.getInt64(uint64_t(kFmas * width))));
+  llvm::Value *operand = x;
+  for (int f = 0; f < kFmas; ++f) {
+    if (mix.loadShare > 0 && f % mix.loadShare == 0)
+      operand = b.CreateAlignedLoad(
+          vecTy, b.CreateConstInBoundsGEP1_64(f32, base, uint64_t(f / mix.loadShare * width)),
+          llvm::Align(64));
+    llvm::Value *multiplier = x;
+    if (mix.broadcastEach)
+      multiplier = b.CreateVectorSplat(
+          unsigned(width), b.CreateLoad(f32, b.CreateConstInBoundsGEP1_64(f32, base, uint64_t(f))));
+    llvm::Value *&sum = sums[size_t(mix.chain ? 0 : f)];
+    sum = b.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {multiplier, operand, sum});
+  }
+}
+
 using ProbeFn = void (*)(const float *data, float *out, int64_t iterations);
 
 /// void probe(const float *data, float *out, i64 iterations): the mix's loop, then every
-/// accumulator stored to out (kFmas vectors of \p width floats).
+/// accumulator stored to out, one vector of \p width floats each.
 std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &mix, int width,
                                          const std::string &name) {
   auto module = std::make_unique<llvm::Module>(name, context);
@@ -131,26 +157,11 @@ std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &
     acc.push_back(b.CreatePHI(vecTy, 2, "acc"));
     acc.back()->addIncoming(llvm::Constant::getNullValue(vecTy), entry);
   }
-  llvm::Value *windowIndex =
-      mix.fromL2 ? b.CreateAnd(b.CreateMul(i, b.getInt64(kL2Scramble)), b.getInt64(kL2Windows - 1))
-                 : b.CreateAnd(i, b.getInt64(kWindows - 1));
-  llvm::Value *window = b.CreateMul(windowIndex, b.getInt64(uint64_t(kFmas * width)));
-  llvm::Value *base = b.CreateInBoundsGEP(f32, data, window);
   std::vector<llvm::Value *> sums(acc.begin(), acc.end());
-  if (mix.straightLineFmas) emitStraightLine(b, *module, mix, vecTy, data, sums);
-  llvm::Value *operand = x;
-  for (int f = 0; f < (mix.straightLineFmas ? 0 : kFmas); ++f) {
-    if (mix.loadShare > 0 && f % mix.loadShare == 0)
-      operand = b.CreateAlignedLoad(
-          vecTy, b.CreateConstInBoundsGEP1_64(f32, base, uint64_t(f / mix.loadShare * width)),
-          llvm::Align(64));
-    llvm::Value *multiplier = x;
-    if (mix.broadcastEach)
-      multiplier = b.CreateVectorSplat(
-          unsigned(width), b.CreateLoad(f32, b.CreateConstInBoundsGEP1_64(f32, base, uint64_t(f))));
-    llvm::Value *&sum = sums[size_t(mix.chain ? 0 : f)];
-    sum = b.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {multiplier, operand, sum});
-  }
+  if (mix.straightLineFmas)
+    emitStraightLine(b, *module, mix, vecTy, data, sums);
+  else
+    emitLoopedMix(b, mix, vecTy, data, i, x, sums);
   for (int a = 0; a < accumulators; ++a) acc[size_t(a)]->addIncoming(sums[size_t(a)], loop);
   llvm::Value *next = b.CreateAdd(i, b.getInt64(1));
   i->addIncoming(next, loop);
