@@ -115,6 +115,8 @@ struct Options {
   bool quick = false;
   bool help = false;
   bool probe = false;
+  /// The flags the command line gave (without their values).
+  std::set<std::string> given;
   std::vector<int> threads{1};
   std::string csvPath;
   std::vector<std::string> impls{std::begin(knownImpls), std::end(knownImpls)};
@@ -241,6 +243,11 @@ std::string parseProblem(const std::map<std::string, std::string> &problemFlags,
   if (options.probe) {
     if (options.suite != Suite::None || !problemFlags.empty() || options.quick)
       return "--probe takes no problem (--suite, --quick, --m, --cin, ...)";
+    for (const char *flag : {"--threads", "--impl", "--csv"})
+      if (options.given.count(flag))
+        return std::string("--probe times spcc's instruction mixes on one thread and prints a "
+                           "table: it takes --reps only, not ") +
+               flag;
     return "";
   }
   if (options.suite != Suite::None) {
@@ -311,6 +318,7 @@ std::string parseOptions(int argc, char **argv, Options &options) {
       if (i + 1 >= argc) return std::nullopt;
       return std::string(argv[++i]);
     };
+    options.given.insert(flag);
     if (std::string error = parseFlag(flag, next, options, problemFlags); !error.empty())
       return error;
   }
