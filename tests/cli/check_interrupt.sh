@@ -23,6 +23,12 @@ for round in 1 2 3; do
   kill -TERM "$pid" 2>/dev/null
   wait "$pid"
   rc=$?
+  # The linker spcc ran outlives it when only spcc is signalled (a script's kill; Ctrl-C signals
+  # the whole group): what is left is what remains once no process works on the output any more.
+  for _ in $(seq 1 500); do
+    pgrep -f -- "$work/out/m.so-" >/dev/null || break
+    sleep 0.01
+  done
   # 143: terminated by the signal; 0: it finished linking before the signal arrived.
   [ "$rc" -eq 143 ] && ! grep -q "^spcc: link:" "$work/stderr" && during_link=$((during_link + 1))
   [ -z "$(ls -A "$work/tmp")" ] || fail "temporaries left in TMPDIR (round $round, exit $rc)"
