@@ -69,8 +69,7 @@ double timeRuns(const std::function<void()> &run, double minSeconds, int threads
     run();
     samples.push_back(std::chrono::duration<double>(Clock::now() - start).count());
   }
-  std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
-  return samples[samples.size() / 2];
+  return medianOf(std::move(samples));
 }
 
 double medianOf(std::vector<double> values) {

@@ -1,6 +1,7 @@
 //===- CoreProbe.cpp - The instruction mixes of spcc's kernels, timed alone -===//
 #include "tools/spcc-kbench/CoreProbe.h"
 
+#include "backends/x86/ColdRunTimer.h"
 #include "backends/x86/KernelJit.h"
 #include "backends/x86/LoadedSparseLayer.h"
 #include "backends/x86/TargetIsa.h"
@@ -12,7 +13,6 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -240,8 +240,7 @@ int runCoreProbe(int rounds) {
     double peak = 0;
     for (Probe &probe : probes) {
       if (probe.width != width) continue;
-      std::sort(probe.fmasPerNs.begin(), probe.fmasPerNs.end());
-      double median = probe.fmasPerNs[probe.fmasPerNs.size() / 2];
+      double median = x86::medianOf(probe.fmasPerNs);
       if (probe.mix == &kMixes[0]) peak = median;
       std::printf("%-20s %6d %9.2f %8.1f %7.0f%%  %s\n", probe.mix->name, width, median,
                   median * 2 * width, 100 * median / peak, probe.mix->models);
