@@ -14,6 +14,7 @@
 #include "backends/x86/Linker.h"
 
 #include "backends/common/ModelTrailer.h"
+#include "backends/x86/ProcessGroup.h"
 #include "compiler/support/Error.h"
 #include "compiler/support/Files.h"
 
@@ -22,7 +23,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -139,10 +139,9 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
                // so two models of different ISA levels can live in one process.
                "-Wl,--exclude-libs,ALL", "-Wl,--no-undefined", "-Wl,-z,noexecstack", "-Wl,-z,relro",
                "-Wl,-z,now"});
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(""),
-                                                llvm::StringRef(errorsPath)};
+  // Its own process group: interrupting spcc ends the driver and the linker too (ProcessGroup.h).
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, redirects, 0, 0, &message);
+  int rc = runInOwnProcessGroup(args, errorsPath, message);
   if (rc != 0) {
     std::string linkerOutput = firstLines(errorsPath, 5);
     if (std::optional<std::string> cause = writeFailureIn(message + "\n" + linkerOutput))
