@@ -46,6 +46,8 @@ struct Mix {
   /// weight a float of its own from a constant table, one load of B per loadShare FMAs (an
   /// unrolled tile's code, past the instruction caches).
   int straightLineFmas = 0;
+  /// Floats the vector loads start past a cache line: a convolution tap's shifted window of B.
+  int misalignFloats = 0;
 };
 
 const Mix kMixes[] = {
@@ -57,6 +59,10 @@ const Mix kMixes[] = {
      "nonzero loops whose block of B outgrows L1: every FMA's vector loaded from L2", true},
     {"fma-load-per-2", 2, false, false, "straight-line tiles: one vector of B feeds two rows"},
     {"fma-load-per-4", 4, false, false, "straight-line tiles: one vector of B feeds four rows"},
+    {"fma-load-per-2-split", 2, false, false,
+     "convolution tiles: B read at a tap's shift, every load across two cache lines", false, 0, 1},
+    {"fma-load-per-4-split", 4, false, false, "the same, one vector of B for four rows", false, 0,
+     1},
     {"fma-broadcast-each", 0, true, false,
      "straight-line tiles, one vector: every FMA's weight broadcast from memory"},
     {"straight-line-16k", 4, true, false,
@@ -113,8 +119,10 @@ void emitLoopedMix(llvm::IRBuilder<> &b, const Mix &mix, llvm::Type *vecTy, llvm
   for (int f = 0; f < kFmas; ++f) {
     if (mix.loadShare > 0 && f % mix.loadShare == 0)
       operand = b.CreateAlignedLoad(
-          vecTy, b.CreateConstInBoundsGEP1_64(f32, base, uint64_t(f / mix.loadShare * width)),
-          llvm::Align(64));
+          vecTy,
+          b.CreateConstInBoundsGEP1_64(f32, base,
+                                       uint64_t(f / mix.loadShare * width + mix.misalignFloats)),
+          mix.misalignFloats ? llvm::Align(4) : llvm::Align(64));
     llvm::Value *multiplier = x;
     if (mix.broadcastEach)
       multiplier = b.CreateVectorSplat(
