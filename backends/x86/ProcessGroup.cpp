@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <iterator>
+#include <mutex>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <vector>
@@ -82,6 +83,9 @@ int runInOwnProcessGroup(llvm::ArrayRef<llvm::StringRef> args, llvm::StringRef s
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
+  // One child at a time: the handler and the handlers it chains to are process-wide.
+  static std::mutex oneChild;
+  std::lock_guard<std::mutex> lock(oneChild);
   InterruptForwarding forwarding;
   // The interrupts wait until the child's group is known; the child starts with them unblocked.
   sigset_t interrupts, unblocked;
