@@ -31,19 +31,20 @@ bool installed[std::size(kInterrupts)];
 /// the temporaries and ends spcc by the signal. The group gets SIGTERM, so the driver and the
 /// linker remove their own temporaries as well, and SIGCONT, as a shell ends a stopped job: a
 /// stopped process would hold SIGTERM until continued.
-void endChildGroupThenChain(int signal, siginfo_t *info, void *context) {
+void endChildGroupThenChain(int number, siginfo_t *info, void *context) {
   if (pid_t group = childGroup.load(); group > 0) {
     kill(-group, SIGTERM);
     kill(-group, SIGCONT);
   }
   for (size_t i = 0; i < std::size(kInterrupts); ++i) {
-    if (kInterrupts[i] != signal) continue;
+    if (kInterrupts[i] != number) continue;
     const struct sigaction &old = previous[i];
-    if (old.sa_flags & SA_SIGINFO) return old.sa_sigaction(signal, info, context);
-    if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) return old.sa_handler(signal);
+    if (old.sa_flags & SA_SIGINFO) return old.sa_sigaction(number, info, context);
+    if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) return old.sa_handler(number);
     // The default action: ending spcc by the signal once this handler returns.
-    std::signal(signal, SIG_DFL);
-    std::raise(signal);
+    std::signal(number, SIG_DFL);
+    std::raise(number);
+    return;
   }
 }
 
@@ -90,7 +91,7 @@ int runInOwnProcessGroup(llvm::ArrayRef<llvm::StringRef> args, llvm::StringRef s
   // The interrupts wait until the child's group is known; the child starts with them unblocked.
   sigset_t interrupts, unblocked;
   sigemptyset(&interrupts);
-  for (int signal : kInterrupts) sigaddset(&interrupts, signal);
+  for (int number : kInterrupts) sigaddset(&interrupts, number);
   pthread_sigmask(SIG_BLOCK, &interrupts, &unblocked);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
