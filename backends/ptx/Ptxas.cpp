@@ -3,6 +3,7 @@
 
 #include "compiler/support/Error.h"
 #include "compiler/support/Files.h"
+#include "compiler/support/ProcessGroup.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -79,10 +80,10 @@ llvm::Expected<PtxasResult> assemblePtx(const std::string &ptxas, llvm::StringRe
   std::string archFlag = "-arch=" + arch.name;
   llvm::SmallVector<llvm::StringRef, 8> args = {
       ptxas, "-O3", "-v", archFlag, "-o", (*cubin)->path(), (*source)->path()};
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef((*log)->path()),
-                                                llvm::StringRef((*log)->path())};
+  // Its own process group: interrupting spcc ends ptxas too, before it could write the cubin
+  // to a temporary spcc has removed (ProcessGroup.h).
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0, &message);
+  int rc = runInOwnProcessGroup(args, (*log)->path(), (*log)->path(), message);
   PtxasResult result;
   if (auto text = llvm::MemoryBuffer::getFile((*log)->path())) result.log = (*text)->getBuffer();
   if (rc != 0)

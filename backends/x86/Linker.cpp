@@ -14,9 +14,9 @@
 #include "backends/x86/Linker.h"
 
 #include "backends/common/ModelTrailer.h"
-#include "backends/x86/ProcessGroup.h"
 #include "compiler/support/Error.h"
 #include "compiler/support/Files.h"
+#include "compiler/support/ProcessGroup.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -141,7 +141,7 @@ llvm::Error linkModel(llvm::ArrayRef<llvm::ArrayRef<char>> objects, llvm::String
                "-Wl,-z,now"});
   // Its own process group: interrupting spcc ends the driver and the linker too (ProcessGroup.h).
   std::string message;
-  int rc = runInOwnProcessGroup(args, errorsPath, message);
+  int rc = runInOwnProcessGroup(args, "", errorsPath, message);
   if (rc != 0) {
     std::string linkerOutput = firstLines(errorsPath, 5);
     if (std::optional<std::string> cause = writeFailureIn(message + "\n" + linkerOutput))

@@ -1,5 +1,5 @@
 //===- ProcessGroup.cpp - A child process that ends when spcc is interrupted -===//
-#include "backends/x86/ProcessGroup.h"
+#include "compiler/support/ProcessGroup.h"
 
 #include <atomic>
 #include <cerrno>
@@ -14,7 +14,7 @@
 
 extern char **environ;
 
-namespace spcc::x86 {
+namespace spcc {
 namespace {
 
 /// The signals that interrupt spcc (LLVM's handler removes its temporary files on each).
@@ -70,19 +70,25 @@ public:
 
 } // namespace
 
-int runInOwnProcessGroup(llvm::ArrayRef<llvm::StringRef> args, llvm::StringRef stderrPath,
-                         std::string &message) {
+int runInOwnProcessGroup(llvm::ArrayRef<llvm::StringRef> args, llvm::StringRef stdoutPath,
+                         llvm::StringRef stderrPath, std::string &message) {
   std::vector<std::string> strings(args.begin(), args.end());
   std::vector<char *> argv;
   for (std::string &s : strings) argv.push_back(s.data());
   argv.push_back(nullptr);
-  std::string errors = stderrPath.str();
+  std::string outputs[] = {stdoutPath.empty() ? "/dev/null" : stdoutPath.str(),
+                           stderrPath.empty() ? "/dev/null" : stderrPath.str()};
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 1, outputs[0].c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  if (outputs[1] == outputs[0])
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  else
+    posix_spawn_file_actions_addopen(&actions, 2, outputs[1].c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
 
   // One child at a time: the handler and the handlers it chains to are process-wide.
   static std::mutex oneChild;
@@ -124,4 +130,4 @@ int runInOwnProcessGroup(llvm::ArrayRef<llvm::StringRef> args, llvm::StringRef s
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-} // namespace spcc::x86
+} // namespace spcc
