@@ -2,8 +2,8 @@
 //
 // spcc runs two programs: the C++ compiler driver that links a model (and runs the linker in
 // turn), and ptxas for a GPU model. Signalled alone (a script's `kill`, a build system's
-// timeout), spcc removed its temporaries and ended while they went on, and could leave a
-// half-written output behind, or recreate a temporary it had just removed. Started here, they
+// timeout), spcc removed its temporaries and ended while they went on (the linker could then
+// leave a half-written output behind). Started here, they
 // run in a process group of their own, and an interrupt of spcc (SIGINT, SIGTERM, SIGHUP,
 // SIGQUIT) ends that group before spcc's own handler removes its files.
 //
