@@ -3,9 +3,9 @@
 // spcc runs two programs: the C++ compiler driver that links a model (and runs the linker in
 // turn), and ptxas for a GPU model. Signalled alone (a script's `kill`, a build system's
 // timeout), spcc removed its temporaries and ended while they went on (the linker could then
-// leave a half-written output behind). Started here, they
-// run in a process group of their own, and an interrupt of spcc (SIGINT, SIGTERM, SIGHUP,
-// SIGQUIT) ends that group before spcc's own handler removes its files.
+// leave a half-written output behind). Started here, they run in a process group of their own,
+// and an interrupt of spcc (SIGINT, SIGTERM, SIGHUP, SIGQUIT) ends that group before spcc's own
+// handler removes its files.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_SUPPORT_PROCESSGROUP_H
