@@ -80,8 +80,7 @@ llvm::Expected<PtxasResult> assemblePtx(const std::string &ptxas, llvm::StringRe
   std::string archFlag = "-arch=" + arch.name;
   llvm::SmallVector<llvm::StringRef, 8> args = {
       ptxas, "-O3", "-v", archFlag, "-o", (*cubin)->path(), (*source)->path()};
-  // Its own process group: interrupting spcc ends ptxas too, before it could write the cubin
-  // to a temporary spcc has removed (ProcessGroup.h).
+  // Its own process group: interrupting spcc ends ptxas too (ProcessGroup.h).
   std::string message;
   int rc = runInOwnProcessGroup(args, (*log)->path(), (*log)->path(), message);
   PtxasResult result;

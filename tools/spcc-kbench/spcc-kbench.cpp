@@ -69,11 +69,12 @@ no convolution). A: unit Gaussian magnitude-pruned to exactly S zeros; B uniform
   --probe        instead of problems: time the instruction mixes spcc's kernels are made of
                  (vector FMAs with operands in registers; each from its own vector load, from
                  L1 and from L2; one load shared by 2 or 4 FMAs, aligned and across two cache
-                 lines; each weight broadcast from memory; one dependent chain; 16384 FMAs of straight-line code, as an unrolled
-                 tile past the instruction caches), JIT-compiled for this CPU's level at its
-                 vector widths, R rounds (--reps), medians. A mix's FMAs per ns against
-                 register-only FMAs bound any kernel built from it: a nonzero loop loads one
-                 vector of B per FMA, so fma-load-each is its ceiling on this core.
+                 lines; each weight broadcast from memory; one dependent chain; 16384 FMAs of
+                 straight-line code, as an unrolled tile past the instruction caches),
+                 JIT-compiled for this CPU's level at its vector widths, R rounds (--reps),
+                 medians. A mix's FMAs per ns against register-only FMAs bound any kernel
+                 built from it: a nonzero loop loads one vector of B per FMA, so
+                 fma-load-each is its ceiling on this core.
 
 Correctness: every output is compared with a double-precision reference; a result is wrong
 when max|C - ref| > 1e-4 * max(1, max|ref|) * sqrt(K), K = k (product) or cin*kh*kw
