@@ -104,12 +104,6 @@ LayerReport reportLayer(const Node &node, const SparseLayer &layer, const Kernel
   return entry;
 }
 
-/// Nonzeros of a model's smallest layers that may get straight-line code beyond the per-layer
-/// default (unrolledBudgets). Each costs LLVM ~60-100 us per nonzero for every tiling the tuner
-/// compiles and once more for the model: on BERT-base (29.5k-nonzero layers, no gain measured)
-/// about 20 s of compilation, on MobileNet V1 (five 26k-nonzero layers, 1.6x faster each) 20 s.
-constexpr int64_t kModelUnrolledNonzeros = 140000;
-
 /// Seconds from \p since to now; moves \p since to now.
 double lap(std::chrono::steady_clock::time_point &since) {
   auto now = std::chrono::steady_clock::now();

@@ -1,7 +1,7 @@
 //===- SpccImpl.cpp - spcc's generated kernels in spcc-kbench ------------===//
 //
 // The layer is planned, tuned and compiled exactly as `spcc -o` does for a
-// model layer, then loaded into this process (KernelJit).
+// model made of that one layer, then loaded into this process (KernelJit).
 //
 //===----------------------------------------------------------------------===//
 #include "tools/spcc-kbench/KernelImpl.h"
@@ -49,6 +49,9 @@ public:
     }
     x86::TuneOptions options;
     options.level = TuneLevel::Fast;
+    // The straight-line budget of a model made of this one layer.
+    options.unrolledBudget = x86::unrolledBudgets({layer.spec.weights.getNumNonZeros()},
+                                                  options.level, x86::kModelUnrolledNonzeros)[0];
     options.threads = threads;
     // Timed as this benchmark times every implementation: back to back.
     options.caches = x86::CacheState::Warm;
