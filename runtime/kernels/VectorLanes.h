@@ -92,6 +92,21 @@ inline FloatVector<Lanes> loadMaskedOr(const float *p, uint32_t mask, float fill
 #endif
 }
 
+/// The lanes of \p mask from \p b, the others from \p a.
+template <int Lanes>
+inline FloatVector<Lanes> blendLanes(FloatVector<Lanes> a, FloatVector<Lanes> b, uint32_t mask) {
+  static_assert(Lanes == 8 || (Lanes == 16 && kWideLanes == 16), "no such vector here");
+#ifdef __AVX512F__
+  if constexpr (Lanes == 16)
+    return FloatVector<16>(_mm512_mask_blend_ps(__mmask16(mask), __m512(a), __m512(b)));
+  else
+    return FloatVector<8>(_mm256_mask_blend_ps(__mmask8(mask), __m256(a), __m256(b)));
+#else
+  return FloatVector<8>(
+      _mm256_blendv_ps(__m256(a), __m256(b), _mm256_castsi256_ps(laneMaskVector(mask))));
+#endif
+}
+
 /// Stores the lanes of \p mask to p (memory outside the mask is not written).
 template <int Lanes> inline void storeMasked(float *p, FloatVector<Lanes> v, uint32_t mask) {
   static_assert(Lanes == 8 || (Lanes == 16 && kWideLanes == 16), "no such vector here");
@@ -153,6 +168,21 @@ inline FloatVector<Lanes> shiftDownOne(FloatVector<Lanes> v, FloatVector<Lanes> 
   __m256 rotated = _mm256_permutevar8x32_ps(__m256(v), _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0));
   __m256 top = _mm256_permutevar8x32_ps(__m256(next), _mm256_setzero_si256());
   return FloatVector<8>(_mm256_blend_ps(rotated, top, 0x80));
+#endif
+}
+
+/// v's lanes moved up by one, \p previous's last lane shifted in at the bottom.
+template <int Lanes>
+inline FloatVector<Lanes> shiftUpOne(FloatVector<Lanes> v, FloatVector<Lanes> previous) {
+#ifdef __AVX512F__
+  static_assert(Lanes == 16, "16-lane vectors only");
+  return FloatVector<16>(_mm512_castsi512_ps(_mm512_alignr_epi32(
+      _mm512_castps_si512(__m512(v)), _mm512_castps_si512(__m512(previous)), 15)));
+#else
+  static_assert(Lanes == 8, "no such vector here");
+  __m256 rotated = _mm256_permutevar8x32_ps(__m256(v), _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6));
+  __m256 bottom = _mm256_permutevar8x32_ps(__m256(previous), _mm256_set1_epi32(7));
+  return FloatVector<8>(_mm256_blend_ps(rotated, bottom, 0x01));
 #endif
 }
 

@@ -214,6 +214,12 @@ TEST_CASE("pooling kernels", "[kernels]") {
        {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{1, 2}}, {"pads", Ints{1, 0, 1, 2}}}},
       {{1, 2, 6, 17}, {{"kernel_shape", Ints{2, 5}}, {"pads", Ints{1, 2, 0, 2}}}},
       {{1, 2, 5, 16}, {{"kernel_shape", Ints{3, 2}}, {"strides", Ints{2, 2}}}},
+      // 3-wide stride-2 windows a row at a time (rowMaxPlane): padding of 2 and 0 columns,
+      // widths that end inside a vector, windows past the right edge (ceil_mode).
+      {{1, 3, 11, 70},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}}},
+      {{1, 2, 10, 41},
+       {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t(1)}}},
       // ResNet-50's pool after its stem: 3.2 MB of planes, past L2, where MaxPool prefetches
       // each next plane (PlanePrefetch.h).
       {{1, 64, 112, 112},
