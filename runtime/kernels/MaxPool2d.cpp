@@ -188,49 +188,48 @@ bool rowMaxPlane(const spcc_pool_params &p, const float *x, float *y, PlanePrefe
   std::fill(row, column0, kNegativeInfinity);
   std::fill(column0 + vectorWidth, column0 + vectorWidth + kRowMargin<Lanes>, kNegativeInfinity);
   const FloatVector<Lanes> none = splatLanes<Lanes>(kNegativeInfinity);
-  // Sums of every value read, to tell whether one was NaN: two, for alternate vectors of the
-  // row, so that the adds wait less on each other.
-  FloatVector<Lanes> evenSum = {}, oddSum = {};
+  // The sum of every value read, to tell whether one was NaN.
+  FloatVector<Lanes> sum = {};
   for (int64_t oh = 0; oh < p.out[1]; ++oh) {
     int64_t firstRow = oh * p.stride[1] - p.pad_begin[1];
     int64_t kh0 = std::max<int64_t>(0, -firstRow);
     int64_t kh1 = std::min<int64_t>(p.kernel[1], height - firstRow);
     const float *top = x + (firstRow + kh0) * width;
     const int64_t rows = kh1 - kh0;
-    // The window rows' maximum of columns [c, c + Lanes), adding what it read to \p sum; with
-    // Partial, only the \p lanes inside the row are read (as 0 for the sum, -inf for the
-    // maximum).
-    auto windowRows = [&]<bool Partial>(int64_t c, uint32_t lanes, FloatVector<Lanes> &sum) {
-      auto load = [&](const float *at) {
-        return Partial ? loadMaskedOr<Lanes>(at, lanes, 0.0f) : loadLanes<Lanes>(at);
-      };
-      const float *in = top + c;
-      FloatVector<Lanes> m = none;
-      if (rows == 3) {
-        FloatVector<Lanes> a = load(in), b = load(in + width), d = load(in + 2 * width);
+    const int64_t wholeWidth = width / Lanes * Lanes;
+    if (rows == 3) {
+      for (int64_t c = 0; c < wholeWidth; c += Lanes) {
+        const float *in = top + c;
+        FloatVector<Lanes> a = loadLanes<Lanes>(in), b = loadLanes<Lanes>(in + width),
+                           d = loadLanes<Lanes>(in + 2 * width);
         sum += a + b + d;
-        m = a > b ? a : b;
-        m = m > d ? m : d;
-      } else {
+        FloatVector<Lanes> m = a > b ? a : b;
+        storeLanes<Lanes>(column0 + c, m > d ? m : d);
+      }
+    } else {
+      for (int64_t c = 0; c < wholeWidth; c += Lanes) {
+        const float *in = top + c;
+        FloatVector<Lanes> m = none;
         for (int64_t kh = 0; kh < rows; ++kh, in += width) {
-          FloatVector<Lanes> v = load(in);
+          FloatVector<Lanes> v = loadLanes<Lanes>(in);
           sum += v;
           m = m > v ? m : v;
         }
+        storeLanes<Lanes>(column0 + c, m);
       }
-      return Partial ? blendLanes<Lanes>(none, m, lanes) : m;
-    };
-    int64_t c = 0;
-    for (; c + 2 * Lanes <= width; c += 2 * Lanes) {
-      storeLanes<Lanes>(column0 + c, windowRows.template operator()<false>(c, 0, evenSum));
-      storeLanes<Lanes>(column0 + c + Lanes,
-                        windowRows.template operator()<false>(c + Lanes, 0, oddSum));
     }
-    for (; c < width; c += Lanes) // stored whole: past the row's end, -inf lanes
-      storeLanes<Lanes>(column0 + c, c + Lanes <= width
-                                         ? windowRows.template operator()<false>(c, 0, evenSum)
-                                         : windowRows.template operator()<true>(
-                                               c, laneRange(0, width - c), evenSum));
+    if (wholeWidth < width) {
+      // Lanes past the row's end read as 0 for the sum and are -inf in the row of maxima.
+      const uint32_t lanes = laneRange(0, width - wholeWidth);
+      const float *in = top + wholeWidth;
+      FloatVector<Lanes> m = none;
+      for (int64_t kh = 0; kh < rows; ++kh, in += width) {
+        FloatVector<Lanes> v = loadMaskedOr<Lanes>(in, lanes, 0.0f);
+        sum += v;
+        m = m > v ? m : v;
+      }
+      storeLanes<Lanes>(column0 + wholeWidth, blendLanes<Lanes>(none, m, lanes));
+    }
     for (int64_t ow = 0; ow < outW; ow += Lanes) {
       const float *first = column0 + 2 * ow;
       EvenOdd<Lanes> pair =
@@ -253,10 +252,9 @@ bool rowMaxPlane(const spcc_pool_params &p, const float *x, float *y, PlanePrefe
       prefetch.step();
     }
   }
-  evenSum += oddSum;
-  float sum = 0;
-  for (int lane = 0; lane < Lanes; ++lane) sum += evenSum[lane];
-  return std::isfinite(sum);
+  float total = 0;
+  for (int lane = 0; lane < Lanes; ++lane) total += sum[lane];
+  return std::isfinite(total);
 }
 
 /// rowMaxPlane for the plane's left padding of 0, 1 or 2 columns.
