@@ -176,7 +176,7 @@ template <int Lanes> int64_t rowMaxFloats(int64_t width) {
 /// two vectors stored for its columns, so the loads take their values straight from those
 /// stores (a load across two stores waits for both to reach the cache), and moves the evens
 /// or odds by one lane for the window's left padding (0-2 columns). ResNet-50's pool after its
-/// stem, alone (64 planes of 112x112), one thread of an AMD Zen 4: 0.175-0.207 -> 0.090-0.094 ms
+/// stem, alone (64 planes of 112x112), one thread of an AMD Zen 4: 0.175-0.207 -> 0.083-0.093 ms
 /// (ONNX Runtime 0.059-0.074 ms). The column strips spend masked loads on half of such a
 /// plane's vectors and a NaN test on every tap.
 template <int Lanes, int PadLeft>
