@@ -131,7 +131,7 @@ constexpr int64_t kFeatureGroup = 64;
 /// then each thread combines all groups' sums and normalizes its own features. Split by tokens,
 /// two threads would write alternate runs of every feature's row, and the two cores' caches
 /// pass the lines at every boundary back and forth: on AMD Zen 4 (EPYC, family 25), two
-/// threads writing alternate 256-byte runs of a [768, 128] buffer took 3-20x as long as one
+/// threads writing alternate 256-byte runs of a [768, 128] buffer took 3-10x as long as one
 /// thread writing all of it, contiguous halves half as long.
 void layerNormFeatureRows(const spcc_layer_norm_params &p, const float *x, const float *scale,
                           const float *bias, float *y, float *meanOut, float *invStdOut,
