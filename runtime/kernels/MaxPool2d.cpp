@@ -183,6 +183,7 @@ template <int Lanes, int PadLeft>
 bool rowMaxPlane(const spcc_pool_params &p, const float *x, float *y, PlanePrefetch &prefetch) {
   const int64_t height = p.in[1], width = p.in[2], outW = p.out[2];
   const int64_t vectorWidth = (width + Lanes - 1) / Lanes * Lanes;
+  const int64_t wholeWidth = width / Lanes * Lanes;
   alignas(64) float row[kMaxRowFloats];
   float *column0 = row + kRowMargin<Lanes>;
   std::fill(row, column0, kNegativeInfinity);
@@ -196,7 +197,6 @@ bool rowMaxPlane(const spcc_pool_params &p, const float *x, float *y, PlanePrefe
     int64_t kh1 = std::min<int64_t>(p.kernel[1], height - firstRow);
     const float *top = x + (firstRow + kh0) * width;
     const int64_t rows = kh1 - kh0;
-    const int64_t wholeWidth = width / Lanes * Lanes;
     if (rows == 3) {
       for (int64_t c = 0; c < wholeWidth; c += Lanes) {
         const float *in = top + c;
@@ -276,6 +276,10 @@ void poolPlanes(const spcc_pool_params &p, const float *x, float *y, int32_t num
   // two).
   const bool prefetching = planesOutgrowL2(p.planes * inPlane * int64_t(sizeof(float)));
   const int64_t stepsPerPlane = (p.out[2] + Lanes - 1) / Lanes * p.out[1];
+  // 3-wide stride-2 windows go a row at a time (rowMaxPlane) where its row fits its stack.
+  constexpr bool kRowMaxWindows = Stride == 2 && KW == 3 && Lanes == kWideLanes;
+  const bool byRows =
+      kRowMaxWindows && rowMaxFloats<Lanes>(p.in[2]) <= kMaxRowFloats && p.pad_begin[2] <= 2;
   parallelFor(p.planes, numThreads, [&](int64_t begin, int64_t end) {
     // Last plane first: the layer before wrote the planes in order (a convolution's register
     // tiles, channel group by channel group), so where they outgrow L2 the last ones written
@@ -284,12 +288,11 @@ void poolPlanes(const spcc_pool_params &p, const float *x, float *y, int32_t num
     for (int64_t plane = end - 1; plane >= begin; --plane) {
       const float *next = prefetching && plane > begin ? x + (plane - 1) * inPlane : nullptr;
       PlanePrefetch prefetch(next, inPlane * int64_t(sizeof(float)), stepsPerPlane);
-      if constexpr (Stride == 2 && KW == 3 && Lanes == kWideLanes) {
-        // A plane whose values may hold a NaN is pooled again, NaN-aware.
-        if (rowMaxFloats<Lanes>(p.in[2]) <= kMaxRowFloats && p.pad_begin[2] <= 2 &&
+      // A plane whose values may hold a NaN is pooled again, NaN-aware.
+      if constexpr (kRowMaxWindows)
+        if (byRows &&
             rowMaxPlaneAnyPad<Lanes>(p, x + plane * inPlane, y + plane * outPlane, prefetch))
           continue;
-      }
       poolPlane<Lanes, Stride, KW>(p, x + plane * inPlane, y + plane * outPlane, prefetch);
     }
   });

@@ -110,15 +110,19 @@ template <typename Vector>
 void normalizeTokens(const spcc_layer_norm_params &p, const float *x, const float *scale,
                      const float *bias, float *y, const float *mean, const float *invStd,
                      int64_t j0, int64_t j1, int64_t t0, int64_t count) {
+  if (j0 >= j1) return;
   using Tokens = Eigen::Map<const Vector>;
   Vector m = Tokens(mean + t0, count), inv = Tokens(invStd + t0, count);
+  // Scale and bias repeat with their periods: indices that wrap, not a division per feature.
+  int64_t js = j0 % p.scale_period, jb = j0 % p.bias_period;
   for (int64_t j = j0; j < j1; ++j) {
     Eigen::Map<Vector> out(y + j * p.rows + t0, count);
-    float s = scale[j % p.scale_period];
     if (bias)
-      out = (Tokens(x + j * p.rows + t0, count) - m) * inv * s + bias[j % p.bias_period];
+      out = (Tokens(x + j * p.rows + t0, count) - m) * inv * scale[js] + bias[jb];
     else
-      out = (Tokens(x + j * p.rows + t0, count) - m) * inv * s;
+      out = (Tokens(x + j * p.rows + t0, count) - m) * inv * scale[js];
+    if (++js == p.scale_period) js = 0;
+    if (++jb == p.bias_period) jb = 0;
   }
 }
 
