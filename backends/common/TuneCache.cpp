@@ -21,7 +21,7 @@ namespace spcc {
 namespace {
 
 /// Bumped whenever the generator or the tuner changes what a tiling means.
-constexpr const char *kFormat = "spcc-tune-13";
+constexpr const char *kFormat = "spcc-tune-14";
 
 template <typename T> void hashInto(std::string &bytes, llvm::ArrayRef<T> values) {
   bytes.append(reinterpret_cast<const char *>(values.data()), values.size() * sizeof(T));

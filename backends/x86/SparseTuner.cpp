@@ -87,6 +87,39 @@ std::vector<int64_t> reductionBlocksFor(const SparseLayer &layer, int64_t step) 
   return blocks;
 }
 
+/// Bytes of B one step of \p step positions reads: the distinct cache lines of all columns'
+/// rows of B at an aligned position (a convolution's taps of one channel share most lines).
+double stepBytesOfB(const SparseLayer &layer, int64_t step) {
+  std::set<int64_t> lines;
+  for (int64_t offset : layer.spec.bRowOffsets)
+    for (int64_t p = 0; p < step; p += 16) {
+      lines.insert((offset + p) >> 4);
+      lines.insert((offset + p + 15) >> 4);
+    }
+  return 64.0 * double(lines.size());
+}
+
+/// Bytes of one step's B that straight-line tiles keep in L1 (of 32 KiB, next to the partial
+/// sums and the value stream).
+constexpr double kL1StepBytes = 16 * 1024;
+
+/// Columns per reduction block for straight-line tiles of \p step positions (empty: one step's
+/// B fits in L1). Each block's B is read by every tile of the task while in L1: without blocks
+/// each tile reads the step's B from L2 (3x3 convolution 256 -> 128 channels at 28x28, 95%
+/// sparse: 0.49-0.60 ms, 0.41-0.42 ms in blocks of 32 channels, on Zen 4).
+std::vector<int64_t> unrolledReductionBlocksFor(const SparseLayer &layer, int64_t step) {
+  double bytes = stepBytesOfB(layer, step);
+  int64_t columns = layer.spec.weights.getCols();
+  if (bytes <= 2 * kL1StepBytes || columns < 2) return {};
+  std::vector<int64_t> blocks;
+  for (double target : {kL1StepBytes, kL1StepBytes / 2}) {
+    int64_t count = int64_t(std::ceil(bytes / target));
+    int64_t block = (columns + count - 1) / count;
+    if (block < columns && (blocks.empty() || blocks.back() != block)) blocks.push_back(block);
+  }
+  return blocks;
+}
+
 } // namespace
 
 double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int vectorWidth) {
@@ -122,7 +155,15 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   // every vector load across two cache lines, costing two (measured on n = 49 layers: packed
   // aligned rows ran 1.7x faster).
   double l2Cycles = 0, bLoadCost = loadCost;
-  if (!unrolled) {
+  double tiles = std::ceil(double(a.getRows()) / double(tiling.rowTile));
+  double kBlocks = tiling.kBlock > 0 ? std::ceil(double(a.getCols()) / double(tiling.kBlock)) : 1.0;
+  if (unrolled) {
+    // Loads of B a step outgrowing L1 reads from L2; in reduction blocks only the first tile of
+    // a block does (measured on Zen 4: ~1.3 cycles a vector load from L2).
+    double stepBytes = stepBytesOfB(layer, step) / kBlocks;
+    if (stepBytes > 2 * kL1StepBytes) l2Cycles = 1.3 * double(vectorWidth) / 16.0;
+    if (kBlocks > 1) l2Cycles /= tiles;
+  } else {
     double blockColumns =
         double(tiling.kBlock > 0 ? std::min(tiling.kBlock, a.getCols()) : a.getCols());
     bool packed = packsB(tiling, layer.spec.n, step);
@@ -155,7 +196,11 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
       TileCounts t = countTile(a, order, r0, r1, seen, r0);
       double fmas = double(t.nonzeros) * v * fmaCost;
       double loads = (double(t.columns) * v + double(t.nonzeros) * 0.5) * loadCost;
-      perStep += std::max(fmas, loads) + double(r1 - r0) * v * 1.5 + 12;
+      // Each reduction block after the first reloads the tile's partial sums; each before the
+      // last stores them.
+      double partials = (kBlocks - 1) * (double(r1 - r0) * v * 2 + 12);
+      perStep += std::max(fmas, loads) + double(t.columns) * v * l2Cycles +
+                 double(r1 - r0) * v * 1.5 + 12 + partials;
     } else {
       // A reduction block reloads and stores each row's partial sums.
       double segments =
@@ -218,14 +263,22 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
     // More vectors than positions only computes masked lanes.
     if (vectors > 1 && step - vectorWidth >= layer.spec.n) continue;
     std::set<int64_t> blocks = {0, blockFor(layer, step)};
+    std::vector<int64_t> kBlocks = unrolledReductionBlocksFor(layer, step);
     for (int rows : {1, 2, 4, 6, 8, 12, 16, 24}) {
       if (rows * vectors + vectors > registers) continue;
+      SpmmTiling t;
+      t.schedule = SpmmTiling::Schedule::Unrolled;
+      t.rowTile = rows;
+      t.vectors = vectors;
       for (int64_t block : blocks) {
-        SpmmTiling t;
-        t.schedule = SpmmTiling::Schedule::Unrolled;
-        t.rowTile = rows;
-        t.vectors = vectors;
         t.nBlock = block;
+        all.push_back(t);
+      }
+      // Reduction blocks: one step per position block, its partial sums in the scratch.
+      // (Tiles of fewer rows than 8 would store and reload more than they compute.)
+      for (int64_t kBlock : rows >= 8 ? kBlocks : std::vector<int64_t>{}) {
+        t.nBlock = step < layer.spec.n ? step : 0;
+        t.kBlock = kBlock;
         all.push_back(t);
       }
     }

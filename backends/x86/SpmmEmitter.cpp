@@ -11,7 +11,10 @@
 // load of the B slice per vector, per nonzero one FMA (an add or subtract for
 // +-1) whose value is a broadcast from a table at a constant offset, laid out in
 // the order the code runs, so the only data read besides B is one float per
-// nonzero, streamed. Rows without nonzeros only store their epilogue.
+// nonzero, streamed. Rows without nonzeros only store their epilogue. In
+// reduction blocks, every tile runs a block's columns before any tile runs the
+// next block's, so the block's rows of B are read from L1 by all tiles but the
+// first; the tiles' partial sums wait in the thread's scratch.
 //
 // Dense register tiles (every weight, zeros included) are DenseTileEmitter.cpp's, row dot
 // products for one position RowDotEmitter.cpp's.
@@ -191,81 +194,119 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   llvm::ArrayRef<int64_t> rowStart = spec.weights.getRowStart();
   llvm::ArrayRef<int32_t> colIndex = spec.weights.getColIndex();
   llvm::ArrayRef<float> values = spec.weights.getValues();
-  int64_t tileCount = (rows() + tiling.rowTile - 1) / tiling.rowTile;
+  const int64_t tileCount = (rows() + tiling.rowTile - 1) / tiling.rowTile;
+  const int64_t columns = std::max<int64_t>(1, spec.weights.getCols());
+  const int64_t kBlock = tiling.kBlock > 0 ? std::min(tiling.kBlock, columns) : columns;
+  const int64_t kBlocks = (columns + kBlock - 1) / kBlock;
+  // Reduction blocks keep one step's partial sums per row in the scratch: a block holds one step.
+  assert((kBlocks == 1 || tiling.nBlock == nStep() || spec.n <= nStep()) &&
+         "unrolled reduction blocks take one step per position block");
+  if (kBlocks > 1) scratchFloats = rows() * nStep();
+  // Each (reduction block, tile) piece: its nonzero columns, each with its rows and values.
+  using Piece = std::map<int32_t, std::vector<std::pair<int64_t, float>>>;
+  std::vector<Piece> pieces(size_t(kBlocks * tileCount));
+  for (int64_t t = 0; t < tileCount; ++t) {
+    int64_t i0 = t * tiling.rowTile, i1 = std::min(rows(), i0 + tiling.rowTile);
+    for (int64_t i = i0; i < i1; ++i) {
+      int64_t r = rowOrder[size_t(i)];
+      for (int64_t j = rowStart[size_t(r)]; j < rowStart[size_t(r) + 1]; ++j) {
+        int32_t column = colIndex[size_t(j)];
+        pieces[size_t(column / kBlock * tileCount + t)][column].push_back(
+            {i - i0, values[size_t(j)]});
+      }
+    }
+  }
   // The values other than +-1, in the order the code uses them: one stream read front to back.
   // (As per-instruction constants they would cost the backend a constant-pool search each.)
   std::vector<float> streamed;
-  std::vector<std::map<int32_t, std::vector<std::pair<int64_t, float>>>> tileColumns;
-  for (int64_t t = 0; t < tileCount; ++t) {
-    int64_t i0 = t * tiling.rowTile, i1 = std::min(rows(), i0 + tiling.rowTile);
-    auto &columns = tileColumns.emplace_back();
-    for (int64_t i = i0; i < i1; ++i) {
-      int64_t r = rowOrder[size_t(i)];
-      for (int64_t j = rowStart[size_t(r)]; j < rowStart[size_t(r) + 1]; ++j)
-        columns[colIndex[size_t(j)]].push_back({i - i0, values[size_t(j)]});
-    }
-    for (const auto &[column, entries] : columns)
+  for (const Piece &piece : pieces)
+    for (const auto &[column, entries] : piece)
       for (const auto &[row, value] : entries)
         if (value != 1.0f && value != -1.0f) streamed.push_back(value);
-  }
   if (streamed.empty()) streamed.push_back(0.0f);
   llvm::GlobalVariable *valueTable =
       table("values", llvm::ConstantDataArray::get(context, streamed));
   int64_t nextValue = 0;
-  for (int64_t t = 0; t < tileCount; ++t) {
-    int64_t i0 = t * tiling.rowTile, i1 = std::min(rows(), i0 + tiling.rowTile);
-    llvm::BasicBlock *loop = llvm::BasicBlock::Create(context, "tile" + llvm::Twine(t), function);
-    llvm::BasicBlock *after =
-        t + 1 < tileCount
-            ? llvm::BasicBlock::Create(context, "check" + llvm::Twine(t + 1), function)
-            : next;
-    llvm::Value *tile = builder.getInt64(uint64_t(t));
-    llvm::BasicBlock *entry = builder.GetInsertBlock();
-    builder.CreateCondBr(builder.CreateAnd(builder.CreateICmpSGE(tile, tileBegin),
-                                           builder.CreateICmpSLT(tile, tileEnd)),
-                         loop, after);
+  // Every reduction block runs all the task's tiles before the next, so its rows of B stay in
+  // L1 while every tile uses them.
+  for (int64_t kb = 0; kb < kBlocks; ++kb) {
+    const bool firstBlock = kb == 0, lastBlock = kb + 1 == kBlocks;
+    for (int64_t t = 0; t < tileCount; ++t) {
+      const Piece &piece = pieces[size_t(kb * tileCount + t)];
+      // A middle reduction block without nonzeros in this tile leaves its partial sums be.
+      if (piece.empty() && !firstBlock && !lastBlock) continue;
+      int64_t i0 = t * tiling.rowTile, i1 = std::min(rows(), i0 + tiling.rowTile);
+      std::string name = "tile" + std::to_string(t);
+      if (kBlocks > 1) name += ".kb" + std::to_string(kb);
+      llvm::BasicBlock *loop = llvm::BasicBlock::Create(context, name, function);
+      llvm::BasicBlock *after =
+          t + 1 < tileCount || !lastBlock
+              ? llvm::BasicBlock::Create(context, "check" + llvm::Twine(t + 1), function)
+              : next;
+      llvm::Value *tile = builder.getInt64(uint64_t(t));
+      llvm::BasicBlock *entry = builder.GetInsertBlock();
+      builder.CreateCondBr(builder.CreateAnd(builder.CreateICmpSGE(tile, tileBegin),
+                                             builder.CreateICmpSLT(tile, tileEnd)),
+                           loop, after);
 
-    builder.SetInsertPoint(loop);
-    llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
-    n->addIncoming(nb, entry);
-    llvm::Value *position = stepPosition(n, nbEnd);
-    std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
-    // Accumulators start at the bias; the nonzeros of the tile, column by column.
-    std::vector<std::vector<llvm::Value *>> acc(size_t(i1 - i0));
-    for (int64_t i = i0; i < i1; ++i) {
-      int64_t r = rowOrder[size_t(i)];
-      acc[size_t(i - i0)].assign(
-          size_t(tiling.vectors),
-          splat(spec.epilogue.bias.empty() ? 0.0f : spec.epilogue.bias[size_t(r)]));
-    }
-    for (const auto &[column, entries] : tileColumns[size_t(t)]) {
-      int64_t offset = spec.bRowOffsets[size_t(column)];
-      for (int v = 0; v < tiling.vectors; ++v) {
-        llvm::Value *bv = load(at(argB, position, offset + int64_t(v) * width), masks[size_t(v)]);
-        int64_t valueIndex = nextValue;
-        for (const auto &[row, value] : entries) {
-          acc[size_t(row)][size_t(v)] =
-              accumulate(acc[size_t(row)][size_t(v)], value, bv, valueTable, valueIndex);
-          valueIndex += value != 1.0f && value != -1.0f;
+      builder.SetInsertPoint(loop);
+      llvm::PHINode *n = builder.CreatePHI(i64, 2, "n");
+      n->addIncoming(nb, entry);
+      llvm::Value *position = stepPosition(n, nbEnd);
+      std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
+      // Partial sums between reduction blocks: each row's step in the thread's scratch, rows
+      // side by side. (In C, rows lie a stride apart that makes a tile's reloads alias the
+      // stores of the tile before in the store buffer's 4 KiB address check.)
+      auto partialOffset = [&](int64_t i, int v) { return i * nStep() + int64_t(v) * width; };
+      // The scratch is 64-byte aligned; a row's step is a multiple of the vector.
+      auto partialAlign = [&](int64_t i, int v) {
+        return llvm::commonAlignment(llvm::Align(64), uint64_t(partialOffset(i, v)) * 4);
+      };
+      auto partial = [&](int64_t i, int v) {
+        return builder.CreateConstInBoundsGEP1_64(f32, argScratch, uint64_t(partialOffset(i, v)));
+      };
+      // Accumulators start at the bias, or at the partial sums of the blocks before.
+      std::vector<std::vector<llvm::Value *>> acc(size_t(i1 - i0));
+      for (int64_t i = i0; i < i1; ++i) {
+        int64_t r = rowOrder[size_t(i)];
+        for (int v = 0; v < tiling.vectors; ++v)
+          acc[size_t(i - i0)].push_back(
+              firstBlock ? splat(spec.epilogue.bias.empty() ? 0.0f : spec.epilogue.bias[size_t(r)])
+                         : builder.CreateAlignedLoad(vecTy, partial(i, v), partialAlign(i, v)));
+      }
+      for (const auto &[column, entries] : piece) {
+        int64_t offset = spec.bRowOffsets[size_t(column)];
+        for (int v = 0; v < tiling.vectors; ++v) {
+          llvm::Value *bv = load(at(argB, position, offset + int64_t(v) * width), masks[size_t(v)]);
+          int64_t valueIndex = nextValue;
+          for (const auto &[row, value] : entries) {
+            acc[size_t(row)][size_t(v)] =
+                accumulate(acc[size_t(row)][size_t(v)], value, bv, valueTable, valueIndex);
+            valueIndex += value != 1.0f && value != -1.0f;
+          }
         }
+        for (const auto &[row, value] : entries) nextValue += value != 1.0f && value != -1.0f;
       }
-      for (const auto &[row, value] : entries) nextValue += value != 1.0f && value != -1.0f;
+      // Every lane is this step's own (a step moved back recomputes the lanes it shares with
+      // the step before, from its own partial sums): finished sums are stored whole.
+      for (int64_t i = i0; i < i1; ++i)
+        for (int v = 0; v < tiling.vectors; ++v) {
+          llvm::Value *value = acc[size_t(i - i0)][size_t(v)];
+          int64_t row = rowOrder[size_t(i)];
+          if (!lastBlock)
+            builder.CreateAlignedStore(value, partial(i, v), partialAlign(i, v));
+          else if (compacts())
+            storeCompacted(finish(value, nullptr, v, nullptr), builder.getInt64(uint64_t(row)),
+                           position, v);
+          else
+            finishAndStore(value, builder.getInt64(uint64_t(row * spec.ldc)), position, v,
+                           masks[size_t(v)]);
+        }
+      llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
+      n->addIncoming(nNext, builder.GetInsertBlock());
+      builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), loop, after);
+      if (after != next) builder.SetInsertPoint(after);
     }
-    for (int64_t i = i0; i < i1; ++i)
-      for (int v = 0; v < tiling.vectors; ++v) {
-        llvm::Value *value = acc[size_t(i - i0)][size_t(v)];
-        int64_t row = rowOrder[size_t(i)];
-        if (compacts())
-          storeCompacted(finish(value, nullptr, v, nullptr), builder.getInt64(uint64_t(row)),
-                         position, v);
-        else
-          finishAndStore(value, builder.getInt64(uint64_t(row * spec.ldc)), position, v,
-                         masks[size_t(v)]);
-      }
-    llvm::Value *nNext = builder.CreateAdd(n, builder.getInt64(uint64_t(nStep())));
-    n->addIncoming(nNext, builder.GetInsertBlock());
-    builder.CreateCondBr(builder.CreateICmpSLT(nNext, nbEnd), loop, after);
-    if (after != next) builder.SetInsertPoint(after);
   }
   if (tileCount == 0) builder.CreateBr(next);
 }

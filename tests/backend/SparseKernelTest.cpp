@@ -90,6 +90,14 @@ std::vector<SpmmTiling> tilingTable(int width) {
           if (rows > 1)
             table.push_back({SpmmTiling::Schedule::Unrolled, rows, vectors, block, true});
         }
+  // Straight-line tiles in reduction blocks (one step per position block, the last one
+  // partial): partial sums go through the thread's scratch; a step moved back recomputes
+  // the lanes it shares with the step before.
+  for (int vectors : {1, 2})
+    for (int64_t kBlock : {7, 16}) {
+      table.push_back({SpmmTiling::Schedule::Unrolled, 8, vectors, vectors * width, false, kBlock});
+      table.push_back({SpmmTiling::Schedule::Unrolled, 3, vectors, vectors * width, true, kBlock});
+    }
   for (int vectors : {2, 4, 8}) {
     for (int64_t block : {int64_t(0), int64_t(2 * vectors * width)}) {
       table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block});
@@ -179,8 +187,10 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
             expected[size_t(i * n + p)] = activate(act, sum);
           }
         std::vector<SpmmTiling> tilings = {{schedule, 4, 2, 0, false}};
-        if (schedule == SpmmTiling::Schedule::Unrolled)
+        if (schedule == SpmmTiling::Schedule::Unrolled) {
           tilings.push_back({schedule, 4, 2, 0, true});
+          tilings.push_back({schedule, 4, 2, 2 * vectorWidthOf(isa), true, 8});
+        }
         // Bias, residual and activation exactly once across reduction blocks.
         if (schedule == SpmmTiling::Schedule::Loop) {
           tilings.push_back({schedule, 4, 2, 0, false, 8});
@@ -244,6 +254,7 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
             }
         for (const SpmmTiling &tiling :
              {SpmmTiling{SpmmTiling::Schedule::Unrolled, 4, 2, 0},
+              SpmmTiling{SpmmTiling::Schedule::Unrolled, 4, 1, vectorWidthOf(isa), true, 5},
               SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16},
               SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 16, false, 5},
               SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 2 * vectorWidthOf(isa), false, 5, true},

@@ -1,5 +1,6 @@
 //===- TilingChoiceTest.cpp - Which tilings the tuner offers and caches --===//
 #include "backends/common/TuneCache.h"
+#include "backends/common/sparse/SparseLayer.h"
 #include "backends/x86/SparseTuner.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -8,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 
 using namespace spcc;
@@ -65,6 +67,46 @@ TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[s
     for (const SpmmTiling &t : candidateTilings(narrow, 16, level)) CHECK_FALSE(isSplitLoop(t));
 }
 
+TEST_CASE("straight-line tiles are offered reduction blocks where a step's B outgrows L1",
+          "[sparse]") {
+  std::mt19937 random(33);
+  auto convolution = [&](int64_t channels) {
+    Tensor dense(TensorType(DType::Float32, {128, channels, 3, 3}));
+    std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+    for (float &x : dense.getMutableData<float>()) x = uniform(random) < 0.05 ? uniform(random) : 0;
+    ConvGeometry g;
+    g.inChannels = channels;
+    g.inH = g.inW = 28;
+    g.kernelH = g.kernelW = 3;
+    g.padTop = g.padLeft = g.padBottom = g.padRight = 1;
+    return planConvolution(dense, g, {});
+  };
+  // 256 channels: a step of 16 positions reads 3 plane rows of 2 cache lines each per channel,
+  // 96 KiB of B.
+  SparseLayer wide = convolution(256);
+  std::vector<SpmmTiling> offered = offeredTilings(wide, 16, kModelUnrolledNonzeros);
+  std::vector<SpmmTiling> blocked;
+  std::copy_if(offered.begin(), offered.end(), std::back_inserter(blocked), [](const auto &t) {
+    return t.schedule == SpmmTiling::Schedule::Unrolled && t.kBlock > 0;
+  });
+  REQUIRE_FALSE(blocked.empty());
+  for (const SpmmTiling &t : blocked) {
+    INFO(t.describe());
+    // One step per position block, whole tiles of 8 rows or more, several blocks.
+    CHECK(t.nBlock == 16 * t.vectors);
+    CHECK(t.rowTile >= 8);
+    CHECK(t.kBlock < 256 * 9);
+    // The cost model prices the loads from L2 the blocks save above their partial sums.
+    SpmmTiling whole = t;
+    whole.kBlock = 0;
+    whole.nBlock = 0;
+    CHECK(estimateCycles(wide, t, 16) < estimateCycles(wide, whole, 16));
+  }
+  // 32 channels: 12 KiB a step, in L1 as it is.
+  for (const SpmmTiling &t : offeredTilings(convolution(32), 16, kModelUnrolledNonzeros))
+    CHECK_FALSE((t.schedule == SpmmTiling::Schedule::Unrolled && t.kBlock > 0));
+}
+
 TEST_CASE("one position is offered row dot products, preferred to the nonzero loop untuned",
           "[sparse]") {
   std::mt19937 random(33);
@@ -85,6 +127,7 @@ TEST_CASE("one position is offered row dot products, preferred to the nonzero lo
 TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]") {
   std::vector<SpmmTiling> tilings = {
       {SpmmTiling::Schedule::Unrolled, 8, 2, 256, true},
+      {SpmmTiling::Schedule::Unrolled, 24, 1, 16, true, 288},
       {SpmmTiling::Schedule::Loop, 16, 8, 128, false, 256},
       {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0},
       {SpmmTiling::Schedule::Loop, 16, 4, 64, false, 256, true},
@@ -100,7 +143,7 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
     CHECK(parsed->packB == t.packB);
     CHECK(parsed->rowGroup == t.rowGroup);
   }
-  CHECK_FALSE(parseTiling("unrolled-r4-v2-kb64"));
+  CHECK_FALSE(parseTiling("unrolled-r4-v2-kb64-pack")); // packing B is the loop's
   CHECK_FALSE(parseTiling("loop-r16-v8-kb0"));
   CHECK_FALSE(parseTiling("loop-r16-v8-kbx"));
   CHECK_FALSE(parseTiling("loop-r16-v8-pack")); // packing needs reduction blocks

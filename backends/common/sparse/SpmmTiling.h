@@ -42,9 +42,10 @@ struct SpmmTiling {
   /// Unrolled: tiles take rows in tileRowOrder (rows sharing columns together) instead of in
   /// index order; each row is still stored to its own place.
   bool permuteRows = false;
-  /// Loop: columns of A per reduction block (split-K, 0: all). Every row's partial sums over one
-  /// block are stored to C and reloaded for the next, so the block's rows of B stay in L1
-  /// while all rows use them.
+  /// Columns of A per reduction block (split-K, 0: all). Every row's partial sums over one
+  /// block are stored and reloaded for the next, so the block's rows of B stay in L1 while all
+  /// rows use them: a loop's in C, straight-line tiles' (one step per position block) in the
+  /// calling thread's scratch.
   int64_t kBlock = 0;
   /// Loop with reduction blocks and one step per position block: each block's rows of B are
   /// first copied into the calling thread's scratch. Rows of B a power of two apart otherwise
