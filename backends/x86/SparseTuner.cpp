@@ -264,7 +264,9 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
     if (vectors > 1 && step - vectorWidth >= layer.spec.n) continue;
     std::set<int64_t> blocks = {0, blockFor(layer, step)};
     std::vector<int64_t> kBlocks = unrolledReductionBlocksFor(layer, step);
-    for (int rows : {1, 2, 4, 6, 8, 12, 16, 24}) {
+    // 28 rows of one vector leave AVX-512 two registers, for B and a weight (3x3 convolutions
+    // 128 -> 128 at 90-95%: 2-4% faster than 24 rows on Zen 4).
+    for (int rows : {1, 2, 4, 6, 8, 12, 16, 24, 28}) {
       if (rows * vectors + vectors > registers) continue;
       SpmmTiling t;
       t.schedule = SpmmTiling::Schedule::Unrolled;
