@@ -158,10 +158,13 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   double tiles = std::ceil(double(a.getRows()) / double(tiling.rowTile));
   double kBlocks = tiling.kBlock > 0 ? std::ceil(double(a.getCols()) / double(tiling.kBlock)) : 1.0;
   if (unrolled) {
-    // Loads of B a step outgrowing L1 reads from L2; in reduction blocks only the first tile of
-    // a block does (measured on Zen 4: ~1.3 cycles a vector load from L2).
+    // A convolution's taps read each plane row at kernel_w shifts: a step outgrowing L1 reads
+    // those lines from L2 for every tile (~1.3 cycles a load on Zen 4); in reduction blocks
+    // only the first tile of a block does. (Products read whole lines of B once per row and
+    // step: measured no slower when a step's B outgrows L1, 256 x 256 x 512 at 95%.)
+    bool shiftedRows = layer.params.kernel_h * layer.params.kernel_w > 1;
     double stepBytes = stepBytesOfB(layer, step) / kBlocks;
-    if (stepBytes > 2 * kL1StepBytes) l2Cycles = 1.3 * double(vectorWidth) / 16.0;
+    if (shiftedRows && stepBytes > 2 * kL1StepBytes) l2Cycles = 1.3 * double(vectorWidth) / 16.0;
     if (kBlocks > 1) l2Cycles /= tiles;
   } else {
     double blockColumns =
