@@ -68,6 +68,11 @@ const Mix kMixes[] = {
     {"straight-line-16k", 4, true, false,
      "straight-line tiles past the instruction caches: 16384 FMAs of code, weights from a table",
      false, 16384},
+    // At 90-95% sparsity a tile's columns hold one or two of its rows' nonzeros: these bound it.
+    {"straight-line-per-2", 2, true, false,
+     "the same, one vector of B for two rows (a tile at ~90% sparsity)", false, 16384},
+    {"straight-line-each", 1, true, false,
+     "the same, a vector of B for every FMA (a tile at ~95% sparsity and above)", false, 16384},
 };
 
 /// Accumulators of the straight-line mix: a register tile's worth.

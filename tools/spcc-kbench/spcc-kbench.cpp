@@ -70,7 +70,8 @@ no convolution). A: unit Gaussian magnitude-pruned to exactly S zeros; B uniform
                  (vector FMAs with operands in registers; each from its own vector load, from
                  L1 and from L2; one load shared by 2 or 4 FMAs, aligned and across two cache
                  lines; each weight broadcast from memory; one dependent chain; 16384 FMAs of
-                 straight-line code, as an unrolled tile past the instruction caches),
+                 straight-line code, as an unrolled tile past the instruction caches, one
+                 vector of B per 4, 2 or 1 FMAs),
                  JIT-compiled for this CPU's level at its vector widths, R rounds (--reps),
                  medians. A mix's FMAs per ns against register-only FMAs bound any kernel
                  built from it: a nonzero loop loads one vector of B per FMA, so
