@@ -3,6 +3,7 @@
 #include "runtime/kernels/KernelParams.h"
 #include "runtime/kernels/MaxPool2d.h"
 #include "runtime/kernels/Parallel.h"
+#include "runtime/kernels/VectorLanes.h"
 
 #include <algorithm>
 #include <limits>
@@ -92,17 +93,26 @@ void pool(const spcc_pool_params &p, const float *x, float *y, int32_t numThread
   });
 }
 
-/// The sum of \p count floats in double precision, in 16 independent lanes: one chain of
-/// dependent adds per element ran 2x slower than ONNX Runtime on ResNet-50's 2048 7x7 planes.
+/// The sum of \p count floats in double precision: 16 a step into two vectors of 8 double lanes
+/// (one chain of dependent adds per element ran 2x slower than ONNX Runtime on ResNet-50's 2048
+/// 7x7 planes), the lanes then added pairwise (16 lanes added one after another took 0.019 ms
+/// there, against ONNX Runtime's 0.008), the last count % 16 floats after them.
 inline double sumInDouble(const float *src, int64_t count) {
-  constexpr int Lanes = 16;
-  double lanes[Lanes] = {};
+  typedef double Doubles __attribute__((vector_size(8 * sizeof(double))));
+  typedef double Quad __attribute__((vector_size(4 * sizeof(double))));
+  typedef double Pair __attribute__((vector_size(2 * sizeof(double))));
+  Doubles low = {}, high = {};
   int64_t i = 0;
-  for (; i + Lanes <= count; i += Lanes)
-    for (int l = 0; l < Lanes; ++l) lanes[l] += double(src[i + l]);
-  double sum = 0.0;
+  for (; i + 16 <= count; i += 16) {
+    low += __builtin_convertvector(loadLanes<8>(src + i), Doubles);
+    high += __builtin_convertvector(loadLanes<8>(src + i + 8), Doubles);
+  }
+  Doubles eight = low + high;
+  Quad four = __builtin_shufflevector(eight, eight, 0, 1, 2, 3) +
+              __builtin_shufflevector(eight, eight, 4, 5, 6, 7);
+  Pair two = __builtin_shufflevector(four, four, 0, 1) + __builtin_shufflevector(four, four, 2, 3);
+  double sum = two[0] + two[1];
   for (; i < count; ++i) sum += double(src[i]);
-  for (double lane : lanes) sum += lane;
   return sum;
 }
 

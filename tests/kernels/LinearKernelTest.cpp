@@ -237,8 +237,13 @@ TEST_CASE("pooling kernels", "[kernels]") {
        {{"kernel_shape", Ints{3, 3}}, {"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}},
        1,
        {false}});
-  for (const Ints &dims : std::vector<Ints>{
-           {1, 8, 7, 7}, {2, 3, 5}, {1, 2, 3, 4, 5}, {2, 512, 7, 7}, {1, 3, 4, 4}, {1, 2, 3, 11}}) {
+  for (const Ints &dims : std::vector<Ints>{{1, 8, 7, 7},
+                                            {2, 3, 5},
+                                            {1, 2, 3, 4, 5},
+                                            {2, 512, 7, 7},
+                                            {1, 3, 4, 4},
+                                            {1, 2, 3, 11},
+                                            {1, 2, 112, 112}}) {
     CHECK(checkKernel({"GlobalAveragePool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
           "spcc_kernel_global_average_pool");
     CHECK(checkKernel({"GlobalMaxPool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
