@@ -251,6 +251,19 @@ TEST_CASE("compiled: activations between sparse MatMuls stay feature-major", "[b
   }
 }
 
+/// Compiles \p text as the cost model alone decides (--tune=none), checks it against the
+/// evaluator on one thread and on two, and returns both compile reports.
+std::vector<CompileReport> checkUntunedOnOneAndTwoThreads(const std::string &text) {
+  std::vector<CompileReport> reports;
+  for (int threads : {1, 2}) {
+    INFO(threads << " threads");
+    CompileOptions options;
+    options.tune = TuneLevel::None;
+    checkAgainstEvaluator(text, threads, options, &reports.emplace_back());
+  }
+  return reports;
+}
+
 TEST_CASE("compiled: sparse convolutions over a batch of images", "[backend]") {
   // Three images: each runs the generated code of one image (phase planes for the 3x3
   // stride-2 convolution, B read in place for the 1x1 one, whose epilogue adds a residual).
@@ -266,17 +279,32 @@ TEST_CASE("compiled: sparse convolutions over a batch of images", "[backend]") {
   return %y as "y"
 }
 )";
-  for (int threads : {1, 2}) {
-    INFO(threads << " threads");
-    CompileReport report;
-    CompileOptions options;
-    options.tune = TuneLevel::None;
-    checkAgainstEvaluator(text, threads, options, &report);
+  for (const CompileReport &report : checkUntunedOnOneAndTwoThreads(text)) {
     REQUIRE(report.layers.size() == 2);
     for (const LayerReport &layer : report.layers) {
       CHECK(layer.sparse);
       CHECK(layer.n >= 3 * 7 * 6); // the positions of all three images
     }
+  }
+}
+
+TEST_CASE("compiled: straight-line tiles in reduction blocks give the evaluator's results",
+          "[backend]") {
+  // 128 input channels: a step of the 3x3 convolution reads ~48 KiB of B, so its straight-line
+  // tiles run in reduction blocks, their partial sums in each thread's scratch; a ReLU after it
+  // is fused into the last block's stores.
+  std::string text =
+      "graph @main(%x: f32[1,128,28,28]) {\n" + prunedConstant("w", {64, 128, 3, 3}, 7) +
+      R"(  %c: f32[1,64,28,28] = Conv(%x, %w) {pads = [1, 1, 1, 1], kernel_shape = [3, 3]} @"conv"
+  %y: f32[1,64,28,28] = Relu(%c) @"relu"
+  return %y as "y"
+}
+)";
+  for (const CompileReport &report : checkUntunedOnOneAndTwoThreads(text)) {
+    REQUIRE(report.layers.size() == 1);
+    INFO(report.layers[0].tiling);
+    CHECK(report.layers[0].tiling.find("unrolled-") == 0);
+    CHECK(report.layers[0].tiling.find("-kb") != std::string::npos);
   }
 }
 
