@@ -90,13 +90,14 @@ std::vector<int64_t> reductionBlocksFor(const SparseLayer &layer, int64_t step) 
 /// Bytes of B one step of \p step positions reads: the distinct cache lines of all columns'
 /// rows of B at an aligned position (a convolution's taps of one channel share most lines).
 double stepBytesOfB(const SparseLayer &layer, int64_t step) {
-  std::set<int64_t> lines;
+  std::vector<int64_t> lines;
   for (int64_t offset : layer.spec.bRowOffsets)
     for (int64_t p = 0; p < step; p += 16) {
-      lines.insert((offset + p) >> 4);
-      lines.insert((offset + p + 15) >> 4);
+      lines.push_back((offset + p) >> 4);
+      lines.push_back((offset + p + 15) >> 4);
     }
-  return 64.0 * double(lines.size());
+  std::sort(lines.begin(), lines.end());
+  return 64.0 * double(std::unique(lines.begin(), lines.end()) - lines.begin());
 }
 
 /// Bytes of one step's B that straight-line tiles keep in L1 (of 32 KiB, next to the partial
@@ -163,8 +164,8 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
     // only the first tile of a block does. (Products read whole lines of B once per row and
     // step: measured no slower when a step's B outgrows L1, 256 x 256 x 512 at 95%.)
     bool shiftedRows = layer.params.kernel_h * layer.params.kernel_w > 1;
-    double stepBytes = stepBytesOfB(layer, step) / kBlocks;
-    if (shiftedRows && stepBytes > 2 * kL1StepBytes) l2Cycles = 1.3 * double(vectorWidth) / 16.0;
+    if (shiftedRows && stepBytesOfB(layer, step) / kBlocks > 2 * kL1StepBytes)
+      l2Cycles = 1.3 * double(vectorWidth) / 16.0;
     if (kBlocks > 1) l2Cycles /= tiles;
   } else {
     double blockColumns =

@@ -227,6 +227,17 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   llvm::GlobalVariable *valueTable =
       table("values", llvm::ConstantDataArray::get(context, streamed));
   int64_t nextValue = 0;
+  // Partial sums between reduction blocks: each row's step in the thread's scratch, rows side
+  // by side. (In C, rows lie a stride apart that makes a tile's reloads alias the stores of the
+  // tile before in the store buffer's 4 KiB address check.)
+  auto partialOffset = [&](int64_t i, int v) { return i * nStep() + int64_t(v) * width; };
+  // The scratch is 64-byte aligned; a row's step is a multiple of the vector.
+  auto partialAlign = [&](int64_t i, int v) {
+    return llvm::commonAlignment(llvm::Align(64), uint64_t(partialOffset(i, v)) * 4);
+  };
+  auto partial = [&](int64_t i, int v) {
+    return builder.CreateConstInBoundsGEP1_64(f32, argScratch, uint64_t(partialOffset(i, v)));
+  };
   // Every reduction block runs all the task's tiles before the next, so its rows of B stay in
   // L1 while every tile uses them.
   for (int64_t kb = 0; kb < kBlocks; ++kb) {
@@ -254,17 +265,6 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
       n->addIncoming(nb, entry);
       llvm::Value *position = stepPosition(n, nbEnd);
       std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
-      // Partial sums between reduction blocks: each row's step in the thread's scratch, rows
-      // side by side. (In C, rows lie a stride apart that makes a tile's reloads alias the
-      // stores of the tile before in the store buffer's 4 KiB address check.)
-      auto partialOffset = [&](int64_t i, int v) { return i * nStep() + int64_t(v) * width; };
-      // The scratch is 64-byte aligned; a row's step is a multiple of the vector.
-      auto partialAlign = [&](int64_t i, int v) {
-        return llvm::commonAlignment(llvm::Align(64), uint64_t(partialOffset(i, v)) * 4);
-      };
-      auto partial = [&](int64_t i, int v) {
-        return builder.CreateConstInBoundsGEP1_64(f32, argScratch, uint64_t(partialOffset(i, v)));
-      };
       // Accumulators start at the bias, or at the partial sums of the blocks before.
       std::vector<std::vector<llvm::Value *>> acc(size_t(i1 - i0));
       for (int64_t i = i0; i < i1; ++i) {
