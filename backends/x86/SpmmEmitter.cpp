@@ -202,6 +202,20 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   assert((kBlocks == 1 || tiling.nBlock == nStep() || spec.n <= nStep()) &&
          "unrolled reduction blocks take one step per position block");
   if (kBlocks > 1) scratchFloats = rows() * nStep();
+  // Packed: the position block of every row of B first copied into the scratch, rows one
+  // block apart (rows of B a power-of-two stride apart share a few cache sets and evict each
+  // other once a block outgrows L1).
+  const bool packed = packsB(tiling, spec.n, nStep());
+  assert((!packed || kBlocks == 1) && "unrolled tiles pack B without reduction blocks");
+  const int64_t packedRow = packed ? tiling.nBlock / nStep() * nStep() : 0;
+  llvm::Value *bBase = argB, *packedFirst = nullptr;
+  if (packed) {
+    // The block's first step reads the least position any of its steps reads.
+    packedFirst = stepPosition(nb, nbEnd);
+    emitPackedPositionsOfB(packedFirst, nbEnd, packedRow);
+    scratchFloats = columns * packedRow;
+    bBase = argScratch;
+  }
   // Each (reduction block, tile) piece: its nonzero columns, each with its rows and values.
   using Piece = std::map<int32_t, std::vector<std::pair<int64_t, float>>>;
   std::vector<Piece> pieces(size_t(kBlocks * tileCount));
@@ -274,10 +288,12 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
               firstBlock ? splat(spec.epilogue.bias.empty() ? 0.0f : spec.epilogue.bias[size_t(r)])
                          : builder.CreateAlignedLoad(vecTy, partial(i, v), partialAlign(i, v)));
       }
+      llvm::Value *bPosition = packed ? builder.CreateSub(position, packedFirst) : position;
       for (const auto &[column, entries] : piece) {
-        int64_t offset = spec.bRowOffsets[size_t(column)];
+        int64_t offset = packed ? column * packedRow : spec.bRowOffsets[size_t(column)];
         for (int v = 0; v < tiling.vectors; ++v) {
-          llvm::Value *bv = load(at(argB, position, offset + int64_t(v) * width), masks[size_t(v)]);
+          llvm::Value *bv =
+              load(at(bBase, bPosition, offset + int64_t(v) * width), masks[size_t(v)]);
           int64_t valueIndex = nextValue;
           for (const auto &[row, value] : entries) {
             acc[size_t(row)][size_t(v)] =
@@ -354,6 +370,29 @@ llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, ll
 
   builder.SetInsertPoint(done);
   return argScratch;
+}
+
+void SpmmEmitter::emitPackedPositionsOfB(llvm::Value *first, llvm::Value *end, int64_t rowFloats) {
+  llvm::GlobalVariable *columnOffsetTable = bRowOffsetTable();
+  llvm::BasicBlock *before = builder.GetInsertBlock();
+  auto *loop = llvm::BasicBlock::Create(context, "pack.positions", function);
+  auto *done = llvm::BasicBlock::Create(context, "pack.positions.done", function);
+  builder.CreateBr(loop);
+
+  builder.SetInsertPoint(loop);
+  llvm::PHINode *column = builder.CreatePHI(i64, 2, "column");
+  column->addIncoming(builder.getInt64(0), before);
+  llvm::Value *source = builder.CreateAdd(loadIndex(columnOffsetTable, column), first);
+  llvm::Value *target = builder.CreateMul(column, builder.getInt64(uint64_t(rowFloats)));
+  for (int64_t v = 0; v < rowFloats / width; ++v)
+    store(load(at(argB, source, v * width), laneMask(first, end, int(v))),
+          at(argScratch, target, v * width), nullptr);
+  llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
+  column->addIncoming(nextColumn, loop);
+  builder.CreateCondBr(
+      builder.CreateICmpSLT(nextColumn, builder.getInt64(uint64_t(spec.weights.getCols()))), loop,
+      done);
+  builder.SetInsertPoint(done);
 }
 
 SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed,
@@ -732,6 +771,8 @@ spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTas
 }
 
 bool packsB(const SpmmTiling &tiling, int64_t n, int64_t step) {
+  if (tiling.schedule == SpmmTiling::Schedule::Unrolled)
+    return tiling.packB && tiling.kBlock == 0 && tiling.nBlock >= step && n >= step;
   bool oneStepPerBlock = tiling.nBlock > 0 ? tiling.nBlock / step == 1 : n <= step;
   return tiling.packB && tiling.schedule == SpmmTiling::Schedule::Loop && tiling.kBlock > 0 &&
          oneStepPerBlock && tiling.kBlock * step * 4 <= kMaxPackedBytes;

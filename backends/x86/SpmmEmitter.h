@@ -33,10 +33,11 @@ EmittedSparseTask emitSparseTask(llvm::Module &module, llvm::StringRef name,
 /// table pointers stay null (the caller knows where the code and the table live).
 spcc_sparse_params launchParams(const SparseLayer &layer, const EmittedSparseTask &task);
 
-/// Whether \p tiling's loop copies blocks of B into a buffer for a layer of \p n positions
-/// and steps of \p step: asked for, with reduction blocks, one step per position block (or
-/// n at most one step: the copy is then padded with zeros to whole vectors), and the buffer
-/// within kMaxPackedBytes.
+/// Whether \p tiling copies blocks of B into a buffer for a layer of \p n positions and steps
+/// of \p step: asked for, and for a loop with reduction blocks, one step per position block (or
+/// n at most one step: the copy is then padded with zeros to whole vectors) and the buffer
+/// within kMaxPackedBytes; for straight-line tiles, without reduction blocks, position blocks
+/// of a step or more, and n of a step or more.
 bool packsB(const SpmmTiling &tiling, int64_t n, int64_t step);
 /// The largest packed block of B (in the calling thread's scratch): a quarter of Zen 4's L2.
 inline constexpr int64_t kMaxPackedBytes = 256 * 1024;

@@ -200,6 +200,10 @@ private:
   /// scratch.
   llvm::Value *emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
                                   const std::vector<llvm::Value *> &masks);
+  /// Copies positions [first, end) of every row of B into the task's scratch, row c at
+  /// c * rowFloats (end - first <= rowFloats, a multiple of the vector), lanes past end as
+  /// zeros.
+  void emitPackedPositionsOfB(llvm::Value *first, llvm::Value *end, int64_t rowFloats);
   /// The first row of the task's tiles and one past its last (at most the row count), for
   /// schedules that take a tile's rows one at a time.
   std::pair<llvm::Value *, llvm::Value *> threadRows();

@@ -98,6 +98,13 @@ std::vector<SpmmTiling> tilingTable(int width) {
       table.push_back({SpmmTiling::Schedule::Unrolled, 8, vectors, vectors * width, false, kBlock});
       table.push_back({SpmmTiling::Schedule::Unrolled, 3, vectors, vectors * width, true, kBlock});
     }
+  // Straight-line tiles on packed position blocks of B (a block's first step moved back when
+  // the last block is narrower than a step: the copy starts there).
+  for (int vectors : {1, 2})
+    for (int64_t block : {int64_t(vectors * width), int64_t(2 * vectors * width)}) {
+      table.push_back({SpmmTiling::Schedule::Unrolled, 8, vectors, block, false, 0, true});
+      table.push_back({SpmmTiling::Schedule::Unrolled, 3, vectors, block, true, 0, true});
+    }
   for (int vectors : {2, 4, 8}) {
     for (int64_t block : {int64_t(0), int64_t(2 * vectors * width)}) {
       table.push_back({SpmmTiling::Schedule::Loop, 5, vectors, block});
@@ -190,6 +197,7 @@ TEST_CASE("epilogues apply bias, residual and activation before the store", "[sp
         if (schedule == SpmmTiling::Schedule::Unrolled) {
           tilings.push_back({schedule, 4, 2, 0, true});
           tilings.push_back({schedule, 4, 2, 2 * vectorWidthOf(isa), true, 8});
+          tilings.push_back({schedule, 4, 2, 2 * vectorWidthOf(isa), false, 0, true});
         }
         // Bias, residual and activation exactly once across reduction blocks.
         if (schedule == SpmmTiling::Schedule::Loop) {

@@ -107,6 +107,30 @@ TEST_CASE("straight-line tiles are offered reduction blocks where a step's B out
     CHECK_FALSE((t.schedule == SpmmTiling::Schedule::Unrolled && t.kBlock > 0));
 }
 
+TEST_CASE("straight-line tiles pack B's position blocks where its rows conflict in L2",
+          "[sparse]") {
+  std::mt19937 random(34);
+  auto isPackedUnrolled = [](const SpmmTiling &t) {
+    return t.schedule == SpmmTiling::Schedule::Unrolled && t.packB;
+  };
+  // 2048 positions: rows of B 128 cache lines apart, 128 of them held by L2's sets; 256 rows.
+  SparseLayer wide = planMatrixProduct(randomSparse(256, 256, 0.1, random), 2048);
+  std::vector<SpmmTiling> offered = offeredTilings(wide, 16, kModelUnrolledNonzeros);
+  REQUIRE(std::any_of(offered.begin(), offered.end(), isPackedUnrolled));
+  for (const SpmmTiling &t : offered) {
+    if (!isPackedUnrolled(t)) continue;
+    INFO(t.describe());
+    CHECK(t.nBlock > 0);
+    SpmmTiling inPlace = t;
+    inPlace.packB = false;
+    CHECK(estimateCycles(wide, t, 16) < estimateCycles(wide, inPlace, 16));
+  }
+  // 128 positions: rows 8 lines apart, 2048 held.
+  SparseLayer narrow = planMatrixProduct(randomSparse(256, 256, 0.1, random), 128);
+  for (const SpmmTiling &t : offeredTilings(narrow, 16, kModelUnrolledNonzeros))
+    CHECK_FALSE(isPackedUnrolled(t));
+}
+
 TEST_CASE("one position is offered row dot products, preferred to the nonzero loop untuned",
           "[sparse]") {
   std::mt19937 random(33);
@@ -128,6 +152,7 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
   std::vector<SpmmTiling> tilings = {
       {SpmmTiling::Schedule::Unrolled, 8, 2, 256, true},
       {SpmmTiling::Schedule::Unrolled, 24, 1, 16, true, 288},
+      {SpmmTiling::Schedule::Unrolled, 28, 1, 80, true, 0, true},
       {SpmmTiling::Schedule::Loop, 16, 8, 128, false, 256},
       {SpmmTiling::Schedule::Loop, 16, 4, 0, false, 0},
       {SpmmTiling::Schedule::Loop, 16, 4, 64, false, 256, true},
@@ -143,7 +168,9 @@ TEST_CASE("tiling names round-trip through the tune cache's parser", "[sparse]")
     CHECK(parsed->packB == t.packB);
     CHECK(parsed->rowGroup == t.rowGroup);
   }
-  CHECK_FALSE(parseTiling("unrolled-r4-v2-kb64-pack")); // packing B is the loop's
+  CHECK_FALSE(parseTiling("unrolled-r4-v2-kb64-pack")); // straight-line tiles pack positions
+  CHECK_FALSE(parseTiling("unrolled-r4-v2-pack"));      // ... of position blocks
+  CHECK_FALSE(parseTiling("dense-r4-v2-nb64-pack"));
   CHECK_FALSE(parseTiling("loop-r16-v8-kb0"));
   CHECK_FALSE(parseTiling("loop-r16-v8-kbx"));
   CHECK_FALSE(parseTiling("loop-r16-v8-pack")); // packing needs reduction blocks

@@ -87,12 +87,17 @@ std::optional<SpmmTiling> parseTiling(llvm::StringRef text) {
     return std::nullopt;
   for (llvm::StringRef part : llvm::ArrayRef<llvm::StringRef>(parts).drop_front(3))
     if (!parsePart(part, t)) return std::nullopt;
-  // Reduction blocks are for loops and straight-line tiles; packing B's blocks for loops only.
+  // Reduction blocks are for loops and straight-line tiles.
   if (t.kBlock > 0 && t.schedule != SpmmTiling::Schedule::Loop &&
       t.schedule != SpmmTiling::Schedule::Unrolled)
     return std::nullopt;
-  if (t.packB && t.schedule != SpmmTiling::Schedule::Loop) return std::nullopt;
-  if (t.packB && t.kBlock == 0) return std::nullopt;
+  // Packed blocks of B: a loop's reduction blocks, or straight-line tiles' position blocks.
+  if (t.packB && t.schedule == SpmmTiling::Schedule::Loop && t.kBlock == 0) return std::nullopt;
+  if (t.packB && t.schedule == SpmmTiling::Schedule::Unrolled && (t.kBlock > 0 || t.nBlock == 0))
+    return std::nullopt;
+  if (t.packB && t.schedule != SpmmTiling::Schedule::Loop &&
+      t.schedule != SpmmTiling::Schedule::Unrolled)
+    return std::nullopt;
   // Row groups: a loop's, of two rows or more, dividing its row tile.
   if (t.rowGroup > 0 &&
       (t.schedule != SpmmTiling::Schedule::Loop || t.rowGroup < 2 || t.rowTile % t.rowGroup != 0))

@@ -48,8 +48,9 @@ struct SpmmTiling {
   /// calling thread's scratch.
   int64_t kBlock = 0;
   /// Loop with reduction blocks and one step per position block: each block's rows of B are
-  /// first copied into the calling thread's scratch. Rows of B a power of two apart otherwise
-  /// fall into a few cache sets and evict each other.
+  /// first copied into the calling thread's scratch; straight-line tiles with position blocks:
+  /// each position block of every row of B is. Rows of B a power of two apart otherwise fall
+  /// into a few cache sets and evict each other.
   bool packB = false;
   /// Loop: rows walked in lockstep (0: one at a time), a divisor of rowTile. Each group's
   /// nonzero loop keeps rowGroup * vectors accumulators and ends once for all its rows;
