@@ -337,62 +337,49 @@ llvm::GlobalVariable *SpmmEmitter::bRowOffsetTable() {
   return columnOffsetTable;
 }
 
-llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
-                                             const std::vector<llvm::Value *> &masks) {
-  const int64_t columns = spec.weights.getCols();
+void SpmmEmitter::emitCopyOfB(llvm::Value *firstColumn, llvm::Value *endColumn,
+                              llvm::Value *position, int64_t rowFloats,
+                              const std::vector<llvm::Value *> &masks) {
   llvm::GlobalVariable *columnOffsetTable = bRowOffsetTable();
-  scratchFloats = kBlock * nStep();
   llvm::BasicBlock *before = builder.GetInsertBlock();
   auto *loop = llvm::BasicBlock::Create(context, "pack", function);
   auto *done = llvm::BasicBlock::Create(context, "pack.done", function);
+  builder.CreateBr(loop);
+
+  builder.SetInsertPoint(loop);
+  llvm::PHINode *column = builder.CreatePHI(i64, 2, "column");
+  column->addIncoming(firstColumn, before);
+  llvm::Value *source = builder.CreateAdd(loadIndex(columnOffsetTable, column), position);
+  llvm::Value *target = builder.CreateMul(builder.CreateSub(column, firstColumn),
+                                          builder.getInt64(uint64_t(rowFloats)));
+  for (size_t v = 0; v < masks.size(); ++v)
+    store(load(at(argB, source, int64_t(v) * width), masks[v]),
+          at(argScratch, target, int64_t(v) * width), nullptr);
+  llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
+  column->addIncoming(nextColumn, loop);
+  builder.CreateCondBr(builder.CreateICmpSLT(nextColumn, endColumn), loop, done);
+  builder.SetInsertPoint(done);
+}
+
+llvm::Value *SpmmEmitter::emitPackedBlockOfB(llvm::Value *kb, int64_t kBlock, llvm::Value *position,
+                                             const std::vector<llvm::Value *> &masks) {
+  const int64_t columns = spec.weights.getCols();
+  scratchFloats = kBlock * nStep();
   llvm::Value *first = builder.CreateMul(kb, builder.getInt64(uint64_t(kBlock)));
   llvm::Value *end = builder.CreateAdd(first, builder.getInt64(uint64_t(kBlock)));
   end = builder.CreateSelect(builder.CreateICmpSLT(end, builder.getInt64(uint64_t(columns))), end,
                              builder.getInt64(uint64_t(columns)));
-  builder.CreateBr(loop);
-
-  builder.SetInsertPoint(loop);
-  llvm::PHINode *column = builder.CreatePHI(i64, 2, "column");
-  column->addIncoming(first, before);
-  llvm::Value *rowOffset = builder.CreateSExt(
-      builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, columnOffsetTable, column)), i64);
-  llvm::Value *source = builder.CreateAdd(rowOffset, position);
-  llvm::Value *target =
-      builder.CreateMul(builder.CreateSub(column, first), builder.getInt64(uint64_t(nStep())));
   // A step wider than n copies n positions and zeros the rest: the loop then reads whole,
   // aligned vectors (a row of B n floats long starts anywhere in a cache line).
-  for (int v = 0; v < tiling.vectors; ++v)
-    store(load(at(argB, source, int64_t(v) * width), masks[size_t(v)]),
-          at(argScratch, target, int64_t(v) * width), nullptr);
-  llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
-  column->addIncoming(nextColumn, loop);
-  builder.CreateCondBr(builder.CreateICmpSLT(nextColumn, end), loop, done);
-
-  builder.SetInsertPoint(done);
+  emitCopyOfB(first, end, position, nStep(), masks);
   return argScratch;
 }
 
 void SpmmEmitter::emitPackedPositionsOfB(llvm::Value *first, llvm::Value *end, int64_t rowFloats) {
-  llvm::GlobalVariable *columnOffsetTable = bRowOffsetTable();
-  llvm::BasicBlock *before = builder.GetInsertBlock();
-  auto *loop = llvm::BasicBlock::Create(context, "pack.positions", function);
-  auto *done = llvm::BasicBlock::Create(context, "pack.positions.done", function);
-  builder.CreateBr(loop);
-
-  builder.SetInsertPoint(loop);
-  llvm::PHINode *column = builder.CreatePHI(i64, 2, "column");
-  column->addIncoming(builder.getInt64(0), before);
-  llvm::Value *source = builder.CreateAdd(loadIndex(columnOffsetTable, column), first);
-  llvm::Value *target = builder.CreateMul(column, builder.getInt64(uint64_t(rowFloats)));
-  for (int64_t v = 0; v < rowFloats / width; ++v)
-    store(load(at(argB, source, v * width), laneMask(first, end, int(v))),
-          at(argScratch, target, v * width), nullptr);
-  llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
-  column->addIncoming(nextColumn, loop);
-  builder.CreateCondBr(
-      builder.CreateICmpSLT(nextColumn, builder.getInt64(uint64_t(spec.weights.getCols()))), loop,
-      done);
-  builder.SetInsertPoint(done);
+  std::vector<llvm::Value *> masks;
+  for (int64_t v = 0; v < rowFloats / width; ++v) masks.push_back(laneMask(first, end, int(v)));
+  emitCopyOfB(builder.getInt64(0), builder.getInt64(uint64_t(spec.weights.getCols())), first,
+              rowFloats, masks);
 }
 
 SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed,

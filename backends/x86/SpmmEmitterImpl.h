@@ -195,6 +195,11 @@ private:
     return builder.CreateSExt(
         builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, tableVar, index)), i64);
   }
+  /// Copies columns [firstColumn, endColumn) of B, masks.size() vectors from \p position each
+  /// (lanes outside masks[v] as zeros), into the task's scratch, column c at
+  /// (c - firstColumn) * rowFloats.
+  void emitCopyOfB(llvm::Value *firstColumn, llvm::Value *endColumn, llvm::Value *position,
+                   int64_t rowFloats, const std::vector<llvm::Value *> &masks);
   /// Copies the step at \p position of B's rows in reduction block \p kb into the task's
   /// scratch (row c of the block at c * nStep()), lanes outside \p masks as zeros; returns the
   /// scratch.
