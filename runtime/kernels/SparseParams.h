@@ -44,7 +44,10 @@ typedef enum {
   SPCC_SPARSE_B_DIRECT = 0,
   /** B is in[0] ([channels, in_h, in_w]) zero-padded and split into
    * stride x stride phase planes of plane_h x plane_w in the workspace:
-   * plane (py, px) holds padded pixel (stride * y + py, stride * x + px). */
+   * plane (py, px) holds padded pixel (stride * y + py, stride * x + px).
+   * At stride 1 a row may end before its right padding (plane_w < padded
+   * width): a tap past its end reads the next row's left padding, and a zero
+   * row more below serves the last row. */
   SPCC_SPARSE_B_PHASE_PLANES = 1,
   /** B is in[0] ([rows, channels], a MatMul's activations) transposed into the
    * workspace: [channels, rows]. */

@@ -234,6 +234,12 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       // positions read (boundaries mid-row, halo rows below them) and storing its outputs.
       {16, 32, 24, 23, 3, 3, 1, 1, 1, 1, 1},
       {16, 24, 30, 29, 3, 3, 2, 1, 1, 1, 1},
+      // Rows that share their padding (phasePlaneShape): a tap past a row's end reads the next
+      // row's left padding, and the last row's the zero row below the plane.
+      {5, 6, 14, 14, 7, 7, 1, 3, 3, 3, 3},
+      {3, 5, 13, 13, 5, 5, 1, 2, 1, 2, 3},
+      {3, 5, 13, 13, 5, 5, 1, 2, 3, 2, 1},
+      {16, 20, 14, 14, 7, 7, 1, 3, 3, 3, 3},
   };
   for (const TargetIsa &isa : hostIsas())
     for (const Case &c : cases)
@@ -276,6 +282,28 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
                          c.cin * c.kh * c.kw);
           }
       }
+}
+
+TEST_CASE("stride-1 convolution planes share their rows' padding where it saves positions",
+          "[sparse]") {
+  std::mt19937 random(15);
+  // 7x7 at 14x14: rows of 14 + 3 positions instead of 14 + 6, 240 computed instead of 288.
+  ConvGeometry seven{8, 14, 14, 7, 7, 1, 3, 3, 3, 3};
+  PhasePlaneShape shape = phasePlaneShape(seven);
+  CHECK(shape.height == 14 + 6 + 1);
+  CHECK(shape.width == 14 + 3);
+  SparseLayer layer = planConvolution(randomWeights({4, 8, 7, 7}, 0.9, random), seven, {});
+  CHECK(layer.params.plane_w == 14 + 3);
+  CHECK(layer.spec.n == 240);
+  CHECK(layer.spec.compacted.planeWidth == 14 + 3);
+  // 3x3 at 14x14: 224 positions either way, so the rows keep both paddings.
+  shape = phasePlaneShape({8, 14, 14, 3, 3, 1, 1, 1, 1, 1});
+  CHECK(shape.height == 16);
+  CHECK(shape.width == 16);
+  // At stride 2 the phase planes keep their padding.
+  shape = phasePlaneShape({8, 28, 28, 7, 7, 2, 3, 3, 3, 3});
+  CHECK(shape.height == 17);
+  CHECK(shape.width == 17);
 }
 
 TEST_CASE("a transposed product computes X * W + bias row-major", "[sparse]") {

@@ -3,7 +3,7 @@
 // spcc-kbench --suite spmm|conv|all [--quick] [--threads LIST] [--csv FILE] [--impl LIST]
 //             [--reps R]
 // spcc-kbench --m M --k K --n N --sparsity S [--seed X] [--threads LIST] [--impl LIST] ...
-// spcc-kbench --cin C --cout C --hw HW [--stride S] --sparsity S [--seed X] ...
+// spcc-kbench --cin C --cout C --hw HW [--kernel K] [--stride S] --sparsity S [--seed X] ...
 // spcc-kbench --probe [--reps R]
 //
 // For every problem and thread count: generates A (magnitude-pruned Gaussian) and B, computes
@@ -45,11 +45,12 @@ namespace {
 const char *const usageText = R"(usage:
   spcc-kbench --suite spmm|conv|all [--quick] [--threads LIST] [--csv FILE] [--impl LIST] [--reps R]
   spcc-kbench --m M --k K --n N --sparsity S [--seed X] [--threads LIST] [--impl LIST] [--reps R]
-  spcc-kbench --cin C --cout C --hw HW [--stride S] --sparsity S [--seed X] [--threads LIST] ...
+  spcc-kbench --cin C --cout C --hw HW [--kernel K] [--stride S] --sparsity S [--seed X] [--threads LIST] ...
   spcc-kbench --probe [--reps R]
 
-Times C = A * B (A sparse, m x k; B dense, k x n; all row-major) and 3x3 convolutions
-(pad 1, one NCHW image, weights [cout, cin, 3, 3] sparse) with spcc's generated kernels
+Times C = A * B (A sparse, m x k; B dense, k x n; all row-major) and K x K convolutions
+(--kernel K, odd, default 3; pad (K - 1) / 2; one NCHW image, weights [cout, cin, K, K]
+sparse) with spcc's generated kernels
 and peer libraries: onednn (dense f32, zeros included: the baseline), libxsmm (fsspmdm or
 blocked-CSR spmdm, whichever is faster; no convolution), eigen (SparseMatrix RowMajor * dense;
 no convolution). A: unit Gaussian magnitude-pruned to exactly S zeros; B uniform in [-1, 1].
@@ -225,8 +226,8 @@ std::string parseFlag(const std::string &flag,
     if (!text || text->empty()) return "--csv needs a file name";
     options.csvPath = *text;
   } else if (flag == "--m" || flag == "--k" || flag == "--n" || flag == "--cin" ||
-             flag == "--cout" || flag == "--hw" || flag == "--stride" || flag == "--sparsity" ||
-             flag == "--seed") {
+             flag == "--cout" || flag == "--hw" || flag == "--kernel" || flag == "--stride" ||
+             flag == "--sparsity" || flag == "--seed") {
     auto text = next();
     if (!text) return flag + " needs a value";
     problemFlags[flag.substr(2)] = *text;
@@ -241,7 +242,7 @@ std::string parseFlag(const std::string &flag,
 std::string parseProblem(const std::map<std::string, std::string> &problemFlags, Options &options) {
   bool product = problemFlags.count("m") || problemFlags.count("k") || problemFlags.count("n");
   bool conv = problemFlags.count("cin") || problemFlags.count("cout") || problemFlags.count("hw") ||
-              problemFlags.count("stride");
+              problemFlags.count("kernel") || problemFlags.count("stride");
   if (options.probe) {
     if (options.suite != Suite::None || !problemFlags.empty() || options.quick)
       return "--probe takes no problem (--suite, --quick, --m, --cin, ...)";
@@ -289,6 +290,11 @@ std::string parseProblem(const std::map<std::string, std::string> &problemFlags,
     problem.cout = integer("cout", 1, true, error);
     problem.h = problem.w = integer("hw", 1, true, error);
     problem.stride = integer("stride", 1, false, error);
+    // A square window padded to keep the plane's size at stride 1, as 3x3 and 7x7 layers are.
+    problem.kh = problem.kw = integer("kernel", 3, false, error);
+    if (error.empty() && (problem.kh % 2 == 0 || problem.kh > 11))
+      error = "--kernel takes an odd window size from 1 to 11";
+    problem.pad = (problem.kh - 1) / 2;
   }
   if (auto it = problemFlags.find("seed"); it != problemFlags.end()) {
     int64_t seed;

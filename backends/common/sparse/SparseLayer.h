@@ -42,6 +42,12 @@ struct ConvGeometry {
   int64_t outW() const { return (inW + padLeft + padRight - kernelW) / stride + 1; }
 };
 
+/// Rows and columns of each phase plane a convolution reads (SPCC_SPARSE_B_PHASE_PLANES).
+struct PhasePlaneShape {
+  int64_t height = 0, width = 0;
+};
+PhasePlaneShape phasePlaneShape(const ConvGeometry &geometry);
+
 /// C[m x n] = A * B, B [k x n] and C row-major as given.
 SparseLayer planMatrixProduct(SparseTensor a, int64_t n);
 

@@ -78,10 +78,8 @@ std::optional<SparseLayer> planConv(const Node &node) {
   if (g.outH() != window->outDims[0] || g.outW() != window->outDims[1]) return std::nullopt;
   // The launch fills stride x stride phase planes of the padded input: a layer whose planes
   // would be no tensor spcc can hold stays dense.
-  int64_t s = g.stride;
-  TensorType planes(DType::Float32,
-                    {s, s, g.inChannels, (g.inH + g.padTop + g.padBottom + s - 1) / s,
-                     (g.inW + g.padLeft + g.padRight + s - 1) / s});
+  auto [planeH, planeW] = phasePlaneShape(g);
+  TensorType planes(DType::Float32, {g.stride, g.stride, g.inChannels, planeH, planeW});
   if (!planes.hasRepresentableSize()) return std::nullopt;
   std::vector<float> bias;
   if (b)
