@@ -206,6 +206,7 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
   // block apart (rows of B a power-of-two stride apart share a few cache sets and evict each
   // other once a block outgrows L1).
   const bool packed = packsB(tiling, spec.n, nStep());
+  const bool alignedTaps = !packed && readsAlignedTaps();
   assert((!packed || kBlocks == 1) && "unrolled tiles pack B without reduction blocks");
   const int64_t packedRow = packed ? tiling.nBlock / nStep() * nStep() : 0;
   llvm::Value *bBase = argB, *packedFirst = nullptr;
@@ -289,11 +290,14 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
                          : builder.CreateAlignedLoad(vecTy, partial(i, v), partialAlign(i, v)));
       }
       llvm::Value *bPosition = packed ? builder.CreateSub(position, packedFirst) : position;
+      TapWindows windows(*this, bBase, bPosition);
       for (const auto &[column, entries] : piece) {
         int64_t offset = packed ? column * packedRow : spec.bRowOffsets[size_t(column)];
         for (int v = 0; v < tiling.vectors; ++v) {
           llvm::Value *bv =
-              load(at(bBase, bPosition, offset + int64_t(v) * width), masks[size_t(v)]);
+              alignedTaps && !masks[size_t(v)]
+                  ? windows.tap(offset + int64_t(v) * width)
+                  : load(at(bBase, bPosition, offset + int64_t(v) * width), masks[size_t(v)]);
           int64_t valueIndex = nextValue;
           for (const auto &[row, value] : entries) {
             acc[size_t(row)][size_t(v)] =
