@@ -56,10 +56,11 @@ blocked-CSR spmdm, whichever is faster; no convolution), eigen (SparseMatrix Row
 no convolution). A: unit Gaussian magnitude-pruned to exactly S zeros; B uniform in [-1, 1].
 
   --suite spmm   M=K in {256,512,1024,2048} x sparsity {0.7,0.8,0.9,0.95} x N in {128,512,2048}
-  --suite conv   Cin, Cout in {32,64,128,256} (all pairs) x H=W in {7,14,28,56} x sparsity {0.9,0.95}
+  --suite conv   Cin, Cout in {32,64,128,256} (all pairs) x H=W in {7,14,28,56} x sparsity {0.9,0.95},
+                 3x3; and 7x7 (pad 3): Cin=Cout in {32,64,128} x H=W in {14,28,56} x {0.9,0.95}
   --suite all    both
   --quick        a subset: M=K in {256,1024} x N in {128,512} x sparsity {0.7,0.9,0.95};
-                 Cin=Cout in {64,128} x H=W in {14,28} x sparsity {0.9,0.95}
+                 Cin=Cout in {64,128} x H=W in {14,28} x sparsity {0.9,0.95}; 7x7 64 x 28x28
   --threads LIST thread counts, e.g. 1,2: every problem runs with each (default 1)
   --impl LIST    subset of spcc,libxsmm,onednn,eigen (default all)
   --reps R       timing rounds (default 5); in each round every implementation runs back to
@@ -96,8 +97,9 @@ nonzero_gflops counts only the weights' nonzeros (the work a sparse kernel must 
 pct_of_onednn is it as a percentage of onednn's dense GFLOP/s on the same problem: how close
 the kernel comes to the dense peak this core reaches. The CPU and the ISA level of spcc's code
 are printed first (stderr) and above the summary.
-After the table: geometric-mean speedups over onednn per thread count and sparsity, spcc over
-libxsmm, and the break-even sparsity of spcc against onednn (linear interpolation).
+After the table: geometric-mean speedups over onednn per thread count and sparsity (and per
+window size where convolutions of several sizes ran), spcc over libxsmm, and the break-even
+sparsity of spcc against onednn (linear interpolation; of the smallest window's rows).
 Exit codes: 0 ok, 1 a wrong result or a failed implementation, 2 bad arguments.
 )";
 
@@ -377,6 +379,23 @@ std::vector<KernelProblem> suiteProblems(const Options &options) {
             problems.push_back(p);
           }
       }
+    // 7x7 layers (the summary gives them rows of their own).
+    std::vector<int64_t> sevenChannels =
+        options.quick ? std::vector<int64_t>{64} : std::vector<int64_t>{32, 64, 128};
+    std::vector<int64_t> sevenSides =
+        options.quick ? std::vector<int64_t>{28} : std::vector<int64_t>{14, 28, 56};
+    for (int64_t channels : sevenChannels)
+      for (int64_t side : sevenSides)
+        for (double sparsity : {0.9, 0.95}) {
+          KernelProblem p;
+          p.kind = KernelProblem::Kind::Conv;
+          p.cin = p.cout = channels;
+          p.h = p.w = side;
+          p.kh = p.kw = 7;
+          p.pad = 3;
+          p.sparsity = sparsity;
+          problems.push_back(p);
+        }
   }
   return problems;
 }
@@ -727,11 +746,27 @@ void printSummary(const std::vector<KernelProblem> &problems,
         std::printf("\n");
         return means.count("spcc") ? means["spcc"] : NAN;
       };
+      // Convolutions of several window sizes get a row per size: their speedups differ.
+      std::set<int64_t> windows;
+      for (const Measurement &m : measurements)
+        if (m.threads == threads && problems[m.problem].kind == kind)
+          windows.insert(problems[m.problem].kh);
       for (double sparsity : sparsities) {
         char label[32];
         std::snprintf(label, sizeof(label), "%g", sparsity);
-        double spcc = row(label, [&](const KernelProblem &p) { return p.sparsity == sparsity; });
-        spccCurve.push_back({sparsity, spcc});
+        if (windows.size() < 2) {
+          double spcc = row(label, [&](const KernelProblem &p) { return p.sparsity == sparsity; });
+          spccCurve.push_back({sparsity, spcc});
+          continue;
+        }
+        for (int64_t window : windows) {
+          std::snprintf(label, sizeof(label), "%g %lldx%lld", sparsity, (long long)window,
+                        (long long)window);
+          double spcc = row(label, [&](const KernelProblem &p) {
+            return p.sparsity == sparsity && p.kh == window;
+          });
+          if (window == *windows.begin()) spccCurve.push_back({sparsity, spcc});
+        }
       }
       row("all", [](const KernelProblem &) { return true; });
       if (std::count(others.begin(), others.end(), "spcc"))
