@@ -28,6 +28,12 @@ struct KernelProblem {
   /// implementation's C).
   AlignedVector<float> b;
 
+  /// A \p size x \p size window padded (size - 1) / 2 on every side, as 3x3 and 7x7 layers
+  /// are (the plane keeps its size at stride 1).
+  void setSquareWindow(int64_t size) {
+    kh = kw = size;
+    pad = (size - 1) / 2;
+  }
   int64_t outH() const { return (h + 2 * pad - kh) / stride + 1; }
   int64_t outW() const { return (w + 2 * pad - kw) / stride + 1; }
   /// Elements of C.

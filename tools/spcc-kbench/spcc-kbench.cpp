@@ -292,11 +292,9 @@ std::string parseProblem(const std::map<std::string, std::string> &problemFlags,
     problem.cout = integer("cout", 1, true, error);
     problem.h = problem.w = integer("hw", 1, true, error);
     problem.stride = integer("stride", 1, false, error);
-    // A square window padded to keep the plane's size at stride 1, as 3x3 and 7x7 layers are.
-    problem.kh = problem.kw = integer("kernel", 3, false, error);
+    problem.setSquareWindow(integer("kernel", 3, false, error));
     if (error.empty() && (problem.kh % 2 == 0 || problem.kh > 11))
       error = "--kernel takes an odd window size from 1 to 11";
-    problem.pad = (problem.kh - 1) / 2;
   }
   if (auto it = problemFlags.find("seed"); it != problemFlags.end()) {
     int64_t seed;
@@ -361,41 +359,33 @@ std::vector<KernelProblem> suiteProblems(const Options &options) {
         }
   }
   if (options.suite == Suite::Conv || options.suite == Suite::All) {
+    auto addConvolution = [&](int64_t cin, int64_t cout, int64_t side, int64_t window) {
+      for (double sparsity : {0.9, 0.95}) {
+        KernelProblem p;
+        p.kind = KernelProblem::Kind::Conv;
+        p.cin = cin;
+        p.cout = cout;
+        p.h = p.w = side;
+        p.setSquareWindow(window);
+        p.sparsity = sparsity;
+        problems.push_back(p);
+      }
+    };
     std::vector<int64_t> channels =
         options.quick ? std::vector<int64_t>{64, 128} : std::vector<int64_t>{32, 64, 128, 256};
     std::vector<int64_t> sides =
         options.quick ? std::vector<int64_t>{14, 28} : std::vector<int64_t>{7, 14, 28, 56};
     for (int64_t cin : channels)
-      for (int64_t cout : channels) {
-        if (options.quick && cin != cout) continue;
+      for (int64_t cout : channels)
         for (int64_t side : sides)
-          for (double sparsity : {0.9, 0.95}) {
-            KernelProblem p;
-            p.kind = KernelProblem::Kind::Conv;
-            p.cin = cin;
-            p.cout = cout;
-            p.h = p.w = side;
-            p.sparsity = sparsity;
-            problems.push_back(p);
-          }
-      }
+          if (!options.quick || cin == cout) addConvolution(cin, cout, side, 3);
     // 7x7 layers (the summary gives them rows of their own).
     std::vector<int64_t> sevenChannels =
         options.quick ? std::vector<int64_t>{64} : std::vector<int64_t>{32, 64, 128};
     std::vector<int64_t> sevenSides =
         options.quick ? std::vector<int64_t>{28} : std::vector<int64_t>{14, 28, 56};
     for (int64_t channels : sevenChannels)
-      for (int64_t side : sevenSides)
-        for (double sparsity : {0.9, 0.95}) {
-          KernelProblem p;
-          p.kind = KernelProblem::Kind::Conv;
-          p.cin = p.cout = channels;
-          p.h = p.w = side;
-          p.kh = p.kw = 7;
-          p.pad = 3;
-          p.sparsity = sparsity;
-          problems.push_back(p);
-        }
+      for (int64_t side : sevenSides) addConvolution(channels, channels, side, 7);
   }
   return problems;
 }
@@ -751,23 +741,19 @@ void printSummary(const std::vector<KernelProblem> &problems,
       for (const Measurement &m : measurements)
         if (m.threads == threads && problems[m.problem].kind == kind)
           windows.insert(problems[m.problem].kh);
-      for (double sparsity : sparsities) {
-        char label[32];
-        std::snprintf(label, sizeof(label), "%g", sparsity);
-        if (windows.size() < 2) {
-          double spcc = row(label, [&](const KernelProblem &p) { return p.sparsity == sparsity; });
-          spccCurve.push_back({sparsity, spcc});
-          continue;
-        }
+      for (double sparsity : sparsities)
         for (int64_t window : windows) {
-          std::snprintf(label, sizeof(label), "%g %lldx%lld", sparsity, (long long)window,
-                        (long long)window);
+          char label[32];
+          if (windows.size() < 2)
+            std::snprintf(label, sizeof(label), "%g", sparsity);
+          else
+            std::snprintf(label, sizeof(label), "%g %lldx%lld", sparsity, (long long)window,
+                          (long long)window);
           double spcc = row(label, [&](const KernelProblem &p) {
             return p.sparsity == sparsity && p.kh == window;
           });
           if (window == *windows.begin()) spccCurve.push_back({sparsity, spcc});
         }
-      }
       row("all", [](const KernelProblem &) { return true; });
       if (std::count(others.begin(), others.end(), "spcc"))
         std::printf("break-even sparsity, spcc vs onednn (geomean speedup >= 1): %s\n",
