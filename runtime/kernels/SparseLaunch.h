@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 namespace spcc::kernels {
 
@@ -52,26 +53,38 @@ inline float *threadWorkspace(int64_t floats) { return threadBuffer<1>(floats); 
 /// fillPhasePlaneRows at stride 1: plane row y is input row y - pad_top moved right by
 /// pad_left, zeros around it, written in whole vectors, each one masked load of the input
 /// columns it covers (a row is a few vectors: per-piece copies cost more than the data).
+/// Which lanes each vector of a row reads and writes is the same in every row, so it is worked
+/// out once, not per row (3x3 layers of 64 and 128 channels at 14x14, 95% sparse, one thread of
+/// an AMD Zen 4: 3-4% faster; there the fill takes a fifth of the layer's time, waiting on L2).
 inline void fillUnitStridePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
                                     int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
   constexpr int Lanes = kWideLanes;
+  constexpr uint32_t kAllLanes = (1u << Lanes) - 1;
+  struct RowVector {
+    uint32_t read, written;
+  };
+  // Plane column x holds input column x - pad_left: lanes outside [0, in_w) stay zero and are
+  // not read; the row's last vector writes nothing past the row.
+  std::vector<RowVector> vectors;
+  for (int64_t x = 0; x < p.plane_w; x += Lanes)
+    vectors.push_back(
+        {laneRange(p.pad_left - x, p.pad_left + p.in_w - x), laneRange(0, p.plane_w - x)});
+  const FloatVector<Lanes> zeros = splatLanes<Lanes>(0.0f);
   int64_t planeSize = p.plane_h * p.plane_w;
   for (int64_t c = c0; c < c1; ++c) {
     const float *src = in + c * p.in_h * p.in_w;
     for (int64_t y = y0; y < y1; ++y) {
       float *row = planes + c * planeSize + y * p.plane_w;
       int64_t iy = y - p.pad_top;
-      if (iy < 0 || iy >= p.in_h) {
-        for (int64_t x = 0; x < p.plane_w; x += Lanes)
-          storeFirst<Lanes>(row + x, splatLanes<Lanes>(0.0f), p.plane_w - x);
-        continue;
-      }
-      // Plane column x holds input column x - pad_left: lanes outside [0, in_w) stay zero and
-      // are not read.
-      const float *shifted = src + iy * p.in_w - p.pad_left;
-      for (int64_t x = 0; x < p.plane_w; x += Lanes) {
-        uint32_t inside = laneRange(p.pad_left - x, p.pad_left + p.in_w - x);
-        storeFirst<Lanes>(row + x, loadMasked<Lanes>(shifted + x, inside), p.plane_w - x);
+      const float *shifted = iy >= 0 && iy < p.in_h ? src + iy * p.in_w - p.pad_left : nullptr;
+      for (size_t j = 0; j < vectors.size(); ++j) {
+        const RowVector &v = vectors[j];
+        int64_t x = int64_t(j) * Lanes;
+        FloatVector<Lanes> lanes = shifted ? loadMasked<Lanes>(shifted + x, v.read) : zeros;
+        if (v.written == kAllLanes)
+          storeLanes<Lanes>(row + x, lanes);
+        else
+          storeMasked<Lanes>(row + x, lanes, v.written);
       }
     }
   }
