@@ -53,22 +53,10 @@ inline float *threadWorkspace(int64_t floats) { return threadBuffer<1>(floats); 
 /// fillPhasePlaneRows at stride 1: plane row y is input row y - pad_top moved right by
 /// pad_left, zeros around it, written in whole vectors, each one masked load of the input
 /// columns it covers (a row is a few vectors: per-piece copies cost more than the data).
-/// Which lanes each vector of a row reads and writes is the same in every row, so it is worked
-/// out once, not per row (3x3 layers of 64 and 128 channels at 14x14, 95% sparse, one thread of
-/// an AMD Zen 4: 3-4% faster; there the fill takes a fifth of the layer's time, waiting on L2).
-inline void fillUnitStridePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
-                                    int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
+/// Rows of more than four vectors (fillUnitStrideRowsOf takes the others).
+inline void fillWideUnitStridePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
+                                        int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
   constexpr int Lanes = kWideLanes;
-  constexpr uint32_t kAllLanes = (1u << Lanes) - 1;
-  struct RowVector {
-    uint32_t read, written;
-  };
-  // Plane column x holds input column x - pad_left: lanes outside [0, in_w) stay zero and are
-  // not read; the row's last vector writes nothing past the row.
-  std::vector<RowVector> vectors;
-  for (int64_t x = 0; x < p.plane_w; x += Lanes)
-    vectors.push_back(
-        {laneRange(p.pad_left - x, p.pad_left + p.in_w - x), laneRange(0, p.plane_w - x)});
   const FloatVector<Lanes> zeros = splatLanes<Lanes>(0.0f);
   int64_t planeSize = p.plane_h * p.plane_w;
   for (int64_t c = c0; c < c1; ++c) {
@@ -77,16 +65,68 @@ inline void fillUnitStridePlaneRows(const spcc_sparse_params &p, const float *in
       float *row = planes + c * planeSize + y * p.plane_w;
       int64_t iy = y - p.pad_top;
       const float *shifted = iy >= 0 && iy < p.in_h ? src + iy * p.in_w - p.pad_left : nullptr;
-      for (size_t j = 0; j < vectors.size(); ++j) {
-        const RowVector &v = vectors[j];
-        int64_t x = int64_t(j) * Lanes;
-        FloatVector<Lanes> lanes = shifted ? loadMasked<Lanes>(shifted + x, v.read) : zeros;
-        if (v.written == kAllLanes)
-          storeLanes<Lanes>(row + x, lanes);
-        else
-          storeMasked<Lanes>(row + x, lanes, v.written);
+      for (int64_t x = 0; x < p.plane_w; x += Lanes) {
+        uint32_t read = laneRange(p.pad_left - x, p.pad_left + p.in_w - x);
+        storeFirst<Lanes>(row + x, shifted ? loadMasked<Lanes>(shifted + x, read) : zeros,
+                          p.plane_w - x);
       }
     }
+  }
+}
+
+/// fillPhasePlaneRows at stride 1 for plane rows of \p Vectors vectors: each vector's lanes
+/// (read from the input row, written to the plane row) are the same in every row, so they are
+/// worked out once and kept in mask registers, and the rows above, inside and below the input
+/// are three loops without a test per row. On one core of an AMD Zen 4 this fills a 64-channel
+/// 14x14 input's planes in half the time of one loop over rows and vectors with those tests,
+/// and 3x3 layers of 64 and 128 channels at 14x14 and 28x28, 95% sparse, run 8-12% faster.
+template <int Vectors>
+inline void fillUnitStrideRowsOf(const spcc_sparse_params &p, const float *in, float *planes,
+                                 int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
+  constexpr int Lanes = kWideLanes;
+  uint32_t read[Vectors];
+  for (int j = 0; j < Vectors; ++j)
+    read[j] = laneRange(p.pad_left - j * Lanes, p.pad_left + p.in_w - j * Lanes);
+  // The last vector writes nothing past the row.
+  const int64_t lastLanes = p.plane_w - (Vectors - 1) * Lanes;
+  const uint32_t lastWritten = laneRange(0, lastLanes);
+  auto storeRow = [&](float *row, const FloatVector<Lanes> *v) {
+    for (int j = 0; j + 1 < Vectors; ++j) storeLanes<Lanes>(row + j * Lanes, v[j]);
+    float *last = row + (Vectors - 1) * Lanes;
+    if (lastLanes == Lanes)
+      storeLanes<Lanes>(last, v[Vectors - 1]);
+    else
+      storeMasked<Lanes>(last, v[Vectors - 1], lastWritten);
+  };
+  FloatVector<Lanes> zeros[Vectors];
+  for (int j = 0; j < Vectors; ++j) zeros[j] = splatLanes<Lanes>(0.0f);
+  // Plane rows [y0, inputBegin) and [inputEnd, y1) are padding.
+  int64_t inputBegin = std::clamp(p.pad_top, y0, y1);
+  int64_t inputEnd = std::clamp(p.pad_top + p.in_h, inputBegin, y1);
+  int64_t planeSize = p.plane_h * p.plane_w;
+  for (int64_t c = c0; c < c1; ++c) {
+    float *plane = planes + c * planeSize;
+    // Plane row y, column x holds this at y * in_w + x.
+    const float *shifted = in + c * p.in_h * p.in_w - p.pad_top * p.in_w - p.pad_left;
+    for (int64_t y = y0; y < inputBegin; ++y) storeRow(plane + y * p.plane_w, zeros);
+    for (int64_t y = inputBegin; y < inputEnd; ++y) {
+      FloatVector<Lanes> v[Vectors];
+      for (int j = 0; j < Vectors; ++j)
+        v[j] = loadMasked<Lanes>(shifted + y * p.in_w + j * Lanes, read[j]);
+      storeRow(plane + y * p.plane_w, v);
+    }
+    for (int64_t y = inputEnd; y < y1; ++y) storeRow(plane + y * p.plane_w, zeros);
+  }
+}
+
+inline void fillUnitStridePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
+                                    int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
+  switch ((p.plane_w + kWideLanes - 1) / kWideLanes) {
+  case 1: return fillUnitStrideRowsOf<1>(p, in, planes, c0, c1, y0, y1);
+  case 2: return fillUnitStrideRowsOf<2>(p, in, planes, c0, c1, y0, y1);
+  case 3: return fillUnitStrideRowsOf<3>(p, in, planes, c0, c1, y0, y1);
+  case 4: return fillUnitStrideRowsOf<4>(p, in, planes, c0, c1, y0, y1);
+  default: return fillWideUnitStridePlaneRows(p, in, planes, c0, c1, y0, y1);
   }
 }
 
