@@ -533,8 +533,10 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
   // One timing of ~20 ms on a shared machine is off by 5-10% now and then, enough to pick the
   // slower of two close tilings (MobileNet's five 512 x 512 x 196 layers chose two different
   // ones): the fastest few candidates within 10% of the fastest are timed twice more,
-  // interleaved, and ranked by the median of their three timings. (Not more of them: BERT's
-  // layers have many loops within 10%, and re-timing them all doubled its compile time.)
+  // interleaved, and ranked by the fastest of their three timings (each a median of runs: the
+  // host's noise only adds time). So the tiling kept is never slower than any trial reported,
+  // those dropped after one timing included. (Not more of them: BERT's layers have many loops
+  // within 10%, and re-timing them all doubled its compile time.)
   std::vector<Candidate *> contenders;
   for (Candidate &c : timed)
     if (!c.seconds.empty() && c.seconds[0] <= fastest * kContenderMargin) contenders.push_back(&c);
@@ -548,7 +550,7 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
       for (Candidate *c : contenders) time(*c);
   }
   auto score = [](const Candidate &c) {
-    return c.seconds.empty() ? std::nan("") : medianOf(c.seconds);
+    return c.seconds.empty() ? std::nan("") : *std::min_element(c.seconds.begin(), c.seconds.end());
   };
   Candidate *best = nullptr;
   std::vector<TuningTrial> trials;
