@@ -240,6 +240,13 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       {3, 5, 13, 13, 5, 5, 1, 2, 1, 2, 3},
       {3, 5, 13, 13, 5, 5, 1, 2, 3, 2, 1},
       {16, 20, 14, 14, 7, 7, 1, 3, 3, 3, 3},
+      // Stride-1 plane rows of three and four vectors of 16 (and of 8), and rows wider than
+      // the fill's loops specialized to a vector count take (fillUnitStridePlaneRows), on
+      // several threads too.
+      {3, 4, 5, 40, 3, 3, 1, 1, 1, 1, 1},
+      {3, 4, 4, 56, 3, 3, 1, 1, 1, 1, 1},
+      {3, 5, 4, 70, 3, 3, 1, 1, 1, 1, 1},
+      {8, 16, 12, 70, 3, 3, 1, 1, 1, 1, 1},
   };
   for (const TargetIsa &isa : hostIsas())
     for (const Case &c : cases)
