@@ -247,6 +247,12 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       {3, 4, 4, 56, 3, 3, 1, 1, 1, 1, 1},
       {3, 5, 4, 70, 3, 3, 1, 1, 1, 1, 1},
       {8, 16, 12, 70, 3, 3, 1, 1, 1, 1, 1},
+      // The same at stride 2 (fillStrideTwoPlaneRows), a 1x1 kernel's one column phase too.
+      {3, 4, 5, 70, 3, 3, 2, 1, 1, 1, 1},
+      {3, 4, 6, 100, 3, 3, 2, 1, 0, 0, 1},
+      {2, 3, 6, 140, 3, 3, 2, 0, 1, 1, 0},
+      {4, 6, 7, 100, 1, 1, 2, 0, 0, 0, 0},
+      {8, 16, 14, 70, 3, 3, 2, 1, 1, 1, 1},
   };
   for (const TargetIsa &isa : hostIsas())
     for (const Case &c : cases)
