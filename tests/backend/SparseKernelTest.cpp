@@ -240,8 +240,8 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       {3, 5, 13, 13, 5, 5, 1, 2, 1, 2, 3},
       {3, 5, 13, 13, 5, 5, 1, 2, 3, 2, 1},
       {16, 20, 14, 14, 7, 7, 1, 3, 3, 3, 3},
-      // Stride-1 plane rows of three and four vectors of 16 (and of 8), and rows wider than
-      // the fill's loops specialized to a vector count take (fillUnitStridePlaneRows), on
+      // Stride-1 plane rows of three to five vectors of 16 (five to nine of 8: the fill's loops
+      // specialized to a vector count, fillUnitStridePlaneRows, and its wider rows), on
       // several threads too.
       {3, 4, 5, 40, 3, 3, 1, 1, 1, 1, 1},
       {3, 4, 4, 56, 3, 3, 1, 1, 1, 1, 1},
@@ -253,6 +253,9 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       {2, 3, 6, 140, 3, 3, 2, 0, 1, 1, 0},
       {4, 6, 7, 100, 1, 1, 2, 0, 0, 0, 0},
       {8, 16, 14, 70, 3, 3, 2, 1, 1, 1, 1},
+      // Rows of more than eight vectors of 16 (the fills' unspecialized loops).
+      {2, 3, 3, 140, 3, 3, 1, 1, 1, 1, 1},
+      {2, 3, 4, 280, 3, 3, 2, 1, 1, 1, 1},
   };
   for (const TargetIsa &isa : hostIsas())
     for (const Case &c : cases)
