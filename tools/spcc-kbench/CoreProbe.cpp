@@ -48,6 +48,10 @@ struct Mix {
   int straightLineFmas = 0;
   /// Floats the vector loads start past a cache line: a convolution tap's shifted window of B.
   int misalignFloats = 0;
+  /// Each vector of B is instead lanes moved across two aligned windows (VALIGND), three such
+  /// vectors of one pair of windows (a plane row's taps, shifted by this many floats and the
+  /// two next): the straight-line convolution tiles' aligned tap windows.
+  int windowShift = 0;
 };
 
 const Mix kMixes[] = {
@@ -59,9 +63,16 @@ const Mix kMixes[] = {
      "nonzero loops whose block of B outgrows L1: every FMA's vector loaded from L2", true},
     {"fma-load-per-2", 2, false, false, "straight-line tiles: one vector of B feeds two rows"},
     {"fma-load-per-4", 4, false, false, "straight-line tiles: one vector of B feeds four rows"},
+    {"fma-load-each-split", 1, false, false,
+     "convolution tiles at 95%: every FMA's vector of B read across two cache lines", false, 0, 1},
     {"fma-load-per-2-split", 2, false, false,
      "convolution tiles: B read at a tap's shift, every load across two cache lines", false, 0, 1},
     {"fma-load-per-4-split", 4, false, false, "the same, one vector of B for four rows", false, 0,
+     1},
+    {"fma-window-per-2", 2, false, false,
+     "convolution tiles' aligned tap windows: a lane shift of two loaded windows for two rows",
+     false, 0, 0, 1},
+    {"fma-window-each", 1, false, false, "the same, a shifted window for every FMA", false, 0, 0,
      1},
     {"fma-broadcast-each", 0, true, false,
      "straight-line tiles, one vector: every FMA's weight broadcast from memory"},
@@ -121,8 +132,23 @@ void emitLoopedMix(llvm::IRBuilder<> &b, const Mix &mix, llvm::Type *vecTy, llvm
   llvm::Value *base =
       b.CreateInBoundsGEP(f32, data, b.CreateMul(windowIndex, b.getInt64(uint64_t(kFmas * width))));
   llvm::Value *operand = x;
+  auto *intVecTy = llvm::FixedVectorType::get(b.getInt32Ty(), unsigned(width));
+  llvm::Value *windows[2] = {nullptr, nullptr};
   for (int f = 0; f < kFmas; ++f) {
-    if (mix.loadShare > 0 && f % mix.loadShare == 0)
+    const int vectorOfB = mix.loadShare > 0 ? f / mix.loadShare : 0;
+    if (mix.windowShift > 0 && f % mix.loadShare == 0) {
+      // Integer lanes, as the emitter's TapWindows: the backend moves them with VALIGND.
+      if (vectorOfB % 3 == 0)
+        for (int w = 0; w < 2; ++w)
+          windows[w] = b.CreateAlignedLoad(
+              intVecTy,
+              b.CreateConstInBoundsGEP1_64(f32, base, uint64_t((vectorOfB / 3 * 2 + w) * width)),
+              llvm::Align(64));
+      llvm::SmallVector<int, 16> lanes;
+      for (int lane = 0; lane < width; ++lane)
+        lanes.push_back(mix.windowShift + vectorOfB % 3 + lane);
+      operand = b.CreateBitCast(b.CreateShuffleVector(windows[0], windows[1], lanes), vecTy);
+    } else if (mix.loadShare > 0 && f % mix.loadShare == 0)
       operand = b.CreateAlignedLoad(
           vecTy,
           b.CreateConstInBoundsGEP1_64(f32, base,
