@@ -20,7 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <vector>
 
 namespace spcc::kernels {
 
@@ -149,12 +148,6 @@ inline void fillUnitStrideRowsOf(const spcc_sparse_params &p, const float *in, f
   }
 }
 
-inline void fillUnitStridePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
-                                    int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
-  auto fill = [&]<int Vectors>() { fillUnitStrideRowsOf<Vectors>(p, in, planes, c0, c1, y0, y1); };
-  if (!withRowVectors(p.plane_w, fill)) fillWideUnitStridePlaneRows(p, in, planes, c0, c1, y0, y1);
-}
-
 /// fillPhasePlaneRows at stride 2: plane (py, px) row y is every other column of input row
 /// 2y + py - pad_top from column px - pad_left on, written in whole vectors (columns outside
 /// the row read as zeros). One load of two vectors serves both column phases: its even floats
@@ -237,18 +230,21 @@ inline void fillStrideTwoRowsOf(const spcc_sparse_params &p, const float *in, fl
     }
 }
 
-inline void fillStrideTwoPlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
-                                   int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
-  auto fill = [&]<int Vectors>() { fillStrideTwoRowsOf<Vectors>(p, in, planes, c0, c1, y0, y1); };
-  if (!withRowVectors(p.plane_w, fill)) fillWideStrideTwoPlaneRows(p, in, planes, c0, c1, y0, y1);
-}
-
 /// Rows [y0, y1) of channels [c0, c1) of the zero-padded phase planes of a [channels, in_h,
 /// in_w] input (see SPCC_SPARSE_B_PHASE_PLANES).
 inline void fillPhasePlaneRows(const spcc_sparse_params &p, const float *in, float *planes,
                                int64_t c0, int64_t c1, int64_t y0, int64_t y1) {
-  if (p.stride == 1) return fillUnitStridePlaneRows(p, in, planes, c0, c1, y0, y1);
-  if (p.stride == 2) return fillStrideTwoPlaneRows(p, in, planes, c0, c1, y0, y1);
+  if (p.stride <= 2) {
+    auto specialized = [&]<int Vectors>() {
+      if (p.stride == 1)
+        fillUnitStrideRowsOf<Vectors>(p, in, planes, c0, c1, y0, y1);
+      else
+        fillStrideTwoRowsOf<Vectors>(p, in, planes, c0, c1, y0, y1);
+    };
+    if (withRowVectors(p.plane_w, specialized)) return;
+    if (p.stride == 1) return fillWideUnitStridePlaneRows(p, in, planes, c0, c1, y0, y1);
+    return fillWideStrideTwoPlaneRows(p, in, planes, c0, c1, y0, y1);
+  }
   int64_t planeSize = p.plane_h * p.plane_w, s = p.stride;
   for (int64_t c = c0; c < c1; ++c)
     for (int64_t py = 0; py < std::min(s, p.kernel_h); ++py)

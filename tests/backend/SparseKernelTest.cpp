@@ -241,13 +241,13 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       {3, 5, 13, 13, 5, 5, 1, 2, 3, 2, 1},
       {16, 20, 14, 14, 7, 7, 1, 3, 3, 3, 3},
       // Stride-1 plane rows of three to five vectors of 16 (five to nine of 8: the fill's loops
-      // specialized to a vector count, fillUnitStridePlaneRows, and its wider rows), on
+      // specialized to a vector count, fillUnitStrideRowsOf, and its wider rows), on
       // several threads too.
       {3, 4, 5, 40, 3, 3, 1, 1, 1, 1, 1},
       {3, 4, 4, 56, 3, 3, 1, 1, 1, 1, 1},
       {3, 5, 4, 70, 3, 3, 1, 1, 1, 1, 1},
       {8, 16, 12, 70, 3, 3, 1, 1, 1, 1, 1},
-      // The same at stride 2 (fillStrideTwoPlaneRows), a 1x1 kernel's one column phase too.
+      // The same at stride 2 (fillStrideTwoRowsOf), a 1x1 kernel's one column phase too.
       {3, 4, 5, 70, 3, 3, 2, 1, 1, 1, 1},
       {3, 4, 6, 100, 3, 3, 2, 1, 0, 0, 1},
       {2, 3, 6, 140, 3, 3, 2, 0, 1, 1, 0},
