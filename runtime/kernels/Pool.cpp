@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 using namespace spcc::kernels;
 
@@ -116,6 +117,61 @@ inline double sumInDouble(const float *src, int64_t count) {
   return sum;
 }
 
+/// Lane i of a pair fold at block size B: blocks of 2B lanes, each taking a's block of B lanes
+/// that starts there, then b's (\p High: the next block of each instead).
+constexpr int foldLane(int i, int lanes, int block, bool high) {
+  int group = i / (2 * block) * 2 * block, within = i % (2 * block);
+  int from = group + (within < block ? within : lanes + within - block);
+  return from + (high ? block : 0);
+}
+
+/// a and b folded to half their lanes each, side by side in blocks of B: a block of a's lanes
+/// plus the block after it, then the same of b's.
+template <int Lanes, int Block, size_t... I>
+inline FloatVector<Lanes> foldPair(FloatVector<Lanes> a, FloatVector<Lanes> b,
+                                   std::index_sequence<I...>) {
+  return __builtin_shufflevector(a, b, foldLane(int(I), Lanes, Block, false)...) +
+         __builtin_shufflevector(a, b, foldLane(int(I), Lanes, Block, true)...);
+}
+
+/// Lane j of the result is the sum of v[j]'s lanes, for every j < Lanes (v is consumed). Each
+/// level folds v[j] with v[j + half] in blocks of half the lanes before, so the planes come out
+/// in order after the last: Lanes - 1 folds of two shuffles and an add, where one plane's own
+/// horizontal sum costs log2(Lanes) of them.
+template <int Lanes, int Block = Lanes / 2>
+inline FloatVector<Lanes> transposeSum(FloatVector<Lanes> *v) {
+  // 2 * Block vectors are left, each holding its planes' sums in blocks of 2 * Block lanes.
+  for (int j = 0; j < Block; ++j)
+    v[j] = foldPair<Lanes, Block>(v[j], v[j + Block], std::make_index_sequence<Lanes>());
+  if constexpr (Block == 1)
+    return v[0];
+  else
+    return transposeSum<Lanes, Block / 2>(v);
+}
+
+/// Planes of at most this many floats are summed in float lanes, each lane adding at most 16
+/// of a plane's values before the lanes are added pairwise; larger planes in double
+/// (sumInDouble).
+constexpr int64_t kFloatSumMaxPlane = 16 * kWideLanes;
+
+/// The averages of kWideLanes consecutive planes of \p size <= kFloatSumMaxPlane floats each:
+/// each plane's vectors summed into one register (a masked load for its last floats, which
+/// never reads the next plane), then the registers added across together (transposeSum) and
+/// stored as one vector. ResNet-50's 2048 planes of 7x7 paid a horizontal sum and a scalar
+/// tail per plane before.
+inline void averagePlaneGroup(const float *x, int64_t size, float *y) {
+  constexpr int L = kWideLanes;
+  FloatVector<L> sums[L];
+  const int64_t whole = size / L * L;
+  const uint32_t tail = laneRange(0, size - whole);
+  for (int j = 0; j < L; ++j, x += size) {
+    FloatVector<L> sum = tail ? loadMasked<L>(x + whole, tail) : FloatVector<L>{};
+    for (int64_t i = 0; i < whole; i += L) sum += loadLanes<L>(x + i);
+    sums[j] = sum;
+  }
+  storeLanes<L>(y, transposeSum<L>(sums) / splatLanes<L>(float(size)));
+}
+
 } // namespace
 
 extern "C" int32_t spcc_kernel_max_pool(const void *const *in, void *const *out, const void *params,
@@ -142,10 +198,15 @@ extern "C" int32_t spcc_kernel_global_average_pool(const void *const *in, void *
   const auto &p = *static_cast<const spcc_global_pool_params *>(params);
   const float *x = static_cast<const float *>(in[0]);
   float *y = static_cast<float *>(out[0]);
+  const bool grouped = p.plane_size > 0 && p.plane_size <= kFloatSumMaxPlane;
   parallelFor(
       p.planes, num_threads,
       [&](int64_t begin, int64_t end) {
-        for (int64_t plane = begin; plane < end; ++plane) {
+        int64_t plane = begin;
+        if (grouped)
+          for (; plane + kWideLanes <= end; plane += kWideLanes)
+            averagePlaneGroup(x + plane * p.plane_size, p.plane_size, y + plane);
+        for (; plane < end; ++plane) {
           double sum = sumInDouble(x + plane * p.plane_size, p.plane_size);
           y[plane] = p.plane_size > 0 ? float(sum / double(p.plane_size)) : 0.0f;
         }

@@ -237,13 +237,20 @@ TEST_CASE("pooling kernels", "[kernels]") {
        {{"kernel_shape", Ints{3, 3}}, {"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}},
        1,
        {false}});
-  for (const Ints &dims : std::vector<Ints>{{1, 8, 7, 7},
-                                            {2, 3, 5},
-                                            {1, 2, 3, 4, 5},
-                                            {2, 512, 7, 7},
-                                            {1, 3, 4, 4},
-                                            {1, 2, 3, 11},
-                                            {1, 2, 112, 112}}) {
+  for (const Ints &dims :
+       std::vector<Ints>{{1, 8, 7, 7},
+                         {2, 3, 5},
+                         {1, 2, 3, 4, 5},
+                         {2, 512, 7, 7},
+                         {1, 3, 4, 4},
+                         {1, 2, 3, 11},
+                         {1, 2, 112, 112},
+                         // Whole groups of planes and planes left over; planes of
+                         // whole vectors; the largest plane summed in float lanes.
+                         {1, 37, 5, 5},
+                         {1, 33, 1, 16},
+                         {1, 17, 16, 16},
+                         {1, 17, 16, 17}}) {
     CHECK(checkKernel({"GlobalAveragePool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
           "spcc_kernel_global_average_pool");
     CHECK(checkKernel({"GlobalMaxPool", {randomTensor(dims, rng)}, {}, 1, {false}}) ==
