@@ -389,14 +389,13 @@ void SpmmEmitter::emitPackedPositionsOfB(llvm::Value *first, llvm::Value *end, i
 SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed,
                                                     int group) {
   const SparseTensor &a = spec.weights;
-  // Each row's nonzeros in each reduction block, as (B offset, value); packed: the row's
-  // place in the block's buffer.
+  // Each row's nonzeros in each reduction block, as (B offset, value); packed: the column's
+  // place in the block (its row of the block's buffer).
   std::vector<std::vector<std::pair<int32_t, float>>> entries(size_t(kBlocks * rows()));
   for (int64_t r = 0; r < rows(); ++r)
     for (int64_t j = a.getRowStart()[size_t(r)]; j < a.getRowStart()[size_t(r) + 1]; ++j) {
       int64_t column = a.getColIndex()[size_t(j)], kb = column / kBlock;
-      int32_t offset =
-          int32_t(packed ? (column - kb * kBlock) * nStep() : spec.bRowOffsets[size_t(column)]);
+      int32_t offset = int32_t(packed ? column - kb * kBlock : spec.bRowOffsets[size_t(column)]);
       entries[size_t(kb * rows() + r)].push_back({offset, a.getValues()[size_t(j)]});
     }
   RowGroupLayout layout = groupRows(a, int(tiling.rowTile), group, kBlock);
@@ -430,7 +429,23 @@ SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlo
   LoopTables tables;
   tables.groupsPerBlock = layout.groupsPerBlock;
   tables.segmentStart = table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
-  tables.bOffsets = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
+  if (packed) {
+    // A block's columns in one or two bytes where four held their offsets: the tables are
+    // most of a loop layer's bytes, read from memory on every run of a model.
+    tables.blockColumnType = kBlock <= 256 ? builder.getInt8Ty() : builder.getInt16Ty();
+    std::vector<uint8_t> narrow8;
+    std::vector<uint16_t> narrow16;
+    for (int32_t column : offsets) {
+      assert(column >= 0 && column < kBlock && "a packed entry's column lies in its block");
+      narrow8.push_back(uint8_t(column));
+      narrow16.push_back(uint16_t(column));
+    }
+    tables.bOffsets =
+        table("b_block_columns", kBlock <= 256 ? llvm::ConstantDataArray::get(context, narrow8)
+                                               : llvm::ConstantDataArray::get(context, narrow16));
+  } else {
+    tables.bOffsets = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
+  }
   tables.values = table("values", llvm::ConstantDataArray::get(context, values));
   tables.bias = table("bias", llvm::ConstantDataArray::get(context, bias));
   if (group > 1)
@@ -487,7 +502,15 @@ SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llv
   llvm::Value *entry = builder.CreateMul(j, builder.getInt64(uint64_t(streams)));
   for (size_t i = 0; i < streams; ++i) {
     llvm::Value *slot = builder.CreateAdd(entry, builder.getInt64(uint64_t(i)));
-    llvm::Value *offset = loadIndex(tables.bOffsets, slot);
+    llvm::Value *offset;
+    if (packed) {
+      llvm::Type *type = tables.blockColumnType;
+      llvm::Value *column = builder.CreateZExt(
+          builder.CreateLoad(type, builder.CreateInBoundsGEP(type, tables.bOffsets, slot)), i64);
+      offset = builder.CreateMul(column, builder.getInt64(uint64_t(nStep())), "", true, true);
+    } else {
+      offset = loadIndex(tables.bOffsets, slot);
+    }
     llvm::Value *value = builder.CreateVectorSplat(
         unsigned(width),
         builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, slot)));

@@ -184,9 +184,12 @@ private:
     int64_t groupsPerBlock = 0;
     /// The first entry of each (reduction block, row group) segment, and one past the last.
     llvm::GlobalVariable *segmentStart = nullptr;
-    /// Each entry's rows of B (offsets from B, or places in the packed block) and values, one
-    /// per row of the group, side by side.
+    /// Each entry's rows of B and values, one per row of the group, side by side. The rows are
+    /// offsets from B (i32), or, packed, the row's column in its reduction block, in the
+    /// narrowest unsigned integer that holds the block (\p blockColumnType): the loop scales it
+    /// by the packed row's length.
     llvm::GlobalVariable *bOffsets = nullptr, *values = nullptr;
+    llvm::IntegerType *blockColumnType = nullptr;
     /// Each row's bias (zeros without one).
     llvm::GlobalVariable *bias = nullptr;
     /// Each segment's rows, -1 past the last (only for groups of two rows or more).

@@ -166,6 +166,31 @@ TEST_CASE("generated SpMM matches the reference for every tiling, sparsity and t
   }
 }
 
+TEST_CASE("packed loops over reduction blocks of more than 256 columns", "[sparse]") {
+  // A packed loop's table holds each nonzero's column in its block: one byte for blocks of up
+  // to 256 columns (the table above), two beyond.
+  std::mt19937 random(12);
+  for (const TargetIsa &isa : hostIsas()) {
+    int width = vectorWidthOf(isa);
+    const int64_t m = 19, k = 700, n = 2 * int64_t(width) + 3;
+    for (const SpmmTiling &tiling :
+         {SpmmTiling{SpmmTiling::Schedule::Loop, 5, 2, 2 * int64_t(width), false, 300, true},
+          SpmmTiling{SpmmTiling::Schedule::Loop, 4, 4, 4 * int64_t(width), false, 257, true, 2},
+          SpmmTiling{SpmmTiling::Schedule::Loop, 5, 4, 0, false, 256, true}})
+      for (double sparsity : {0.5, 0.95}) {
+        Tensor weights = randomWeights({m, k}, sparsity, random);
+        SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), n);
+        std::vector<float> b = randomVector(k * n, random);
+        std::vector<double> expected = referenceProduct(weights, b, n);
+        for (int threads : {1, 2}) {
+          INFO(isa.kernelLevel << " " << tiling.describe() << " sparsity " << sparsity
+                               << " threads " << threads);
+          requireClose(runLayer(layer, tiling, isa, b, {}, threads), expected, k);
+        }
+      }
+  }
+}
+
 TEST_CASE("epilogues apply bias, residual and activation before the store", "[sparse]") {
   std::mt19937 random(12);
   int64_t m = 19, k = 33, n = 41;
