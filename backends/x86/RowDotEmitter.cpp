@@ -66,7 +66,7 @@ void SpmmEmitter::emitRowDotTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Bas
 
   // ... the row's nonzeros kChains at a time, one into each sum ...
   auto term = [&](llvm::Value *j, llvm::Value *acc) {
-    llvm::Value *offset = builder.CreateAdd(loadIndex(tables.bOffsets, j), position);
+    llvm::Value *offset = builder.CreateAdd(loadRowOfB(tables, j), position);
     llvm::Value *b = builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, argB, offset));
     llvm::Value *value = builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, j));
     return builder.CreateIntrinsic(llvm::Intrinsic::fma, {f32}, {value, b, acc});

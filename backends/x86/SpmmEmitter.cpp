@@ -386,17 +386,44 @@ void SpmmEmitter::emitPackedPositionsOfB(llvm::Value *first, llvm::Value *end, i
               rowFloats, masks);
 }
 
+std::optional<int64_t> SpmmEmitter::rowStrideOfB() const {
+  const std::vector<int64_t> &offsets = spec.bRowOffsets;
+  int64_t stride = offsets.size() > 1 ? offsets[1] : 0;
+  for (size_t c = 0; c < offsets.size(); ++c)
+    if (offsets[c] != int64_t(c) * stride) return std::nullopt;
+  return stride;
+}
+
+llvm::Value *SpmmEmitter::loadRowOfB(const LoopTables &tables, llvm::Value *entry) {
+  llvm::IntegerType *type = tables.bColumnType;
+  if (!type) return loadIndex(tables.bOffsets, entry);
+  llvm::Value *column = builder.CreateZExt(
+      builder.CreateLoad(type, builder.CreateInBoundsGEP(type, tables.bOffsets, entry)), i64);
+  return builder.CreateMul(column, builder.getInt64(uint64_t(tables.bRowStride)), "", true, true);
+}
+
 SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlocks, bool packed,
                                                     int group) {
   const SparseTensor &a = spec.weights;
-  // Each row's nonzeros in each reduction block, as (B offset, value); packed: the column's
-  // place in the block (its row of the block's buffer).
+  // Each nonzero's row of B by its column (within its reduction block when packed), where the
+  // rows lie a constant distance apart (the packed block's rows; a product's B) and the
+  // columns fit two bytes, else by its offset from B. The tables are most of a loop layer's
+  // bytes and are read from memory on every run of a model: one or two bytes where four held
+  // the offset.
+  std::optional<int64_t> stride = packed ? std::optional<int64_t>(nStep()) : rowStrideOfB();
+  const int64_t indices = packed ? kBlock : a.getCols();
+  const bool byColumn = stride && indices <= 65536;
+  auto rowOfB = [&](int64_t column) {
+    int64_t index = packed ? column % kBlock : column;
+    return int32_t(byColumn ? index : packed ? index * nStep() : spec.bRowOffsets[size_t(index)]);
+  };
+  // Each row's nonzeros in each reduction block, as (row of B, value).
   std::vector<std::vector<std::pair<int32_t, float>>> entries(size_t(kBlocks * rows()));
   for (int64_t r = 0; r < rows(); ++r)
     for (int64_t j = a.getRowStart()[size_t(r)]; j < a.getRowStart()[size_t(r) + 1]; ++j) {
-      int64_t column = a.getColIndex()[size_t(j)], kb = column / kBlock;
-      int32_t offset = int32_t(packed ? column - kb * kBlock : spec.bRowOffsets[size_t(column)]);
-      entries[size_t(kb * rows() + r)].push_back({offset, a.getValues()[size_t(j)]});
+      int64_t column = a.getColIndex()[size_t(j)];
+      entries[size_t(column / kBlock * rows() + r)].push_back(
+          {rowOfB(column), a.getValues()[size_t(j)]});
     }
   RowGroupLayout layout = groupRows(a, int(tiling.rowTile), group, kBlock);
   std::vector<int32_t> segmentStart, offsets;
@@ -415,10 +442,8 @@ SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlo
             continue;
           }
           // Padding: a zero weight on a row of B the block has (the stream's last one).
-          int32_t padOffset = stream && !stream->empty()
-                                  ? stream->back().first
-                                  : int32_t(packed ? 0 : spec.bRowOffsets[size_t(kb * kBlock)]);
-          offsets.push_back(padOffset);
+          offsets.push_back(stream && !stream->empty() ? stream->back().first
+                                                       : rowOfB(kb * kBlock));
           values.push_back(0.0f);
         }
     }
@@ -429,20 +454,19 @@ SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlo
   LoopTables tables;
   tables.groupsPerBlock = layout.groupsPerBlock;
   tables.segmentStart = table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
-  if (packed) {
-    // A block's columns in one or two bytes where four held their offsets: the tables are
-    // most of a loop layer's bytes, read from memory on every run of a model.
-    tables.blockColumnType = kBlock <= 256 ? builder.getInt8Ty() : builder.getInt16Ty();
+  if (byColumn) {
+    tables.bColumnType = indices <= 256 ? builder.getInt8Ty() : builder.getInt16Ty();
+    tables.bRowStride = *stride;
     std::vector<uint8_t> narrow8;
     std::vector<uint16_t> narrow16;
     for (int32_t column : offsets) {
-      assert(column >= 0 && column < kBlock && "a packed entry's column lies in its block");
+      assert(column >= 0 && column < indices && "a column index lies in its block");
       narrow8.push_back(uint8_t(column));
       narrow16.push_back(uint16_t(column));
     }
     tables.bOffsets =
-        table("b_block_columns", kBlock <= 256 ? llvm::ConstantDataArray::get(context, narrow8)
-                                               : llvm::ConstantDataArray::get(context, narrow16));
+        table("b_columns", indices <= 256 ? llvm::ConstantDataArray::get(context, narrow8)
+                                          : llvm::ConstantDataArray::get(context, narrow16));
   } else {
     tables.bOffsets = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
   }
@@ -502,15 +526,7 @@ SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llv
   llvm::Value *entry = builder.CreateMul(j, builder.getInt64(uint64_t(streams)));
   for (size_t i = 0; i < streams; ++i) {
     llvm::Value *slot = builder.CreateAdd(entry, builder.getInt64(uint64_t(i)));
-    llvm::Value *offset;
-    if (packed) {
-      llvm::Type *type = tables.blockColumnType;
-      llvm::Value *column = builder.CreateZExt(
-          builder.CreateLoad(type, builder.CreateInBoundsGEP(type, tables.bOffsets, slot)), i64);
-      offset = builder.CreateMul(column, builder.getInt64(uint64_t(nStep())), "", true, true);
-    } else {
-      offset = loadIndex(tables.bOffsets, slot);
-    }
+    llvm::Value *offset = loadRowOfB(tables, slot);
     llvm::Value *value = builder.CreateVectorSplat(
         unsigned(width),
         builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, slot)));

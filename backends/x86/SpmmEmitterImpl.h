@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -185,11 +186,11 @@ private:
     /// The first entry of each (reduction block, row group) segment, and one past the last.
     llvm::GlobalVariable *segmentStart = nullptr;
     /// Each entry's rows of B and values, one per row of the group, side by side. The rows are
-    /// offsets from B (i32), or, packed, the row's column in its reduction block, in the
-    /// narrowest unsigned integer that holds the block (\p blockColumnType): the loop scales it
-    /// by the packed row's length.
+    /// offsets from B (i32), or, with \p bColumnType, columns (within the reduction block when
+    /// packed) in that unsigned integer, which the loop scales by \p bRowStride.
     llvm::GlobalVariable *bOffsets = nullptr, *values = nullptr;
-    llvm::IntegerType *blockColumnType = nullptr;
+    llvm::IntegerType *bColumnType = nullptr;
+    int64_t bRowStride = 0;
     /// Each row's bias (zeros without one).
     llvm::GlobalVariable *bias = nullptr;
     /// Each segment's rows, -1 past the last (only for groups of two rows or more).
@@ -239,6 +240,11 @@ private:
   void emitStepStores(const LoopStep &step, const std::vector<llvm::Value *> &acc, int64_t kBlocks,
                       llvm::Value *lastBlock, llvm::BasicBlock *next);
   /// Element \p index of an i32 table, as an i64.
+  /// Entry \p entry's row of B (its offset from B, or from the packed block) from a loop's
+  /// tables, as i64.
+  llvm::Value *loadRowOfB(const LoopTables &tables, llvm::Value *entry);
+  /// d where B's row c lies at c * d for every column c (a product's B), if so.
+  std::optional<int64_t> rowStrideOfB() const;
   llvm::Value *loadIndex(llvm::GlobalVariable *tableVar, llvm::Value *index) {
     return builder.CreateSExt(
         builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, tableVar, index)), i64);

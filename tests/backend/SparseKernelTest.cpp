@@ -166,9 +166,10 @@ TEST_CASE("generated SpMM matches the reference for every tiling, sparsity and t
   }
 }
 
-TEST_CASE("packed loops over reduction blocks of more than 256 columns", "[sparse]") {
-  // A packed loop's table holds each nonzero's column in its block: one byte for blocks of up
-  // to 256 columns (the table above), two beyond.
+TEST_CASE("loops name rows of B past the 256th column in two bytes", "[sparse]") {
+  // A loop's table holds each nonzero's column (within its reduction block when packed) where
+  // B's rows lie a constant distance apart: one byte for up to 256 columns (the table above),
+  // two beyond.
   std::mt19937 random(12);
   for (const TargetIsa &isa : hostIsas()) {
     int width = vectorWidthOf(isa);
@@ -176,7 +177,10 @@ TEST_CASE("packed loops over reduction blocks of more than 256 columns", "[spars
     for (const SpmmTiling &tiling :
          {SpmmTiling{SpmmTiling::Schedule::Loop, 5, 2, 2 * int64_t(width), false, 300, true},
           SpmmTiling{SpmmTiling::Schedule::Loop, 4, 4, 4 * int64_t(width), false, 257, true, 2},
-          SpmmTiling{SpmmTiling::Schedule::Loop, 5, 4, 0, false, 256, true}})
+          SpmmTiling{SpmmTiling::Schedule::Loop, 5, 4, 0, false, 256, true},
+          SpmmTiling{SpmmTiling::Schedule::Loop, 5, 2, 0},
+          SpmmTiling{SpmmTiling::Schedule::Loop, 4, 4, 0, false, 300, false, 4},
+          SpmmTiling{SpmmTiling::Schedule::RowDot, 3, 1, 0}})
       for (double sparsity : {0.5, 0.95}) {
         Tensor weights = randomWeights({m, k}, sparsity, random);
         SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), n);
