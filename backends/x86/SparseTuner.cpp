@@ -127,15 +127,11 @@ std::vector<int64_t> unrolledReductionBlocksFor(const SparseLayer &layer, int64_
 /// (rows 32 lines apart, 512 of them held) by more than 512 columns, or of 2048 positions by
 /// more than 128. Straight-line tiles then read B from L3 unless its blocks are packed.
 bool rowsOfBConflict(const SparseLayer &layer) {
-  llvm::ArrayRef<int64_t> offsets = layer.spec.bRowOffsets;
-  if (offsets.size() < 2) return false;
-  int64_t stride = offsets[1] - offsets[0];
-  for (size_t c = 1; c < offsets.size(); ++c)
-    if (offsets[c] - offsets[c - 1] != stride) return false;
-  if (stride <= 0 || stride * 4 % 64 != 0) return false;
+  std::optional<int64_t> stride = layer.spec.rowStrideOfB();
+  if (!stride || *stride <= 0 || *stride * 4 % 64 != 0) return false;
   constexpr int64_t kL2Sets = 2048, kL2Ways = 8;
-  int64_t heldRows = kL2Ways * kL2Sets / std::gcd(stride * 4 / 64, kL2Sets);
-  return int64_t(offsets.size()) > heldRows;
+  int64_t heldRows = kL2Ways * kL2Sets / std::gcd(*stride * 4 / 64, kL2Sets);
+  return int64_t(layer.spec.bRowOffsets.size()) > heldRows;
 }
 
 } // namespace

@@ -386,14 +386,6 @@ void SpmmEmitter::emitPackedPositionsOfB(llvm::Value *first, llvm::Value *end, i
               rowFloats, masks);
 }
 
-std::optional<int64_t> SpmmEmitter::rowStrideOfB() const {
-  const std::vector<int64_t> &offsets = spec.bRowOffsets;
-  int64_t stride = offsets.size() > 1 ? offsets[1] : 0;
-  for (size_t c = 0; c < offsets.size(); ++c)
-    if (offsets[c] != int64_t(c) * stride) return std::nullopt;
-  return stride;
-}
-
 llvm::Value *SpmmEmitter::loadRowOfB(const LoopTables &tables, llvm::Value *entry) {
   llvm::IntegerType *type = tables.bColumnType;
   if (!type) return loadIndex(tables.bOffsets, entry);
@@ -410,7 +402,8 @@ SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlo
   // columns fit two bytes, else by its offset from B. The tables are most of a loop layer's
   // bytes and are read from memory on every run of a model: one or two bytes where four held
   // the offset.
-  std::optional<int64_t> stride = packed ? std::optional<int64_t>(nStep()) : rowStrideOfB();
+  std::optional<int64_t> stride = packed ? std::optional<int64_t>(nStep()) : spec.rowStrideOfB();
+  if (!packed && stride && spec.bRowOffsets.front() != 0) stride.reset();
   const int64_t indices = packed ? kBlock : a.getCols();
   const bool byColumn = stride && indices <= 65536;
   auto rowOfB = [&](int64_t column) {
@@ -455,18 +448,18 @@ SpmmEmitter::LoopTables SpmmEmitter::emitLoopTables(int64_t kBlock, int64_t kBlo
   tables.groupsPerBlock = layout.groupsPerBlock;
   tables.segmentStart = table("segment_start", llvm::ConstantDataArray::get(context, segmentStart));
   if (byColumn) {
-    tables.bColumnType = indices <= 256 ? builder.getInt8Ty() : builder.getInt16Ty();
+    const bool oneByte = indices <= 256;
+    tables.bColumnType = oneByte ? builder.getInt8Ty() : builder.getInt16Ty();
     tables.bRowStride = *stride;
-    std::vector<uint8_t> narrow8;
-    std::vector<uint16_t> narrow16;
-    for (int32_t column : offsets) {
-      assert(column >= 0 && column < indices && "a column index lies in its block");
-      narrow8.push_back(uint8_t(column));
-      narrow16.push_back(uint16_t(column));
-    }
-    tables.bOffsets =
-        table("b_columns", indices <= 256 ? llvm::ConstantDataArray::get(context, narrow8)
-                                          : llvm::ConstantDataArray::get(context, narrow16));
+    auto narrowed = [&](auto element) {
+      std::vector<decltype(element)> columns;
+      for (int32_t column : offsets) {
+        assert(column >= 0 && column < indices && "a column index lies in its block");
+        columns.push_back(decltype(element)(column));
+      }
+      return llvm::ConstantDataArray::get(context, columns);
+    };
+    tables.bOffsets = table("b_columns", oneByte ? narrowed(uint8_t()) : narrowed(uint16_t()));
   } else {
     tables.bOffsets = table("b_offsets", llvm::ConstantDataArray::get(context, offsets));
   }

@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <map>
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -242,8 +241,6 @@ private:
   /// Entry \p entry's row of B (its offset from B, or from the packed block) from a loop's
   /// tables, as i64.
   llvm::Value *loadRowOfB(const LoopTables &tables, llvm::Value *entry);
-  /// d where B's row c lies at c * d for every column c (a product's B), if so.
-  std::optional<int64_t> rowStrideOfB() const;
   /// Element \p index of an i32 table, as an i64.
   llvm::Value *loadIndex(llvm::GlobalVariable *tableVar, llvm::Value *index) {
     return builder.CreateSExt(

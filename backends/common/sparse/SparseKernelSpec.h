@@ -11,6 +11,7 @@
 #include "compiler/ops/FusedEpilogue.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,17 @@ struct SparseKernelSpec {
   int64_t ldc = 0;
   SparseEpilogue epilogue;
   CompactedOutput compacted;
+
+  /// The distance between consecutive rows of B where every row lies that far past the one
+  /// before (a matrix, a 1x1 convolution's planes); none for a convolution's taps or for fewer
+  /// than two rows.
+  std::optional<int64_t> rowStrideOfB() const {
+    if (bRowOffsets.size() < 2) return std::nullopt;
+    int64_t stride = bRowOffsets[1] - bRowOffsets[0];
+    for (size_t c = 1; c < bRowOffsets.size(); ++c)
+      if (bRowOffsets[c] - bRowOffsets[c - 1] != stride) return std::nullopt;
+    return stride;
+  }
 };
 
 } // namespace spcc
