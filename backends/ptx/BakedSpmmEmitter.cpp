@@ -110,9 +110,9 @@ llvm::Expected<GpuLaunchShape> emitBakedSpmm(llvm::Module &module, llvm::StringR
                                              const SparseKernelSpec &spec,
                                              const BakedSpmmTiling &tiling, KernelFlavor flavor,
                                              const GpuProductLayout &layout) {
-  if (spec.compacted.planeWidth != 0)
-    return makeError(ErrorCode::Unsupported,
-                     "the GPU's baked sparse product does not write compacted convolution output");
+  if (spec.readsPlaneRows())
+    return makeError(ErrorCode::Unsupported, "the GPU's baked sparse product does not read a "
+                                             "convolution's padded plane rows");
   if (tiling.rowsPerGroup < 1 || tiling.threadsPerBlock < 1 || tiling.threadsPerBlock > 1024)
     return makeError(ErrorCode::Internal, "bad baked SpMM tiling");
   llvm::LLVMContext &context = module.getContext();

@@ -44,7 +44,7 @@ struct GpuLaunchShape {
 /// parameters: `ptr addrspace(1) B, ptr addrspace(1) C, ptr addrspace(1) residual, i32 n`
 /// (residual is read only when spec.epilogue.residual; n: positions, any value up to the
 /// grid's coverage). Bias, residual and activation are applied before the store. Fails for a
-/// product the style does not compute (a compacted convolution output).
+/// product the style does not compute (a convolution read from padded plane rows).
 llvm::Expected<GpuLaunchShape> emitBakedSpmm(llvm::Module &module, llvm::StringRef name,
                                              const SparseKernelSpec &spec,
                                              const BakedSpmmTiling &tiling, KernelFlavor flavor,

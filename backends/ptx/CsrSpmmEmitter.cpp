@@ -39,12 +39,12 @@ int csrVectorPositions(const SparseKernelSpec &spec, const GpuProductLayout &lay
   bool offsetsAligned = llvm::all_of(spec.bRowOffsets, [](int64_t o) { return o % 4 == 0; });
   bool vectors = bytesAligned16 && offsetsAligned && layout.bPositionStride == 1 &&
                  layout.cPositionStride == 1 && spec.n % 4 == 0 && spec.ldc % 4 == 0 &&
-                 spec.compacted.planeWidth == 0;
+                 !spec.readsPlaneRows();
   return vectors ? 4 : 1;
 }
 
 bool denseProductApplies(const SparseKernelSpec &spec) {
-  return spec.compacted.planeWidth == 0 && evenRowStep(spec) >= 0 &&
+  return !spec.readsPlaneRows() && evenRowStep(spec) >= 0 &&
          spec.weights.getRows() * spec.weights.getCols() < (int64_t(1) << 31);
 }
 
@@ -56,9 +56,9 @@ llvm::Expected<GpuLaunchShape> emitWeightsAsData(llvm::Module &module, llvm::Str
                                                  const SparseKernelSpec &spec,
                                                  const CsrSpmmTiling &tiling, KernelFlavor flavor,
                                                  const GpuProductLayout &layout, bool dense) {
-  if (spec.compacted.planeWidth != 0)
-    return makeError(ErrorCode::Unsupported,
-                     "the GPU's CSR sparse product does not write compacted convolution output");
+  if (spec.readsPlaneRows())
+    return makeError(ErrorCode::Unsupported, "the GPU's CSR sparse product does not read a "
+                                             "convolution's padded plane rows");
   if (dense && !denseProductApplies(spec))
     return makeError(ErrorCode::Internal, "the GPU's dense product needs evenly spaced rows of B");
   const SparseTensor &a = spec.weights;

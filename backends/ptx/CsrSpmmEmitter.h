@@ -33,7 +33,7 @@ int csrVectorPositions(const SparseKernelSpec &spec, const GpuProductLayout &lay
 /// Whether the CSR kernel reads \p spec's columns as 16-bit indices.
 bool csrNarrowColumns(const SparseKernelSpec &spec);
 
-/// Whether emitDenseProduct computes \p spec: B's rows evenly spaced, no compacted output.
+/// Whether emitDenseProduct computes \p spec: B's rows evenly spaced, no plane rows.
 bool denseProductApplies(const SparseKernelSpec &spec);
 
 /// The CSR kernel's dense twin, for weights with few zeros: each row's weights in order, zeros
@@ -44,8 +44,8 @@ llvm::Expected<GpuLaunchShape> emitDenseProduct(llvm::Module &module, llvm::Stri
                                                 const GpuProductLayout &layout = {});
 
 /// Emits kernel \p name computing \p spec in \p flavor over \p layout, with the parameters and
-/// epilogue of emitBakedSpmm. Fails for a compacted convolution output or more rows than a
-/// grid's y dimension holds (65535).
+/// epilogue of emitBakedSpmm. Fails for a convolution read from padded plane rows
+/// (SparseKernelSpec::readsPlaneRows) or more rows than a grid's y dimension holds (65535).
 llvm::Expected<GpuLaunchShape> emitCsrSpmm(llvm::Module &module, llvm::StringRef name,
                                            const SparseKernelSpec &spec,
                                            const CsrSpmmTiling &tiling, KernelFlavor flavor,

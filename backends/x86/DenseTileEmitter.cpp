@@ -80,10 +80,10 @@ void SpmmEmitter::emitDenseTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basi
   builder.CreateCondBr(builder.CreateICmpSLT(column, builder.getInt64(uint64_t(columns))),
                        columnBody, stepEnd);
   builder.SetInsertPoint(columnBody);
-  llvm::Value *bRow = builder.CreateAdd(loadIndex(offsetTable, column), position);
+  llvm::Value *rowOfB = loadIndex(offsetTable, column);
   std::vector<llvm::Value *> bv;
   for (int v = 0; v < tiling.vectors; ++v)
-    bv.push_back(load(at(argB, bRow, int64_t(v) * width), masks[size_t(v)]));
+    bv.push_back(load(vectorOfB(argB, rowOfB, position, v, tiling.vectors), masks[size_t(v)]));
   llvm::Value *weightBase = builder.CreateMul(
       builder.CreateAdd(builder.CreateMul(tile, builder.getInt64(uint64_t(columns))), column),
       builder.getInt64(uint64_t(tileRows)));

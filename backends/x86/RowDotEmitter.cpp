@@ -29,7 +29,8 @@ constexpr int kChains = 8;
 } // namespace
 
 void SpmmEmitter::emitRowDotTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::BasicBlock *next) {
-  assert(!compacts() && "a compacted convolution output is stored by the vector schedules");
+  assert(!compacts() && !readsOutputRows() &&
+         "a convolution's output rows are computed by the vector schedules");
   const int64_t columns = std::max<int64_t>(1, spec.weights.getCols());
   LoopTables tables = emitLoopTables(columns, 1, false);
 

@@ -65,6 +65,16 @@ llvm::Value *SpmmEmitter::stepPosition(llvm::Value *n, llvm::Value *limit) {
   return builder.CreateSelect(builder.CreateICmpSGT(n, lastStart), lastStart, n, "at");
 }
 
+llvm::Value *SpmmEmitter::positionOfB(llvm::Value *position, int v) {
+  llvm::Value *p =
+      v == 0 ? position : builder.CreateAdd(position, builder.getInt64(uint64_t(v * width)));
+  if (!readsOutputRows()) return p;
+  const OutputRowPositions &rows = spec.outputRows;
+  llvm::Value *y = builder.CreateUDiv(p, builder.getInt64(uint64_t(rows.width)));
+  return builder.CreateAdd(
+      p, builder.CreateMul(y, builder.getInt64(uint64_t(rows.planeWidth - rows.width))));
+}
+
 std::vector<llvm::Value *> SpmmEmitter::stepMasks(llvm::Value *n, llvm::Value *limit) {
   std::vector<llvm::Value *> masks(size_t(tiling.vectors), nullptr);
   if (masked())
@@ -289,15 +299,27 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
               firstBlock ? splat(spec.epilogue.bias.empty() ? 0.0f : spec.epilogue.bias[size_t(r)])
                          : builder.CreateAlignedLoad(vecTy, partial(i, v), partialAlign(i, v)));
       }
-      llvm::Value *bPosition = packed ? builder.CreateSub(position, packedFirst) : position;
-      TapWindows windows(*this, bBase, bPosition);
+      // Vector v reads B at bPositions[v] + its row's offset + shifts[v]: all from the step's
+      // position, or each from its own plane row where a step may span two output rows.
+      std::vector<llvm::Value *> bPositions;
+      std::vector<int64_t> shifts;
+      const bool vectorsApart = !packed && !vectorsInOneRow(tiling.vectors);
+      for (int v = 0; v < tiling.vectors; ++v) {
+        if (v == 0 || vectorsApart)
+          bPositions.push_back(packed ? builder.CreateSub(position, packedFirst)
+                                      : positionOfB(position, v));
+        shifts.push_back(vectorsApart ? 0 : int64_t(v) * width);
+      }
+      std::vector<TapWindows> windows;
+      for (llvm::Value *bPosition : bPositions) windows.emplace_back(*this, bBase, bPosition);
       for (const auto &[column, entries] : piece) {
         int64_t offset = packed ? column * packedRow : spec.bRowOffsets[size_t(column)];
         for (int v = 0; v < tiling.vectors; ++v) {
-          llvm::Value *bv =
-              alignedTaps && !masks[size_t(v)]
-                  ? windows.tap(offset + int64_t(v) * width)
-                  : load(at(bBase, bPosition, offset + int64_t(v) * width), masks[size_t(v)]);
+          size_t base = vectorsApart ? size_t(v) : 0;
+          int64_t tapOffset = offset + shifts[size_t(v)];
+          llvm::Value *bv = alignedTaps && !masks[size_t(v)]
+                                ? windows[base].tap(tapOffset)
+                                : load(at(bBase, bPositions[base], tapOffset), masks[size_t(v)]);
           int64_t valueIndex = nextValue;
           for (const auto &[row, value] : entries) {
             acc[size_t(row)][size_t(v)] =
@@ -353,11 +375,11 @@ void SpmmEmitter::emitCopyOfB(llvm::Value *firstColumn, llvm::Value *endColumn,
   builder.SetInsertPoint(loop);
   llvm::PHINode *column = builder.CreatePHI(i64, 2, "column");
   column->addIncoming(firstColumn, before);
-  llvm::Value *source = builder.CreateAdd(loadIndex(columnOffsetTable, column), position);
+  llvm::Value *rowOfB = loadIndex(columnOffsetTable, column);
   llvm::Value *target = builder.CreateMul(builder.CreateSub(column, firstColumn),
                                           builder.getInt64(uint64_t(rowFloats)));
   for (size_t v = 0; v < masks.size(); ++v)
-    store(load(at(argB, source, int64_t(v) * width), masks[v]),
+    store(load(vectorOfB(argB, rowOfB, position, int(v), int(masks.size())), masks[v]),
           at(argScratch, target, int64_t(v) * width), nullptr);
   llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
   column->addIncoming(nextColumn, loop);
@@ -523,10 +545,10 @@ SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llv
     llvm::Value *value = builder.CreateVectorSplat(
         unsigned(width),
         builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, slot)));
-    llvm::Value *bRow = packed ? offset : builder.CreateAdd(offset, step.position);
     for (int v = 0; v < tiling.vectors; ++v) {
-      llvm::Value *bv =
-          load(at(bBase, bRow, int64_t(v) * width), packed ? nullptr : step.masks[size_t(v)]);
+      llvm::Value *bv = packed ? load(at(bBase, offset, int64_t(v) * width), nullptr)
+                               : load(vectorOfB(bBase, offset, step.position, v, tiling.vectors),
+                                      step.masks[size_t(v)]);
       acc[i][size_t(v)]->addIncoming(fma(value, bv, acc[i][size_t(v)]), body);
     }
   }

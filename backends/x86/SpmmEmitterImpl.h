@@ -65,6 +65,14 @@ private:
   /// Whether steps are masked: only when n is narrower than one step.
   bool masked() const { return spec.n < nStep(); }
   bool compacts() const { return spec.compacted.planeWidth > 0; }
+  /// Whether positions are output positions read from wider plane rows (OutputRowPositions).
+  bool readsOutputRows() const { return spec.outputRows.width > 0; }
+  /// Whether \p vectors vectors from a step's position lie in one plane row (always, unless
+  /// the layer reads output rows: then when they are within a step and steps stay in rows).
+  bool vectorsInOneRow(int vectors) const {
+    return !readsOutputRows() ||
+           (vectors <= tiling.vectors && spec.outputRows.width % nStep() == 0);
+  }
 
   /// Lanes of vector \p v of the step at \p n that lie before \p limit.
   llvm::Value *laneMask(llvm::Value *n, llvm::Value *limit, int v);
@@ -82,9 +90,21 @@ private:
     llvm::Value *p = builder.CreateInBoundsGEP(f32, base, index);
     return offset ? builder.CreateConstInBoundsGEP1_64(f32, p, uint64_t(offset)) : p;
   }
+  /// Where vector \p v of the step at \p position reads its rows of B, from their offsets:
+  /// position + v * width, moved into its plane row where the layer reads output rows.
+  llvm::Value *positionOfB(llvm::Value *position, int v);
+  /// &base[rowOfB + positionOfB(position, v)]: vector \p v of the \p vectors vectors from a
+  /// step's \p position (the step's own, or a packed block's) in the row of B \p rowOfB (an
+  /// offset from \p base). Vectors in one plane row share one base.
+  llvm::Value *vectorOfB(llvm::Value *base, llvm::Value *rowOfB, llvm::Value *position, int v,
+                         int vectors) {
+    if (vectorsInOneRow(vectors))
+      return at(base, builder.CreateAdd(rowOfB, positionOfB(position, 0)), int64_t(v) * width);
+    return at(base, builder.CreateAdd(rowOfB, positionOfB(position, v)), 0);
+  }
   /// Whether the straight-line tiles read a convolution's taps as lane shifts of aligned
   /// vectors (TapWindows).
-  bool readsAlignedTaps() const { return compacts() && width == 16; }
+  bool readsAlignedTaps() const { return (compacts() || readsOutputRows()) && width == 16; }
   /// The vectors of B a step's taps read, each from the aligned vectors around it: a tap at
   /// offset o is lanes o % 16 .. o % 16 + 15 of the two vectors at o - o % 16 and 16 floats on
   /// (VALIGND), and the taps of one plane row (offsets o, o + 1, o + 2, ...) share those loads.

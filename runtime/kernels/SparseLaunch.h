@@ -349,7 +349,10 @@ inline void runSparseTask(const spcc_sparse_params &p, const float *b, float *c,
 /// that the taps reach.
 inline std::pair<int64_t, int64_t> planeRowsRead(const spcc_sparse_params &p, int64_t n0,
                                                  int64_t n1) {
-  int64_t reach = (p.kernel_h - 1) / p.stride * p.plane_w + (p.kernel_w - 1) / p.stride;
+  int64_t rowsBelow = (p.kernel_h - 1) / p.stride;
+  if (p.c_layout == SPCC_SPARSE_C_DIRECT) // positions are outputs, each within its plane row
+    return {n0 / p.out_w, std::min(p.plane_h, (n1 - 1) / p.out_w + rowsBelow + 1)};
+  int64_t reach = rowsBelow * p.plane_w + (p.kernel_w - 1) / p.stride;
   return {n0 / p.plane_w, std::min(p.plane_h, (n1 - 1 + reach) / p.plane_w + 1)};
 }
 
@@ -360,8 +363,10 @@ inline std::pair<int64_t, int64_t> planeRowsRead(const spcc_sparse_params &p, in
 /// shared copy, the plane rows where two threads' ranges meet share cache lines in every
 /// channel, and the threads, walking the channels in step, fought over them (a 64-channel
 /// 28x28 fill took 2-5x longer on two threads than on one).
-inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *in, float *out,
-                                      float *staged, int64_t parts) {
+inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *in,
+                                      const float *residual, float *out, float *staged,
+                                      int64_t parts) {
+  const bool direct = p.c_layout == SPCC_SPARSE_C_DIRECT;
   // Whole cache lines: the packed blocks of B after the planes start on one, as the loop's
   // loads expect.
   int64_t planeFloats = sparseBFloats(p);
@@ -373,7 +378,15 @@ inline void runConvolutionByPositions(const spcc_sparse_params &p, const float *
       if (n0 >= n1) continue;
       auto [row0, row1] = planeRowsRead(p, n0, n1);
       fillPhasePlaneRows(p, in, planes, 0, p.channels, row0, row1);
-      spcc_sparse_task_args args = {planes, staged, nullptr, n0, n1, 0, p.tile_count, scratch, out};
+      spcc_sparse_task_args args = {planes,
+                                    direct ? out : staged,
+                                    direct ? residual : nullptr,
+                                    n0,
+                                    n1,
+                                    0,
+                                    p.tile_count,
+                                    scratch,
+                                    out};
       p.task(&args);
     }
   });
@@ -387,10 +400,12 @@ inline void runSparse(const spcc_sparse_params &p, const float *in, const float 
                       float *out, float *workspace, int32_t threads) {
   const float *b = in;
   float *staged = workspace + sparseBFloats(p);
-  if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES && p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) {
+  // (A 1x1 strided convolution, whose planes are a quarter of its input, fills them shared.)
+  if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES &&
+      (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS || p.plane_w > p.out_w)) {
     SparseSplit split = splitSparse(p, threads);
     if (split.parts > 1 && split.byPositions)
-      return runConvolutionByPositions(p, in, out, staged, split.parts);
+      return runConvolutionByPositions(p, in, residual, out, staged, split.parts);
   }
   if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES) {
     fillPhasePlanes(p, in, workspace, threads);

@@ -47,7 +47,9 @@ typedef enum {
    * plane (py, px) holds padded pixel (stride * y + py, stride * x + px).
    * At stride 1 a row may end before its right padding (plane_w < padded
    * width): a tap past its end reads the next row's left padding, and a zero
-   * row more below serves the last row. */
+   * row more below serves the last row. With C direct, position y * out_w + x
+   * reads plane row y from column x (rows wider than the output's, plane_w >=
+   * out_w; a 1x1 strided convolution's are as wide). */
   SPCC_SPARSE_B_PHASE_PLANES = 1,
   /** B is in[0] ([rows, channels], a MatMul's activations) transposed into the
    * workspace: [channels, rows]. */

@@ -20,9 +20,9 @@ inline int64_t sparseBFloats(const spcc_sparse_params &p) {
   if (p.b_layout == SPCC_SPARSE_B_PHASE_PLANES) {
     floats = p.stride * p.stride * p.channels * p.plane_h * p.plane_w;
     // A compacted convolution's positions run up to 15 past its last output (whole vectors):
-    // its last taps read that far past the planes, and a tap read from the two aligned
-    // vectors around it up to 15 floats more.
-    if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS) floats += 32;
+    // its last taps read that far past the planes; and a tap read from the two aligned
+    // vectors around it reads up to 15 floats more (past the last plane row's end too).
+    if (p.c_layout == SPCC_SPARSE_C_COMPACT_ROWS || p.plane_w > p.out_w) floats += 32;
   } else if (p.b_layout == SPCC_SPARSE_B_TRANSPOSED)
     floats = p.channels * p.n;
   return (floats + 15) / 16 * 16;

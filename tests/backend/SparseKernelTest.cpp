@@ -276,6 +276,13 @@ TEST_CASE("sparse convolutions match direct convolution at stride and padding ed
       {3, 4, 4, 56, 3, 3, 1, 1, 1, 1, 1},
       {3, 5, 4, 70, 3, 3, 1, 1, 1, 1, 1},
       {8, 16, 12, 70, 3, 3, 1, 1, 1, 1, 1},
+      // Output rows of whole vectors, computed alone from plane rows widened to whole vectors
+      // (OutputRowPositions): steps of two vectors of 16 span two rows of 16 outputs.
+      {3, 5, 9, 32, 7, 7, 2, 3, 3, 3, 3},
+      {2, 3, 6, 33, 3, 3, 2, 0, 1, 1, 0},
+      {4, 6, 5, 16, 3, 3, 1, 1, 1, 1, 1},
+      {3, 4, 7, 64, 5, 5, 2, 2, 2, 2, 2},
+      {16, 24, 12, 32, 3, 3, 1, 1, 1, 1, 1},
       // The same at stride 2 (fillStrideTwoRowsOf), a 1x1 kernel's one column phase too.
       {3, 4, 5, 70, 3, 3, 2, 1, 1, 1, 1},
       {3, 4, 6, 100, 3, 3, 2, 1, 0, 0, 1},
@@ -349,6 +356,34 @@ TEST_CASE("stride-1 convolution planes share their rows' padding where it saves 
   shape = phasePlaneShape({8, 28, 28, 7, 7, 2, 3, 3, 3, 3});
   CHECK(shape.height == 17);
   CHECK(shape.width == 17);
+}
+
+TEST_CASE("output rows of whole vectors are computed alone", "[sparse]") {
+  std::mt19937 random(16);
+  // ResNet-50's stem: 112 outputs a row read from plane rows of 115 columns, widened to 128.
+  ConvGeometry stem{3, 224, 224, 7, 7, 2, 3, 3, 3, 3};
+  PhasePlaneShape shape = phasePlaneShape(stem);
+  CHECK(shape.outputRows);
+  CHECK(shape.height == 115);
+  CHECK(shape.width == 128);
+  SparseLayer layer = planConvolution(randomWeights({4, 3, 7, 7}, 0.0, random), stem, {});
+  CHECK(layer.spec.n == 112 * 112);
+  CHECK(layer.spec.ldc == 112 * 112);
+  CHECK(layer.spec.outputRows.width == 112);
+  CHECK(layer.spec.outputRows.planeWidth == 128);
+  CHECK(layer.spec.compacted.planeWidth == 0);
+  CHECK(layer.params.c_layout == SPCC_SPARSE_C_DIRECT);
+  CHECK(layer.params.plane_w == 128);
+  // Rows of 56 outputs are not whole vectors of 16: computed over plane rows, compacted.
+  layer = planConvolution(randomWeights({4, 3, 3, 3}, 0.0, random),
+                          {3, 56, 56, 3, 3, 1, 1, 1, 1, 1}, {});
+  CHECK(layer.spec.outputRows.width == 0);
+  CHECK(layer.params.c_layout == SPCC_SPARSE_C_COMPACT_ROWS);
+  // A 1x1 strided convolution's plane rows are its output rows already.
+  layer = planConvolution(randomWeights({4, 3, 1, 1}, 0.0, random), {3, 64, 64, 1, 1, 2}, {});
+  CHECK(layer.spec.outputRows.width == 0);
+  CHECK(layer.params.plane_w == 32);
+  CHECK(layer.params.c_layout == SPCC_SPARSE_C_DIRECT);
 }
 
 TEST_CASE("a transposed product computes X * W + bias row-major", "[sparse]") {

@@ -40,6 +40,16 @@ struct CompactedOutput {
   int64_t outputs = 0;
 };
 
+/// A convolution computed on its output rows: position `y * width + x` (C is the output) reads
+/// its taps at `y * planeWidth + x`, in plane rows wider than the output's by the kernel's reach
+/// and rounded up to whole vectors. `width` is a whole number of the widest vector, so no vector
+/// straddles two rows and none computes a position that is not an output.
+struct OutputRowPositions {
+  /// 0: positions read B where they are (or as CompactedOutput says).
+  int64_t width = 0;
+  int64_t planeWidth = 0;
+};
+
 /// One sparse product `C[m x n] = A[m x k] * B[k x n]`, A known at compile time.
 struct SparseKernelSpec {
   /// A: rows are rows of C, columns rows of B (float32 CSR).
@@ -53,6 +63,11 @@ struct SparseKernelSpec {
   int64_t ldc = 0;
   SparseEpilogue epilogue;
   CompactedOutput compacted;
+  OutputRowPositions outputRows;
+
+  /// Whether positions lie in a convolution's plane rows, which are wider than C's (a
+  /// compacted output, output rows).
+  bool readsPlaneRows() const { return compacted.planeWidth != 0 || outputRows.width != 0; }
 
   /// The distance between consecutive rows of B where every row lies that far past the one
   /// before (a matrix, a 1x1 convolution's planes); none for a convolution's taps or for fewer

@@ -9,8 +9,15 @@
 namespace spcc {
 namespace {
 
+/// Floats in the widest vector of any x86 kernel level (and in a cache line).
+constexpr int64_t kWidestVector = 16;
+
+int64_t wholeVectors(int64_t floats) {
+  return (floats + kWidestVector - 1) / kWidestVector * kWidestVector;
+}
+
 /// Rows of C padded to whole cache lines when C is staged.
-int64_t paddedRow(int64_t n) { return (n + 15) / 16 * 16; }
+int64_t paddedRow(int64_t n) { return wholeVectors(n); }
 
 void finish(SparseLayer &layer) {
   layer.params.m = layer.spec.weights.getRows();
@@ -31,6 +38,12 @@ PhasePlaneShape phasePlaneShape(const ConvGeometry &g) {
   int64_t s = g.stride;
   int64_t paddedH = g.inH + g.padTop + g.padBottom, paddedW = g.inW + g.padLeft + g.padRight;
   PhasePlaneShape separate = {(paddedH + s - 1) / s, (paddedW + s - 1) / s};
+  // Output rows of whole vectors are computed alone, each vector from the aligned start of its
+  // plane row on: no position past a row's end is computed and thrown away, and no output is
+  // packed before it is stored (ResNet-50's 7x7 stem: 12544 positions for 12544 outputs, not
+  // 112 rows of 115). The plane rows, widened to whole vectors, take more zeros to fill.
+  if (g.outW() % kWidestVector == 0 && separate.width > g.outW())
+    return {separate.height, wholeVectors(separate.width), true};
   if (s != 1 || std::min(g.padLeft, g.padRight) == 0) return separate;
   // A tap past a row's last column reads the next row's first ones, which are its left
   // padding: the rows need only the wider of the two paddings, and one zero row more below
@@ -83,7 +96,7 @@ SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &g, std::v
     finish(layer);
     return layer;
   }
-  auto [planeH, planeW] = phasePlaneShape(g);
+  auto [planeH, planeW, outputRows] = phasePlaneShape(g);
   int64_t planeSize = planeH * planeW;
   // Tap (c, kh, kw) of output (y, x) is padded pixel (s*y + kh, s*x + kw): phase plane
   // (kh % s, kw % s), row y + kh / s, column x + kw / s.
@@ -105,9 +118,10 @@ SparseLayer planConvolution(const Tensor &weights, const ConvGeometry &g, std::v
   p.kernel_w = g.kernelW;
   p.out_h = outH;
   p.out_w = outW;
-  if (planeW == outW) {
-    // Output rows are whole plane rows: C is the output.
+  if (planeW == outW || outputRows) {
+    // Output rows are whole plane rows, or the start of each: C is the output.
     layer.spec.n = layer.spec.ldc = outH * outW;
+    if (outputRows) layer.spec.outputRows = {outW, planeW};
     p.c_layout = SPCC_SPARSE_C_DIRECT;
   } else {
     // Positions y * planeW + x, padded to whole vectors (masked vectors cost more than the

@@ -45,6 +45,9 @@ struct ConvGeometry {
 /// Rows and columns of each phase plane a convolution reads (SPCC_SPARSE_B_PHASE_PLANES).
 struct PhasePlaneShape {
   int64_t height = 0, width = 0;
+  /// Whether the layer computes its output rows only (OutputRowPositions): output rows of whole
+  /// vectors, plane rows widened to whole vectors.
+  bool outputRows = false;
 };
 PhasePlaneShape phasePlaneShape(const ConvGeometry &geometry);
 

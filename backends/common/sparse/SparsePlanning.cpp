@@ -78,8 +78,8 @@ std::optional<SparseLayer> planConv(const Node &node) {
   if (g.outH() != window->outDims[0] || g.outW() != window->outDims[1]) return std::nullopt;
   // The launch fills stride x stride phase planes of the padded input: a layer whose planes
   // would be no tensor spcc can hold stays dense.
-  auto [planeH, planeW] = phasePlaneShape(g);
-  TensorType planes(DType::Float32, {g.stride, g.stride, g.inChannels, planeH, planeW});
+  PhasePlaneShape shape = phasePlaneShape(g);
+  TensorType planes(DType::Float32, {g.stride, g.stride, g.inChannels, shape.height, shape.width});
   if (!planes.hasRepresentableSize()) return std::nullopt;
   std::vector<float> bias;
   if (b)
