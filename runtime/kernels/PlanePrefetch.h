@@ -5,7 +5,7 @@
 // do not turn into a stream of the plane, let alone of the next one. When the input is larger
 // than L2, every plane then arrives from L3 or memory at the latency of demand misses. (The
 // depthwise kernel reads whole rows in order, which the prefetchers follow across planes:
-// prefetching there measured slower.)
+// prefetching there measured slower; so did the max pool's row-at-a-time path.)
 //
 // PlanePrefetch spreads software prefetches of the plane processed next over the steps of the
 // current one, so it is in L2 when its turn comes. An input that fits in L2 gets none: there
