@@ -384,6 +384,46 @@ TEST_CASE("output rows of whole vectors are computed alone", "[sparse]") {
   CHECK(layer.spec.outputRows.width == 0);
   CHECK(layer.params.plane_w == 32);
   CHECK(layer.params.c_layout == SPCC_SPARSE_C_DIRECT);
+
+  // C is the output, so a residual and an activation fuse into the store (which a compacted
+  // output refuses): on one thread and on per-thread planes, steps in one row and across two.
+  ConvGeometry g{8, 9, 32, 3, 3, 1, 1, 1, 1, 1};
+  const int64_t cout = 16, outputs = g.outH() * g.outW();
+  Tensor weights = randomWeights({cout, g.inChannels, 3, 3}, 0.5, random);
+  std::vector<float> bias = randomVector(cout, random);
+  std::vector<float> x = randomVector(g.inChannels * g.inH * g.inW, random);
+  std::vector<float> residual = randomVector(cout * outputs, random);
+  layer = planConvolution(weights, g, bias);
+  REQUIRE(layer.spec.outputRows.width == 32);
+  layer.spec.epilogue.residual = true;
+  layer.spec.epilogue.activation = {FusedActivation::Kind::Relu};
+  std::vector<double> expected(size_t(cout * outputs));
+  auto w = weights.getData<float>();
+  for (int64_t co = 0; co < cout; ++co)
+    for (int64_t y = 0; y < g.outH(); ++y)
+      for (int64_t xo = 0; xo < g.outW(); ++xo) {
+        int64_t at = co * outputs + y * g.outW() + xo;
+        double sum = bias[size_t(co)] + residual[size_t(at)];
+        for (int64_t ci = 0; ci < g.inChannels; ++ci)
+          for (int64_t i = 0; i < 3; ++i)
+            for (int64_t j = 0; j < 3; ++j) {
+              int64_t iy = y + i - 1, ix = xo + j - 1;
+              if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+              sum += double(w[size_t(((co * g.inChannels + ci) * 3 + i) * 3 + j)]) *
+                     x[size_t((ci * g.inH + iy) * g.inW + ix)];
+            }
+        expected[size_t(at)] = std::max(0.0, sum);
+      }
+  for (const TargetIsa &isa : hostIsas())
+    for (const SpmmTiling &tiling : {SpmmTiling{SpmmTiling::Schedule::Unrolled, 4, 2, 0},
+                                     SpmmTiling{SpmmTiling::Schedule::Unrolled, 4, 3, 0},
+                                     SpmmTiling{SpmmTiling::Schedule::Loop, 3, 2, 0, false, 20},
+                                     SpmmTiling{SpmmTiling::Schedule::Dense, 3, 2, 0}})
+      for (int threads : {1, 2}) {
+        INFO(isa.kernelLevel << " " << tiling.describe() << " threads " << threads);
+        requireClose(runLayer(layer, tiling, isa, x, residual, threads), expected,
+                     g.inChannels * 9);
+      }
 }
 
 TEST_CASE("a transposed product computes X * W + bias row-major", "[sparse]") {
