@@ -58,6 +58,7 @@ void SpmmEmitter::emitDenseTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basi
   n->addIncoming(nb, tileBody);
   llvm::Value *position = stepPosition(n, nbEnd);
   std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
+  std::vector<VectorOfB> bVectors = vectorsOfB(position, tiling.vectors);
   std::vector<llvm::Value *> rowBias;
   for (int64_t r = 0; r < tileRows; ++r)
     rowBias.push_back(builder.CreateVectorSplat(
@@ -83,7 +84,7 @@ void SpmmEmitter::emitDenseTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basi
   llvm::Value *rowOfB = loadIndex(offsetTable, column);
   std::vector<llvm::Value *> bv;
   for (int v = 0; v < tiling.vectors; ++v)
-    bv.push_back(load(vectorOfB(argB, rowOfB, position, v, tiling.vectors), masks[size_t(v)]));
+    bv.push_back(load(vectorOfB(argB, rowOfB, bVectors[size_t(v)]), masks[size_t(v)]));
   llvm::Value *weightBase = builder.CreateMul(
       builder.CreateAdd(builder.CreateMul(tile, builder.getInt64(uint64_t(columns))), column),
       builder.getInt64(uint64_t(tileRows)));

@@ -75,6 +75,16 @@ llvm::Value *SpmmEmitter::positionOfB(llvm::Value *position, int v) {
       p, builder.CreateMul(y, builder.getInt64(uint64_t(rows.planeWidth - rows.width))));
 }
 
+std::vector<SpmmEmitter::VectorOfB> SpmmEmitter::vectorsOfB(llvm::Value *position, int vectors) {
+  const bool apart = !vectorsInOneRow(vectors);
+  llvm::Value *shared = apart ? nullptr : positionOfB(position, 0);
+  std::vector<VectorOfB> where;
+  for (int v = 0; v < vectors; ++v)
+    where.push_back(apart ? VectorOfB{positionOfB(position, v), 0}
+                          : VectorOfB{shared, int64_t(v) * width});
+  return where;
+}
+
 std::vector<llvm::Value *> SpmmEmitter::stepMasks(llvm::Value *n, llvm::Value *limit) {
   std::vector<llvm::Value *> masks(size_t(tiling.vectors), nullptr);
   if (masked())
@@ -299,27 +309,26 @@ void SpmmEmitter::emitUnrolledTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::B
               firstBlock ? splat(spec.epilogue.bias.empty() ? 0.0f : spec.epilogue.bias[size_t(r)])
                          : builder.CreateAlignedLoad(vecTy, partial(i, v), partialAlign(i, v)));
       }
-      // Vector v reads B at bPositions[v] + its row's offset + shifts[v]: all from the step's
-      // position, or each from its own plane row where a step may span two output rows.
-      std::vector<llvm::Value *> bPositions;
-      std::vector<int64_t> shifts;
-      const bool vectorsApart = !packed && !vectorsInOneRow(tiling.vectors);
-      for (int v = 0; v < tiling.vectors; ++v) {
-        if (v == 0 || vectorsApart)
-          bPositions.push_back(packed ? builder.CreateSub(position, packedFirst)
-                                      : positionOfB(position, v));
-        shifts.push_back(vectorsApart ? 0 : int64_t(v) * width);
+      // A packed block's vectors lie side by side from the step's place in it.
+      std::vector<VectorOfB> bVectors;
+      if (packed) {
+        llvm::Value *inBlock = builder.CreateSub(position, packedFirst);
+        for (int v = 0; v < tiling.vectors; ++v) bVectors.push_back({inBlock, int64_t(v) * width});
+      } else {
+        bVectors = vectorsOfB(position, tiling.vectors);
       }
-      std::vector<TapWindows> windows;
-      for (llvm::Value *bPosition : bPositions) windows.emplace_back(*this, bBase, bPosition);
+      // Vectors from one position share their aligned windows.
+      std::map<llvm::Value *, TapWindows> windows;
+      for (const VectorOfB &where : bVectors)
+        windows.try_emplace(where.position, *this, bBase, where.position);
       for (const auto &[column, entries] : piece) {
         int64_t offset = packed ? column * packedRow : spec.bRowOffsets[size_t(column)];
         for (int v = 0; v < tiling.vectors; ++v) {
-          size_t base = vectorsApart ? size_t(v) : 0;
-          int64_t tapOffset = offset + shifts[size_t(v)];
-          llvm::Value *bv = alignedTaps && !masks[size_t(v)]
-                                ? windows[base].tap(tapOffset)
-                                : load(at(bBase, bPositions[base], tapOffset), masks[size_t(v)]);
+          const VectorOfB &where = bVectors[size_t(v)];
+          llvm::Value *bv =
+              alignedTaps && !masks[size_t(v)]
+                  ? windows.at(where.position).tap(offset + where.shift)
+                  : load(at(bBase, where.position, offset + where.shift), masks[size_t(v)]);
           int64_t valueIndex = nextValue;
           for (const auto &[row, value] : entries) {
             acc[size_t(row)][size_t(v)] =
@@ -367,6 +376,7 @@ void SpmmEmitter::emitCopyOfB(llvm::Value *firstColumn, llvm::Value *endColumn,
                               llvm::Value *position, int64_t rowFloats,
                               const std::vector<llvm::Value *> &masks) {
   llvm::GlobalVariable *columnOffsetTable = bRowOffsetTable();
+  std::vector<VectorOfB> bVectors = vectorsOfB(position, int(masks.size()));
   llvm::BasicBlock *before = builder.GetInsertBlock();
   auto *loop = llvm::BasicBlock::Create(context, "pack", function);
   auto *done = llvm::BasicBlock::Create(context, "pack.done", function);
@@ -379,7 +389,7 @@ void SpmmEmitter::emitCopyOfB(llvm::Value *firstColumn, llvm::Value *endColumn,
   llvm::Value *target = builder.CreateMul(builder.CreateSub(column, firstColumn),
                                           builder.getInt64(uint64_t(rowFloats)));
   for (size_t v = 0; v < masks.size(); ++v)
-    store(load(vectorOfB(argB, rowOfB, position, int(v), int(masks.size())), masks[v]),
+    store(load(vectorOfB(argB, rowOfB, bVectors[v]), masks[v]),
           at(argScratch, target, int64_t(v) * width), nullptr);
   llvm::Value *nextColumn = builder.CreateAdd(column, builder.getInt64(1));
   column->addIncoming(nextColumn, loop);
@@ -546,9 +556,9 @@ SpmmEmitter::emitNonzeroLoop(const LoopStep &step, const LoopTables &tables, llv
         unsigned(width),
         builder.CreateLoad(f32, builder.CreateInBoundsGEP(f32, tables.values, slot)));
     for (int v = 0; v < tiling.vectors; ++v) {
-      llvm::Value *bv = packed ? load(at(bBase, offset, int64_t(v) * width), nullptr)
-                               : load(vectorOfB(bBase, offset, step.position, v, tiling.vectors),
-                                      step.masks[size_t(v)]);
+      llvm::Value *bv =
+          packed ? load(at(bBase, offset, int64_t(v) * width), nullptr)
+                 : load(vectorOfB(bBase, offset, step.bVectors[size_t(v)]), step.masks[size_t(v)]);
       acc[i][size_t(v)]->addIncoming(fma(value, bv, acc[i][size_t(v)]), body);
     }
   }
@@ -692,8 +702,13 @@ void SpmmEmitter::emitLoopTiles(llvm::Value *nb, llvm::Value *nbEnd, llvm::Basic
   n->addIncoming(nb, rowBody);
   llvm::Value *position = stepPosition(n, nbEnd);
   std::vector<llvm::Value *> masks = stepMasks(n, nbEnd);
+  std::vector<VectorOfB> bVectors;
+  if (!packed) bVectors = vectorsOfB(position, tiling.vectors);
   std::vector<LoopStep> steps;
-  for (llvm::Value *row : rowOf) steps.push_back(rowStep(n, row, position, masks));
+  for (llvm::Value *row : rowOf) {
+    steps.push_back(rowStep(n, row, position, masks));
+    steps.back().bVectors = bVectors;
+  }
   std::vector<std::vector<llvm::Value *>> initial;
   for (llvm::Value *bias : biasSplats) initial.emplace_back(size_t(tiling.vectors), bias);
   llvm::BasicBlock *initialBlock = stepLoop;

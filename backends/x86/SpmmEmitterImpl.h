@@ -93,14 +93,19 @@ private:
   /// Where vector \p v of the step at \p position reads its rows of B, from their offsets:
   /// position + v * width, moved into its plane row where the layer reads output rows.
   llvm::Value *positionOfB(llvm::Value *position, int v);
-  /// &base[rowOfB + positionOfB(position, v)]: vector \p v of the \p vectors vectors from a
-  /// step's \p position (the step's own, or a packed block's) in the row of B \p rowOfB (an
-  /// offset from \p base). Vectors in one plane row share one base.
-  llvm::Value *vectorOfB(llvm::Value *base, llvm::Value *rowOfB, llvm::Value *position, int v,
-                         int vectors) {
-    if (vectorsInOneRow(vectors))
-      return at(base, builder.CreateAdd(rowOfB, positionOfB(position, 0)), int64_t(v) * width);
-    return at(base, builder.CreateAdd(rowOfB, positionOfB(position, v)), 0);
+  /// Where a vector reads a row of B: at the row's offset + position + shift.
+  struct VectorOfB {
+    llvm::Value *position;
+    int64_t shift;
+  };
+  /// Where each of \p vectors vectors from a step's \p position (the step's own, or a packed
+  /// block's) reads B, computed once before the loops that read it: vectors in one plane row
+  /// share the step's position (shift v * width), others are each moved into their own.
+  std::vector<VectorOfB> vectorsOfB(llvm::Value *position, int vectors);
+  /// &base[rowOfB + where.position + where.shift]: a vector of the row of B \p rowOfB (an offset
+  /// from \p base).
+  llvm::Value *vectorOfB(llvm::Value *base, llvm::Value *rowOfB, const VectorOfB &where) {
+    return at(base, builder.CreateAdd(rowOfB, where.position), where.shift);
   }
   /// Whether the straight-line tiles read a convolution's taps as lane shifts of aligned
   /// vectors (TapWindows).
@@ -222,6 +227,8 @@ private:
     /// position in C (rowOffset + position), and each vector's lane mask (null: all lanes).
     llvm::Value *position, *index;
     std::vector<llvm::Value *> masks;
+    /// Where each vector reads B (vectorsOfB; empty when B is packed).
+    std::vector<VectorOfB> bVectors;
   };
   /// The step at \p n of row \p row (a Value) reading and writing at \p position.
   LoopStep rowStep(llvm::Value *n, llvm::Value *row, llvm::Value *position,
