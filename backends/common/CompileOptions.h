@@ -33,8 +33,9 @@ struct CompileOptions {
   /// --tune: how sparse layers are chosen and tiled (measured on this host when it can run the
   /// target, by the cost model otherwise).
   TuneLevel tune = TuneLevel::Fast;
-  /// Threads the layers are tuned for (as at inference); 0 = all cores.
-  int tuneThreads = 0;
+  /// Threads each layer is timed on while tuning; 0 = all cores. One by default: a tiling is a
+  /// per-core choice, and one core's timings rank the tilings steadily (README, *Choosing*).
+  int tuneThreads = 1;
   /// --dense: every layer runs the dense kernels (the baseline sparse code is measured against).
   bool denseOnly = false;
   /// Keep activations between sparse MatMuls feature-major (LayoutSelection); off: every sparse

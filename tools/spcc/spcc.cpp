@@ -124,8 +124,8 @@ struct DriverOptions {
       cl::value_desc("LEVEL"), cl::init("fast"), cl::cat(category)};
   cl::opt<int> tuneThreads{
       "tune-threads",
-      cl::desc("With -o: threads layers are timed with while tuning (0: all cores)"),
-      cl::value_desc("N"), cl::init(0), cl::cat(category)};
+      cl::desc("With -o: threads each layer is timed on while tuning (default 1; 0: all cores)"),
+      cl::value_desc("N"), cl::init(1), cl::cat(category)};
   cl::opt<std::string> tuneCache{
       "tune-cache",
       cl::desc("With -o: the file that keeps tuning decisions across compilations, so a model "
