@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/spcc-kbench/KernelImpl.h"
 
+#include "backends/common/CompileOptions.h"
 #include "backends/x86/LoadedSparseLayer.h"
 #include "backends/x86/SparseTuner.h"
 #include "compiler/support/Error.h"
@@ -52,7 +53,8 @@ public:
     // The straight-line budget of a model made of this one layer.
     options.unrolledBudget = x86::unrolledBudgets({layer.spec.weights.getNumNonZeros()},
                                                   options.level, x86::kModelUnrolledNonzeros)[0];
-    options.threads = threads;
+    // Tuned on as many threads as `spcc -o` tunes on by default, whatever it then runs on.
+    options.threads = CompileOptions().tuneThreads;
     // Timed as this benchmark times every implementation: back to back.
     options.caches = x86::CacheState::Warm;
     auto tuned = x86::tuneSparseLayer(*jit, layer, isa, options);

@@ -61,10 +61,13 @@ no convolution). A: unit Gaussian magnitude-pruned to exactly S zeros; B uniform
   --suite all    both
   --quick        a subset: M=K in {256,1024} x N in {128,512} x sparsity {0.7,0.9,0.95};
                  Cin=Cout in {64,128} x H=W in {14,28} x sparsity {0.9,0.95}; 7x7 64 x 28x28
-  --threads LIST thread counts, e.g. 1,2: every problem runs with each (default 1)
+  --threads LIST thread counts, e.g. 1,2: every problem runs with each (default 1), all of
+                 them timed in the same rounds (spcc's kernels tuned on one thread, as
+                 `spcc -o` tunes by default)
   --impl LIST    subset of spcc,libxsmm,onednn,eigen (default all)
-  --reps R       timing rounds (default 5); in each round every implementation runs back to
-                 back for >= 20 ms (at least once), interleaved with the others; median_s is
+  --reps R       timing rounds (default 5); in each round every implementation at every
+                 thread count runs back to back for >= 20 ms (at least once), interleaved
+                 with the others; median_s is
                  the median over rounds of each round's median seconds per run
   --csv FILE     also write the CSV table to FILE
   --seed X       seed of the single problem's data (default 1; suites use 1)
@@ -538,25 +541,36 @@ std::string csvRow(const KernelProblem &p, const Measurement &m, const Outcome &
   return row + text;
 }
 
-/// Runs every implementation on \p problem with \p threads threads: prepare, check, time.
-Measurement measure(const KernelProblem &problem, const std::vector<float> &ref, int threads,
-                    const std::vector<std::pair<std::string, KernelImpl *>> &impls, int rounds) {
-  Measurement result;
-  result.threads = threads;
+/// The implementations, one instance for each thread count.
+using ImplsByThreads = std::vector<std::vector<std::pair<std::string, KernelImpl *>>>;
+
+/// Runs every implementation on \p problem at every thread count of \p threadCounts
+/// (\p impls[i] holds instances for the i-th): prepare, check, then time all of them in the
+/// same interleaved rounds, so that a spell of other load on the host slows every thread count
+/// alike and their ratios hold. One Measurement per thread count, in order.
+std::vector<Measurement> measure(const KernelProblem &problem, const std::vector<float> &ref,
+                                 const std::vector<int> &threadCounts, const ImplsByThreads &impls,
+                                 int rounds) {
+  std::vector<Measurement> results(threadCounts.size());
   const double allowed = tolerance(problem, ref);
   std::vector<KernelImpl *> timed;
-  std::vector<size_t> timedOutcome;
-  for (const auto &[name, impl] : impls) {
-    Outcome outcome;
-    outcome.impl = name;
-    try {
-      auto start = std::chrono::steady_clock::now();
-      std::string skip = impl->prepare(problem, threads);
-      std::chrono::duration<double> prepared = std::chrono::steady_clock::now() - start;
-      outcome.prepareSeconds = prepared.count();
-      if (!skip.empty()) {
-        outcome.status = "skipped: " + skip;
-      } else {
+  std::vector<Outcome *> timedOutcome;
+  for (size_t t = 0; t < threadCounts.size(); ++t) {
+    Measurement &result = results[t];
+    result.threads = threadCounts[t];
+    result.outcomes.reserve(impls[t].size()); // timedOutcome points into it
+    for (const auto &[name, impl] : impls[t]) {
+      Outcome &outcome = result.outcomes.emplace_back();
+      outcome.impl = name;
+      try {
+        auto start = std::chrono::steady_clock::now();
+        std::string skip = impl->prepare(problem, result.threads);
+        std::chrono::duration<double> prepared = std::chrono::steady_clock::now() - start;
+        outcome.prepareSeconds = prepared.count();
+        if (!skip.empty()) {
+          outcome.status = "skipped: " + skip;
+          continue;
+        }
         outcome.variant = impl->variant();
         outcome.code = impl->generatedCode();
         impl->run();
@@ -566,19 +580,18 @@ Measurement measure(const KernelProblem &problem, const std::vector<float> &ref,
           std::snprintf(text, sizeof(text), "wrong: max|diff| %.3g > tolerance %.3g", diff,
                         allowed);
           outcome.status = text;
-        } else {
-          timed.push_back(impl);
-          timedOutcome.push_back(result.outcomes.size());
+          continue;
         }
+        timed.push_back(impl);
+        timedOutcome.push_back(&outcome);
+      } catch (const std::exception &e) {
+        outcome.status = std::string("error: ") + e.what();
       }
-    } catch (const std::exception &e) {
-      outcome.status = std::string("error: ") + e.what();
     }
-    result.outcomes.push_back(outcome);
   }
   std::vector<double> seconds = timeInterleaved(timed, rounds);
-  for (size_t i = 0; i < timed.size(); ++i) result.outcomes[timedOutcome[i]].seconds = seconds[i];
-  return result;
+  for (size_t i = 0; i < timed.size(); ++i) timedOutcome[i]->seconds = seconds[i];
+  return results;
 }
 
 /// "onednn 0.14ms spcc 1.52x libxsmm 0.80x ..." (relative to onednn when it ran), with the
@@ -670,6 +683,44 @@ std::string machineDescription() {
   return text + ", spcc code for " + isa->kernelLevel + " tuned for " + isa->tuneCpu;
 }
 
+/// spcc's time on one thread over its time on each other thread count (measured in the same
+/// rounds), for the problems of \p kind of at least 512 positions (n, or output pixels) and
+/// for the smaller ones: geometric mean and lowest.
+void printThreadScaling(KernelProblem::Kind kind, const char *kindName,
+                        const std::vector<KernelProblem> &problems,
+                        const std::vector<Measurement> &measurements,
+                        const std::vector<int> &threadCounts) {
+  auto spccSeconds = [&](size_t problem, int threads) {
+    for (const Measurement &m : measurements)
+      if (m.problem == problem && m.threads == threads)
+        if (const Outcome *spcc = m.find("spcc")) return spcc->seconds;
+    return double(NAN);
+  };
+  if (std::find(threadCounts.begin(), threadCounts.end(), 1) == threadCounts.end()) return;
+  for (int threads : threadCounts) {
+    if (threads == 1) continue;
+    std::vector<double> large, small;
+    for (size_t index = 0; index < problems.size(); ++index) {
+      const KernelProblem &p = problems[index];
+      if (p.kind != kind) continue;
+      double scaling = spccSeconds(index, 1) / spccSeconds(index, threads);
+      if (!std::isfinite(scaling)) continue;
+      int64_t positions = kind == KernelProblem::Kind::Spmm ? p.n : p.outH() * p.outW();
+      (positions >= 512 ? large : small).push_back(scaling);
+    }
+    if (large.empty() && small.empty()) continue;
+    std::printf("\n== %s, spcc on %d threads against 1 (one-thread time / %d-thread time) ==\n",
+                kindName, threads, threads);
+    std::printf("%-14s %8s %8s %8s\n", "positions", "problems", "geomean", "lowest");
+    for (auto [label, values] : {std::pair{">= 512", &large}, std::pair{"< 512", &small}}) {
+      if (values->empty()) continue;
+      std::printf("%-14s %8zu %8s %8s\n", label, values->size(),
+                  ratioText(geometricMean(*values)).c_str(),
+                  ratioText(*std::min_element(values->begin(), values->end())).c_str());
+    }
+  }
+}
+
 void printSummary(const std::vector<KernelProblem> &problems,
                   const std::vector<double> &nonzeroShare,
                   const std::vector<Measurement> &measurements, const Options &options) {
@@ -759,6 +810,7 @@ void printSummary(const std::vector<KernelProblem> &problems,
         std::printf("break-even sparsity, spcc vs onednn (geomean speedup >= 1): %s\n",
                     breakEven(spccCurve).c_str());
     }
+    if (spccRuns) printThreadScaling(kind, kindName, problems, measurements, options.threads);
   }
 }
 
@@ -789,18 +841,19 @@ int main(int argc, char **argv) {
   }
 
   std::vector<std::unique_ptr<KernelImpl>> owned;
-  std::vector<std::pair<std::string, KernelImpl *>> impls;
-  for (const std::string &name : options.impls) {
-    if (name == "spcc")
-      owned.push_back(createSpccImpl());
-    else if (name == "libxsmm")
-      owned.push_back(createLibxsmmImpl());
-    else if (name == "onednn")
-      owned.push_back(createOnednnImpl());
-    else
-      owned.push_back(createEigenImpl());
-    impls.push_back({name, owned.back().get()});
-  }
+  ImplsByThreads impls(options.threads.size());
+  for (auto &instances : impls)
+    for (const std::string &name : options.impls) {
+      if (name == "spcc")
+        owned.push_back(createSpccImpl());
+      else if (name == "libxsmm")
+        owned.push_back(createLibxsmmImpl());
+      else if (name == "onednn")
+        owned.push_back(createOnednnImpl());
+      else
+        owned.push_back(createEigenImpl());
+      instances.push_back({name, owned.back().get()});
+    }
 
   std::vector<KernelProblem> problems =
       options.single ? std::vector<KernelProblem>{*options.single} : suiteProblems(options);
@@ -820,15 +873,14 @@ int main(int argc, char **argv) {
     generate(problem);
     std::vector<float> ref = reference(problem);
     nonzeroShare[index] = nonzeroFraction(problem);
-    for (int threads : options.threads) {
-      Measurement m = measure(problem, ref, threads, impls, options.rounds);
+    for (Measurement &m : measure(problem, ref, options.threads, impls, options.rounds)) {
       m.problem = index;
       for (const Outcome &o : m.outcomes) {
         emit(csvRow(problem, m, o));
         failed |= o.status.rfind("wrong", 0) == 0 || o.status.rfind("error", 0) == 0;
       }
       std::fprintf(stderr, "[%zu/%zu] %s threads=%d:%s\n", index + 1, problems.size(),
-                   problem.describe().c_str(), threads, progressSummary(m).c_str());
+                   problem.describe().c_str(), m.threads, progressSummary(m).c_str());
       measurements.push_back(std::move(m));
     }
     // The data of finished problems is not needed any more.
