@@ -124,6 +124,7 @@ llvm::json::Value toJson(const CompileReport &report) {
       {"object_bytes", report.objectBytes},
       {"shared_library_bytes", report.sharedLibraryBytes},
       {"tune_seconds", report.tuneSeconds},
+      {"tune_threads", report.tuneThreads},
       {"codegen_seconds", report.codegenSeconds},
       {"link_seconds", report.linkSeconds},
       {"layers", std::move(layers)},

@@ -51,6 +51,7 @@ struct CompileReport {
   int64_t objectBytes = 0; ///< all object code and data before linking
   int64_t sharedLibraryBytes = 0;
   double tuneSeconds = 0, codegenSeconds = 0, linkSeconds = 0;
+  int tuneThreads = 0; ///< threads the layers' times are measured on (0: none measured)
 };
 
 /// The most cells setDensityGrid gives a grid's longer side.

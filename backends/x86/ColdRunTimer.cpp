@@ -36,7 +36,7 @@ float readLines(const void *data, size_t bytes) {
 void sweepPrivateCaches(int threads) {
   static const size_t floats = sweepBytes() / sizeof(float);
   static std::vector<AlignedVector<float>> buffers;
-  int count = threads > 0 ? threads : omp_get_max_threads();
+  int count = timingThreads(threads);
   if (buffers.size() < size_t(count))
     buffers.resize(size_t(count), AlignedVector<float>(floats, 1.0f));
   volatile float sink = 0;
@@ -50,6 +50,8 @@ void sweepPrivateCaches(int threads) {
 }
 
 } // namespace
+
+int timingThreads(int threads) { return threads > 0 ? threads : omp_get_max_threads(); }
 
 double timeRuns(const std::function<void()> &run, double minSeconds, int threads,
                 llvm::ArrayRef<HotBytes> hot, CacheState caches) {

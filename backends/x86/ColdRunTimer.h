@@ -35,6 +35,9 @@ enum class CacheState {
   Warm,
 };
 
+/// The threads a timing of \p threads threads runs on: \p threads, or all cores when <= 0.
+int timingThreads(int threads);
+
 /// Seconds per run of \p run: the median of repeated runs (at least 3, and until about
 /// \p minSeconds have passed, sweeps included; at most 1000) after one warm-up. With
 /// CacheState::Cold, before each run every one of \p threads threads (<= 0: all) sweeps its

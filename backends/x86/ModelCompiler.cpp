@@ -14,6 +14,7 @@
 #include "backends/common/ModelInterface.h"
 #include "backends/common/TuneCache.h"
 #include "backends/common/sparse/SparsePlanning.h"
+#include "backends/x86/ColdRunTimer.h"
 #include "backends/x86/Linker.h"
 #include "backends/x86/ModelEmitter.h"
 #include "backends/x86/ModuleCompiler.h"
@@ -125,6 +126,7 @@ public:
     report.target = isa.cpu.empty() ? isa.kernelLevel : isa.cpu;
     if (!isa.tuneCpu.empty()) report.target += ", tuned for " + isa.tuneCpu;
     report.kernelLevel = isa.kernelLevel;
+    if (options.tune != TuneLevel::None) report.tuneThreads = timingThreads(options.tuneThreads);
     for (auto stage :
          {&ModelCompiler::openMeasurement, &ModelCompiler::chooseKernels,
           &ModelCompiler::buildKernelPlan, &ModelCompiler::emitAndCompile, &ModelCompiler::link})

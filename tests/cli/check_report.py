@@ -37,4 +37,15 @@ for layer in layers:
 # The demo MLP is 90% pruned: its weight layers are sparse and carry their bias.
 assert any(layer["kernel"] == "sparse" and layer["sparsity"] > 0.85 for layer in layers), layers
 assert all("bias" in layer["fused"] for layer in layers), layers
+assert compile_["tune_threads"] == 0, compile_  # nothing timed
+
+# Tuned: the times are measured, on one thread unless --tune-threads says otherwise.
+for flags, threads in (([], 1), (["--tune-threads", "2"], 2)):
+    result = subprocess.run([spcc, model, "-o", library, "--target", "x86-64-v3", "--tune-cache=",
+                             "--report", report_path] + flags,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 0, result.stderr
+    tuned = json.load(open(report_path))["compile"]
+    assert tuned["tune_threads"] == threads, (flags, tuned["tune_threads"])
+    assert any(layer["dense_seconds"] is not None for layer in tuned["layers"]), tuned["layers"]
 print("ok: %d layers reported" % len(layers))
