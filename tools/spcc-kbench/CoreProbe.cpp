@@ -287,6 +287,7 @@ int runCoreProbe(int rounds) {
   }
   std::printf("(of peak: against fma-registers of the same width. A kernel whose FMAs each take "
               "a fresh vector load cannot run faster than fma-load-each.)\n");
+  printCoreToCoreProbe(rounds);
   return 0;
 }
 

@@ -16,6 +16,10 @@ namespace spcc::kbench {
 /// and prints the table to stdout. Returns the process exit code (1 when no JIT).
 int runCoreProbe(int rounds);
 
+/// Times a cache line's round trip between the first CPU this process may use and each other
+/// one (CoreToCoreProbe.cpp), \p rounds rounds, and prints the table to stdout.
+void printCoreToCoreProbe(int rounds);
+
 } // namespace spcc::kbench
 
 #endif

@@ -80,7 +80,9 @@ no convolution). A: unit Gaussian magnitude-pruned to exactly S zeros; B uniform
                  JIT-compiled for this CPU's level at its vector widths, R rounds (--reps),
                  medians. A mix's FMAs per ns against register-only FMAs bound any kernel
                  built from it: a nonzero loop loads one vector of B per FMA, so
-                 fma-load-each is its ceiling on this core.
+                 fma-load-each is its ceiling on this core. Then one cache line's round
+                 trip between the first CPU this process may use and each other one (tens of
+                 ns where two cores share a cache, hundreds where they do not).
 
 Correctness: every output is compared with a double-precision reference; a result is wrong
 when max|C - ref| > 1e-4 * max(1, max|ref|) * sqrt(K), K = k (product) or cin*kh*kw
