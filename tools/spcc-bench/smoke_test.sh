@@ -10,7 +10,7 @@ for mode in sync async; do
   "$bench" "$work/demo.so" --mode "$mode" --threads 2 --streams 2 --seconds 0.2 --json \
     >"$work/$mode.json"
   /usr/bin/python3 -c '
-import json, sys
+import json, os, sys
 mode = sys.argv[2]
 with open(sys.argv[1]) as f:
     result = json.load(f)
@@ -22,6 +22,13 @@ assert result["mode"] == mode, result
 assert result["runs"] >= 1 and result["throughput_per_s"] > 0, result
 assert 0 < result["latency_ms_median"] <= result["latency_ms_p90"] <= result["latency_ms_p99"], result
 assert (result["threads"], result["streams"]) == ((2, 1) if mode == "sync" else (1, 2)), result
+# Two threads of one context on a machine of two CPUs or more: the cores round trip is measured
+# before and after the runs; streams of one thread each hand nothing between cores.
+trips = [result["core_round_trip_ns_before"], result["core_round_trip_ns_after"]]
+if mode == "sync" and len(os.sched_getaffinity(0)) >= 2:
+    assert all(isinstance(t, float) and t > 0 for t in trips), result
+if mode == "async":
+    assert trips == [None, None], result
 print(mode, "ok:", result)
 ' "$work/$mode.json" "$mode"
 done

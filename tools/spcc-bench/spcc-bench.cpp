@@ -24,6 +24,7 @@
 // on this machine, 6 shape, 70 internal.
 //
 //===----------------------------------------------------------------------===//
+#include "tools/common/CoreRoundTrip.h"
 #include "tools/spcc-bench/Statistics.h"
 
 #include "spcc/spcc.h"
@@ -400,24 +401,45 @@ std::string jsonString(const std::string &text) {
   return out + "\"";
 }
 
+/// A cache line's round trip between the first two CPUs this process may use, measured just
+/// before and just after a sync run on several threads of the CPU (CoreRoundTrip.h).
+struct CoreRoundTrips {
+  int first = -1, second = -1;
+  std::optional<double> beforeNs, afterNs;
+  bool measured() const { return first >= 0; }
+};
+
+/// 20000 trips: a few ms at the slowest placements.
+std::optional<double> roundTripBetween(const CoreRoundTrips &cores) {
+  return spcc::tools::cacheLineRoundTripNs(cores.first, cores.second, 1, 20000);
+}
+
+std::string nsOrNull(std::optional<double> ns) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", ns ? *ns : 0.0);
+  return ns ? text : "null";
+}
+
 void printJson(const Options &options, const LoadedModel &loaded, int threads, int streams,
-               const Summary &s) {
+               const Summary &s, const CoreRoundTrips &cores) {
   std::printf("{\"model\": %s, \"device\": %s, \"mode\": \"%s\", \"threads\": %d, "
               "\"streams\": %d, "
               "\"warmup\": %d, \"runs\": %zu, \"seconds\": %.6f, "
               "\"latency_ms_median\": %.6f, \"latency_ms_p90\": %.6f, \"latency_ms_p99\": %.6f, "
               "\"latency_ms_mean\": %.6f, \"latency_ms_min\": %.6f, \"throughput_per_s\": %.6f, "
-              "\"batch\": %d, \"samples_per_s\": %.6f, \"latency_ms_per_sample\": %.6f}\n",
+              "\"batch\": %d, \"samples_per_s\": %.6f, \"latency_ms_per_sample\": %.6f, "
+              "\"core_round_trip_ns_before\": %s, \"core_round_trip_ns_after\": %s}\n",
               jsonString(options.modelPath).c_str(),
               jsonString(spcc_model_device(loaded.model)).c_str(),
               options.mode == Mode::Sync ? "sync" : "async", threads, streams, options.warmup,
               s.runs, s.seconds, s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean,
               s.latencyMin, s.throughputPerSecond, options.batch,
-              s.throughputPerSecond * options.batch, s.latencyMedian / options.batch);
+              s.throughputPerSecond * options.batch, s.latencyMedian / options.batch,
+              nsOrNull(cores.beforeNs).c_str(), nsOrNull(cores.afterNs).c_str());
 }
 
 void printHuman(std::FILE *out, const Options &options, const LoadedModel &loaded, int threads,
-                int streams, const Summary &s) {
+                int streams, const Summary &s, const CoreRoundTrips &cores) {
   std::fprintf(out, "model:      %s\ndevice:     %s\n", options.modelPath.c_str(),
                spcc_model_device(loaded.model));
   std::fprintf(out, "inputs:     %s (random)\noutputs:    %s\n", loaded.inputText.c_str(),
@@ -435,6 +457,13 @@ void printHuman(std::FILE *out, const Options &options, const LoadedModel &loade
     std::fprintf(out, "per sample: %.2f samples/s, median %.3f ms (batch %d per run)\n",
                  s.throughputPerSecond * options.batch, s.latencyMedian / options.batch,
                  options.batch);
+  if (cores.measured())
+    std::fprintf(out,
+                 "cores:      a cache line's round trip between CPUs %d and %d: %s ns before the "
+                 "runs, %s after (tens of ns: they share a cache; hundreds: they do not, and "
+                 "threads handing data between them wait for it)\n",
+                 cores.first, cores.second, nsOrNull(cores.beforeNs).c_str(),
+                 nsOrNull(cores.afterNs).c_str());
 }
 
 int fail(const Failure &failure) {
@@ -535,15 +564,24 @@ int run(int argc, char **argv) {
   std::mt19937 rng(0);
   for (Buffer &input : loaded.inputs) randomize(input, rng);
 
+  CoreRoundTrips roundTrips;
+  std::vector<int> cpus = spcc::tools::allowedCpus();
+  if (options.mode == Mode::Sync && threads >= 2 && cpus.size() >= 2 &&
+      std::strncmp(spcc_model_device(loaded.model), "cpu", 3) == 0) {
+    roundTrips.first = cpus[0];
+    roundTrips.second = cpus[1];
+    roundTrips.beforeNs = roundTripBetween(roundTrips);
+  }
   Summary summary;
   auto failure = options.mode == Mode::Sync ? measureSync(loaded, options, summary)
                                             : measureAsync(loaded, options, summary);
   if (failure) return fail(*failure);
+  if (roundTrips.measured()) roundTrips.afterNs = roundTripBetween(roundTrips);
   if (options.json) {
-    printHuman(stderr, options, loaded, threads, streams, summary);
-    printJson(options, loaded, threads, streams, summary);
+    printHuman(stderr, options, loaded, threads, streams, summary, roundTrips);
+    printJson(options, loaded, threads, streams, summary, roundTrips);
   } else {
-    printHuman(stdout, options, loaded, threads, streams, summary);
+    printHuman(stdout, options, loaded, threads, streams, summary, roundTrips);
   }
   if (options.profile) {
     Options profiled = options;
