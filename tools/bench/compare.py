@@ -75,6 +75,15 @@ def prepare(name, args):
     }
 
 
+def round_trips(result):
+    """", cores 55/61 ns": spcc-bench's cache-line round trip between two CPUs before and after
+    a multi-thread run (hundreds of ns: the cores share no cache and such a run slows down)."""
+    before, after = result.get("core_round_trip_ns_before"), result.get("core_round_trip_ns_after")
+    if before is None or after is None:
+        return ""
+    return ", cores %.0f/%.0f ns" % (before, after)
+
+
 def measure(model, mode, args):
     """Interleaved repetitions of spcc-bench and bench_ort.js; returns the raw results."""
     common = ["--mode", mode, "--seconds", str(args.seconds), "--json"]
@@ -90,12 +99,12 @@ def measure(model, mode, args):
         results["spcc"].append(run_json(spcc_command))
         results["dense"].append(run_json(dense_command))
         results["ort"].append(run_json(ort_command))
-        print("  %s %s rep %d: spcc %.3f ms %.1f/s, spcc dense %.3f ms, ort %.3f ms %.1f/s" % (
+        print("  %s %s rep %d: spcc %.3f ms %.1f/s, spcc dense %.3f ms, ort %.3f ms %.1f/s%s" % (
             model["name"], mode, rep + 1,
             results["spcc"][-1]["latency_ms_median"], results["spcc"][-1]["throughput_per_s"],
             results["dense"][-1]["latency_ms_median"],
-            results["ort"][-1]["latency_ms_median"], results["ort"][-1]["throughput_per_s"]),
-            file=sys.stderr)
+            results["ort"][-1]["latency_ms_median"], results["ort"][-1]["throughput_per_s"],
+            round_trips(results["spcc"][-1])), file=sys.stderr)
     return results
 
 
