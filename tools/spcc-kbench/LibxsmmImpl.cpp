@@ -102,15 +102,18 @@ private:
   /// Creates the fsspmdm handle for a panel of panelColumns columns; returns the variant name
   /// ("fsspmdm-sparse" / "fsspmdm-dense-fallback") or why fsspmdm cannot run the problem.
   std::string createFsspmdm(const KernelProblem &problem) {
+    // create() JITs a sparse kernel one vector wide (8 or 16 columns) and a dense one 16 wide
+    // whatever the vector length, and execute() steps through the panel by the kept kernel's
+    // width: a panel must be a multiple of both (create() asserts N % 16 == 0 only in a debug
+    // build; Debian's release build would let a 16-wide kernel write past an 8-column panel).
     const int vectorLength = libxsmm_cpuid_vlen32(libxsmm_get_target_archid());
-    // create() requires the panel width to be a multiple of the vector length and tries a
-    // kernel of twice that width when the panel allows it.
-    if (n % (2 * vectorLength) == 0)
-      panelColumns = 2 * vectorLength;
-    else if (n % vectorLength == 0)
-      panelColumns = vectorLength;
+    const int unit = std::max(16, vectorLength);
+    if (n % (2 * unit) == 0)
+      panelColumns = 2 * unit;
+    else if (n % unit == 0)
+      panelColumns = unit;
     else
-      return "n % " + std::to_string(vectorLength) + " != 0";
+      return "n % " + std::to_string(unit) + " != 0";
     int64_t nonzeros =
         std::count_if(problem.a.begin(), problem.a.end(), [](float v) { return v != 0.0f; });
     if (nonzeros > maxFsspmdmNonzeros)
