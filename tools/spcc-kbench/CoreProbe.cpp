@@ -207,8 +207,10 @@ std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &
   b.CreateCondBr(b.CreateICmpSLT(next, iterations), loop, exit);
 
   b.SetInsertPoint(exit);
+  // The last iteration's sums, not the phis: a phi stored after the loop stays live past its
+  // FMA, so every FMA would need a register copy (and, with 16 vector registers, spills).
   for (int a = 0; a < accumulators; ++a)
-    b.CreateAlignedStore(acc[size_t(a)],
+    b.CreateAlignedStore(sums[size_t(a)],
                          b.CreateConstInBoundsGEP1_64(f32, out, uint64_t(a * width)),
                          llvm::Align(64));
   b.CreateRetVoid();
