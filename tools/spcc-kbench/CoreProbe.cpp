@@ -21,8 +21,11 @@
 namespace spcc::kbench {
 namespace {
 
-/// Independent FMAs per loop iteration: enough to cover the FMA latency on two pipes.
+/// Independent FMAs per loop iteration: enough to cover the FMA latency on two pipes. With 16
+/// vector registers (AVX2) 10, so that the accumulators, the multiplier and the loads the
+/// instruction scheduler moves ahead of their FMAs fit without spills.
 constexpr int kFmas = 12;
+constexpr int kFmasWith16Registers = 10;
 /// Windows of data the iterations cycle through, so no load is loop-invariant (all in L1).
 constexpr int kWindows = 4;
 /// Windows of the mixes that read from L2: 768 KiB of 512-bit windows, visited in a scrambled
@@ -30,7 +33,8 @@ constexpr int kWindows = 4;
 constexpr int kL2Windows = 1024;
 constexpr int kL2Scramble = 613;
 
-/// One instruction mix: kFmas vector FMAs per iteration, their operands as described.
+/// One instruction mix: a loop of vector FMAs (kFmas per iteration, fewer with 16 registers), their
+/// operands as described.
 struct Mix {
   const char *name;
   /// 0: the vector operand is a register; k: one vector load feeds k FMAs.
@@ -42,7 +46,7 @@ struct Mix {
   const char *models;
   /// The loads come from L2 (kL2Windows windows) instead of L1.
   bool fromL2 = false;
-  /// Instead of the loop of kFmas: this many FMAs of straight-line code per iteration, each
+  /// Instead of the loop: this many FMAs of straight-line code per iteration, each
   /// weight a float of its own from a constant table, one load of B per loadShare FMAs (an
   /// unrolled tile's code, past the instruction caches).
   int straightLineFmas = 0;
@@ -86,12 +90,27 @@ const Mix kMixes[] = {
      "the same, a vector of B for every FMA (a tile at ~95% sparsity and above)", false, 16384},
 };
 
-/// Accumulators of the straight-line mix: a register tile's worth.
+/// Accumulators of the straight-line mix: a register tile's worth (rows of one vector of
+/// the unrolled tiles: 24 of AVX-512's 32 registers, 12 of AVX2's 16).
 constexpr int kStraightLineAccumulators = 24;
+constexpr int kStraightLineAccumulatorsWith16Registers = 12;
 /// Vectors of B the straight-line mix cycles through (in L1).
 constexpr int kStraightLineVectors = kWindows * kFmas;
 
-int fmasPerIteration(const Mix &mix) { return mix.straightLineFmas ? mix.straightLineFmas : kFmas; }
+/// How a mix's code is shaped for a register file of \p registers vector registers.
+struct ProbeShape {
+  int loopFmas;
+  int straightLineAccumulators;
+};
+
+ProbeShape probeShapeFor(int registers) {
+  if (registers >= 32) return {kFmas, kStraightLineAccumulators};
+  return {kFmasWith16Registers, kStraightLineAccumulatorsWith16Registers};
+}
+
+int fmasPerIteration(const Mix &mix, const ProbeShape &shape) {
+  return mix.straightLineFmas ? mix.straightLineFmas : shape.loopFmas;
+}
 
 /// The straight-line mix's FMAs into \p sums, B from \p data.
 void emitStraightLine(llvm::IRBuilder<> &b, llvm::Module &module, const Mix &mix, llvm::Type *vecTy,
@@ -115,15 +134,16 @@ void emitStraightLine(llvm::IRBuilder<> &b, llvm::Module &module, const Mix &mix
     llvm::Value *weight = b.CreateVectorSplat(
         unsigned(width), b.CreateLoad(f32, b.CreateConstInBoundsGEP2_64(table->getValueType(),
                                                                         table, 0, uint64_t(f))));
-    llvm::Value *&sum = sums[size_t(f % kStraightLineAccumulators)];
+    llvm::Value *&sum = sums[size_t(f) % sums.size()];
     sum = b.CreateIntrinsic(llvm::Intrinsic::fma, {vecTy}, {weight, operand, sum});
   }
 }
 
-/// One iteration of a looped mix (kFmas FMAs) into \p sums: its loads from the window of
+/// One iteration of a looped mix (\p fmas FMAs): its loads from the window of
 /// \p data that iteration \p i reads, \p x the multiplier kept in a register.
-void emitLoopedMix(llvm::IRBuilder<> &b, const Mix &mix, llvm::Type *vecTy, llvm::Value *data,
-                   llvm::Value *i, llvm::Value *x, std::vector<llvm::Value *> &sums) {
+void emitLoopedMix(llvm::IRBuilder<> &b, const Mix &mix, int fmas, llvm::Type *vecTy,
+                   llvm::Value *data, llvm::Value *i, llvm::Value *x,
+                   std::vector<llvm::Value *> &sums) {
   llvm::Type *f32 = b.getFloatTy();
   int width = int(llvm::cast<llvm::FixedVectorType>(vecTy)->getNumElements());
   llvm::Value *windowIndex =
@@ -134,7 +154,7 @@ void emitLoopedMix(llvm::IRBuilder<> &b, const Mix &mix, llvm::Type *vecTy, llvm
   llvm::Value *operand = x;
   auto *intVecTy = llvm::FixedVectorType::get(b.getInt32Ty(), unsigned(width));
   llvm::Value *windows[2] = {nullptr, nullptr};
-  for (int f = 0; f < kFmas; ++f) {
+  for (int f = 0; f < fmas; ++f) {
     const int vectorOfB = mix.loadShare > 0 ? f / mix.loadShare : 0;
     if (mix.windowShift > 0 && f % mix.loadShare == 0) {
       // Integer lanes, as the emitter's TapWindows: the backend moves them with VALIGND.
@@ -168,7 +188,7 @@ using ProbeFn = void (*)(const float *data, float *out, int64_t iterations);
 /// void probe(const float *data, float *out, i64 iterations): the mix's loop, then every
 /// accumulator stored to out, one vector of \p width floats each.
 std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &mix, int width,
-                                         const std::string &name) {
+                                         const ProbeShape &shape, const std::string &name) {
   auto module = std::make_unique<llvm::Module>(name, context);
   llvm::IRBuilder<> b(context);
   llvm::Type *f32 = b.getFloatTy();
@@ -190,7 +210,7 @@ std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &
   llvm::PHINode *i = b.CreatePHI(i64, 2, "i");
   i->addIncoming(b.getInt64(0), entry);
   const int accumulators =
-      mix.chain ? 1 : (mix.straightLineFmas ? kStraightLineAccumulators : kFmas);
+      mix.chain ? 1 : (mix.straightLineFmas ? shape.straightLineAccumulators : shape.loopFmas);
   std::vector<llvm::PHINode *> acc;
   for (int a = 0; a < accumulators; ++a) {
     acc.push_back(b.CreatePHI(vecTy, 2, "acc"));
@@ -200,7 +220,7 @@ std::unique_ptr<llvm::Module> buildProbe(llvm::LLVMContext &context, const Mix &
   if (mix.straightLineFmas)
     emitStraightLine(b, *module, mix, vecTy, data, sums);
   else
-    emitLoopedMix(b, mix, vecTy, data, i, x, sums);
+    emitLoopedMix(b, mix, shape.loopFmas, vecTy, data, i, x, sums);
   for (int a = 0; a < accumulators; ++a) acc[size_t(a)]->addIncoming(sums[size_t(a)], loop);
   llvm::Value *next = b.CreateAdd(i, b.getInt64(1));
   i->addIncoming(next, loop);
@@ -247,11 +267,13 @@ int runCoreProbe(int rounds) {
   llvm::LLVMContext context;
   std::vector<int> widths{x86::vectorWidthOf(*host)};
   if (widths[0] == 16) widths.push_back(8);
+  // AVX-512 has 32 vector registers at either width, AVX2 16.
+  const ProbeShape shape = probeShapeFor(host->kernelLevel == "x86-64-v4" ? 32 : 16);
   std::vector<Probe> probes;
   for (int width : widths)
     for (const Mix &mix : kMixes) {
       std::string name = (*jit)->uniqueName("spcc_probe_");
-      auto address = (*jit)->load(buildProbe(context, mix, width, name), *host, name);
+      auto address = (*jit)->load(buildProbe(context, mix, width, shape, name), *host, name);
       if (!address) {
         std::fprintf(stderr, "spcc-kbench: error: %s\n", takeMessage(address.takeError()).c_str());
         return 1;
@@ -268,13 +290,13 @@ int runCoreProbe(int rounds) {
   for (int round = 0; round < rounds; ++round)
     for (Probe &probe : probes) {
       double seconds = secondsOf(probe.fn, data.data(), out.data(), probe.iterations);
-      probe.fmasPerNs.push_back(double(probe.iterations) * fmasPerIteration(*probe.mix) / seconds *
-                                1e-9);
+      probe.fmasPerNs.push_back(double(probe.iterations) * fmasPerIteration(*probe.mix, shape) /
+                                seconds * 1e-9);
     }
 
   std::printf("== core probe: %d round%s, medians; a loop of %d vector FMAs per iteration (the "
               "straight-line mix: its code), B in L1 (the -l2 mix: in L2) ==\n",
-              rounds, rounds == 1 ? "" : "s", kFmas);
+              rounds, rounds == 1 ? "" : "s", shape.loopFmas);
   std::printf("%-20s %6s %9s %8s %8s  %s\n", "mix", "floats", "FMAs/ns", "GFLOP/s", "of peak",
               "what it models");
   for (int width : widths) {
