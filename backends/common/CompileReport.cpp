@@ -57,7 +57,9 @@ void setDensityGrid(LayerReport &layer, const SparseTensor &a, int64_t maxCells)
     }
 }
 
-void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
+namespace {
+
+void printOneLevel(llvm::raw_ostream &os, const CompileReport &report) {
   os << llvm::formatv("{0,-28} {1,-11} {2,-18} {3,8} {4,-16} {5,-8} {6,-30} {7,10} {8,10} {9,9} "
                       "{10,9} {11,-13} {12}\n",
                       "layer", "op", "m x k x n", "sparsity", "fused", "kernel", "tiling",
@@ -81,7 +83,21 @@ void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
   }
 }
 
+} // namespace
+
+void printLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
+  if (report.lowerLevels.empty()) return printOneLevel(os, report);
+  auto printLevel = [&](const CompileReport &level) {
+    os << "code for " << level.target << ":\n";
+    printOneLevel(os, level);
+  };
+  for (const CompileReport &level : report.lowerLevels) printLevel(level);
+  printLevel(report);
+}
+
 llvm::json::Value toJson(const CompileReport &report) {
+  llvm::json::Array lowerLevels;
+  for (const CompileReport &level : report.lowerLevels) lowerLevels.push_back(toJson(level));
   llvm::json::Array layers;
   for (const LayerReport &layer : report.layers) {
     llvm::json::Array fused;
@@ -128,6 +144,7 @@ llvm::json::Value toJson(const CompileReport &report) {
       {"codegen_seconds", report.codegenSeconds},
       {"link_seconds", report.linkSeconds},
       {"layers", std::move(layers)},
+      {"lower_levels", std::move(lowerLevels)},
   };
 }
 

@@ -52,6 +52,9 @@ struct CompileReport {
   int64_t sharedLibraryBytes = 0;
   double tuneSeconds = 0, codegenSeconds = 0, linkSeconds = 0;
   int tuneThreads = 0; ///< threads the layers' times are measured on (0: none measured)
+  /// A compile for several ISA levels (`--target x86-64-v3,x86-64-v4`): this report describes
+  /// the highest level, these the others, lowest first, each tuned or cost-modelled on its own.
+  std::vector<CompileReport> lowerLevels;
 };
 
 /// The most cells setDensityGrid gives a grid's longer side.
@@ -62,11 +65,12 @@ constexpr int64_t kMaxDensityCells = 32;
 /// side (at least 1 on the other); each cell covers whole rows and columns of a.
 void setDensityGrid(LayerReport &layer, const SparseTensor &a, int64_t maxCells = kMaxDensityCells);
 
-/// The human-readable table: one row per layer.
+/// The human-readable table: one row per layer; with lower levels, a table per level, lowest
+/// first, each under a line naming its code.
 void printLayerTable(llvm::raw_ostream &os, const CompileReport &report);
 
 /// The report as JSON; a layer's density grid as density_rows, density_cols and density (its
-/// values rounded to 1e-4).
+/// values rounded to 1e-4); lower levels as lower_levels, each an object of the same keys.
 llvm::json::Value toJson(const CompileReport &report);
 
 } // namespace spcc

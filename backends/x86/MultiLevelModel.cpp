@@ -61,6 +61,7 @@ llvm::Error compileMultiLevelModel(const Graph &graph, const CompileOptions &opt
 
   std::vector<std::unique_ptr<TemporaryFile>> files;
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> contents;
+  std::vector<CompileReport> levelReports;
   for (const auto &[level, target] : targetOfLevel) {
     auto file = TemporaryFile::create(options.outputPath + "-%%%%%%." + level + ".tmp");
     if (!file) return file.takeError();
@@ -70,7 +71,8 @@ llvm::Error compileMultiLevelModel(const Graph &graph, const CompileOptions &opt
     if (options.log)
       *options.log << "spcc: compiling for " << target
                    << (target == level ? "" : " (" + level + ")") << "\n";
-    if (llvm::Error err = compileModel(graph, levelOptions, report)) return err;
+    levelReports.emplace_back();
+    if (llvm::Error err = compileModel(graph, levelOptions, levelReports.back())) return err;
     auto bytes = readRegularFile((*file)->path());
     if (!bytes) return bytes.takeError();
     files.push_back(std::move(*file));
@@ -120,6 +122,10 @@ llvm::Error compileMultiLevelModel(const Graph &graph, const CompileOptions &opt
     return makeError(ErrorCode::IO, "cannot write " + options.outputPath + ": " + ec.message());
   (*output)->keep();
 
+  // The report describes the highest level; the others ride along, lowest first.
+  report = std::move(levelReports.back());
+  levelReports.pop_back();
+  report.lowerLevels = std::move(levelReports);
   std::vector<std::string> levels;
   for (const auto &entry : targetOfLevel) levels.push_back(entry.first);
   report.target += " (of " + llvm::join(levels, " + ") + ")";

@@ -38,6 +38,22 @@ for layer in layers:
 assert any(layer["kernel"] == "sparse" and layer["sparsity"] > 0.85 for layer in layers), layers
 assert all("bias" in layer["fused"] for layer in layers), layers
 assert compile_["tune_threads"] == 0, compile_  # nothing timed
+assert compile_["lower_levels"] == [], compile_["lower_levels"]  # one level
+
+# Two levels in one file: the report describes the highest, the lower one rides along with
+# its own layers; the stderr table has one table per level, lowest first.
+result = subprocess.run([spcc, model, "-o", library, "--tune", "none",
+                         "--target", "x86-64-v3,x86-64-v4", "--report", report_path],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+assert result.returncode == 0, result.stderr
+both = json.load(open(report_path))["compile"]
+assert both["target"].startswith("x86-64-v4 (of x86-64-v3 + x86-64-v4)"), both["target"]
+assert [level["target"] for level in both["lower_levels"]] == ["x86-64-v3"], both["lower_levels"]
+lower = both["lower_levels"][0]
+assert lower["lower_levels"] == [] and lower["kernel_library"] == "x86-64-v3", lower
+assert [layer["name"] for layer in lower["layers"]] == [layer["name"] for layer in layers]
+first, second = result.stderr.find("code for x86-64-v3:"), result.stderr.find("code for x86-64-v4")
+assert 0 <= first < second, result.stderr
 
 # Tuned: the times are measured, on one thread unless --tune-threads says otherwise.
 for flags, threads in (([], 1), (["--tune-threads", "2"], 2)):

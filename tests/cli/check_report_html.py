@@ -24,6 +24,7 @@ import html.parser
 import json
 import math
 import os
+import re
 import resource
 import shutil
 import struct
@@ -263,6 +264,16 @@ demo_json, _ = compile_model(model, "demo.json", "--tune", "none")
 _, _, demo_layers = check_page(demo_page, demo_json)
 assert all(layer["sparse_seconds"] is None for layer in demo_layers)
 print("ok: demo page lists %d layers as the JSON does" % len(demo_layers))
+
+# A file of two ISA levels: a layer table per level, the highest first, each headed by its code.
+levels_page, _ = compile_model(model, "levels.html", "--tune", "none",
+                               "--target", "x86-64-v3,x86-64-v4")
+levels_text, levels_root = parse_page(levels_page)
+headings = [h for h in re.findall(r"<h2>([^<]*)</h2>", levels_text) if "Weight layers" in h]
+assert headings == ["Weight layers: code for x86-64-v4 (of x86-64-v3 + x86-64-v4)",
+                    "Weight layers: code for x86-64-v3"], headings
+assert len(levels_root.find_all("tr", "layer")) == 2 * len(demo_layers)
+print("ok: a two-level page has a layer table per level")
 
 # 2. A node name that is markup, and density grids checked cell by cell: a 64 x 64 weight (grid
 # cells of 2 x 2 weights) and a 64 x 100 one (A 100 x 64 in a 32 x 20 grid: uneven cells).

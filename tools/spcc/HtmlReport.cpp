@@ -226,8 +226,10 @@ void writeDensityImage(llvm::raw_ostream &os, const LayerReport &layer) {
   os << "</svg>";
 }
 
-void writeLayerTable(llvm::raw_ostream &os, const CompileReport &report) {
-  os << "<h2>Weight layers</h2>\n<table class=\"layers\">\n<thead><tr><th>layer</th><th>op</th>"
+void writeLayerTable(llvm::raw_ostream &os, const CompileReport &report,
+                     const std::string &heading) {
+  os << "<h2>" << escape(heading)
+     << "</h2>\n<table class=\"layers\">\n<thead><tr><th>layer</th><th>op</th>"
         "<th class=\"num\">M "
      << kTimes << " K " << kTimes
      << " N</th><th class=\"num\">sparsity</th><th>kernel</th><th>fused epilogue</th>"
@@ -313,7 +315,13 @@ void writeHtmlReport(llvm::raw_ostream &os, const ReportHeader &header,
      << kStyle << "</head>\n<body>\n";
   writeHeader(os, header, report);
   writeTimeChart(os, report);
-  writeLayerTable(os, report);
+  // A multi-level file: the highest level's layers, then each lower level's.
+  if (report.lowerLevels.empty())
+    writeLayerTable(os, report, "Weight layers");
+  else
+    writeLayerTable(os, report, "Weight layers: code for " + report.target);
+  for (const CompileReport &level : report.lowerLevels)
+    writeLayerTable(os, level, "Weight layers: code for " + level.target);
   writeArena(os, header);
   os << "</body>\n</html>\n";
 }
