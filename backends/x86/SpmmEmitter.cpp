@@ -177,7 +177,21 @@ void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Val
                                             builder.CreateVectorSplat(unsigned(width), count));
   llvm::Value *index =
       builder.CreateAdd(builder.CreateMul(row, builder.getInt64(uint64_t(c.outputs))), start);
-  store(packed, at(argOut, index, 0), mask);
+  llvm::Value *address = at(argOut, index, 0);
+  if (width == 16) return store(packed, address, mask);
+  // AVX2's masked store (VMASKMOVPS) is microcoded on AMD cores before Zen 4, many times a plain
+  // store's cost: a vector whose lanes all go out (most of a row's) is stored plainly.
+  auto *whole = llvm::BasicBlock::Create(context, "store.whole", function);
+  auto *part = llvm::BasicBlock::Create(context, "store.part", function);
+  auto *stored = llvm::BasicBlock::Create(context, "store.done", function);
+  builder.CreateCondBr(builder.CreateICmpEQ(count, builder.getInt32(uint32_t(width))), whole, part);
+  builder.SetInsertPoint(whole);
+  store(packed, address, nullptr);
+  builder.CreateBr(stored);
+  builder.SetInsertPoint(part);
+  store(packed, address, mask);
+  builder.CreateBr(stored);
+  builder.SetInsertPoint(stored);
 }
 
 std::pair<llvm::Value *, llvm::Value *> SpmmEmitter::threadRows() {
