@@ -60,17 +60,19 @@ std::vector<int> allowedCpus() {
 }
 
 std::optional<double> cacheLineRoundTripNs(int first, int second, int rounds, int64_t trips) {
+  rounds = std::max(rounds, 1);
+  trips = std::max<int64_t>(trips, 1);
   cpu_set_t saved;
   if (pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) != 0) return std::nullopt;
   std::vector<double> samples;
   if (pinTo(first))
-    for (int round = 0; round < std::max(rounds, 1); ++round) {
-      std::optional<double> ns = oneRound(second, std::max<int64_t>(trips, 1));
+    for (int round = 0; round < rounds; ++round) {
+      std::optional<double> ns = oneRound(second, trips);
       if (!ns) break;
       samples.push_back(*ns);
     }
   pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
-  if (samples.size() < size_t(std::max(rounds, 1))) return std::nullopt;
+  if (samples.size() < size_t(rounds)) return std::nullopt;
   std::sort(samples.begin(), samples.end());
   return samples[samples.size() / 2];
 }

@@ -316,10 +316,9 @@ void writeHtmlReport(llvm::raw_ostream &os, const ReportHeader &header,
   writeHeader(os, header, report);
   writeTimeChart(os, report);
   // A multi-level file: the highest level's layers, then each lower level's.
-  if (report.lowerLevels.empty())
-    writeLayerTable(os, report, "Weight layers");
-  else
-    writeLayerTable(os, report, "Weight layers: code for " + report.target);
+  writeLayerTable(os, report,
+                  report.lowerLevels.empty() ? "Weight layers"
+                                             : "Weight layers: code for " + report.target);
   for (const CompileReport &level : report.lowerLevels)
     writeLayerTable(os, level, "Weight layers: code for " + level.target);
   writeArena(os, header);
