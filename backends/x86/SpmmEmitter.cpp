@@ -128,17 +128,24 @@ void SpmmEmitter::storeNewLanes(const std::vector<llvm::Value *> &values, llvm::
   builder.CreateBr(next);
 }
 
-std::pair<llvm::Value *, llvm::Value *> SpmmEmitter::planeRowColumn(llvm::Value *p) {
-  llvm::Value *planeWidth = builder.getInt64(uint64_t(spec.compacted.planeWidth));
-  llvm::Value *y = builder.CreateUDiv(p, planeWidth);
-  return {y, builder.CreateSub(p, builder.CreateMul(y, planeWidth))};
-}
-
-llvm::Value *SpmmEmitter::outputIndex(llvm::Value *p) {
-  auto [y, x] = planeRowColumn(p);
-  llvm::Value *width = builder.getInt64(uint64_t(spec.compacted.width));
-  return builder.CreateAdd(builder.CreateMul(y, width),
-                           builder.CreateSelect(builder.CreateICmpULT(x, width), x, width));
+llvm::GlobalVariable *SpmmEmitter::compactedStoreTable() {
+  if (compactedStores) return compactedStores;
+  const CompactedOutput &c = spec.compacted;
+  // The output index of position p, or of the next output when p is not one.
+  auto outputIndex = [&](int64_t p) {
+    int64_t y = p / c.planeWidth, x = p % c.planeWidth;
+    return std::min(y * c.width + std::min(x, c.width), c.outputs);
+  };
+  // Entry n / width (and every vector past it, which the loads clamp to it) stores nothing.
+  std::vector<int32_t> entries;
+  for (int64_t q = 0; q <= spec.n; q += width) {
+    int64_t start = outputIndex(q), end = outputIndex(q + width);
+    entries.push_back(int32_t(start));
+    entries.push_back(int32_t(q < spec.n ? end - start : 0));
+    entries.push_back(int32_t(q % c.planeWidth * width));
+  }
+  compactedStores = table("compacted.stores", llvm::ConstantDataArray::get(context, entries));
+  return compactedStores;
 }
 
 void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Value *position,
@@ -154,25 +161,32 @@ void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Val
     }
     compactionTable = table("compaction", llvm::ConstantDataArray::get(context, lanes));
   }
-  // The vector's output lanes go to outputs [start, end) in order; positions past the last
-  // output (whole vectors) would go past the row.
+  // The vector's output lanes go to outputs [start, start + count) in order. Where the vector
+  // starts and how many outputs it holds are read from a table by its index (positions are whole
+  // vectors: task ranges and blocks are whole steps or end at n, a multiple of the widest):
+  // three loads where the arithmetic took two divisions by the plane width per stored vector.
   llvm::Value *q = builder.CreateAdd(position, builder.getInt64(uint64_t(v * width)));
-  llvm::Value *start = outputIndex(q);
-  llvm::Value *end = outputIndex(builder.CreateAdd(q, builder.getInt64(uint64_t(width))));
-  llvm::Value *outputs = builder.getInt64(uint64_t(c.outputs));
-  end = builder.CreateSelect(builder.CreateICmpSLT(end, outputs), end, outputs);
-  llvm::Value *x = planeRowColumn(q).second;
+  llvm::Value *vector =
+      builder.CreateLShr(q, builder.getInt64(uint64_t(llvm::Log2_32(unsigned(width)))));
+  vector = builder.CreateBinaryIntrinsic(llvm::Intrinsic::umin, vector,
+                                         builder.getInt64(uint64_t(spec.n / width)));
+  llvm::GlobalVariable *stores = compactedStoreTable();
+  auto field = [&](int f) {
+    llvm::Value *at = builder.CreateAdd(builder.CreateMul(vector, builder.getInt64(3)),
+                                        builder.getInt64(uint64_t(f)));
+    return builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, stores, at));
+  };
+  llvm::Value *start = builder.CreateZExt(field(0), i64);
+  llvm::Value *count = field(1);
   llvm::Value *lanes = builder.CreateAlignedLoad(
       llvm::FixedVectorType::get(i32, unsigned(width)),
-      builder.CreateInBoundsGEP(i32, compactionTable,
-                                builder.CreateMul(x, builder.getInt64(uint64_t(width)))),
+      builder.CreateInBoundsGEP(i32, compactionTable, builder.CreateZExt(field(2), i64)),
       llvm::Align(4));
   llvm::Value *packed = builder.CreateIntrinsic(
       width == 16 ? llvm::Intrinsic::x86_avx512_permvar_sf_512 : llvm::Intrinsic::x86_avx2_permps,
       {}, {value, lanes});
   std::vector<llvm::Constant *> laneIndex;
   for (int i = 0; i < width; ++i) laneIndex.push_back(builder.getInt32(uint32_t(i)));
-  llvm::Value *count = builder.CreateTrunc(builder.CreateSub(end, start), i32);
   llvm::Value *mask = builder.CreateICmpSLT(llvm::ConstantVector::get(laneIndex),
                                             builder.CreateVectorSplat(unsigned(width), count));
   llvm::Value *index =

@@ -187,11 +187,10 @@ private:
   void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index, llvm::Value *n,
                      llvm::Value *position, const std::vector<llvm::Value *> &masks,
                      llvm::BasicBlock *next);
-  /// The plane row and column of position \p p of a compacted convolution.
-  std::pair<llvm::Value *, llvm::Value *> planeRowColumn(llvm::Value *p);
-  /// The output index of position \p p of a compacted convolution (of the next output when
-  /// \p p is not one).
-  llvm::Value *outputIndex(llvm::Value *p);
+  /// Per vector of positions of a compacted convolution (index q / width), three i32: the
+  /// output its first output lane goes to, how many of its lanes are outputs, and where its
+  /// lanes' permutation starts in compactionTable (created on first use).
+  llvm::GlobalVariable *compactedStoreTable();
   /// Stores the finished \p value, vector \p v of the step at \p position in row \p row, to the
   /// compacted output: its output lanes packed together. (A step moved back stores the lanes
   /// it shares with the step before again, with the same values.)
@@ -317,6 +316,7 @@ private:
   /// Compacted output: for each column x of a plane row, the lanes of a vector starting there
   /// that are outputs, in order (created on first use).
   llvm::GlobalVariable *compactionTable = nullptr;
+  llvm::GlobalVariable *compactedStores = nullptr;
 };
 
 } // namespace spcc::x86::detail
