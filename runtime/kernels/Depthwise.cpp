@@ -165,6 +165,7 @@ template <int Lanes, int Taps> struct PlaneConstants {
 /// and plane of a call, so computed once: whether its loads stay inside the row, and if not
 /// their lane masks; the store's lane mask.
 template <int KW> struct ColumnVector {
+  int64_t ow = 0;     ///< the first output column
   int64_t column = 0; ///< the input column of the first output's first tap
   bool inside = false;
   /// Stride 1: tap kw's load at column + kw ([kw][0]). Stride 2: the two loads of the pairs
@@ -180,6 +181,7 @@ template <int KW> struct ColumnVector {
   template <int Lanes, int Stride>
   static ColumnVector at(int64_t ow, int64_t padL, int64_t width, int64_t outW) {
     ColumnVector c;
+    c.ow = ow;
     c.column = ow * Stride - padL;
     // Unmasked loads read columns [column, column + Stride * Lanes + KW - 1).
     c.inside = c.column >= 0 && c.column + Stride * Lanes + KW - 1 <= width;
@@ -240,7 +242,9 @@ template <int Lanes, int Stride, int KW, bool Masked, bool Shifted>
 /// Rows x Lanes outputs of a plane read in place: input row i of the block (row
 /// oh * Stride - padTop + i) at rows[i], the outputs those of column vector \p c. Each input
 /// vector is loaded once and multiplied into every output row whose window holds it.
-template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked, bool Shifted = false>
+/// With \p Spill, every row stores all Lanes lanes, past the plane row's end (rows one vector
+/// wide: the lanes past it are the next rows' first outputs, stored after them).
+template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked, bool Shifted, bool Spill>
 [[gnu::always_inline]] inline void fixedTapBlock(const float *const *rows, const ColumnVector<KW> c,
                                                  const PlaneConstants<Lanes, KH * KW> &k, float *y,
                                                  int64_t yRowFloats) {
@@ -261,7 +265,7 @@ template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked, bool Shi
   }
   for (int r = 0; r < Rows; ++r) {
     FloatVector<Lanes> v = clampVector<Lanes>(acc[r], k.lo, k.hi);
-    if (c.store == laneRange(0, Lanes))
+    if (Spill || c.store == laneRange(0, Lanes))
       storeLanes<Lanes>(y + r * yRowFloats, v);
     else
       storeMasked<Lanes>(y + r * yRowFloats, v, c.store);
@@ -275,24 +279,35 @@ void fixedTapPlane(const spcc_conv_params &p, const float *x, const float *zeroR
                    const std::vector<ColumnVector<K>> &columns,
                    const PlaneConstants<Lanes, K * K> &k, float *y) {
   int64_t height = p.in[1], width = p.in[2], outW = p.out[2];
-  int64_t padT = p.pad_begin[1];
+  int64_t padT = p.pad_begin[1], outPlane = p.out[1] * outW;
   const float *rows[(MaxRows - 1) * Stride + K];
   forEachRowBlock<MaxRows>(p.out[1], [&]<int Rows>(int64_t oh) {
     for (int i = 0; i < (Rows - 1) * Stride + K; ++i) {
       int64_t ih = oh * Stride - padT + i;
       rows[i] = ih >= 0 && ih < height ? x + ih * width : zeroRow;
     }
-    for (size_t j = 0; j < columns.size(); ++j) {
-      float *dst = y + oh * outW + int64_t(j) * Lanes;
-      if (columns[j].inside)
-        fixedTapBlock<Lanes, Rows, Stride, K, K, false>(rows, columns[j], k, dst, outW);
-      else if constexpr (Stride == 1 && Lanes == kWideLanes) {
-        if (columns[j].rowInFirstLoad)
-          fixedTapBlock<Lanes, Rows, Stride, K, K, true, true>(rows, columns[j], k, dst, outW);
+    // Rows narrower than a vector are stored whole in every block but the plane's last: AVX2's
+    // masked store (VMASKMOVPS) is microcoded on AMD cores before Zen 4, and the lanes past a
+    // row are overwritten by the rows after it, stored later. (Wider rows end in a vector moved
+    // back to end at the row's end, fixedTapPlanesOf.)
+    bool spill = columns.size() == 1 && (oh + Rows - 1) * outW + Lanes <= outPlane;
+    for (const ColumnVector<K> &c : columns) {
+      float *dst = y + oh * outW + c.ow;
+      auto block = [&]<bool Masked, bool Shifted>() {
+        if (spill)
+          fixedTapBlock<Lanes, Rows, Stride, K, K, Masked, Shifted, true>(rows, c, k, dst, outW);
         else
-          fixedTapBlock<Lanes, Rows, Stride, K, K, true>(rows, columns[j], k, dst, outW);
+          fixedTapBlock<Lanes, Rows, Stride, K, K, Masked, Shifted, false>(rows, c, k, dst, outW);
+      };
+      if (c.inside)
+        block.template operator()<false, false>();
+      else if constexpr (Stride == 1 && Lanes == kWideLanes) {
+        if (c.rowInFirstLoad)
+          block.template operator()<true, true>();
+        else
+          block.template operator()<true, false>();
       } else
-        fixedTapBlock<Lanes, Rows, Stride, K, K, true>(rows, columns[j], k, dst, outW);
+        block.template operator()<true, false>();
     }
   });
 }
@@ -312,10 +327,15 @@ void fixedTapPlanesOf(const spcc_conv_params &p, const float *x, const float *w,
   int64_t inPlane = p.in[1] * p.in[2], outPlane = p.out[1] * p.out[2];
   int64_t multiplier = p.cout / p.cin;
   Clamp clamp(p);
+  // Rows wider than a vector end in a whole vector moved back to end at the row's end: it
+  // recomputes a few outputs of the vector before (the same values) rather than storing its
+  // lanes past the row's end under a mask.
   std::vector<ColumnVector<K>> columns;
-  for (int64_t ow = 0; ow < p.out[2]; ow += Lanes)
+  for (int64_t ow = 0; ow < p.out[2]; ow += Lanes) {
+    int64_t first = p.out[2] > Lanes ? std::min(ow, p.out[2] - Lanes) : ow;
     columns.push_back(
-        ColumnVector<K>::template at<Lanes, Stride>(ow, p.pad_begin[2], p.in[2], p.out[2]));
+        ColumnVector<K>::template at<Lanes, Stride>(first, p.pad_begin[2], p.in[2], p.out[2]));
+  }
   parallelFor(p.n * p.cout, numThreads, [&](int64_t begin, int64_t end) {
     // Private copies: what the lambda captures is shared with the OpenMP region, so the
     // compiler would reload it from memory after every call (5-10% on small planes).

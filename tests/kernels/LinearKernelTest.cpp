@@ -132,9 +132,10 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
     Ints x, w;
     Ints pads, strides, dilations;
   };
-  // Widths around the 8- and 16-column vectors, heights around the 8- and 4-row blocks; the
-  // fixed-tap paths (3x3 and 5x5 at stride 1 or 2, read in place with masked borders) and the
-  // generic one (other kernels, dilations, strides).
+  // Widths around the 8- and 16-column vectors (a row's last vector moved back to end at its
+  // end), heights around the 8- and 4-row blocks; the fixed-tap paths (3x3 and 5x5 at stride 1
+  // or 2, read in place with masked borders) and the generic one (other kernels, dilations,
+  // strides).
   std::vector<DepthwiseCase> cases = {
       {"112x112 stride 2 (MobileNet)",
        {1, 4, 112, 112},
@@ -166,6 +167,11 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
       {"1x2 stride 2", {1, 2, 1, 2}, {2, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
       {"5x5 stride 1", {1, 3, 19, 18}, {3, 1, 5, 5}, {2, 2, 2, 2}, {1, 1}, {1, 1}},
       {"5x5 stride 2", {1, 3, 29, 40}, {3, 1, 5, 5}, {2, 1, 2, 3}, {2, 2}, {1, 1}},
+      // Rows narrower than a vector are stored whole but the plane's last: 3 columns spill into
+      // the two rows after, 12 into the next (16-column vectors).
+      {"20x3 stride 1", {1, 2, 20, 3}, {2, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
+      {"13x12 stride 1", {1, 3, 13, 12}, {3, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
+      {"21x5 stride 2", {1, 2, 21, 5}, {2, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
   };
   for (const DepthwiseCase &c : cases)
     for (const char *activation : {"", "Relu", "Clip"}) {
