@@ -199,6 +199,10 @@ template <int KW> struct ColumnVector {
   }
 };
 
+/// Whether stride-2 taps are split into evens and odds in pair order (AVX2's 8-lane vectors:
+/// splitEvenOddInPairs): the outputs are put in order once, before their store.
+template <int Lanes, int Stride> constexpr bool kTapsInPairOrder = Stride == 2 && kWideLanes == 8;
+
 /// The KW tap vectors of one input row for the outputs of column vector \p c.
 template <int Lanes, int Stride, int KW, bool Masked, bool Shifted>
 [[gnu::always_inline]] inline void loadTapColumns(const float *row, const ColumnVector<KW> &c,
@@ -215,6 +219,22 @@ template <int Lanes, int Stride, int KW, bool Masked, bool Shifted>
       const float *first = row + c.column + kw;
       taps[kw] = Masked ? loadMasked<Lanes>(first, c.loads[kw][0]) : loadLanes<Lanes>(first);
     }
+  } else if constexpr (kTapsInPairOrder<Lanes, Stride>) {
+#ifndef __AVX512F__
+    // Each even tap's evens and odds from its own two loads: 2 loads and 2 shuffles a pair
+    // (taps kw, kw + 1), where splitting in order and shifting the third tap out of the first
+    // took 6-7 shuffles a row for a 3x3 (Zen 3's two shuffle pipes bound the block).
+    for (int kw = 0; kw < KW; kw += 2) {
+      const float *first = row + c.column + kw;
+      FloatVector<Lanes> a =
+          Masked ? loadMasked<Lanes>(first, c.loads[kw][0]) : loadLanes<Lanes>(first);
+      FloatVector<Lanes> b = Masked ? loadMasked<Lanes>(first + Lanes, c.loads[kw][1])
+                                    : loadLanes<Lanes>(first + Lanes);
+      EvenOdd<Lanes> pair = splitEvenOddInPairs(a, b);
+      taps[kw] = pair.evens;
+      if (kw + 1 < KW) taps[kw + 1] = pair.odds;
+    }
+#endif
   } else if constexpr (KW == 3 && Lanes == kWideLanes) {
     // The third tap's evens are the first's moved down one lane with the float after the pairs
     // shifted in: one scalar load and a shift instead of two vector loads and a permute.
@@ -265,6 +285,9 @@ template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked, bool Shi
   }
   for (int r = 0; r < Rows; ++r) {
     FloatVector<Lanes> v = clampVector<Lanes>(acc[r], k.lo, k.hi);
+#ifndef __AVX512F__
+    if constexpr (kTapsInPairOrder<Lanes, Stride>) v = inPairOrder(v);
+#endif
     if (Spill || c.store == laneRange(0, Lanes))
       storeLanes<Lanes>(y + r * yRowFloats, v);
     else

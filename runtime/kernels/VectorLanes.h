@@ -254,6 +254,22 @@ inline EvenOdd<Lanes> loadEvenOdd(const float *row, int64_t column, int64_t widt
   return evenOddOfLoaded<Lanes>(a, b);
 }
 
+#ifndef __AVX512F__
+/// AVX2: the evens and odds of the 16 floats a then b with their lanes in the order
+/// 0 1 4 5 2 3 6 7, one shuffle each where splitEvenOdd takes two. Every split of a row in this
+/// order agrees lane for lane, so sums of them need reordering once, by inPairOrder, not each
+/// tap.
+inline EvenOdd<8> splitEvenOddInPairs(FloatVector<8> a, FloatVector<8> b) {
+  return {FloatVector<8>(_mm256_shuffle_ps(__m256(a), __m256(b), _MM_SHUFFLE(2, 0, 2, 0))),
+          FloatVector<8>(_mm256_shuffle_ps(__m256(a), __m256(b), _MM_SHUFFLE(3, 1, 3, 1)))};
+}
+
+/// The lanes of a splitEvenOddInPairs result (or of sums of them) in order.
+inline FloatVector<8> inPairOrder(FloatVector<8> v) {
+  return FloatVector<8>(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(__m256(v)), 0xD8)));
+}
+#endif
+
 } // namespace spcc::kernels
 
 #endif
