@@ -171,7 +171,7 @@ template <int KW> struct ColumnVector {
   /// Stride 1: tap kw's load at column + kw ([kw][0]). Stride 2: the two loads of the pairs
   /// from column + kw, kw even (evenOddLoadMasks).
   uint32_t loads[KW][2] = {};
-  uint32_t store = 0; ///< the lanes whose outputs exist
+  int64_t outputs = 0; ///< the lanes whose outputs exist (the first ones)
   /// Stride 2: whether the column after the pairs (column + 2 * Lanes) is inside the row.
   bool afterInside = false;
   /// Stride 1: whether the first tap's load reaches the row's end, so that the other taps'
@@ -194,7 +194,7 @@ template <int KW> struct ColumnVector {
     }
     c.afterInside = c.column + 2 * Lanes >= 0 && c.column + 2 * Lanes < width;
     c.rowInFirstLoad = Stride == 1 && c.column + Lanes >= width;
-    c.store = laneRange(0, std::min<int64_t>(Lanes, outW - ow));
+    c.outputs = std::min<int64_t>(Lanes, outW - ow);
     return c;
   }
 };
@@ -288,10 +288,10 @@ template <int Lanes, int Rows, int Stride, int KH, int KW, bool Masked, bool Shi
 #ifndef __AVX512F__
     if constexpr (kTapsInPairOrder<Lanes, Stride>) v = inPairOrder(v);
 #endif
-    if (Spill || c.store == laneRange(0, Lanes))
+    if (Spill)
       storeLanes<Lanes>(y + r * yRowFloats, v);
     else
-      storeMasked<Lanes>(y + r * yRowFloats, v, c.store);
+      storeFirst<Lanes>(y + r * yRowFloats, v, c.outputs);
   }
 }
 

@@ -77,16 +77,11 @@ inline void fillWideUnitStridePlaneRows(const spcc_sparse_params &p, const float
 template <int Vectors> class PlaneRowWriter {
 public:
   static constexpr int Lanes = kWideLanes;
-  explicit PlaneRowWriter(int64_t planeW)
-      : lastLanes(planeW - (Vectors - 1) * Lanes), lastWritten(laneRange(0, lastLanes)) {}
+  explicit PlaneRowWriter(int64_t planeW) : lastLanes(planeW - (Vectors - 1) * Lanes) {}
 
   void write(float *row, const FloatVector<Lanes> *v) const {
     for (int j = 0; j + 1 < Vectors; ++j) storeLanes<Lanes>(row + j * Lanes, v[j]);
-    float *last = row + (Vectors - 1) * Lanes;
-    if (lastLanes == Lanes)
-      storeLanes<Lanes>(last, v[Vectors - 1]);
-    else
-      storeMasked<Lanes>(last, v[Vectors - 1], lastWritten);
+    storeFirst<Lanes>(row + (Vectors - 1) * Lanes, v[Vectors - 1], lastLanes);
   }
   void writeZeros(float *row) const {
     FloatVector<Lanes> zeros[Vectors];
@@ -96,7 +91,6 @@ public:
 
 private:
   int64_t lastLanes;
-  uint32_t lastWritten;
 };
 
 /// Calls fill.operator()<V>() for plane rows of V vectors (1 <= V <= 8; the fills' loops

@@ -123,10 +123,26 @@ template <int Lanes> inline void storeMasked(float *p, FloatVector<Lanes> v, uin
 /// Stores the first \p count lanes of v to p (all of them with one plain store when count >=
 /// Lanes): a row's last vector writes nothing past the row.
 template <int Lanes> inline void storeFirst(float *p, FloatVector<Lanes> v, int64_t count) {
-  if (count >= Lanes)
-    storeLanes<Lanes>(p, v);
-  else
-    storeMasked<Lanes>(p, v, laneRange(0, count));
+  if (count >= Lanes) return storeLanes<Lanes>(p, v);
+#ifdef __AVX512F__
+  storeMasked<Lanes>(p, v, laneRange(0, count));
+#else
+  // AVX2's masked store (VMASKMOVPS) is microcoded on AMD cores before Zen 4: ~19 cycles a
+  // store on Zen 3, measured, against ~6 for these plain stores of 4, 2 and 1 lanes.
+  if (count <= 0) return;
+  __m128 part = _mm256_castps256_ps128(__m256(v));
+  if (count & 4) {
+    _mm_storeu_ps(p, part);
+    p += 4;
+    part = _mm256_extractf128_ps(__m256(v), 1);
+  }
+  if (count & 2) {
+    _mm_storeu_si64(p, _mm_castps_si128(part));
+    p += 2;
+    part = _mm_movehl_ps(part, part);
+  }
+  if (count & 1) _mm_store_ss(p, part);
+#endif
 }
 
 /// Evens and odds of 2 * Lanes consecutive floats of a row: the inputs of Lanes stride-2
