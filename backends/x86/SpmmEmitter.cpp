@@ -128,9 +128,17 @@ void SpmmEmitter::storeNewLanes(const std::vector<llvm::Value *> &values, llvm::
   builder.CreateBr(next);
 }
 
-llvm::GlobalVariable *SpmmEmitter::compactedStoreTable() {
-  if (compactedStores) return compactedStores;
+void SpmmEmitter::emitCompactionTables() {
+  if (compactionTable) return;
   const CompactedOutput &c = spec.compacted;
+  std::vector<int32_t> lanes;
+  for (int64_t x = 0; x < c.planeWidth; ++x) {
+    size_t begin = lanes.size();
+    for (int i = 0; i < width; ++i)
+      if ((x + i) % c.planeWidth < c.width) lanes.push_back(i);
+    lanes.resize(begin + size_t(width), 0);
+  }
+  compactionTable = table("compaction", llvm::ConstantDataArray::get(context, lanes));
   // The output index of position p, or of the next output when p is not one.
   auto outputIndex = [&](int64_t p) {
     int64_t y = p / c.planeWidth, x = p % c.planeWidth;
@@ -145,22 +153,12 @@ llvm::GlobalVariable *SpmmEmitter::compactedStoreTable() {
     entries.push_back(int32_t(q % c.planeWidth * width));
   }
   compactedStores = table("compacted.stores", llvm::ConstantDataArray::get(context, entries));
-  return compactedStores;
 }
 
 void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Value *position,
                                  int v) {
   const CompactedOutput &c = spec.compacted;
-  if (!compactionTable) {
-    std::vector<int32_t> lanes;
-    for (int64_t x = 0; x < c.planeWidth; ++x) {
-      size_t begin = lanes.size();
-      for (int i = 0; i < width; ++i)
-        if ((x + i) % c.planeWidth < c.width) lanes.push_back(i);
-      lanes.resize(begin + size_t(width), 0);
-    }
-    compactionTable = table("compaction", llvm::ConstantDataArray::get(context, lanes));
-  }
+  emitCompactionTables();
   // The vector's output lanes go to outputs [start, start + count) in order. Where the vector
   // starts and how many outputs it holds are read from a table by its index (positions are whole
   // vectors: task ranges and blocks are whole steps or end at n, a multiple of the widest):
@@ -170,11 +168,10 @@ void SpmmEmitter::storeCompacted(llvm::Value *value, llvm::Value *row, llvm::Val
       builder.CreateLShr(q, builder.getInt64(uint64_t(llvm::Log2_32(unsigned(width)))));
   vector = builder.CreateBinaryIntrinsic(llvm::Intrinsic::umin, vector,
                                          builder.getInt64(uint64_t(spec.n / width)));
-  llvm::GlobalVariable *stores = compactedStoreTable();
   auto field = [&](int f) {
     llvm::Value *at = builder.CreateAdd(builder.CreateMul(vector, builder.getInt64(3)),
                                         builder.getInt64(uint64_t(f)));
-    return builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, stores, at));
+    return builder.CreateLoad(i32, builder.CreateInBoundsGEP(i32, compactedStores, at));
   };
   llvm::Value *start = builder.CreateZExt(field(0), i64);
   llvm::Value *count = field(1);

@@ -187,10 +187,8 @@ private:
   void storeNewLanes(const std::vector<llvm::Value *> &values, llvm::Value *index, llvm::Value *n,
                      llvm::Value *position, const std::vector<llvm::Value *> &masks,
                      llvm::BasicBlock *next);
-  /// Per vector of positions of a compacted convolution (index q / width), three i32: the
-  /// output its first output lane goes to, how many of its lanes are outputs, and where its
-  /// lanes' permutation starts in compactionTable (created on first use).
-  llvm::GlobalVariable *compactedStoreTable();
+  /// Creates compactionTable and compactedStores on first use.
+  void emitCompactionTables();
   /// Stores the finished \p value, vector \p v of the step at \p position in row \p row, to the
   /// compacted output: its output lanes packed together. (A step moved back stores the lanes
   /// it shares with the step before again, with the same values.)
@@ -316,6 +314,9 @@ private:
   /// Compacted output: for each column x of a plane row, the lanes of a vector starting there
   /// that are outputs, in order (created on first use).
   llvm::GlobalVariable *compactionTable = nullptr;
+  /// Compacted output: per vector of positions (index q / width), three i32: the output its
+  /// first output lane goes to, how many of its lanes are outputs, and where its lanes'
+  /// permutation starts in compactionTable.
   llvm::GlobalVariable *compactedStores = nullptr;
 };
 
