@@ -35,7 +35,8 @@ public:
   /// Adds the decisions this compilation inserted to the file, when there are any: under an
   /// exclusive lock (compilations sharing the cache take turns), merged with the file as it is
   /// then (a key already there keeps its decision, unless this compilation replaced an unusable
-  /// entry of it), written to a temporary and renamed.
+  /// entry of it), written to a temporary and renamed. Saving again (after each decision)
+  /// merges every decision since load once more: the file then changes only by the new ones.
   llvm::Error save() const;
 
   static std::string keyOf(const SparseLayer &layer, const TuningSetting &setting);

@@ -232,7 +232,13 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
     auto choice = x86::chooseKernel(*nodes[i], layer, denseCalls[i], selection);
     if (!choice) return addContext(choice.takeError(), nodes[i]->describe());
     choices[i] = std::move(*choice);
-    if (useCache) cache.insert(key, choices[i]);
+    if (useCache) {
+      // Saved as soon as decided: a compilation interrupted while tuning (Ctrl-C, a CI step's
+      // time limit; a full tuning of a large model takes many minutes) keeps the layers it
+      // measured, and the next one starts where it stopped.
+      cache.insert(key, choices[i]);
+      if (llvm::Error err = cache.save()) return err;
+    }
   }
   if (!options.permuteRows) choices[i].tiling.permuteRows = false;
   if (choices[i].sparse) sparseLayers[i] = &layer;
@@ -312,7 +318,7 @@ llvm::Error ModelCompiler::buildKernelPlan() {
                            " weight layers sparse, " + llvm::Twine(featureMajor) +
                            " results kept feature-major");
   report.tuneSeconds = lap(started);
-  return cache.save();
+  return llvm::Error::success();
 }
 
 llvm::Error ModelCompiler::emitAndCompile() {
