@@ -27,6 +27,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -105,11 +106,15 @@ LayerReport reportLayer(const Node &node, const SparseLayer &layer, const Kernel
   return entry;
 }
 
+/// Seconds from \p since to now.
+double secondsSince(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
 /// Seconds from \p since to now; moves \p since to now.
 double lap(std::chrono::steady_clock::time_point &since) {
-  auto now = std::chrono::steady_clock::now();
-  double seconds = std::chrono::duration<double>(now - since).count();
-  since = now;
+  double seconds = secondsSince(since);
+  since = std::chrono::steady_clock::now();
   return seconds;
 }
 
@@ -252,14 +257,18 @@ llvm::Error ModelCompiler::chooseKernels() {
     if (layers[i]) nonzeros[i] = layers[i]->spec.weights.getNumNonZeros();
   }
   std::vector<int64_t> budgets = unrolledBudgets(nonzeros, options.tune, kModelUnrolledNonzeros);
+  const size_t weightLayers = size_t(
+      std::count_if(layers.begin(), layers.end(), [](const auto &layer) { return bool(layer); }));
   for (size_t i = 0; i < nodes.size(); ++i) {
     auto call = lowerToKernelCall(*nodes[i]);
     if (!call) return call.takeError();
     denseCalls.push_back(std::move(*call));
     if (!layers[i]) continue;
     ++candidates;
+    // The count and the time so far: a full tuning of a large model runs for many minutes.
     if (options.log)
-      *options.log << "spcc: tune: " << candidates << ": " << nodes[i]->describe() << "\n";
+      *options.log << "spcc: tune: " << candidates << " of " << weightLayers << ": "
+                   << nodes[i]->describe() << llvm::format(" (at %.1f s)\n", secondsSince(started));
     if (llvm::Error err = chooseKernel(i, budgets[i])) return err;
   }
   return llvm::Error::success();
