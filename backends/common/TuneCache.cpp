@@ -51,7 +51,7 @@ TuneCache TuneCache::load(std::string path) {
   return cache;
 }
 
-llvm::Error TuneCache::save() const {
+llvm::Error TuneCache::save() {
   if (added.empty() || path.empty()) return llvm::Error::success();
   llvm::StringRef dir = llvm::sys::path::parent_path(path);
   if (!dir.empty())
@@ -96,6 +96,8 @@ llvm::Error TuneCache::save() const {
   if (std::error_code ec = llvm::sys::fs::rename(temp, path))
     return makeError(ErrorCode::IO, "cannot write " + path + ": " + ec.message());
   removeTemp.keep();
+  added.clear();
+  replaced.clear();
   return llvm::Error::success();
 }
 

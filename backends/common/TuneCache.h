@@ -32,12 +32,11 @@ class TuneCache {
 public:
   /// Reads \p path if it exists (a missing file is an empty cache).
   static TuneCache load(std::string path);
-  /// Adds the decisions this compilation inserted to the file, when there are any: under an
+  /// Adds the decisions inserted since the last save to the file, when there are any: under an
   /// exclusive lock (compilations sharing the cache take turns), merged with the file as it is
   /// then (a key already there keeps its decision, unless this compilation replaced an unusable
-  /// entry of it), written to a temporary and renamed. Saving again (after each decision)
-  /// merges every decision since load once more: the file then changes only by the new ones.
-  llvm::Error save() const;
+  /// entry of it), written to a temporary and renamed. Called after each decision.
+  llvm::Error save();
 
   static std::string keyOf(const SparseLayer &layer, const TuningSetting &setting);
   /// The decision kept for \p key, nothing when there is none, an error naming the entry
@@ -50,7 +49,7 @@ public:
 private:
   std::string path;
   llvm::StringMap<std::string> lines; ///< key -> "sparse tiling sparseSeconds denseSeconds"
-  std::set<std::string> added;        ///< keys inserted since load
+  std::set<std::string> added;        ///< keys inserted since the last save
   std::set<std::string> replaced;     ///< of those, keys that held an entry (unusable) at load
 };
 
