@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <iterator>
 #include <random>
+#include <set>
 
 using namespace spcc;
 using namespace spcc::x86;
@@ -65,6 +66,60 @@ TEST_CASE("fast tuning measures a split-K loop where B overflows the cache", "[s
   SparseLayer narrow = planMatrixProduct(randomSparse(64, 48, 0.3, random), 512);
   for (TuneLevel level : {TuneLevel::Fast, TuneLevel::Full})
     for (const SpmmTiling &t : candidateTilings(narrow, 16, level)) CHECK_FALSE(isSplitLoop(t));
+}
+
+TEST_CASE("loops are offered the steps that recompute fewest positions", "[sparse]") {
+  std::mt19937 random(35);
+  auto loopVectors = [](const std::vector<SpmmTiling> &offered) {
+    std::set<int> vectors;
+    for (const SpmmTiling &t : offered)
+      if (t.schedule == SpmmTiling::Schedule::Loop) vectors.insert(t.vectors);
+    return vectors;
+  };
+  // 14x14 = 196 positions in AVX2's vectors of 8: steps of 4 and 8 vectors compute 224 and
+  // 256, of 9 216, of 5 200 (more than 12 vectors leave too few registers).
+  SparseLayer fourteen = planMatrixProduct(randomSparse(256, 1024, 0.2, random), 196);
+  std::set<int> avx2 = loopVectors(offeredTilings(fourteen, 8, kModelUnrolledNonzeros));
+  CHECK(avx2.count(9) == 1);
+  CHECK(avx2.count(5) == 1);
+  CHECK(avx2.count(7) == 0); // 224, no fewer than 4 vectors'
+  CHECK(std::none_of(avx2.begin(), avx2.end(), [](int v) { return v > 12; }));
+  // The steps of 5 vectors are also offered two rows in lockstep, as those of 4 are.
+  std::vector<SpmmTiling> offered = offeredTilings(fourteen, 8, kModelUnrolledNonzeros);
+  CHECK(std::any_of(offered.begin(), offered.end(), [](const SpmmTiling &t) {
+    return t.schedule == SpmmTiling::Schedule::Loop && t.vectors == 5 && t.rowGroup == 2;
+  }));
+  // 7x7 = 49 positions: one step of 7 vectors computes 56, those of 4 and 8 vectors 64.
+  SparseLayer seven = planMatrixProduct(randomSparse(256, 1024, 0.2, random), 49);
+  CHECK(loopVectors(offeredTilings(seven, 8, kModelUnrolledNonzeros)).count(7) == 1);
+  // In AVX-512's vectors of 16 one step of 13 vectors (208) already computes fewest.
+  CHECK(loopVectors(offeredTilings(fourteen, 16, kModelUnrolledNonzeros)) ==
+        std::set<int>{2, 4, 7, 8, 13});
+}
+
+TEST_CASE("a convolution's split loops read B in place as well as packed", "[sparse]") {
+  std::mt19937 random(36);
+  Tensor dense(TensorType(DType::Float32, {128, 128, 3, 3}));
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  for (float &x : dense.getMutableData<float>()) x = uniform(random) < 0.05 ? uniform(random) : 0;
+  ConvGeometry g;
+  g.inChannels = 128;
+  g.inH = g.inW = 28;
+  g.kernelH = g.kernelW = 3;
+  g.padTop = g.padLeft = g.padBottom = g.padRight = 1;
+  SparseLayer conv = planConvolution(dense, g, {});
+  REQUIRE_FALSE(conv.spec.rowStrideOfB().has_value());
+  std::vector<SpmmTiling> offered = offeredTilings(conv, 8, kModelUnrolledNonzeros);
+  for (bool packed : {false, true})
+    CHECK(std::any_of(offered.begin(), offered.end(), [&](const SpmmTiling &t) {
+      return isSplitLoop(t) && t.nBlock > 0 && t.nBlock < conv.spec.n && t.packB == packed;
+    }));
+  // A product's rows of B a row apart are packed only (in place they crowd a few cache sets).
+  SparseLayer product = planMatrixProduct(randomSparse(128, 1152, 0.05, random), 816);
+  offered = offeredTilings(product, 8, kModelUnrolledNonzeros);
+  CHECK_FALSE(std::any_of(offered.begin(), offered.end(), [&](const SpmmTiling &t) {
+    return isSplitLoop(t) && t.nBlock > 0 && t.nBlock < product.spec.n && !t.packB;
+  }));
 }
 
 TEST_CASE("straight-line tiles are offered reduction blocks where a step's B outgrows L1",
