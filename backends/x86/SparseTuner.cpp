@@ -8,6 +8,7 @@
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/bit.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <cmath>
@@ -279,8 +280,7 @@ namespace {
 /// Positions a loop computes for \p n positions in steps of \p vectors vectors (a block's last
 /// step moved back to end at n, or masked where n is narrower than a step).
 int64_t computedPositions(int64_t n, int vectors, int vectorWidth) {
-  int64_t step = int64_t(vectors) * vectorWidth;
-  return (n + step - 1) / step * step;
+  return int64_t(llvm::alignTo(uint64_t(n), uint64_t(vectors) * uint64_t(vectorWidth)));
 }
 
 /// Adds to \p loopVectors the steps that cover \p n in up to six steps with fewer computed
@@ -292,17 +292,16 @@ int64_t computedPositions(int64_t n, int vectors, int vectorWidth) {
 /// rows in lockstep, 0.41 in steps of 5.)
 void addTighterSteps(std::set<int> &loopVectors, int64_t n, int vectorWidth) {
   const int most = std::min(16, accumulatorRegisters(vectorWidth) - 4);
-  const int64_t vectorsOfN = (n + vectorWidth - 1) / vectorWidth;
-  auto fewest = [&] {
-    int64_t best = std::numeric_limits<int64_t>::max();
-    for (int vectors : loopVectors)
-      if (vectors >= 4) best = std::min(best, computedPositions(n, vectors, vectorWidth));
-    return best;
-  };
-  for (int64_t steps = 1; steps <= 6; ++steps) {
-    int vectors = int((vectorsOfN + steps - 1) / steps);
-    if (vectors >= 3 && vectors <= most && computedPositions(n, vectors, vectorWidth) < fewest())
-      loopVectors.insert(vectors);
+  const uint64_t vectorsOfN = llvm::divideCeil(uint64_t(n), uint64_t(vectorWidth));
+  int64_t fewest = std::numeric_limits<int64_t>::max();
+  for (int vectors : loopVectors)
+    if (vectors >= 4) fewest = std::min(fewest, computedPositions(n, vectors, vectorWidth));
+  for (uint64_t steps = 1; steps <= 6; ++steps) {
+    int vectors = int(llvm::divideCeil(vectorsOfN, steps));
+    int64_t computed = computedPositions(n, vectors, vectorWidth);
+    if (vectors < 3 || vectors > most || computed >= fewest) continue;
+    loopVectors.insert(vectors);
+    if (vectors >= 4) fewest = computed;
   }
 }
 
@@ -368,6 +367,8 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
     loopVectors.insert(int((spanning + 1) / 2));
   }
   addTighterSteps(loopVectors, layer.spec.n, vectorWidth);
+  // A convolution's taps: rows of B not one stride apart (see the split loops below).
+  const bool taps = !layer.spec.rowStrideOfB();
   for (int vectors : loopVectors) {
     int64_t step = int64_t(vectors) * vectorWidth;
     if (vectors > 2 && step / 2 >= layer.spec.n) continue;
@@ -396,7 +397,6 @@ std::vector<SpmmTiling> offeredTilings(const SparseLayer &layer, int vectorWidth
       // thread on Zen 3: 0.31 ms in place against 0.37 ms packed, blocks of 256 columns).
       t.packB = true;
       bool packable = packsB(t, layer.spec.n, step);
-      bool taps = !layer.spec.rowStrideOfB();
       if (layer.spec.n <= step || !packable || taps) {
         t.packB = false;
         all.push_back(t);
