@@ -16,7 +16,8 @@
 // reload of the stored line (4K aliasing) and waits. (MobileNet V1's depthwise layer over 1024
 // planes of 7x7, one thread on AMD Zen 4: 0.0255 ms with output and input at the same page
 // offset, 0.0263 ms 64-128 bytes apart, 0.0240-0.0248 ms from 192 bytes apart to half a page;
-// in the compiled model 0.028-0.031 ms before this staggering, 0.026-0.027 ms after.)
+// in the compiled model, four interleaved rounds: 0.028-0.031 ms before this staggering,
+// 0.026-0.027 ms after in three, 0.030 ms in a round where every layer ran slower.)
 //
 //===----------------------------------------------------------------------===//
 #include "passes/MemoryPlanning.h"
