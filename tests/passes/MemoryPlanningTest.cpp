@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <string>
 
 using namespace spcc;
 using namespace spcc::test;
@@ -22,15 +23,24 @@ std::unique_ptr<Graph> plan(const std::string &text) {
   return graph;
 }
 
-/// Four Relus in a row: %a, %b and %c are intermediates of 256 bytes each.
-const char *const kChain = R"(graph @main(%x: f32[64]) {
-  %a: f32[64] = Relu(%x) @"n0"
-  %b: f32[64] = Relu(%a) @"n1"
-  %c: f32[64] = Relu(%b) @"n2"
-  %d: f32[64] = Relu(%c) @"n3"
+/// Four Relus in a row over f32[floats]: %a, %b and %c are the intermediates.
+std::string chainOf(int64_t floats) {
+  std::string text = R"(graph @main(%x: T) {
+  %a: T = Relu(%x) @"n0"
+  %b: T = Relu(%a) @"n1"
+  %c: T = Relu(%b) @"n2"
+  %d: T = Relu(%c) @"n3"
   return %d as "out"
 }
 )";
+  const std::string type = "f32[" + std::to_string(floats) + "]";
+  for (size_t at = text.find('T'); at != std::string::npos; at = text.find('T', at))
+    text.replace(at, 1, type);
+  return text;
+}
+
+/// The chain with intermediates of 256 bytes each.
+const std::string kChain = chainOf(64);
 
 int64_t offsetOf(const Graph &g, const char *name) {
   const Value *v = g.findValue(name);
@@ -229,14 +239,7 @@ TEST_CASE("memory-planning staggers page-sized buffers half a page from their in
           "[passes][memory-planning]") {
   // The chain's shape, with intermediates of 16 KiB: whole pages, so without staggering a
   // node's input and output would start at the same offset within a page.
-  auto g = plan(R"(graph @main(%x: f32[4096]) {
-  %a: f32[4096] = Relu(%x) @"n0"
-  %b: f32[4096] = Relu(%a) @"n1"
-  %c: f32[4096] = Relu(%b) @"n2"
-  %d: f32[4096] = Relu(%c) @"n3"
-  return %d as "out"
-}
-)");
+  auto g = plan(chainOf(4096));
   auto pageOffset = [&](const char *name) { return offsetOf(*g, name) % 4096; };
   CHECK((pageOffset("b") - pageOffset("a") + 4096) % 4096 == 2048);
   CHECK((pageOffset("c") - pageOffset("b") + 4096) % 4096 == 2048);
