@@ -16,10 +16,13 @@
 //   that for every stride the inputs of consecutive outputs are consecutive floats: tap
 //   (kh, kw) of output (oh, ow) sits at a fixed offset from oh * s * rowFloats + ow. The
 //   scratch borders are written once per thread: planes of one call share their geometry.
+// Planes of at most 64 outputs take whole blocks of channels at once, in vector lanes
+// (DepthwiseChannelBlocks.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Depthwise.h"
 
+#include "runtime/kernels/DepthwiseChannelBlocks.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/StridedCopy.h"
 #include "runtime/kernels/VectorLanes.h"
@@ -462,6 +465,22 @@ bool depthwiseConv2dApplies(const spcc_conv_params &p) {
 
 void depthwiseConv2d(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
                      float *y, int32_t numThreads) {
+  // Small planes: whole blocks of channels in vector lanes; the channels after the last whole
+  // block plane by plane, below.
+  if (int64_t blocked = depthwiseChannelBlockCount(p) * depthwiseChannelBlockLanes()) {
+    depthwiseChannelBlocks(p, x, w, bias, y, numThreads);
+    if (blocked == p.cout) return;
+    spcc_conv_params rest = p;
+    rest.n = 1;
+    rest.cin = rest.cout = rest.group = p.cout - blocked;
+    int64_t inPlane = p.in[1] * p.in[2], outPlane = p.out[1] * p.out[2];
+    int64_t taps = p.kernel[1] * p.kernel[2];
+    for (int64_t n = 0; n < p.n; ++n)
+      depthwiseConv2d(rest, x + (n * p.cin + blocked) * inPlane, w + blocked * taps,
+                      bias ? bias + blocked : nullptr, y + (n * p.cout + blocked) * outPlane,
+                      numThreads);
+    return;
+  }
   // Narrow planes (7 columns in MobileNet's last blocks) waste less of a narrower vector.
   if (p.out[2] <= 8)
     convolvePlanes<8>(p, x, w, bias, y, numThreads);

@@ -172,6 +172,34 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
       {"20x3 stride 1", {1, 2, 20, 3}, {2, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
       {"13x12 stride 1", {1, 3, 13, 12}, {3, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
       {"21x5 stride 2", {1, 2, 21, 5}, {2, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      // Planes of at most 64 outputs go in blocks of 16 (AVX-512) or 8 (AVX2) channels, the
+      // channels after the last whole block plane by plane: 35 channels are two or four
+      // blocks and three planes, in each of two samples.
+      {"blocks: 7x7 stride 1, 35 channels, 2 samples",
+       {2, 35, 7, 7},
+       {35, 1, 3, 3},
+       {1, 1, 1, 1},
+       {1, 1},
+       {1, 1}},
+      {"blocks: 14x14 stride 2", {1, 32, 14, 14}, {32, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      {"blocks: 14x14 stride 2, SAME-style pads",
+       {1, 16, 14, 14},
+       {16, 1, 3, 3},
+       {0, 0, 1, 1},
+       {2, 2},
+       {1, 1}},
+      {"blocks: 5x5 on 4x4", {1, 16, 4, 4}, {16, 1, 5, 5}, {2, 2, 2, 2}, {1, 1}, {1, 1}},
+      {"blocks: 5x5 stride 2", {1, 24, 13, 14}, {24, 1, 5, 5}, {2, 2, 2, 2}, {2, 2}, {1, 1}},
+      // The last input row and column are read by no output.
+      {"blocks: 8x8 stride 2 unpadded", {1, 16, 8, 8}, {16, 1, 3, 3}, {0, 0, 0, 0}, {2, 2}, {1, 1}},
+      {"blocks: dilated", {1, 24, 6, 6}, {24, 1, 3, 3}, {2, 2, 2, 2}, {1, 1}, {2, 2}},
+      {"blocks: stride (1, 2), 3x4 kernel",
+       {1, 16, 6, 9},
+       {16, 1, 3, 4},
+       {1, 0, 1, 2},
+       {1, 2},
+       {1, 1}},
+      {"blocks: 1x1 plane", {1, 17, 1, 1}, {17, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
   };
   for (const DepthwiseCase &c : cases)
     for (const char *activation : {"", "Relu", "Clip"}) {

@@ -1,0 +1,27 @@
+//===- DepthwiseChannelBlocks.h - Small depthwise planes, channels in lanes ---===//
+#ifndef SPCC_RUNTIME_KERNELS_DEPTHWISECHANNELBLOCKS_H
+#define SPCC_RUNTIME_KERNELS_DEPTHWISECHANNELBLOCKS_H
+
+#include "runtime/kernels/KernelParams.h"
+
+#include <cstdint>
+
+namespace spcc::kernels {
+
+/// How many blocks of depthwiseChannelBlockLanes() channels depthwiseChannelBlocks computes for
+/// \p p (a depthwise convolution depthwiseConv2dApplies accepts): 0 unless every output channel
+/// has its own input channel and the planes are small (at most 64 outputs).
+int64_t depthwiseChannelBlockCount(const spcc_conv_params &p);
+
+/// Channels per block: the lanes of the level's widest vector.
+int64_t depthwiseChannelBlockLanes();
+
+/// The first depthwiseChannelBlockCount(p) * depthwiseChannelBlockLanes() output channels of
+/// every sample of Y = depthwise convolution of X with W, plus bias (when non-null), then
+/// p.post_op; blocks split across at most \p numThreads threads.
+void depthwiseChannelBlocks(const spcc_conv_params &p, const float *x, const float *w,
+                            const float *bias, float *y, int32_t numThreads);
+
+} // namespace spcc::kernels
+
+#endif
