@@ -16,8 +16,8 @@
 //   that for every stride the inputs of consecutive outputs are consecutive floats: tap
 //   (kh, kw) of output (oh, ow) sits at a fixed offset from oh * s * rowFloats + ow. The
 //   scratch borders are written once per thread: planes of one call share their geometry.
-// Planes of at most 64 outputs take whole blocks of channels at once, in vector lanes
-// (DepthwiseChannelBlocks.cpp).
+// Planes of at most 64 outputs take whole blocks of channels at once, in vector lanes, where
+// that measured faster (DepthwiseChannelBlocks.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Depthwise.h"
@@ -467,7 +467,8 @@ void depthwiseConv2d(const spcc_conv_params &p, const float *x, const float *w, 
                      float *y, int32_t numThreads) {
   // Small planes: whole blocks of channels in vector lanes; the channels after the last whole
   // block plane by plane, below.
-  if (int64_t blocked = depthwiseChannelBlockCount(p) * depthwiseChannelBlockLanes()) {
+  if (depthwiseChannelBlocksPreferred(p)) {
+    int64_t blocked = depthwiseChannelBlockCount(p) * depthwiseChannelBlockLanes();
     depthwiseChannelBlocks(p, x, w, bias, y, numThreads);
     if (blocked == p.cout) return;
     spcc_conv_params rest = p;

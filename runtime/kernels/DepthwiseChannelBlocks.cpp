@@ -35,8 +35,23 @@ constexpr int kMaxRunColumns = 8;
 /// Largest padded input window (positions) kept in the scratch: 24 KiB of 16-lane vectors,
 /// which with the outputs stays in a 32 KiB L1.
 constexpr int64_t kMaxWindowPositions = 384;
-/// Largest output plane the blocks take: wider planes fill whole vectors plane by plane.
+/// Largest output plane the blocks take: wider planes fill whole vectors plane by plane (512
+/// channels of 14x14 at stride 1 measured 36 us in blocks, 30 as planes; Zen 4).
 constexpr int64_t kMaxOutputPositions = 64;
+/// Fewest multiply-adds per input position for which the blocks are the faster way: moving a
+/// position in costs about this many (its transposes; at 16 lanes a position's two 8-lane
+/// halves take one shuffle more). 3x3 at stride 2 has 2.25: in MobileNet V1 on Zen 4 its
+/// 512 x 14x14 layer took 0.020-0.022 ms as planes and 0.023-0.027 in blocks of 16, and with
+/// x86-64-v3 0.026-0.029 as planes and 0.024-0.025 in blocks of 8.
+constexpr int64_t kMinMultiplyAddsPerInput = kLanes == 16 ? 4 : 2;
+
+/// Rows x columns of the padded input window the outputs of \p p read.
+int64_t windowRows(const spcc_conv_params &p) {
+  return (p.out[1] - 1) * p.stride[1] + (p.kernel[1] - 1) * p.dilation[1] + 1;
+}
+int64_t windowColumns(const spcc_conv_params &p) {
+  return (p.out[2] - 1) * p.stride[2] + (p.kernel[2] - 1) * p.dilation[2] + 1;
+}
 
 /// The scratch layout of one call, the same for every block.
 struct ChannelBlockLayout {
@@ -48,8 +63,8 @@ struct ChannelBlockLayout {
   std::vector<int32_t> tapOffsets;
 
   explicit ChannelBlockLayout(const spcc_conv_params &p) {
-    rows = (p.out[1] - 1) * p.stride[1] + (p.kernel[1] - 1) * p.dilation[1] + 1;
-    columns = (p.out[2] - 1) * p.stride[2] + (p.kernel[2] - 1) * p.dilation[2] + 1;
+    rows = windowRows(p);
+    columns = windowColumns(p);
     inPlane = p.in[1] * p.in[2];
     outPlane = p.out[1] * p.out[2];
     slotOf.resize(size_t(inPlane));
@@ -279,10 +294,15 @@ void convolveBlock(const spcc_conv_params &p, const ChannelBlockLayout &layout,
 } // namespace
 
 int64_t depthwiseChannelBlockCount(const spcc_conv_params &p) {
-  if (p.cout != p.cin || p.out[1] * p.out[2] > kMaxOutputPositions) return 0;
-  ChannelBlockLayout layout(p);
-  if (layout.rows * layout.columns > kMaxWindowPositions) return 0;
+  if (p.cout != p.cin || windowRows(p) * windowColumns(p) > kMaxWindowPositions) return 0;
   return p.cout / kLanes;
+}
+
+bool depthwiseChannelBlocksPreferred(const spcc_conv_params &p) {
+  int64_t outPlane = p.out[1] * p.out[2], inPlane = p.in[1] * p.in[2];
+  return outPlane <= kMaxOutputPositions &&
+         p.kernel[1] * p.kernel[2] * outPlane >= kMinMultiplyAddsPerInput * inPlane &&
+         depthwiseChannelBlockCount(p) > 0;
 }
 
 int64_t depthwiseChannelBlockLanes() { return kLanes; }
