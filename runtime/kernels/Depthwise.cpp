@@ -16,8 +16,8 @@
 //   that for every stride the inputs of consecutive outputs are consecutive floats: tap
 //   (kh, kw) of output (oh, ow) sits at a fixed offset from oh * s * rowFloats + ow. The
 //   scratch borders are written once per thread: planes of one call share their geometry.
-// Planes of at most 64 outputs take whole blocks of channels at once, in vector lanes, where
-// that measured faster (DepthwiseChannelBlocks.cpp).
+// Planes of at most 64 outputs, and kernels of 5x5 or more, take whole blocks of channels at
+// once, in vector lanes, where that measured faster (DepthwiseChannelBlocks.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/Depthwise.h"

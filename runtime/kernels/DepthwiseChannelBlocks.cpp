@@ -1,12 +1,13 @@
-//===- DepthwiseChannelBlocks.cpp - Small depthwise planes with channels in lanes ---===//
+//===- DepthwiseChannelBlocks.cpp - Depthwise convolution with channels in lanes ---===//
 //
 // A plane of 7x7 outputs (the last blocks of MobileNet and its kin) fills under half of a
 // vector per row, and convolved plane by plane each such plane pays its own setup (weights
-// broadcast, border masks, row pointers) for 49 outputs. Here a block of kWideLanes channels
-// is moved into a zero-bordered scratch plane whose every position is one vector of the
-// block's channels (8 x 8 register transposes), convolved there with one whole-vector
-// multiply-add per tap and output (no masks, no lane shifts, the weights one vector per tap),
-// and moved back. Channels past the last whole block are left to the plane-by-plane kernel.
+// broadcast, border masks, row pointers) for 49 outputs; a 5x5 or 7x7 kernel read in place
+// needs a masked or shifted vector per tap. Here a block of kWideLanes channels is moved into
+// a zero-bordered scratch plane whose every position is one vector of the block's channels
+// (8 x 8 register transposes), convolved there with one whole-vector multiply-add per tap and
+// output (no masks, no lane shifts, the weights one vector per tap), and moved back. Channels
+// past the last whole block are left to the plane-by-plane kernel.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/DepthwiseChannelBlocks.h"
@@ -32,12 +33,18 @@ using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 /// Output columns computed together, one accumulator each, every tap's weight vector loaded
 /// once for all of them.
 constexpr int kMaxRunColumns = 8;
-/// Largest padded input window (positions) kept in the scratch: 24 KiB of 16-lane vectors,
-/// which with the outputs stays in a 32 KiB L1.
-constexpr int64_t kMaxWindowPositions = 384;
-/// Largest output plane the blocks take: wider planes fill whole vectors plane by plane (512
-/// channels of 14x14 at stride 1 measured 36 us in blocks, 30 as planes; Zen 4).
+/// Largest padded input window (positions) kept in the scratch: 256 KiB of 16-lane vectors,
+/// a 7x7 kernel's window over 56x56 planes (62 x 62). Small planes' windows stay in L1.
+constexpr int64_t kMaxWindowPositions = 4096;
+/// Largest output plane the blocks take for kernels under kMinTapsAnyPlane taps: wider planes
+/// fill whole vectors plane by plane, where a 3x3 reads its input in place (512 channels of
+/// 14x14 at stride 1 measured 35 us in blocks, 28 as planes; 256 x 28x28 71 against 45; Zen 4).
 constexpr int64_t kMaxOutputPositions = 64;
+/// Kernels of this many taps or more go in blocks at every plane size: the planes' 5x5 and
+/// generic paths measured slower everywhere (Zen 4, one thread, x86-64-v4 / v3: 5x5 480 x 14x14
+/// 1.96x / 2.63x, 240 x 28x28 1.19x / 1.89x, 144 x 56x56 at stride 2 1.09x / 1.41x; 7x7
+/// 384 x 14x14 1.82x / 1.85x, 96 x 56x56 1.48x / 1.34x faster in blocks).
+constexpr int64_t kMinTapsAnyPlane = 25;
 /// Fewest multiply-adds per input position for which the blocks are the faster way: moving a
 /// position in costs about this many (its transposes; at 16 lanes a position's two 8-lane
 /// halves take one shuffle more). 3x3 at stride 2 has 2.25: in MobileNet V1 on Zen 4 its
@@ -300,9 +307,9 @@ int64_t depthwiseChannelBlockCount(const spcc_conv_params &p) {
 
 bool depthwiseChannelBlocksPreferred(const spcc_conv_params &p) {
   int64_t outPlane = p.out[1] * p.out[2], inPlane = p.in[1] * p.in[2];
-  return outPlane <= kMaxOutputPositions &&
-         p.kernel[1] * p.kernel[2] * outPlane >= kMinMultiplyAddsPerInput * inPlane &&
-         depthwiseChannelBlockCount(p) > 0;
+  int64_t taps = p.kernel[1] * p.kernel[2];
+  return (outPlane <= kMaxOutputPositions || taps >= kMinTapsAnyPlane) &&
+         taps * outPlane >= kMinMultiplyAddsPerInput * inPlane && depthwiseChannelBlockCount(p) > 0;
 }
 
 int64_t depthwiseChannelBlockLanes() { return kLanes; }

@@ -202,6 +202,19 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
        {1, 2},
        {1, 1}},
       {"blocks: 1x1 plane", {1, 17, 1, 1}, {17, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
+      // Kernels of 5x5 or more go in blocks at every plane size.
+      {"blocks: 5x5 on 12x13, 40 channels",
+       {1, 40, 12, 13},
+       {40, 1, 5, 5},
+       {2, 2, 2, 2},
+       {1, 1},
+       {1, 1}},
+      {"blocks: 7x7 on 11x10 (ConvNeXt)",
+       {1, 16, 11, 10},
+       {16, 1, 7, 7},
+       {3, 3, 3, 3},
+       {1, 1},
+       {1, 1}},
   };
   for (const DepthwiseCase &c : cases)
     for (const char *activation : {"", "Relu", "Clip"}) {
