@@ -465,9 +465,11 @@ bool depthwiseConv2dApplies(const spcc_conv_params &p) {
 
 void depthwiseConv2d(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
                      float *y, int32_t numThreads) {
-  // Small planes: whole blocks of channels in vector lanes; the channels after the last whole
-  // block plane by plane, below.
-  if (depthwiseChannelBlocksPreferred(p)) {
+  // Small planes and large kernels: whole blocks of channels in vector lanes, the channels
+  // after the last whole block plane by plane, below; but planes where the blocks are too few
+  // to give every thread one.
+  if (depthwiseChannelBlocksPreferred(p) &&
+      p.n * depthwiseChannelBlockCount(p) >= resolveThreads(numThreads)) {
     int64_t blocked = depthwiseChannelBlockCount(p) * depthwiseChannelBlockLanes();
     depthwiseChannelBlocks(p, x, w, bias, y, numThreads);
     if (blocked == p.cout) return;
