@@ -176,9 +176,9 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
       {"13x12 stride 1", {1, 3, 13, 12}, {3, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
       {"21x5 stride 2", {1, 2, 21, 5}, {2, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
       // Planes of at most 64 outputs go in blocks of 16 (AVX-512) or 8 (AVX2) channels where
-      // that is faster (not 3x3 at stride 2 with 16 lanes), the channels after the last whole
-      // block plane by plane: 35 channels are two or four blocks and three planes, in each of
-      // two samples.
+      // that is faster (not 3x3 at stride 2 with 16 lanes) and every thread gets a block, the
+      // channels after the last whole block plane by plane: 35 channels are two or four blocks
+      // and three planes, in each of two samples.
       {"blocks: 7x7 stride 1, 35 channels, 2 samples",
        {2, 35, 7, 7},
        {35, 1, 3, 3},
