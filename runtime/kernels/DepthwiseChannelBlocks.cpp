@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/kernels/DepthwiseChannelBlocks.h"
 
+#include "runtime/kernels/ConvClamp.h"
 #include "runtime/kernels/Parallel.h"
 #include "runtime/kernels/Transpose.h"
 #include "runtime/kernels/VectorLanes.h"
@@ -19,7 +20,6 @@
 #include <Eigen/Core>
 
 #include <algorithm>
-#include <limits>
 #include <vector>
 
 namespace spcc::kernels {
@@ -27,6 +27,9 @@ namespace {
 
 constexpr int64_t kLanes = kWideLanes;
 using Vector = FloatVector<kLanes>;
+/// The channel vector at \p p (a position of the scratch, the outputs or the weights: aligned).
+inline Vector &vectorAt(float *p) { return *reinterpret_cast<Vector *>(p); }
+inline Vector vectorAt(const float *p) { return *reinterpret_cast<const Vector *>(p); }
 /// 64-byte aligned (Eigen's alignment for AVX-512), so every position is one aligned vector.
 using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
@@ -121,17 +124,13 @@ template <int Count>
   for (int64_t half = 0; half < kLanes / 8; ++half) {
     __m256 r[8];
     const float *src = x + half * 8 * inPlane;
-    if constexpr (Count == 8) {
-      detail::loadTransposed8x8(src, inPlane, r);
-    } else {
-      for (int i = 0; i < 8; ++i)
-        r[i] = __m256(loadMasked<8>(src + i * inPlane, laneRange(0, Count)));
-      detail::transpose8x8InRegisters(r);
-    }
+    for (int i = 0; i < 8; ++i)
+      r[i] = Count == 8 ? _mm256_loadu_ps(src + i * inPlane)
+                        : __m256(loadMasked<8>(src + i * inPlane, laneRange(0, Count)));
+    detail::transpose8x8InRegisters(r);
     for (int j = 0; j < Count; ++j) columns[j][half] = r[j];
   }
-  for (int j = 0; j < Count; ++j)
-    *reinterpret_cast<Vector *>(scratch + slots[j] * kLanes) = joinHalves(columns[j]);
+  for (int j = 0; j < Count; ++j) vectorAt(scratch + slots[j] * kLanes) = joinHalves(columns[j]);
 }
 
 /// Copies the kLanes planes at \p x into \p scratch, position by position as channel
@@ -158,8 +157,7 @@ void fillBlock(const ChannelBlockLayout &layout, const float *x, float *scratch)
 /// \p y (\p outPlane floats apart), the first \p count of them (the rest are past the plane).
 void storePositions(const float *outputs, int64_t outPlane, int64_t count, float *y) {
   Vector positions[8];
-  for (int j = 0; j < 8; ++j)
-    positions[j] = *reinterpret_cast<const Vector *>(outputs + j * kLanes);
+  for (int j = 0; j < 8; ++j) positions[j] = vectorAt(outputs + j * kLanes);
   for (int64_t half = 0; half < kLanes / 8; ++half) {
     __m256 r[8];
     for (int j = 0; j < 8; ++j) r[j] = halfOf(positions[j], half);
@@ -210,13 +208,9 @@ struct BlockConstants {
 template <int Columns>
 [[gnu::always_inline]] inline void finishRun(const Vector (&acc)[Columns], const BlockConstants &k,
                                              float *out) {
-  for (int c = 0; c < Columns; ++c) {
-    Vector v = acc[c] < k.lo ? k.lo : acc[c]; // compare-and-select keeps NaN
-    *reinterpret_cast<Vector *>(out + c * kLanes) = v > k.hi ? k.hi : v;
-  }
+  for (int c = 0; c < Columns; ++c)
+    vectorAt(out + c * kLanes) = clampVector<kLanes>(acc[c], k.lo, k.hi);
 }
-
-inline Vector vectorAt(const float *p) { return *reinterpret_cast<const Vector *>(p); }
 
 /// Columns consecutive outputs of one row, any kernel: \p window is the first output's first
 /// tap, \p step the positions between two outputs' windows.
@@ -320,9 +314,7 @@ void depthwiseChannelBlocks(const spcc_conv_params &p, const float *x, const flo
   int64_t blocks = depthwiseChannelBlockCount(p);
   ChannelBlockLayout layout(p);
   int64_t taps = p.kernel[1] * p.kernel[2];
-  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
-  if (p.post_op == SPCC_POST_RELU) lo = 0.0f;
-  if (p.post_op == SPCC_POST_CLIP) lo = p.post_min, hi = p.post_max;
+  Clamp clamp(p);
   parallelFor(p.n * blocks, numThreads, [&](int64_t begin, int64_t end) {
     AlignedFloats scratch(size_t(layout.scratchFloats()), 0.0f);
     AlignedFloats outputs(size_t(layout.outputFloats()), 0.0f);
@@ -331,7 +323,7 @@ void depthwiseChannelBlocks(const spcc_conv_params &p, const float *x, const flo
       int64_t n = index / blocks, c0 = index % blocks * kLanes;
       transposeWeights(w + c0 * taps, taps, weights.data());
       BlockConstants k{weights.data(), bias ? loadLanes<kLanes>(bias + c0) : Vector{},
-                       splatLanes<kLanes>(lo), splatLanes<kLanes>(hi)};
+                       splatLanes<kLanes>(clamp.lo), splatLanes<kLanes>(clamp.hi)};
       fillBlock(layout, x + (n * p.cin + c0) * layout.inPlane, scratch.data());
       convolveBlock(p, layout, scratch.data(), k, outputs.data());
       storeBlock(layout, outputs.data(), y + (n * p.cout + c0) * layout.outPlane);

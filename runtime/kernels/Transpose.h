@@ -53,29 +53,6 @@ inline void transpose8x8InRegisters(__m256 (&r)[8]) {
   for (int i = 0; i < 8; ++i) r[i] = t[i];
 }
 
-/// columns[j] lane i = src[i * lds + j] for i, j < 8: rows read as 4-float halves, each
-/// 256-bit register two rows' halves, so that only the in-lane stages shuffle (16 shuffles
-/// where transpose8x8InRegisters takes 24).
-inline void loadTransposed8x8(const float *src, int64_t lds, __m256 (&columns)[8]) {
-  __m256 r[8], t[8];
-  for (int i = 0; i < 4; ++i)
-    for (int h = 0; h < 2; ++h)
-      r[h * 4 + i] =
-          _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(src + i * lds + h * 4)),
-                               _mm_loadu_ps(src + (i + 4) * lds + h * 4), 1);
-  // r[h * 4 + i]: row i's columns 4h..4h+3 | row i + 4's; a 4 x 4 transpose in each lane.
-  for (int h = 0; h < 8; h += 4) {
-    t[h] = _mm256_unpacklo_ps(r[h], r[h + 1]);
-    t[h + 1] = _mm256_unpackhi_ps(r[h], r[h + 1]);
-    t[h + 2] = _mm256_unpacklo_ps(r[h + 2], r[h + 3]);
-    t[h + 3] = _mm256_unpackhi_ps(r[h + 2], r[h + 3]);
-    columns[h] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    columns[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    columns[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    columns[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-}
-
 /// One full 8 x 8 block of transposeScalar.
 inline void transpose8x8(const float *src, int64_t lds, float *dst, int64_t ldd,
                          const float *addend) {
