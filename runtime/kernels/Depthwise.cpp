@@ -29,8 +29,10 @@
 #include "runtime/kernels/VectorLanes.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace spcc::kernels {
@@ -373,6 +375,95 @@ void fixedTapPlanes(const spcc_conv_params &p, const float *x, const float *w, c
     fixedTapPlanesOf<Lanes, 1, K, kBlockRows>(p, x, w, bias, y, numThreads);
 }
 
+#ifdef __AVX512F__
+//===----------------------------------------------------------------------===//
+// Stride 2, rows of at most 7 outputs: taps by two-source permutes
+//===----------------------------------------------------------------------===//
+
+/// How a stride-2 plane whose output rows need at most 16 padded input columns is read: each
+/// input row as two 8-float loads (padded columns [0, 16), those outside the row masked to
+/// zero), and tap kw of the row's 8 outputs as padded columns kw, kw + 2, ..., kw + 14 of
+/// them, one two-source permute: three permutes a row for a 3x3, where the even / odd splits
+/// of fixedTapPlanes load each row twice, permute it three times at 512 bits and load the
+/// rows shared by two blocks again.
+template <int K> struct NarrowRows {
+  int64_t padT = 0, padL = 0, height = 0, width = 0;
+  __mmask8 low = 0, high = 0; ///< the padded columns of the two loads inside the row
+
+  explicit NarrowRows(const spcc_conv_params &p)
+      : padT(p.pad_begin[1]), padL(p.pad_begin[2]), height(p.in[1]), width(p.in[2]) {
+    uint32_t inside = laneRange(padL, padL + width);
+    low = __mmask8(inside), high = __mmask8(inside >> 8);
+  }
+
+  /// The permute of tap \p kw; lanes past the outputs wrap around (their sums are never
+  /// stored). A constant where kw is: a register copy of it is then a reload.
+  [[gnu::always_inline]] static __m256i tapLanes(int kw) {
+    __m256i evens = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+    return _mm256_and_si256(_mm256_add_epi32(evens, _mm256_set1_epi32(kw)), _mm256_set1_epi32(15));
+  }
+
+  static bool apply(const spcc_conv_params &p) {
+    static_assert(K == 3 || K == 5, "the kernels of fixedTapsApply");
+    return fixedTapsApply(p) && p.stride[1] == 2 && p.kernel[2] == K && 2 * p.out[2] + K <= 18;
+  }
+};
+
+/// One narrow stride-2 plane \p x: output row by output row, the taps of the input rows its
+/// window shares with the next row's (the last K - 2) carried over in registers, so every input
+/// row is loaded and permuted once.
+template <int K>
+[[gnu::always_inline]] inline void
+narrowRowsPlane(const NarrowRows<K> &g, const float *x, const float *zeros,
+                const PlaneConstants<8, K * K> &k, float *y, int64_t outH, int64_t outW) {
+  using Vector = FloatVector<8>;
+  auto loadTaps = [&](int64_t i, Vector(&taps)[K]) {
+    int64_t ih = i - g.padT;
+    const float *row = ih >= 0 && ih < g.height ? x + ih * g.width - g.padL : zeros;
+    __m256 low = _mm256_maskz_loadu_ps(g.low, row);
+    __m256 high = _mm256_maskz_loadu_ps(g.high, row + 8);
+    for (int kw = 0; kw < K; ++kw)
+      taps[kw] = Vector(_mm256_permutex2var_ps(low, NarrowRows<K>::tapLanes(kw), high));
+  };
+  Vector window[K][K]; // [kh][kw]: the taps of input rows 2 oh + kh
+  for (int kh = 0; kh < K - 2; ++kh) loadTaps(kh, window[kh]);
+  for (int64_t oh = 0; oh < outH; ++oh) {
+    loadTaps(2 * oh + K - 2, window[K - 2]);
+    loadTaps(2 * oh + K - 1, window[K - 1]);
+    Vector acc = k.bias;
+    for (int kh = 0; kh < K; ++kh)
+      for (int kw = 0; kw < K; ++kw) acc += k.weights[kh * K + kw] * window[kh][kw];
+    storeFirst<8>(y + oh * outW, clampVector<8>(acc, k.lo, k.hi), outW);
+    for (int kh = 0; kh < K - 2; ++kh)
+      for (int kw = 0; kw < K; ++kw) window[kh][kw] = window[kh + 2][kw];
+  }
+}
+
+template <int K>
+void narrowRowPlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
+                     float *y, int32_t numThreads) {
+  int64_t inPlane = p.in[1] * p.in[2], outPlane = p.out[1] * p.out[2];
+  int64_t multiplier = p.cout / p.cin;
+  Clamp clamp(p);
+  const NarrowRows<K> shared(p);
+  parallelFor(p.n * p.cout, numThreads, [&](int64_t begin, int64_t end) {
+    // Private copies, as in fixedTapPlanesOf; the plane's sample and channel counted rather
+    // than divided out of the index (a division is a tenth of a 7x7 plane's time).
+    const NarrowRows<K> rows = shared;
+    const int64_t outH = p.out[1], outW = p.out[2], cout = p.cout, cin = p.cin;
+    alignas(64) const float zeros[16] = {};
+    int64_t n = begin / cout, m = begin % cout;
+    for (int64_t index = begin; index < end; ++index) {
+      const float *plane = x + (n * cin + (multiplier == 1 ? m : m / multiplier)) * inPlane;
+      PlaneConstants<8, K * K> k(w + m * K * K, bias ? bias[m] : 0.0f, clamp);
+      float *out = y + index * outPlane;
+      narrowRowsPlane<K>(rows, plane, zeros, k, out, outH, outW);
+      if (++m == cout) m = 0, ++n;
+    }
+  });
+}
+#endif
+
 //===----------------------------------------------------------------------===//
 // Generic taps: any kernel up to 64 taps, any dilation, strides up to 4
 //===----------------------------------------------------------------------===//
@@ -430,6 +521,10 @@ void genericPlanes(const spcc_conv_params &p, const float *x, const float *w, co
 template <int Lanes>
 void convolvePlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
                     float *y, int32_t numThreads) {
+#ifdef __AVX512F__
+  if (NarrowRows<3>::apply(p)) return narrowRowPlanes<3>(p, x, w, bias, y, numThreads);
+  if (NarrowRows<5>::apply(p)) return narrowRowPlanes<5>(p, x, w, bias, y, numThreads);
+#endif
   if (!fixedTapsApply(p))
     genericPlanes<Lanes>(p, x, w, bias, y, numThreads);
   else if (p.kernel[1] == 3)

@@ -175,6 +175,35 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
       {"20x3 stride 1", {1, 2, 20, 3}, {2, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
       {"13x12 stride 1", {1, 3, 13, 12}, {3, 1, 3, 3}, {1, 1, 1, 1}, {1, 1}, {1, 1}},
       {"21x5 stride 2", {1, 2, 21, 5}, {2, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
+      // Stride-2 rows of at most 7 outputs (3x3) or 6 (5x5) read each input row as two masked
+      // loads permuted into its taps, with AVX-512 (AVX2: the even / odd splits above); rows
+      // past the plane's top and bottom, left pads of 0 to 2, a multiplier, taller planes.
+      {"narrow: 14x14 stride 2 (MobileNet's last)",
+       {1, 5, 14, 14},
+       {5, 1, 3, 3},
+       {1, 1, 1, 1},
+       {2, 2},
+       {1, 1}},
+      {"narrow: 13x11 stride 2, pads after only",
+       {1, 3, 13, 11},
+       {3, 1, 3, 3},
+       {0, 0, 1, 1},
+       {2, 2},
+       {1, 1}},
+      {"narrow: 10x9 stride 2, pads of 2 before only",
+       {1, 2, 10, 9},
+       {2, 1, 3, 3},
+       {2, 2, 0, 0},
+       {2, 2},
+       {1, 1}},
+      {"narrow: 25x12 stride 2, 2 samples",
+       {2, 3, 25, 12},
+       {3, 1, 3, 3},
+       {1, 1, 1, 1},
+       {2, 2},
+       {1, 1}},
+      {"narrow: 5x5 stride 2 on 12x11", {1, 4, 12, 11}, {4, 1, 5, 5}, {2, 2, 2, 2}, {2, 2}, {1, 1}},
+      {"narrow: multiplier 2", {1, 2, 14, 14}, {4, 1, 3, 3}, {1, 1, 1, 1}, {2, 2}, {1, 1}},
       // Planes of at most 64 outputs go in blocks of 16 (AVX-512) or 8 (AVX2) channels where
       // that is faster (not 3x3 at stride 2 with 16 lanes) and every thread gets a block, the
       // channels after the last whole block plane by plane: 35 channels are two or four blocks
