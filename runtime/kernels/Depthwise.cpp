@@ -10,7 +10,9 @@
 //   are compile-time constants, so a block loads each input row's tap vectors once and feeds
 //   every output row that uses them (8 rows of a 3x3 at stride 1: 30 vectors loaded for 72
 //   multiply-adds, not 72). The border masks of each column vector depend only on the plane's
-//   geometry and are worked out once per call (ColumnVector).
+//   geometry and are worked out once per call (ColumnVector). With AVX-512, stride-2 planes
+//   whose output rows need at most 16 padded input columns (MobileNet's 7x7 outputs) take each
+//   tap of a row as one two-source permute of its two loads instead (NarrowRows).
 // - every other kernel goes through a zero-bordered scratch plane whose rows
 //   are split into `stride` phases (phase k holds padded columns k, k + s, k + 2s, ...), so
 //   that for every stride the inputs of consecutive outputs are consecutive floats: tap
@@ -29,10 +31,8 @@
 #include "runtime/kernels/VectorLanes.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <utility>
 #include <vector>
 
 namespace spcc::kernels {
@@ -403,6 +403,8 @@ template <int K> struct NarrowRows {
     return _mm256_and_si256(_mm256_add_epi32(evens, _mm256_set1_epi32(kw)), _mm256_set1_epi32(15));
   }
 
+  /// Whether \p p is such a plane: the last output's last tap, padded column
+  /// 2 (out - 1) + K - 1, is at most 15.
   static bool apply(const spcc_conv_params &p) {
     static_assert(K == 3 || K == 5, "the kernels of fixedTapsApply");
     return fixedTapsApply(p) && p.stride[1] == 2 && p.kernel[2] == K && 2 * p.out[2] + K <= 18;
@@ -448,7 +450,7 @@ void narrowRowPlanes(const spcc_conv_params &p, const float *x, const float *w, 
   const NarrowRows<K> shared(p);
   parallelFor(p.n * p.cout, numThreads, [&](int64_t begin, int64_t end) {
     // Private copies, as in fixedTapPlanesOf; the plane's sample and channel counted rather
-    // than divided out of the index (a division is a tenth of a 7x7 plane's time).
+    // than divided out of the index (the divisions cost planes this small ~5%).
     const NarrowRows<K> rows = shared;
     const int64_t outH = p.out[1], outW = p.out[2], cout = p.cout, cin = p.cin;
     alignas(64) const float zeros[16] = {};
