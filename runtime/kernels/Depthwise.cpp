@@ -10,9 +10,10 @@
 //   are compile-time constants, so a block loads each input row's tap vectors once and feeds
 //   every output row that uses them (8 rows of a 3x3 at stride 1: 30 vectors loaded for 72
 //   multiply-adds, not 72). The border masks of each column vector depend only on the plane's
-//   geometry and are worked out once per call (ColumnVector). With AVX-512, stride-2 planes
-//   whose output rows need at most 16 padded input columns (MobileNet's 7x7 outputs) take each
-//   tap of a row as one two-source permute of its two loads instead (NarrowRows).
+//   geometry and are worked out once per call (ColumnVector). With AVX-512, planes whose
+//   input rows fit one load and output rows one vector (MobileNet's 14x14 planes and their
+//   7x7 outputs at stride 2) go one output row at a time instead, each input row loaded once
+//   (OneVectorRows).
 // - every other kernel goes through a zero-bordered scratch plane whose rows
 //   are split into `stride` phases (phase k holds padded columns k, k + s, k + 2s, ...), so
 //   that for every stride the inputs of consecutive outputs are consecutive floats: tap
@@ -377,92 +378,129 @@ void fixedTapPlanes(const spcc_conv_params &p, const float *x, const float *w, c
 
 #ifdef __AVX512F__
 //===----------------------------------------------------------------------===//
-// Stride 2, rows of at most 7 outputs: taps by two-source permutes
+// Rows of one vector, one output row at a time (AVX-512)
 //===----------------------------------------------------------------------===//
 
-/// How a stride-2 plane whose output rows need at most 16 padded input columns is read: each
-/// input row as two 8-float loads (padded columns [0, 16), those outside the row masked to
-/// zero), and tap kw of the row's 8 outputs as padded columns kw, kw + 2, ..., kw + 14 of
-/// them, one two-source permute: three permutes a row for a 3x3, where the even / odd splits
-/// of fixedTapPlanes load each row twice, permute it three times at 512 bits and load the
-/// rows shared by two blocks again.
-template <int K> struct NarrowRows {
+/// How a 3x3 or 5x5 plane whose input rows fit one load reaches the taps of a row of outputs
+/// one vector wide:
+/// - stride 1, 16 lanes, rows of 9 to 16 outputs: the row's padded columns [0, 16) in one
+///   masked load (MobileNet's 14x14 planes), each next tap the one before moved down a lane;
+/// - stride 2, 8 lanes: padded columns [0, 16) as two masked 8-float loads, and tap kw of the
+///   8 outputs (padded columns kw, kw + 2, ..., kw + 14) one two-source permute of them, three
+///   a row for a 3x3 (MobileNet's 14x14 -> 7x7), where the even / odd splits of
+///   fixedTapPlanes load a row twice and permute it three times at 512 bits.
+/// Columns outside the row read as zero.
+template <int Stride, int K> struct OneVectorRows {
+  static constexpr int kLanes = Stride == 1 ? 16 : 8;
+  using Vector = FloatVector<kLanes>;
   int64_t padT = 0, padL = 0, height = 0, width = 0;
-  __mmask8 low = 0, high = 0; ///< the padded columns of the two loads inside the row
+  uint32_t inside = 0; ///< the padded columns of [0, 16) inside the row
 
-  explicit NarrowRows(const spcc_conv_params &p)
-      : padT(p.pad_begin[1]), padL(p.pad_begin[2]), height(p.in[1]), width(p.in[2]) {
-    uint32_t inside = laneRange(padL, padL + width);
-    low = __mmask8(inside), high = __mmask8(inside >> 8);
+  explicit OneVectorRows(const spcc_conv_params &p)
+      : padT(p.pad_begin[1]), padL(p.pad_begin[2]), height(p.in[1]), width(p.in[2]),
+        inside(laneRange(padL, padL + width) & 0xffff) {}
+
+  /// Whether \p p is such a plane: every output's taps lie in padded columns [0, 16) (the
+  /// last output's last tap, padded column Stride (out - 1) + K - 1, at most 15; at stride 1
+  /// the columns past the load may be padding, shifted in as zeros), and a row of outputs
+  /// fits a vector.
+  static bool apply(const spcc_conv_params &p) {
+    static_assert(K == 3 || K == 5, "the kernels of fixedTapsApply");
+    if (!fixedTapsApply(p) || p.stride[1] != Stride || p.kernel[2] != K || p.out[2] > kLanes)
+      return false;
+    // Rows of at most 8 outputs at stride 1 stay on fixedTapPlanes' 8-lane vectors.
+    return Stride == 1 ? p.out[2] > 8 && p.pad_begin[2] + p.in[2] <= 16 : 2 * p.out[2] + K <= 18;
   }
 
-  /// The permute of tap \p kw; lanes past the outputs wrap around (their sums are never
-  /// stored). A constant where kw is: a register copy of it is then a reload.
+  /// Permute lanes of tap \p kw at stride 2; lanes past the outputs wrap around (their sums
+  /// are never stored). A constant where kw is, so that a register copy of it is a reload.
   [[gnu::always_inline]] static __m256i tapLanes(int kw) {
     __m256i evens = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
     return _mm256_and_si256(_mm256_add_epi32(evens, _mm256_set1_epi32(kw)), _mm256_set1_epi32(15));
   }
 
-  /// Whether \p p is such a plane: the last output's last tap, padded column
-  /// 2 (out - 1) + K - 1, is at most 15.
-  static bool apply(const spcc_conv_params &p) {
-    static_assert(K == 3 || K == 5, "the kernels of fixedTapsApply");
-    return fixedTapsApply(p) && p.stride[1] == 2 && p.kernel[2] == K && 2 * p.out[2] + K <= 18;
+  /// The taps of input row \p ih of plane \p x (\p zeros above and below it).
+  [[gnu::always_inline]] void loadTaps(const float *x, const float *zeros, int64_t ih,
+                                       Vector (&taps)[K]) const {
+    const float *row = ih >= 0 && ih < height ? x + ih * width - padL : zeros;
+    if constexpr (Stride == 1) {
+      taps[0] = loadMasked<16>(row, inside);
+      for (int kw = 1; kw < K; ++kw) taps[kw] = shiftDownOne<16>(taps[kw - 1], Vector{});
+    } else {
+      __m256 low = _mm256_maskz_loadu_ps(__mmask8(inside), row);
+      __m256 high = _mm256_maskz_loadu_ps(__mmask8(inside >> 8), row + 8);
+      for (int kw = 0; kw < K; ++kw)
+        taps[kw] = Vector(_mm256_permutex2var_ps(low, tapLanes(kw), high));
+    }
   }
 };
 
-/// One narrow stride-2 plane \p x: output row by output row, the taps of the input rows its
-/// window shares with the next row's (the last K - 2) carried over in registers, so every input
-/// row is loaded and permuted once.
-template <int K>
+/// One such plane \p x, output row by output row: the taps of the K - Stride input rows a
+/// row's window shares with the next row's are carried over in registers, so every input row
+/// is loaded once. (Blocks of several output rows, as fixedTapBlock computes them, had the
+/// compiler hoist the block's loads ahead of their shifts or permutes and spill them to the
+/// stack: MobileNet's 14x14 planes ran 0.71-0.81x the time row by row, its 7x7 stride-2 ones
+/// 0.91-0.94x in a block of all 7 rows and 0.72-0.81x row by row; one thread, AMD Zen 4.)
+template <int Stride, int K>
 [[gnu::always_inline]] inline void
-narrowRowsPlane(const NarrowRows<K> &g, const float *x, const float *zeros,
-                const PlaneConstants<8, K * K> &k, float *y, int64_t outH, int64_t outW) {
-  using Vector = FloatVector<8>;
-  auto loadTaps = [&](int64_t i, Vector(&taps)[K]) {
-    int64_t ih = i - g.padT;
-    const float *row = ih >= 0 && ih < g.height ? x + ih * g.width - g.padL : zeros;
-    __m256 low = _mm256_maskz_loadu_ps(g.low, row);
-    __m256 high = _mm256_maskz_loadu_ps(g.high, row + 8);
-    for (int kw = 0; kw < K; ++kw)
-      taps[kw] = Vector(_mm256_permutex2var_ps(low, NarrowRows<K>::tapLanes(kw), high));
-  };
-  Vector window[K][K]; // [kh][kw]: the taps of input rows 2 oh + kh
-  for (int kh = 0; kh < K - 2; ++kh) loadTaps(kh, window[kh]);
-  for (int64_t oh = 0; oh < outH; ++oh) {
-    loadTaps(2 * oh + K - 2, window[K - 2]);
-    loadTaps(2 * oh + K - 1, window[K - 1]);
+oneVectorRowsPlane(const OneVectorRows<Stride, K> &g, const float *x, const float *zeros,
+                   const PlaneConstants<OneVectorRows<Stride, K>::kLanes, K * K> &k, float *y,
+                   int64_t outH, int64_t outW) {
+  constexpr int kLanes = OneVectorRows<Stride, K>::kLanes;
+  using Vector = FloatVector<kLanes>;
+  Vector window[K][K]; // [kh][kw]: the taps of input row oh * Stride + kh - padT
+  int64_t first = -g.padT;
+  for (int kh = 0; kh < K - Stride; ++kh) g.loadTaps(x, zeros, first + kh, window[kh]);
+  for (int64_t oh = 0; oh < outH; ++oh, first += Stride) {
+    for (int kh = K - Stride; kh < K; ++kh) g.loadTaps(x, zeros, first + kh, window[kh]);
     Vector acc = k.bias;
     for (int kh = 0; kh < K; ++kh)
       for (int kw = 0; kw < K; ++kw) acc += k.weights[kh * K + kw] * window[kh][kw];
-    storeFirst<8>(y + oh * outW, clampVector<8>(acc, k.lo, k.hi), outW);
-    for (int kh = 0; kh < K - 2; ++kh)
-      for (int kw = 0; kw < K; ++kw) window[kh][kw] = window[kh + 2][kw];
+    storeFirst<kLanes>(y + oh * outW, clampVector<kLanes>(acc, k.lo, k.hi), outW);
+    for (int kh = 0; kh < K - Stride; ++kh)
+      for (int kw = 0; kw < K; ++kw) window[kh][kw] = window[kh + Stride][kw];
   }
 }
 
-template <int K>
-void narrowRowPlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
-                     float *y, int32_t numThreads) {
+template <int Stride, int K>
+void oneVectorRowPlanes(const spcc_conv_params &p, const float *x, const float *w,
+                        const float *bias, float *y, int32_t numThreads) {
+  constexpr int kLanes = OneVectorRows<Stride, K>::kLanes;
   int64_t inPlane = p.in[1] * p.in[2], outPlane = p.out[1] * p.out[2];
   int64_t multiplier = p.cout / p.cin;
   Clamp clamp(p);
-  const NarrowRows<K> shared(p);
+  const OneVectorRows<Stride, K> shared(p);
   parallelFor(p.n * p.cout, numThreads, [&](int64_t begin, int64_t end) {
     // Private copies, as in fixedTapPlanesOf; the plane's sample and channel counted rather
     // than divided out of the index (the divisions cost planes this small ~5%).
-    const NarrowRows<K> rows = shared;
+    const OneVectorRows<Stride, K> rows = shared;
     const int64_t outH = p.out[1], outW = p.out[2], cout = p.cout, cin = p.cin;
     alignas(64) const float zeros[16] = {};
     int64_t n = begin / cout, m = begin % cout;
     for (int64_t index = begin; index < end; ++index) {
       const float *plane = x + (n * cin + (multiplier == 1 ? m : m / multiplier)) * inPlane;
-      PlaneConstants<8, K * K> k(w + m * K * K, bias ? bias[m] : 0.0f, clamp);
-      float *out = y + index * outPlane;
-      narrowRowsPlane<K>(rows, plane, zeros, k, out, outH, outW);
+      PlaneConstants<kLanes, K * K> k(w + m * K * K, bias ? bias[m] : 0.0f, clamp);
+      oneVectorRowsPlane<Stride, K>(rows, plane, zeros, k, y + index * outPlane, outH, outW);
       if (++m == cout) m = 0, ++n;
     }
   });
+}
+
+/// Runs \p p through oneVectorRowPlanes where it applies; false where not.
+bool oneVectorRowPlanesApplied(const spcc_conv_params &p, const float *x, const float *w,
+                               const float *bias, float *y, int32_t numThreads) {
+  bool applied = true;
+  if (OneVectorRows<1, 3>::apply(p))
+    oneVectorRowPlanes<1, 3>(p, x, w, bias, y, numThreads);
+  else if (OneVectorRows<1, 5>::apply(p))
+    oneVectorRowPlanes<1, 5>(p, x, w, bias, y, numThreads);
+  else if (OneVectorRows<2, 3>::apply(p))
+    oneVectorRowPlanes<2, 3>(p, x, w, bias, y, numThreads);
+  else if (OneVectorRows<2, 5>::apply(p))
+    oneVectorRowPlanes<2, 5>(p, x, w, bias, y, numThreads);
+  else
+    applied = false;
+  return applied;
 }
 #endif
 
@@ -524,8 +562,7 @@ template <int Lanes>
 void convolvePlanes(const spcc_conv_params &p, const float *x, const float *w, const float *bias,
                     float *y, int32_t numThreads) {
 #ifdef __AVX512F__
-  if (NarrowRows<3>::apply(p)) return narrowRowPlanes<3>(p, x, w, bias, y, numThreads);
-  if (NarrowRows<5>::apply(p)) return narrowRowPlanes<5>(p, x, w, bias, y, numThreads);
+  if (oneVectorRowPlanesApplied(p, x, w, bias, y, numThreads)) return;
 #endif
   if (!fixedTapsApply(p))
     genericPlanes<Lanes>(p, x, w, bias, y, numThreads);
