@@ -439,8 +439,9 @@ template <int Stride, int K> struct OneVectorRows {
 /// row's window shares with the next row's are carried over in registers, so every input row
 /// is loaded once. (Blocks of several output rows, as fixedTapBlock computes them, had the
 /// compiler hoist the block's loads ahead of their shifts or permutes and spill them to the
-/// stack: MobileNet's 14x14 planes ran 0.71-0.81x the time row by row, its 7x7 stride-2 ones
-/// 0.91-0.94x in a block of all 7 rows and 0.72-0.81x row by row; one thread, AMD Zen 4.)
+/// stack: row by row, MobileNet's 14x14 planes ran 0.80-0.84x the time of fixedTapPlanes' blocks
+/// of 8 rows, its 7x7 stride-2 ones 0.72-0.81x of the even / odd splits, where the permutes in
+/// one block of all 7 rows ran 0.91-0.94x; one thread, AMD Zen 4.)
 template <int Stride, int K>
 [[gnu::always_inline]] inline void
 oneVectorRowsPlane(const OneVectorRows<Stride, K> &g, const float *x, const float *zeros,

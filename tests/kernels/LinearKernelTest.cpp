@@ -186,7 +186,7 @@ TEST_CASE("depthwise kernel: strides, dilations, plane widths and fused activati
        {1, 1, 1, 1},
        {1, 1},
        {1, 1}},
-      {"one vector: 9x14 stride 1, pads of 2 before only",
+      {"one vector: 9x14 stride 1, pads before only (left 2)",
        {2, 2, 9, 14},
        {2, 1, 3, 3},
        {1, 2, 0, 0},
