@@ -28,13 +28,15 @@ struct CompileOptions {
   /// The running spcc executable, to find an installed kernel library next to it (may be empty).
   std::string executablePath;
   /// Threads code generation may use (-j): the model and each sparse layer are separate LLVM
-  /// modules compiled in parallel; 0 = one per core.
+  /// modules compiled in parallel, and so are a layer's candidate tilings while tuning; 0 = one
+  /// per core.
   unsigned threads = 0;
   /// --tune: how sparse layers are chosen and tiled (measured on this host when it can run the
   /// target, by the cost model otherwise).
   TuneLevel tune = TuneLevel::Fast;
   /// Threads each layer is timed on while tuning; 0 = all cores. One by default: a tiling is a
-  /// per-core choice, and one core's timings rank the tilings steadily (README, *Choosing*).
+  /// per-core choice, and one core's timings rank the tilings steadily (docs/KERNELS.md, *Choosing
+  /// a tiling*).
   int tuneThreads = 1;
   /// --dense: every layer runs the dense kernels (the baseline sparse code is measured against).
   bool denseOnly = false;

@@ -50,8 +50,14 @@ KernelJit::~KernelJit() {
   for (auto &[level, handle] : libraries) dlclose(handle);
 }
 
+std::string KernelJit::uniqueName(llvm::StringRef prefix) {
+  std::lock_guard<std::mutex> lock(mutex);
+  return (prefix + llvm::Twine(names++)).str();
+}
+
 llvm::Expected<spcc_kernel_fn> KernelJit::libraryKernel(const TargetIsa &isa,
                                                         llvm::StringRef symbol) {
+  std::lock_guard<std::mutex> lock(mutex);
   void *&handle = libraries[isa.kernelLevel];
   if (!handle) {
     auto path = findKernelLibrary(isa.kernelLevel, executablePath, "so");
@@ -80,6 +86,7 @@ llvm::Expected<void *> KernelJit::load(std::unique_ptr<llvm::Module> module, con
     stats->compileSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
+  std::lock_guard<std::mutex> lock(mutex);
   auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
       llvm::StringRef(object->data(), object->size()), "kernel" + std::to_string(modules++));
   if (llvm::Error err = jit->addObjectFile(std::move(buffer))) return std::move(err);

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 
 namespace spcc::x86 {
 
@@ -25,7 +26,9 @@ llvm::Expected<ObjectStats> measureObject(llvm::ArrayRef<char> object);
 
 /// Compiles modules of generated kernels for the host and loads them, so the tuner, the
 /// kernel tests and spcc-kbench run the very machine code a model would contain. Loaded code
-/// lives as long as the KernelJit.
+/// lives as long as the KernelJit. Every member may be called from several threads at once
+/// (the tuner compiles a layer's candidate tilings side by side); modules compile in parallel,
+/// only their loading is serialized.
 class KernelJit {
 public:
   /// Fails if this process cannot JIT (no host target). \p executablePath (empty: this
@@ -39,7 +42,7 @@ public:
                               llvm::StringRef symbol, ObjectStats *stats = nullptr);
 
   /// A symbol name no module loaded so far defines: \p prefix + a number.
-  std::string uniqueName(llvm::StringRef prefix) { return (prefix + llvm::Twine(names++)).str(); }
+  std::string uniqueName(llvm::StringRef prefix);
 
   /// Kernel \p symbol of the kernel library built for \p isa's level (libspcc_kernels_<level>.so,
   /// found as Linker.h's findKernelLibrary does, opened once): the very code a model linked for
@@ -59,6 +62,8 @@ private:
   std::map<std::string, void *> libraries;
   unsigned modules = 0;
   unsigned names = 0;
+  /// Guards jit, libraries and the two counters.
+  std::mutex mutex;
 };
 
 } // namespace spcc::x86

@@ -225,6 +225,7 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   const SparseLayer &layer = *layers[i];
   SelectionContext selection{isa,       options.tune,     options.tuneThreads,
                              jit.get(), denseTimer.get(), unrolledBudget};
+  selection.compileThreads = options.threads;
   TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.tuneCpu + "|" + isa.kernelLevel,
                         options.tune, options.tuneThreads, unrolledBudget};
   std::string key = TuneCache::keyOf(layer, setting);

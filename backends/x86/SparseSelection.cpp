@@ -97,6 +97,7 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   options.level = context.level;
   options.threads = context.threads;
   options.unrolledBudget = context.unrolledBudget;
+  options.compileThreads = context.compileThreads;
   SparseLayerTimer timer(layer);
   auto tuned = tuneSparseLayer(*context.jit, layer, context.isa, options, timer);
   if (!tuned) return tuned.takeError();

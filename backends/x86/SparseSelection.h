@@ -21,6 +21,8 @@ struct SelectionContext {
   DenseKernelTimer *denseTimer = nullptr;
   /// Most FMAs per step of straight-line code for the layer at hand (0: the level's default).
   int64_t unrolledBudget = 0;
+  /// Threads compiling the layer's candidate tilings (-j; 0: one per core).
+  unsigned compileThreads = 0;
 };
 
 /// Decides between \p layer's generated kernel and the dense call \p dense of \p node: by

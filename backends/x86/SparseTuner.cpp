@@ -5,6 +5,7 @@
 #include "backends/common/sparse/RowOrder.h"
 #include "backends/x86/ColdRunTimer.h"
 #include "backends/x86/SpmmEmitter.h"
+#include "compiler/support/ParallelFor.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/bit.h"
@@ -543,11 +544,40 @@ double SparseLayerTimer::time(LoadedSparseLayer &loaded, int threads, double min
       caches);
 }
 
+namespace {
+
+/// Compiles \p layer with each of \p tilings, on up to \p threads threads at once (0: one per
+/// core). Code generation is most of a straight-line candidate's tuning time; compiled side by
+/// side before any timing starts, it costs the time of the largest candidates while the
+/// timings still run alone.
+llvm::Expected<std::vector<LoadedSparseLayer>>
+compileCandidates(KernelJit &jit, const SparseLayer &layer, llvm::ArrayRef<SpmmTiling> tilings,
+                  const TargetIsa &isa, unsigned threads) {
+  std::vector<std::optional<LoadedSparseLayer>> compiled(tilings.size());
+  if (llvm::Error err =
+          parallelFor(tilings.size(), threads, [&](size_t i, unsigned) -> llvm::Error {
+            auto loaded = LoadedSparseLayer::compile(jit, layer, tilings[i], isa);
+            if (!loaded) return loaded.takeError();
+            compiled[i] = std::move(*loaded);
+            return llvm::Error::success();
+          }))
+    return std::move(err);
+  std::vector<LoadedSparseLayer> loaded;
+  for (std::optional<LoadedSparseLayer> &c : compiled) loaded.push_back(std::move(*c));
+  return loaded;
+}
+
+} // namespace
+
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
                                            const TargetIsa &isa, const TuneOptions &options,
                                            SparseLayerTimer &timer) {
   std::vector<SpmmTiling> candidates =
       candidateTilings(layer, vectorWidthOf(isa, layer), options.level, options.unrolledBudget);
+  // Without measurements the cost model's first choice is the one kept.
+  if (options.level == TuneLevel::None) candidates.resize(std::min<size_t>(candidates.size(), 1));
+  auto compiled = compileCandidates(jit, layer, candidates, isa, options.compileThreads);
+  if (!compiled) return compiled.takeError();
   struct Candidate {
     SpmmTiling tiling;
     std::optional<LoadedSparseLayer> loaded;
@@ -559,10 +589,8 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
         timer.time(*c.loaded, options.threads, options.secondsPerCandidate, options.caches));
   };
   double fastest = std::numeric_limits<double>::infinity();
-  for (const SpmmTiling &tiling : candidates) {
-    auto loaded = LoadedSparseLayer::compile(jit, layer, tiling, isa);
-    if (!loaded) return loaded.takeError();
-    Candidate &c = timed.emplace_back(Candidate{tiling, std::move(*loaded), {}});
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    Candidate &c = timed.emplace_back(Candidate{candidates[i], std::move((*compiled)[i]), {}});
     if (options.level == TuneLevel::None) break;
     time(c);
     fastest = std::min(fastest, c.seconds[0]);

@@ -23,6 +23,8 @@ struct TuneOptions {
   int64_t unrolledBudget = 0;
   /// Cold: each candidate timed as a model runs it; Warm: back to back (kernel benchmarks).
   CacheState caches = CacheState::Cold;
+  /// Threads compiling a layer's candidates side by side before any is timed (0: one per core).
+  unsigned compileThreads = 0;
 };
 
 /// FMAs per step above which only the compact loop is tried, unless the model grants a layer

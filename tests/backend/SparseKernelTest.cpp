@@ -485,3 +485,33 @@ TEST_CASE("the tuner keeps the fastest measured candidate", "[sparse]") {
   REQUIRE(untuned->trials.size() == 1);
   REQUIRE(std::isnan(untuned->seconds));
 }
+
+TEST_CASE("candidates compiled side by side are the tilings offered, each computing the product",
+          "[sparse]") {
+  std::mt19937 random(16);
+  Tensor weights = randomWeights({96, 80}, 0.85, random);
+  SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 112);
+  std::vector<float> b = randomVector(80 * 112, random);
+  std::vector<double> expected = referenceProduct(weights, b, 112);
+  TargetIsa isa = hostIsas().back();
+  std::vector<SpmmTiling> offered =
+      candidateTilings(layer, vectorWidthOf(isa, layer), TuneLevel::Fast);
+  REQUIRE(offered.size() >= 3);
+  for (unsigned threads : {1u, 4u}) {
+    INFO("compile threads " << threads);
+    TuneOptions options;
+    options.secondsPerCandidate = 0.001;
+    options.compileThreads = threads;
+    auto tuned = tuneSparseLayer(jit(), layer, isa, options);
+    if (!tuned) FAIL(takeMessage(tuned.takeError()));
+    REQUIRE(tuned->trials.size() == offered.size());
+    for (size_t i = 0; i < offered.size(); ++i) REQUIRE(tuned->trials[i].tiling == offered[i]);
+    // The code kept is the reported tiling's: its size is that tiling's compiled alone.
+    auto alone = LoadedSparseLayer::compile(jit(), layer, tuned->tiling, isa);
+    if (!alone) FAIL(takeMessage(alone.takeError()));
+    REQUIRE(tuned->loaded.getStats().codeBytes == alone->getStats().codeBytes);
+    std::vector<float> output(size_t(layer.outputFloats()), NAN);
+    tuned->loaded.run(b.data(), nullptr, output.data(), 2);
+    requireClose(output, expected, 80);
+  }
+}

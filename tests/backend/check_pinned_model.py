@@ -3,8 +3,9 @@
 
 check_pinned_model.py SPCC SOURCE_DIR WORK_DIR
 
-Compiles models/demo/mlp_pruned.onnx with `--tune=none --target x86-64-v3` (no timing and no
-host enters the result) and compares the SHA-256 of the .so with tests/backend/pinned_model.sha256.
+Compiles models/demo/mlp_pruned.onnx with `--tune=none --tune-cache= --target x86-64-v3` (no
+timing, no tuning cache and no host enters the result) and compares the SHA-256 of the .so
+with tests/backend/pinned_model.sha256.
 Nothing of the build's location enters a model, so the pin holds for every checkout.
 
 The hash changes only when something a model is made of changes on purpose: the code generator,
@@ -26,8 +27,9 @@ def model_hash(spcc, source_dir, work_dir):
     os.makedirs(work_dir, exist_ok=True)
     library = os.path.join(work_dir, "mlp_pruned-pinned.so")
     model = os.path.join(source_dir, "models", "demo", "mlp_pruned.onnx")
-    subprocess.run([spcc, model, "-o", library, "--tune=none", "--target", "x86-64-v3"],
-                   check=True, stderr=subprocess.DEVNULL)
+    # No tuning cache either: entries another compilation left there would decide instead.
+    subprocess.run([spcc, model, "-o", library, "--tune=none", "--tune-cache=", "--target",
+                    "x86-64-v3"], check=True, stderr=subprocess.DEVNULL)
     with open(library, "rb") as f:
         data = f.read()
     return hashlib.sha256(data).hexdigest()
