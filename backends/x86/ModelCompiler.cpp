@@ -252,12 +252,12 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
 }
 
 llvm::Error ModelCompiler::chooseKernels() {
-  std::vector<int64_t> nonzeros(nodes.size(), 0);
+  std::vector<UnrolledLayerSize> sizes(nodes.size());
   for (size_t i = 0; i < nodes.size() && !options.denseOnly; ++i) {
     layers[i] = planSparseLayer(*nodes[i]);
-    if (layers[i]) nonzeros[i] = layers[i]->spec.weights.getNumNonZeros();
+    if (layers[i]) sizes[i] = unrolledLayerSize(layers[i]->spec.weights);
   }
-  std::vector<int64_t> budgets = unrolledBudgets(nonzeros, options.tune, kModelUnrolledNonzeros);
+  std::vector<int64_t> budgets = unrolledBudgets(sizes, options.tune);
   const size_t weightLayers = size_t(
       std::count_if(layers.begin(), layers.end(), [](const auto &layer) { return bool(layer); }));
   for (size_t i = 0; i < nodes.size(); ++i) {

@@ -257,21 +257,28 @@ double estimateCycles(const SparseLayer &layer, const SpmmTiling &tiling, int ve
   return cycles;
 }
 
+UnrolledLayerSize unrolledLayerSize(const SparseTensor &weights) {
+  return {weights.getNumNonZeros(), weightDensity(weights)};
+}
+
 int64_t defaultUnrolledBudget(TuneLevel level) { return level == TuneLevel::Full ? 400000 : 16384; }
 
-std::vector<int64_t> unrolledBudgets(const std::vector<int64_t> &nonzeros, TuneLevel level,
-                                     int64_t modelNonzeros) {
-  std::vector<int64_t> budgets(nonzeros.size(), defaultUnrolledBudget(level));
-  std::vector<size_t> smallestFirst(nonzeros.size());
+std::vector<int64_t> unrolledBudgets(const std::vector<UnrolledLayerSize> &layers,
+                                     TuneLevel level) {
+  std::vector<int64_t> budgets(layers.size(), defaultUnrolledBudget(level));
+  std::vector<size_t> smallestFirst(layers.size());
   std::iota(smallestFirst.begin(), smallestFirst.end(), 0);
   std::sort(smallestFirst.begin(), smallestFirst.end(), [&](size_t x, size_t y) {
-    return nonzeros[x] < nonzeros[y] || (nonzeros[x] == nonzeros[y] && x < y);
+    return layers[x].nonzeros < layers[y].nonzeros ||
+           (layers[x].nonzeros == layers[y].nonzeros && x < y);
   });
   int64_t granted = 0;
   for (size_t i : smallestFirst) {
-    granted += nonzeros[i];
-    if (granted > modelNonzeros) break;
-    budgets[i] = std::max(budgets[i], nonzeros[i]);
+    int64_t limit =
+        layers[i].density >= kReusedDensity ? kModelUnrolledNonzerosReused : kModelUnrolledNonzeros;
+    if (granted + layers[i].nonzeros > limit) continue;
+    granted += layers[i].nonzeros;
+    budgets[i] = std::max(budgets[i], layers[i].nonzeros);
   }
   return budgets;
 }

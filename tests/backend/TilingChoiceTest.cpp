@@ -297,3 +297,26 @@ TEST_CASE("compilations sharing a tune cache keep each other's decisions", "[spa
   CHECK(files == 1);
   llvm::sys::fs::remove_directories(dir);
 }
+
+TEST_CASE("straight-line code is granted to the smallest layers, further where they are denser",
+          "[sparse]") {
+  const int64_t fallback = defaultUnrolledBudget(TuneLevel::Fast);
+  // Five 95%-sparse layers of 30k nonzeros: four fit the model's 140k, listed in any order.
+  std::vector<UnrolledLayerSize> sparse(5, {30000, 0.05});
+  sparse[2].nonzeros = 31000;
+  std::vector<int64_t> budgets = unrolledBudgets(sparse, TuneLevel::Fast);
+  CHECK(budgets == std::vector<int64_t>{30000, 30000, fallback, 30000, 30000});
+  // 80%-sparse layers: their B slices feed several rows each, and all twelve fit (360k).
+  std::vector<UnrolledLayerSize> reused(12, {30000, 0.2});
+  budgets = unrolledBudgets(reused, TuneLevel::Fast);
+  CHECK(std::count(budgets.begin(), budgets.end(), 30000) == 12);
+  // Mixed: the sparse ones stop at 140k in all, the denser ones go on to 400k.
+  std::vector<UnrolledLayerSize> mixed = {{100000, 0.05}, {60000, 0.05}, {90000, 0.2},
+                                          {50000, 0.2},   {200000, 0.3}, {20000, 0.05}};
+  budgets = unrolledBudgets(mixed, TuneLevel::Fast);
+  // Smallest first: 20k (20k), 50k (70k), 60k (130k), 90k (220k), 100k sparse would pass 140k,
+  // 200k would pass 400k.
+  CHECK(budgets == std::vector<int64_t>{fallback, 60000, 90000, 50000, fallback, 20000});
+  // Full tuning's own per-layer default is larger than any of these.
+  for (int64_t b : unrolledBudgets(mixed, TuneLevel::Full)) CHECK(b >= 200000);
+}

@@ -72,8 +72,8 @@ public:
       x86::TuneOptions options;
       options.level = TuneLevel::Fast;
       // The straight-line budget of a model made of this one layer.
-      options.unrolledBudget = x86::unrolledBudgets({layer.spec.weights.getNumNonZeros()},
-                                                    options.level, x86::kModelUnrolledNonzeros)[0];
+      options.unrolledBudget =
+          x86::unrolledBudgets({x86::unrolledLayerSize(layer.spec.weights)}, options.level)[0];
       // Tuned on as many threads as `spcc -o` tunes on by default, whatever it then runs on.
       options.threads = CompileOptions().tuneThreads;
       // Timed as this benchmark times every implementation: back to back.
