@@ -551,31 +551,6 @@ double SparseLayerTimer::time(LoadedSparseLayer &loaded, int threads, double min
       caches);
 }
 
-namespace {
-
-/// Compiles \p layer with each of \p tilings, on up to \p threads threads at once (0: one per
-/// core). Code generation is most of a straight-line candidate's tuning time; compiled side by
-/// side before any timing starts, it costs the time of the largest candidates while the
-/// timings still run alone.
-llvm::Expected<std::vector<LoadedSparseLayer>>
-compileCandidates(KernelJit &jit, const SparseLayer &layer, llvm::ArrayRef<SpmmTiling> tilings,
-                  const TargetIsa &isa, unsigned threads) {
-  std::vector<std::optional<LoadedSparseLayer>> compiled(tilings.size());
-  if (llvm::Error err =
-          parallelFor(tilings.size(), threads, [&](size_t i, unsigned) -> llvm::Error {
-            auto loaded = LoadedSparseLayer::compile(jit, layer, tilings[i], isa);
-            if (!loaded) return loaded.takeError();
-            compiled[i] = std::move(*loaded);
-            return llvm::Error::success();
-          }))
-    return std::move(err);
-  std::vector<LoadedSparseLayer> loaded;
-  for (std::optional<LoadedSparseLayer> &c : compiled) loaded.push_back(std::move(*c));
-  return loaded;
-}
-
-} // namespace
-
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,
                                            const TargetIsa &isa, const TuneOptions &options,
                                            SparseLayerTimer &timer) {
@@ -583,25 +558,33 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
       candidateTilings(layer, vectorWidthOf(isa, layer), options.level, options.unrolledBudget);
   // Without measurements the cost model's first choice is the one kept.
   if (options.level == TuneLevel::None) candidates.resize(std::min<size_t>(candidates.size(), 1));
-  auto compiled = compileCandidates(jit, layer, candidates, isa, options.compileThreads);
-  if (!compiled) return compiled.takeError();
   struct Candidate {
     SpmmTiling tiling;
     std::optional<LoadedSparseLayer> loaded;
     std::vector<double> seconds;
   };
   std::vector<Candidate> timed;
+  for (const SpmmTiling &tiling : candidates) timed.push_back({tiling, std::nullopt, {}});
+  // Code generation is most of a straight-line candidate's tuning time: every candidate is
+  // compiled side by side before any is timed, so the timings still run alone.
+  if (llvm::Error err =
+          parallelFor(timed.size(), options.compileThreads, [&](size_t i, unsigned) -> llvm::Error {
+            auto loaded = LoadedSparseLayer::compile(jit, layer, timed[i].tiling, isa);
+            if (!loaded) return loaded.takeError();
+            timed[i].loaded = std::move(*loaded);
+            return llvm::Error::success();
+          }))
+    return std::move(err);
   auto time = [&](Candidate &c) {
     c.seconds.push_back(
         timer.time(*c.loaded, options.threads, options.secondsPerCandidate, options.caches));
   };
   double fastest = std::numeric_limits<double>::infinity();
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    Candidate &c = timed.emplace_back(Candidate{candidates[i], std::move((*compiled)[i]), {}});
-    if (options.level == TuneLevel::None) break;
-    time(c);
-    fastest = std::min(fastest, c.seconds[0]);
-  }
+  if (options.level != TuneLevel::None)
+    for (Candidate &c : timed) {
+      time(c);
+      fastest = std::min(fastest, c.seconds[0]);
+    }
   // One timing of ~20 ms on a shared machine is off by 5-10% now and then, enough to pick the
   // slower of two close tilings (MobileNet's five 512 x 512 x 196 layers chose two different
   // ones): the fastest few candidates within 10% of the fastest are timed twice more,

@@ -43,8 +43,8 @@ constexpr int64_t kModelUnrolledNonzeros = 140000;
 /// ResNet-50 80% against the 140000 above (AMD Zen 4, one thread, three interleaved rounds): the
 /// model 26.4 -> 25.4 ms, two streams 74.3 -> 77.9 runs/s; compiled with an empty tuning cache
 /// in 76.6 -> 97.2 s, peak memory 1.14 -> 1.59 GB. Every layer of BERT-base 95% and MobileNet
-/// V1 90% is sparser, so their compilations do not change; MobileNet's layers granted as much
-/// ran no faster (2.34-2.36 against 2.39-2.45 ms) and took 23 -> 45 s to compile.
+/// V1 90% is sparser, so their compilations do not change; MobileNet's layers granted as much (AMD
+/// Zen 4) ran no faster (2.34-2.36 against 2.39-2.45 ms) and took 23 -> 45 s to compile.
 constexpr int64_t kModelUnrolledNonzerosReused = 400000;
 constexpr double kReusedDensity = 0.15;
 
