@@ -72,6 +72,7 @@ def main(argv=None):
         fixed_sos.append(("B=%d" % b, so, b))
 
     rows = []
+    cpu = "unknown CPU"
     for mode in args.modes.split(","):
         common = ["--mode", mode, "--seconds", str(args.seconds), "--json"]
         common += (["--threads", str(args.threads)] if mode == "sync"
@@ -89,6 +90,7 @@ def main(argv=None):
                 else:
                     result = run_json([args.bench, so, "--batch", str(batch)] + common)
                 results[label].append(result)
+                cpu = result.get("cpu", cpu)
                 print("  %s %s rep %d: %.3f ms per sample, %.1f samples/s" % (
                     mode, label, rep + 1, result["latency_ms_per_sample"],
                     result["samples_per_s"]), file=sys.stderr)
@@ -102,7 +104,8 @@ def main(argv=None):
             ratio = value / base if mode == "sync" else base / value
             rows.append((mode, label, batch, value, ratio))
 
-    print("\n%-6s %-8s %6s %22s %16s" % ("mode", "model", "batch", "per sample", "vs static"))
+    print("\nMeasured on %s:" % cpu)
+    print("%-6s %-8s %6s %22s %16s" % ("mode", "model", "batch", "per sample", "vs static"))
     for mode, label, batch, value, ratio in rows:
         text = "%.2f ms" % value if mode == "sync" else "%.1f samples/s" % value
         print("%-6s %-8s %6d %22s %15.2fx" % (mode, label, batch, text, ratio))

@@ -15,7 +15,9 @@ spcc, ... (N repetitions each, default 3) in two configurations:
     async  --streams contexts / sessions of one thread each (default 2), throughput.
 Each repetition measures for T seconds (default 3). The table shows the median over the
 repetitions of each run's median latency and of its throughput, with the ratios dense/spcc and
-ORT/spcc latency (above 1: spcc is faster) and spcc/ORT throughput (above 1: spcc is faster).
+ORT/spcc latency (above 1: spcc is faster) and spcc/ORT throughput (above 1: spcc is faster),
+under a line naming the processor (/proc/cpuinfo's model name, family and model, as spcc-bench
+reports it) and the code level spcc's model runs.
 """
 
 import argparse
@@ -119,7 +121,15 @@ def format_bytes(n):
         n /= 1024.0
 
 
+def measured_on(rows):
+    """The processor and spcc's code level the figures come from, as spcc-bench reports them."""
+    first = rows[0][2]["spcc"][0]
+    return "%s, spcc device %s" % (first.get("cpu", "unknown CPU"), first.get("device", "?"))
+
+
 def print_tables(rows, args):
+    print("Measured on %s:" % measured_on(rows))
+    print()
     header = ("model", "mode", "spcc ms", "spcc dense ms", "ORT ms", "dense/spcc lat",
               "ORT/spcc lat", "spcc inf/s", "ORT inf/s", "spcc/ORT thr")
     lines = [header]

@@ -22,6 +22,16 @@ assert result["mode"] == mode, result
 assert result["runs"] >= 1 and result["throughput_per_s"] > 0, result
 assert 0 < result["latency_ms_median"] <= result["latency_ms_p90"] <= result["latency_ms_p99"], result
 assert (result["threads"], result["streams"]) == ((2, 1) if mode == "sync" else (1, 2)), result
+# The processor, named as /proc/cpuinfo names the first one.
+with open("/proc/cpuinfo") as f:
+    first = f.read().split("\n\n")[0]
+fields = {}
+for line in first.splitlines():
+    key, _, value = line.partition(":")
+    fields.setdefault(key.strip(), value.strip())
+expected = "%s (family %s, model %s)" % (fields.get("model name") or "unknown CPU",
+                                         fields.get("cpu family") or "?", fields.get("model") or "?")
+assert result["cpu"] == expected, (result["cpu"], expected)
 # Two threads of one context on a machine of two CPUs or more: the cores round trip is measured
 # before and after the runs; streams of one thread each hand nothing between cores.
 trips = [result["core_round_trip_ns_before"], result["core_round_trip_ns_after"]]

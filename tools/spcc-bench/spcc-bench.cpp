@@ -25,6 +25,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/common/CoreRoundTrip.h"
+#include "tools/common/HostCpu.h"
 #include "tools/spcc-bench/Statistics.h"
 
 #include "spcc/spcc.h"
@@ -422,7 +423,7 @@ std::string nsOrNull(std::optional<double> ns) {
 
 void printJson(const Options &options, const LoadedModel &loaded, int threads, int streams,
                const Summary &s, const CoreRoundTrips &cores) {
-  std::printf("{\"model\": %s, \"device\": %s, \"mode\": \"%s\", \"threads\": %d, "
+  std::printf("{\"model\": %s, \"device\": %s, \"cpu\": %s, \"mode\": \"%s\", \"threads\": %d, "
               "\"streams\": %d, "
               "\"warmup\": %d, \"runs\": %zu, \"seconds\": %.6f, "
               "\"latency_ms_median\": %.6f, \"latency_ms_p90\": %.6f, \"latency_ms_p99\": %.6f, "
@@ -431,6 +432,7 @@ void printJson(const Options &options, const LoadedModel &loaded, int threads, i
               "\"core_round_trip_ns_before\": %s, \"core_round_trip_ns_after\": %s}\n",
               jsonString(options.modelPath).c_str(),
               jsonString(spcc_model_device(loaded.model)).c_str(),
+              jsonString(spcc::tools::hostCpuDescription()).c_str(),
               options.mode == Mode::Sync ? "sync" : "async", threads, streams, options.warmup,
               s.runs, s.seconds, s.latencyMedian, s.latencyP90, s.latencyP99, s.latencyMean,
               s.latencyMin, s.throughputPerSecond, options.batch,
@@ -440,8 +442,8 @@ void printJson(const Options &options, const LoadedModel &loaded, int threads, i
 
 void printHuman(std::FILE *out, const Options &options, const LoadedModel &loaded, int threads,
                 int streams, const Summary &s, const CoreRoundTrips &cores) {
-  std::fprintf(out, "model:      %s\ndevice:     %s\n", options.modelPath.c_str(),
-               spcc_model_device(loaded.model));
+  std::fprintf(out, "model:      %s\ndevice:     %s\ncpu:        %s\n", options.modelPath.c_str(),
+               spcc_model_device(loaded.model), spcc::tools::hostCpuDescription().c_str());
   std::fprintf(out, "inputs:     %s (random)\noutputs:    %s\n", loaded.inputText.c_str(),
                loaded.outputText.c_str());
   if (options.mode == Mode::Sync)

@@ -14,6 +14,7 @@
 // 1 an implementation computed a wrong result or failed, 2 bad arguments.
 //
 //===----------------------------------------------------------------------===//
+#include "tools/common/HostCpu.h"
 #include "tools/spcc-kbench/CoreProbe.h"
 #include "tools/spcc-kbench/KernelImpl.h"
 #include "tools/spcc-kbench/KernelProblem.h"
@@ -29,7 +30,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -668,18 +668,7 @@ std::string breakEven(const std::vector<std::pair<double, double>> &speedups) {
 
 /// "CPU model (family F, model M), spcc code for LEVEL tuned for CPU": what the figures are of.
 std::string machineDescription() {
-  std::string name = "unknown CPU", family = "?", model = "?";
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line) && line != "";) {
-    size_t colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string key = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
-    std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
-    if (key == "model name") name = value;
-    if (key == "cpu family") family = value;
-    if (key == "model") model = value;
-  }
-  std::string text = name + " (family " + family + ", model " + model + ")";
+  std::string text = spcc::tools::hostCpuDescription();
   auto isa = spcc::x86::selectTargetIsa("host");
   if (!isa) return text + ", " + spcc::takeMessage(isa.takeError());
   return text + ", spcc code for " + isa->kernelLevel + " tuned for " + isa->tuneCpu;
