@@ -18,6 +18,7 @@
 #include "backends/x86/Linker.h"
 #include "backends/x86/ModelEmitter.h"
 #include "backends/x86/ModuleCompiler.h"
+#include "backends/x86/ShapeTuningHistory.h"
 #include "backends/x86/SparseSelection.h"
 #include "backends/x86/SpmmEmitter.h"
 #include "compiler/support/Error.h"
@@ -167,6 +168,7 @@ private:
   std::unique_ptr<DenseKernelTimer> denseTimer;
   bool useCache = false;
   TuneCache cache;
+  ShapeTuningHistory history;
 
   // Per node, in execution order.
   std::vector<Node *> nodes;
@@ -226,6 +228,9 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   SelectionContext selection{isa,       options.tune,     options.tuneThreads,
                              jit.get(), denseTimer.get(), unrolledBudget};
   selection.compileThreads = options.threads;
+  // --tune=fast times only the tilings that came close in the first layers of this shape.
+  std::string shapeKey = layerShapeKey(layer, unrolledBudget);
+  if (options.tune == TuneLevel::Fast) selection.onlyTilings = history.closeTilings(shapeKey);
   TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.tuneCpu + "|" + isa.kernelLevel,
                         options.tune, options.tuneThreads, unrolledBudget};
   std::string key = TuneCache::keyOf(layer, setting);
@@ -238,6 +243,7 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
     auto choice = x86::chooseKernel(*nodes[i], layer, denseCalls[i], selection);
     if (!choice) return addContext(choice.takeError(), nodes[i]->describe());
     choices[i] = std::move(*choice);
+    if (selection.onlyTilings.empty()) history.recordFullTuning(shapeKey, choices[i].trials);
     if (useCache) {
       // Saved as soon as decided: a compilation interrupted while tuning (Ctrl-C, a CI step's
       // time limit; a full tuning of a large model takes many minutes) keeps the layers it

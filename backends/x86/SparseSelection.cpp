@@ -98,6 +98,7 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   options.threads = context.threads;
   options.unrolledBudget = context.unrolledBudget;
   options.compileThreads = context.compileThreads;
+  options.onlyTilings = context.onlyTilings;
   SparseLayerTimer timer(layer);
   auto tuned = tuneSparseLayer(*context.jit, layer, context.isa, options, timer);
   if (!tuned) return tuned.takeError();
@@ -128,6 +129,8 @@ llvm::Expected<KernelChoice> chooseKernel(const Node &node, const SparseLayer &l
   choice.trials = std::move(tuned->trials);
   choice.sparse = choice.sparseSeconds < choice.denseSeconds;
   choice.decidedBy = "measured";
+  if (tuned->narrowed)
+    choice.decidedBy += " (only the tilings fastest in earlier layers of its shape)";
   if (choice.sparseSeconds > sparseMeasured || choice.denseSeconds > denseMeasured)
     choice.decidedBy += " (the weights do not stay in cache: streaming them bounds the time)";
   return choice;

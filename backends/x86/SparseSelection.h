@@ -23,6 +23,9 @@ struct SelectionContext {
   int64_t unrolledBudget = 0;
   /// Threads compiling the layer's candidate tilings (-j; 0: one per core).
   unsigned compileThreads = 0;
+  /// When not empty, the only tilings to time (of those the tuner offers the layer): the ones
+  /// that came close in earlier layers of its shape (ShapeTuningHistory).
+  std::vector<SpmmTiling> onlyTilings;
 };
 
 /// Decides between \p layer's generated kernel and the dense call \p dense of \p node: by

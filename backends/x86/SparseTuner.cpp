@@ -558,6 +558,16 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
       candidateTilings(layer, vectorWidthOf(isa, layer), options.level, options.unrolledBudget);
   // Without measurements the cost model's first choice is the one kept.
   if (options.level == TuneLevel::None) candidates.resize(std::min<size_t>(candidates.size(), 1));
+  bool narrowed = false;
+  if (!options.onlyTilings.empty()) {
+    std::vector<SpmmTiling> kept;
+    for (const SpmmTiling &t : candidates)
+      if (std::find(options.onlyTilings.begin(), options.onlyTilings.end(), t) !=
+          options.onlyTilings.end())
+        kept.push_back(t);
+    narrowed = !kept.empty();
+    if (narrowed) candidates = std::move(kept);
+  }
   struct Candidate {
     SpmmTiling tiling;
     std::optional<LoadedSparseLayer> loaded;
@@ -613,7 +623,8 @@ llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &la
     trials.push_back({c.tiling, score(c)});
     if (c.loaded && (!best || score(c) < score(*best))) best = &c;
   }
-  return TunedLayer{best->tiling, std::move(*best->loaded), score(*best), std::move(trials)};
+  return TunedLayer{best->tiling, std::move(*best->loaded), score(*best), std::move(trials),
+                    narrowed};
 }
 
 llvm::Expected<TunedLayer> tuneSparseLayer(KernelJit &jit, const SparseLayer &layer,

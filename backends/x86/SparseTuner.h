@@ -25,6 +25,9 @@ struct TuneOptions {
   CacheState caches = CacheState::Cold;
   /// Threads compiling a layer's candidates side by side before any is timed (0: one per core).
   unsigned compileThreads = 0;
+  /// When not empty, the candidates timed are those of the layer's that are among these (all
+  /// of them where none is).
+  std::vector<SpmmTiling> onlyTilings;
 };
 
 /// FMAs per step above which only the compact loop is tried, unless the model grants a layer
@@ -70,6 +73,8 @@ struct TunedLayer {
   LoadedSparseLayer loaded;
   double seconds = 0;
   std::vector<TuningTrial> trials;
+  /// Whether only the candidates among TuneOptions::onlyTilings were timed.
+  bool narrowed = false;
 };
 
 /// Every tiling the tuner may choose for \p layer with \p vectorWidth-float vectors when

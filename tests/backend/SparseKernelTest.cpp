@@ -16,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -484,6 +485,44 @@ TEST_CASE("the tuner keeps the fastest measured candidate", "[sparse]") {
   if (!untuned) FAIL(takeMessage(untuned.takeError()));
   REQUIRE(untuned->trials.size() == 1);
   REQUIRE(std::isnan(untuned->seconds));
+}
+
+TEST_CASE("the tuner times only the tilings it is told to, of those it offers", "[sparse]") {
+  std::mt19937 random(17);
+  Tensor weights = randomWeights({96, 80}, 0.85, random);
+  SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 112);
+  std::vector<float> b = randomVector(80 * 112, random);
+  std::vector<double> expected = referenceProduct(weights, b, 112);
+  TargetIsa isa = hostIsas().back();
+  std::vector<SpmmTiling> offered =
+      candidateTilings(layer, vectorWidthOf(isa, layer), TuneLevel::Fast);
+  REQUIRE(offered.size() >= 3);
+  SpmmTiling unknown;
+  unknown.schedule = SpmmTiling::Schedule::Loop;
+  unknown.rowTile = 16;
+  unknown.vectors = 11;
+  unknown.kBlock = 77;
+  REQUIRE(std::find(offered.begin(), offered.end(), unknown) == offered.end());
+  TuneOptions options;
+  options.secondsPerCandidate = 0.001;
+  // Two of the offered ones and one it does not offer: those two, in the offered order.
+  options.onlyTilings = {offered[2], unknown, offered[0]};
+  auto tuned = tuneSparseLayer(jit(), layer, isa, options);
+  if (!tuned) FAIL(takeMessage(tuned.takeError()));
+  CHECK(tuned->narrowed);
+  REQUIRE(tuned->trials.size() == 2);
+  CHECK(tuned->trials[0].tiling == offered[0]);
+  CHECK(tuned->trials[1].tiling == offered[2]);
+  CHECK((tuned->tiling == offered[0] || tuned->tiling == offered[2]));
+  std::vector<float> output(size_t(layer.outputFloats()), NAN);
+  tuned->loaded.run(b.data(), nullptr, output.data(), 1);
+  requireClose(output, expected, 80);
+  // None of them offered: every candidate is timed.
+  options.onlyTilings = {unknown};
+  tuned = tuneSparseLayer(jit(), layer, isa, options);
+  if (!tuned) FAIL(takeMessage(tuned.takeError()));
+  CHECK_FALSE(tuned->narrowed);
+  CHECK(tuned->trials.size() == offered.size());
 }
 
 TEST_CASE("candidates compiled side by side are the tilings offered, each computing the product",
