@@ -1,6 +1,7 @@
 //===- ShapeTuningHistoryTest.cpp - Tilings carried over between layers of a shape ===//
 #include "backends/x86/ShapeTuningHistory.h"
 #include "backends/common/sparse/SparseLayer.h"
+#include "tests/backend/SparseTestData.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,11 +13,7 @@ using namespace spcc::x86;
 namespace {
 
 SparseTensor randomSparse(int64_t rows, int64_t cols, double density, std::mt19937 &random) {
-  Tensor dense(TensorType(DType::Float32, {rows, cols}));
-  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
-  for (float &x : dense.getMutableData<float>())
-    x = uniform(random) < density ? uniform(random) + 0.5f : 0.0f;
-  return SparseTensor::fromDense(dense);
+  return SparseTensor::fromDense(test::randomWeights({rows, cols}, 1 - density, random));
 }
 
 SpmmTiling loop(int vectors, int64_t kBlock) {

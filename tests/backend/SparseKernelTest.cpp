@@ -487,15 +487,31 @@ TEST_CASE("the tuner keeps the fastest measured candidate", "[sparse]") {
   REQUIRE(std::isnan(untuned->seconds));
 }
 
-TEST_CASE("the tuner times only the tilings it is told to, of those it offers", "[sparse]") {
-  std::mt19937 random(17);
-  Tensor weights = randomWeights({96, 80}, 0.85, random);
-  SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 112);
-  std::vector<float> b = randomVector(80 * 112, random);
-  std::vector<double> expected = referenceProduct(weights, b, 112);
+/// A 96 x 80 product at 85% over 112 positions to tune: its input, double-precision result and
+/// the tilings fast tuning offers it at the host's widest level.
+struct ProductToTune {
+  Tensor weights;
+  SparseLayer layer;
+  std::vector<float> b;
+  std::vector<double> expected;
   TargetIsa isa = hostIsas().back();
-  std::vector<SpmmTiling> offered =
-      candidateTilings(layer, vectorWidthOf(isa, layer), TuneLevel::Fast);
+  std::vector<SpmmTiling> offered;
+
+  explicit ProductToTune(unsigned seed) {
+    std::mt19937 random(seed);
+    weights = randomWeights({96, 80}, 0.85, random);
+    layer = planMatrixProduct(SparseTensor::fromDense(weights), 112);
+    b = randomVector(80 * 112, random);
+    expected = referenceProduct(weights, b, 112);
+    offered = candidateTilings(layer, vectorWidthOf(isa, layer), TuneLevel::Fast);
+  }
+};
+
+TEST_CASE("the tuner times only the tilings it is told to, of those it offers", "[sparse]") {
+  ProductToTune product(17);
+  const SparseLayer &layer = product.layer;
+  const TargetIsa &isa = product.isa;
+  const std::vector<SpmmTiling> &offered = product.offered;
   REQUIRE(offered.size() >= 3);
   SpmmTiling unknown;
   unknown.schedule = SpmmTiling::Schedule::Loop;
@@ -515,8 +531,8 @@ TEST_CASE("the tuner times only the tilings it is told to, of those it offers", 
   CHECK(tuned->trials[1].tiling == offered[2]);
   CHECK((tuned->tiling == offered[0] || tuned->tiling == offered[2]));
   std::vector<float> output(size_t(layer.outputFloats()), NAN);
-  tuned->loaded.run(b.data(), nullptr, output.data(), 1);
-  requireClose(output, expected, 80);
+  tuned->loaded.run(product.b.data(), nullptr, output.data(), 1);
+  requireClose(output, product.expected, 80);
   // None of them offered: every candidate is timed.
   options.onlyTilings = {unknown};
   tuned = tuneSparseLayer(jit(), layer, isa, options);
@@ -527,14 +543,10 @@ TEST_CASE("the tuner times only the tilings it is told to, of those it offers", 
 
 TEST_CASE("candidates compiled side by side are the tilings offered, each computing the product",
           "[sparse]") {
-  std::mt19937 random(16);
-  Tensor weights = randomWeights({96, 80}, 0.85, random);
-  SparseLayer layer = planMatrixProduct(SparseTensor::fromDense(weights), 112);
-  std::vector<float> b = randomVector(80 * 112, random);
-  std::vector<double> expected = referenceProduct(weights, b, 112);
-  TargetIsa isa = hostIsas().back();
-  std::vector<SpmmTiling> offered =
-      candidateTilings(layer, vectorWidthOf(isa, layer), TuneLevel::Fast);
+  ProductToTune product(16);
+  const SparseLayer &layer = product.layer;
+  const TargetIsa &isa = product.isa;
+  const std::vector<SpmmTiling> &offered = product.offered;
   REQUIRE(offered.size() >= 3);
   for (unsigned threads : {1u, 4u}) {
     INFO("compile threads " << threads);
@@ -550,7 +562,7 @@ TEST_CASE("candidates compiled side by side are the tilings offered, each comput
     if (!alone) FAIL(takeMessage(alone.takeError()));
     REQUIRE(tuned->loaded.getStats().codeBytes == alone->getStats().codeBytes);
     std::vector<float> output(size_t(layer.outputFloats()), NAN);
-    tuned->loaded.run(b.data(), nullptr, output.data(), 2);
-    requireClose(output, expected, 80);
+    tuned->loaded.run(product.b.data(), nullptr, output.data(), 2);
+    requireClose(output, product.expected, 80);
   }
 }
