@@ -1,10 +1,10 @@
 //===- ShapeTuningHistory.h - What earlier layers of a shape ran fastest -===//
 //
-// Transformers and residual networks repeat their layer shapes: BERT-base has six, twelve
-// layers each, ResNet-50's third stage five blocks alike. Layers of one shape and density rank
-// the tilings alike, so once the first few of a shape have timed every candidate, the rest time
-// only the tilings that came close in those. The first layers of a shape are measured in full;
-// only --tune=fast narrows (--tune=full times everything, always).
+// Transformers and residual networks repeat their layer shapes: BERT-base's 72 products are of
+// four shapes and epilogues, ResNet-50's third stage five blocks alike. Layers of one shape and
+// density rank the tilings alike, so once the first few of a shape have timed every candidate,
+// the rest time only the tilings that came close in those. Only --tune=fast narrows
+// (--tune=full times everything, always).
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPCC_BACKENDS_X86_SHAPETUNINGHISTORY_H
