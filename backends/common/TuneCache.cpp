@@ -104,19 +104,9 @@ llvm::Error TuneCache::save() {
 std::string TuneCache::keyOf(const SparseLayer &layer, const TuningSetting &setting) {
   std::string bytes;
   const SparseTensor &a = layer.spec.weights;
-  int64_t shape[] = {a.getRows(),
-                     a.getCols(),
-                     layer.spec.n,
-                     layer.spec.ldc,
-                     layer.params.b_layout,
-                     layer.params.c_layout,
-                     layer.images(),
-                     int64_t(layer.spec.epilogue.bias.size()),
-                     layer.spec.epilogue.residual,
-                     int64_t(layer.spec.epilogue.activation.kind),
-                     int64_t(setting.level),
-                     int64_t(setting.threads),
-                     setting.unrolledBudget};
+  std::vector<int64_t> shape = layer.shapeFields();
+  shape.insert(shape.end(),
+               {int64_t(setting.level), int64_t(setting.threads), setting.unrolledBudget});
   hashInto<int64_t>(bytes, shape);
   hashInto(bytes, a.getRowStart());
   hashInto(bytes, a.getColIndex());

@@ -228,9 +228,6 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
   SelectionContext selection{isa,       options.tune,     options.tuneThreads,
                              jit.get(), denseTimer.get(), unrolledBudget};
   selection.compileThreads = options.threads;
-  // --tune=fast times only the tilings that came close in the first layers of this shape.
-  std::string shapeKey = layerShapeKey(layer, unrolledBudget);
-  if (options.tune == TuneLevel::Fast) selection.onlyTilings = history.closeTilings(shapeKey);
   TuningSetting setting{isa.cpu + "|" + isa.features + "|" + isa.tuneCpu + "|" + isa.kernelLevel,
                         options.tune, options.tuneThreads, unrolledBudget};
   std::string key = TuneCache::keyOf(layer, setting);
@@ -240,6 +237,9 @@ llvm::Error ModelCompiler::chooseKernel(size_t i, int64_t unrolledBudget) {
     choices[i].decidedBy = std::isnan(choices[i].sparseSeconds) ? "tuning cache (cost model)"
                                                                 : "tuning cache (measured)";
   } else {
+    // --tune=fast times only the tilings that came close in the first layers of this shape.
+    std::string shapeKey = layerShapeKey(layer, unrolledBudget);
+    if (options.tune == TuneLevel::Fast) selection.onlyTilings = history.closeTilings(shapeKey);
     auto choice = x86::chooseKernel(*nodes[i], layer, denseCalls[i], selection);
     if (!choice) return addContext(choice.takeError(), nodes[i]->describe());
     choices[i] = std::move(*choice);

@@ -12,32 +12,12 @@ namespace spcc::x86 {
 
 std::string layerShapeKey(const SparseLayer &layer, int64_t unrolledBudget) {
   const SparseTensor &a = layer.spec.weights;
-  const spcc_sparse_params &p = layer.params;
   int64_t cells = a.getRows() * a.getCols();
   int64_t densityPercent =
       cells > 0 ? int64_t(std::lround(100.0 * double(a.getNumNonZeros()) / double(cells))) : 0;
-  std::vector<int64_t> shape = {a.getRows(),
-                                a.getCols(),
-                                layer.spec.n,
-                                layer.spec.ldc,
-                                p.b_layout,
-                                p.c_layout,
-                                p.channels,
-                                p.in_h,
-                                p.in_w,
-                                p.pad_top,
-                                p.pad_left,
-                                p.stride,
-                                p.kernel_h,
-                                p.kernel_w,
-                                layer.images(),
-                                int64_t(layer.spec.epilogue.bias.size()),
-                                layer.spec.epilogue.residual,
-                                int64_t(layer.spec.epilogue.activation.kind),
-                                densityPercent,
-                                unrolledBudget};
   std::string key;
-  for (int64_t value : shape) key += std::to_string(value) + ",";
+  for (int64_t value : layer.shapeFields()) key += std::to_string(value) + ",";
+  key += std::to_string(densityPercent) + "," + std::to_string(unrolledBudget) + ",";
   // A convolution's taps: where each column of A reads B.
   llvm::ArrayRef<uint8_t> offsets(reinterpret_cast<const uint8_t *>(layer.spec.bRowOffsets.data()),
                                   layer.spec.bRowOffsets.size() *

@@ -20,8 +20,8 @@
 
 namespace spcc::x86 {
 
-/// What layers whose tilings rank alike share: the product's shape and the convolution's
-/// geometry, the layouts, the epilogue, the density to the percent and the straight-line
+/// What layers whose tilings rank alike share: their shape fields (SparseLayer::shapeFields) and
+/// taps (where each column of A reads B), the density to the percent and the straight-line
 /// budget; not the weights.
 std::string layerShapeKey(const SparseLayer &layer, int64_t unrolledBudget);
 

@@ -55,6 +55,19 @@ PhasePlaneShape phasePlaneShape(const ConvGeometry &g) {
   return separate;
 }
 
+std::vector<int64_t> SparseLayer::shapeFields() const {
+  return {spec.weights.getRows(),
+          spec.weights.getCols(),
+          spec.n,
+          spec.ldc,
+          params.b_layout,
+          params.c_layout,
+          images(),
+          int64_t(spec.epilogue.bias.size()),
+          spec.epilogue.residual,
+          int64_t(spec.epilogue.activation.kind)};
+}
+
 int64_t SparseLayer::inputFloats() const {
   switch (params.b_layout) {
   case SPCC_SPARSE_B_PHASE_PLANES: return params.channels * params.in_h * params.in_w;

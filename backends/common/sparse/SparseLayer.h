@@ -25,6 +25,10 @@ struct SparseLayer {
   int64_t outputFloats() const;
   /// Images the layer runs over (params.images, at least 1).
   int64_t images() const { return params.images > 1 ? params.images : 1; }
+  /// What its code depends on besides the weights and spec.bRowOffsets (where each column of A
+  /// reads B): A's rows and columns, n, ldc, the B and C layouts, the images, and the
+  /// epilogue's bias length, residual and activation.
+  std::vector<int64_t> shapeFields() const;
 };
 
 /// A transposed product (planTransposedProduct) that reads its input already feature-major
